@@ -1,0 +1,301 @@
+// victim-comms: one executable, several subcommands (see --help).
+// Follows the ServerApplication lifecycle: options in defineOptions(),
+// configuration read once in initialize(), work in main().
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <Poco/File.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Path.h>
+#include <Poco/Logger.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+
+#include "app/logging.h"
+#include "app/settings.h"
+#include "app/users.h"
+#include "common/error.h"
+#include "domain/clock.h"
+#include "domain/engine.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "ingest/ingestor.h"
+#include "loading/policy_files.h"
+#include "storage/database.h"
+
+namespace vc::app {
+namespace {
+
+using Poco::Util::Application;
+using Poco::Util::Option;
+using Poco::Util::OptionCallback;
+using Poco::Util::OptionSet;
+
+// The object graph every subcommand that touches the store shares.
+struct Services {
+  explicit Services(const Settings& s)
+      : calendar(loading::loadCalendar(s.calendar_file)),
+        rules(loading::loadRuleBook(s.rules_files)),
+        engine(rules, calendar),
+        clock(s.clock_now ? std::unique_ptr<domain::Clock>(new domain::FixedClock(*s.clock_now))
+                          : std::unique_ptr<domain::Clock>(new domain::SystemClock)),
+        db(s.db_path, s.http_threads + 2),
+        ingestor(db, engine, *clock) {}
+
+  domain::WorkingDayCalendar calendar;
+  domain::RuleBook rules;
+  domain::Engine engine;
+  std::unique_ptr<domain::Clock> clock;
+  storage::Database db;
+  ingest::Ingestor ingestor;
+};
+
+class VictimCommsApp : public Poco::Util::ServerApplication {
+ protected:
+  void defineOptions(OptionSet& options) override {
+    ServerApplication::defineOptions(options);  // --daemon, --pidfile=FILE, --umask=MASK
+    options.addOption(Option("help", "h", "show this help and exit")
+                          .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
+    for (auto [name, help, arg, repeatable] : std::vector<std::tuple<std::string, std::string, std::string, bool>>{
+             {"config", "properties file; may be repeated, later files override earlier ones "
+                        "(default: config/victim-comms.properties)", "FILE", true},
+             {"db", "SQLite file (overrides db.path)", "PATH", false},
+             {"port", "HTTP port (overrides http.port)", "N", false},
+             {"role", "for `user add`: ingest, vlu, isva, manager or admin", "ROLE", false},
+             {"isva-id", "for `user add --role isva`: the ISVA this user is", "ID", false},
+             {"area", "for `user add --role vlu`: the CPS Area the officer works in", "AREA", false},
+         }) {
+      Option o(name, "", help);
+      o.required(false).repeatable(repeatable).argument(arg, true);
+      o.callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption));
+      options.addOption(o);
+    }
+  }
+
+  void onOption(const std::string& name, const std::string& value) {
+    if (name == "help") {
+      help_ = true;
+      stopOptionsProcessing();
+    } else if (name == "config") {
+      config_files_.push_back(value);
+    } else {
+      cli_[name] = value;
+    }
+  }
+
+  void initialize(Application& self) override {
+    ServerApplication::initialize(self);
+    if (help_) return;
+    std::map<std::string, std::string> overrides;
+    if (cli_.count("db")) overrides["db.path"] = cli_["db"];
+    if (cli_.count("port")) overrides["http.port"] = cli_["port"];
+    std::vector<std::string> files = config_files_;
+    if (files.empty()) files.push_back("config/victim-comms.properties");
+    try {
+      settings_ = loadSettings(files, overrides);
+      configureLogging(settings_);
+    } catch (const std::exception& e) {
+      config_error_ = e.what();  // reported by main(), which alone can choose the exit code
+    }
+  }
+
+  int main(const std::vector<std::string>& args) override {
+    if (help_ || args.empty() || args[0] == "help") {
+      printHelp();
+      return help_ || (!args.empty() && args[0] == "help") ? EXIT_OK : EXIT_USAGE;
+    }
+    const std::string& command = args[0];
+    if (!config_error_.empty()) {
+      std::cerr << "victim-comms: " << config_error_ << std::endl;
+      return EXIT_CONFIG;
+    }
+    try {
+      if (command == "serve") return serve();
+      if (command == "migrate") return migrate();
+      if (command == "import") {
+        if (args.size() != 2) return usage("import needs one FILE (one JSON event per line)");
+        return importFile(args[1]);
+      }
+      if (command == "demo") return importFile(settings_.demo_file);
+      if (command == "user") {
+        if (args.size() != 3 || args[1] != "add") return usage("user add NAME --role ROLE [--isva-id ID] [--area AREA]");
+        return userAdd(args[2]);
+      }
+      return usage("unknown command '" + command + "'");
+    } catch (const Error& e) {
+      std::cerr << "victim-comms " << command << ": " << e.what() << std::endl;
+      return e.kind() == Error::Kind::kInternal ? EXIT_SOFTWARE : EXIT_DATAERR;
+    } catch (const Poco::Exception& e) {
+      std::cerr << "victim-comms " << command << ": " << e.displayText() << std::endl;
+      return EXIT_SOFTWARE;
+    } catch (const std::exception& e) {
+      std::cerr << "victim-comms " << command << ": " << e.what() << std::endl;
+      return EXIT_CONFIG;
+    }
+  }
+
+ private:
+  int usage(const std::string& what) {
+    std::cerr << "victim-comms: " << what << " (see victim-comms --help)" << std::endl;
+    return EXIT_USAGE;
+  }
+
+  void printHelp() {
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand("victim-comms");
+    help.setUsage("COMMAND [ARGS] [OPTIONS]");
+    help.setHeader(
+        "Victims' Code communications for CPS Victim Liaison Units.\n\n"
+        "Commands:\n"
+        "  serve                 run the daemon (HTTP API); --daemon detaches, --pidfile=FILE records its pid;\n"
+        "                        SIGTERM or SIGINT stops it cleanly\n"
+        "  migrate               create or upgrade the SQLite schema, then exit\n"
+        "  import FILE           load journey events, one JSON object per line, as one atomic batch\n"
+        "  demo                  load the synthetic demo cases (demo.file), idempotently\n"
+        "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA]\n"
+        "                        add an API user; the token is printed once, on the last line\n"
+        "  help                  this text\n\n"
+        "Options:");
+    help.setFooter("Configuration keys and their defaults: README.md. Exit codes: 0 ok, 64 usage, 65 bad data, "
+                   "70 internal error, 78 configuration error.");
+    help.format(std::cout);
+  }
+
+  int serve() {
+    Services services(settings_);
+    services.db.migrate();
+    http::Api api(services.db, services.ingestor, *services.clock,
+                  http::ApiLimits{settings_.http_max_events_per_request});
+    http::Router router(api.routes(), services.db);
+    http::ServerOptions options;
+    options.bind = settings_.http_bind;
+    options.port = settings_.http_port;
+    options.threads = settings_.http_threads;
+    options.max_body_bytes = settings_.http_max_body_bytes;
+    http::HttpServer server(router, options);
+    server.start();
+    Poco::Logger& log = Poco::Logger::get("vc.app");
+    log.information("victim-comms listening on http://%s:%hu/ (database %s)", settings_.http_bind, server.port(),
+                    settings_.db_path);
+    waitForTerminationRequest();
+    log.information("stopping");
+    server.stop();
+    log.information("stopped");
+    return EXIT_OK;
+  }
+
+  int migrate() {
+    storage::Database db(settings_.db_path, 2);
+    auto [from, to] = db.migrate();
+    std::cout << "schema of " << settings_.db_path << " at version " << to
+              << (from == to ? " (already current)" : " (was " + std::to_string(from) + ")") << std::endl;
+    return EXIT_OK;
+  }
+
+  int importFile(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+      std::cerr << "victim-comms import: cannot read " << path << std::endl;
+      return EXIT_NOINPUT;
+    }
+    std::vector<Poco::Dynamic::Var> items;
+    std::vector<size_t> line_of;  // item index -> line number
+    std::string line;
+    for (size_t n = 1; std::getline(in, line); ++n) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      try {
+        Poco::JSON::Parser parser;
+        items.push_back(parser.parse(line));
+        line_of.push_back(n);
+      } catch (const Poco::Exception& e) {
+        std::cerr << path << ":" << n << ": not valid JSON: " << e.message() << " (nothing was imported)" << std::endl;
+        return EXIT_DATAERR;
+      }
+    }
+    Services services(settings_);
+    services.db.migrate();
+    try {
+      ingest::IngestResult r = services.ingestor.ingest(items);
+      std::cout << "imported " << r.accepted << " events (" << r.duplicates << " duplicates) from " << path << " into "
+                << settings_.db_path << "; " << r.affected_cases.size() << " cases updated" << std::endl;
+      return EXIT_OK;
+    } catch (const Error& e) {
+      std::string where = e.index() ? path + ":" + std::to_string(line_of[*e.index()]) : path;
+      std::cerr << where << ": " << e.what() << " (nothing was imported)" << std::endl;
+      return EXIT_DATAERR;
+    }
+  }
+
+  int userAdd(const std::string& name) {
+    storage::Database db(settings_.db_path, 2);
+    db.migrate();
+    const std::string role = cli_.count("role") ? cli_["role"] : "";
+    domain::SystemClock clock;
+    const std::string token = addUser(db, name, role, cli_["isva-id"], cli_["area"], domain::formatRfc3339Utc(clock.now()));
+    std::cout << "added user " << name << " with role " << role;
+    if (!cli_["isva-id"].empty()) std::cout << " for ISVA " << cli_["isva-id"];
+    if (!cli_["area"].empty()) std::cout << " in " << cli_["area"];
+    std::cout << ".\nThe API token below is shown only this once; keep it safe.\n" << token << std::endl;
+    return EXIT_OK;
+  }
+
+  bool help_ = false;
+  std::string config_error_;
+  std::vector<std::string> config_files_;
+  std::map<std::string, std::string> cli_;
+  Settings settings_;
+};
+
+}  // namespace
+}  // namespace vc::app
+
+namespace {
+
+// --daemon changes directory to / before options are read, so paths given
+// on the command line are made absolute here, first.
+std::vector<std::string> absolutePathArguments(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  bool has_config = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    for (const std::string name : {"--config", "--db", "--pidfile"}) {
+      if (args[i] == name && i + 1 < args.size()) {
+        args[i + 1] = Poco::Path(args[i + 1]).absolute().toString();
+      } else if (args[i].rfind(name + "=", 0) == 0) {
+        args[i] = name + "=" + Poco::Path(args[i].substr(name.size() + 1)).absolute().toString();
+      } else {
+        continue;
+      }
+      has_config = has_config || name == "--config";
+    }
+  }
+  if (!has_config) {
+    // config/victim-comms.properties under the current directory, else beside the build directory.
+    Poco::Path local("config/victim-comms.properties");
+    Poco::Path beside_exe(Poco::Path(Poco::Path(argv[0]).absolute().parent()).parent());
+    beside_exe.append("config/victim-comms.properties");
+    Poco::Path chosen = Poco::File(local.absolute()).exists() ? local.absolute() : beside_exe;
+    args.push_back("--config=" + chosen.toString());
+  }
+  return args;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  vc::app::VictimCommsApp app;
+  std::vector<std::string> args = absolutePathArguments(argc, argv);
+  std::vector<char*> argp;
+  for (auto& a : args) argp.push_back(a.data());
+  argp.push_back(nullptr);
+  try {
+    return app.run(static_cast<int>(args.size()), argp.data());
+  } catch (const std::exception& e) {
+    std::cerr << "victim-comms: " << e.what() << std::endl;
+    return Poco::Util::Application::EXIT_CONFIG;
+  }
+}

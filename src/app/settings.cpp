@@ -1,0 +1,184 @@
+#include "app/settings.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+
+namespace vc::app {
+
+const std::vector<SettingDoc> kSettingDocs = {
+    {"http.bind", "127.0.0.1", "address the HTTP server listens on"},
+    {"http.port", "8080", "TCP port (0 picks a free one; the log says which)"},
+    {"http.threads", "8", "most requests handled at once"},
+    {"http.max_body_bytes", "16777216", "largest request body; larger is 413"},
+    {"http.max_events_per_request", "10000", "most events in one POST; more is 413"},
+    {"db.path", "../var/victim-comms.db", "SQLite file (created and migrated on first start)"},
+    {"rules.file", "rules/victims-code-2020.json", "rule sets, comma-separated; each chosen by its effective_from"},
+    {"calendar.file", "calendars/england-and-wales.json", "England and Wales bank holidays"},
+    {"templates.dir", "../letter_templates", "letter templates (used from the letters issue on)"},
+    {"demo.file", "demo/events.jsonl", "synthetic events loaded by `victim-comms demo`"},
+    {"scheduler.interval_seconds", "60", "how often the scheduler runs its pass"},
+    {"clock.now", "(unset: the system clock)", "an RFC 3339 time that fixes now, for tests and demos"},
+    {"logging.*", "console, information", "Poco LoggingConfigurator keys (channels, formatters, loggers)"},
+};
+
+namespace {
+
+struct Source {
+  std::string value;
+  std::string dir;   // directory of the file that set it ("" for a command-line override)
+  std::string file;  // for error messages
+};
+
+class Reader {
+ public:
+  Reader(const std::vector<std::string>& files, const std::map<std::string, std::string>& overrides) {
+    for (const auto& f : files) {
+      Poco::Path path(f);
+      path.makeAbsolute();
+      if (!Poco::File(path).exists()) throw SettingsError("config: " + path.toString() + ": no such file");
+      Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> props;
+      try {
+        props = new Poco::Util::PropertyFileConfiguration(path.toString());
+      } catch (const Poco::Exception& e) {
+        throw SettingsError("config: " + path.toString() + ": " + e.displayText());
+      }
+      files_.push_back(path.toString());
+      collect(*props, "", path.parent().toString(), path.toString());
+    }
+    for (const auto& [k, v] : overrides) values_[k] = {v, Poco::Path::current(), "the command line"};
+  }
+
+  const std::map<std::string, Source>& values() const { return values_; }
+  const std::vector<std::string>& files() const { return files_; }
+
+  const Source* find(const std::string& key) const {
+    auto it = values_.find(key);
+    return it == values_.end() ? nullptr : &it->second;
+  }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    const Source* s = find(key);
+    throw SettingsError("config: " + key + (s ? " = '" + s->value + "' (set in " + s->file + ")" : "") + ": " + what);
+  }
+
+  std::string string(const std::string& key, const std::string& fallback) const {
+    const Source* s = find(key);
+    return s ? s->value : fallback;
+  }
+
+  long integer(const std::string& key, long fallback, long min, long max) const {
+    const Source* s = find(key);
+    if (!s) return fallback;
+    try {
+      size_t used = 0;
+      long v = std::stol(s->value, &used);
+      if (used != s->value.size()) throw std::invalid_argument("trailing");
+      if (v < min || v > max) fail(key, "must be from " + std::to_string(min) + " to " + std::to_string(max));
+      return v;
+    } catch (const std::logic_error&) {
+      fail(key, "not a whole number");
+    }
+  }
+
+  // A path: relative ones are resolved against the directory of the file that set them.
+  std::string path(const std::string& key, const std::string& fallback, const std::string& fallback_dir) const {
+    const Source* s = find(key);
+    std::string value = s ? s->value : fallback;
+    if (value.empty()) fail(key, "must not be empty");
+    return resolve(value, s ? s->dir : fallback_dir);
+  }
+
+  static std::string resolve(const std::string& value, const std::string& dir) {
+    Poco::Path p(value);
+    if (p.isAbsolute()) return p.toString();
+    Poco::Path base(dir.empty() ? Poco::Path::current() : dir);
+    base.makeDirectory();
+    return Poco::Path(base, p).absolute().toString();
+  }
+
+ private:
+  void collect(const Poco::Util::AbstractConfiguration& c, const std::string& prefix, const std::string& dir,
+               const std::string& file) {
+    Poco::Util::AbstractConfiguration::Keys keys;
+    c.keys(prefix, keys);
+    for (const auto& k : keys) {
+      const std::string full = prefix.empty() ? k : prefix + "." + k;
+      if (c.hasProperty(full)) {
+        std::string raw = c.getRawString(full);
+        values_[full] = {raw, dir, file};
+      }
+      collect(c, full, dir, file);
+    }
+  }
+
+  std::map<std::string, Source> values_;
+  std::vector<std::string> files_;
+};
+
+void requireFile(const Reader& r, const std::string& key, const std::string& path, bool directory) {
+  Poco::File f(path);
+  if (!f.exists()) r.fail(key, path + " does not exist");
+  if (directory && !f.isDirectory()) r.fail(key, path + " is not a directory");
+  if (!directory && !f.isFile()) r.fail(key, path + " is not a file");
+}
+
+}  // namespace
+
+Settings loadSettings(const std::vector<std::string>& config_files, const std::map<std::string, std::string>& overrides) {
+  Reader r(config_files, overrides);
+  const std::string first_dir = r.files().empty() ? Poco::Path::current() : Poco::Path(r.files().front()).parent().toString();
+
+  static const std::vector<std::string> kKnownPrefixes = {"http.",  "db.",        "rules.", "calendar.",
+                                                          "templates.", "demo.", "scheduler.", "clock.",
+                                                          "logging.", "smtp.",  "spool.", "isva.", "outbox.", "web."};
+  for (const auto& [key, src] : r.values()) {
+    bool known = false;
+    for (const auto& p : kKnownPrefixes) known = known || key.rfind(p, 0) == 0;
+    if (!known) r.fail(key, "unknown key (see the configuration table in README.md)");
+  }
+
+  Settings s;
+  s.config_files = r.files();
+  s.http_bind = r.string("http.bind", s.http_bind);
+  if (s.http_bind.empty()) r.fail("http.bind", "must not be empty");
+  s.http_port = static_cast<uint16_t>(r.integer("http.port", s.http_port, 0, 65535));
+  s.http_threads = static_cast<int>(r.integer("http.threads", s.http_threads, 1, 256));
+  s.http_max_body_bytes = static_cast<size_t>(r.integer("http.max_body_bytes", static_cast<long>(s.http_max_body_bytes), 1024, 1L << 30));
+  s.http_max_events_per_request = static_cast<size_t>(
+      r.integer("http.max_events_per_request", static_cast<long>(s.http_max_events_per_request), 1, 100000));
+  s.db_path = r.path("db.path", "../var/victim-comms.db", first_dir);
+  {
+    const Source* src = r.find("rules.file");
+    std::string list = src ? src->value : "rules/victims-code-2020.json";
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      std::string item = list.substr(start, comma - start);
+      item.erase(0, item.find_first_not_of(" \t"));
+      item.erase(item.find_last_not_of(" \t") + 1);
+      if (item.empty()) r.fail("rules.file", "an empty entry in the list");
+      s.rules_files.push_back(Reader::resolve(item, src ? src->dir : first_dir));
+      start = comma + 1;
+    }
+    for (const auto& f : s.rules_files) requireFile(r, "rules.file", f, false);
+  }
+  s.calendar_file = r.path("calendar.file", "calendars/england-and-wales.json", first_dir);
+  requireFile(r, "calendar.file", s.calendar_file, false);
+  s.templates_dir = r.path("templates.dir", "../letter_templates", first_dir);
+  requireFile(r, "templates.dir", s.templates_dir, true);
+  s.demo_file = r.path("demo.file", "demo/events.jsonl", first_dir);
+  s.scheduler_interval_seconds = static_cast<int>(r.integer("scheduler.interval_seconds", 60, 1, 86400));
+  const std::string now_text = r.string("clock.now", "");
+  if (!now_text.empty()) {
+    s.clock_now = domain::parseRfc3339(now_text);
+    if (!s.clock_now) r.fail("clock.now", "not an RFC 3339 time with an offset (e.g. 2026-04-02T09:00:00+01:00)");
+  }
+  for (const auto& [key, src] : r.values())
+    if (key.rfind("logging.", 0) == 0) s.logging[key] = src.value;
+  return s;
+}
+
+}  // namespace vc::app

@@ -1,0 +1,54 @@
+#pragma once
+// Settings: the configuration, read once from one or more Poco properties
+// files (later files override earlier ones) plus command-line overrides,
+// validated, with every path made absolute. Plain value; pass it down.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "domain/date.h"
+
+namespace vc::app {
+
+class SettingsError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Settings {
+  std::string http_bind = "127.0.0.1";
+  uint16_t http_port = 8080;
+  int http_threads = 8;
+  size_t http_max_body_bytes = 16 * 1024 * 1024;
+  size_t http_max_events_per_request = 10000;
+  std::string db_path;                      // absolute
+  std::vector<std::string> rules_files;     // absolute
+  std::string calendar_file;                // absolute
+  std::string templates_dir;                // absolute
+  std::string demo_file;                    // absolute
+  int scheduler_interval_seconds = 60;
+  std::optional<domain::UnixSeconds> clock_now;  // fixed "now", for tests and demos
+  std::map<std::string, std::string> logging;     // every logging.* key, for Poco's LoggingConfigurator
+  std::vector<std::string> config_files;          // absolute, in the order read
+};
+
+// One row of the README's configuration table: key, default, meaning.
+struct SettingDoc {
+  const char* key;
+  const char* default_value;
+  const char* meaning;
+};
+extern const std::vector<SettingDoc> kSettingDocs;
+
+// Reads the files in order, then applies `overrides` (e.g. from --db, --port;
+// relative paths there are taken against the current directory). A relative
+// path in a file is resolved against that file's directory. Throws
+// SettingsError naming the key, its value and the file that set it.
+Settings loadSettings(const std::vector<std::string>& config_files,
+                      const std::map<std::string, std::string>& overrides = {});
+
+}  // namespace vc::app

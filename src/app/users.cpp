@@ -1,0 +1,44 @@
+#include "app/users.h"
+
+#include <algorithm>
+
+#include <Poco/Data/DataException.h>
+
+#include "common/error.h"
+#include "http/auth.h"
+#include "storage/store.h"
+
+namespace vc::app {
+
+std::string addUser(storage::Database& db, const std::string& name, const std::string& role,
+                    const std::string& isva_id, const std::string& area, const std::string& now) {
+  auto bad = [](const std::string& what) { return Error(Error::Kind::kInvalidArgument, "invalid_user", what); };
+  if (name.empty() || name.size() > 100) throw bad("a user name of 1 to 100 characters is required");
+  if (std::find(http::kRoles.begin(), http::kRoles.end(), role) == http::kRoles.end())
+    throw bad("--role must be one of ingest, vlu, isva, manager, admin");
+  if (role == "isva" && isva_id.empty()) throw bad("an isva user needs --isva-id, the ISVA they are");
+  if (role != "isva" && !isva_id.empty()) throw bad("--isva-id is only for the isva role");
+  if (!area.empty() && role != "vlu") throw bad("--area is only for the vlu role");
+
+  const std::string token = http::newToken();
+  auto lease = db.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  storage::WriteTransaction tx(session);
+  storage::UserRow row;
+  row.name = name;
+  row.role = role;
+  row.isva_id = isva_id;
+  row.area = area;
+  row.created_at = now;
+  try {
+    store.addUser(row, http::hashToken(token));
+  } catch (const Poco::Data::DataException& e) {
+    throw bad("a user named '" + name + "' already exists");
+  }
+  store.audit(now, "cli", "user_added", "user:" + name, "role:" + role);
+  tx.commit();
+  return token;
+}
+
+}  // namespace vc::app

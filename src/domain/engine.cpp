@@ -1,0 +1,312 @@
+#include "domain/engine.h"
+
+#include <algorithm>
+
+namespace vc::domain {
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+std::string plural(int n, const std::string& word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+bool ruleTriggersOn(const RuleBook& book, const std::string& type) {
+  for (const auto& set : book.sets())
+    for (const auto& r : set.rules)
+      for (const auto& t : r.triggers)
+        if (t.type == type) return true;
+  return false;
+}
+
+// Everything the replay knows while it walks the events.
+struct Replay {
+  CaseDerivation out;
+  std::map<std::string, size_t> victim_index;             // victim id -> index in out.victims
+  std::map<std::string, Event> triggers;                  // trigger events, for recomputation
+  std::map<std::string, std::map<std::string, std::string>> opt_out_events;  // victim -> key -> event id
+
+  VictimFacts* victim(const std::string& id) {
+    auto it = victim_index.find(id);
+    return it == victim_index.end() ? nullptr : &out.victims[it->second];
+  }
+};
+
+EntitlementFacts factsFor(const CaseFacts& c, const VictimFacts& v) {
+  EntitlementFacts f;
+  f.offences = c.offences;
+  f.offence_date = c.offence_date;
+  f.case_registered_date = c.registered_date;
+  f.date_of_birth = v.date_of_birth;
+  f.flags = v.flags;
+  return f;
+}
+
+bool conditionHolds(const std::string& condition, const CaseFacts& c, const VictimFacts& v, const Event& e,
+                    const std::vector<std::string>& created_for_victim) {
+  if (condition == "rasso_case")
+    return std::any_of(c.offences.begin(), c.offences.end(), isRassoOffence);
+  if (condition == "adult_on_trigger_date") return !v.date_of_birth || ageOn(*v.date_of_birth, e.local_date) >= 18;
+  if (condition == "vulnerable_or_intimidated")
+    return std::any_of(v.entitlement.reasons.begin(), v.entitlement.reasons.end(), [](const EnhancedReason& r) {
+      return r.category == "vulnerable" || r.category == "intimidated";
+    });
+  if (condition == "bereaved_relative") return v.flags.count("bereaved_relative") || contains(c.offences, "homicide");
+  if (condition == "isva_with_consent") return !v.isva_id.empty() && v.consent_to_share;
+  if (condition.rfind("not_created:", 0) == 0) return !contains(created_for_victim, condition.substr(12));
+  return false;  // RuleBook rejects unknown conditions at load
+}
+
+// An opt-out covers an obligation when it names "all" (victim communications
+// only: ISVA notifications follow consent instead), the rule or the obligation.
+std::string optOutEvent(const Replay& r, const VictimFacts& v, const Obligation& o) {
+  auto events = r.opt_out_events.find(v.victim_id);
+  if (events == r.opt_out_events.end()) return {};
+  for (const std::string& key : {o.id, o.rule, std::string("all")}) {
+    if (key == "all" && o.kind == "notification") continue;
+    if (v.opted_out.count(key)) {
+      auto it = events->second.find(key);
+      return it == events->second.end() ? std::string("?") : it->second;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+DeadlineExplanation Engine::explain(const RuleSet& set, const RuleDef& rule, const Event& trigger,
+                                    const Entitlement& entitlement) const {
+  DeadlineExplanation x;
+  x.rule = rule.id;
+  x.policy = set.policy;
+  x.policy_effective_from = set.effective_from;
+  x.trigger_event = trigger.id;
+  x.trigger_type = trigger.type;
+  x.occurred_at = trigger.occurred_at_text;
+  x.trigger_date = trigger.local_date;
+  x.zone = isBritishSummerTime(trigger.occurred_at) ? "BST (UTC+01:00)" : "GMT (UTC+00:00)";
+  x.tier = entitlement.enhanced ? "enhanced" : "standard";
+  x.tier_reasons = entitlement.reasons;
+  x.working_days = entitlement.enhanced ? rule.enhanced_days : rule.standard_days;
+  x.count = calendar_.addWorkingDays(x.trigger_date, x.working_days);
+
+  std::string text = "Due by " + x.count.result.longString() + ": " + plural(x.working_days, "working day") +
+                     " after the trigger date, " + x.trigger_date.longString() + " (event " + trigger.id + ", " +
+                     trigger.type + ", occurred at " + trigger.occurred_at_text + "; Europe/London date, " + x.zone +
+                     "). ";
+  if (rule.enhanced_days == rule.standard_days) {
+    text += "Every victim gets " + plural(x.working_days, "working day") + " for this rule";
+    text += entitlement.enhanced ? " (this victim is enhanced). " : ". ";
+  } else if (entitlement.enhanced) {
+    text += "Enhanced tier (" + plural(rule.enhanced_days, "working day") + " rather than " +
+            std::to_string(rule.standard_days) + ") because: ";
+    for (size_t i = 0; i < entitlement.reasons.size(); ++i)
+      text += (i ? "; " : "") + entitlement.reasons[i].detail;
+    text += ". ";
+  } else {
+    text += "Standard tier (" + plural(rule.standard_days, "working day") +
+            "): no enhanced-rights reason applied on the trigger date. ";
+  }
+  if (x.count.skipped.empty()) {
+    text += "No days were skipped. ";
+  } else {
+    text += "Skipped: ";
+    for (size_t i = 0; i < x.count.skipped.size(); ++i) {
+      const auto& s = x.count.skipped[i];
+      text += (i ? ", " : "") + s.date.longString();
+      if (s.why != s.date.weekdayName()) text += " (" + s.why + ")";
+    }
+    text += ". ";
+  }
+  text += "Rule " + rule.id + ", policy " + set.policy + " effective from " + set.effective_from.toString() + ".";
+  x.text = text;
+  return x;
+}
+
+CaseDerivation Engine::derive(const std::vector<Event>& events) const {
+  Replay r;
+  CaseFacts& c = r.out.case_facts;
+  auto& obligations = r.out.obligations;
+
+  for (const Event& e : events) {
+    // 1. Facts.
+    bool entitlement_may_change = false;
+    if (e.type == "case.registered") {
+      c.registered = true;
+      c.urn = e.case_urn;
+      c.area = e.area;
+      c.unit = e.unit;
+      c.offences = e.offences;
+      c.offence_date = e.offence_date;
+      c.registered_date = e.local_date;
+    } else if (e.type == "victim.registered") {
+      VictimFacts v;
+      v.victim_id = e.victim_id;
+      v.registered_date = e.local_date;
+      v.date_of_birth = e.date_of_birth;
+      if (e.flags) v.flags = std::set<std::string>(e.flags->begin(), e.flags->end());
+      v.entitlement = evaluateEntitlement(factsFor(c, v));
+      r.victim_index[v.victim_id] = r.out.victims.size();
+      r.out.victims.push_back(std::move(v));
+    } else if (VictimFacts* v = r.victim(e.victim_id)) {
+      if (e.type == "victim.updated") {
+        if (e.date_of_birth) v->date_of_birth = e.date_of_birth;
+        if (e.flags) v->flags = std::set<std::string>(e.flags->begin(), e.flags->end());
+        for (const auto& key : e.opt_out) {
+          v->opted_out.insert(key);
+          r.opt_out_events[v->victim_id][key] = e.id;
+        }
+        for (const auto& key : e.opt_in) v->opted_out.erase(key);
+        entitlement_may_change = true;
+      } else if (e.type == "isva.assigned") {
+        v->isva_id = e.isva_id;
+        v->consent_to_share = e.consent_to_share.value_or(false);
+      } else if (e.type == "isva.consent_changed") {
+        v->consent_to_share = e.consent_to_share.value_or(false);
+      }
+    }
+
+    // 2. An entitlement change recomputes the victim's open obligations, and is kept.
+    if (entitlement_may_change) {
+      VictimFacts& v = *r.victim(e.victim_id);
+      Entitlement now = evaluateEntitlement(factsFor(c, v));
+      if (now != v.entitlement) {
+        r.out.entitlement_changes.push_back(
+            {v.victim_id, e.id, e.local_date, v.entitlement.enhanced, now.enhanced, now.reasons});
+        for (Obligation& o : obligations) {
+          if (o.victim_id != v.victim_id || o.status != "pending") continue;
+          const RuleSet& set = rules_.inForceOn(o.trigger_date);
+          const RuleDef* rule = set.find(o.rule);
+          DeadlineExplanation x = explain(set, *rule, r.triggers.at(o.trigger_event), now);
+          if (x.tier == o.tier && x.count.result == o.due_by) {
+            o.explanation = x;  // same deadline, reasons refreshed
+            continue;
+          }
+          o.changes.push_back({e.id, e.local_date, o.tier, x.tier, o.due_by, x.count.result,
+                               "entitlement changed: " + now.summary()});
+          o.tier = x.tier;
+          o.due_by = x.count.result;
+          o.explanation = x;
+          o.explanation.text += " Recomputed after event " + e.id + " changed the victim's entitlement.";
+        }
+        v.entitlement = std::move(now);
+      }
+    }
+
+    // 3. Opt-outs waive what is open; opt-ins do not revive what was waived.
+    if (e.type == "victim.updated" && !e.opt_out.empty()) {
+      VictimFacts& v = *r.victim(e.victim_id);
+      for (Obligation& o : obligations) {
+        if (o.victim_id != v.victim_id || o.status != "pending") continue;
+        std::string by = optOutEvent(r, v, o);
+        if (!by.empty()) {
+          o.status = "waived";
+          o.waived_by = by;
+        }
+      }
+    }
+
+    // 4. Completions: each matching rule's oldest open obligation for the victim,
+    //    or exactly the obligation an event names.
+    std::set<std::pair<std::string, std::string>> completed;  // (rule, victim) done by this event
+    for (Obligation& o : obligations) {
+      if (o.status != "pending") continue;
+      if (!e.victim_id.empty() && e.victim_id != o.victim_id) continue;
+      const RuleDef* rule = rules_.inForceOn(o.trigger_date).find(o.rule);
+      bool named = e.type == "contact.recorded" && e.attr("obligation") == o.id;
+      bool matches = named || std::any_of(rule->completed_by.begin(), rule->completed_by.end(),
+                                          [&](const EventMatch& m) { return m.matches(e); });
+      if (!matches) continue;
+      if (!named && !completed.insert({o.rule, o.victim_id}).second) continue;
+      o.completed_at = e.occurred_at_text;
+      o.completed_by = e.id;
+      if (e.local_date <= o.due_by) {
+        o.status = "met";
+      } else {
+        o.status = "late";
+        o.late_working_days = calendar_.workingDaysBetween(o.due_by, e.local_date);
+      }
+    }
+
+    // 5. Superseding events cancel what they make moot.
+    for (Obligation& o : obligations) {
+      if (o.status != "pending") continue;
+      if (!e.victim_id.empty() && e.victim_id != o.victim_id) continue;
+      const RuleDef* rule = rules_.inForceOn(o.trigger_date).find(o.rule);
+      if (std::any_of(rule->cancelled_by.begin(), rule->cancelled_by.end(),
+                      [&](const EventMatch& m) { return m.matches(e); })) {
+        o.status = "cancelled";
+        o.cancelled_by = e.id;
+      }
+    }
+
+    // 6. New obligations.
+    if (!ruleTriggersOn(rules_, e.type)) continue;
+    const RuleSet* set;
+    try {
+      set = &rules_.inForceOn(e.local_date);
+    } catch (const RuleError& err) {
+      throw EventError(e.id, "occurred_at", err.what());
+    }
+    std::vector<VictimFacts*> in_scope;
+    if (!e.victim_id.empty()) {
+      if (VictimFacts* v = r.victim(e.victim_id)) in_scope.push_back(v);
+    } else {
+      for (auto& v : r.out.victims) in_scope.push_back(&v);
+    }
+    for (VictimFacts* v : in_scope) {
+      std::vector<std::string> created_for_victim;
+      for (const RuleDef& rule : set->rules) {
+        bool triggered = std::any_of(rule.triggers.begin(), rule.triggers.end(),
+                                     [&](const EventMatch& m) { return m.matches(e); });
+        if (!triggered) continue;
+        bool holds = std::all_of(rule.conditions.begin(), rule.conditions.end(), [&](const std::string& cond) {
+          return conditionHolds(cond, c, *v, e, created_for_victim);
+        });
+        if (!holds) continue;
+
+        Obligation o;
+        o.id = rule.id + ":" + v->victim_id + ":" + e.id;
+        o.rule = rule.id;
+        o.title = rule.title;
+        o.policy = set->policy;
+        o.basis = rule.basis;
+        o.right = rule.right;
+        o.kind = rule.kind;
+        o.template_name = rule.template_name;
+        o.recipient = rule.recipient;
+        o.owner = rule.owner;
+        o.victim_id = v->victim_id;
+        o.case_urn = c.urn;
+        o.area = c.area;
+        o.trigger_event = e.id;
+        o.trigger_date = e.local_date;
+        try {
+          o.explanation = explain(*set, rule, e, v->entitlement);
+        } catch (const CalendarRangeError& err) {
+          throw EventError(e.id, "occurred_at", std::string("cannot compute the ") + rule.id + " deadline: " + err.what());
+        }
+        o.tier = o.explanation.tier;
+        o.due_by = o.explanation.count.result;
+        std::string waived_by = optOutEvent(r, *v, o);
+        if (!waived_by.empty()) {
+          o.status = "waived";
+          o.waived_by = waived_by;
+        }
+        created_for_victim.push_back(rule.id);
+        r.triggers.emplace(e.id, e);
+        obligations.push_back(std::move(o));
+      }
+    }
+  }
+  return std::move(r.out);
+}
+
+std::string effectiveStatus(const std::string& stored_status, const Date& due_by, const Date& today) {
+  if (stored_status == "pending" && today > due_by) return "breached";
+  return stored_status;
+}
+
+std::string effectiveStatus(const Obligation& o, const Date& today) { return effectiveStatus(o.status, o.due_by, today); }
+
+}  // namespace vc::domain

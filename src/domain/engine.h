@@ -1,0 +1,149 @@
+#pragma once
+// The journey engine: replays one case's events, in the order they were
+// received, into the case's state, each victim's entitlement and every
+// obligation the rules create. Deterministic: the same events, rule book and
+// calendar give the same result. Holds references to the rule book and the
+// calendar, which must outlive it; const methods are thread-safe.
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "domain/calendar.h"
+#include "domain/entitlement.h"
+#include "domain/event.h"
+#include "domain/rules.h"
+
+namespace vc::domain {
+
+// How a deadline was worked out, for the person who has to meet it.
+struct DeadlineExplanation {
+  std::string rule;
+  std::string policy;
+  Date policy_effective_from;
+  std::string trigger_event;
+  std::string trigger_type;
+  std::string occurred_at;  // as sent
+  Date trigger_date;        // Europe/London
+  std::string zone;         // "BST (UTC+01:00)" or "GMT (UTC+00:00)"
+  std::string tier;         // enhanced | standard
+  std::vector<EnhancedReason> tier_reasons;
+  int working_days = 0;
+  WorkingDayCount count;
+  std::string text;  // the whole explanation in one paragraph
+};
+
+// A recomputation of an open obligation, kept so nobody wonders why a deadline moved.
+struct ObligationChange {
+  std::string event_id;  // the event that changed the victim's entitlement
+  Date date;
+  std::string from_tier, to_tier;
+  Date from_due, to_due;
+  std::string why;
+};
+
+struct Obligation {
+  std::string id;  // "<rule>:<victim>:<trigger event>", stable across replays
+  std::string rule;
+  std::string title;
+  std::string policy;
+  std::string basis;
+  std::optional<int> right;
+  std::string kind;
+  std::string template_name;
+  std::string recipient;
+  std::string owner;
+  std::string victim_id;
+  std::string case_urn;
+  std::string area;
+  std::string trigger_event;
+  Date trigger_date;
+  std::string tier;
+  Date due_by;
+  std::string status = "pending";  // pending | met | late | waived | cancelled (breached is read-time)
+  std::string completed_at;         // RFC 3339 of the completing event, or ""
+  std::string completed_by;         // event id
+  std::optional<int> late_working_days;
+  std::string waived_by;            // event id of the opt-out
+  std::string cancelled_by;         // event id of the superseding event
+  DeadlineExplanation explanation;
+  std::vector<ObligationChange> changes;
+};
+
+struct EntitlementChange {
+  std::string victim_id;
+  std::string event_id;
+  Date date;
+  bool from_enhanced = false;
+  bool to_enhanced = false;
+  std::vector<EnhancedReason> reasons;  // the reasons after the change
+};
+
+struct CaseFacts {
+  bool registered = false;
+  std::string urn;
+  std::string area;
+  std::string unit;
+  std::vector<std::string> offences;
+  std::optional<Date> offence_date;
+  Date registered_date;
+};
+
+struct VictimFacts {
+  std::string victim_id;
+  Date registered_date;
+  std::optional<Date> date_of_birth;
+  std::set<std::string> flags;
+  std::string isva_id;
+  bool consent_to_share = false;
+  std::set<std::string> opted_out;  // rule ids, obligation ids or "all"
+  Entitlement entitlement;
+};
+
+struct CaseDerivation {
+  CaseFacts case_facts;
+  std::vector<VictimFacts> victims;  // in registration order
+  std::vector<Obligation> obligations;  // in creation order
+  std::vector<EntitlementChange> entitlement_changes;
+};
+
+// An error tied to one event (e.g. a deadline the calendar cannot compute).
+class EventError : public std::runtime_error {
+ public:
+  EventError(std::string event_id, std::string field, const std::string& message)
+      : std::runtime_error(message), event_id_(std::move(event_id)), field_(std::move(field)) {}
+  const std::string& eventId() const { return event_id_; }
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string event_id_;
+  std::string field_;
+};
+
+class Engine {
+ public:
+  Engine(const RuleBook& rules, const WorkingDayCalendar& calendar) : rules_(rules), calendar_(calendar) {}
+
+  // Replays a case's events (case.registered first). Throws EventError when
+  // an event cannot be applied (no rule set in force, calendar out of range).
+  CaseDerivation derive(const std::vector<Event>& events) const;
+
+  // Works out one deadline: N working days after the trigger's London date.
+  DeadlineExplanation explain(const RuleSet& set, const RuleDef& rule, const Event& trigger,
+                              const Entitlement& entitlement) const;
+
+  const WorkingDayCalendar& calendar() const { return calendar_; }
+  const RuleBook& rules() const { return rules_; }
+
+ private:
+  const RuleBook& rules_;
+  const WorkingDayCalendar& calendar_;
+};
+
+// The status a person should see today: an open obligation past its due date is "breached".
+std::string effectiveStatus(const Obligation& o, const Date& today);
+std::string effectiveStatus(const std::string& stored_status, const Date& due_by, const Date& today);
+
+}  // namespace vc::domain

@@ -1,0 +1,76 @@
+#pragma once
+// The rule book as data: which event creates which obligation, for whom, by
+// when (rules.md section 3). Loaded from config/rules/*.json by the app layer
+// and handed to the engine; versions are chosen by the trigger event's date.
+// Immutable after construction; safe to share between threads.
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "domain/date.h"
+#include "domain/event.h"
+
+namespace vc::domain {
+
+class RuleError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Matches an event by type and, optionally, by scalar field values.
+struct EventMatch {
+  std::string type;
+  std::map<std::string, std::vector<std::string>> where;  // field -> accepted values
+
+  bool matches(const Event& e) const;
+};
+
+// The predicates a rule can name in its "conditions" (the engine evaluates them).
+// Kept as a closed list so a typo in the rules file is caught at load.
+extern const std::vector<std::string> kKnownConditions;
+
+struct RuleDef {
+  std::string id;           // "VCL-NFA"
+  std::string title;        // "Decision not to prosecute letter"
+  std::string kind;         // letter | meeting | notification | partner
+  std::string template_name;
+  std::string recipient;    // victim | isva
+  std::string owner;        // cps | witness_care_unit
+  std::string basis;        // code | service_standard
+  std::optional<int> right; // Victims' Code right number, when basis is code
+  std::string basis_note;   // where the duty or standard comes from
+  std::vector<EventMatch> triggers;
+  std::vector<std::string> conditions;
+  int enhanced_days = 0;
+  int standard_days = 0;
+  std::vector<EventMatch> completed_by;
+  std::vector<EventMatch> cancelled_by;
+};
+
+struct RuleSet {
+  std::string policy;  // "victims-code-2020"
+  Date effective_from;
+  std::vector<RuleDef> rules;  // in evaluation order
+
+  const RuleDef* find(const std::string& rule_id) const;
+};
+
+// Several rule sets, each in force from its effective date until the next.
+class RuleBook {
+ public:
+  // Validates every rule (known kind, basis, conditions; non-negative days;
+  // at least one trigger). Throws RuleError naming the policy and rule.
+  explicit RuleBook(std::vector<RuleSet> sets);
+
+  // The set in force on `date`; throws RuleError if none is.
+  const RuleSet& inForceOn(const Date& date) const;
+  const std::vector<RuleSet>& sets() const { return sets_; }
+
+ private:
+  std::vector<RuleSet> sets_;  // sorted by effective_from
+};
+
+}  // namespace vc::domain

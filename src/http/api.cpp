@@ -1,0 +1,317 @@
+#include "http/api.h"
+
+#include <sstream>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
+
+#include "common/error.h"
+#include "domain/engine.h"
+#include "storage/store.h"
+
+namespace vc::http {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+Object::Ptr ordered() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+Var parseJson(const std::string& text) {
+  Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));  // keep the stored key order
+  return parser.parse(text);
+}
+
+Response json(const Object::Ptr& o, int status = 200) {
+  std::ostringstream os;
+  o->stringify(os);
+  Response r;
+  r.status = status;
+  r.body = os.str();
+  return r;
+}
+
+Error notFound(const std::string& what) { return Error(Error::Kind::kNotFound, "not_found", what); }
+
+void requireJsonBody(const Request& req) {
+  const std::string& ct = req.content_type;
+  const std::string media = ct.substr(0, ct.find(';'));
+  if (media != "application/json")
+    throw Error(Error::Kind::kUnsupportedMediaType, "unsupported_media_type",
+                "the body must be JSON with Content-Type: application/json (got '" + ct + "')");
+}
+
+// A VLU officer bound to an Area sees only that Area's cases; to anyone else
+// the case does not exist.
+void checkArea(const Request& req, const std::string& area, const std::string& what) {
+  const Principal& p = *req.principal;
+  if (p.role == "vlu" && !p.area.empty() && p.area != area) throw notFound(what);
+}
+
+// The obligation as stored, with the status a person should see today.
+Object::Ptr obligationView(const storage::ObligationRow& row, const domain::Date& today, bool with_explanation) {
+  Object::Ptr o = parseJson(row.body).extract<Object::Ptr>();
+  auto due = domain::Date::parse(row.due_by);
+  o->set("status", domain::effectiveStatus(row.status, *due, today));
+  if (!with_explanation) {
+    Object::Ptr x = o->getObject("explanation");
+    o->remove("explanation");
+    o->set("explanation_text", x->getValue<std::string>("text"));
+  }
+  return o;
+}
+
+Object::Ptr entitlementView(const storage::VictimRow& v, const std::vector<storage::EntitlementChangeRow>& changes) {
+  Object::Ptr e = ordered();
+  e->set("enhanced", v.enhanced);
+  e->set("reasons", parseJson(v.reasons));
+  Array::Ptr history = new Array;
+  for (const auto& c : changes) {
+    Object::Ptr h = ordered();
+    h->set("event_id", c.event_id);
+    h->set("date", c.date);
+    h->set("from_enhanced", c.from_enhanced);
+    h->set("to_enhanced", c.to_enhanced);
+    h->set("reasons", parseJson(c.reasons));
+    history->add(h);
+  }
+  e->set("changes", history);
+  return e;
+}
+
+Object::Ptr eventView(const storage::EventRow& e) {
+  Object::Ptr o = ordered();
+  o->set("id", e.id);
+  o->set("type", e.type);
+  o->set("occurred_at", e.occurred_at);
+  o->set("local_date", e.local_date);
+  o->set("received_at", e.received_at);
+  o->set("event", parseJson(e.body));
+  return o;
+}
+
+Object::Ptr caseView(const storage::CaseRow& c) {
+  Object::Ptr o = ordered();
+  o->set("case_urn", c.urn);
+  o->set("area", c.area);
+  o->set("unit", c.unit);
+  o->set("details", parseJson(c.details));
+  return o;
+}
+
+int limitFrom(const Request& req) {
+  const std::string text = req.queryOr("limit", "100");
+  int n = 0;
+  try {
+    size_t used = 0;
+    n = std::stoi(text, &used);
+    if (used != text.size()) n = 0;
+  } catch (...) {
+    n = 0;
+  }
+  if (n < 1 || n > 1000)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_query", "limit: must be a whole number from 1 to 1000", {},
+                "limit");
+  return n;
+}
+
+std::string dateParam(const Request& req, const std::string& key) {
+  std::string v = req.queryOr(key);
+  if (!v.empty() && !domain::Date::parse(v))
+    throw Error(Error::Kind::kInvalidArgument, "invalid_query", key + ": not a date (YYYY-MM-DD)", {}, key);
+  return v;
+}
+
+}  // namespace
+
+std::vector<Route> Api::routes() {
+  auto bind = [this](Response (Api::*fn)(Request&)) { return [this, fn](Request& r) { return (this->*fn)(r); }; };
+  return {
+      {"GET", "/healthz", {}, bind(&Api::health)},
+      {"POST", "/api/v1/events", {"ingest"}, bind(&Api::postEvents)},
+      {"GET", "/api/v1/victims/{victim_id}", {"vlu", "manager"}, bind(&Api::getVictim)},
+      {"GET", "/api/v1/cases/{case_urn}", {"vlu", "manager"}, bind(&Api::getCase)},
+      {"GET", "/api/v1/obligations", {"vlu", "manager"}, bind(&Api::listObligations)},
+      {"GET", "/api/v1/obligations/{id}", {"vlu", "manager"}, bind(&Api::getObligation)},
+  };
+}
+
+Response Api::health(Request&) {
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  int one = 0;
+  using namespace Poco::Data::Keywords;
+  session << "SELECT 1", into(one), now;
+  Object::Ptr o = ordered();
+  o->set("status", std::string(one == 1 ? "ok" : "degraded"));
+  return json(o);
+}
+
+Response Api::postEvents(Request& req) {
+  requireJsonBody(req);
+  Var body;
+  try {
+    body = parseJson(req.body);
+  } catch (const Poco::Exception& e) {
+    throw Error(Error::Kind::kInvalidArgument, "invalid_json", "the body is not valid JSON: " + e.message());
+  }
+  std::vector<Var> items;
+  if (body.type() == typeid(Array::Ptr)) {
+    Array::Ptr arr = body.extract<Array::Ptr>();
+    if (arr->size() == 0) throw Error(Error::Kind::kInvalidArgument, "invalid_event", "the array of events is empty");
+    if (arr->size() > limits_.max_events_per_request)
+      throw Error(Error::Kind::kPayloadTooLarge, "too_many_events",
+                  "at most " + std::to_string(limits_.max_events_per_request) + " events per request");
+    for (size_t i = 0; i < arr->size(); ++i) items.push_back(arr->get(static_cast<unsigned>(i)));
+  } else {
+    items.push_back(body);
+  }
+  ingest::IngestResult result = ingestor_.ingest(items);
+  Poco::Logger::get("vc.ingest")
+      .information("%s posted %z events: %z accepted, %z duplicates, %z cases updated", req.principal->user,
+                   items.size(), result.accepted, result.duplicates, result.affected_cases.size());
+  Object::Ptr o = ordered();
+  o->set("accepted", static_cast<Poco::UInt64>(result.accepted));
+  o->set("duplicates", static_cast<Poco::UInt64>(result.duplicates));
+  return json(o);
+}
+
+Response Api::getVictim(Request& req) {
+  const std::string& id = req.params.at("victim_id");
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  const std::string now_text = domain::formatRfc3339Utc(clock_.now());
+  auto victim = store.findVictim(id);
+  auto case_row = victim ? store.findCase(victim->case_urn) : std::nullopt;
+  try {
+    if (!victim || !case_row) throw notFound("no victim " + id);
+    checkArea(req, case_row->area, "no victim " + id);
+  } catch (const Error&) {
+    store.audit(now_text, req.principal->user, "read_victim_denied", "victim:" + id, "not found or outside area");
+    throw;
+  }
+  store.audit(now_text, req.principal->user, "read_victim", "victim:" + id, "case:" + victim->case_urn);
+
+  const domain::Date today = clock_.today();
+  Object::Ptr o = ordered();
+  o->set("victim_id", victim->victim_id);
+  o->set("case_urn", victim->case_urn);
+  o->set("profile", parseJson(victim->profile));
+  o->set("entitlement", entitlementView(*victim, store.entitlementChanges(id)));
+  Object::Ptr isva = ordered();
+  isva->set("isva_id", victim->isva_id.empty() ? Var() : Var(victim->isva_id));
+  isva->set("consent_to_share", victim->consent_to_share);
+  o->set("isva", isva);
+  o->set("opted_out", parseJson(victim->opted_out));
+  o->set("case", caseView(*case_row));
+  Array::Ptr timeline = new Array;
+  for (const auto& e : store.caseTimeline(victim->case_urn))
+    if (e.victim_id.empty() || e.victim_id == id) timeline->add(eventView(e));
+  o->set("timeline", timeline);
+  storage::ObligationFilter f;
+  f.victim_id = id;
+  f.limit = 1000;
+  Array::Ptr obligations = new Array;
+  for (const auto& row : store.listObligations(f)) obligations->add(obligationView(row, today, false));
+  o->set("obligations", obligations);
+  return json(o);
+}
+
+Response Api::getCase(Request& req) {
+  const std::string& urn = req.params.at("case_urn");
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  const std::string now_text = domain::formatRfc3339Utc(clock_.now());
+  auto case_row = store.findCase(urn);
+  try {
+    if (!case_row) throw notFound("no case " + urn);
+    checkArea(req, case_row->area, "no case " + urn);
+  } catch (const Error&) {
+    store.audit(now_text, req.principal->user, "read_case_denied", "case:" + urn, "not found or outside area");
+    throw;
+  }
+  store.audit(now_text, req.principal->user, "read_case", "case:" + urn, "");
+
+  Object::Ptr o = caseView(*case_row);
+  Array::Ptr victims = new Array;
+  for (const auto& v : store.caseVictims(urn)) {
+    Object::Ptr vo = ordered();
+    vo->set("victim_id", v.victim_id);
+    vo->set("profile", parseJson(v.profile));
+    Object::Ptr ent = ordered();
+    ent->set("enhanced", v.enhanced);
+    ent->set("reasons", parseJson(v.reasons));
+    vo->set("entitlement", ent);
+    victims->add(vo);
+  }
+  o->set("victims", victims);
+  Array::Ptr timeline = new Array;
+  for (const auto& e : store.caseTimeline(urn)) timeline->add(eventView(e));
+  o->set("timeline", timeline);
+  return json(o);
+}
+
+Response Api::listObligations(Request& req) {
+  static const std::vector<std::string> kStatuses = {"pending", "met",       "late", "breached",
+                                                     "waived",  "cancelled", "open"};
+  storage::ObligationFilter f;
+  f.status = req.queryOr("status");
+  if (!f.status.empty() && std::find(kStatuses.begin(), kStatuses.end(), f.status) == kStatuses.end())
+    throw Error(Error::Kind::kInvalidArgument, "invalid_query",
+                "status: must be one of pending, met, late, breached, waived, cancelled, open", {}, "status");
+  f.rule = req.queryOr("rule");
+  f.victim_id = req.queryOr("victim_id");
+  f.case_urn = req.queryOr("case_urn");
+  f.area = req.queryOr("area");
+  f.basis = req.queryOr("basis");
+  f.kind = req.queryOr("kind");
+  f.due_before = dateParam(req, "due_before");
+  f.due_after = dateParam(req, "due_after");
+  f.limit = limitFrom(req);
+  const Principal& p = *req.principal;
+  if (p.role == "vlu" && !p.area.empty()) {
+    if (!f.area.empty() && f.area != p.area) f.area = "\x01no such area";  // nothing outside their Area
+    else f.area = p.area;
+  }
+  const std::string cursor = req.queryOr("cursor");
+  if (!cursor.empty()) {
+    size_t sep = cursor.find('~');
+    if (sep == std::string::npos || !domain::Date::parse(cursor.substr(0, sep)))
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "cursor: not a cursor this API returned", {}, "cursor");
+    f.after_due = cursor.substr(0, sep);
+    f.after_id = cursor.substr(sep + 1);
+  }
+  const domain::Date today = clock_.today();
+  f.today = today.toString();
+
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  auto rows = store.listObligations(f);
+  Array::Ptr items = new Array;
+  for (const auto& row : rows) items->add(obligationView(row, today, false));
+  Object::Ptr o = ordered();
+  o->set("items", items);
+  o->set("next", rows.size() == static_cast<size_t>(f.limit) ? Var(rows.back().due_by + "~" + rows.back().id) : Var());
+  return json(o);
+}
+
+Response Api::getObligation(Request& req) {
+  const std::string& id = req.params.at("id");
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  auto row = store.findObligation(id);
+  if (!row) throw notFound("no obligation " + id);
+  checkArea(req, row->area, "no obligation " + id);
+  return json(obligationView(*row, clock_.today(), true));
+}
+
+}  // namespace vc::http

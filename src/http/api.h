@@ -1,0 +1,41 @@
+#pragma once
+// The JSON API (api.md): thin handlers over the ingestor and the store.
+// Holds references to services that outlive it; handlers are thread-safe.
+
+#include <cstddef>
+#include <vector>
+
+#include "domain/clock.h"
+#include "http/router.h"
+#include "ingest/ingestor.h"
+#include "storage/database.h"
+
+namespace vc::http {
+
+struct ApiLimits {
+  size_t max_events_per_request = 10000;
+};
+
+class Api {
+ public:
+  Api(storage::Database& db, ingest::Ingestor& ingestor, const domain::Clock& clock, ApiLimits limits)
+      : db_(db), ingestor_(ingestor), clock_(clock), limits_(limits) {}
+
+  // Every route, with its roles: the daemon's one route table.
+  std::vector<Route> routes();
+
+ private:
+  Response health(Request& req);
+  Response postEvents(Request& req);
+  Response getVictim(Request& req);
+  Response getCase(Request& req);
+  Response listObligations(Request& req);
+  Response getObligation(Request& req);
+
+  storage::Database& db_;
+  ingest::Ingestor& ingestor_;
+  const domain::Clock& clock_;
+  ApiLimits limits_;
+};
+
+}  // namespace vc::http

@@ -1,0 +1,120 @@
+#include "http/server.h"
+
+#include <istream>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include "common/error.h"
+#include "http/error_response.h"
+
+namespace vc::http {
+namespace {
+
+class RequestHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  RequestHandler(const Router& router, size_t max_body) : router_(router), max_body_(max_body) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
+    Response res;
+    try {
+      Request req = read(in);
+      res = router_.route(req);
+    } catch (const Error& e) {
+      res = errorResponse(e);
+    } catch (const Poco::Exception& e) {
+      res = internalErrorResponse(e.displayText());
+    } catch (const std::exception& e) {
+      res = internalErrorResponse(e.what());
+    }
+    out.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(res.status));
+    out.setContentType(res.content_type);
+    out.set("Cache-Control", "no-store");
+    out.set("X-Content-Type-Options", "nosniff");
+    if (res.status == 401) out.set("WWW-Authenticate", "Bearer");
+    out.setContentLength(static_cast<std::streamsize>(res.body.size()));
+    if (in.getMethod() == "HEAD") {
+      out.send();
+    } else {
+      out.send() << res.body;
+    }
+  }
+
+ private:
+  Request read(Poco::Net::HTTPServerRequest& in) {
+    Request req;
+    req.method = in.getMethod();
+    Poco::URI uri(in.getURI());
+    req.path = uri.getPath();
+    for (const auto& [k, v] : uri.getQueryParameters()) req.query[k] = v;
+    req.content_type = in.getContentType();
+    req.authorization = in.get("Authorization", "");
+    if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(max_body_))
+      throw tooLarge();
+    std::istream& body = in.stream();
+    char buf[16384];
+    while (body.read(buf, sizeof buf) || body.gcount() > 0) {
+      req.body.append(buf, static_cast<size_t>(body.gcount()));
+      if (req.body.size() > max_body_) throw tooLarge();
+    }
+    return req;
+  }
+
+  Error tooLarge() const {
+    return Error(Error::Kind::kPayloadTooLarge, "payload_too_large",
+                 "the body is larger than the limit of " + std::to_string(max_body_) + " bytes (http.max_body_bytes)");
+  }
+
+  const Router& router_;
+  size_t max_body_;
+};
+
+class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  HandlerFactory(const Router& router, size_t max_body) : router_(router), max_body_(max_body) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new RequestHandler(router_, max_body_);  // Poco owns and deletes it
+  }
+
+ private:
+  const Router& router_;
+  size_t max_body_;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(const Router& router, ServerOptions options) {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(options.bind, options.port));
+  port_ = socket.address().port();
+  threads_ = std::make_unique<Poco::ThreadPool>(2, options.threads);
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(options.threads);
+  params->setMaxQueued(256);
+  params->setKeepAlive(true);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(router, options.max_body_bytes), *threads_,
+                                                    socket, params);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  server_->start();
+  running_ = true;
+}
+
+void HttpServer::stop() {
+  if (!running_) return;
+  running_ = false;
+  // Abort keep-alive connections and wait for handlers: toolchain.md gotcha 1.
+  server_->stopAll(true);
+  threads_->joinAll();
+}
+
+}  // namespace vc::http

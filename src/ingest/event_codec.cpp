@@ -1,0 +1,373 @@
+#include "ingest/event_codec.h"
+
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+
+#include "common/error.h"
+
+namespace vc::ingest {
+
+const char* const kVictimProfileFields[] = {"name",      "title",   "date_of_birth", "address", "email",
+                                            "phone",     "preferred_channel", "language", "needs", "flags",
+                                            "representative", nullptr};
+
+namespace {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+const std::set<std::string> kOffences = {"rape",     "sexual_offence", "domestic_abuse",     "stalking",
+                                         "harassment", "hate_crime",   "terrorism",          "modern_slavery",
+                                         "homicide", "attempted_murder", "kidnap",           "false_imprisonment",
+                                         "arson_endanger_life", "gbh_with_intent", "child_abuse", "other"};
+const std::set<std::string> kFlags = {"mental_disorder", "learning_disability",   "physical_disability",
+                                      "intimidated",     "persistently_targeted", "bereaved_relative"};
+const std::set<std::string> kMeetings = {"familiarisation_meeting", "special_measures_meeting",
+                                         "bereaved_family_meeting"};
+
+bool idChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == ':' || c == '-';
+}
+bool urnChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '-'; }
+
+std::string joined(const std::set<std::string>& values) {
+  std::string s;
+  for (const auto& v : values) s += (s.empty() ? "" : ", ") + v;
+  return s;
+}
+
+// Reads fields from one JSON object, naming "events[i].path.field" in every error.
+class Reader {
+ public:
+  Reader(Object::Ptr obj, size_t index, std::string prefix) : obj_(std::move(obj)), index_(index), prefix_(std::move(prefix)) {}
+
+  [[noreturn]] void fail(const std::string& field, const std::string& what) const {
+    const std::string path = prefix_ + field;
+    throw Error(Error::Kind::kInvalidArgument, "invalid_event",
+                "events[" + std::to_string(index_) + "]." + path + ": " + what, index_, path);
+  }
+
+  bool has(const std::string& f) const { return obj_->has(f) && !obj_->isNull(f); }
+  bool isString(const std::string& f) const { return has(f) && obj_->get(f).isString(); }
+  void stringOrBool(const std::string& f) const {
+    if (has(f) && !obj_->get(f).isString() && obj_->get(f).type() != typeid(bool))
+      fail(f, "must be a language name or true/false");
+  }
+
+  std::string string(const std::string& f, size_t min_len = 1, size_t max_len = 10000) const {
+    if (!has(f)) fail(f, "is required");
+    Var v = obj_->get(f);
+    if (!v.isString()) fail(f, "must be a string");
+    std::string s = v.extract<std::string>();
+    if (s.size() < min_len) fail(f, "must not be empty");
+    if (s.size() > max_len) fail(f, "must be at most " + std::to_string(max_len) + " characters");
+    return s;
+  }
+  std::string optString(const std::string& f, size_t max_len = 10000) const {
+    return has(f) ? string(f, 0, max_len) : std::string();
+  }
+  std::string identifier(const std::string& f) const {
+    std::string s = string(f, 1, 128);
+    for (char c : s)
+      if (!idChar(c)) fail(f, "may contain only letters, digits and . _ : -");
+    return s;
+  }
+  std::string oneOf(const std::string& f, const std::set<std::string>& allowed) const {
+    std::string s = string(f);
+    if (!allowed.count(s)) fail(f, "'" + s + "' is not one of: " + joined(allowed));
+    return s;
+  }
+  std::string optOneOf(const std::string& f, const std::set<std::string>& allowed) const {
+    return has(f) ? oneOf(f, allowed) : std::string();
+  }
+  bool boolean(const std::string& f) const {
+    if (!has(f)) fail(f, "is required");
+    Var v = obj_->get(f);
+    if (v.type() != typeid(bool)) fail(f, "must be true or false");
+    return v.extract<bool>();
+  }
+  std::optional<bool> optBoolean(const std::string& f) const {
+    return has(f) ? std::optional<bool>(boolean(f)) : std::nullopt;
+  }
+  domain::Date date(const std::string& f) const {
+    auto d = domain::Date::parse(string(f));
+    if (!d) fail(f, "not a date (YYYY-MM-DD)");
+    return *d;
+  }
+  std::optional<domain::Date> optDate(const std::string& f) const {
+    return has(f) ? std::optional<domain::Date>(date(f)) : std::nullopt;
+  }
+  domain::UnixSeconds timestamp(const std::string& f) const {
+    auto t = domain::parseRfc3339(string(f));
+    if (!t) fail(f, "not an RFC 3339 timestamp with an offset (e.g. 2026-04-02T15:20:00+01:00)");
+    return *t;
+  }
+  Array::Ptr array(const std::string& f, bool allow_empty = true) const {
+    if (!has(f)) fail(f, "is required");
+    Var v = obj_->get(f);
+    if (v.type() != typeid(Array::Ptr)) fail(f, "must be an array");
+    Array::Ptr a = v.extract<Array::Ptr>();
+    if (!allow_empty && a->size() == 0) fail(f, "must not be empty");
+    return a;
+  }
+  std::vector<std::string> enumArray(const std::string& f, const std::set<std::string>& allowed,
+                                     bool allow_empty = true) const {
+    std::vector<std::string> out;
+    Array::Ptr a = array(f, allow_empty);
+    for (size_t i = 0; i < a->size(); ++i) {
+      const std::string at = f + "[" + std::to_string(i) + "]";
+      Var v = a->get(static_cast<unsigned>(i));
+      if (!v.isString()) fail(at, "must be a string");
+      std::string s = v.extract<std::string>();
+      if (!allowed.empty() && !allowed.count(s)) fail(at, "'" + s + "' is not one of: " + joined(allowed));
+      out.push_back(s);
+    }
+    return out;
+  }
+  std::vector<std::string> stringArray(const std::string& f, size_t max_len = 10000) const {
+    std::vector<std::string> out = enumArray(f, {});
+    for (size_t i = 0; i < out.size(); ++i)
+      if (out[i].size() > max_len) fail(f + "[" + std::to_string(i) + "]", "too long");
+    return out;
+  }
+  Reader object(const std::string& f) const {
+    if (!has(f)) fail(f, "is required");
+    Var v = obj_->get(f);
+    if (v.type() != typeid(Object::Ptr)) fail(f, "must be an object");
+    return Reader(v.extract<Object::Ptr>(), index_, prefix_ + f + ".");
+  }
+  std::optional<Reader> optObject(const std::string& f) const {
+    return has(f) ? std::optional<Reader>(object(f)) : std::nullopt;
+  }
+
+ private:
+  Object::Ptr obj_;
+  size_t index_;
+  std::string prefix_;
+};
+
+void contact(const Reader& r, const std::string& f, bool name_required) {
+  auto o = r.optObject(f);
+  if (!o) return;
+  if (name_required) o->string("name", 1, 200); else o->optString("name", 200);
+  o->optString("email", 320);
+  o->optString("phone", 64);
+}
+
+// Victim profile fields, shared by victim.registered and victim.updated.
+void victimProfile(const Reader& r, domain::Event& e, bool registering) {
+  if (registering || r.has("name")) {
+    Reader name = r.object("name");
+    name.string("given", 1, 200);
+    name.string("family", 1, 200);
+  }
+  r.optString("title", 50);
+  e.date_of_birth = r.optDate("date_of_birth");
+  if (auto a = r.optObject("address")) {
+    std::vector<std::string> lines = a->stringArray("lines", 200);
+    if (lines.empty()) a->fail("lines", "must not be empty");
+    a->optString("postcode", 16);
+  }
+  r.optString("email", 320);
+  r.optString("phone", 64);
+  r.optOneOf("preferred_channel", {"post", "email"});
+  r.optOneOf("language", {"en", "cy"});
+  if (auto n = r.optObject("needs")) {
+    n->optBoolean("large_print");
+    n->optBoolean("easy_read");
+    n->stringOrBool("interpreter");  // a language ("Polish") or true/false
+  }
+  if (r.has("flags")) e.flags = r.enumArray("flags", kFlags);
+  if (auto rep = r.optObject("representative")) {
+    rep->oneOf("relationship", {"parent_or_guardian", "family_spokesperson"});
+    rep->string("name", 1, 200);
+    if (rep->has("address") && !rep->isString("address")) {
+      // an address object like the victim's, or one line of text
+      Reader a = rep->object("address");
+      a.stringArray("lines", 200);
+      a.optString("postcode", 16);
+    }
+    rep->optString("email", 320);
+  }
+}
+
+using TypeReader = std::function<void(const Reader&, domain::Event&)>;
+
+const std::map<std::string, TypeReader>& typeReaders() {
+  static const std::map<std::string, TypeReader> kReaders = {
+      {"case.registered",
+       [](const Reader& r, domain::Event& e) {
+         e.area = r.string("area", 1, 100);
+         e.offences = r.enumArray("offences", kOffences, false);
+         e.offence_date = r.optDate("offence_date");
+         r.optString("police_force", 100);
+         e.unit = r.optString("unit", 100);
+         contact(r, "prosecutor", true);
+         contact(r, "victim_liaison_officer", true);
+       }},
+      {"victim.registered", [](const Reader& r, domain::Event& e) { victimProfile(r, e, true); }},
+      {"victim.updated",
+       [](const Reader& r, domain::Event& e) {
+         victimProfile(r, e, false);
+         if (r.has("opt_out")) e.opt_out = r.stringArray("opt_out", 128);
+         if (r.has("opt_in")) e.opt_in = r.stringArray("opt_in", 128);
+       }},
+      {"prosecutor.assigned",
+       [](const Reader& r, domain::Event&) {
+         r.object("prosecutor").string("name", 1, 200);
+         contact(r, "prosecutor", true);
+         r.optString("email", 320);
+         r.optString("phone", 64);
+         r.optString("unit", 100);
+       }},
+      {"isva.registered",
+       [](const Reader& r, domain::Event& e) {
+         e.isva_id = r.identifier("isva_id");
+         r.string("name", 1, 200);
+         r.string("organisation", 1, 200);
+         r.string("email", 3, 320);
+         r.optString("phone", 64);
+       }},
+      {"isva.assigned",
+       [](const Reader& r, domain::Event& e) {
+         e.isva_id = r.identifier("isva_id");
+         e.consent_to_share = r.boolean("consent_to_share");
+       }},
+      {"isva.consent_changed", [](const Reader& r, domain::Event& e) { e.consent_to_share = r.boolean("consent_to_share"); }},
+      {"charging.referred", [](const Reader& r, domain::Event& e) {
+         std::string k = r.optOneOf("kind", {"early_advice", "full_code_test"});
+         if (!k.empty()) e.attrs["kind"] = k;
+       }},
+      {"charging.decided",
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["decision"] = r.oneOf("decision", {"charge", "no_further_action", "refer_back"});
+         if (r.has("charges")) r.stringArray("charges", 500);
+         r.optString("reasons");
+         if (auto h = r.optObject("first_hearing")) {
+           h->date("date");
+           h->string("court", 1, 200);
+         }
+       }},
+      {"charges.altered",
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["substantial"] = r.boolean("substantial") ? "true" : "false";
+         if (r.has("charges")) r.stringArray("charges", 500);
+         r.optString("reasons");
+       }},
+      {"case.discontinued",
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["scope"] = r.oneOf("scope", {"all", "partial", "no_evidence_offered"});
+         r.optString("reasons");
+       }},
+      {"plea.entered",
+       [](const Reader& r, domain::Event& e) { e.attrs["plea"] = r.oneOf("plea", {"guilty", "not_guilty", "mixed"}); }},
+      {"hearing.listed",
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["kind"] = r.oneOf("kind", {"first_appearance", "plea", "trial", "sentence", "appeal"});
+         e.hearing_date = r.date("date");
+         r.string("court", 1, 200);
+         r.optString("time", 20);
+       }},
+      {"verdict.recorded",
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["outcome"] = r.oneOf("outcome", {"convicted", "acquitted", "mixed"});
+         r.optString("summary");
+       }},
+      {"sentence.passed", [](const Reader& r, domain::Event&) { r.string("summary"); }},
+      {"appeal.lodged",
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["by"] = r.oneOf("by", {"defence", "prosecution"});
+         auto leave = r.optBoolean("leave_granted");
+         e.attrs["leave_granted"] = leave ? (*leave ? "true" : "false") : "";
+       }},
+      {"vrr.requested", [](const Reader& r, domain::Event&) {
+         if (r.has("received_at")) r.timestamp("received_at");
+       }},
+      {"vrr.decided",
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["outcome"] = r.oneOf("outcome", {"upheld", "overturned"});
+         r.optString("reasons");
+       }},
+      {"meeting.responded",
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["meeting"] = r.oneOf("meeting", kMeetings);
+         e.attrs["response"] = r.oneOf("response", {"accepted", "declined"});
+         if (r.has("scheduled_for")) r.timestamp("scheduled_for");
+       }},
+      {"meeting.held",
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["meeting"] = r.oneOf("meeting", kMeetings);
+         r.optString("notes");
+       }},
+      {"contact.recorded",
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["obligation"] = r.string("obligation", 1, 300);
+         e.attrs["by"] = r.oneOf("by", {"wcu", "police", "cps"});
+         r.optString("channel", 50);
+         r.optString("notes");
+       }},
+  };
+  return kReaders;
+}
+
+// Types whose events are about one victim.
+const std::set<std::string> kVictimTypes = {"victim.registered", "victim.updated",    "isva.assigned",
+                                            "isva.consent_changed", "vrr.requested", "vrr.decided",
+                                            "meeting.responded", "meeting.held",     "contact.recorded"};
+
+std::string typeList() {
+  std::set<std::string> types;
+  for (const auto& [t, _] : typeReaders()) types.insert(t);
+  return joined(types);
+}
+
+DecodedEvent decodeObject(Object::Ptr obj, size_t index) {
+  Reader r(obj, index, "");
+  DecodedEvent d;
+  domain::Event& e = d.event;
+  e.id = r.identifier("id");
+  e.type = r.string("type", 1, 64);
+  auto reader = typeReaders().find(e.type);
+  if (reader == typeReaders().end()) r.fail("type", "'" + e.type + "' is not a known event type (" + typeList() + ")");
+  e.occurred_at_text = r.string("occurred_at", 1, 64);
+  e.occurred_at = r.timestamp("occurred_at");
+  e.local_date = domain::londonDate(e.occurred_at);
+  if (e.type != "isva.registered") {
+    e.case_urn = r.string("case_urn", 1, 32);
+    for (char c : e.case_urn)
+      if (!urnChar(c)) r.fail("case_urn", "may contain only capital letters, digits, / and -");
+  } else if (r.has("case_urn")) {
+    r.fail("case_urn", "isva.registered is not about a case; leave case_urn out");
+  }
+  if (kVictimTypes.count(e.type)) e.victim_id = r.identifier("victim_id");
+  reader->second(r, e);
+
+  std::ostringstream os;
+  obj->stringify(os);  // Poco sorts keys: two spellings of the same content compare equal
+  d.canonical_json = os.str();
+  d.json = obj;
+  return d;
+}
+
+}  // namespace
+
+DecodedEvent decodeEvent(const Var& value, size_t index) {
+  if (value.type() != typeid(Object::Ptr))
+    throw Error(Error::Kind::kInvalidArgument, "invalid_event",
+                "events[" + std::to_string(index) + "]: must be a JSON object", index, "");
+  return decodeObject(value.extract<Object::Ptr>(), index);
+}
+
+DecodedEvent decodeStoredEvent(const std::string& canonical_json) {
+  Poco::JSON::Parser parser;
+  return decodeObject(parser.parse(canonical_json).extract<Object::Ptr>(), 0);
+}
+
+}  // namespace vc::ingest

@@ -1,0 +1,259 @@
+#include "ingest/ingestor.h"
+
+#include <map>
+#include <set>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "common/error.h"
+#include "ingest/event_codec.h"
+#include "ingest/state_json.h"
+#include "storage/store.h"
+
+namespace vc::ingest {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+Error badEvent(size_t index, const std::string& field, const std::string& what) {
+  return Error(Error::Kind::kInvalidArgument, "invalid_event",
+               "events[" + std::to_string(index) + "]." + field + ": " + what, index, field);
+}
+
+Error conflict(size_t index, const std::string& field, const std::string& what) {
+  return Error(Error::Kind::kConflict, "conflict", "events[" + std::to_string(index) + "]." + field + ": " + what,
+               index, field);
+}
+
+void copyFields(const Object::Ptr& from, Object::Ptr to, const std::vector<std::string>& fields) {
+  for (const auto& f : fields)
+    if (from->has(f)) to->set(f, from->get(f));
+}
+
+std::vector<std::string> profileFields() {
+  std::vector<std::string> out;
+  for (const char* const* f = kVictimProfileFields; *f; ++f) out.emplace_back(*f);
+  return out;
+}
+
+// Everything the store keeps about one case, derived from its events.
+void deriveAndSave(storage::Store& store, const domain::Engine& engine, const std::string& urn,
+                   const std::map<std::string, size_t>& batch_index) {
+  std::vector<std::string> bodies = store.caseEventBodies(urn);
+  std::vector<domain::Event> events;
+  events.reserve(bodies.size());
+  Object::Ptr details = new Object;
+  std::string registered_event;
+  std::map<std::string, Object::Ptr> profiles;
+  std::vector<DecodedEvent> decoded;
+  decoded.reserve(bodies.size());
+  for (const auto& body : bodies) decoded.push_back(decodeStoredEvent(body));
+
+  for (const DecodedEvent& d : decoded) {
+    const domain::Event& e = d.event;
+    if (e.type == "case.registered") {
+      registered_event = e.id;
+      copyFields(d.json, details,
+                 {"area", "unit", "police_force", "offences", "offence_date", "prosecutor", "victim_liaison_officer"});
+    } else if (e.type == "prosecutor.assigned") {
+      Object::Ptr p = d.json->getObject("prosecutor");
+      Object::Ptr merged = new Object(*p);
+      copyFields(d.json, merged, {"email", "phone", "unit"});
+      details->set("prosecutor", merged);
+    } else if (e.type == "victim.registered") {
+      Object::Ptr profile = new Object;
+      profile->set("preferred_channel", std::string("post"));
+      profile->set("language", std::string("en"));
+      copyFields(d.json, profile, profileFields());
+      profiles[e.victim_id] = profile;
+    } else if (e.type == "victim.updated") {
+      copyFields(d.json, profiles[e.victim_id], profileFields());
+    }
+    events.push_back(e);
+  }
+
+  domain::CaseDerivation derived;
+  try {
+    derived = engine.derive(events);
+  } catch (const domain::EventError& err) {
+    auto it = batch_index.find(err.eventId());
+    if (it != batch_index.end()) throw badEvent(it->second, err.field(), err.what());
+    throw Error(Error::Kind::kInternal, "internal",
+                "case " + urn + " can no longer be derived at stored event " + err.eventId() + ": " + err.what());
+  }
+
+  const domain::CaseFacts& c = derived.case_facts;
+  store.upsertCase({urn, c.area, c.unit, toText(details), registered_event}, static_cast<int64_t>(bodies.size()));
+  for (const auto& v : derived.victims) {
+    storage::VictimRow row;
+    row.victim_id = v.victim_id;
+    row.case_urn = urn;
+    row.enhanced = v.entitlement.enhanced;
+    row.reasons = toText(reasonsJson(v.entitlement.reasons));
+    row.profile = toText(profiles[v.victim_id]);
+    row.isva_id = v.isva_id;
+    row.consent_to_share = v.consent_to_share;
+    Array::Ptr opted = new Array;
+    for (const auto& k : v.opted_out) opted->add(k);
+    row.opted_out = toText(opted);
+    store.upsertVictim(row);
+
+    std::vector<storage::EntitlementChangeRow> changes;
+    for (const auto& ch : derived.entitlement_changes)
+      if (ch.victim_id == v.victim_id)
+        changes.push_back({ch.victim_id, ch.event_id, ch.date.toString(), ch.from_enhanced, ch.to_enhanced,
+                           toText(reasonsJson(ch.reasons))});
+    store.replaceEntitlementChanges(v.victim_id, changes);
+  }
+  std::vector<storage::ObligationRow> rows;
+  rows.reserve(derived.obligations.size());
+  int64_t n = 0;
+  for (const auto& o : derived.obligations) {
+    storage::ObligationRow r;
+    r.id = o.id;
+    r.rule = o.rule;
+    r.policy = o.policy;
+    r.basis = o.basis;
+    r.kind = o.kind;
+    r.victim_id = o.victim_id;
+    r.case_urn = o.case_urn;
+    r.area = o.area;
+    r.trigger_event = o.trigger_event;
+    r.tier = o.tier;
+    r.due_by = o.due_by.toString();
+    r.status = o.status;
+    r.completed_at = o.completed_at;
+    r.body = toText(obligationJson(o));
+    r.created_n = n++;
+    rows.push_back(std::move(r));
+  }
+  store.upsertObligations(rows);
+}
+
+bool knownOptKey(const domain::Engine& engine, const std::string& key) {
+  if (key == "all" || key.find(':') != std::string::npos) return true;  // everything, or one obligation's id
+  for (const auto& set : engine.rules().sets())
+    if (set.find(key)) return true;
+  return false;
+}
+
+}  // namespace
+
+IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items) {
+  std::vector<DecodedEvent> decoded;
+  decoded.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) decoded.push_back(decodeEvent(items[i], i));
+
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  storage::WriteTransaction tx(session);
+
+  IngestResult result;
+  const std::string received_at = domain::formatRfc3339Utc(clock_.now());
+  std::map<std::string, std::string> batch_bodies;  // id -> canonical content
+  std::map<std::string, size_t> batch_index;        // id -> index, for errors found while deriving
+  std::map<std::string, bool> case_known;           // urn -> registered (in the store or earlier in the batch)
+  std::map<std::string, std::string> victim_case;   // victim -> urn ("" = unknown)
+  std::set<std::string> isvas_known;
+  std::set<std::string> affected;
+  std::vector<storage::EventRow> rows;
+  std::vector<const DecodedEvent*> new_isvas;
+
+  auto caseKnown = [&](const std::string& urn) {
+    auto it = case_known.find(urn);
+    if (it == case_known.end()) it = case_known.emplace(urn, store.findCase(urn).has_value()).first;
+    return it->second;
+  };
+  auto caseOfVictim = [&](const std::string& victim) {
+    auto it = victim_case.find(victim);
+    if (it == victim_case.end()) it = victim_case.emplace(victim, store.victimCase(victim).value_or("")).first;
+    return it->second;
+  };
+
+  for (size_t i = 0; i < decoded.size(); ++i) {
+    const DecodedEvent& d = decoded[i];
+    const domain::Event& e = d.event;
+
+    // Idempotency: same id and content is a duplicate; same id, other content, a conflict.
+    auto in_batch = batch_bodies.find(e.id);
+    std::optional<std::string> stored =
+        in_batch != batch_bodies.end() ? std::optional<std::string>(in_batch->second) : store.eventBody(e.id);
+    if (stored) {
+      if (*stored != d.canonical_json)
+        throw conflict(i, "id", "event '" + e.id + "' was already received with different content");
+      ++result.duplicates;
+      continue;
+    }
+
+    if (e.type == "case.registered") {
+      if (caseKnown(e.case_urn)) throw conflict(i, "case_urn", "case " + e.case_urn + " is already registered");
+      case_known[e.case_urn] = true;
+    } else if (!e.case_urn.empty() && !caseKnown(e.case_urn)) {
+      throw badEvent(i, "case_urn", "unknown case " + e.case_urn + " (send case.registered first)");
+    }
+    if (e.type == "victim.registered") {
+      const std::string existing = caseOfVictim(e.victim_id);
+      if (!existing.empty()) throw conflict(i, "victim_id", "victim " + e.victim_id + " is already registered");
+      victim_case[e.victim_id] = e.case_urn;
+    } else if (!e.victim_id.empty()) {
+      const std::string urn = caseOfVictim(e.victim_id);
+      if (urn.empty()) throw badEvent(i, "victim_id", "unknown victim " + e.victim_id + " (send victim.registered first)");
+      if (urn != e.case_urn) throw badEvent(i, "victim_id", "victim " + e.victim_id + " is not on case " + e.case_urn);
+    }
+    if (e.type == "isva.registered") {
+      isvas_known.insert(e.isva_id);
+      new_isvas.push_back(&d);
+    } else if (e.type == "isva.assigned" && !isvas_known.count(e.isva_id) && !store.isvaExists(e.isva_id)) {
+      throw badEvent(i, "isva_id", "unknown ISVA " + e.isva_id + " (send isva.registered first)");
+    }
+    for (const auto& [field, keys] : {std::pair{"opt_out", &e.opt_out}, std::pair{"opt_in", &e.opt_in}})
+      for (size_t k = 0; k < keys->size(); ++k)
+        if (!knownOptKey(engine_, (*keys)[k]))
+          throw badEvent(i, std::string(field) + "[" + std::to_string(k) + "]",
+                         "'" + (*keys)[k] + "' is not \"all\", a rule id or an obligation id");
+
+    storage::EventRow row;
+    row.id = e.id;
+    row.type = e.type;
+    row.case_urn = e.case_urn;
+    row.victim_id = e.victim_id;
+    row.occurred_at = e.occurred_at_text;
+    row.local_date = e.local_date.toString();
+    row.received_at = received_at;
+    row.body = d.canonical_json;
+    rows.push_back(std::move(row));
+    batch_bodies[e.id] = d.canonical_json;
+    batch_index[e.id] = i;
+    if (!e.case_urn.empty()) affected.insert(e.case_urn);
+  }
+
+  store.appendEvents(rows);
+  for (const DecodedEvent* d : new_isvas) {
+    Object::Ptr details = new Object;
+    copyFields(d->json, details, {"isva_id", "name", "organisation", "email", "phone"});
+    store.upsertIsva(d->event.isva_id, toText(details), d->event.id);
+  }
+  for (const auto& urn : affected) deriveAndSave(store, engine_, urn, batch_index);
+  tx.commit();
+
+  result.accepted = rows.size();
+  result.affected_cases.assign(affected.begin(), affected.end());
+  return result;
+}
+
+void Ingestor::rederiveCase(const std::string& urn) {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  storage::WriteTransaction tx(session);
+  deriveAndSave(store, engine_, urn, {});
+  tx.commit();
+}
+
+}  // namespace vc::ingest

@@ -1,0 +1,140 @@
+#include "loading/policy_files.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+namespace vc::loading {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+Object::Ptr readJsonObject(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    Poco::JSON::Parser parser;
+    Poco::Dynamic::Var v = parser.parse(ss.str());
+    if (v.type() != typeid(Object::Ptr)) throw std::runtime_error("the top level must be an object");
+    return v.extract<Object::Ptr>();
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error(path + ": not valid JSON: " + e.displayText());
+  }
+}
+
+std::string str(const Object::Ptr& o, const std::string& key, const std::string& where, bool required = true) {
+  if (!o->has(key) || o->isNull(key)) {
+    if (required) throw std::runtime_error(where + ": '" + key + "' is required");
+    return {};
+  }
+  return o->getValue<std::string>(key);
+}
+
+domain::Date date(const Object::Ptr& o, const std::string& key, const std::string& where) {
+  auto d = domain::Date::parse(str(o, key, where));
+  if (!d) throw std::runtime_error(where + ": '" + key + "' is not a YYYY-MM-DD date");
+  return *d;
+}
+
+std::vector<domain::EventMatch> matches(const Object::Ptr& rule, const std::string& key, const std::string& where) {
+  std::vector<domain::EventMatch> out;
+  if (!rule->has(key)) return out;
+  Array::Ptr arr = rule->getArray(key);
+  if (!arr) throw std::runtime_error(where + ": '" + key + "' must be an array");
+  for (size_t i = 0; i < arr->size(); ++i) {
+    Object::Ptr m = arr->getObject(static_cast<unsigned>(i));
+    const std::string at = where + "." + key + "[" + std::to_string(i) + "]";
+    if (!m) throw std::runtime_error(at + ": must be an object");
+    domain::EventMatch em;
+    em.type = str(m, "type", at);
+    if (m->has("where")) {
+      Object::Ptr w = m->getObject("where");
+      for (const auto& [field, values] : *w) {
+        Array::Ptr vals = values.extract<Array::Ptr>();
+        for (size_t j = 0; j < vals->size(); ++j) em.where[field].push_back(vals->getElement<std::string>(static_cast<unsigned>(j)));
+      }
+    }
+    out.push_back(std::move(em));
+  }
+  return out;
+}
+
+}  // namespace
+
+domain::WorkingDayCalendar loadCalendar(const std::string& path) {
+  Object::Ptr root = readJsonObject(path);
+  Array::Ptr events = root->getArray("events");
+  if (!events) throw std::runtime_error(path + ": 'events' (the list of bank holidays) is required");
+  std::vector<domain::Holiday> holidays;
+  for (size_t i = 0; i < events->size(); ++i) {
+    const std::string where = path + ": events[" + std::to_string(i) + "]";
+    Object::Ptr h = events->getObject(static_cast<unsigned>(i));
+    if (!h) throw std::runtime_error(where + ": must be an object");
+    holidays.push_back({date(h, "date", where), str(h, "title", where)});
+  }
+  const std::string division = root->has("division") ? root->getValue<std::string>("division") : path;
+  try {
+    return domain::WorkingDayCalendar(division, std::move(holidays));
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+domain::RuleSet loadRuleSet(const std::string& path) {
+  Object::Ptr root = readJsonObject(path);
+  domain::RuleSet set;
+  set.policy = str(root, "policy", path);
+  set.effective_from = date(root, "effective_from", path);
+  Array::Ptr rules = root->getArray("rules");
+  if (!rules) throw std::runtime_error(path + ": 'rules' must be an array");
+  for (size_t i = 0; i < rules->size(); ++i) {
+    Object::Ptr r = rules->getObject(static_cast<unsigned>(i));
+    std::string where = path + ": rules[" + std::to_string(i) + "]";
+    if (!r) throw std::runtime_error(where + ": must be an object");
+    domain::RuleDef d;
+    d.id = str(r, "id", where);
+    where += " (" + d.id + ")";
+    d.title = str(r, "title", where);
+    d.kind = str(r, "kind", where);
+    d.template_name = str(r, "template", where, false);
+    d.recipient = str(r, "recipient", where);
+    d.owner = str(r, "owner", where);
+    d.basis = str(r, "basis", where);
+    if (r->has("right") && !r->isNull("right")) d.right = r->getValue<int>("right");
+    d.basis_note = str(r, "basis_note", where, false);
+    d.triggers = matches(r, "triggers", where);
+    d.completed_by = matches(r, "completed_by", where);
+    d.cancelled_by = matches(r, "cancelled_by", where);
+    if (r->has("conditions")) {
+      Array::Ptr c = r->getArray("conditions");
+      for (size_t j = 0; j < c->size(); ++j) d.conditions.push_back(c->getElement<std::string>(static_cast<unsigned>(j)));
+    }
+    Object::Ptr days = r->getObject("days");
+    if (!days || !days->has("enhanced") || !days->has("standard"))
+      throw std::runtime_error(where + ": 'days' needs 'enhanced' and 'standard' working-day counts");
+    d.enhanced_days = days->getValue<int>("enhanced");
+    d.standard_days = days->getValue<int>("standard");
+    set.rules.push_back(std::move(d));
+  }
+  return set;
+}
+
+domain::RuleBook loadRuleBook(const std::vector<std::string>& paths) {
+  std::vector<domain::RuleSet> sets;
+  for (const auto& p : paths) sets.push_back(loadRuleSet(p));
+  try {
+    return domain::RuleBook(std::move(sets));
+  } catch (const domain::RuleError& e) {
+    throw std::runtime_error(std::string("rules: ") + e.what());
+  }
+}
+
+}  // namespace vc::loading

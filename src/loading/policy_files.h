@@ -1,0 +1,19 @@
+#pragma once
+// Reads the rule book and the working-day calendar from their JSON files.
+// Throws std::runtime_error naming the file and what is wrong.
+
+#include <string>
+#include <vector>
+
+#include "domain/calendar.h"
+#include "domain/rules.h"
+
+namespace vc::loading {
+
+domain::WorkingDayCalendar loadCalendar(const std::string& path);
+
+// One file holds one rule set; several files (later Codes) make the book.
+domain::RuleSet loadRuleSet(const std::string& path);
+domain::RuleBook loadRuleBook(const std::vector<std::string>& paths);
+
+}  // namespace vc::loading

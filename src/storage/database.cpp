@@ -1,0 +1,192 @@
+#include "storage/database.h"
+
+#include <vector>
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/File.h>
+#include <Poco/Path.h>
+
+#include "common/error.h"
+
+using namespace Poco::Data::Keywords;
+
+namespace vc::storage {
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit a shipped entry: add one.
+const std::vector<std::vector<std::string>>& migrations() {
+  static const std::vector<std::vector<std::string>> kMigrations = {
+      {
+          // 1: events (append-only, the source of truth) and the state derived from them.
+          R"(CREATE TABLE events(
+               seq INTEGER PRIMARY KEY AUTOINCREMENT,
+               id TEXT NOT NULL UNIQUE,
+               type TEXT NOT NULL,
+               case_urn TEXT,
+               victim_id TEXT,
+               occurred_at TEXT NOT NULL,
+               local_date TEXT NOT NULL,
+               received_at TEXT NOT NULL,
+               body TEXT NOT NULL))",
+          "CREATE INDEX events_by_case ON events(case_urn, seq)",
+          "CREATE INDEX events_by_victim ON events(victim_id, seq)",
+          "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+          "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+          R"(CREATE TABLE cases(
+               urn TEXT PRIMARY KEY,
+               area TEXT NOT NULL,
+               unit TEXT NOT NULL,
+               details TEXT NOT NULL,
+               registered_event TEXT NOT NULL REFERENCES events(id),
+               last_event_seq INTEGER NOT NULL))",
+          "CREATE INDEX cases_by_area ON cases(area)",
+          R"(CREATE TABLE victims(
+               victim_id TEXT PRIMARY KEY,
+               case_urn TEXT NOT NULL REFERENCES cases(urn),
+               enhanced INTEGER NOT NULL,
+               reasons TEXT NOT NULL,
+               profile TEXT NOT NULL,
+               isva_id TEXT,
+               consent_to_share INTEGER NOT NULL,
+               opted_out TEXT NOT NULL))",
+          "CREATE INDEX victims_by_case ON victims(case_urn)",
+          R"(CREATE TABLE entitlement_changes(
+               victim_id TEXT NOT NULL REFERENCES victims(victim_id),
+               n INTEGER NOT NULL,
+               event_id TEXT NOT NULL REFERENCES events(id),
+               date TEXT NOT NULL,
+               from_enhanced INTEGER NOT NULL,
+               to_enhanced INTEGER NOT NULL,
+               reasons TEXT NOT NULL,
+               PRIMARY KEY(victim_id, n)))",
+          R"(CREATE TABLE obligations(
+               id TEXT PRIMARY KEY,
+               rule TEXT NOT NULL,
+               policy TEXT NOT NULL,
+               basis TEXT NOT NULL,
+               kind TEXT NOT NULL,
+               victim_id TEXT NOT NULL REFERENCES victims(victim_id),
+               case_urn TEXT NOT NULL REFERENCES cases(urn),
+               area TEXT NOT NULL,
+               trigger_event TEXT NOT NULL REFERENCES events(id),
+               tier TEXT NOT NULL,
+               due_by TEXT NOT NULL,
+               status TEXT NOT NULL,
+               completed_at TEXT,
+               body TEXT NOT NULL,
+               created_n INTEGER NOT NULL))",
+          "CREATE INDEX obligations_by_due ON obligations(due_by, id)",
+          "CREATE INDEX obligations_by_case ON obligations(case_urn)",
+          "CREATE INDEX obligations_by_victim ON obligations(victim_id)",
+          R"(CREATE TABLE isvas(
+               isva_id TEXT PRIMARY KEY,
+               details TEXT NOT NULL,
+               registered_event TEXT NOT NULL REFERENCES events(id)))",
+          R"(CREATE TABLE users(
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               name TEXT NOT NULL UNIQUE,
+               role TEXT NOT NULL,
+               isva_id TEXT,
+               area TEXT,
+               token_sha256 TEXT NOT NULL UNIQUE,
+               created_at TEXT NOT NULL))",
+          R"(CREATE TABLE audit_log(
+               seq INTEGER PRIMARY KEY AUTOINCREMENT,
+               at TEXT NOT NULL,
+               actor TEXT NOT NULL,
+               action TEXT NOT NULL,
+               subject TEXT NOT NULL,
+               detail TEXT NOT NULL))",
+      },
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+Database::Database(const std::string& path, int max_sessions)
+    : path_(path), max_idle_(static_cast<size_t>(max_sessions)) {
+  Poco::Data::SQLite::Connector::registerConnector();
+  if (path_ != ":memory:") {
+    Poco::Path parent = Poco::Path(path_).absolute().parent();
+    Poco::File(parent).createDirectories();
+  }
+  auto lease = session();
+  std::string mode;
+  lease.get() << "PRAGMA journal_mode=WAL", into(mode), now;
+  if (mode != "wal" && path_ != ":memory:")
+    throw Error(Error::Kind::kInternal, "storage", "could not switch " + path_ + " to WAL (got '" + mode + "')");
+}
+
+SessionLease Database::session() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      auto s = std::move(idle_.back());
+      idle_.pop_back();
+      return SessionLease(*this, std::move(s));
+    }
+  }
+  auto s = std::make_unique<Poco::Data::Session>("SQLite", path_);
+  *s << "PRAGMA foreign_keys=ON", now;
+  *s << "PRAGMA synchronous=FULL", now;
+  *s << "PRAGMA busy_timeout=10000", now;
+  return SessionLease(*this, std::move(s));
+}
+
+void Database::giveBack(std::unique_ptr<Poco::Data::Session> s) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (idle_.size() < max_idle_) idle_.push_back(std::move(s));
+}
+
+SessionLease::~SessionLease() {
+  if (session_) db_->giveBack(std::move(session_));
+}
+
+int Database::latestSchemaVersion() { return static_cast<int>(migrations().size()); }
+
+int Database::schemaVersion() {
+  auto lease = session();
+  Poco::Data::Session& s = lease;
+  int version = 0;
+  s << "PRAGMA user_version", into(version), now;
+  return version;
+}
+
+std::pair<int, int> Database::migrate() {
+  auto lease = session();
+  Poco::Data::Session& s = lease;
+  WriteTransaction tx(s);
+  int from = 0;
+  s << "PRAGMA user_version", into(from), now;
+  if (from > latestSchemaVersion())
+    throw Error(Error::Kind::kInternal, "storage",
+                path_ + " has schema version " + std::to_string(from) + ", newer than this build knows (" +
+                    std::to_string(latestSchemaVersion()) + ")");
+  for (int v = from; v < latestSchemaVersion(); ++v) {
+    for (const auto& sql : migrations()[static_cast<size_t>(v)]) s << sql, now;
+    s << "PRAGMA user_version=" + std::to_string(v + 1), now;
+  }
+  tx.commit();
+  return {from, latestSchemaVersion()};
+}
+
+WriteTransaction::WriteTransaction(Poco::Data::Session& session) : session_(session) {
+  session_ << "BEGIN IMMEDIATE", now;
+}
+
+WriteTransaction::~WriteTransaction() {
+  if (done_) return;
+  try {
+    session_ << "ROLLBACK", now;
+  } catch (...) {
+    // Never throw from a destructor; SQLite rolls back a failed transaction itself.
+  }
+}
+
+void WriteTransaction::commit() {
+  session_ << "COMMIT", now;
+  done_ = true;
+}
+
+}  // namespace vc::storage

@@ -1,0 +1,75 @@
+#pragma once
+// The SQLite store behind Poco::Data: a pool of sessions on one file, each
+// with WAL, synchronous=FULL, foreign keys and a busy timeout; versioned
+// schema migrations. Thread-safe: take one session per request or task.
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <Poco/Data/Session.h>
+
+namespace vc::storage {
+
+class Database;
+
+// A session borrowed from the Database; goes back to the pool when destroyed.
+// (Poco's SessionPool is not used: its janitor timer deadlocks with shutdown in 1.11.)
+class SessionLease {
+ public:
+  SessionLease(Database& db, std::unique_ptr<Poco::Data::Session> s) : db_(&db), session_(std::move(s)) {}
+  SessionLease(SessionLease&&) = default;
+  SessionLease& operator=(SessionLease&&) = delete;
+  ~SessionLease();
+  Poco::Data::Session& get() { return *session_; }
+  operator Poco::Data::Session&() { return *session_; }
+
+ private:
+  Database* db_;
+  std::unique_ptr<Poco::Data::Session> session_;
+};
+
+class Database {
+ public:
+  // Opens (creating if needed) the SQLite file. Does not migrate.
+  explicit Database(const std::string& path, int max_sessions = 16);
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // A session with this store's pragmas applied, for one request or task.
+  SessionLease session();
+
+  // Brings the schema to the latest version; returns {from, to}.
+  std::pair<int, int> migrate();
+  int schemaVersion();
+  static int latestSchemaVersion();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  friend class SessionLease;
+  void giveBack(std::unique_ptr<Poco::Data::Session> s);
+
+  std::string path_;
+  size_t max_idle_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Poco::Data::Session>> idle_;  // guarded by mutex_
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless committed.
+// Immediate, so two writers queue on the busy timeout instead of deadlocking.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(Poco::Data::Session& session);
+  ~WriteTransaction();
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  void commit();
+
+ private:
+  Poco::Data::Session& session_;
+  bool done_ = false;
+};
+
+}  // namespace vc::storage

@@ -1,0 +1,347 @@
+#include "storage/store.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Nullable.h>
+#include <Poco/Tuple.h>
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::Statement;
+
+namespace vc::storage {
+namespace {
+
+constexpr const char* kObligationColumns =
+    "id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, due_by, status, "
+    "IFNULL(completed_at, ''), body, created_n";
+
+std::vector<ObligationRow> readObligations(Statement& st) {
+  std::vector<ObligationRow> out;
+  Poco::Data::RecordSet rs(st);
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    ObligationRow r;
+    size_t c = 0;
+    for (std::string* field : {&r.id, &r.rule, &r.policy, &r.basis, &r.kind, &r.victim_id, &r.case_urn, &r.area,
+                               &r.trigger_event, &r.tier, &r.due_by, &r.status, &r.completed_at, &r.body})
+      *field = rs.value(c++).convert<std::string>();
+    r.created_n = rs.value(c).convert<Poco::Int64>();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+VictimRow readVictim(Poco::Data::RecordSet& rs) {
+  VictimRow v;
+  v.victim_id = rs.value(0).convert<std::string>();
+  v.case_urn = rs.value(1).convert<std::string>();
+  v.enhanced = rs.value(2).convert<int>() != 0;
+  v.reasons = rs.value(3).convert<std::string>();
+  v.profile = rs.value(4).convert<std::string>();
+  v.isva_id = rs.value(5).convert<std::string>();
+  v.consent_to_share = rs.value(6).convert<int>() != 0;
+  v.opted_out = rs.value(7).convert<std::string>();
+  return v;
+}
+
+constexpr const char* kVictimColumns =
+    "victim_id, case_urn, enhanced, reasons, profile, IFNULL(isva_id, ''), consent_to_share, opted_out";
+
+}  // namespace
+
+std::optional<std::string> Store::eventBody(const std::string& id) {
+  std::vector<std::string> bodies;
+  s_ << "SELECT body FROM events WHERE id = ?", bind(id), into(bodies), now;
+  if (bodies.empty()) return std::nullopt;
+  return bodies.front();
+}
+
+void Store::appendEvent(const EventRow& r) { appendEvents({r}); }
+
+void Store::appendEvents(const std::vector<EventRow>& rows) {
+  if (rows.empty()) return;
+  std::vector<std::string> id, type, urn, victim, occurred, local, received, body;
+  for (const auto& r : rows) {
+    id.push_back(r.id);
+    type.push_back(r.type);
+    urn.push_back(r.case_urn);
+    victim.push_back(r.victim_id);
+    occurred.push_back(r.occurred_at);
+    local.push_back(r.local_date);
+    received.push_back(r.received_at);
+    body.push_back(r.body);
+  }
+  s_ << "INSERT INTO events(id, type, case_urn, victim_id, occurred_at, local_date, received_at, body) "
+        "VALUES(?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?)",
+      use(id), use(type), use(urn), use(victim), use(occurred), use(local), use(received), use(body), now;
+}
+
+std::vector<std::string> Store::caseEventBodies(const std::string& urn) {
+  std::vector<std::string> bodies;
+  s_ << "SELECT body FROM events WHERE case_urn = ? ORDER BY seq", bind(urn), into(bodies), now;
+  return bodies;
+}
+
+std::vector<EventRow> Store::caseTimeline(const std::string& urn) {
+  Statement st(s_);
+  st << "SELECT seq, id, type, IFNULL(case_urn, ''), IFNULL(victim_id, ''), occurred_at, local_date, received_at, body "
+        "FROM events WHERE case_urn = ? ORDER BY seq",
+      bind(urn);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<EventRow> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    EventRow e;
+    e.seq = rs.value(0).convert<Poco::Int64>();
+    size_t c = 1;
+    for (std::string* f : {&e.id, &e.type, &e.case_urn, &e.victim_id, &e.occurred_at, &e.local_date, &e.received_at,
+                           &e.body})
+      *f = rs.value(c++).convert<std::string>();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+int64_t Store::eventCount() {
+  Poco::Int64 n = 0;
+  s_ << "SELECT COUNT(*) FROM events", into(n), now;
+  return n;
+}
+
+std::optional<CaseRow> Store::findCase(const std::string& urn) {
+  Statement st(s_);
+  st << "SELECT urn, area, unit, details, registered_event FROM cases WHERE urn = ?", bind(urn);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  if (!rs.moveFirst()) return std::nullopt;
+  CaseRow c;
+  c.urn = rs.value(0).convert<std::string>();
+  c.area = rs.value(1).convert<std::string>();
+  c.unit = rs.value(2).convert<std::string>();
+  c.details = rs.value(3).convert<std::string>();
+  c.registered_event = rs.value(4).convert<std::string>();
+  return c;
+}
+
+std::optional<std::string> Store::victimCase(const std::string& victim_id) {
+  std::vector<std::string> urns;
+  s_ << "SELECT case_urn FROM victims WHERE victim_id = ?", bind(victim_id), into(urns), now;
+  if (urns.empty()) return std::nullopt;
+  return urns.front();
+}
+
+bool Store::isvaExists(const std::string& isva_id) { return isvaDetails(isva_id).has_value(); }
+
+std::optional<std::string> Store::isvaDetails(const std::string& isva_id) {
+  std::vector<std::string> details;
+  s_ << "SELECT details FROM isvas WHERE isva_id = ?", bind(isva_id), into(details), now;
+  if (details.empty()) return std::nullopt;
+  return details.front();
+}
+
+void Store::upsertIsva(const std::string& isva_id, const std::string& details, const std::string& event_id) {
+  s_ << "INSERT INTO isvas(isva_id, details, registered_event) VALUES(?, ?, ?) "
+        "ON CONFLICT(isva_id) DO UPDATE SET details = excluded.details, registered_event = excluded.registered_event",
+      bind(isva_id), bind(details), bind(event_id), now;
+}
+
+void Store::upsertCase(const CaseRow& r, int64_t last_event_seq) {
+  Poco::Int64 seq = last_event_seq;
+  s_ << "INSERT INTO cases(urn, area, unit, details, registered_event, last_event_seq) VALUES(?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(urn) DO UPDATE SET area = excluded.area, unit = excluded.unit, details = excluded.details, "
+        "last_event_seq = excluded.last_event_seq",
+      bind(r.urn), bind(r.area), bind(r.unit), bind(r.details), bind(r.registered_event), bind(seq), now;
+}
+
+void Store::upsertVictim(const VictimRow& r) {
+  int enhanced = r.enhanced ? 1 : 0, consent = r.consent_to_share ? 1 : 0;
+  s_ << "INSERT INTO victims(victim_id, case_urn, enhanced, reasons, profile, isva_id, consent_to_share, opted_out) "
+        "VALUES(?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?) "
+        "ON CONFLICT(victim_id) DO UPDATE SET enhanced = excluded.enhanced, reasons = excluded.reasons, "
+        "profile = excluded.profile, isva_id = excluded.isva_id, consent_to_share = excluded.consent_to_share, "
+        "opted_out = excluded.opted_out",
+      bind(r.victim_id), bind(r.case_urn), bind(enhanced), bind(r.reasons), bind(r.profile), bind(r.isva_id),
+      bind(consent), bind(r.opted_out), now;
+}
+
+void Store::replaceEntitlementChanges(const std::string& victim_id, const std::vector<EntitlementChangeRow>& rows) {
+  s_ << "DELETE FROM entitlement_changes WHERE victim_id = ?", bind(victim_id), now;
+  int n = 0;
+  for (const auto& r : rows) {
+    int from = r.from_enhanced, to = r.to_enhanced;
+    s_ << "INSERT INTO entitlement_changes(victim_id, n, event_id, date, from_enhanced, to_enhanced, reasons) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?)",
+        bind(victim_id), bind(n), bind(r.event_id), bind(r.date), bind(from), bind(to), bind(r.reasons), now;
+    ++n;
+  }
+}
+
+void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
+  if (rows.empty()) return;
+  std::vector<std::string> id, rule, policy, basis, kind, victim, urn, area, trigger, tier, due, status, completed, body;
+  std::vector<Poco::Int64> created;
+  for (const auto& r : rows) {
+    id.push_back(r.id);
+    rule.push_back(r.rule);
+    policy.push_back(r.policy);
+    basis.push_back(r.basis);
+    kind.push_back(r.kind);
+    victim.push_back(r.victim_id);
+    urn.push_back(r.case_urn);
+    area.push_back(r.area);
+    trigger.push_back(r.trigger_event);
+    tier.push_back(r.tier);
+    due.push_back(r.due_by);
+    status.push_back(r.status);
+    completed.push_back(r.completed_at);
+    body.push_back(r.body);
+    created.push_back(r.created_n);
+  }
+  s_ << "INSERT INTO obligations(id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, "
+        "due_by, status, completed_at, body, created_n) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET tier = excluded.tier, due_by = excluded.due_by, status = excluded.status, "
+        "completed_at = excluded.completed_at, body = excluded.body, area = excluded.area "
+        "WHERE body IS NOT excluded.body",
+      use(id), use(rule), use(policy), use(basis), use(kind), use(victim), use(urn), use(area), use(trigger),
+      use(tier), use(due), use(status), use(completed), use(body), use(created), now;
+}
+
+std::optional<VictimRow> Store::findVictim(const std::string& victim_id) {
+  Statement st(s_);
+  st << std::string("SELECT ") + kVictimColumns + " FROM victims WHERE victim_id = ?", bind(victim_id);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  if (!rs.moveFirst()) return std::nullopt;
+  return readVictim(rs);
+}
+
+std::vector<VictimRow> Store::caseVictims(const std::string& urn) {
+  Statement st(s_);
+  st << std::string("SELECT ") + kVictimColumns + " FROM victims WHERE case_urn = ? ORDER BY rowid", bind(urn);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<VictimRow> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) out.push_back(readVictim(rs));
+  return out;
+}
+
+std::vector<EntitlementChangeRow> Store::entitlementChanges(const std::string& victim_id) {
+  Statement st(s_);
+  st << "SELECT event_id, date, from_enhanced, to_enhanced, reasons FROM entitlement_changes "
+        "WHERE victim_id = ? ORDER BY n",
+      bind(victim_id);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<EntitlementChangeRow> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    EntitlementChangeRow r;
+    r.victim_id = victim_id;
+    r.event_id = rs.value(0).convert<std::string>();
+    r.date = rs.value(1).convert<std::string>();
+    r.from_enhanced = rs.value(2).convert<int>() != 0;
+    r.to_enhanced = rs.value(3).convert<int>() != 0;
+    r.reasons = rs.value(4).convert<std::string>();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::optional<ObligationRow> Store::findObligation(const std::string& id) {
+  Statement st(s_);
+  st << std::string("SELECT ") + kObligationColumns + " FROM obligations WHERE id = ?", bind(id);
+  st.execute();
+  auto rows = readObligations(st);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
+  std::string sql = std::string("SELECT ") + kObligationColumns + " FROM obligations WHERE 1 = 1";
+  std::vector<std::string> args;
+  auto eq = [&](const char* column, const std::string& value) {
+    if (value.empty()) return;
+    sql += std::string(" AND ") + column + " = ?";
+    args.push_back(value);
+  };
+  eq("rule", f.rule);
+  eq("victim_id", f.victim_id);
+  eq("case_urn", f.case_urn);
+  eq("area", f.area);
+  eq("basis", f.basis);
+  eq("kind", f.kind);
+  // breached and pending depend on today: an open obligation is breached once its day has passed.
+  if (f.status == "breached") {
+    sql += " AND status = 'pending' AND due_by < ?";
+    args.push_back(f.today);
+  } else if (f.status == "pending") {
+    sql += " AND status = 'pending' AND due_by >= ?";
+    args.push_back(f.today);
+  } else if (f.status == "open") {
+    sql += " AND status = 'pending'";
+  } else {
+    eq("status", f.status);
+  }
+  if (!f.due_before.empty()) {
+    sql += " AND due_by <= ?";
+    args.push_back(f.due_before);
+  }
+  if (!f.due_after.empty()) {
+    sql += " AND due_by >= ?";
+    args.push_back(f.due_after);
+  }
+  if (!f.after_due.empty()) {
+    sql += " AND (due_by > ? OR (due_by = ? AND id > ?))";
+    args.push_back(f.after_due);
+    args.push_back(f.after_due);
+    args.push_back(f.after_id);
+  }
+  sql += " ORDER BY due_by, id LIMIT " + std::to_string(f.limit);
+  Statement st(s_);
+  st << sql;
+  for (auto& a : args) st, bind(a);
+  st.execute();
+  return readObligations(st);
+}
+
+int64_t Store::addUser(const UserRow& r, const std::string& token_sha256) {
+  s_ << "INSERT INTO users(name, role, isva_id, area, token_sha256, created_at) VALUES(?, ?, NULLIF(?, ''), "
+        "NULLIF(?, ''), ?, ?)",
+      bind(r.name), bind(r.role), bind(r.isva_id), bind(r.area), bind(token_sha256), bind(r.created_at), now;
+  Poco::Int64 id = 0;
+  s_ << "SELECT last_insert_rowid()", into(id), now;
+  return id;
+}
+
+std::optional<UserRow> Store::userByTokenHash(const std::string& token_sha256) {
+  Statement st(s_);
+  st << "SELECT id, name, role, IFNULL(isva_id, ''), IFNULL(area, ''), created_at FROM users WHERE token_sha256 = ?",
+      bind(token_sha256);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  if (!rs.moveFirst()) return std::nullopt;
+  UserRow u;
+  u.id = rs.value(0).convert<Poco::Int64>();
+  u.name = rs.value(1).convert<std::string>();
+  u.role = rs.value(2).convert<std::string>();
+  u.isva_id = rs.value(3).convert<std::string>();
+  u.area = rs.value(4).convert<std::string>();
+  u.created_at = rs.value(5).convert<std::string>();
+  return u;
+}
+
+void Store::audit(const std::string& at, const std::string& actor, const std::string& action,
+                  const std::string& subject, const std::string& detail) {
+  s_ << "INSERT INTO audit_log(at, actor, action, subject, detail) VALUES(?, ?, ?, ?, ?)", bind(at), bind(actor),
+      bind(action), bind(subject), bind(detail), now;
+}
+
+int64_t Store::auditCount(const std::string& action) {
+  Poco::Int64 n = 0;
+  if (action.empty())
+    s_ << "SELECT COUNT(*) FROM audit_log", into(n), now;
+  else
+    s_ << "SELECT COUNT(*) FROM audit_log WHERE action = ?", bind(action), into(n), now;
+  return n;
+}
+
+}  // namespace vc::storage

@@ -1,0 +1,60 @@
+#pragma once
+// Repository over one Poco::Data session: the only SQL for events, derived
+// state, users and the audit trail. Not thread-safe (one per session); the
+// caller owns the transaction (WriteTransaction) around writes.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <Poco/Data/Session.h>
+
+#include "storage/records.h"
+
+namespace vc::storage {
+
+class Store {
+ public:
+  explicit Store(Poco::Data::Session& session) : s_(session) {}
+
+  // Events (append-only).
+  std::optional<std::string> eventBody(const std::string& id);
+  void appendEvent(const EventRow& row);
+  void appendEvents(const std::vector<EventRow>& rows);
+  std::vector<std::string> caseEventBodies(const std::string& urn);
+  std::vector<EventRow> caseTimeline(const std::string& urn);
+  int64_t eventCount();
+
+  // Derived state.
+  std::optional<CaseRow> findCase(const std::string& urn);
+  std::optional<std::string> victimCase(const std::string& victim_id);
+  bool isvaExists(const std::string& isva_id);
+  void upsertIsva(const std::string& isva_id, const std::string& details, const std::string& event_id);
+  std::optional<std::string> isvaDetails(const std::string& isva_id);
+
+  void upsertCase(const CaseRow& row, int64_t last_event_seq);
+  void upsertVictim(const VictimRow& row);
+  void replaceEntitlementChanges(const std::string& victim_id, const std::vector<EntitlementChangeRow>& rows);
+  void upsertObligations(const std::vector<ObligationRow>& rows);
+
+  std::optional<VictimRow> findVictim(const std::string& victim_id);
+  std::vector<VictimRow> caseVictims(const std::string& urn);
+  std::vector<EntitlementChangeRow> entitlementChanges(const std::string& victim_id);
+  std::optional<ObligationRow> findObligation(const std::string& id);
+  std::vector<ObligationRow> listObligations(const ObligationFilter& f);
+
+  // Users and tokens.
+  int64_t addUser(const UserRow& row, const std::string& token_sha256);
+  std::optional<UserRow> userByTokenHash(const std::string& token_sha256);
+
+  // Audit trail of reads and changes (no personal data in `detail`).
+  void audit(const std::string& at, const std::string& actor, const std::string& action, const std::string& subject,
+             const std::string& detail);
+  int64_t auditCount(const std::string& action = "");
+
+ private:
+  Poco::Data::Session& s_;
+};
+
+}  // namespace vc::storage
