@@ -130,12 +130,10 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   Reader r(config_files, overrides);
   const std::string first_dir = r.files().empty() ? Poco::Path::current() : Poco::Path(r.files().front()).parent().toString();
 
-  static const std::vector<std::string> kKnownPrefixes = {"http.",  "db.",        "rules.", "calendar.",
-                                                          "templates.", "demo.", "scheduler.", "clock.",
-                                                          "logging.", "smtp.",  "spool.", "isva.", "outbox.", "web."};
+  // Every key must be one this build reads: a typo should stop start-up, not be ignored.
   for (const auto& [key, src] : r.values()) {
-    bool known = false;
-    for (const auto& p : kKnownPrefixes) known = known || key.rfind(p, 0) == 0;
+    bool known = key.rfind("logging.", 0) == 0;
+    for (const auto& doc : kSettingDocs) known = known || key == doc.key;
     if (!known) r.fail(key, "unknown key (see the configuration table in README.md)");
   }
 

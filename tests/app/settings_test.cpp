@@ -1,1 +1,72 @@
 #include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include <Poco/File.h>
+#include <Poco/TemporaryFile.h>
+
+#include "app/settings.h"
+
+using vc::app::loadSettings;
+using vc::app::SettingsError;
+
+namespace {
+struct TempDir {
+  Poco::TemporaryFile dir;
+  TempDir() { dir.createDirectories(); }
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string p = dir.path() + "/" + name;
+    std::ofstream(p) << text;
+    return p;
+  }
+};
+const std::string kShipped = VC_SOURCE_DIR "/config/victim-comms.properties";
+}  // namespace
+
+TEST_CASE("the shipped configuration loads with every path made absolute", "[app][settings]") {
+  auto s = loadSettings({kShipped});
+  CHECK(s.http_bind == "127.0.0.1");
+  CHECK(s.http_port == 8080);
+  CHECK(s.db_path == VC_SOURCE_DIR "/var/victim-comms.db");
+  REQUIRE(s.rules_files.size() == 1);
+  CHECK(s.rules_files[0] == VC_SOURCE_DIR "/config/rules/victims-code-2020.json");
+  CHECK(s.calendar_file == VC_SOURCE_DIR "/config/calendars/england-and-wales.json");
+  CHECK_FALSE(s.clock_now.has_value());
+  CHECK(s.logging.count("logging.loggers.root.level"));
+}
+
+TEST_CASE("a later file overrides an earlier one, and its relative paths are its own", "[app][settings]") {
+  TempDir t;
+  auto local = t.write("local.properties", "http.port = 9090\ndb.path = data/local.db\nclock.now = 2026-04-06T09:00:00+01:00\n");
+  auto s = loadSettings({kShipped, local});
+  CHECK(s.http_port == 9090);
+  CHECK(s.db_path == t.dir.path() + "/data/local.db");
+  CHECK(s.calendar_file == VC_SOURCE_DIR "/config/calendars/england-and-wales.json");  // still from the first file
+  REQUIRE(s.clock_now);
+}
+
+TEST_CASE("command-line overrides win over every file", "[app][settings]") {
+  auto s = loadSettings({kShipped}, {{"http.port", "7070"}});
+  CHECK(s.http_port == 7070);
+}
+
+TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
+  TempDir t;
+  auto [text, key] = GENERATE(table<std::string, std::string>({
+      {"http.port = eighty", "http.port"},
+      {"http.port = 70000", "http.port"},
+      {"http.threads = 0", "http.threads"},
+      {"clock.now = tomorrow", "clock.now"},
+      {"calendar.file = missing.json", "calendar.file"},
+      {"rules.file = a.json,,b.json", "rules.file"},
+      {"scheduler.interval_seconds = -5", "scheduler.interval_seconds"},
+      {"http.prot = 80", "http.prot"},
+  }));
+  CAPTURE(text);
+  auto bad = t.write("bad.properties", text + "\n");
+  CHECK_THROWS_WITH(loadSettings({kShipped, bad}), Catch::StartsWith("config: " + key));
+}
+
+TEST_CASE("a missing configuration file is named", "[app][settings]") {
+  CHECK_THROWS_AS(loadSettings({"/nonexistent/victim-comms.properties"}), SettingsError);
+}

@@ -1,1 +1,196 @@
 #include <catch2/catch.hpp>
+
+#include <Poco/File.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/TemporaryFile.h>
+
+#include "common/error.h"
+#include "domain/clock.h"
+#include "ingest/ingestor.h"
+#include "loading/policy_files.h"
+#include "storage/database.h"
+#include "storage/store.h"
+
+using namespace vc;
+
+namespace {
+
+struct Policy {
+  domain::WorkingDayCalendar calendar = loading::loadCalendar(VC_SOURCE_DIR "/config/calendars/england-and-wales.json");
+  domain::RuleBook rules = loading::loadRuleBook({VC_SOURCE_DIR "/config/rules/victims-code-2020.json"});
+  domain::Engine engine{rules, calendar};
+  domain::FixedClock clock{*domain::parseRfc3339("2026-04-06T09:00:00+01:00")};
+};
+Policy& policy() {
+  static Policy kPolicy;
+  return kPolicy;
+}
+
+// A fresh directory holding one SQLite file, removed afterwards.
+struct TempDb {
+  Poco::TemporaryFile dir;
+  std::string path;
+  TempDb() {
+    dir.createDirectories();
+    path = dir.path() + "/store.db";
+  }
+};
+
+std::vector<Poco::Dynamic::Var> events(const std::string& json_array) {
+  Poco::JSON::Parser parser;
+  auto arr = parser.parse(json_array).extract<Poco::JSON::Array::Ptr>();
+  std::vector<Poco::Dynamic::Var> out;
+  for (size_t i = 0; i < arr->size(); ++i) out.push_back(arr->get(static_cast<unsigned>(i)));
+  return out;
+}
+
+const char* kExample = R"([
+ {"id":"e1","type":"case.registered","occurred_at":"2026-03-30T09:00:00+01:00","case_urn":"52SW0100126",
+  "area":"CPS South West","offences":["rape"],"prosecutor":{"name":"A. Khan"}},
+ {"id":"e2","type":"victim.registered","occurred_at":"2026-03-30T09:05:00+01:00","case_urn":"52SW0100126",
+  "victim_id":"v1","name":{"given":"Sam","family":"Jones"},"date_of_birth":"1990-05-01",
+  "address":{"lines":["1 High St","Bristol"],"postcode":"BS1 1AA"},"language":"en"},
+ {"id":"e3","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126",
+  "decision":"no_further_action","reasons":"..."}])";
+
+int64_t count(storage::Database& db, const std::string& table) {
+  auto lease = db.session();
+  Poco::Int64 n = 0;
+  using namespace Poco::Data::Keywords;
+  lease.get() << "SELECT COUNT(*) FROM " + table, into(n), now;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("migrations create the schema in an empty file, once", "[storage]") {
+  TempDb t;
+  storage::Database db(t.path);
+  CHECK(db.schemaVersion() == 0);
+  auto [from, to] = db.migrate();
+  CHECK(from == 0);
+  CHECK(to == storage::Database::latestSchemaVersion());
+  CHECK(db.migrate().first == to);  // a second run changes nothing
+  auto lease = db.session();
+  std::string mode;
+  int fk = 0, sync = 0;
+  using namespace Poco::Data::Keywords;
+  lease.get() << "PRAGMA journal_mode", into(mode), now;
+  lease.get() << "PRAGMA foreign_keys", into(fk), now;
+  lease.get() << "PRAGMA synchronous", into(sync), now;
+  CHECK(mode == "wal");
+  CHECK(fk == 1);
+  CHECK(sync == 2);  // FULL
+}
+
+TEST_CASE("events are stored with their derived state, and a repeat is a counted duplicate", "[storage]") {
+  TempDb t;
+  storage::Database db(t.path);
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  auto first = ingestor.ingest(events(kExample));
+  CHECK(first.accepted == 3);
+  CHECK(first.duplicates == 0);
+  auto again = ingestor.ingest(events(kExample));
+  CHECK(again.accepted == 0);
+  CHECK(again.duplicates == 3);
+  CHECK(count(db, "events") == 3);
+  auto lease = db.session();
+  storage::Store store(lease);
+  auto nfa = store.findObligation("VCL-NFA:v1:e3");
+  REQUIRE(nfa);
+  CHECK(nfa->due_by == "2026-04-07");
+  CHECK(store.findVictim("v1")->enhanced);
+}
+
+TEST_CASE("the same id with different content is a conflict and stores nothing of the batch", "[storage]") {
+  TempDb t;
+  storage::Database db(t.path);
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  ingestor.ingest(events(kExample));
+  auto changed = events(R"([
+    {"id":"e4","type":"plea.entered","occurred_at":"2026-04-03T10:00:00+01:00","case_urn":"52SW0100126","plea":"guilty"},
+    {"id":"e3","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","decision":"charge"}])");
+  try {
+    ingestor.ingest(changed);
+    FAIL("expected a conflict");
+  } catch (const Error& e) {
+    CHECK(e.kind() == Error::Kind::kConflict);
+    CHECK(e.index() == 1u);
+    CHECK(e.field() == "id");
+  }
+  CHECK(count(db, "events") == 3);  // e4 was not kept
+}
+
+TEST_CASE("one bad event rejects the whole batch and loses nothing already stored", "[storage]") {
+  TempDb t;
+  storage::Database db(t.path);
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  ingestor.ingest(events(kExample));
+  const int64_t obligations_before = count(db, "obligations");
+  auto batch = events(R"([
+    {"id":"n1","type":"case.registered","occurred_at":"2026-04-01T09:00:00+01:00","case_urn":"01LN0200126","area":"CPS London North","offences":["other"]},
+    {"id":"n2","type":"victim.registered","occurred_at":"2026-04-01T09:00:00+01:00","case_urn":"01LN0200126","victim_id":"v9","name":{"given":"Alex","family":"Sample"}},
+    {"id":"n3","type":"charging.decided","occurred_at":"2026-04-01 10:00","case_urn":"01LN0200126","decision":"no_further_action"}])");
+  try {
+    ingestor.ingest(batch);
+    FAIL("expected a 400");
+  } catch (const Error& e) {
+    CHECK(e.kind() == Error::Kind::kInvalidArgument);
+    CHECK(e.index() == 2u);
+    CHECK(e.field() == "occurred_at");
+    CHECK_THAT(e.what(), Catch::StartsWith("events[2].occurred_at: not an RFC 3339 timestamp"));
+  }
+  CHECK(count(db, "events") == 3);
+  CHECK(count(db, "cases") == 1);
+  CHECK(count(db, "obligations") == obligations_before);
+}
+
+TEST_CASE("a deadline beyond the calendar is refused and nothing is stored", "[storage]") {
+  TempDb t;
+  storage::Database db(t.path);
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  ingestor.ingest(events(kExample));
+  try {
+    ingestor.ingest(events(R"([{"id":"late1","type":"hearing.listed","occurred_at":"2029-01-03T10:00:00Z",
+                                "case_urn":"52SW0100126","kind":"trial","date":"2029-02-01","court":"Bristol Crown Court"}])"));
+    FAIL("expected a 400");
+  } catch (const Error& e) {
+    CHECK(e.kind() == Error::Kind::kInvalidArgument);
+    CHECK_THAT(e.what(), Catch::Contains("covers 2024 to 2028"));
+  }
+  CHECK(count(db, "events") == 3);
+}
+
+TEST_CASE("stored events cannot be changed or deleted", "[storage]") {
+  TempDb t;
+  storage::Database db(t.path);
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  ingestor.ingest(events(kExample));
+  auto lease = db.session();
+  using namespace Poco::Data::Keywords;
+  CHECK_THROWS(lease.get() << "UPDATE events SET body = '{}' WHERE id = 'e1'", now);
+  CHECK_THROWS(lease.get() << "DELETE FROM events WHERE id = 'e1'", now);
+}
+
+TEST_CASE("a restart keeps everything", "[storage]") {
+  TempDb t;
+  {
+    storage::Database db(t.path);
+    db.migrate();
+    ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+    ingestor.ingest(events(kExample));
+  }
+  storage::Database reopened(t.path);
+  CHECK(reopened.migrate().first == storage::Database::latestSchemaVersion());
+  CHECK(count(reopened, "events") == 3);
+  ingest::Ingestor ingestor(reopened, policy().engine, policy().clock);
+  CHECK(ingestor.ingest(events(kExample)).duplicates == 3);
+  auto lease = reopened.session();
+  storage::Store store(lease);
+  CHECK(store.findObligation("VCL-NFA:v1:e3")->due_by == "2026-04-07");
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Installs, builds and runs the whole test suite through CTest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+ctest --test-dir build --output-on-failure --no-tests=error -j "$(nproc)"
