@@ -1,1 +1,627 @@
-int main(){}
+// bench_ingest: how fast victim-comms takes in journey events, against plain SQLite.
+//
+//   bench_ingest [VICTIM_COMMS_EXE|-] [CASES] [DATA_DIR]
+//
+// VICTIM_COMMS_EXE: the built executable, to time `victim-comms import` (omit or "-" to skip).
+// CASES: synthetic cases, ~10 events each (default 2000 -> ~20,000 events).
+// DATA_DIR: where the fresh SQLite files go (default: bench-data beside this executable).
+//
+// Prints one table: (1) plain SQLite insert of the same rows, (2) vc::ingest::Ingestor in
+// batches of 1,000, in feed (time) order and case order, (3) the real HTTP API, (4) the real
+// CLI, (5) working-day deadline computations and full explanations. See docs/benchmarks.md.
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <Poco/File.h>
+#include <Poco/Version.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Path.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+
+#include "app/users.h"
+#include "domain/calendar.h"
+#include "domain/clock.h"
+#include "domain/date.h"
+#include "domain/engine.h"
+#include "http/api.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "ingest/ingestor.h"
+#include "loading/policy_files.h"
+#include "storage/database.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using vc::domain::Date;
+
+constexpr size_t kBatch = 1000;
+
+double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic events
+
+struct GenEvent {
+  std::string id, type, urn, victim, occurred_at, local_date, json;
+  int64_t utc = 0;
+  int case_no = 0;
+  int seq = 0;
+};
+
+std::string pad(int n, int width) {
+  std::ostringstream os;
+  os << std::setw(width) << std::setfill('0') << n;
+  return os.str();
+}
+
+// Europe/London wall-clock time on `d` as RFC 3339: +01:00 in BST (29 March to 25 October 2026,
+// all our times are after 01:00 UTC on the change days), Z in GMT.
+std::string londonTime(const Date& d, int hour, int minute) {
+  const bool bst = Date(2026, 3, 29) <= d && d < Date(2026, 10, 25);
+  return d.toString() + "T" + pad(hour, 2) + ":" + pad(minute, 2) + ":00" + (bst ? "+01:00" : "Z");
+}
+
+std::vector<GenEvent> generate(int cases) {
+  static const char* kOffences[] = {"rape", "domestic_abuse", "other", "homicide"};
+  static const char* kAreas[] = {"CPS South West", "CPS London North", "CPS Wales", "CPS North East",
+                                 "CPS Mersey-Cheshire"};
+  std::vector<GenEvent> out;
+  out.reserve(static_cast<size_t>(cases) * 10);
+  for (int i = 0; i < cases; ++i) {
+    const Date d0 = Date(2026, 1, 2).plusDays((static_cast<int64_t>(i) * 7919) % 300);
+    const std::string urn = "99BM" + pad(i, 7) + "26";
+    const std::string victim = "v-bench-" + std::to_string(i);
+    const std::string offence = kOffences[i % 4];
+    const int m = i % 50;  // minutes, so cases do not all tick at once
+    const Date hearing = d0.plusDays(24);
+    int seq = 0;
+    auto add = [&](const std::string& type, int day, int hour, int minute, const std::string& fields,
+                   bool with_victim) {
+      GenEvent e;
+      e.id = "bench-c" + std::to_string(i) + "-e" + pad(++seq, 2);
+      e.type = type;
+      e.urn = urn;
+      e.victim = with_victim ? victim : "";
+      const Date d = d0.plusDays(day);
+      e.occurred_at = londonTime(d, hour, minute);
+      e.local_date = d.toString();
+      e.utc = *vc::domain::parseRfc3339(e.occurred_at);
+      e.case_no = i;
+      e.seq = seq;
+      e.json = "{\"id\":\"" + e.id + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" + e.occurred_at +
+               "\",\"case_urn\":\"" + urn + "\"" + (with_victim ? ",\"victim_id\":\"" + victim + "\"" : "") +
+               fields + "}";
+      out.push_back(std::move(e));
+    };
+    add("case.registered", 0, 9, m,
+        ",\"area\":\"" + std::string(kAreas[i % 5]) + "\",\"offences\":[\"" + offence + "\"],\"offence_date\":\"" +
+            d0.plusDays(-20).toString() + "\",\"police_force\":\"Test Constabulary\",\"unit\":\"Test Unit " +
+            std::to_string(i % 7) + "\",\"prosecutor\":{\"name\":\"Test Prosecutor " + std::to_string(i % 40) +
+            "\",\"email\":\"prosecutor" + std::to_string(i % 40) + "@example.org\"}",
+        false);
+    add("victim.registered", 0, 9, m + 5,
+        ",\"title\":\"Mx\",\"name\":{\"given\":\"Test\",\"family\":\"Person " + std::to_string(i) +
+            "\"},\"date_of_birth\":\"" + std::to_string(1950 + i % 55) + "-0" + std::to_string(1 + i % 9) +
+            "-1" + std::to_string(i % 10) + "\",\"address\":{\"lines\":[\"" + std::to_string(1 + i % 200) +
+            " Test Street\",\"Testtown\"],\"postcode\":\"ZZ1 1AA\"},\"email\":\"test.person" + std::to_string(i) +
+            "@example.org\",\"preferred_channel\":\"" + (i % 2 ? "post" : "email") + "\",\"language\":\"en\"",
+        true);
+    add("charging.referred", 2, 14, m, ",\"kind\":\"full_code_test\"", false);
+    if (i % 2 == 0)
+      add("charging.decided", 9, 15, m,
+          ",\"decision\":\"charge\",\"charges\":[\"Test charge (" + offence + ")\"],\"first_hearing\":{\"date\":\"" +
+              hearing.toString() + "\",\"court\":\"Testtown Magistrates' Court\"}",
+          false);
+    else
+      add("charging.decided", 9, 15, m,
+          ",\"decision\":\"no_further_action\",\"reasons\":\"The evidence does not give a realistic prospect of "
+          "conviction (synthetic test data).\"",
+          false);
+    add("hearing.listed", 10, 10, m,
+        ",\"kind\":\"first_appearance\",\"date\":\"" + hearing.toString() +
+            "\",\"court\":\"Testtown Magistrates' Court\",\"time\":\"10:00\"",
+        false);
+    add("plea.entered", 24, 12, m, ",\"plea\":\"not_guilty\"", false);
+    add("victim.updated", 30, 10, m,
+        ",\"phone\":\"07700 900" + pad(i % 1000, 3) + "\"" + (i % 3 == 0 ? ",\"flags\":[\"intimidated\"]" : ""), true);
+    add("verdict.recorded", 50, 16, m,
+        std::string(",\"outcome\":\"") + (i % 5 == 4 ? "acquitted" : "convicted") +
+            "\",\"summary\":\"Synthetic verdict for benchmarking.\"",
+        false);
+    add("sentence.passed", 58, 12, m, ",\"summary\":\"Synthetic sentence for benchmarking.\"", false);
+    add("contact.recorded", 59, 11, m,
+        ",\"obligation\":\"WCU-HEARING\",\"by\":\"wcu\",\"channel\":\"phone\",\"notes\":\"Synthetic contact.\"",
+        true);
+  }
+  return out;
+}
+
+// The order a real feed delivers: by occurred_at across all cases (a case's events keep their order).
+std::vector<const GenEvent*> feedOrder(const std::vector<GenEvent>& events) {
+  std::vector<const GenEvent*> v;
+  for (const auto& e : events) v.push_back(&e);
+  std::stable_sort(v.begin(), v.end(), [](const GenEvent* a, const GenEvent* b) {
+    if (a->utc != b->utc) return a->utc < b->utc;
+    if (a->case_no != b->case_no) return a->case_no < b->case_no;
+    return a->seq < b->seq;
+  });
+  return v;
+}
+
+std::vector<const GenEvent*> caseOrder(const std::vector<GenEvent>& events) {
+  std::vector<const GenEvent*> v;
+  for (const auto& e : events) v.push_back(&e);
+  return v;  // generated case by case
+}
+
+std::vector<std::vector<const GenEvent*>> batches(const std::vector<const GenEvent*>& order) {
+  std::vector<std::vector<const GenEvent*>> out;
+  for (size_t i = 0; i < order.size(); i += kBatch)
+    out.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(i),
+                     order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), i + kBatch)));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files and SQLite helpers
+
+void removeDb(const std::string& path) {
+  for (const std::string suffix : {"", "-wal", "-shm", "-journal"}) {
+    Poco::File f(path + suffix);
+    if (f.exists()) f.remove();
+  }
+}
+
+void check(int rc, sqlite3* db, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    throw std::runtime_error(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+}
+
+void exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = std::string(sql) + ": " + (err ? err : "?");
+    sqlite3_free(err);
+    throw std::runtime_error(msg);
+  }
+}
+
+// What a finished store holds: event and obligation counts and a digest of every obligation's
+// (id, status, due_by), so the four ingest paths can be checked to agree.
+struct StoreSummary {
+  int64_t events = 0, cases = 0, victims = 0, obligations = 0;
+  uint64_t digest = 1469598103934665603ull;
+};
+
+StoreSummary summarise(const std::string& path) {
+  StoreSummary s;
+  sqlite3* db = nullptr;
+  check(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), db, "open");
+  auto count = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    check(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), db, sql);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+  };
+  s.events = count("SELECT COUNT(*) FROM events");
+  s.cases = count("SELECT COUNT(*) FROM cases");
+  s.victims = count("SELECT COUNT(*) FROM victims");
+  s.obligations = count("SELECT COUNT(*) FROM obligations");
+  sqlite3_stmt* st = nullptr;
+  const char* sql = "SELECT id || '|' || status || '|' || due_by FROM obligations ORDER BY id";
+  check(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), db, sql);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* t = sqlite3_column_text(st, 0);
+    for (; *t; ++t) s.digest = (s.digest ^ *t) * 1099511628211ull;
+    s.digest = (s.digest ^ '\n') * 1099511628211ull;
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results table
+
+struct Row {
+  std::string label;
+  double count = 0;  // events (or computations)
+  double seconds = 0;
+  std::string unit = "events/s";
+  std::string note;
+  bool ratio = true;
+  double rate() const { return seconds > 0 ? count / seconds : 0; }
+};
+
+std::vector<Row> g_rows;
+double g_baseline = 0;
+
+void report(const Row& r) {
+  g_rows.push_back(r);
+  std::cerr << "  done: " << r.label << ": " << std::fixed << std::setprecision(0) << r.rate() << " " << r.unit
+            << " (" << std::setprecision(2) << r.seconds << " s)" << std::endl;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (1) Plain SQLite: the same rows, the same table, the same pragmas; no validation, no derivation.
+
+Row benchSqlite(const std::vector<const GenEvent*>& order, const std::string& path, const std::string& received_at) {
+  removeDb(path);
+  sqlite3* db = nullptr;
+  check(sqlite3_open(path.c_str(), &db), db, "open");
+  exec(db, "PRAGMA journal_mode=WAL");
+  exec(db, "PRAGMA synchronous=FULL");
+  exec(db, "PRAGMA foreign_keys=ON");
+  // The events table exactly as migration 1 creates it, so indexes and uniqueness cost the same.
+  exec(db,
+       "CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, "
+       "case_urn TEXT, victim_id TEXT, occurred_at TEXT NOT NULL, local_date TEXT NOT NULL, "
+       "received_at TEXT NOT NULL, body TEXT NOT NULL)");
+  exec(db, "CREATE INDEX events_by_case ON events(case_urn, seq)");
+  exec(db, "CREATE INDEX events_by_victim ON events(victim_id, seq)");
+
+  const auto t0 = Clock::now();
+  sqlite3_stmt* st = nullptr;
+  const char* sql =
+      "INSERT INTO events(id, type, case_urn, victim_id, occurred_at, local_date, received_at, body) "
+      "VALUES(?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?)";
+  check(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), db, "prepare");
+  for (size_t i = 0; i < order.size(); i += kBatch) {
+    exec(db, "BEGIN IMMEDIATE");
+    for (size_t j = i; j < std::min(order.size(), i + kBatch); ++j) {
+      const GenEvent& e = *order[j];
+      int k = 0;
+      for (const std::string* v : {&e.id, &e.type, &e.urn, &e.victim, &e.occurred_at, &e.local_date, &received_at,
+                                   &e.json})
+        sqlite3_bind_text(st, ++k, v->data(), static_cast<int>(v->size()), SQLITE_STATIC);
+      check(sqlite3_step(st), db, "insert");
+      sqlite3_reset(st);
+    }
+    exec(db, "COMMIT");
+  }
+  sqlite3_finalize(st);
+  const double s = secondsSince(t0);
+  sqlite3_close(db);
+  Row r{"1  plain SQLite insert (sqlite3 API, same table, WAL, sync=FULL)", double(order.size()), s};
+  r.note = "prepared statement reused, 1 tx per 1,000 rows";
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (2) The Ingestor, as `victim-comms import` drives it, in batches of 1,000.
+
+struct Policy {
+  vc::domain::WorkingDayCalendar calendar;
+  vc::domain::RuleBook rules;
+  vc::domain::Engine engine;
+  Policy()
+      : calendar(vc::loading::loadCalendar(VC_SOURCE_DIR "/config/calendars/england-and-wales.json")),
+        rules(vc::loading::loadRuleBook({VC_SOURCE_DIR "/config/rules/victims-code-2020.json"})),
+        engine(rules, calendar) {}
+};
+
+std::vector<Poco::Dynamic::Var> parseBatch(const std::vector<const GenEvent*>& batch) {
+  std::vector<Poco::Dynamic::Var> items;
+  items.reserve(batch.size());
+  for (const GenEvent* e : batch) {
+    Poco::JSON::Parser parser;  // one per line, as the CLI does
+    items.push_back(parser.parse(e->json));
+  }
+  return items;
+}
+
+Row benchIngestor(const Policy& p, const std::vector<const GenEvent*>& order, const std::string& path,
+                  const std::string& label) {
+  removeDb(path);
+  vc::storage::Database db(path, 4);
+  db.migrate();
+  vc::domain::SystemClock clock;
+  vc::ingest::Ingestor ingestor(db, p.engine, clock);
+  double parse_s = 0, ingest_s = 0;
+  size_t derivations = 0, accepted = 0;
+  const auto all = batches(order);
+  for (const auto& batch : all) {
+    auto t0 = Clock::now();
+    auto items = parseBatch(batch);
+    auto t1 = Clock::now();
+    vc::ingest::IngestResult r = ingestor.ingest(items);
+    auto t2 = Clock::now();
+    parse_s += std::chrono::duration<double>(t1 - t0).count();
+    ingest_s += std::chrono::duration<double>(t2 - t1).count();
+    derivations += r.affected_cases.size();
+    accepted += r.accepted;
+  }
+  if (accepted != order.size())
+    throw std::runtime_error(label + ": accepted " + std::to_string(accepted) + " of " + std::to_string(order.size()));
+  Row r{label, double(order.size()), parse_s + ingest_s};
+  std::ostringstream note;
+  note << all.size() << " batches, " << derivations << " case derivations ("
+       << std::setprecision(2) << std::fixed << double(derivations) / double(all.size()) << "/batch); JSON parse "
+       << std::setprecision(1) << 100.0 * parse_s / (parse_s + ingest_s) << "%";
+  r.note = note.str();
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (3) The real HTTP API: HttpServer on 127.0.0.1, port 0, one keep-alive client.
+
+Row benchHttp(const Policy& p, const std::vector<const GenEvent*>& order, const std::string& path) {
+  removeDb(path);
+  vc::storage::Database db(path, 8 + 2);
+  db.migrate();
+  vc::domain::SystemClock clock;
+  vc::ingest::Ingestor ingestor(db, p.engine, clock);
+  vc::http::Api api(db, ingestor, clock, vc::http::ApiLimits{10000});
+  vc::http::Router router(api.routes(), db);
+  vc::http::ServerOptions options;
+  options.bind = "127.0.0.1";
+  options.port = 0;
+  options.threads = 8;
+  options.max_body_bytes = 16 * 1024 * 1024;
+  vc::http::HttpServer server(router, options);
+  server.start();
+  const std::string token =
+      vc::app::addUser(db, "bench-feed", "ingest", "", "", vc::domain::formatRfc3339Utc(clock.now()));
+
+  std::vector<std::string> bodies;
+  for (const auto& batch : batches(order)) {
+    std::string body = "[";
+    for (size_t i = 0; i < batch.size(); ++i) body += (i ? "," : "") + batch[i]->json;
+    bodies.push_back(body + "]");
+  }
+
+  Poco::Net::HTTPClientSession session("127.0.0.1", server.port());
+  session.setKeepAlive(true);
+  session.setTimeout(Poco::Timespan(120, 0));
+  size_t accepted = 0;
+  const auto t0 = Clock::now();
+  for (const std::string& body : bodies) {
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/api/v1/events", Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setKeepAlive(true);
+    req.setContentType("application/json");
+    req.set("Authorization", "Bearer " + token);
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
+    session.sendRequest(req) << body;
+    Poco::Net::HTTPResponse res;
+    std::istream& in = session.receiveResponse(res);
+    std::string text;
+    Poco::StreamCopier::copyToString(in, text);
+    if (res.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+      throw std::runtime_error("POST /api/v1/events: " + std::to_string(res.getStatus()) + " " + text);
+    Poco::JSON::Parser parser;
+    accepted += parser.parse(text).extract<Poco::JSON::Object::Ptr>()->getValue<size_t>("accepted");
+  }
+  const double s = secondsSince(t0);
+  server.stop();
+  if (accepted != order.size())
+    throw std::runtime_error("http: accepted " + std::to_string(accepted) + " of " + std::to_string(order.size()));
+  Row r{"3  HTTP POST /api/v1/events, feed order", double(order.size()), s};
+  r.note = std::to_string(bodies.size()) + " requests of <=1,000 events, one keep-alive connection";
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (4) The real CLI: `victim-comms import FILE --db FRESH` (one process, one batch).
+
+Row benchCli(const std::string& exe, const std::vector<const GenEvent*>& order, const std::string& dir,
+             const std::string& path) {
+  removeDb(path);
+  const std::string jsonl = dir + "/bench-events.jsonl";
+  {
+    std::ofstream out(jsonl);
+    for (const GenEvent* e : order) out << e->json << '\n';
+  }
+  Poco::Process::Args args{"import",   jsonl, "--db", path, "--config",
+                           VC_SOURCE_DIR "/config/victim-comms.properties"};
+  Poco::Pipe out_pipe, err_pipe;
+  const auto t0 = Clock::now();
+  Poco::ProcessHandle ph = Poco::Process::launch(exe, args, nullptr, &out_pipe, &err_pipe);
+  Poco::PipeInputStream out_stream(out_pipe), err_stream(err_pipe);
+  std::string out_text, err_text;
+  Poco::StreamCopier::copyToString(out_stream, out_text);
+  Poco::StreamCopier::copyToString(err_stream, err_text);
+  const int rc = ph.wait();
+  const double s = secondsSince(t0);
+  if (rc != 0) throw std::runtime_error("victim-comms import exited " + std::to_string(rc) + ": " + err_text + out_text);
+  Row r{"4  CLI `victim-comms import FILE --db NEW`", double(order.size()), s};
+  r.note = "whole file = 1 batch, incl. process start, migrate, JSON parse";
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (5) Deadlines.
+
+volatile int64_t g_sink = 0;
+
+Row benchAddWorkingDays(const Policy& p, int n) {
+  std::vector<Date> triggers;
+  for (Date d(2026, 1, 1); d <= Date(2027, 12, 31); d = d.plusDays(1)) triggers.push_back(d);
+  size_t calls = 0;
+  const auto t0 = Clock::now();
+  double s = 0;
+  do {
+    for (const Date& d : triggers) g_sink += p.calendar.addWorkingDays(d, n).result.daysSinceEpoch();
+    calls += triggers.size();
+  } while ((s = secondsSince(t0)) < 0.4);
+  Row r{"5  WorkingDayCalendar::addWorkingDays, N=" + std::to_string(n), double(calls), s, "calls/s"};
+  r.note = "trigger dates 2026-01-01..2027-12-31";
+  r.ratio = false;
+  return r;
+}
+
+Row benchExplain(const Policy& p) {
+  const vc::domain::RuleSet& set = p.rules.sets().front();
+  std::vector<const vc::domain::RuleDef*> rules;
+  for (const char* id : {"VCL-NFA", "WCU-HEARING", "FAM-MEET", "ISVA-NOTE"})
+    if (const auto* r = set.find(id)) rules.push_back(r);
+  std::vector<vc::domain::Event> triggers;
+  for (Date d(2026, 1, 1); d <= Date(2027, 12, 31); d = d.plusDays(1)) {
+    vc::domain::Event e;
+    e.id = "bench-" + d.toString();
+    e.type = "charging.decided";
+    e.occurred_at_text = londonTime(d, 15, 20);
+    e.occurred_at = *vc::domain::parseRfc3339(e.occurred_at_text);
+    e.local_date = d;
+    triggers.push_back(e);
+  }
+  vc::domain::Entitlement standard, enhanced;
+  enhanced.enhanced = true;
+  enhanced.reasons.push_back({"most_serious_crime", "rape", "the case includes rape, one of the most serious crimes"});
+  size_t calls = 0;
+  const auto t0 = Clock::now();
+  double s = 0;
+  do {
+    for (size_t i = 0; i < triggers.size(); ++i) {
+      auto x = p.engine.explain(set, *rules[i % rules.size()], triggers[i], i % 2 ? enhanced : standard);
+      g_sink += static_cast<int64_t>(x.text.size());
+    }
+    calls += triggers.size();
+  } while ((s = secondsSince(t0)) < 0.4);
+  Row r{"5  Engine::explain (deadline + explanation text)", double(calls), s, "calls/s"};
+  r.note = "4 rules, both tiers, 2026-2027";
+  r.ratio = false;
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine description
+
+std::string exeDir() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  buf[n] = 0;
+  return Poco::Path(buf).parent().toString();
+}
+
+std::string buildType() {
+  std::ifstream in(exeDir() + "/CMakeCache.txt");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("CMAKE_BUILD_TYPE:", 0) == 0) return line.substr(line.find('=') + 1);
+#ifdef NDEBUG
+  return "unknown (NDEBUG)";
+#else
+  return "unknown (assertions on)";
+#endif
+}
+
+std::string cpuModel() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "?";
+}
+
+std::string today() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const std::string exe = argc > 1 && std::string(argv[1]) != "-" ? argv[1] : "";
+    const int cases = argc > 2 ? std::atoi(argv[2]) : 2000;
+    const std::string dir = argc > 3 ? argv[3] : exeDir() + "/bench-data";
+    if (cases < 1) throw std::runtime_error("CASES must be a positive number");
+    Poco::File(dir).createDirectories();
+    const std::string dir_abs = Poco::Path(dir).absolute().toString();
+
+    std::cerr << "generating " << cases << " cases..." << std::endl;
+    const std::vector<GenEvent> events = generate(cases);
+    const auto feed = feedOrder(events);
+    const auto by_case = caseOrder(events);
+    const std::string received_at = vc::domain::formatRfc3339Utc(vc::domain::SystemClock().now());
+    Policy policy;
+
+    std::cerr << "running (data in " << dir_abs << ")..." << std::endl;
+    Row base = benchSqlite(feed, dir_abs + "/1-sqlite.db", received_at);
+    g_baseline = base.rate();
+    report(base);
+    report(benchIngestor(policy, feed, dir_abs + "/2-ingestor.db", "2  Ingestor::ingest, feed (time) order"));
+    report(benchIngestor(policy, by_case, dir_abs + "/2b-ingestor-by-case.db", "2b Ingestor::ingest, case-ordered"));
+    report(benchHttp(policy, feed, dir_abs + "/3-http.db"));
+    bool cli_ran = false;
+    if (!exe.empty() && Poco::File(exe).exists()) {
+      report(benchCli(exe, feed, dir_abs, dir_abs + "/4-cli.db"));
+      cli_ran = true;
+    }
+    for (int n : {1, 5, 30}) report(benchAddWorkingDays(policy, n));
+    report(benchExplain(policy));
+
+    // The ingest paths must agree on what they stored.
+    std::vector<std::pair<std::string, std::string>> stores = {{"2", "2-ingestor.db"},
+                                                               {"2b", "2b-ingestor-by-case.db"},
+                                                               {"3", "3-http.db"}};
+    if (cli_ran) stores.push_back({"4", "4-cli.db"});
+    std::ostringstream consistency;
+    StoreSummary first = summarise(dir_abs + "/" + stores.front().second);
+    bool agree = true;
+    for (const auto& [name, file] : stores) {
+      StoreSummary s = summarise(dir_abs + "/" + file);
+      agree = agree && s.events == first.events && s.obligations == first.obligations && s.digest == first.digest &&
+              s.events == static_cast<int64_t>(events.size());
+    }
+    consistency << "stores 2/2b/3" << (cli_ran ? "/4" : "") << (agree ? " agree" : " DISAGREE") << ": "
+                << first.events << " events, " << first.cases << " cases, " << first.victims << " victims, "
+                << first.obligations << " obligations";
+
+    std::cout << "\nvictim-comms ingest benchmark, " << today() << "\n"
+              << "machine: " << std::thread::hardware_concurrency() << " cores (nproc " << sysconf(_SC_NPROCESSORS_ONLN)
+              << "), " << cpuModel() << "; build type " << buildType() << "; SQLite " << sqlite3_libversion()
+              << "; Poco " << (POCO_VERSION >> 24) << "." << ((POCO_VERSION >> 16) & 0xff) << "."
+              << ((POCO_VERSION >> 8) & 0xff) << "\n"
+              << "data: " << cases << " cases, " << events.size() << " events, batches of " << kBatch << ", files in "
+              << dir_abs << "\n"
+              << (exe.empty() || cli_ran ? "" : "(CLI skipped: " + exe + " not found)\n") << "\n";
+    std::cout << std::left << std::setw(66) << "what" << std::right << std::setw(12) << "rate" << "  "
+              << std::left << std::setw(9) << "unit" << std::right << std::setw(7) << "vs (1)" << std::setw(9)
+              << "seconds" << "  notes\n"
+              << std::string(130, '-') << "\n";
+    for (const Row& r : g_rows) {
+      std::ostringstream ratio;
+      if (r.ratio) ratio << std::fixed << std::setprecision(3) << r.rate() / g_baseline;
+      std::cout << std::left << std::setw(66) << r.label << std::right << std::setw(12) << std::fixed
+                << std::setprecision(0) << r.rate() << "  " << std::left << std::setw(9) << r.unit << std::right
+                << std::setw(7) << ratio.str() << std::setw(9) << std::setprecision(2) << r.seconds << "  " << r.note
+                << "\n";
+    }
+    std::cout << "\n" << consistency.str() << "\n";
+    return agree ? 0 : 1;
+  } catch (const Poco::Exception& e) {
+    std::cerr << "bench_ingest: " << e.displayText() << std::endl;
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "bench_ingest: " << e.what() << std::endl;
+    return 1;
+  }
+}
