@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
@@ -34,6 +35,12 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     } catch (const std::exception& e) {
       res = internalErrorResponse(e.what());
     }
+    if (res.status == 413) {
+      // Read (and drop) what the client is still sending, up to a cap, so it gets the 413
+      // rather than a reset; then close, since the connection's framing can't be trusted.
+      drain(in);
+      out.setKeepAlive(false);
+    }
     out.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(res.status));
     out.setContentType(res.content_type);
     out.set("Cache-Control", "no-store");
@@ -48,11 +55,29 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
+  // At most 64 MiB, and never waiting more than a second for the next piece:
+  // a client that holds its body back still gets its answer promptly.
+  static void drain(Poco::Net::HTTPServerRequest& in) {
+    if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&in))
+      impl->socket().setReceiveTimeout(Poco::Timespan(1, 0));
+    try {
+      std::istream& body = in.stream();
+      char buf[16384];
+      size_t total = 0;
+      while (total < (64u << 20) && (body.read(buf, sizeof buf) || body.gcount() > 0))
+        total += static_cast<size_t>(body.gcount());
+    } catch (const Poco::Exception&) {
+      // a timeout or a reset: the connection is closed next anyway
+    }
+  }
+
   Request read(Poco::Net::HTTPServerRequest& in) {
     Request req;
     req.method = in.getMethod();
     Poco::URI uri(in.getURI());
-    req.path = uri.getPath();
+    // Keep the path encoded: the router decodes each segment, so a URN with "/" sent as %2F still matches.
+    const std::string& raw = in.getURI();
+    req.path = raw.substr(0, raw.find_first_of("?#"));
     for (const auto& [k, v] : uri.getQueryParameters()) req.query[k] = v;
     req.content_type = in.getContentType();
     req.authorization = in.get("Authorization", "");

@@ -349,9 +349,14 @@ DecodedEvent decodeObject(Object::Ptr obj, size_t index) {
   if (kVictimTypes.count(e.type)) e.victim_id = r.identifier("victim_id");
   reader->second(r, e);
 
+  // Canonical form: keys sorted at every level, no whitespace, so two spellings
+  // of the same content compare equal whatever key order the sender used.
   std::ostringstream os;
-  obj->stringify(os);  // Poco sorts keys: two spellings of the same content compare equal
-  d.canonical_json = os.str();
+  obj->stringify(os);
+  Poco::JSON::Parser sorted;  // the default handler sorts keys
+  std::ostringstream canonical;
+  sorted.parse(os.str()).extract<Object::Ptr>()->stringify(canonical);
+  d.canonical_json = canonical.str();
   d.json = obj;
   return d;
 }
