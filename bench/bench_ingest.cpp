@@ -22,6 +22,8 @@
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -254,6 +256,8 @@ struct Row {
   std::string unit = "events/s";
   std::string note;
   bool ratio = true;
+  Row(std::string l, double c, double s, std::string u = "events/s")
+      : label(std::move(l)), count(c), seconds(s), unit(std::move(u)) {}
   double rate() const { return seconds > 0 ? count / seconds : 0; }
 };
 
@@ -357,11 +361,23 @@ Row benchIngestor(const Policy& p, const std::vector<const GenEvent*>& order, co
   }
   if (accepted != order.size())
     throw std::runtime_error(label + ": accepted " + std::to_string(accepted) + " of " + std::to_string(order.size()));
+  // Every touched case is re-derived from all its stored events: count the events re-read.
+  std::map<int, size_t> stored_per_case;
+  size_t reread = 0;
+  for (const auto& batch : all) {
+    std::set<int> touched;
+    for (const GenEvent* e : batch) {
+      ++stored_per_case[e->case_no];
+      touched.insert(e->case_no);
+    }
+    for (int c : touched) reread += stored_per_case[c];
+  }
   Row r{label, double(order.size()), parse_s + ingest_s};
   std::ostringstream note;
-  note << all.size() << " batches, " << derivations << " case derivations ("
-       << std::setprecision(2) << std::fixed << double(derivations) / double(all.size()) << "/batch); JSON parse "
-       << std::setprecision(1) << 100.0 * parse_s / (parse_s + ingest_s) << "%";
+  note << std::fixed << std::setprecision(0) << derivations << " case derivations ("
+       << double(derivations) / double(all.size()) << "/batch), " << reread << " stored events re-read ("
+       << std::setprecision(1) << double(reread) / double(order.size()) << "/event); input JSON parse "
+       << 100.0 * parse_s / (parse_s + ingest_s) << "%";
   r.note = note.str();
   return r;
 }
@@ -564,7 +580,12 @@ int main(int argc, char** argv) {
     Policy policy;
 
     std::cerr << "running (data in " << dir_abs << ")..." << std::endl;
-    Row base = benchSqlite(feed, dir_abs + "/1-sqlite.db", received_at);
+    // The baseline is short (a fraction of a second, 20 fsyncs), so take the median of three runs.
+    std::vector<Row> bases;
+    for (int i = 0; i < 3; ++i) bases.push_back(benchSqlite(feed, dir_abs + "/1-sqlite.db", received_at));
+    std::sort(bases.begin(), bases.end(), [](const Row& a, const Row& b) { return a.rate() < b.rate(); });
+    Row base = bases[1];
+    base.note += "; median of 3 runs";
     g_baseline = base.rate();
     report(base);
     report(benchIngestor(policy, feed, dir_abs + "/2-ingestor.db", "2  Ingestor::ingest, feed (time) order"));
