@@ -328,7 +328,7 @@ std::string typeList() {
   return joined(types);
 }
 
-DecodedEvent decodeObject(Object::Ptr obj, size_t index) {
+DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool canonicalise) {
   Reader r(obj, index, "");
   DecodedEvent d;
   domain::Event& e = d.event;
@@ -351,13 +351,14 @@ DecodedEvent decodeObject(Object::Ptr obj, size_t index) {
 
   // Canonical form: keys sorted at every level, no whitespace, so two spellings
   // of the same content compare equal whatever key order the sender used.
+  d.json = obj;
+  if (!canonicalise) return d;  // stored events are canonical already
   std::ostringstream os;
   obj->stringify(os);
   Poco::JSON::Parser sorted;  // the default handler sorts keys
   std::ostringstream canonical;
   sorted.parse(os.str()).extract<Object::Ptr>()->stringify(canonical);
   d.canonical_json = canonical.str();
-  d.json = obj;
   return d;
 }
 
@@ -367,12 +368,14 @@ DecodedEvent decodeEvent(const Var& value, size_t index) {
   if (value.type() != typeid(Object::Ptr))
     throw Error(Error::Kind::kInvalidArgument, "invalid_event",
                 "events[" + std::to_string(index) + "]: must be a JSON object", index, "");
-  return decodeObject(value.extract<Object::Ptr>(), index);
+  return decodeObject(value.extract<Object::Ptr>(), index, true);
 }
 
 DecodedEvent decodeStoredEvent(const std::string& canonical_json) {
   Poco::JSON::Parser parser;
-  return decodeObject(parser.parse(canonical_json).extract<Object::Ptr>(), 0);
+  DecodedEvent d = decodeObject(parser.parse(canonical_json).extract<Object::Ptr>(), 0, false);
+  d.canonical_json = canonical_json;
+  return d;
 }
 
 }  // namespace vc::ingest
