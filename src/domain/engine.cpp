@@ -213,7 +213,9 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
       if (o.status != "pending") continue;
       if (!e.victim_id.empty() && e.victim_id != o.victim_id) continue;
       const RuleDef* rule = rules_.inForceOn(o.trigger_date).find(o.rule);
-      bool named = e.type == "contact.recorded" && e.attr("obligation") == o.id;
+      // contact.recorded (a partner's contact) and letter.sent (recorded by the daemon when it
+      // dispatches a letter) may name the one obligation they complete.
+      bool named = (e.type == "contact.recorded" || e.type == "letter.sent") && e.attr("obligation") == o.id;
       bool matches = named || std::any_of(rule->completed_by.begin(), rule->completed_by.end(),
                                           [&](const EventMatch& m) { return m.matches(e); });
       if (!matches) continue;

@@ -306,6 +306,12 @@ const std::map<std::string, TypeReader>& typeReaders() {
          e.attrs["meeting"] = r.oneOf("meeting", kMeetings);
          r.optString("notes");
        }},
+      {"letter.sent",  // recorded by the daemon itself when it dispatches a letter; never posted
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["obligation"] = r.string("obligation", 1, 300);
+         r.string("letter_id", 1, 64);
+         r.oneOf("channel", {"post", "email"});
+       }},
       {"contact.recorded",
        [](const Reader& r, domain::Event& e) {
          e.attrs["obligation"] = r.string("obligation", 1, 300);
@@ -320,22 +326,32 @@ const std::map<std::string, TypeReader>& typeReaders() {
 // Types whose events are about one victim.
 const std::set<std::string> kVictimTypes = {"victim.registered", "victim.updated",    "isva.assigned",
                                             "isva.consent_changed", "vrr.requested", "vrr.decided",
-                                            "meeting.responded", "meeting.held",     "contact.recorded"};
+                                            "meeting.responded", "meeting.held",     "contact.recorded",
+                                            "letter.sent"};
+
+// Types only the daemon writes (kSystemEventIdPrefix ids); an integration may not post them.
+const std::set<std::string> kSystemTypes = {"letter.sent"};
 
 std::string typeList() {
   std::set<std::string> types;
-  for (const auto& [t, _] : typeReaders()) types.insert(t);
+  for (const auto& [t, _] : typeReaders())
+    if (!kSystemTypes.count(t)) types.insert(t);
   return joined(types);
 }
 
-DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool canonicalise) {
+// `from_outside`: posted or imported by an integration (canonicalised, and
+// barred from the daemon's own event types and ids); else re-read from the store.
+DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool from_outside) {
   Reader r(obj, index, "");
   DecodedEvent d;
   domain::Event& e = d.event;
   e.id = r.identifier("id");
   e.type = r.string("type", 1, 64);
   auto reader = typeReaders().find(e.type);
-  if (reader == typeReaders().end()) r.fail("type", "'" + e.type + "' is not a known event type (" + typeList() + ")");
+  if (reader == typeReaders().end() || (from_outside && kSystemTypes.count(e.type)))
+    r.fail("type", "'" + e.type + "' is not a known event type (" + typeList() + ")");
+  if (from_outside && e.id.rfind(kSystemEventIdPrefix, 0) == 0)
+    r.fail("id", std::string("ids starting '") + kSystemEventIdPrefix + "' are reserved for events victim-comms records itself");
   e.occurred_at_text = r.string("occurred_at", 1, 64);
   e.occurred_at = r.timestamp("occurred_at");
   e.local_date = domain::londonDate(e.occurred_at);
@@ -352,7 +368,7 @@ DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool canonicalise) {
   // Canonical form: keys sorted at every level, no whitespace, so two spellings
   // of the same content compare equal whatever key order the sender used.
   d.json = obj;
-  if (!canonicalise) return d;  // stored events are canonical already
+  if (!from_outside) return d;  // stored events are canonical already
   std::ostringstream os;
   obj->stringify(os);
   Poco::JSON::Parser sorted;  // the default handler sorts keys

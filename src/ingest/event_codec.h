@@ -24,6 +24,10 @@ DecodedEvent decodeEvent(const Poco::Dynamic::Var& value, size_t index);
 // Re-reads an event that was stored after it passed decodeEvent.
 DecodedEvent decodeStoredEvent(const std::string& canonical_json);
 
+// Ids of events the daemon records itself (e.g. "sys:letter-sent:l-7") start
+// with this; integrations may not use it.
+constexpr const char* kSystemEventIdPrefix = "sys:";
+
 // The victim-profile fields an event may carry (victim.registered/updated).
 extern const char* const kVictimProfileFields[];
 

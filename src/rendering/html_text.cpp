@@ -1,0 +1,270 @@
+#include "rendering/html_text.h"
+
+#include <cctype>
+#include <vector>
+
+namespace vc::rendering {
+namespace {
+
+const std::set<std::string> kBlockTags = {"html", "body",    "main", "header", "footer", "section", "div", "p",
+                                          "h1",   "h2",      "h3",   "h4",     "ul",     "ol",      "li",  "address"};
+const std::set<std::string> kSkippedTags = {"head", "style", "title"};
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void appendUtf8(std::string& out, unsigned long cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+size_t codePoints(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+struct Tag {
+  std::string name;  // lower case, without "/"
+  bool closing = false;
+  std::string href;
+};
+
+// Parses the inside of <...>: the name, whether it closes, and an href if any.
+Tag parseTag(const std::string& inside) {
+  Tag t;
+  size_t i = 0;
+  if (i < inside.size() && inside[i] == '/') {
+    t.closing = true;
+    ++i;
+  }
+  size_t start = i;
+  while (i < inside.size() && (std::isalnum(static_cast<unsigned char>(inside[i])) || inside[i] == '!')) ++i;
+  t.name = lower(inside.substr(start, i - start));
+  const std::string rest = lower(inside.substr(i));
+  size_t h = rest.find("href=\"");
+  if (h != std::string::npos) {
+    size_t from = i + h + 6, to = inside.find('"', from);
+    if (to != std::string::npos) t.href = decodeEntities(inside.substr(from, to - from));
+  }
+  return t;
+}
+
+// Calls on_tag for each tag and on_text for each run of text between tags; skips comments.
+template <class OnTag, class OnText>
+void scan(const std::string& html, OnTag on_tag, OnText on_text) {
+  size_t pos = 0;
+  while (pos < html.size()) {
+    size_t lt = html.find('<', pos);
+    if (lt == std::string::npos) lt = html.size();
+    if (lt > pos) on_text(html.substr(pos, lt - pos));
+    if (lt == html.size()) break;
+    if (html.compare(lt, 4, "<!--") == 0) {
+      size_t end = html.find("-->", lt + 4);
+      pos = end == std::string::npos ? html.size() : end + 3;
+      continue;
+    }
+    size_t gt = html.find('>', lt);
+    if (gt == std::string::npos) {
+      on_text(html.substr(lt));
+      break;
+    }
+    on_tag(parseTag(html.substr(lt + 1, gt - lt - 1)));
+    pos = gt + 1;
+  }
+}
+
+}  // namespace
+
+const std::set<std::string>& supportedLetterTags() {
+  static const std::set<std::string> kTags = {"!doctype", "html", "head", "meta",   "title", "style", "body", "main",
+                                              "header",   "footer", "section", "div", "p",     "h1",    "h2",   "h3",
+                                              "h4",       "ul",   "ol",   "li",     "br",    "hr",    "strong", "em",
+                                              "span",     "a",    "address", "small"};
+  return kTags;
+}
+
+std::set<std::string> unsupportedTags(const std::string& html) {
+  std::set<std::string> out;
+  scan(
+      html,
+      [&](const Tag& t) {
+        if (!supportedLetterTags().count(t.name)) out.insert(t.name);
+      },
+      [](const std::string&) {});
+  return out;
+}
+
+std::string decodeEntities(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '&') {
+      out += text[i];
+      continue;
+    }
+    size_t semi = text.find(';', i);
+    if (semi == std::string::npos || semi - i > 10) {
+      out += '&';
+      continue;
+    }
+    const std::string name = text.substr(i + 1, semi - i - 1);
+    unsigned long cp = 0;
+    bool ok = true;
+    if (name == "amp") cp = '&';
+    else if (name == "lt") cp = '<';
+    else if (name == "gt") cp = '>';
+    else if (name == "quot") cp = '"';
+    else if (name == "apos") cp = '\'';
+    else if (name == "nbsp") cp = ' ';
+    else if (name.size() > 1 && name[0] == '#') {
+      try {
+        size_t used = 0;
+        const bool hex = name[1] == 'x' || name[1] == 'X';
+        const std::string digits = name.substr(hex ? 2 : 1);
+        cp = std::stoul(digits, &used, hex ? 16 : 10);
+        ok = used == digits.size() && cp > 0 && cp <= 0x10FFFF;
+      } catch (...) {
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    if (!ok) {
+      out += '&';
+      continue;
+    }
+    appendUtf8(out, cp);
+    i = semi;
+  }
+  return out;
+}
+
+std::string htmlToText(const std::string& html) {
+  std::string out;
+  std::string pending;               // the inline text of the block being read
+  bool last_was_item = false;        // consecutive list items take one newline, not a blank line
+  int skipping = 0;                  // inside <head>, <style> or <title>
+  struct List { bool ordered; int n; };
+  std::vector<List> lists;
+  std::string item_prefix;           // for the list item being read
+  std::vector<std::pair<size_t, std::string>> links;  // where each open <a>'s text starts, and its href
+  std::string heading;               // "h1" / "h2" while inside one
+
+  auto emit = [&](const std::string& block, bool is_item) {
+    if (!out.empty()) out += (is_item && last_was_item) ? "\n" : "\n\n";
+    out += block;
+    last_was_item = is_item;
+  };
+  auto flush = [&]() {
+    // trim each line; drop the block if nothing is left
+    std::string text, line;
+    std::vector<std::string> lines;
+    for (size_t i = 0; i <= pending.size(); ++i) {
+      if (i == pending.size() || pending[i] == '\n') {
+        size_t b = line.find_first_not_of(' '), e = line.find_last_not_of(' ');
+        lines.push_back(b == std::string::npos ? "" : line.substr(b, e - b + 1));
+        line.clear();
+      } else {
+        line += pending[i];
+      }
+    }
+    while (!lines.empty() && lines.back().empty()) lines.pop_back();
+    size_t first = 0;
+    while (first < lines.size() && lines[first].empty()) ++first;
+    for (size_t i = first; i < lines.size(); ++i) text += (i > first ? "\n" : "") + lines[i];
+    pending.clear();
+    if (text.empty()) return;
+    if (!heading.empty()) {
+      const char rule = heading == "h1" ? '=' : heading == "h2" ? '-' : '\0';
+      if (rule) text += "\n" + std::string(codePoints(text), rule);
+    }
+    const bool is_item = !item_prefix.empty();
+    if (is_item) {
+      std::string indented;
+      for (char c : text) indented += c == '\n' ? std::string("\n") + std::string(item_prefix.size(), ' ') : std::string(1, c);
+      text = item_prefix + indented;
+      item_prefix.clear();
+    }
+    emit(text, is_item);
+  };
+
+  scan(
+      html,
+      [&](const Tag& t) {
+        if (kSkippedTags.count(t.name)) {
+          skipping += t.closing ? -1 : 1;
+          if (skipping < 0) skipping = 0;
+          return;
+        }
+        if (skipping) return;
+        if (t.name == "br") {
+          pending += '\n';
+        } else if (t.name == "hr") {
+          flush();
+          emit(std::string(40, '-'), false);
+        } else if (t.name == "a") {
+          if (!t.closing) {
+            links.emplace_back(pending.size(), t.href);
+          } else if (!links.empty()) {
+            auto [start, href] = links.back();
+            links.pop_back();
+            std::string shown = pending.substr(start);
+            std::string target = href;
+            for (const char* scheme : {"mailto:", "tel:"})
+              if (target.rfind(scheme, 0) == 0) target = target.substr(std::string(scheme).size());
+            size_t b = shown.find_first_not_of(' '), e = shown.find_last_not_of(' ');
+            shown = b == std::string::npos ? "" : shown.substr(b, e - b + 1);
+            if (!target.empty() && target != shown) pending += " (" + target + ")";
+          }
+        } else if (kBlockTags.count(t.name)) {
+          flush();
+          if (t.name == "ul" || t.name == "ol") {
+            if (t.closing) {
+              if (!lists.empty()) lists.pop_back();
+              last_was_item = false;
+            } else {
+              lists.push_back({t.name == "ol", 0});
+            }
+          } else if (t.name == "li" && !t.closing) {
+            if (lists.empty()) lists.push_back({false, 0});
+            List& l = lists.back();
+            item_prefix = l.ordered ? std::to_string(++l.n) + ". " : "- ";
+          } else if (t.name[0] == 'h' && t.name.size() == 2 && std::isdigit(static_cast<unsigned char>(t.name[1]))) {
+            heading = t.closing ? "" : t.name;
+          }
+        }
+      },
+      [&](const std::string& raw) {
+        if (skipping) return;
+        std::string text = decodeEntities(raw);
+        for (char c : text) {
+          const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+          if (space) {
+            if (!pending.empty() && pending.back() != ' ' && pending.back() != '\n') pending += ' ';
+          } else {
+            pending += c;
+          }
+        }
+      });
+  flush();
+  return out + "\n";
+}
+
+}  // namespace vc::rendering

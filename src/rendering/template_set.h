@@ -1,0 +1,69 @@
+#pragma once
+// The letter templates (letter_templates/): loaded and checked once at start,
+// then used to render letters with mstch, the only code that uses mstch.
+//
+// Layout of the directory:
+//   layout.mustache              the page: letterhead, address, {{> content}}
+//   <kind>.<lang>.mustache       one letter body per kind and language (en, cy);
+//                                each is also a partial of that name, so a Welsh
+//                                letter can end with its English version
+//   partials/<name>.mustache     shared pieces ({{> signature.en}}, ...)
+//
+// Immutable after load(); render() is thread-safe (mstch's global escape
+// setting is never changed).
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rendering/template_check.h"
+#include "rendering/value.h"
+
+namespace vc::rendering {
+
+struct RenderedLetter {
+  std::string html;                // a whole HTML document, every field escaped
+  std::string text;                // the same letter as plain text
+  std::vector<std::string> holes;  // fields that would print empty (the letter must not go out)
+  std::string template_version;    // "<kind>.<lang>@<first 12 hex of the SHA-256 of every file used>"
+};
+
+class TemplateSet {
+ public:
+  using SampleFn = std::function<Value(const std::string& kind, const std::string& lang)>;
+
+  // Loads and checks `dir` for every kind in every language: each template and
+  // partial it reaches may name only fields `schema` has; each must render with
+  // sample(kind, lang) using only tags the plain-text form can show. Throws
+  // TemplateError listing every problem, each naming its file and field.
+  static TemplateSet load(const std::string& dir, const std::vector<std::string>& kinds,
+                          const std::vector<std::string>& languages, const Value& schema, const SampleFn& sample);
+
+  // Throws TemplateError if no template was loaded for the kind and language.
+  RenderedLetter render(const std::string& kind, const std::string& lang, const Value& data) const;
+
+  size_t fileCount() const { return file_count_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Letter {
+    std::string layout_text;
+    std::map<std::string, std::string> partial_texts;  // for mstch, "content" included
+    PartialMap partials;                                 // for the checks, "content" included
+    std::string version;
+  };
+
+  TemplateSet() = default;
+  const Letter& letter(const std::string& kind, const std::string& lang) const;
+
+  std::string dir_;
+  size_t file_count_ = 0;
+  // Parsed files, owned here; Letter::partials point into it.
+  std::map<std::string, std::unique_ptr<ParsedTemplate>> parsed_;
+  std::unique_ptr<ParsedTemplate> layout_;
+  std::map<std::string, Letter> letters_;  // "<kind>.<lang>"
+};
+
+}  // namespace vc::rendering
