@@ -2,6 +2,7 @@
 // Follows the ServerApplication lifecycle: options in defineOptions(),
 // configuration read once in initialize(), work in main().
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <Poco/Util/ServerApplication.h>
 
 #include "app/logging.h"
+#include "app/services.h"
 #include "app/settings.h"
 #include "app/users.h"
 #include "common/error.h"
@@ -25,7 +27,9 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "ingest/ingestor.h"
+#include "letters/letter_context.h"
 #include "loading/policy_files.h"
+#include "rendering/template_set.h"
 #include "storage/database.h"
 
 namespace vc::app {
@@ -36,30 +40,13 @@ using Poco::Util::Option;
 using Poco::Util::OptionCallback;
 using Poco::Util::OptionSet;
 
-// The object graph every subcommand that touches the store shares.
-struct Services {
-  explicit Services(const Settings& s)
-      : calendar(loading::loadCalendar(s.calendar_file)),
-        rules(loading::loadRuleBook(s.rules_files)),
-        engine(rules, calendar),
-        clock(s.clock_now ? std::unique_ptr<domain::Clock>(new domain::FixedClock(*s.clock_now))
-                          : std::unique_ptr<domain::Clock>(new domain::SystemClock)),
-        db(s.db_path, s.http_threads + 2),
-        ingestor(db, engine, *clock) {}
-
-  domain::WorkingDayCalendar calendar;
-  domain::RuleBook rules;
-  domain::Engine engine;
-  std::unique_ptr<domain::Clock> clock;
-  storage::Database db;
-  ingest::Ingestor ingestor;
-};
-
 class VictimCommsApp : public Poco::Util::ServerApplication {
  protected:
   void defineOptions(OptionSet& options) override {
     ServerApplication::defineOptions(options);  // --daemon, --pidfile=FILE, --umask=MASK
     options.addOption(Option("help", "h", "show this help and exit")
+                          .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
+    options.addOption(Option("sample", "", "for `render`: use the built-in synthetic sample context")
                           .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
     for (auto [name, help, arg, repeatable] : std::vector<std::tuple<std::string, std::string, std::string, bool>>{
              {"config", "properties file; may be repeated, later files override earlier ones "
@@ -69,6 +56,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
              {"role", "for `user add`: ingest, vlu, isva, manager or admin", "ROLE", false},
              {"isva-id", "for `user add --role isva`: the ISVA this user is", "ID", false},
              {"area", "for `user add --role vlu`: the CPS Area the officer works in", "AREA", false},
+             {"letter", "for `render`: the letter kind (a template name, e.g. decision_not_to_prosecute)", "KIND", false},
+             {"lang", "for `render`: en or cy", "LANG", false},
+             {"format", "for `render`: text (default) or html", "FORMAT", false},
          }) {
       Option o(name, "", help);
       o.required(false).repeatable(repeatable).argument(arg, true);
@@ -78,7 +68,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   void onOption(const std::string& name, const std::string& value) {
-    if (name == "help") {
+    if (name == "sample") {
+      sample_ = true;
+    } else if (name == "help") {
       help_ = true;
       stopOptionsProcessing();
     } else if (name == "config") {
@@ -122,6 +114,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         return importFile(args[1]);
       }
       if (command == "demo") return importFile(settings_.demo_file);
+      if (command == "check-templates") return checkTemplates();
+      if (command == "render") return render();
       if (command == "user") {
         if (args.size() != 3 || args[1] != "add") return usage("user add NAME --role ROLE [--isva-id ID] [--area AREA]");
         return userAdd(args[2]);
@@ -159,6 +153,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  demo                  load the synthetic demo cases (demo.file), idempotently\n"
         "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA]\n"
         "                        add an API user; the token is printed once, on the last line\n"
+        "  check-templates       load and check the letter templates (templates.dir) as start-up does\n"
+        "  render --letter KIND --lang en|cy --sample [--format text|html]\n"
+        "                        print a letter rendered from the synthetic sample, for template authors\n"
         "  help                  this text\n\n"
         "Options:");
     help.setFooter("Configuration keys and their defaults: README.md. Exit codes: 0 ok, 64 usage, 65 bad data, "
@@ -168,8 +165,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
 
   int serve() {
     Services services(settings_);
-    services.db.migrate();
-    http::Api api(services.db, services.ingestor, *services.clock,
+    http::Api api(services.db, services.ingestor, services.letters, *services.clock, services.engine.calendar(),
                   http::ApiLimits{settings_.http_max_events_per_request});
     http::Router router(api.routes(), services.db);
     http::ServerOptions options;
@@ -178,15 +174,60 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     options.threads = settings_.http_threads;
     options.max_body_bytes = settings_.http_max_body_bytes;
     http::HttpServer server(router, options);
+    services.scheduler.start();
     server.start();
     Poco::Logger& log = Poco::Logger::get("vc.app");
-    log.information("victim-comms listening on http://%s:%hu/ (database %s)", settings_.http_bind, server.port(),
-                    settings_.db_path);
+    log.information("victim-comms listening on http://%s:%hu/ (database %s; %z letter template files checked)",
+                    settings_.http_bind, server.port(), settings_.db_path, services.templates.fileCount());
     waitForTerminationRequest();
     log.information("stopping");
     server.stop();
+    services.scheduler.stop();
     log.information("stopped");
     return EXIT_OK;
+  }
+
+  int checkTemplates() {
+    const domain::WorkingDayCalendar calendar = loading::loadCalendar(settings_.calendar_file);
+    const domain::RuleBook rules = loading::loadRuleBook(settings_.rules_files);
+    try {
+      const rendering::TemplateSet set = loadLetterTemplates(settings_.templates_dir, rules, calendar);
+      std::cout << "letter templates in " << settings_.templates_dir << ": " << set.fileCount() << " files, "
+                << letterKinds(rules).size() << " letters in " << kLetterLanguages.size()
+                << " languages: every field they name exists, nothing is unescaped, and each renders from the sample"
+                << std::endl;
+      return EXIT_OK;
+    } catch (const rendering::TemplateError& e) {
+      std::cerr << e.what() << std::endl;
+      return EXIT_CONFIG;
+    }
+  }
+
+  int render() {
+    const std::string kind = cli_["letter"], lang = cli_.count("lang") ? cli_["lang"] : "en";
+    const std::string format = cli_.count("format") ? cli_["format"] : "text";
+    if (!sample_) return usage("render needs --sample (the only context it renders from)");
+    if (kind.empty()) return usage("render needs --letter KIND");
+    if (lang != "en" && lang != "cy") return usage("--lang must be en or cy");
+    if (format != "text" && format != "html") return usage("--format must be text or html");
+    const domain::WorkingDayCalendar calendar = loading::loadCalendar(settings_.calendar_file);
+    const domain::RuleBook rules = loading::loadRuleBook(settings_.rules_files);
+    const auto kinds = letterKinds(rules);
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+      std::string known;
+      for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k;
+      return usage("no letter '" + kind + "' (letters: " + known + ")");
+    }
+    try {
+      const rendering::TemplateSet set = loadLetterTemplates(settings_.templates_dir, rules, calendar);
+      const auto rendered =
+          set.render(kind, lang, letters::buildLetterContext(letters::sampleInputs(kind, lang), calendar).data);
+      std::cout << (format == "html" ? rendered.html : rendered.text);
+      return EXIT_OK;
+    } catch (const rendering::TemplateError& e) {
+      std::cerr << e.what() << std::endl;
+      return EXIT_CONFIG;
+    }
   }
 
   int migrate() {
@@ -218,7 +259,6 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       }
     }
     Services services(settings_);
-    services.db.migrate();
     try {
       ingest::IngestResult r = services.ingestor.ingest(items);
       std::cout << "imported " << r.accepted << " events (" << r.duplicates << " duplicates) from " << path << " into "
@@ -245,6 +285,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   bool help_ = false;
+  bool sample_ = false;
   std::string config_error_;
   std::vector<std::string> config_files_;
   std::map<std::string, std::string> cli_;

@@ -16,9 +16,23 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"db.path", "../var/victim-comms.db", "SQLite file (created and migrated on first start)"},
     {"rules.file", "rules/victims-code-2020.json", "rule sets, comma-separated; each chosen by its effective_from"},
     {"calendar.file", "calendars/england-and-wales.json", "England and Wales bank holidays"},
-    {"templates.dir", "../letter_templates", "letter templates (used from the letters issue on)"},
+    {"templates.dir", "../letter_templates", "letter templates, checked at start (`victim-comms check-templates`)"},
+    {"letters.contacts_file", "letters/vlu-contacts.json", "each CPS Area's Victim Liaison Unit: name, address, phone, email"},
     {"demo.file", "demo/events.jsonl", "synthetic events loaded by `victim-comms demo`"},
-    {"scheduler.interval_seconds", "60", "how often the scheduler runs its pass"},
+    {"scheduler.interval_seconds", "60", "how often the scheduler drafts, re-renders, withdraws and sends"},
+    {"spool.dir", "../var/spool", "where approved postal letters are written (HTML with print CSS, and text) for printing"},
+    {"smtp.host", "localhost", "SMTP server for emailed letters"},
+    {"smtp.port", "25", "SMTP port"},
+    {"smtp.sender", "victim-liaison@localhost", "From address; its domain also names each Message-ID"},
+    {"smtp.starttls", "false", "true: require STARTTLS, checking the server's certificate"},
+    {"smtp.ca_file", "(unset: the system's certificates)", "PEM file of certificates to trust for STARTTLS"},
+    {"smtp.user", "(unset: no AUTH)", "SMTP AUTH user"},
+    {"smtp.password", "(unset)", "SMTP AUTH password"},
+    {"smtp.auth", "plain", "SMTP AUTH method: plain or login"},
+    {"smtp.timeout_seconds", "30", "SMTP connect and reply timeout"},
+    {"outbox.max_attempts", "10", "attempts before a message is dead (shown for a person to handle)"},
+    {"outbox.retry_base_seconds", "60", "wait after the first failed attempt; doubled after each"},
+    {"outbox.retry_max_seconds", "3600", "the longest wait between attempts"},
     {"clock.now", "(unset: the system clock)", "an RFC 3339 time that fixes now, for tests and demos"},
     {"logging.*", "console, information", "Poco LoggingConfigurator keys (channels, formatters, loggers)"},
 };
@@ -80,6 +94,14 @@ class Reader {
     } catch (const std::logic_error&) {
       fail(key, "not a whole number");
     }
+  }
+
+  bool boolean(const std::string& key, bool fallback) const {
+    const Source* s = find(key);
+    if (!s) return fallback;
+    if (s->value == "true") return true;
+    if (s->value == "false") return false;
+    fail(key, "must be true or false");
   }
 
   // A path: relative ones are resolved against the directory of the file that set them.
@@ -169,6 +191,36 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   requireFile(r, "templates.dir", s.templates_dir, true);
   s.demo_file = r.path("demo.file", "demo/events.jsonl", first_dir);
   s.scheduler_interval_seconds = static_cast<int>(r.integer("scheduler.interval_seconds", 60, 1, 86400));
+  s.contacts_file = r.path("letters.contacts_file", "letters/vlu-contacts.json", first_dir);
+  requireFile(r, "letters.contacts_file", s.contacts_file, false);
+  s.spool_dir = r.path("spool.dir", "../var/spool", first_dir);
+  s.smtp_host = r.string("smtp.host", s.smtp_host);
+  if (s.smtp_host.empty()) r.fail("smtp.host", "must not be empty");
+  s.smtp_port = static_cast<int>(r.integer("smtp.port", s.smtp_port, 1, 65535));
+  s.smtp_sender = r.string("smtp.sender", s.smtp_sender);
+  {
+    const auto at = s.smtp_sender.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 == s.smtp_sender.size() ||
+        s.smtp_sender.find_first_of(" <>\t") != std::string::npos)
+      r.fail("smtp.sender", "must be an email address (name@domain)");
+  }
+  s.smtp_starttls = r.boolean("smtp.starttls", s.smtp_starttls);
+  if (r.find("smtp.ca_file")) {
+    s.smtp_ca_file = r.path("smtp.ca_file", "", first_dir);
+    requireFile(r, "smtp.ca_file", s.smtp_ca_file, false);
+  }
+  s.smtp_user = r.string("smtp.user", "");
+  s.smtp_password = r.string("smtp.password", "");
+  s.smtp_auth = r.string("smtp.auth", s.smtp_auth);
+  if (s.smtp_auth != "plain" && s.smtp_auth != "login") r.fail("smtp.auth", "must be plain or login");
+  s.smtp_timeout_seconds = static_cast<int>(r.integer("smtp.timeout_seconds", s.smtp_timeout_seconds, 1, 600));
+  s.outbox_max_attempts = static_cast<int>(r.integer("outbox.max_attempts", s.outbox_max_attempts, 1, 1000));
+  s.outbox_retry_base_seconds =
+      static_cast<int>(r.integer("outbox.retry_base_seconds", s.outbox_retry_base_seconds, 1, 86400));
+  s.outbox_retry_max_seconds =
+      static_cast<int>(r.integer("outbox.retry_max_seconds", s.outbox_retry_max_seconds, 1, 7 * 86400));
+  if (s.outbox_retry_max_seconds < s.outbox_retry_base_seconds)
+    r.fail("outbox.retry_max_seconds", "must not be less than outbox.retry_base_seconds");
   const std::string now_text = r.string("clock.now", "");
   if (!now_text.empty()) {
     s.clock_now = domain::parseRfc3339(now_text);

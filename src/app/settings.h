@@ -30,7 +30,22 @@ struct Settings {
   std::string calendar_file;                // absolute
   std::string templates_dir;                // absolute
   std::string demo_file;                    // absolute
+  std::string contacts_file;                // absolute: each Area's Victim Liaison Unit
+  std::string spool_dir;                    // absolute: where posted letters are written for printing
   int scheduler_interval_seconds = 60;
+  // Email (SMTP).
+  std::string smtp_host = "localhost";
+  int smtp_port = 25;
+  std::string smtp_sender = "victim-liaison@localhost";
+  bool smtp_starttls = false;
+  std::string smtp_ca_file;                 // absolute, or empty: the system's trusted certificates
+  std::string smtp_user, smtp_password;
+  std::string smtp_auth = "plain";
+  int smtp_timeout_seconds = 30;
+  // The outbox: retries with exponential backoff, then "dead" for a person to handle.
+  int outbox_max_attempts = 10;
+  int outbox_retry_base_seconds = 60;
+  int outbox_retry_max_seconds = 3600;
   std::optional<domain::UnixSeconds> clock_now;  // fixed "now", for tests and demos
   std::map<std::string, std::string> logging;     // every logging.* key, for Poco's LoggingConfigurator
   std::vector<std::string> config_files;          // absolute, in the order read

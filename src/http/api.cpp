@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "domain/engine.h"
+#include "http/json_io.h"
 #include "storage/store.h"
 
 namespace vc::http {
@@ -19,32 +20,6 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 namespace {
-
-Object::Ptr ordered() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
-
-Var parseJson(const std::string& text) {
-  Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));  // keep the stored key order
-  return parser.parse(text);
-}
-
-Response json(const Object::Ptr& o, int status = 200) {
-  std::ostringstream os;
-  o->stringify(os);
-  Response r;
-  r.status = status;
-  r.body = os.str();
-  return r;
-}
-
-Error notFound(const std::string& what) { return Error(Error::Kind::kNotFound, "not_found", what); }
-
-void requireJsonBody(const Request& req) {
-  const std::string& ct = req.content_type;
-  const std::string media = ct.substr(0, ct.find(';'));
-  if (media != "application/json")
-    throw Error(Error::Kind::kUnsupportedMediaType, "unsupported_media_type",
-                "the body must be JSON with Content-Type: application/json (got '" + ct + "')");
-}
 
 // A VLU officer bound to an Area sees only that Area's cases; to anyone else
 // the case does not exist.
@@ -104,29 +79,6 @@ Object::Ptr caseView(const storage::CaseRow& c) {
   return o;
 }
 
-int limitFrom(const Request& req) {
-  const std::string text = req.queryOr("limit", "100");
-  int n = 0;
-  try {
-    size_t used = 0;
-    n = std::stoi(text, &used);
-    if (used != text.size()) n = 0;
-  } catch (...) {
-    n = 0;
-  }
-  if (n < 1 || n > 1000)
-    throw Error(Error::Kind::kInvalidArgument, "invalid_query", "limit: must be a whole number from 1 to 1000", {},
-                "limit");
-  return n;
-}
-
-std::string dateParam(const Request& req, const std::string& key) {
-  std::string v = req.queryOr(key);
-  if (!v.empty() && !domain::Date::parse(v))
-    throw Error(Error::Kind::kInvalidArgument, "invalid_query", key + ": not a date (YYYY-MM-DD)", {}, key);
-  return v;
-}
-
 }  // namespace
 
 std::vector<Route> Api::routes() {
@@ -138,6 +90,11 @@ std::vector<Route> Api::routes() {
       {"GET", "/api/v1/cases/{case_urn}", {"vlu", "manager"}, bind(&Api::getCase)},
       {"GET", "/api/v1/obligations", {"vlu", "manager"}, bind(&Api::listObligations)},
       {"GET", "/api/v1/obligations/{id}", {"vlu", "manager"}, bind(&Api::getObligation)},
+      {"GET", "/api/v1/letters", {"vlu", "manager"}, bind(&Api::listLetters)},
+      {"GET", "/api/v1/letters/{id}", {"vlu", "manager"}, bind(&Api::getLetter)},
+      {"PUT", "/api/v1/letters/{id}", {"vlu"}, bind(&Api::editLetter)},
+      {"POST", "/api/v1/letters/{id}/approve", {"vlu"}, bind(&Api::approveLetter)},
+      {"POST", "/api/v1/letters/{id}/reject", {"vlu"}, bind(&Api::rejectLetter)},
   };
 }
 

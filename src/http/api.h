@@ -5,9 +5,11 @@
 #include <cstddef>
 #include <vector>
 
+#include "domain/calendar.h"
 #include "domain/clock.h"
 #include "http/router.h"
 #include "ingest/ingestor.h"
+#include "letters/letter_service.h"
 #include "storage/database.h"
 
 namespace vc::http {
@@ -18,8 +20,9 @@ struct ApiLimits {
 
 class Api {
  public:
-  Api(storage::Database& db, ingest::Ingestor& ingestor, const domain::Clock& clock, ApiLimits limits)
-      : db_(db), ingestor_(ingestor), clock_(clock), limits_(limits) {}
+  Api(storage::Database& db, ingest::Ingestor& ingestor, letters::LetterService& letters, const domain::Clock& clock,
+      const domain::WorkingDayCalendar& calendar, ApiLimits limits)
+      : db_(db), ingestor_(ingestor), letters_(letters), clock_(clock), calendar_(calendar), limits_(limits) {}
 
   // Every route, with its roles: the daemon's one route table.
   std::vector<Route> routes();
@@ -31,10 +34,18 @@ class Api {
   Response getCase(Request& req);
   Response listObligations(Request& req);
   Response getObligation(Request& req);
+  // The review queue (api_letters.cpp).
+  Response listLetters(Request& req);
+  Response getLetter(Request& req);
+  Response editLetter(Request& req);
+  Response approveLetter(Request& req);
+  Response rejectLetter(Request& req);
 
   storage::Database& db_;
   ingest::Ingestor& ingestor_;
+  letters::LetterService& letters_;
   const domain::Clock& clock_;
+  const domain::WorkingDayCalendar& calendar_;
   ApiLimits limits_;
 };
 

@@ -83,6 +83,9 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     req.authorization = in.get("Authorization", "");
     if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(max_body_))
       throw tooLarge();
+    // Without Content-Length or chunked encoding an HTTP/1.1 request has no body (RFC 9112 6.3);
+    // Poco would read a POST until the client closes, which a client awaiting the answer never does.
+    if (!in.hasContentLength() && !in.getChunkedTransferEncoding()) return req;
     std::istream& body = in.stream();
     char buf[16384];
     while (body.read(buf, sizeof buf) || body.gcount() > 0) {

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -147,6 +148,12 @@ IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items) {
   decoded.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) decoded.push_back(decodeEvent(items[i], i));
 
+  IngestResult result = storeBatch(decoded);
+  if (result.accepted > 0 && after_commit_) after_commit_(result);
+  return result;
+}
+
+IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
@@ -244,6 +251,29 @@ IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items) {
   result.accepted = rows.size();
   result.affected_cases.assign(affected.begin(), affected.end());
   return result;
+}
+
+void Ingestor::appendSystemEvent(storage::Store& store, const Object::Ptr& event) {
+  std::ostringstream canonical;
+  event->stringify(canonical);  // a plain Object keeps its keys sorted: canonical already
+  DecodedEvent d;
+  try {
+    d = decodeStoredEvent(canonical.str());
+  } catch (const Error& e) {
+    throw Error(Error::Kind::kInternal, "internal", std::string("a system event does not decode: ") + e.what());
+  }
+  const domain::Event& e = d.event;
+  storage::EventRow row;
+  row.id = e.id;
+  row.type = e.type;
+  row.case_urn = e.case_urn;
+  row.victim_id = e.victim_id;
+  row.occurred_at = e.occurred_at_text;
+  row.local_date = e.local_date.toString();
+  row.received_at = domain::formatRfc3339Utc(clock_.now());
+  row.body = d.canonical_json;
+  store.appendEvent(row);
+  deriveAndSave(store, engine_, e.case_urn, {});
 }
 
 void Ingestor::rederiveCase(const std::string& urn) {

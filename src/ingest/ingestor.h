@@ -6,16 +6,21 @@
 // are serialised by SQLite's immediate transactions.
 
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <vector>
 
 #include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
 
 #include "domain/clock.h"
 #include "domain/engine.h"
 #include "storage/database.h"
+#include "storage/store.h"
 
 namespace vc::ingest {
+
+struct DecodedEvent;
 
 struct IngestResult {
   size_t accepted = 0;
@@ -36,11 +41,23 @@ class Ingestor {
   // Re-derives one case from its stored events (used after a rules or calendar change).
   void rederiveCase(const std::string& urn);
 
+  // Appends an event the daemon records itself (e.g. letter.sent, whose id
+  // starts "sys:") and re-derives its case, inside the caller's open write
+  // transaction on `store`. Throws vc::Error(kInternal) if it does not decode.
+  void appendSystemEvent(storage::Store& store, const Poco::JSON::Object::Ptr& event);
+
+  // Called after every batch that stored something, once it is committed
+  // (the scheduler drafts letters from it). Set before serving; not thread-safe to change.
+  void setAfterCommit(std::function<void(const IngestResult&)> listener) { after_commit_ = std::move(listener); }
+
  private:
+  IngestResult storeBatch(const std::vector<DecodedEvent>& decoded);  // the transaction
+
   storage::Database& db_;
   const domain::Engine& engine_;
   const domain::Clock& clock_;
   std::mutex write_mutex_;  // one writer at a time within this process
+  std::function<void(const IngestResult&)> after_commit_;
 };
 
 }  // namespace vc::ingest

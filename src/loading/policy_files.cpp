@@ -137,4 +137,28 @@ domain::RuleBook loadRuleBook(const std::vector<std::string>& paths) {
   }
 }
 
+letters::VluContacts loadVluContacts(const std::string& path) {
+  Object::Ptr root = readJsonObject(path);
+  Object::Ptr areas = root->getObject("areas");
+  if (!areas) throw std::runtime_error(path + ": 'areas' (an object keyed by CPS Area) is required");
+  letters::VluContacts out;
+  for (const auto& [area, value] : *areas) {
+    const std::string where = path + ": areas[\"" + area + "\"]";
+    if (value.type() != typeid(Object::Ptr)) throw std::runtime_error(where + ": must be an object");
+    Object::Ptr o = value.extract<Object::Ptr>();
+    letters::VluContact c;
+    c.name = str(o, "name", where);
+    c.name_cy = str(o, "name_cy", where, false);
+    c.phone = str(o, "phone", where);
+    c.email = str(o, "email", where);
+    Array::Ptr address = o->getArray("address");
+    if (!address || address->size() == 0) throw std::runtime_error(where + ": 'address' must be a non-empty array of lines");
+    for (size_t i = 0; i < address->size(); ++i) c.address.push_back(address->getElement<std::string>(static_cast<unsigned>(i)));
+    for (const std::string* f : {&c.name, &c.phone, &c.email})
+      if (f->empty()) throw std::runtime_error(where + ": name, phone and email must not be empty");
+    out[area] = std::move(c);
+  }
+  return out;
+}
+
 }  // namespace vc::loading

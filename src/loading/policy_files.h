@@ -7,6 +7,7 @@
 
 #include "domain/calendar.h"
 #include "domain/rules.h"
+#include "letters/letter_context.h"
 
 namespace vc::loading {
 
@@ -15,5 +16,9 @@ domain::WorkingDayCalendar loadCalendar(const std::string& path);
 // One file holds one rule set; several files (later Codes) make the book.
 domain::RuleSet loadRuleSet(const std::string& path);
 domain::RuleBook loadRuleBook(const std::vector<std::string>& paths);
+
+// Each CPS Area's Victim Liaison Unit contact (letters.contacts_file); every
+// entry needs a name, phone, email and address.
+letters::VluContacts loadVluContacts(const std::string& path);
 
 }  // namespace vc::loading

@@ -50,6 +50,56 @@ struct ObligationFilter {
   int limit = 100;
 };
 
+// A letter, with what the review queue shows of its obligation.
+struct LetterRow {
+  int64_t n = 0;  // the letter's id is "l-<n>"
+  std::string obligation_id, kind, language, channel, state;
+  int version = 0;
+  std::string letter_date;  // YYYY-MM-DD the current version carries
+  std::string blocked_by;   // JSON array of {"code", "message"}
+  std::string last_edited_by;  // the person who made the last edit ("" if only the system has written it)
+  std::string fields;          // JSON object: the officer's field edits
+  std::string free_text, context_hash, template_version, policy, recipient_email, html, text, note;
+  std::string created_at, updated_at, approved_by, approved_at, sent_at;
+  // From the obligation (read-only here).
+  std::string rule, victim_id, case_urn, area, due_by, obligation_status;
+
+  std::string id() const { return "l-" + std::to_string(n); }
+};
+
+struct LetterVersionRow {
+  int version = 0;
+  std::string at, author, why, language, channel, letter_date, blocked_by, fields, free_text, context_hash,
+      template_version, policy, html, text;
+};
+
+struct LetterHistoryRow {
+  std::string at, actor, action, from_state, to_state;
+  int version = 0;
+  std::string note;
+};
+
+struct LetterFilter {
+  std::vector<std::string> states;  // empty: every state
+  std::string rule, area, victim_id, case_urn;
+  std::vector<std::string> cases;   // any of these cases (empty: all)
+  std::string after_due;            // cursor: rows after (due_by, n)
+  int64_t after_n = 0;
+  int limit = 100;
+  bool with_content = false;        // html and text too
+};
+
+// A message waiting to go out, going out, or gone: a letter by post (the spool)
+// or by email. next_attempt_at is real time (Unix seconds), not the domain clock.
+struct OutboxRow {
+  int64_t id = 0;
+  int64_t letter_n = 0;
+  std::string channel, name, recipient, subject, message_id, body_text, body_html, state;
+  int attempts = 0;
+  int64_t next_attempt_at = 0;
+  std::string last_error, created_at, sent_at;
+};
+
 struct UserRow {
   int64_t id = 0;
   std::string name, role, isva_id, area, created_at;

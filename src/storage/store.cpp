@@ -303,6 +303,24 @@ std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
   return readObligations(st);
 }
 
+std::vector<ObligationRow> Store::obligationsWithoutLetters(const std::vector<std::string>& cases) {
+  std::string sql = std::string("SELECT ") + kObligationColumns +
+                    " FROM obligations WHERE status = 'pending' AND kind IN ('letter', 'meeting') "
+                    "AND NOT EXISTS (SELECT 1 FROM letters l WHERE l.obligation_id = obligations.id)";
+  if (!cases.empty()) {
+    sql += " AND case_urn IN (";
+    for (size_t i = 0; i < cases.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+  }
+  sql += " ORDER BY case_urn, created_n";
+  Statement st(s_);
+  st << sql;
+  std::vector<std::string> args = cases;
+  for (auto& a : args) st, bind(a);
+  st.execute();
+  return readObligations(st);
+}
+
 int64_t Store::addUser(const UserRow& r, const std::string& token_sha256) {
   s_ << "INSERT INTO users(name, role, isva_id, area, token_sha256, created_at) VALUES(?, ?, NULLIF(?, ''), "
         "NULLIF(?, ''), ?, ?)",

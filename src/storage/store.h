@@ -43,6 +43,9 @@ class Store {
   std::vector<EntitlementChangeRow> entitlementChanges(const std::string& victim_id);
   std::optional<ObligationRow> findObligation(const std::string& id);
   std::vector<ObligationRow> listObligations(const ObligationFilter& f);
+  // Open obligations of the letter and meeting kinds that have no letter yet,
+  // in the given cases (all when empty), in creation order.
+  std::vector<ObligationRow> obligationsWithoutLetters(const std::vector<std::string>& cases);
 
   // Users and tokens.
   int64_t addUser(const UserRow& row, const std::string& token_sha256);

@@ -34,7 +34,7 @@ set -e
 grep -q "http.port" <<<"$err" || fail "bad config message does not name http.port: $err"
 check "a bad value stops start-up with the key named (exit 78)"
 
-"$exe" migrate $cfg --db "$db" | grep -q "at version 1" || fail "migrate"
+"$exe" migrate $cfg --db "$db" | grep -q "at version 2" || fail "migrate"
 check "migrate creates the schema"
 
 ingest=$("$exe" user add feed $cfg --db "$db" --role ingest | tail -n 1)

@@ -27,6 +27,7 @@
 #include <Poco/URI.h>
 
 #include "app/users.h"
+#include "support/test_daemon.h"
 #include "domain/calendar.h"
 #include "domain/clock.h"
 #include "domain/date.h"
@@ -48,124 +49,31 @@ using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-constexpr const char* kNow = "2026-04-06T09:00:00+01:00";
-constexpr size_t kMaxBodyBytes = 64 * 1024;
+constexpr size_t kMaxBodyBytes = 64 * 1024;    // testing::DaemonOptions defaults
 constexpr size_t kMaxEventsPerRequest = 50;
 
-std::string makeTempDir() {
-  char templ[] = "/tmp/vc-http-test-XXXXXX";
-  const char* dir = mkdtemp(templ);
-  if (!dir) throw std::runtime_error("mkdtemp failed");
-  return dir;
-}
+using testing::Reply;
+using testing::TestDaemon;
+using TestServer = TestDaemon;
+using testing::bearer;
+using testing::batch;
+using testing::segment;
 
-// Removed after everything declared after it (the database included) is gone.
-struct TempDir {
-  std::string path = makeTempDir();
-  ~TempDir() {
-    try {
-      Poco::File(path).remove(true);
-    } catch (...) {
-    }
-  }
-};
-
-http::ServerOptions serverOptions() {
-  http::ServerOptions o;
-  o.bind = "127.0.0.1";
-  o.port = 0;
-  o.threads = 4;
-  o.max_body_bytes = kMaxBodyBytes;
-  return o;
-}
-
-// The daemon's object graph (as in main.cpp's Services + serve()), members in
-// dependency order so they are destroyed server first, database last.
-struct TestServer {
-  TempDir dir;
-  domain::WorkingDayCalendar calendar;
-  domain::RuleBook rules;
-  domain::Engine engine;
-  domain::FixedClock clock;
-  storage::Database db;
-  ingest::Ingestor ingestor;
-  http::Api api;
-  http::Router router;
-  http::HttpServer server;
-  std::string ingest, vlu, vlu_london, isva, manager, admin;  // bearer tokens
-
-  TestServer()
-      : calendar(loading::loadCalendar(VC_SOURCE_DIR "/config/calendars/england-and-wales.json")),
-        rules(loading::loadRuleBook({VC_SOURCE_DIR "/config/rules/victims-code-2020.json"})),
-        engine(rules, calendar),
-        clock(*domain::parseRfc3339(kNow)),
-        db(dir.path + "/victim-comms.db", 8),
-        ingestor(db, engine, clock),
-        api(db, ingestor, clock, http::ApiLimits{kMaxEventsPerRequest}),
-        router(api.routes(), db),
-        server(router, serverOptions()) {
-    db.migrate();
-    const std::string now = domain::formatRfc3339Utc(clock.now());
-    ingest = app::addUser(db, "cms-feed", "ingest", "", "", now);
-    vlu = app::addUser(db, "vlu-officer", "vlu", "", "", now);
-    vlu_london = app::addUser(db, "vlu-london-north", "vlu", "", "CPS London North", now);
-    isva = app::addUser(db, "isva-worker", "isva", "isva-1", "", now);
-    manager = app::addUser(db, "vlu-manager", "manager", "", "", now);
-    admin = app::addUser(db, "operator", "admin", "", "", now);
-    server.start();
-  }
-  ~TestServer() { server.stop(); }
-};
-
+// One daemon serves the whole binary (clock fixed at Easter Monday 2026).
 TestServer& fixture() {
   static TestServer s;
   return s;
 }
 
-// ---- HTTP client ------------------------------------------------------------
-
-struct Reply {
-  int status = 0;
-  std::string content_type;
-  std::string www_authenticate;
-  std::string body;
-
-  Object::Ptr object() const {
-    Poco::JSON::Parser parser;
-    Var v = parser.parse(body);
-    if (v.type() != typeid(Object::Ptr)) throw std::runtime_error("not a JSON object: " + body);
-    return v.extract<Object::Ptr>();
-  }
-};
-
-std::string bearer(const std::string& token) { return "Bearer " + token; }
-
 Reply request(const std::string& method, const std::string& target, const std::string& authorization,
               const std::optional<std::string>& body = std::nullopt,
               const std::string& content_type = "application/json") {
-  Poco::Net::HTTPClientSession session("127.0.0.1", fixture().server.port());
-  session.setTimeout(Poco::Timespan(10, 0));
-  Poco::Net::HTTPRequest req(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-  if (!authorization.empty()) req.set("Authorization", authorization);
-  if (body) {
-    req.setContentType(content_type);
-    req.setContentLength(static_cast<std::streamsize>(body->size()));
-  }
-  std::ostream& out = session.sendRequest(req);
-  if (body) out << *body;
-  Poco::Net::HTTPResponse res;
-  std::istream& in = session.receiveResponse(res);
-  Reply r;
-  r.status = static_cast<int>(res.getStatus());
-  r.content_type = res.getContentType();
-  r.www_authenticate = res.get("WWW-Authenticate", "");
-  Poco::StreamCopier::copyToString(in, r.body);
-  return r;
+  return testing::httpRequest(fixture().port(), method, target, authorization, body, content_type);
 }
 
 // A POST whose headers declare a body of `length` bytes that is never sent.
 Reply postHeadersOnly(const std::string& token, size_t length) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", fixture().server.port());
+  Poco::Net::HTTPClientSession session("127.0.0.1", fixture().port());
   session.setTimeout(Poco::Timespan(10, 0));
   Poco::Net::HTTPRequest req("POST", "/api/v1/events", Poco::Net::HTTPMessage::HTTP_1_1);
   req.set("Authorization", bearer(token));
@@ -181,23 +89,14 @@ Reply postHeadersOnly(const std::string& token, size_t length) {
   return r;
 }
 
-Reply get(const std::string& target, const std::string& token) {
-  return request("GET", target, token.empty() ? "" : bearer(token));
-}
+Reply get(const std::string& target, const std::string& token) { return request("GET", target, bearer(token)); }
 
 Reply post(const std::string& target, const std::string& token, const std::string& body,
            const std::string& content_type = "application/json") {
-  return request("POST", target, token.empty() ? "" : bearer(token), body, content_type);
+  return request("POST", target, bearer(token), body, content_type);
 }
 
 Reply postEvents(const std::string& token, const std::string& body) { return post("/api/v1/events", token, body); }
-
-// One path segment, percent-encoded (obligation ids contain ':').
-std::string segment(const std::string& s) {
-  std::string out;
-  Poco::URI::encode(s, "/:?#[]@!$&'()*+,;=%", out);
-  return out;
-}
 
 std::string obligationsQuery(const std::vector<std::pair<std::string, std::string>>& params) {
   Poco::URI uri("/api/v1/obligations");
@@ -251,12 +150,6 @@ void requireAccepted(const Reply& r, int accepted, int duplicates) {
 }
 
 // ---- events -----------------------------------------------------------------
-
-std::string batch(const std::vector<std::string>& events) {
-  std::string s = "[";
-  for (size_t i = 0; i < events.size(); ++i) s += (i ? "," : "") + events[i];
-  return s + "]";
-}
 
 std::string caseRegistered(const std::string& id, const std::string& urn, const std::string& area = "CPS South West",
                            const std::string& offences = R"(["rape"])",
@@ -776,7 +669,7 @@ TEST_CASE("Reading a victim writes an audit entry", "[http]") {
                                               victimRegistered("ad-e2", "52AD0100126", "ad-v1")})),
                   2, 0);
   auto count = [&](const std::string& action) {
-    auto lease = s.db.session();
+    auto lease = s.services.db.session();
     Poco::Data::Session& session = lease;
     return storage::Store(session).auditCount(action);
   };

@@ -1,0 +1,77 @@
+#include "app/services.h"
+
+#include <set>
+
+#include "domain/letter.h"
+#include "loading/policy_files.h"
+
+namespace vc::app {
+namespace {
+
+std::unique_ptr<domain::Clock> makeClock(const Settings& s) {
+  if (s.clock_now) return std::make_unique<domain::FixedClock>(*s.clock_now);
+  return std::make_unique<domain::SystemClock>();
+}
+
+delivery::SmtpSettings smtpSettings(const Settings& s) {
+  delivery::SmtpSettings m;
+  m.host = s.smtp_host;
+  m.port = s.smtp_port;
+  m.sender = s.smtp_sender;
+  m.starttls = s.smtp_starttls;
+  m.ca_file = s.smtp_ca_file;
+  m.user = s.smtp_user;
+  m.password = s.smtp_password;
+  m.auth = s.smtp_auth;
+  m.timeout_seconds = s.smtp_timeout_seconds;
+  return m;
+}
+
+storage::Database& migrated(storage::Database& db) {
+  db.migrate();
+  return db;
+}
+
+}  // namespace
+
+const std::vector<std::string> kLetterLanguages = {"en", "cy"};
+
+std::vector<std::string> letterKinds(const domain::RuleBook& rules) {
+  std::set<std::string> kinds;
+  for (const auto& set : rules.sets())
+    for (const auto& r : set.rules)
+      if (domain::obligationNeedsLetter(r.kind, r.recipient, r.template_name)) kinds.insert(r.template_name);
+  return {kinds.begin(), kinds.end()};
+}
+
+rendering::TemplateSet loadLetterTemplates(const std::string& dir, const domain::RuleBook& rules,
+                                           const domain::WorkingDayCalendar& calendar) {
+  return rendering::TemplateSet::load(
+      dir, letterKinds(rules), kLetterLanguages, letters::letterContextSchema(calendar),
+      [&calendar](const std::string& kind, const std::string& lang) {
+        return letters::buildLetterContext(letters::sampleInputs(kind, lang), calendar).data;
+      });
+}
+
+Services::Services(const Settings& s)
+    : calendar(loading::loadCalendar(s.calendar_file)),
+      rules(loading::loadRuleBook(s.rules_files)),
+      engine(rules, calendar),
+      clock(makeClock(s)),
+      db(s.db_path, s.http_threads + 4),
+      contacts(loading::loadVluContacts(s.contacts_file)),
+      templates(loadLetterTemplates(s.templates_dir, rules, calendar)),
+      ingestor(migrated(db), engine, *clock),
+      spool(s.spool_dir),
+      smtp(smtpSettings(s)),
+      outbox(db, *clock, {{"post", &spool}, {"email", &smtp}},
+             delivery::RetryPolicy{s.outbox_max_attempts, s.outbox_retry_base_seconds, s.outbox_retry_max_seconds},
+             s.smtp_sender.substr(s.smtp_sender.find('@') + 1)),
+      letters(db, ingestor, templates, engine, *clock, contacts, outbox),
+      scheduler(letters, outbox, std::chrono::seconds(s.scheduler_interval_seconds)) {
+  outbox.setListener(&letters);
+  letters.setOnApproved([this] { scheduler.wake(); });
+  ingestor.setAfterCommit([this](const ingest::IngestResult& r) { scheduler.refreshNow(r.affected_cases); });
+}
+
+}  // namespace vc::app

@@ -1,0 +1,59 @@
+#pragma once
+// The daemon's object graph, built once from the settings and shared by
+// `serve`, the subcommands and the tests: policy data, the store (opened and
+// migrated), the checked letter templates, ingest, letters, delivery and the
+// scheduler, wired together (stored events are drafted at once, an approval
+// wakes the sender, a delivery completes its letter). Starts no threads:
+// serve() starts the scheduler. Members are declared in dependency order, so
+// they are destroyed in reverse.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/settings.h"
+#include "delivery/outbox.h"
+#include "delivery/smtp_channel.h"
+#include "delivery/spool_channel.h"
+#include "domain/calendar.h"
+#include "domain/clock.h"
+#include "domain/engine.h"
+#include "domain/rules.h"
+#include "ingest/ingestor.h"
+#include "letters/letter_context.h"
+#include "letters/letter_service.h"
+#include "rendering/template_set.h"
+#include "scheduling/scheduler.h"
+#include "storage/database.h"
+
+namespace vc::app {
+
+// The template names of every rule that needs a letter, and the languages letters are written in.
+std::vector<std::string> letterKinds(const domain::RuleBook& rules);
+extern const std::vector<std::string> kLetterLanguages;  // en, cy
+
+// Loads and checks the letter templates as start-up does. Throws
+// rendering::TemplateError listing every problem with its file and field.
+rendering::TemplateSet loadLetterTemplates(const std::string& dir, const domain::RuleBook& rules,
+                                           const domain::WorkingDayCalendar& calendar);
+
+struct Services {
+  // Throws on bad policy files, templates or store (the caller reports and exits).
+  explicit Services(const Settings& settings);
+
+  domain::WorkingDayCalendar calendar;
+  domain::RuleBook rules;
+  domain::Engine engine;
+  std::unique_ptr<domain::Clock> clock;
+  storage::Database db;
+  letters::VluContacts contacts;
+  rendering::TemplateSet templates;
+  ingest::Ingestor ingestor;
+  delivery::SpoolChannel spool;
+  delivery::SmtpChannel smtp;
+  delivery::Outbox outbox;
+  letters::LetterService letters;
+  scheduling::Scheduler scheduler;
+};
+
+}  // namespace vc::app

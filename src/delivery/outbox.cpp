@@ -1,0 +1,129 @@
+#include "delivery/outbox.h"
+
+#include <Poco/Logger.h>
+
+#include "storage/letter_store.h"
+
+namespace vc::delivery {
+namespace {
+
+int64_t systemNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Poco::Logger& log() { return Poco::Logger::get("vc.outbox"); }
+
+}  // namespace
+
+Outbox::Outbox(storage::Database& db, const domain::Clock& clock, std::map<std::string, Channel*> channels,
+               RetryPolicy policy, std::string message_id_domain)
+    : db_(db), clock_(clock), channels_(std::move(channels)), policy_(policy), domain_(std::move(message_id_domain)),
+      real_now_(systemNow) {}
+
+int64_t Outbox::retryDelay(int attempts) const {
+  int64_t delay = policy_.base_seconds;
+  for (int i = 1; i < attempts && delay < policy_.max_seconds; ++i) delay *= 2;
+  return std::min<int64_t>(delay, policy_.max_seconds);
+}
+
+int64_t Outbox::enqueue(Poco::Data::Session& session, OutgoingMessage m, int64_t letter_n, const std::string& key) {
+  storage::OutboxRow row;
+  row.letter_n = letter_n;
+  row.channel = m.channel;
+  row.name = m.name;
+  row.recipient = m.recipient;
+  row.subject = m.subject;
+  row.message_id = messageId(key);
+  row.body_text = m.text;
+  row.body_html = m.html;
+  row.state = "queued";
+  row.next_attempt_at = real_now_();
+  row.created_at = domain::formatRfc3339Utc(clock_.now());
+  return storage::LetterStore(session).insertOutbox(row);
+}
+
+int64_t Outbox::recover() {
+  auto lease = db_.session();
+  storage::WriteTransaction tx(lease);
+  const int64_t n = storage::LetterStore(lease).requeueSending(real_now_());
+  tx.commit();
+  if (n > 0) log().warning("%Ld message(s) were being sent when the daemon stopped; they will be sent again", n);
+  return n;
+}
+
+size_t Outbox::sendDue() {
+  std::vector<storage::OutboxRow> due;
+  {
+    auto lease = db_.session();
+    due = storage::LetterStore(lease).dueOutbox(real_now_(), 100);
+  }
+  size_t sent = 0;
+  for (auto& row : due)
+    if (attempt(row)) ++sent;
+  return sent;
+}
+
+bool Outbox::attempt(storage::OutboxRow row) {
+  {
+    auto lease = db_.session();
+    storage::WriteTransaction tx(lease);
+    if (!storage::LetterStore(lease).claimOutbox(row.id)) return false;  // someone else has it
+    tx.commit();
+  }
+  ++row.attempts;
+  DeliveryOutcome outcome;
+  auto channel = channels_.find(row.channel);
+  if (channel == channels_.end()) {
+    outcome.permanent = true;
+    outcome.error = outcome.summary = "no channel '" + row.channel + "' is configured";
+  } else {
+    outcome = channel->second->deliver({row.channel, row.name, row.recipient, row.subject, row.message_id,
+                                        row.body_text, row.body_html});
+  }
+
+  const std::string what = row.letter_n ? "letter l-" + std::to_string(row.letter_n) : "message " + std::to_string(row.id);
+  try {
+    auto lease = db_.session();
+    storage::WriteTransaction tx(lease);
+    storage::LetterStore store(lease);
+    if (outcome.delivered) {
+      const std::string sent_at = domain::formatRfc3339Utc(clock_.now());
+      store.finishOutbox(row.id, "sent", sent_at, "", row.next_attempt_at);
+      row.state = "sent";
+      row.sent_at = sent_at;
+      if (listener_) listener_->delivered(lease, row, outcome.receipt);
+      tx.commit();
+      log().information("%s sent by %s (attempt %d)", what, row.channel, row.attempts);
+    } else {
+      // Even a 5xx is tried again (servers misreport their own faults as permanent); only
+      // running out of attempts makes a message dead.
+      const bool dead = row.attempts >= policy_.max_attempts;
+      const int64_t next = dead ? 0 : real_now_() + retryDelay(row.attempts);
+      store.finishOutbox(row.id, dead ? "dead" : "retrying", "", outcome.error, next);
+      row.state = dead ? "dead" : "retrying";
+      row.last_error = outcome.error;
+      if (listener_) listener_->attemptFailed(lease, row, outcome, dead, next);
+      tx.commit();
+      if (dead)
+        log().error("%s by %s failed for good after %d attempt(s): %s; a person must look at it", what, row.channel,
+                    row.attempts, outcome.summary);
+      else
+        log().warning("%s by %s failed (attempt %d): %s%s; next try in %Ld s", what, row.channel, row.attempts,
+                      outcome.summary, std::string(outcome.permanent ? " (the server calls it permanent: check the address)" : ""),
+                      next - real_now_());
+    }
+  } catch (const std::exception& e) {
+    // The outcome could not be recorded. Put the message back in the queue rather than leave it
+    // "sending": if it did go out, it goes again with the same Message-ID (at least once).
+    log().error("%s: could not record the delivery attempt (%s); it will be tried again", what, std::string(e.what()));
+    auto lease = db_.session();
+    storage::WriteTransaction tx(lease);
+    storage::LetterStore(lease).finishOutbox(row.id, "retrying", "", std::string("recording failed: ") + e.what(),
+                                             real_now_() + retryDelay(row.attempts));
+    tx.commit();
+    return false;
+  }
+  return outcome.delivered;
+}
+
+}  // namespace vc::delivery

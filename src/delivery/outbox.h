@@ -1,0 +1,80 @@
+#pragma once
+// The durable outbox every letter goes out through (and, later, every
+// notification). A message is queued inside the transaction that approved it,
+// so it is never lost; the worker claims a message before sending it
+// (queued -> sending, counting the attempt) so two workers never send it at
+// once; a failed attempt (any failure, a 5xx reply included) is tried again
+// after an exponentially growing delay, until it succeeds or runs out of
+// attempts ("dead": a person must look).
+// A message a stopped daemon left "sending" is sent again with the same
+// Message-ID (at least once), so the receiving side can recognise the resend.
+//
+// sendDue() and recover() are for one worker at a time (the scheduler's
+// thread); enqueue() is safe from any thread, each with its own session.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include <Poco/Data/Session.h>
+
+#include "delivery/channel.h"
+#include "domain/clock.h"
+#include "storage/database.h"
+#include "storage/records.h"
+
+namespace vc::delivery {
+
+struct RetryPolicy {
+  int max_attempts = 10;
+  int base_seconds = 60;    // the delay after the first failed attempt; doubled after each
+  int max_seconds = 3600;   // the longest delay
+};
+
+// Told, inside the transaction that records it, what became of a message.
+class DeliveryListener {
+ public:
+  virtual ~DeliveryListener() = default;
+  virtual void delivered(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& receipt) = 0;
+  virtual void attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& row, const DeliveryOutcome& outcome,
+                             bool dead, int64_t next_attempt_at) = 0;
+};
+
+class Outbox {
+ public:
+  // `clock` stamps the delivery time the ledger records; retry delays run on
+  // real time (`real_now`, the system clock unless a test replaces it).
+  Outbox(storage::Database& db, const domain::Clock& clock, std::map<std::string, Channel*> channels,
+         RetryPolicy policy, std::string message_id_domain);
+
+  void setListener(DeliveryListener* listener) { listener_ = listener; }
+  void setRealTime(std::function<int64_t()> real_now) { real_now_ = std::move(real_now); }
+
+  // Queues a message inside the caller's open write transaction; `key` makes
+  // its Message-ID ("<key@domain>"), so it must be unique (e.g. "letter.l-7.v3").
+  // Returns the outbox row id.
+  int64_t enqueue(Poco::Data::Session& session, OutgoingMessage message, int64_t letter_n, const std::string& key);
+
+  // Sends every message that is due; returns how many went out.
+  size_t sendDue();
+  // At start: messages left "sending" are queued again; returns how many.
+  int64_t recover();
+
+  std::string messageId(const std::string& key) const { return "<" + key + "@" + domain_ + ">"; }
+  int64_t retryDelay(int attempts) const;  // seconds to wait after this many failed attempts
+
+ private:
+  bool attempt(storage::OutboxRow row);  // true when delivered and recorded
+
+  storage::Database& db_;
+  const domain::Clock& clock_;
+  std::map<std::string, Channel*> channels_;
+  RetryPolicy policy_;
+  std::string domain_;
+  DeliveryListener* listener_ = nullptr;
+  std::function<int64_t()> real_now_;
+};
+
+}  // namespace vc::delivery

@@ -1,0 +1,235 @@
+// The review queue (api.md: letters): thin handlers over the LetterService.
+
+#include <algorithm>
+#include <set>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "common/error.h"
+#include "domain/letter.h"
+#include "http/api.h"
+#include "http/json_io.h"
+
+namespace vc::http {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+const std::vector<std::string> kOpenStates = {"draft", "blocked", "rejected", "approved"};
+
+letters::Actor actorOf(const Request& req) {
+  const Principal& p = *req.principal;
+  return {p.user, p.role == "vlu" ? p.area : ""};
+}
+
+Var orNull(const std::string& s) { return s.empty() ? Var() : Var(s); }
+
+Object::Ptr timeLeftView(const domain::WorkingDayCalendar& calendar, const domain::Date& today, const std::string& due) {
+  Object::Ptr o = ordered();
+  const auto due_by = domain::Date::parse(due);
+  try {
+    const domain::TimeLeft t = domain::timeLeft(calendar, today, *due_by);
+    o->set("urgency", t.urgency);
+    o->set("working_days", t.working_days);
+    o->set("text", t.text);
+  } catch (const domain::CalendarRangeError&) {
+    o->set("urgency", std::string(*due_by < today ? "overdue" : "later"));
+    o->set("working_days", Var());
+    o->set("text", "due " + due_by->longString() + " (outside the calendar's years)");
+  }
+  return o;
+}
+
+Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCalendar& calendar,
+                       const domain::Date& today) {
+  Object::Ptr o = ordered();
+  o->set("id", l.id());
+  o->set("obligation_id", l.obligation_id);
+  o->set("rule", l.rule);
+  o->set("kind", l.kind);
+  o->set("victim_id", l.victim_id);
+  o->set("case_urn", l.case_urn);
+  o->set("area", l.area);
+  o->set("language", l.language);
+  o->set("channel", l.channel);
+  o->set("state", l.state);
+  o->set("blocked_by", parseJson(l.blocked_by));
+  o->set("version", l.version);
+  o->set("due_by", l.due_by);
+  const bool open = l.state != "sent" && l.state != "withdrawn";
+  o->set("time_left", open ? Var(timeLeftView(calendar, today, l.due_by)) : Var());
+  o->set("obligation_status", domain::effectiveStatus(l.obligation_status, *domain::Date::parse(l.due_by), today));
+  o->set("last_edited_by", orNull(l.last_edited_by));
+  o->set("letter_date", l.letter_date);
+  o->set("template_version", l.template_version);
+  o->set("policy", l.policy);
+  o->set("approved_by", orNull(l.approved_by));
+  o->set("approved_at", orNull(l.approved_at));
+  o->set("sent_at", orNull(l.sent_at));
+  o->set("note", orNull(l.note));
+  o->set("created_at", l.created_at);
+  o->set("updated_at", l.updated_at);
+  return o;
+}
+
+std::optional<int> versionIn(const Object::Ptr& body, bool required) {
+  if (!body->has("version") || body->isNull("version")) {
+    if (required)
+      throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "version: the version you read is required", {},
+                  "version");
+    return std::nullopt;
+  }
+  const Var v = body->get("version");
+  if (!v.isInteger() || v.convert<Poco::Int64>() < 1 || v.convert<Poco::Int64>() > 1000000)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "version: must be a whole number, 1 or more", {},
+                "version");
+  return v.convert<int>();
+}
+
+}  // namespace
+
+Response Api::listLetters(Request& req) {
+  static const std::vector<std::string> kStates = {"draft", "blocked", "approved", "sent", "rejected", "withdrawn"};
+  storage::LetterFilter f;
+  const std::string state = req.queryOr("state", "open");
+  if (state == "open") {
+    f.states = kOpenStates;
+  } else if (state != "all") {
+    if (std::find(kStates.begin(), kStates.end(), state) == kStates.end())
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query",
+                  "state: must be one of open (the default), all, draft, blocked, approved, sent, rejected, withdrawn",
+                  {}, "state");
+    f.states = {state};
+  }
+  f.rule = req.queryOr("rule");
+  f.area = req.queryOr("area");
+  f.victim_id = req.queryOr("victim_id");
+  f.case_urn = req.queryOr("case_urn");
+  f.limit = limitFrom(req);
+  const std::string cursor = req.queryOr("cursor");
+  if (!cursor.empty()) {
+    const size_t sep = cursor.find('~');
+    bool ok = sep != std::string::npos && domain::Date::parse(cursor.substr(0, sep)).has_value();
+    try {
+      if (ok) f.after_n = std::stoll(cursor.substr(sep + 1));
+    } catch (...) {
+      ok = false;
+    }
+    if (!ok)
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "cursor: not a cursor this API returned", {}, "cursor");
+    f.after_due = cursor.substr(0, sep);
+  }
+  const auto rows = letters_.list(f, actorOf(req));
+  const domain::Date today = clock_.today();
+  Array::Ptr items = new Array;
+  for (const auto& row : rows) items->add(letterView(row, calendar_, today));
+  Object::Ptr o = ordered();
+  o->set("items", items);
+  o->set("next", rows.size() == static_cast<size_t>(f.limit)
+                     ? Var(rows.back().due_by + "~" + std::to_string(rows.back().n))
+                     : Var());
+  return json(o);
+}
+
+Response Api::getLetter(Request& req) {
+  const letters::LetterDetail d = letters_.read(req.params.at("id"), actorOf(req));
+  Object::Ptr o = letterView(d.letter, calendar_, clock_.today());
+  o->set("fields", parseJson(d.letter.fields));
+  o->set("free_text", d.letter.free_text);
+  Object::Ptr delivery;
+  if (d.delivery) {
+    delivery = ordered();
+    delivery->set("state", d.delivery->state);
+    delivery->set("attempts", d.delivery->attempts);
+    delivery->set("message_id", d.delivery->message_id);
+    delivery->set("next_attempt_at",
+                  d.delivery->state == "retrying" ? Var(domain::formatRfc3339Utc(d.delivery->next_attempt_at)) : Var());
+    delivery->set("last_error", orNull(d.delivery->last_error));
+    delivery->set("sent_at", orNull(d.delivery->sent_at));
+  }
+  o->set("delivery", delivery ? Var(delivery) : Var());
+  Array::Ptr versions = new Array;
+  for (const auto& v : d.versions) {
+    Object::Ptr vo = ordered();
+    vo->set("version", v.version);
+    vo->set("at", v.at);
+    vo->set("by", v.author);
+    vo->set("why", v.why);
+    vo->set("letter_date", v.letter_date);
+    vo->set("blocked_by", parseJson(v.blocked_by));
+    vo->set("template_version", v.template_version);
+    vo->set("policy", v.policy);
+    versions->add(vo);
+  }
+  o->set("versions", versions);
+  Array::Ptr history = new Array;
+  for (const auto& h : d.history) {
+    Object::Ptr ho = ordered();
+    ho->set("at", h.at);
+    ho->set("by", h.actor);
+    ho->set("action", h.action);
+    ho->set("from_state", orNull(h.from_state));
+    ho->set("to_state", h.to_state);
+    ho->set("version", h.version);
+    ho->set("note", orNull(h.note));
+    history->add(ho);
+  }
+  o->set("history", history);
+  o->set("html", d.letter.html);
+  o->set("text", d.letter.text);
+  return json(o);
+}
+
+Response Api::editLetter(Request& req) {
+  const Object::Ptr body = bodyObject(req);
+  letters::LetterEdit e;
+  e.version = *versionIn(body, true);
+  if (body->has("fields") && !body->isNull("fields")) {
+    if (body->get("fields").type() != typeid(Object::Ptr))
+      throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "fields: must be an object", {}, "fields");
+    for (const auto& [k, v] : *body->getObject("fields")) {
+      if (!v.isString() && !v.isEmpty())
+        throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "fields." + k + ": must be text", {}, "fields." + k);
+      e.fields[k] = v.isEmpty() ? std::string() : v.extract<std::string>();
+    }
+  }
+  if (body->has("free_text") && !body->isNull("free_text")) {
+    if (!body->get("free_text").isString())
+      throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "free_text: must be text", {}, "free_text");
+    e.free_text = body->getValue<std::string>("free_text");
+  }
+  static const std::set<std::string> kKnown = {"version", "fields", "free_text"};
+  for (const auto& name : body->getNames())
+    if (!kKnown.count(name))
+      throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
+                  name + ": not part of an edit (send version, fields and free_text)", {}, name);
+  if (e.fields.empty() && !e.free_text)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "nothing to change: send fields or free_text");
+  const storage::LetterRow row = letters_.edit(req.params.at("id"), actorOf(req), e);
+  Object::Ptr o = letterView(row, calendar_, clock_.today());
+  o->set("html", row.html);
+  o->set("text", row.text);
+  return json(o);
+}
+
+Response Api::approveLetter(Request& req) {
+  std::optional<int> version;
+  if (!req.body.empty()) version = versionIn(bodyObject(req), false);
+  const storage::LetterRow row = letters_.approve(req.params.at("id"), actorOf(req), version);
+  return json(letterView(row, calendar_, clock_.today()));
+}
+
+Response Api::rejectLetter(Request& req) {
+  const Object::Ptr body = bodyObject(req);
+  if (!body->has("reason") || !body->get("reason").isString())
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason", "reason: say why the letter is rejected", {}, "reason");
+  const storage::LetterRow row =
+      letters_.reject(req.params.at("id"), actorOf(req), body->getValue<std::string>("reason"));
+  return json(letterView(row, calendar_, clock_.today()));
+}
+
+}  // namespace vc::http

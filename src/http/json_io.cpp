@@ -1,0 +1,77 @@
+#include "http/json_io.h"
+
+#include <sstream>
+
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+
+#include "domain/date.h"
+
+namespace vc::http {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Object;
+
+Object::Ptr ordered() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+Var parseJson(const std::string& text) {
+  Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));  // keep the stored key order
+  return parser.parse(text);
+}
+
+Response json(const Object::Ptr& o, int status) {
+  std::ostringstream os;
+  o->stringify(os);
+  Response r;
+  r.status = status;
+  r.body = os.str();
+  return r;
+}
+
+Error notFound(const std::string& what) { return Error(Error::Kind::kNotFound, "not_found", what); }
+
+void requireJsonBody(const Request& req) {
+  const std::string& ct = req.content_type;
+  const std::string media = ct.substr(0, ct.find(';'));
+  if (media != "application/json")
+    throw Error(Error::Kind::kUnsupportedMediaType, "unsupported_media_type",
+                "the body must be JSON with Content-Type: application/json (got '" + ct + "')");
+}
+
+int limitFrom(const Request& req) {
+  const std::string text = req.queryOr("limit", "100");
+  int n = 0;
+  try {
+    size_t used = 0;
+    n = std::stoi(text, &used);
+    if (used != text.size()) n = 0;
+  } catch (...) {
+    n = 0;
+  }
+  if (n < 1 || n > 1000)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_query", "limit: must be a whole number from 1 to 1000", {},
+                "limit");
+  return n;
+}
+
+std::string dateParam(const Request& req, const std::string& key) {
+  std::string v = req.queryOr(key);
+  if (!v.empty() && !domain::Date::parse(v))
+    throw Error(Error::Kind::kInvalidArgument, "invalid_query", key + ": not a date (YYYY-MM-DD)", {}, key);
+  return v;
+}
+
+Object::Ptr bodyObject(const Request& req) {
+  requireJsonBody(req);
+  Var v;
+  try {
+    v = parseJson(req.body);
+  } catch (const Poco::Exception& e) {
+    throw Error(Error::Kind::kInvalidArgument, "invalid_json", "the body is not valid JSON: " + e.message());
+  }
+  if (v.type() != typeid(Object::Ptr))
+    throw Error(Error::Kind::kInvalidArgument, "invalid_json", "the body must be a JSON object");
+  return v.extract<Object::Ptr>();
+}
+
+}  // namespace vc::http

@@ -1,0 +1,25 @@
+#pragma once
+// JSON in and out for the API handlers: parsing bodies, writing responses,
+// and the query parameters every list shares. Stateless; thread-safe.
+
+#include <string>
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
+
+#include "common/error.h"
+#include "http/request.h"
+
+namespace vc::http {
+
+Poco::JSON::Object::Ptr ordered();                    // an object that keeps the order keys were set in
+Poco::Dynamic::Var parseJson(const std::string& text);  // keeps key order; throws Poco::JSON exceptions
+// A request body that must be one JSON object: 415 if not JSON, 400 if malformed or not an object.
+Poco::JSON::Object::Ptr bodyObject(const Request& req);
+Response json(const Poco::JSON::Object::Ptr& o, int status = 200);
+Error notFound(const std::string& what);
+void requireJsonBody(const Request& req);             // 415 unless Content-Type is application/json
+int limitFrom(const Request& req);                    // ?limit=, 1..1000, default 100
+std::string dateParam(const Request& req, const std::string& key);  // "" or a valid YYYY-MM-DD
+
+}  // namespace vc::http

@@ -1,0 +1,533 @@
+#include "letters/letter_service.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include <Poco/DigestEngine.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
+#include <Poco/SHA2Engine.h>
+
+#include "common/error.h"
+#include "domain/letter.h"
+#include "ingest/event_codec.h"
+#include "storage/letter_store.h"
+#include "storage/store.h"
+
+namespace vc::letters {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+constexpr size_t kMaxEditChars = 20000;
+constexpr size_t kMaxReasonChars = 2000;
+constexpr const char* kSystem = "system";
+
+Poco::Logger& log() { return Poco::Logger::get("vc.letters"); }
+
+Object::Ptr parseObject(const std::string& json) {
+  if (json.empty()) return new Object;
+  Poco::JSON::Parser p;
+  return p.parse(json).extract<Object::Ptr>();
+}
+
+std::string toJson(const Poco::Dynamic::Var& v) {
+  std::ostringstream os;
+  Poco::JSON::Stringifier::stringify(v, os);
+  return os.str();
+}
+
+std::string sha256(const std::string& text) {
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  sha.update(text);
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+Error notFound(const std::string& id) { return Error(Error::Kind::kNotFound, "not_found", "no letter " + id); }
+
+int64_t parseLetterId(const std::string& id) {
+  if (id.size() < 3 || id.compare(0, 2, "l-") != 0 || id.size() > 20) throw notFound(id);
+  for (size_t i = 2; i < id.size(); ++i)
+    if (id[i] < '0' || id[i] > '9') throw notFound(id);
+  return std::stoll(id.substr(2));
+}
+
+Error refused(const domain::ReviewRefusal& r) {
+  const Error::Kind kind =
+      r.why == domain::ReviewRefusal::Why::kFourEyes ? Error::Kind::kForbidden : Error::Kind::kConflict;
+  return Error(kind, r.code, r.message);
+}
+
+domain::LetterState stateOf(const storage::LetterRow& row) {
+  return domain::parseLetterState(row.state).value_or(domain::LetterState::kDraft);
+}
+
+// The explicit items already say what these holes are for; the rest are named by field.
+bool holeExplained(const std::string& hole, const std::vector<BlockedItem>& items) {
+  static const std::vector<std::pair<std::string, std::string>> kCovers = {
+      {"postal_address", "recipient.address_lines"}, {"email_address", "recipient.email"},
+      {"vlu_contact", "vlu."},                        {"vlu_contact", "signatory."},
+      {"reasons", "decision.reasons"},               {"charges", "decision.charges"},
+      {"prosecutor", "prosecutor"},                  {"vrr_outcome", "vrr.outcome"}};
+  for (const auto& [code, prefix] : kCovers)
+    if (hole.rfind(prefix, 0) == 0 &&
+        std::any_of(items.begin(), items.end(), [&](const BlockedItem& b) { return b.code == code; }))
+      return true;
+  return false;
+}
+
+std::string blockedJson(const std::vector<BlockedItem>& items) {
+  Array::Ptr a = new Array;
+  for (const auto& b : items) {
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("code", b.code);
+    o->set("message", b.message);
+    a->add(o);
+  }
+  return toJson(a);
+}
+
+size_t blockedCount(const std::string& json) {
+  Poco::JSON::Parser p;
+  return json.empty() ? 0 : p.parse(json).extract<Array::Ptr>()->size();
+}
+
+}  // namespace
+
+std::string emailSubject(const std::string& language) {
+  return language == "cy" ? "Llythyr gan Wasanaeth Erlyn y Goron / A letter from the Crown Prosecution Service"
+                          : "A letter from the Crown Prosecution Service";
+}
+
+// A letter as it would be rendered now from what the store holds.
+struct LetterService::Rendition {
+  LetterContext context;
+  rendering::RenderedLetter rendered;
+  std::vector<BlockedItem> blocked;
+  std::string blocked_json, hash, letter_date, fields_json, free_text, policy;
+};
+
+LetterService::LetterService(storage::Database& db, ingest::Ingestor& ingestor, const rendering::TemplateSet& templates,
+                             const domain::Engine& engine, const domain::Clock& clock, const VluContacts& contacts,
+                             delivery::Outbox& outbox)
+    : db_(db), ingestor_(ingestor), templates_(templates), engine_(engine), clock_(clock), contacts_(contacts),
+      outbox_(outbox) {}
+
+LetterService::Rendition LetterService::render(storage::Store& store, const storage::ObligationRow& o, int64_t letter_n,
+                                               const domain::Date& letter_date, const std::string& fields_json,
+                                               const std::string& free_text) {
+  const Object::Ptr body = parseObject(o.body);
+  auto victim = store.findVictim(o.victim_id);
+  auto kase = store.findCase(o.case_urn);
+  auto trigger = store.eventBody(o.trigger_event);
+  if (!victim || !kase || !trigger)
+    throw Error(Error::Kind::kInternal, "internal", "obligation " + o.id + " refers to a victim, case or event not stored");
+
+  LetterInputs in;
+  in.letter_id = "l-" + std::to_string(letter_n);
+  in.kind = body->getValue<std::string>("template");
+  in.victim_id = o.victim_id;
+  in.case_urn = o.case_urn;
+  in.area = o.area;
+  in.victim_enhanced = victim->enhanced;
+  in.victim_under_18 = victim->reasons.find("\"under_18\"") != std::string::npos;
+  in.letter_date = letter_date;
+  in.profile = parseObject(victim->profile);
+  in.case_details = parseObject(kase->details);
+  in.trigger = parseObject(*trigger);
+  for (const auto& e : store.caseTimeline(o.case_urn)) in.timeline.push_back(parseObject(e.body));
+  if (!victim->isva_id.empty())
+    if (auto isva = store.isvaDetails(victim->isva_id)) in.isva = parseObject(*isva);
+  auto vlu = contacts_.find(o.area);
+  in.vlu = vlu == contacts_.end() ? nullptr : &vlu->second;
+  const Object::Ptr fields = parseObject(fields_json);
+  for (const auto& [k, v] : *fields) in.fields[k] = v.toString();
+  in.free_text = free_text;
+
+  Rendition r;
+  r.context = buildLetterContext(in, engine_.calendar());
+  r.rendered = templates_.render(in.kind, r.context.language, r.context.data);
+  r.blocked = r.context.blocked_by;
+  for (const auto& hole : r.rendered.holes)
+    if (!holeExplained(hole, r.context.blocked_by))
+      r.blocked.push_back({"field:" + hole, "the letter has nothing to print for " + hole});
+  r.blocked_json = blockedJson(r.blocked);
+  r.hash = sha256(r.context.data.canonical() + "\n" + r.context.language + "\n" + r.context.channel + "\n" +
+                  r.context.recipient_email + "\n" + r.rendered.template_version);
+  r.letter_date = letter_date.toString();
+  r.fields_json = toJson(fields);
+  r.free_text = free_text;
+  r.policy = o.policy;
+  return r;
+}
+
+void LetterService::write(storage::Store& store, storage::LetterStore& letters, storage::LetterRow& row,
+                          const Rendition& r, const std::string& author, const std::string& why,
+                          const std::string& action) {
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  const int previous = row.version;
+  const std::string from_state = row.state;
+  row.version = previous + 1;
+  row.state = r.blocked.empty() ? "draft" : "blocked";
+  row.language = r.context.language;
+  row.channel = r.context.channel;
+  row.letter_date = r.letter_date;
+  row.blocked_by = r.blocked_json;
+  row.fields = r.fields_json;
+  row.free_text = r.free_text;
+  row.context_hash = r.hash;
+  row.template_version = r.rendered.template_version;
+  row.policy = r.policy;
+  row.recipient_email = r.context.recipient_email;
+  row.html = r.rendered.html;
+  row.text = r.rendered.text;
+  row.updated_at = now;
+  if (previous == 0) {
+    row.created_at = now;
+    letters.insertLetter(row);
+  } else if (!letters.updateLetter(row, previous)) {
+    throw Error(Error::Kind::kConflict, "stale_version", "letter " + row.id() + " changed while it was being written");
+  }
+  letters.appendVersion(row.n, {row.version, now, author, why, row.language, row.channel, row.letter_date,
+                                row.blocked_by, row.fields, row.free_text, row.context_hash, row.template_version,
+                                row.policy, row.html, row.text});
+  letters.appendHistory(row.n, {now, author, action, from_state, row.state, row.version, why});
+  store.audit(now, author, "letter_" + action, "letter:" + row.id(),
+              "obligation:" + row.obligation_id + " version:" + std::to_string(row.version) + " state:" + row.state);
+}
+
+// ---- the scheduler's side -----------------------------------------------------------------
+
+RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
+  RefreshReport report;
+  auto attempt = [&](const std::string& what, const std::function<bool()>& step) {
+    try {
+      return step();
+    } catch (const std::exception& e) {
+      ++report.failed;
+      log().error("%s: %s", what, std::string(e.what()));
+      return false;
+    }
+  };
+  storage::LetterFilter open;
+  open.states = {"draft", "blocked", "rejected", "approved"};
+  open.cases = cases;
+  open.limit = 1000000;
+  std::vector<storage::LetterRow> letters;
+  std::vector<storage::ObligationRow> undrafted;
+  {
+    auto lease = db_.session();
+    letters = storage::LetterStore(lease).listLetters(open);
+    undrafted = storage::Store(lease).obligationsWithoutLetters(cases);
+  }
+  for (const auto& l : letters)
+    if (attempt("withdrawing letter " + l.id(), [&] { return withdrawIfSuperseded(l.n); })) ++report.withdrawn;
+  for (const auto& o : undrafted) {
+    const Object::Ptr body = parseObject(o.body);
+    if (!domain::obligationNeedsLetter(o.kind, body->optValue<std::string>("recipient", ""),
+                                       body->optValue<std::string>("template", "")))
+      continue;
+    if (attempt("drafting the letter for obligation " + o.id, [&] {
+          draft(o);
+          return true;
+        }))
+      ++report.drafted;
+  }
+  for (const auto& l : letters)
+    if (l.state == "draft" || l.state == "blocked")
+      if (attempt("re-rendering letter " + l.id(), [&] { return rerenderIfChanged(l.n); })) ++report.rerendered;
+  if (report.drafted || report.rerendered || report.withdrawn)
+    log().information("letters: %z drafted, %z re-rendered, %z withdrawn", report.drafted, report.rerendered,
+                      report.withdrawn);
+  return report;
+}
+
+void LetterService::draft(const storage::ObligationRow& obligation) {
+  auto lease = db_.session();
+  storage::Store store(lease);
+  storage::LetterStore letters(lease);
+  storage::WriteTransaction tx(lease);
+  if (letters.findLetterByObligation(obligation.id)) return;  // drafted meanwhile
+  storage::LetterRow row;
+  row.n = letters.nextLetterNumber();
+  row.obligation_id = obligation.id;
+  row.kind = parseObject(obligation.body)->getValue<std::string>("template");
+  const Rendition r = render(store, obligation, row.n, clock_.today(), "{}", "");
+  write(store, letters, row, r, kSystem, "drafted when obligation " + obligation.id + " was created", "drafted");
+  tx.commit();
+}
+
+bool LetterService::rerenderIfChanged(int64_t letter_n) {
+  auto lease = db_.session();
+  storage::Store store(lease);
+  storage::LetterStore letters(lease);
+  auto row = letters.findLetter(letter_n);
+  if (!row || (row->state != "draft" && row->state != "blocked")) return false;
+  auto obligation = store.findObligation(row->obligation_id);
+  if (!obligation || obligation->status != "pending") return false;
+  const Rendition as_is = render(store, *obligation, row->n, *domain::Date::parse(row->letter_date), row->fields,
+                                 row->free_text);
+  if (as_is.hash == row->context_hash) return false;
+
+  const domain::Date today = clock_.today();
+  const Rendition fresh = as_is.letter_date == today.toString()
+                              ? as_is
+                              : render(store, *obligation, row->n, today, row->fields, row->free_text);
+  storage::WriteTransaction tx(lease);
+  auto current = letters.findLetter(letter_n);
+  if (!current || current->version != row->version || (current->state != "draft" && current->state != "blocked"))
+    return false;  // someone else changed it; the next pass looks again
+  const std::string why = fresh.rendered.template_version != row->template_version
+                              ? "re-rendered: the letter templates changed"
+                              : "re-rendered: what the letter says changed (new information about the case)";
+  write(store, letters, *current, fresh, kSystem, why, "rerendered");
+  tx.commit();
+  return true;
+}
+
+bool LetterService::withdrawIfSuperseded(int64_t letter_n) {
+  auto lease = db_.session();
+  storage::Store store(lease);
+  storage::LetterStore letters(lease);
+  storage::WriteTransaction tx(lease);
+  auto row = letters.findLetter(letter_n);
+  if (!row || !domain::isOpen(stateOf(*row))) return false;
+  auto obligation = store.findObligation(row->obligation_id);
+  if (!obligation || obligation->status == "pending") return false;
+
+  if (row->state == "approved") {
+    auto message = letters.latestOutboxForLetter(row->n);
+    if (message && message->state == "sending") return false;  // it may be on its way; the outcome decides
+    if (message && (message->state == "queued" || message->state == "retrying"))
+      letters.finishOutbox(message->id, "cancelled", "", "the letter was withdrawn", 0);
+  }
+  const Object::Ptr body = parseObject(obligation->body);
+  auto eventOf = [&](const char* key) { return body->optValue<std::string>(key, ""); };
+  auto typeOf = [&](const std::string& id) {
+    auto e = store.eventBody(id);
+    return e ? parseObject(*e)->optValue<std::string>("type", "") : std::string();
+  };
+  std::string reason;
+  if (obligation->status == "cancelled") {
+    reason = "superseded: obligation " + obligation->id + " was cancelled by event " + eventOf("cancelled_by_event") +
+             " (" + typeOf(eventOf("cancelled_by_event")) + ")";
+  } else if (obligation->status == "waived") {
+    reason = "the victim opted out (event " + eventOf("waived_by_event") + "), so obligation " + obligation->id +
+             " is waived";
+  } else {
+    reason = "obligation " + obligation->id + " was completed by event " + eventOf("completed_by_event") + " (" +
+             typeOf(eventOf("completed_by_event")) + ") before this letter was sent";
+  }
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  const std::string from = row->state;
+  row->state = "withdrawn";
+  row->note = reason;
+  row->updated_at = now;
+  letters.updateLetter(*row, row->version);
+  letters.appendHistory(row->n, {now, kSystem, "withdrawn", from, "withdrawn", row->version, reason});
+  store.audit(now, kSystem, "letter_withdrawn", "letter:" + row->id(), "obligation:" + obligation->id);
+  tx.commit();
+  log().information("letter %s withdrawn: obligation %s is %s", row->id(), obligation->id, obligation->status);
+  return true;
+}
+
+// ---- the review queue -----------------------------------------------------------------------
+
+std::vector<storage::LetterRow> LetterService::list(storage::LetterFilter filter, const Actor& actor) {
+  if (!actor.area.empty()) {
+    if (!filter.area.empty() && filter.area != actor.area) return {};  // nothing outside their Area
+    filter.area = actor.area;
+  }
+  auto lease = db_.session();
+  return storage::LetterStore(lease).listLetters(filter);
+}
+
+storage::LetterRow LetterService::loadForChange(storage::LetterStore& letters, const std::string& id,
+                                                const Actor& actor) {
+  auto row = letters.findLetter(parseLetterId(id));
+  if (!row || (!actor.area.empty() && row->area != actor.area)) throw notFound(id);
+  return *row;
+}
+
+LetterDetail LetterService::read(const std::string& id, const Actor& actor) {
+  auto lease = db_.session();
+  storage::Store store(lease);
+  storage::LetterStore letters(lease);
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  LetterDetail d;
+  try {
+    d.letter = loadForChange(letters, id, actor);
+  } catch (const Error&) {
+    store.audit(now, actor.name, "read_letter_denied", "letter:" + id, "not found or outside area");
+    throw;
+  }
+  store.audit(now, actor.name, "read_letter", "letter:" + id, "victim:" + d.letter.victim_id);
+  d.versions = letters.versions(d.letter.n, false);
+  d.history = letters.history(d.letter.n);
+  d.delivery = letters.latestOutboxForLetter(d.letter.n);
+  return d;
+}
+
+storage::LetterRow LetterService::edit(const std::string& id, const Actor& actor, const LetterEdit& e) {
+  const auto& editable = editableFields();
+  std::string changed;
+  for (const auto& [k, v] : e.fields) {
+    if (std::find(editable.begin(), editable.end(), k) == editable.end())
+      throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
+                  "fields." + k + ": not an editable field (editable: reasons, reasons_cy)", {}, "fields." + k);
+    if (v.size() > kMaxEditChars)
+      throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
+                  "fields." + k + ": at most " + std::to_string(kMaxEditChars) + " characters", {}, "fields." + k);
+    changed += (changed.empty() ? "" : ", ") + k;
+  }
+  if (e.free_text && e.free_text->size() > kMaxEditChars)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
+                "free_text: at most " + std::to_string(kMaxEditChars) + " characters", {}, "free_text");
+  if (e.free_text) changed += (changed.empty() ? "" : ", ") + std::string("free text");
+
+  auto lease = db_.session();
+  storage::Store store(lease);
+  storage::LetterStore letters(lease);
+  storage::WriteTransaction tx(lease);
+  storage::LetterRow row = loadForChange(letters, id, actor);
+  if (auto refusal = domain::refuseEdit(stateOf(row), row.version, e.version)) throw refused(*refusal);
+  auto obligation = store.findObligation(row.obligation_id);
+  Object::Ptr fields = parseObject(row.fields);
+  for (const auto& [k, v] : e.fields) {
+    if (v.empty())
+      fields->remove(k);
+    else
+      fields->set(k, v);
+  }
+  const Rendition r = render(store, *obligation, row.n, clock_.today(), toJson(fields), e.free_text.value_or(row.free_text));
+  row.last_edited_by = actor.name;
+  write(store, letters, row, r, actor.name, "edited by " + actor.name + (changed.empty() ? "" : ": " + changed), "edited");
+  tx.commit();
+  return *letters.findLetter(row.n);
+}
+
+storage::LetterRow LetterService::approve(const std::string& id, const Actor& actor, std::optional<int> read_version) {
+  auto lease = db_.session();
+  storage::Store store(lease);
+  storage::LetterStore letters(lease);
+  storage::WriteTransaction tx(lease);
+  storage::LetterRow row = loadForChange(letters, id, actor);
+  if (auto refusal = domain::refuseApproval(stateOf(row), blockedCount(row.blocked_by), row.last_edited_by, actor.name,
+                                            row.version, read_version))
+    throw refused(*refusal);
+  auto obligation = store.findObligation(row.obligation_id);
+  if (obligation->status != "pending")
+    throw Error(Error::Kind::kConflict, "invalid_state",
+                "obligation " + obligation->id + " is " + obligation->status + "; the letter is being withdrawn");
+
+  // What the approver read must still be what the letter says.
+  const Rendition as_read =
+      render(store, *obligation, row.n, *domain::Date::parse(row.letter_date), row.fields, row.free_text);
+  const domain::Date today = clock_.today();
+  if (as_read.hash != row.context_hash) {
+    write(store, letters, row,
+          render(store, *obligation, row.n, today, row.fields, row.free_text), kSystem,
+          "re-rendered: what the letter says changed before it was approved", "rerendered");
+    tx.commit();
+    throw Error(Error::Kind::kConflict, "letter_changed",
+                "the letter changed before it could be approved (it is now version " + std::to_string(row.version) +
+                    "); read it again");
+  }
+  // A letter carries the date it is sent on.
+  if (row.letter_date != today.toString())
+    write(store, letters, row, render(store, *obligation, row.n, today, row.fields, row.free_text), kSystem,
+          "dated " + today.toString() + " for sending", "dated");
+
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  const std::string from = row.state;
+  row.state = "approved";
+  row.approved_by = actor.name;
+  row.approved_at = now;
+  row.updated_at = now;
+  letters.updateLetter(row, row.version);
+  letters.appendHistory(row.n, {now, actor.name, "approved", from, "approved", row.version, ""});
+  store.audit(now, actor.name, "letter_approved", "letter:" + row.id(),
+              "obligation:" + row.obligation_id + " version:" + std::to_string(row.version));
+  outbox_.enqueue(lease,
+                  {row.channel, row.id(), row.channel == "email" ? row.recipient_email : "", emailSubject(row.language),
+                   "", row.text, row.html},
+                  row.n, "letter." + row.id() + ".v" + std::to_string(row.version));
+  tx.commit();
+  if (on_approved_) on_approved_();
+  return *letters.findLetter(row.n);
+}
+
+storage::LetterRow LetterService::reject(const std::string& id, const Actor& actor, const std::string& reason) {
+  const auto b = reason.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason", "reason: say why the letter is rejected", {}, "reason");
+  if (reason.size() > kMaxReasonChars)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                "reason: at most " + std::to_string(kMaxReasonChars) + " characters", {}, "reason");
+  auto lease = db_.session();
+  storage::Store store(lease);
+  storage::LetterStore letters(lease);
+  storage::WriteTransaction tx(lease);
+  storage::LetterRow row = loadForChange(letters, id, actor);
+  if (auto refusal = domain::refuseRejection(stateOf(row))) throw refused(*refusal);
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  const std::string from = row.state;
+  row.state = "rejected";
+  row.note = reason;
+  row.updated_at = now;
+  letters.updateLetter(row, row.version);
+  letters.appendHistory(row.n, {now, actor.name, "rejected", from, "rejected", row.version, reason});
+  store.audit(now, actor.name, "letter_rejected", "letter:" + row.id(), "obligation:" + row.obligation_id);
+  tx.commit();
+  return *letters.findLetter(row.n);
+}
+
+// ---- delivery -----------------------------------------------------------------------------
+
+void LetterService::delivered(Poco::Data::Session& session, const storage::OutboxRow& message,
+                              const std::string& receipt) {
+  storage::Store store(session);
+  storage::LetterStore letters(session);
+  auto row = letters.findLetter(message.letter_n);
+  if (!row) throw Error(Error::Kind::kInternal, "internal", "outbox message for unknown letter " + message.name);
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  const std::string from = row->state;
+  row->state = "sent";
+  row->sent_at = message.sent_at;
+  row->updated_at = now;
+  letters.updateLetter(*row, row->version);
+  letters.appendHistory(row->n, {now, kSystem, "sent", from, "sent", row->version, receipt});
+  store.audit(now, kSystem, "letter_sent", "letter:" + row->id(),
+              "obligation:" + row->obligation_id + " channel:" + row->channel);
+
+  // The ledger learns of it as an event, so the obligation is met or late like any other.
+  Object::Ptr event = new Object;
+  event->set("id", std::string(ingest::kSystemEventIdPrefix) + "letter-sent:" + row->id());
+  event->set("type", std::string("letter.sent"));
+  event->set("occurred_at", message.sent_at);
+  event->set("case_urn", row->case_urn);
+  event->set("victim_id", row->victim_id);
+  event->set("obligation", row->obligation_id);
+  event->set("letter_id", row->id());
+  event->set("channel", row->channel);
+  ingestor_.appendSystemEvent(store, event);
+}
+
+void LetterService::attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& message,
+                                  const delivery::DeliveryOutcome& outcome, bool dead, int64_t next_attempt_at) {
+  storage::LetterStore letters(session);
+  auto row = letters.findLetter(message.letter_n);
+  if (!row) return;
+  const std::string note =
+      "attempt " + std::to_string(message.attempts) + " failed: " + outcome.summary +
+      (dead ? "; no more attempts will be made, so a person must send it another way"
+            : "; next attempt at " + domain::formatRfc3339Utc(next_attempt_at));
+  letters.appendHistory(row->n, {domain::formatRfc3339Utc(clock_.now()), kSystem,
+                                 dead ? "delivery_failed" : "delivery_retry", row->state, row->state, row->version, note});
+}
+
+}  // namespace vc::letters

@@ -1,0 +1,115 @@
+#pragma once
+// Letters from obligation to post box: drafts them the moment their
+// obligation exists, keeps drafts in step with the case (re-rendering when
+// what they say changes, withdrawing them when the obligation is superseded),
+// runs the review (edit, approve with four eyes, reject), queues approved
+// letters in the outbox, and records delivery (the letter is "sent" and a
+// letter.sent event completes its obligation as met or late).
+//
+// Every change is one write transaction, with the letter's version, history
+// and the audit trail written with it. Thread-safe: each call takes its own
+// session; concurrent writers are serialised by SQLite.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "delivery/outbox.h"
+#include "domain/clock.h"
+#include "domain/engine.h"
+#include "ingest/ingestor.h"
+#include "letters/letter_context.h"
+#include "rendering/template_set.h"
+#include "storage/database.h"
+#include "storage/records.h"
+
+namespace vc::storage {
+class Store;
+class LetterStore;
+}  // namespace vc::storage
+
+namespace vc::letters {
+
+// Who is acting, and the one CPS Area a VLU officer is bound to (empty: any).
+struct Actor {
+  std::string name;
+  std::string area;
+};
+
+struct RefreshReport {
+  size_t drafted = 0, rerendered = 0, withdrawn = 0, failed = 0;
+};
+
+struct LetterDetail {
+  storage::LetterRow letter;
+  std::vector<storage::LetterVersionRow> versions;
+  std::vector<storage::LetterHistoryRow> history;
+  std::optional<storage::OutboxRow> delivery;
+};
+
+struct LetterEdit {
+  int version = 0;                              // the version the editor read
+  std::map<std::string, std::string> fields;    // editableFields() only; "" clears an edit
+  std::optional<std::string> free_text;         // replaces the free text when given
+};
+
+// The subject line of an emailed letter; it carries nothing identifying.
+std::string emailSubject(const std::string& language);
+
+class LetterService : public delivery::DeliveryListener {
+ public:
+  LetterService(storage::Database& db, ingest::Ingestor& ingestor, const rendering::TemplateSet& templates,
+                const domain::Engine& engine, const domain::Clock& clock, const VluContacts& contacts,
+                delivery::Outbox& outbox);
+
+  // Drafts a letter for every open obligation that needs one and has none,
+  // re-renders drafts whose content has changed, and withdraws open letters
+  // whose obligation is no longer open; in the given cases (all when empty).
+  // A letter that fails is logged and counted, and the rest go on.
+  RefreshReport refresh(const std::vector<std::string>& cases);
+
+  // The review queue, soonest due first. A VLU officer bound to an Area sees only that Area.
+  std::vector<storage::LetterRow> list(storage::LetterFilter filter, const Actor& actor);
+  // One letter with its versions, history and delivery; the read is audited.
+  // Throws Error(kNotFound) for an unknown id or one outside the actor's Area.
+  LetterDetail read(const std::string& id, const Actor& actor);
+
+  // Throw vc::Error: kNotFound; kInvalidArgument for a bad field or reason;
+  // kConflict (invalid_state, stale_version, letter_blocked, letter_changed);
+  // kForbidden (four_eyes).
+  storage::LetterRow edit(const std::string& id, const Actor& actor, const LetterEdit& edit);
+  storage::LetterRow approve(const std::string& id, const Actor& actor, std::optional<int> read_version);
+  storage::LetterRow reject(const std::string& id, const Actor& actor, const std::string& reason);
+
+  // Called after an approval is committed (the scheduler sends it at once).
+  void setOnApproved(std::function<void()> f) { on_approved_ = std::move(f); }
+
+  // delivery::DeliveryListener
+  void delivered(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& receipt) override;
+  void attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& row,
+                     const delivery::DeliveryOutcome& outcome, bool dead, int64_t next_attempt_at) override;
+
+ private:
+  struct Rendition;
+  Rendition render(storage::Store& store, const storage::ObligationRow& obligation, int64_t letter_n,
+                   const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text);
+  void draft(const storage::ObligationRow& obligation);
+  bool rerenderIfChanged(int64_t letter_n);
+  bool withdrawIfSuperseded(int64_t letter_n);
+  void write(storage::Store& store, storage::LetterStore& letters, storage::LetterRow& row, const Rendition& r,
+             const std::string& author, const std::string& why, const std::string& action);
+  storage::LetterRow loadForChange(storage::LetterStore& letters, const std::string& id, const Actor& actor);
+
+  storage::Database& db_;
+  ingest::Ingestor& ingestor_;
+  const rendering::TemplateSet& templates_;
+  const domain::Engine& engine_;
+  const domain::Clock& clock_;
+  const VluContacts& contacts_;
+  delivery::Outbox& outbox_;
+  std::function<void()> on_approved_;
+};
+
+}  // namespace vc::letters

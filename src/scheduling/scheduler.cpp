@@ -1,0 +1,70 @@
+#include "scheduling/scheduler.h"
+
+#include <Poco/Logger.h>
+
+namespace vc::scheduling {
+namespace {
+
+Poco::Logger& log() { return Poco::Logger::get("vc.scheduler"); }
+
+}  // namespace
+
+Scheduler::Scheduler(letters::LetterService& letters, delivery::Outbox& outbox, std::chrono::seconds interval)
+    : letters_(letters), outbox_(outbox), interval_(interval) {}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::start() {
+  if (thread_.joinable()) return;
+  outbox_.recover();
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+letters::RefreshReport Scheduler::refreshNow(const std::vector<std::string>& cases) {
+  std::lock_guard<std::mutex> lock(refresh_mutex_);
+  try {
+    return letters_.refresh(cases);
+  } catch (const std::exception& e) {
+    log().error("letters could not be brought up to date: %s (the next pass tries again)", std::string(e.what()));
+    return {};
+  }
+}
+
+void Scheduler::runPass() {
+  refreshNow({});
+  try {
+    outbox_.sendDue();
+  } catch (const std::exception& e) {
+    log().error("the outbox could not be worked: %s (the next pass tries again)", std::string(e.what()));
+  }
+}
+
+void Scheduler::loop() {
+  while (true) {
+    runPass();
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait_for(lock, interval_, [this] { return stopping_ || woken_; });
+    if (stopping_) return;
+    woken_ = false;
+  }
+}
+
+}  // namespace vc::scheduling

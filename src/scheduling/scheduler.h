@@ -1,0 +1,54 @@
+#pragma once
+// The scheduler: one thread that, at start and then every interval, brings
+// letters up to date (drafts, re-renders, withdrawals) and sends what the
+// outbox has due. Work that cannot wait comes in two other ways: refreshNow()
+// drafts on the caller's thread as soon as events are stored (never at the
+// deadline), and wake() runs a pass at once (after an approval, so the letter
+// goes out without waiting for the next tick).
+//
+// start() and stop() belong to the ServerApplication's main(); the other
+// methods are thread-safe. A pass never lets an exception out: it is logged.
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "delivery/outbox.h"
+#include "letters/letter_service.h"
+
+namespace vc::scheduling {
+
+class Scheduler {
+ public:
+  Scheduler(letters::LetterService& letters, delivery::Outbox& outbox, std::chrono::seconds interval);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  void start();  // recovers the outbox, then runs a pass now and every interval
+  void stop();   // waits for the pass in progress
+  void wake();
+
+  // Brings the letters of these cases up to date now, on the caller's thread.
+  letters::RefreshReport refreshNow(const std::vector<std::string>& cases);
+  // One whole pass on the caller's thread: every letter, then the outbox.
+  void runPass();
+
+ private:
+  void loop();
+
+  letters::LetterService& letters_;
+  delivery::Outbox& outbox_;
+  const std::chrono::seconds interval_;
+  std::mutex refresh_mutex_;  // one letter refresh at a time (the store would cope; this saves the work)
+  std::mutex mutex_;          // guards the two flags below
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+};
+
+}  // namespace vc::scheduling

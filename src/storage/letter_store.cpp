@@ -1,0 +1,297 @@
+#include "storage/letter_store.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::RecordSet;
+using Poco::Data::Statement;
+
+namespace vc::storage {
+namespace {
+
+// Every letter column, and the obligation's, by name; html and text only when asked for.
+std::string letterSelect(bool with_content) {
+  return std::string(
+             "SELECT l.n AS n, l.obligation_id AS obligation_id, l.kind AS kind, l.language AS language, "
+             "l.channel AS channel, l.state AS state, l.version AS version, l.letter_date AS letter_date, "
+             "l.blocked_by AS blocked_by, IFNULL(l.last_edited_by, '') AS last_edited_by, l.fields AS fields, "
+             "l.free_text AS free_text, l.context_hash AS context_hash, l.template_version AS template_version, "
+             "l.policy AS policy, l.recipient_email AS recipient_email, ") +
+         (with_content ? "l.html AS html, l.text AS text, " : "'' AS html, '' AS text, ") +
+         "l.note AS note, l.created_at AS created_at, l.updated_at AS updated_at, "
+         "IFNULL(l.approved_by, '') AS approved_by, IFNULL(l.approved_at, '') AS approved_at, "
+         "IFNULL(l.sent_at, '') AS sent_at, o.rule AS rule, o.victim_id AS victim_id, o.case_urn AS case_urn, "
+         "o.area AS area, o.due_by AS due_by, o.status AS obligation_status "
+         "FROM letters l JOIN obligations o ON o.id = l.obligation_id";
+}
+
+std::string text(RecordSet& rs, const std::string& column) { return rs.value(column).convert<std::string>(); }
+
+std::vector<LetterRow> readLetters(Statement& st) {
+  st.execute();
+  RecordSet rs(st);
+  std::vector<LetterRow> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    LetterRow r;
+    r.n = rs.value("n").convert<Poco::Int64>();
+    r.version = rs.value("version").convert<int>();
+    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
+             {&r.obligation_id, "obligation_id"}, {&r.kind, "kind"}, {&r.language, "language"},
+             {&r.channel, "channel"}, {&r.state, "state"}, {&r.letter_date, "letter_date"},
+             {&r.blocked_by, "blocked_by"}, {&r.last_edited_by, "last_edited_by"}, {&r.fields, "fields"},
+             {&r.free_text, "free_text"}, {&r.context_hash, "context_hash"}, {&r.template_version, "template_version"},
+             {&r.policy, "policy"}, {&r.recipient_email, "recipient_email"}, {&r.html, "html"}, {&r.text, "text"},
+             {&r.note, "note"}, {&r.created_at, "created_at"}, {&r.updated_at, "updated_at"},
+             {&r.approved_by, "approved_by"}, {&r.approved_at, "approved_at"}, {&r.sent_at, "sent_at"},
+             {&r.rule, "rule"}, {&r.victim_id, "victim_id"}, {&r.case_urn, "case_urn"}, {&r.area, "area"},
+             {&r.due_by, "due_by"}, {&r.obligation_status, "obligation_status"}})
+      *field = text(rs, column);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+constexpr const char* kOutboxColumns =
+    "id, IFNULL(letter_n, 0) AS letter_n, channel, name, recipient, subject, message_id, body_text, body_html, state, "
+    "attempts, next_attempt_at, last_error, created_at, IFNULL(sent_at, '') AS sent_at";
+
+std::vector<OutboxRow> readOutbox(Statement& st) {
+  st.execute();
+  RecordSet rs(st);
+  std::vector<OutboxRow> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    OutboxRow r;
+    r.id = rs.value("id").convert<Poco::Int64>();
+    r.letter_n = rs.value("letter_n").convert<Poco::Int64>();
+    r.attempts = rs.value("attempts").convert<int>();
+    r.next_attempt_at = rs.value("next_attempt_at").convert<Poco::Int64>();
+    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
+             {&r.channel, "channel"}, {&r.name, "name"}, {&r.recipient, "recipient"}, {&r.subject, "subject"},
+             {&r.message_id, "message_id"}, {&r.body_text, "body_text"}, {&r.body_html, "body_html"},
+             {&r.state, "state"}, {&r.last_error, "last_error"}, {&r.created_at, "created_at"}, {&r.sent_at, "sent_at"}})
+      *field = text(rs, column);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+int64_t changes(Poco::Data::Session& s) {
+  Poco::Int64 n = 0;
+  s << "SELECT changes()", into(n), now;
+  return n;
+}
+
+}  // namespace
+
+int64_t LetterStore::nextLetterNumber() {
+  Poco::Int64 n = 0;
+  s_ << "SELECT IFNULL(MAX(n), 0) + 1 FROM letters", into(n), now;
+  return n;
+}
+
+void LetterStore::insertLetter(const LetterRow& r) {
+  Poco::Int64 n = r.n;
+  int version = r.version;
+  s_ << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, blocked_by, "
+        "last_edited_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, text, note, "
+        "created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      bind(n), bind(r.obligation_id), bind(r.kind), bind(r.language), bind(r.channel), bind(r.state), bind(version),
+      bind(r.letter_date), bind(r.blocked_by), bind(r.last_edited_by), bind(r.fields), bind(r.free_text),
+      bind(r.context_hash), bind(r.template_version), bind(r.policy), bind(r.recipient_email), bind(r.html),
+      bind(r.text), bind(r.note), bind(r.created_at), bind(r.updated_at), now;
+}
+
+bool LetterStore::updateLetter(const LetterRow& r, int expected_version) {
+  Poco::Int64 n = r.n;
+  int version = r.version;
+  s_ << "UPDATE letters SET language = ?, channel = ?, state = ?, version = ?, letter_date = ?, blocked_by = ?, "
+        "last_edited_by = NULLIF(?, ''), fields = ?, free_text = ?, context_hash = ?, template_version = ?, policy = ?, "
+        "recipient_email = ?, html = ?, text = ?, note = ?, updated_at = ?, approved_by = NULLIF(?, ''), "
+        "approved_at = NULLIF(?, ''), sent_at = NULLIF(?, '') WHERE n = ? AND version = ?",
+      bind(r.language), bind(r.channel), bind(r.state), bind(version), bind(r.letter_date), bind(r.blocked_by),
+      bind(r.last_edited_by), bind(r.fields), bind(r.free_text), bind(r.context_hash), bind(r.template_version),
+      bind(r.policy), bind(r.recipient_email), bind(r.html), bind(r.text), bind(r.note), bind(r.updated_at),
+      bind(r.approved_by), bind(r.approved_at), bind(r.sent_at), bind(n), bind(expected_version), now;
+  return changes(s_) == 1;
+}
+
+void LetterStore::appendVersion(int64_t letter_n, const LetterVersionRow& v) {
+  Poco::Int64 n = letter_n;
+  int version = v.version;
+  s_ << "INSERT INTO letter_versions(letter_n, version, at, author, why, language, channel, letter_date, blocked_by, "
+        "fields, free_text, context_hash, template_version, policy, html, text) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      bind(n), bind(version), bind(v.at), bind(v.author), bind(v.why), bind(v.language), bind(v.channel),
+      bind(v.letter_date), bind(v.blocked_by), bind(v.fields), bind(v.free_text), bind(v.context_hash),
+      bind(v.template_version), bind(v.policy), bind(v.html), bind(v.text), now;
+}
+
+void LetterStore::appendHistory(int64_t letter_n, const LetterHistoryRow& h) {
+  Poco::Int64 n = letter_n;
+  int version = h.version;
+  s_ << "INSERT INTO letter_history(letter_n, n, at, actor, action, from_state, to_state, version, note) "
+        "VALUES(?, (SELECT IFNULL(MAX(n), 0) + 1 FROM letter_history WHERE letter_n = ?), ?, ?, ?, ?, ?, ?, ?)",
+      bind(n), bind(n), bind(h.at), bind(h.actor), bind(h.action), bind(h.from_state), bind(h.to_state), bind(version),
+      bind(h.note), now;
+}
+
+std::optional<LetterRow> LetterStore::findLetter(int64_t n) {
+  Poco::Int64 key = n;
+  Statement st(s_);
+  st << letterSelect(true) + " WHERE l.n = ?", bind(key);
+  auto rows = readLetters(st);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::optional<LetterRow> LetterStore::findLetterByObligation(const std::string& obligation_id) {
+  Statement st(s_);
+  st << letterSelect(true) + " WHERE l.obligation_id = ?", bind(obligation_id);
+  auto rows = readLetters(st);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
+  std::string sql = letterSelect(f.with_content) + " WHERE 1 = 1";
+  std::vector<std::string> args;
+  auto in = [&](const char* column, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    sql += std::string(" AND ") + column + " IN (";
+    for (size_t i = 0; i < values.size(); ++i) {
+      sql += i ? ", ?" : "?";
+      args.push_back(values[i]);
+    }
+    sql += ")";
+  };
+  auto eq = [&](const char* column, const std::string& value) {
+    if (!value.empty()) in(column, {value});
+  };
+  in("l.state", f.states);
+  in("o.case_urn", f.cases);
+  eq("o.rule", f.rule);
+  eq("o.area", f.area);
+  eq("o.victim_id", f.victim_id);
+  eq("o.case_urn", f.case_urn);
+  if (!f.after_due.empty()) {
+    sql += " AND (o.due_by > ? OR (o.due_by = ? AND l.n > " + std::to_string(f.after_n) + "))";
+    args.push_back(f.after_due);
+    args.push_back(f.after_due);
+  }
+  sql += " ORDER BY o.due_by, l.n LIMIT " + std::to_string(f.limit);
+  Statement st(s_);
+  st << sql;
+  for (auto& a : args) st, bind(a);
+  return readLetters(st);
+}
+
+std::vector<LetterVersionRow> LetterStore::versions(int64_t letter_n, bool with_content) {
+  Poco::Int64 n = letter_n;
+  Statement st(s_);
+  st << std::string("SELECT version, at, author, why, language, channel, letter_date, blocked_by, fields, free_text, "
+                    "context_hash, template_version, policy, ") +
+            (with_content ? "html, text" : "'' AS html, '' AS text") +
+            " FROM letter_versions WHERE letter_n = ? ORDER BY version",
+      bind(n);
+  st.execute();
+  RecordSet rs(st);
+  std::vector<LetterVersionRow> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    LetterVersionRow v;
+    v.version = rs.value("version").convert<int>();
+    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
+             {&v.at, "at"}, {&v.author, "author"}, {&v.why, "why"}, {&v.language, "language"}, {&v.channel, "channel"},
+             {&v.letter_date, "letter_date"}, {&v.blocked_by, "blocked_by"}, {&v.fields, "fields"},
+             {&v.free_text, "free_text"}, {&v.context_hash, "context_hash"}, {&v.template_version, "template_version"},
+             {&v.policy, "policy"}, {&v.html, "html"}, {&v.text, "text"}})
+      *field = text(rs, column);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<LetterHistoryRow> LetterStore::history(int64_t letter_n) {
+  Poco::Int64 n = letter_n;
+  Statement st(s_);
+  st << "SELECT at, actor, action, from_state, to_state, version, note FROM letter_history WHERE letter_n = ? ORDER BY n",
+      bind(n);
+  st.execute();
+  RecordSet rs(st);
+  std::vector<LetterHistoryRow> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    LetterHistoryRow h;
+    h.version = rs.value("version").convert<int>();
+    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
+             {&h.at, "at"}, {&h.actor, "actor"}, {&h.action, "action"}, {&h.from_state, "from_state"},
+             {&h.to_state, "to_state"}, {&h.note, "note"}})
+      *field = text(rs, column);
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+int64_t LetterStore::insertOutbox(const OutboxRow& r) {
+  Poco::Int64 letter_n = r.letter_n, next = r.next_attempt_at;
+  int attempts = r.attempts;
+  s_ << "INSERT INTO outbox(letter_n, channel, name, recipient, subject, message_id, body_text, body_html, state, "
+        "attempts, next_attempt_at, last_error, created_at) VALUES(NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      bind(letter_n), bind(r.channel), bind(r.name), bind(r.recipient), bind(r.subject), bind(r.message_id),
+      bind(r.body_text), bind(r.body_html), bind(r.state), bind(attempts), bind(next), bind(r.last_error),
+      bind(r.created_at), now;
+  Poco::Int64 id = 0;
+  s_ << "SELECT last_insert_rowid()", into(id), now;
+  return id;
+}
+
+std::vector<OutboxRow> LetterStore::dueOutbox(int64_t now_unix, int limit) {
+  Poco::Int64 t = now_unix;
+  Statement st(s_);
+  st << std::string("SELECT ") + kOutboxColumns +
+            " FROM outbox WHERE state IN ('queued', 'retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at, id "
+            "LIMIT " + std::to_string(limit),
+      bind(t);
+  return readOutbox(st);
+}
+
+bool LetterStore::claimOutbox(int64_t id) {
+  Poco::Int64 key = id;
+  s_ << "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state IN ('queued', 'retrying')",
+      bind(key), now;
+  return changes(s_) == 1;
+}
+
+void LetterStore::finishOutbox(int64_t id, const std::string& state, const std::string& sent_at,
+                               const std::string& last_error, int64_t next_attempt_at) {
+  Poco::Int64 key = id, next = next_attempt_at;
+  s_ << "UPDATE outbox SET state = ?, sent_at = NULLIF(?, ''), last_error = ?, next_attempt_at = ? WHERE id = ?",
+      bind(state), bind(sent_at), bind(last_error), bind(next), bind(key), now;
+}
+
+int64_t LetterStore::requeueSending(int64_t now_unix) {
+  Poco::Int64 t = now_unix;
+  s_ << "UPDATE outbox SET state = 'retrying', next_attempt_at = ?, "
+        "last_error = 'the daemon stopped while sending; sent again with the same Message-ID' WHERE state = 'sending'",
+      bind(t), now;
+  return changes(s_);
+}
+
+std::optional<OutboxRow> LetterStore::findOutbox(int64_t id) {
+  Poco::Int64 key = id;
+  Statement st(s_);
+  st << std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE id = ?", bind(key);
+  auto rows = readOutbox(st);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::optional<OutboxRow> LetterStore::latestOutboxForLetter(int64_t letter_n) {
+  Poco::Int64 key = letter_n;
+  Statement st(s_);
+  st << std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE letter_n = ? ORDER BY id DESC LIMIT 1", bind(key);
+  auto rows = readOutbox(st);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+}  // namespace vc::storage

@@ -1,0 +1,201 @@
+#pragma once
+// A whole daemon for tests: the real object graph (app::Services) on a fresh
+// SQLite file in its own temporary directory, the real HTTP server on a
+// loopback port, users with tokens for every role, and a small HTTP client.
+// Nothing is faked: templates, rules, calendar and contacts are the
+// project's own files; only the clock is fixed and SMTP points where a test says.
+
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include <Poco/File.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include "app/services.h"
+#include "app/settings.h"
+#include "app/users.h"
+#include "domain/date.h"
+#include "http/api.h"
+#include "http/router.h"
+#include "http/server.h"
+
+namespace vc::testing {
+
+inline std::string makeTempDir() {
+  char templ[] = "/tmp/vc-test-XXXXXX";
+  const char* dir = mkdtemp(templ);
+  if (!dir) throw std::runtime_error("mkdtemp failed");
+  return dir;
+}
+
+// Removed with everything in it when it goes (declare it first, so it goes last).
+struct TempDir {
+  std::string path = makeTempDir();
+  TempDir() = default;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    try {
+      Poco::File(path).remove(true);
+    } catch (...) {
+    }
+  }
+};
+
+struct DaemonOptions {
+  std::string now = "2026-04-06T09:00:00+01:00";  // Easter Monday 2026
+  size_t max_body_bytes = 64 * 1024;
+  size_t max_events_per_request = 50;
+  int smtp_port = 1;  // nothing listens there unless a test starts a server
+  std::string smtp_host = "127.0.0.1";
+  bool smtp_starttls = false;
+  std::string smtp_ca_file;
+  int scheduler_interval_seconds = 3600;
+  bool start_scheduler = false;
+  int retry_base_seconds = 1;
+  int retry_max_seconds = 1;
+  int max_attempts = 10;
+};
+
+inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o) {
+  app::Settings s;
+  s.http_bind = "127.0.0.1";
+  s.http_port = 0;
+  s.http_threads = 4;
+  s.http_max_body_bytes = o.max_body_bytes;
+  s.http_max_events_per_request = o.max_events_per_request;
+  s.db_path = dir + "/victim-comms.db";
+  s.rules_files = {VC_SOURCE_DIR "/config/rules/victims-code-2020.json"};
+  s.calendar_file = VC_SOURCE_DIR "/config/calendars/england-and-wales.json";
+  s.templates_dir = VC_SOURCE_DIR "/letter_templates";
+  s.contacts_file = VC_SOURCE_DIR "/config/letters/vlu-contacts.json";
+  s.spool_dir = dir + "/spool";
+  s.scheduler_interval_seconds = o.scheduler_interval_seconds;
+  s.clock_now = domain::parseRfc3339(o.now);
+  s.smtp_host = o.smtp_host;
+  s.smtp_port = o.smtp_port;
+  s.smtp_sender = "vlu@cps.example.org";
+  s.smtp_starttls = o.smtp_starttls;
+  s.smtp_ca_file = o.smtp_ca_file;
+  s.smtp_timeout_seconds = 5;
+  s.outbox_max_attempts = o.max_attempts;
+  s.outbox_retry_base_seconds = o.retry_base_seconds;
+  s.outbox_retry_max_seconds = o.retry_max_seconds;
+  return s;
+}
+
+inline http::ServerOptions serverOptions(const app::Settings& s) {
+  http::ServerOptions o;
+  o.bind = s.http_bind;
+  o.port = s.http_port;
+  o.threads = s.http_threads;
+  o.max_body_bytes = s.http_max_body_bytes;
+  return o;
+}
+
+// Members in dependency order: destroyed server first, the directory last.
+struct TestDaemon {
+  TempDir dir;
+  DaemonOptions options;
+  app::Settings settings;
+  app::Services services;
+  http::Api api;
+  http::Router router;
+  http::HttpServer server;
+  std::string ingest, vlu, vlu2, vlu_london, isva, manager, admin;  // bearer tokens
+
+  explicit TestDaemon(DaemonOptions o = {})
+      : options(o),
+        settings(testSettings(dir.path, o)),
+        services(settings),
+        api(services.db, services.ingestor, services.letters, *services.clock, services.calendar,
+            http::ApiLimits{settings.http_max_events_per_request}),
+        router(api.routes(), services.db),
+        server(router, serverOptions(settings)) {
+    ingest = addUser("cms-feed", "ingest");
+    vlu = addUser("vlu-officer", "vlu");
+    vlu2 = addUser("vlu-second-officer", "vlu");
+    vlu_london = addUser("vlu-london-north", "vlu", "", "CPS London North");
+    isva = addUser("isva-worker", "isva", "isva-1");
+    manager = addUser("vlu-manager", "manager");
+    admin = addUser("operator", "admin");
+    if (o.start_scheduler) services.scheduler.start();
+    server.start();
+  }
+  ~TestDaemon() {
+    server.stop();
+    services.scheduler.stop();
+  }
+
+  std::string addUser(const std::string& name, const std::string& role, const std::string& isva_id = "",
+                      const std::string& area = "") {
+    return app::addUser(services.db, name, role, isva_id, area, domain::formatRfc3339Utc(services.clock->now()));
+  }
+  uint16_t port() const { return server.port(); }
+};
+
+// ---- HTTP client ------------------------------------------------------------
+
+struct Reply {
+  int status = 0;
+  std::string content_type;
+  std::string www_authenticate;
+  std::string body;
+
+  Poco::JSON::Object::Ptr object() const {
+    Poco::JSON::Parser parser;
+    Poco::Dynamic::Var v = parser.parse(body);
+    if (v.type() != typeid(Poco::JSON::Object::Ptr)) throw std::runtime_error("not a JSON object: " + body);
+    return v.extract<Poco::JSON::Object::Ptr>();
+  }
+};
+
+inline Reply httpRequest(uint16_t port, const std::string& method, const std::string& target,
+                         const std::string& authorization, const std::optional<std::string>& body = std::nullopt,
+                         const std::string& content_type = "application/json") {
+  Poco::Net::HTTPClientSession session("127.0.0.1", port);
+  session.setTimeout(Poco::Timespan(20, 0));
+  Poco::Net::HTTPRequest req(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!authorization.empty()) req.set("Authorization", authorization);
+  if (body) {
+    req.setContentType(content_type);
+    req.setContentLength(static_cast<std::streamsize>(body->size()));
+  }
+  std::ostream& out = session.sendRequest(req);
+  if (body) out << *body;
+  Poco::Net::HTTPResponse res;
+  std::istream& in = session.receiveResponse(res);
+  Reply r;
+  r.status = static_cast<int>(res.getStatus());
+  r.content_type = res.getContentType();
+  r.www_authenticate = res.get("WWW-Authenticate", "");
+  Poco::StreamCopier::copyToString(in, r.body);
+  return r;
+}
+
+inline std::string bearer(const std::string& token) { return token.empty() ? "" : "Bearer " + token; }
+
+// One path segment, percent-encoded (obligation ids contain ':').
+inline std::string segment(const std::string& s) {
+  std::string out;
+  Poco::URI::encode(s, "/:?#[]@!$&'()*+,;=%", out);
+  return out;
+}
+
+inline std::string batch(const std::vector<std::string>& events) {
+  std::string s = "[";
+  for (size_t i = 0; i < events.size(); ++i) s += (i ? "," : "") + events[i];
+  return s + "]";
+}
+
+}  // namespace vc::testing
