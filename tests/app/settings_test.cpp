@@ -33,6 +33,24 @@ TEST_CASE("the shipped configuration loads with every path made absolute", "[app
   CHECK(s.calendar_file == VC_SOURCE_DIR "/config/calendars/england-and-wales.json");
   CHECK_FALSE(s.clock_now.has_value());
   CHECK(s.logging.count("logging.loggers.root.level"));
+  CHECK(s.templates_dir == VC_SOURCE_DIR "/letter_templates");
+  CHECK(s.contacts_file == VC_SOURCE_DIR "/config/letters/vlu-contacts.json");
+  CHECK(s.spool_dir == VC_SOURCE_DIR "/var/spool");
+  CHECK(s.smtp_host == "localhost");
+  CHECK(s.smtp_port == 25);
+  CHECK_FALSE(s.smtp_starttls);
+  CHECK(s.smtp_ca_file.empty());
+  CHECK(s.outbox_max_attempts == 10);
+  CHECK(s.outbox_retry_base_seconds == 60);
+}
+
+TEST_CASE("the configuration table in the README lists every key the daemon reads", "[app][settings]") {
+  std::ifstream in(VC_SOURCE_DIR "/README.md");
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& doc : vc::app::kSettingDocs) {
+    INFO(doc.key);
+    CHECK(readme.find(std::string("| `") + doc.key + "` |") != std::string::npos);
+  }
 }
 
 TEST_CASE("a later file overrides an earlier one, and its relative paths are its own", "[app][settings]") {
@@ -61,6 +79,14 @@ TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
       {"rules.file = a.json,,b.json", "rules.file"},
       {"scheduler.interval_seconds = -5", "scheduler.interval_seconds"},
       {"http.prot = 80", "http.prot"},
+      {"smtp.port = 0", "smtp.port"},
+      {"smtp.sender = nobody", "smtp.sender"},
+      {"smtp.starttls = yes", "smtp.starttls"},
+      {"smtp.auth = cram", "smtp.auth"},
+      {"smtp.ca_file = missing.pem", "smtp.ca_file"},
+      {"letters.contacts_file = missing.json", "letters.contacts_file"},
+      {"outbox.max_attempts = 0", "outbox.max_attempts"},
+      {"outbox.retry_max_seconds = 1", "outbox.retry_max_seconds"},
   }));
   CAPTURE(text);
   auto bad = t.write("bad.properties", text + "\n");

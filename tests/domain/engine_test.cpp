@@ -273,3 +273,22 @@ TEST_CASE("an event before any rule set is in force is refused", "[domain][engin
   j.add("charging.decided", "2021-03-31T10:00:00+01:00", "", {{"decision", "no_further_action"}});
   CHECK_THROWS_AS(j.derive(), EventError);
 }
+
+TEST_CASE("a letter the daemon sent completes exactly the obligation it names, met or late", "[domain][engine]") {
+  Journey j;
+  j.caseRegistered({"rape"}).victim("v1");
+  j.add("charging.decided", kThursdayBeforeEaster, "", {{"decision", "no_further_action"}});  // e3: due 7 April
+  j.add("vrr.requested", "2026-04-08T10:00:00+01:00", "v1");                                 // e4: VRR-ACK, VRR-OUT
+  j.add("vrr.decided", "2026-04-20T10:00:00+01:00", "v1", {{"outcome", "upheld"}});
+  CHECK(ofRule(j.derive(), "VRR-OUT")[0]->status == "pending");  // the decision alone is not the letter
+
+  j.add("letter.sent", "2026-04-09T12:00:00+01:00", "v1", {{"obligation", "VCL-NFA:v1:e3"}});
+  j.add("letter.sent", "2026-04-21T12:00:00+01:00", "v1", {{"obligation", "VRR-OUT:v1:e4"}});
+  const CaseDerivation d = j.derive();
+  const Obligation* nfa = ofRule(d, "VCL-NFA")[0];
+  CHECK(nfa->status == "late");
+  CHECK(nfa->late_working_days == 2);  // due Tuesday 7 April, sent Thursday 9 April
+  CHECK(nfa->completed_by == "e6");
+  CHECK(ofRule(d, "VRR-OUT")[0]->status == "met");
+  CHECK(ofRule(d, "VRR-ACK")[0]->status == "pending");  // not named by either letter
+}

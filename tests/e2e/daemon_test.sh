@@ -20,7 +20,8 @@ db="$tmp/e2e.db"
 
 # --help lists every subcommand and option
 help=$("$exe" --help)
-for word in serve migrate import demo "user add" --config --db --port --daemon --pidfile --role --isva-id --area; do
+for word in serve migrate import demo "user add" check-templates render --config --db --port --daemon --pidfile \
+    --role --isva-id --area --letter --lang --sample --format; do
   grep -q -- "$word" <<<"$help" || fail "--help does not mention $word"
 done
 check "--help lists the subcommands and options"
@@ -36,6 +37,31 @@ check "a bad value stops start-up with the key named (exit 78)"
 
 "$exe" migrate $cfg --db "$db" | grep -q "at version 2" || fail "migrate"
 check "migrate creates the schema"
+
+# the letter templates: checked as start-up does, and a sample rendered for template authors
+"$exe" check-templates $cfg | grep -q "10 letters in 2 languages" || fail "check-templates"
+"$exe" render --letter decision_not_to_prosecute --lang en --sample $cfg | grep -q "^Dear Mx Example," || fail "render en"
+"$exe" render --letter rasso_charge --lang cy --sample $cfg > "$tmp/cy.txt"
+[ "$(grep -n '^Annwyl' "$tmp/cy.txt" | cut -d: -f1)" -lt "$(grep -n '^Dear' "$tmp/cy.txt" | cut -d: -f1)" ] \
+  || fail "render cy: Welsh does not come first"
+"$exe" render --letter vrr_outcome --lang en --sample --format html $cfg | head -1 | grep -q "<!DOCTYPE html>" \
+  || fail "render html"
+set +e; "$exe" render --letter no_such_letter --lang en --sample $cfg >/dev/null 2>"$tmp/err"; rc=$?; set -e
+[ "$rc" = 64 ] && grep -q "decision_not_to_prosecute" "$tmp/err" || fail "render of an unknown letter: $rc $(cat "$tmp/err")"
+check "check-templates passes and render --sample prints letters (Welsh first in cy)"
+
+cp -r "$src/letter_templates" "$tmp/broken_templates"
+sed -i 's/{{signatory.name}}/{{signatory.nmae}}/' "$tmp/broken_templates/partials/signature.en.mustache"
+printf 'templates.dir = %s\n' "$tmp/broken_templates" > "$tmp/broken.properties"
+set +e
+err=$("$exe" check-templates $cfg --config "$tmp/broken.properties" 2>&1); rc=$?
+serr=$("$exe" serve $cfg --config "$tmp/broken.properties" --db "$db" --port 0 2>&1); src_rc=$?
+set -e
+[ "$rc" = 78 ] || fail "check-templates on a broken field exited $rc"
+grep -q "signature.en.mustache:2: {{signatory.nmae}}: the letter context has no field 'signatory.nmae'" <<<"$err" \
+  || fail "check-templates does not name the file and field: $err"
+[ "$src_rc" = 78 ] && grep -q "signatory.nmae" <<<"$serr" || fail "serve started with a broken template ($src_rc): $serr"
+check "a template naming a field the context lacks stops check-templates and serve (exit 78), file and field named"
 
 ingest=$("$exe" user add feed $cfg --db "$db" --role ingest | tail -n 1)
 vlu=$("$exe" user add officer $cfg --db "$db" --role vlu | tail -n 1)
@@ -60,8 +86,10 @@ grep -q "bad.jsonl:2: events\[1\].occurred_at" <<<"$err" || fail "bad import mes
 [ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM events')" = 2 ] || fail "a failed import stored something"
 check "import is idempotent, names the bad line, and stores nothing from a bad file"
 
+vlu2=$("$exe" user add second-officer $cfg --db "$db" --role vlu | tail -n 1)
+printf 'spool.dir = %s\nscheduler.interval_seconds = 2\n' "$tmp/spool" > "$tmp/local.properties"
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$exe" serve $cfg --db "$db" --port "$port" --daemon --pidfile="$tmp/vc.pid"
+"$exe" serve $cfg --config "$tmp/local.properties" --db "$db" --port "$port" --daemon --pidfile="$tmp/vc.pid"
 for _ in $(seq 1 50); do
   curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.1
@@ -86,6 +114,20 @@ PY
 curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/obligations/VCL-NFA%3Av1%3Ae3" | grep -q '"due_by":"2026-04-07"' \
   || fail "obligation view"
 check "the events.md example reads back: enhanced, VCL-NFA due 2026-04-07, explained"
+
+# the decision letter was drafted on ingest; a second officer approves it (a bare POST, as curl -X POST sends)
+letter=$(curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/letters?case_urn=52SW0100126" \
+  | /usr/bin/python3 -c 'import json,sys; i=json.load(sys.stdin)["items"]; assert len(i)==1 and i[0]["state"]=="draft", i; print(i[0]["id"])') \
+  || fail "no draft letter after the decision"
+code=$(curl -s -m 10 -o "$tmp/approve.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $vlu2" \
+  "http://127.0.0.1:$port/api/v1/letters/$letter/approve")
+[ "$code" = 200 ] || fail "approve gave $code: $(cat "$tmp/approve.json")"
+for _ in $(seq 1 50); do [ -f "$tmp/spool/$letter.html" ] && break; sleep 0.1; done
+[ -f "$tmp/spool/$letter.html" ] && [ -f "$tmp/spool/$letter.txt" ] || fail "the approved letter was not spooled"
+grep -q "Dear Sam Jones," "$tmp/spool/$letter.txt" || fail "the spooled text is not the letter"
+curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/letters/$letter" | grep -q '"state":"sent"' \
+  || fail "the letter is not recorded as sent"
+check "the drafted letter, approved by a second officer, is spooled for printing and recorded as sent"
 
 kill -TERM "$pid"
 for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -1,0 +1,219 @@
+// Emailed letters through a real SMTP server on loopback (Debian's aiosmtpd,
+// started by the test): the letter arrives once, as text and HTML, with a
+// subject that names nobody; SMTP down then up still delivers exactly once;
+// STARTTLS with AUTH; and a message a stopped daemon left mid-send goes again
+// with the same Message-ID. The daemon's own scheduler thread does the sending.
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "storage/letter_store.h"
+#include "support/smtp_sink.h"
+#include "support/test_daemon.h"
+
+using namespace vc;          // NOLINT
+using namespace vc::testing;  // NOLINT
+using Poco::JSON::Object;
+
+namespace {
+
+Object::Ptr ok(const Reply& r) {
+  INFO(r.status << ": " << r.body);
+  REQUIRE(r.status == 200);
+  return r.object();
+}
+
+// A victim who prefers email, with a decision not to charge: one letter, drafted at once.
+std::string emailCase(const std::string& urn, const std::string& victim, const std::string& email) {
+  return batch({R"({"id":")" + urn + R"(-e1","type":"case.registered","occurred_at":"2026-03-02T09:00:00Z","case_urn":")" +
+                    urn + R"(","area":"CPS South West","offences":["rape"],"prosecutor":{"name":"Ada Prosecutor"}})",
+                R"({"id":")" + urn + R"(-e2","type":"victim.registered","occurred_at":"2026-03-02T09:05:00Z","case_urn":")" +
+                    urn + R"(","victim_id":")" + victim +
+                    R"(","name":{"given":"Sam","family":"Mailtest"},"date_of_birth":"1990-05-01","address":{"lines":["7 Private Road","Sampleford"],"postcode":"ZZ7 7ZZ"},"email":")" +
+                    email + R"(","preferred_channel":"email"})",
+                R"({"id":")" + urn + R"(-e3","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":")" +
+                    urn + R"(","decision":"no_further_action","reasons":"There is not enough evidence to charge."})"});
+}
+
+// Posts the case, checks the draft, approves it as a second officer (no edits: the system drafted it).
+std::string approveEmailLetter(TestDaemon& d, const std::string& urn, const std::string& victim,
+                               const std::string& email) {
+  ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), emailCase(urn, victim, email)));
+  Object::Ptr list = ok(httpRequest(d.port(), "GET", "/api/v1/letters?case_urn=" + urn, bearer(d.vlu)));
+  REQUIRE(list->getArray("items")->size() == 1);
+  Object::Ptr l = list->getArray("items")->getObject(0);
+  REQUIRE(l->getValue<std::string>("channel") == "email");
+  REQUIRE(l->getValue<std::string>("state") == "draft");
+  const std::string id = l->getValue<std::string>("id");
+  ok(httpRequest(d.port(), "POST", "/api/v1/letters/" + id + "/approve", bearer(d.vlu2)));
+  return id;
+}
+
+Object::Ptr readLetter(TestDaemon& d, const std::string& id) {
+  return ok(httpRequest(d.port(), "GET", "/api/v1/letters/" + id, bearer(d.vlu)));
+}
+
+// Polls until the letter's state is `state` or the time is up; returns the last reading.
+Object::Ptr waitForState(TestDaemon& d, const std::string& id, const std::string& state, int seconds = 20) {
+  Object::Ptr l;
+  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+       std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+    l = readLetter(d, id);
+    if (l->getValue<std::string>("state") == state) break;
+  }
+  return l;
+}
+
+int attempts(const Object::Ptr& l) {
+  return l->isNull("delivery") ? 0 : l->getObject("delivery")->getValue<int>("attempts");
+}
+
+std::string header(const std::string& message, const std::string& name) {
+  const std::string key = "\n" + name + ": ";
+  auto at = ("\n" + message).find(key);
+  if (at == std::string::npos) return "";
+  const auto start = at + key.size() - 1;
+  return message.substr(start, message.find('\n', start) - start);
+}
+
+}  // namespace
+
+TEST_CASE("An emailed letter reaches the victim once, as text and HTML, naming nobody in its subject", "[letters][smtp]") {
+  TempDir mail;
+  SmtpSink smtp(freePort(), mail.path + "/maildir");
+  DaemonOptions options;
+  options.smtp_port = smtp.port();
+  options.start_scheduler = true;
+  TestDaemon d(options);
+  const std::string id = approveEmailLetter(d, "52EM0100126", "em1-v", "sam.mailtest@example.org");
+
+  Object::Ptr l = waitForState(d, id, "sent");
+  REQUIRE(l->getValue<std::string>("state") == "sent");
+  CHECK(attempts(l) == 1);
+  const auto messages = smtp.messages();
+  REQUIRE(messages.size() == 1);
+  const std::string& m = messages[0];
+  CHECK(header(m, "To") == "<sam.mailtest@example.org>");
+  CHECK(header(m, "From") == "vlu@cps.example.org");
+  CHECK(header(m, "Subject") == "A letter from the Crown Prosecution Service");
+  CHECK(header(m, "Message-ID") == "<letter." + id + ".v1@cps.example.org>");
+  CHECK(header(m, "Content-Type").find("multipart/alternative") == 0);
+  CHECK(m.find("Content-Type: text/plain; charset=UTF-8") != std::string::npos);
+  CHECK(m.find("Content-Type: text/html; charset=UTF-8") != std::string::npos);
+  CHECK(m.find("There is not enough evidence to charge.") != std::string::npos);
+  CHECK(m.find("Dear Sam Mailtest,") != std::string::npos);
+  for (const std::string& personal : {std::string("Mailtest"), std::string("Private Road"), std::string("1990")}) {
+    INFO(personal);
+    CHECK(header(m, "Subject").find(personal) == std::string::npos);
+  }
+  // By email, the letter shows no postal address.
+  CHECK(l->getValue<std::string>("text").find("7 Private Road") == std::string::npos);
+  CHECK(l->getValue<std::string>("text").find("By email: sam.mailtest@example.org") != std::string::npos);
+  // Sent on Easter Monday, due Tuesday: the obligation is met.
+  Object::Ptr o = ok(httpRequest(d.port(), "GET", "/api/v1/obligations/" + segment("VCL-NFA:em1-v:52EM0100126-e3"),
+                                 bearer(d.vlu)));
+  CHECK(o->getValue<std::string>("status") == "met");
+}
+
+TEST_CASE("With SMTP down the letter waits and is retried; once SMTP is back it is delivered exactly once",
+          "[letters][smtp]") {
+  TempDir mail;
+  const uint16_t port = freePort();  // nothing listens yet
+  DaemonOptions options;
+  options.smtp_port = port;
+  options.start_scheduler = true;
+  options.scheduler_interval_seconds = 1;
+  options.retry_base_seconds = 1;
+  options.retry_max_seconds = 1;
+  TestDaemon d(options);
+  const std::string id = approveEmailLetter(d, "52EM0200126", "em2-v", "sam.mailtest@example.org");
+
+  Object::Ptr l;
+  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+       std::chrono::steady_clock::now() < end && attempts(l = readLetter(d, id)) < 2;
+       std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+  }
+  REQUIRE(attempts(l) >= 2);
+  CHECK(l->getValue<std::string>("state") == "approved");
+  CHECK(l->getObject("delivery")->getValue<std::string>("state") == "retrying");
+  CHECK(l->getObject("delivery")->getValue<std::string>("last_error").find("SMTP") == 0);
+  CHECK(l->getValue<std::string>("obligation_status") == "pending");
+
+  SmtpSink smtp(port, mail.path + "/maildir");  // SMTP comes back
+  l = waitForState(d, id, "sent");
+  REQUIRE(l->getValue<std::string>("state") == "sent");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // a few more scheduler passes
+  REQUIRE(smtp.messages().size() == 1);
+  CHECK(header(smtp.messages()[0], "Message-ID") == "<letter." + id + ".v1@cps.example.org>");
+  bool retried = false;
+  Poco::JSON::Array::Ptr history = readLetter(d, id)->getArray("history");
+  for (size_t i = 0; i < history->size(); ++i)
+    retried = retried || history->getObject(static_cast<unsigned>(i))->getValue<std::string>("action") == "delivery_retry";
+  CHECK(retried);
+}
+
+TEST_CASE("A message the daemon was sending when it stopped is sent again with the same Message-ID", "[letters][smtp]") {
+  TempDir mail;
+  SmtpSink smtp(freePort(), mail.path + "/maildir");
+  DaemonOptions options;
+  options.smtp_port = smtp.port();
+  TestDaemon d(options);  // no scheduler yet: the outbox is worked by hand
+  const std::string id = approveEmailLetter(d, "52EM0300126", "em3-v", "sam.mailtest@example.org");
+  {
+    // As if the daemon died between claiming the message and hearing back from SMTP.
+    auto lease = d.services.db.session();
+    storage::LetterStore store(lease);
+    auto message = store.latestOutboxForLetter(std::stoll(id.substr(2)));
+    REQUIRE(message);
+    REQUIRE(store.claimOutbox(message->id));
+    CHECK_FALSE(store.claimOutbox(message->id));  // a second worker cannot take it too
+  }
+  CHECK(d.services.outbox.sendDue() == 0);  // "sending" is nobody's to send
+  CHECK(d.services.outbox.recover() == 1);
+  CHECK(d.services.outbox.sendDue() == 1);
+  REQUIRE(smtp.messages().size() == 1);
+  CHECK(header(smtp.messages()[0], "Message-ID") == "<letter." + id + ".v1@cps.example.org>");
+  Object::Ptr l = readLetter(d, id);
+  CHECK(l->getValue<std::string>("state") == "sent");
+  CHECK(attempts(l) == 2);
+}
+
+TEST_CASE("With smtp.starttls the letter goes over TLS, after AUTH", "[letters][smtp]") {
+  TempDir tls;
+  const std::string cert = tls.path + "/cert.pem", key = tls.path + "/key.pem";
+  const std::string openssl = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+                              " -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost >/dev/null 2>&1";
+  REQUIRE(std::system(openssl.c_str()) == 0);
+  SmtpSink smtp(freePort(), tls.path + "/maildir", {"--tls", cert, key, "--auth", "vlu-mailer:s3cret"});
+  DaemonOptions options;
+  options.smtp_host = "localhost";  // the name the certificate is for
+  options.smtp_port = smtp.port();
+  options.smtp_starttls = true;
+  options.smtp_ca_file = cert;
+  options.max_attempts = 1;
+
+  SECTION("with the right password") {
+    options.smtp_user = "vlu-mailer";
+    options.smtp_password = "s3cret";
+    TestDaemon d(options);
+    const std::string id = approveEmailLetter(d, "52TL0100126", "tls1-v", "sam.mailtest@example.org");
+    CHECK(d.services.outbox.sendDue() == 1);
+    CHECK(readLetter(d, id)->getValue<std::string>("state") == "sent");
+    CHECK(smtp.messages().size() == 1);
+  }
+  SECTION("without AUTH the server refuses, and the letter is kept for a person") {
+    TestDaemon d(options);
+    const std::string id = approveEmailLetter(d, "52TL0200126", "tls2-v", "sam.mailtest@example.org");
+    CHECK(d.services.outbox.sendDue() == 0);
+    Object::Ptr l = readLetter(d, id);
+    CHECK(l->getValue<std::string>("state") == "approved");
+    CHECK(l->getObject("delivery")->getValue<std::string>("state") == "dead");  // max_attempts = 1
+    CHECK(smtp.messages().empty());
+  }
+}
