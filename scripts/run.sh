@@ -1,29 +1,51 @@
 #!/usr/bin/env bash
 # Installs, builds, loads the synthetic demo cases into the embedded SQLite
 # store (var/victim-comms.db) and starts the daemon on 127.0.0.1:8080.
-# Extra arguments go to `victim-comms serve` (e.g. --port 9000).
+# Letters it emails go to a local demo mailbox (var/demo-mail/new, an SMTP
+# sink on 127.0.0.1:8025 that stops with the daemon); letters it posts are
+# written to var/spool/. Extra arguments go to `victim-comms serve` (e.g. --port 9000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 exe=build/victim-comms
-$exe demo
+mkdir -p var
+cat > var/demo.properties <<PROPS
+# Written by scripts/run.sh: the demo's email goes to a local mailbox, not the world.
+smtp.host = 127.0.0.1
+smtp.port = 8025
+smtp.sender = vlu-demo@example.org
+PROPS
+config=(--config config/victim-comms.properties --config var/demo.properties)
+$exe demo "${config[@]}"
 stamp=$(date +%Y%m%d%H%M%S)
-ingest=$($exe user add "demo-ingest-$stamp" --role ingest | tail -n 1)
-vlu=$($exe user add "demo-vlu-$stamp" --role vlu | tail -n 1)
-manager=$($exe user add "demo-manager-$stamp" --role manager | tail -n 1)
+ingest=$($exe user add "demo-ingest-$stamp" --role ingest "${config[@]}" | tail -n 1)
+vlu=$($exe user add "demo-vlu-$stamp" --role vlu "${config[@]}" | tail -n 1)
+vlu2=$($exe user add "demo-vlu2-$stamp" --role vlu "${config[@]}" | tail -n 1)
+manager=$($exe user add "demo-manager-$stamp" --role manager "${config[@]}" | tail -n 1)
 port=8080
 for ((i = 1; i <= $#; i++)); do [ "${!i}" = --port ] && { j=$((i + 1)); port=${!j}; }; done
+
+/usr/bin/python3 tests/support/smtp_sink.py 8025 var/demo-mail < <(sleep infinity) > /dev/null &
+sink=$!
+trap 'kill $sink 2>/dev/null || true' EXIT
+
 cat <<INFO
 
 victim-comms demo: http://127.0.0.1:$port/  (database var/victim-comms.db; Ctrl-C stops it)
+Posted letters are written to var/spool/, emailed ones arrive in var/demo-mail/new/.
 API tokens made for this run (shown once):
   ingest   $ingest
   vlu      $vlu
+  vlu2     $vlu2     (a second officer: approvals need someone other than the last editor)
   manager  $manager
 Try:
-  curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/victims/v-c1-sam
+  curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/letters
+  curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/letters/l-10
+  curl -s -X PUT -H "Authorization: Bearer $vlu" -H 'Content-Type: application/json' \\
+       http://127.0.0.1:$port/api/v1/letters/l-10 -d '{"version":1,"free_text":"Please call me if you have any questions."}'
+  curl -s -X POST -H "Authorization: Bearer $vlu2" http://127.0.0.1:$port/api/v1/letters/l-10/approve
   curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/obligations?status=breached"
-  curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/obligations/VCL-NFA%3Av-c6-drew%3Ademo-c6-e03
+  victim-comms render --letter decision_not_to_prosecute --lang cy --sample   (build/victim-comms)
 
 INFO
-exec $exe serve "$@"
+$exe serve "${config[@]}" "$@"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libpoco-dev catch2 libsqlite3-dev sqlite3 cmake g++ ninja-build ccache curl python3)
+packages=(libpoco-dev libmstch-dev catch2 libsqlite3-dev sqlite3 cmake g++ ninja-build ccache curl python3 python3-aiosmtpd openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

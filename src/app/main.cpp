@@ -58,7 +58,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
              {"area", "for `user add --role vlu`: the CPS Area the officer works in", "AREA", false},
              {"letter", "for `render`: the letter kind (a template name, e.g. decision_not_to_prosecute)", "KIND", false},
              {"lang", "for `render`: en or cy", "LANG", false},
-             {"format", "for `render`: text (default) or html", "FORMAT", false},
+             {"format", "for `render`: text (default), html, or context (the fields, as JSON)", "FORMAT", false},
          }) {
       Option o(name, "", help);
       o.required(false).repeatable(repeatable).argument(arg, true);
@@ -154,8 +154,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA]\n"
         "                        add an API user; the token is printed once, on the last line\n"
         "  check-templates       load and check the letter templates (templates.dir) as start-up does\n"
-        "  render --letter KIND --lang en|cy --sample [--format text|html]\n"
+        "  render --letter KIND --lang en|cy --sample [--format text|html|context]\n"
         "                        print a letter rendered from the synthetic sample, for template authors\n"
+        "                        (context: the fields a template may use, as JSON)\n"
         "  help                  this text\n\n"
         "Options:");
     help.setFooter("Configuration keys and their defaults: README.md. Exit codes: 0 ok, 64 usage, 65 bad data, "
@@ -209,7 +210,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     if (!sample_) return usage("render needs --sample (the only context it renders from)");
     if (kind.empty()) return usage("render needs --letter KIND");
     if (lang != "en" && lang != "cy") return usage("--lang must be en or cy");
-    if (format != "text" && format != "html") return usage("--format must be text or html");
+    if (format != "text" && format != "html" && format != "context")
+      return usage("--format must be text, html or context");
     const domain::WorkingDayCalendar calendar = loading::loadCalendar(settings_.calendar_file);
     const domain::RuleBook rules = loading::loadRuleBook(settings_.rules_files);
     const auto kinds = letterKinds(rules);
@@ -220,8 +222,15 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     }
     try {
       const rendering::TemplateSet set = loadLetterTemplates(settings_.templates_dir, rules, calendar);
-      const auto rendered =
-          set.render(kind, lang, letters::buildLetterContext(letters::sampleInputs(kind, lang), calendar).data);
+      const rendering::Value context = letters::buildLetterContext(letters::sampleInputs(kind, lang), calendar).data;
+      if (format == "context") {
+        // Every field a template may name, as JSON (the sample fills them all).
+        Poco::JSON::Parser parser;
+        parser.parse(context.canonical()).extract<Poco::JSON::Object::Ptr>()->stringify(std::cout, 2);
+        std::cout << std::endl;
+        return EXIT_OK;
+      }
+      const auto rendered = set.render(kind, lang, context);
       std::cout << (format == "html" ? rendered.html : rendered.text);
       return EXIT_OK;
     } catch (const rendering::TemplateError& e) {
