@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
-# Builds a Release tree in build-bench/ and runs the ingest benchmark.
-#   bash bench/run.sh [CASES]        (default 2000 cases, ~20,000 events)
+# Builds a Release tree in build-bench/ and runs the benchmarks.
+#   bash bench/run.sh                 both
+#   bash bench/run.sh ingest [CASES]  events in (default 2000 cases, ~20,000 events)
+#   bash bench/run.sh render [SECS]   letters rendered: mstch vs mustache.js vs pystache (default 3 s each)
 # See docs/benchmarks.md for what each figure means.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+what=${1:-all}
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-bench --target victim-comms bench_ingest
-./build-bench/bench_ingest ./build-bench/victim-comms "${1:-2000}"
+if [ "$what" = all ] || [ "$what" = ingest ]; then
+  cmake --build build-bench --target victim-comms bench_ingest
+  ./build-bench/bench_ingest ./build-bench/victim-comms "${2:-2000}"
+fi
+if [ "$what" = all ] || [ "$what" = render ]; then
+  # The comparison's other engines: Debian's pystache, and mustache.js from npm (kept in bench/.node).
+  dpkg-query -W -f='${Status}' python3-pystache 2>/dev/null | grep -q "install ok installed" \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pystache nodejs npm >/dev/null; }
+  [ -d bench/.node/node_modules/mustache ] \
+    || npm install --silent --no-audit --no-fund --prefix bench/.node mustache@4.2.0 >/dev/null
+  cmake --build build-bench --target bench_render
+  ./build-bench/bench_render "$PWD" build-bench/render "${2:-3}"
+fi

@@ -105,6 +105,7 @@ std::string emailSubject(const std::string& language) {
 
 // A letter as it would be rendered now from what the store holds.
 struct LetterService::Rendition {
+  std::string kind;
   LetterContext context;
   rendering::RenderedLetter rendered;
   std::vector<BlockedItem> blocked;
@@ -117,9 +118,9 @@ LetterService::LetterService(storage::Database& db, ingest::Ingestor& ingestor, 
     : db_(db), ingestor_(ingestor), templates_(templates), engine_(engine), clock_(clock), contacts_(contacts),
       outbox_(outbox) {}
 
-LetterService::Rendition LetterService::render(storage::Store& store, const storage::ObligationRow& o, int64_t letter_n,
-                                               const domain::Date& letter_date, const std::string& fields_json,
-                                               const std::string& free_text) {
+LetterService::Rendition LetterService::prepare(storage::Store& store, const storage::ObligationRow& o,
+                                                int64_t letter_n, const domain::Date& letter_date,
+                                                const std::string& fields_json, const std::string& free_text) {
   const Object::Ptr body = parseObject(o.body);
   auto victim = store.findVictim(o.victim_id);
   auto kase = store.findCase(o.case_urn);
@@ -149,19 +150,27 @@ LetterService::Rendition LetterService::render(storage::Store& store, const stor
   in.free_text = free_text;
 
   Rendition r;
+  r.kind = in.kind;
   r.context = buildLetterContext(in, engine_.calendar());
-  r.rendered = templates_.render(in.kind, r.context.language, r.context.data);
+  r.hash = sha256(r.context.data.canonical() + "\n" + r.context.language + "\n" + r.context.channel + "\n" +
+                  r.context.recipient_email + "\n" + templates_.version(in.kind, r.context.language));
+  r.letter_date = letter_date.toString();
+  r.fields_json = toJson(fields);
+  r.free_text = free_text;
+  r.policy = o.policy;
+  return r;
+}
+
+LetterService::Rendition LetterService::render(storage::Store& store, const storage::ObligationRow& o,
+                                               int64_t letter_n, const domain::Date& letter_date,
+                                               const std::string& fields_json, const std::string& free_text) {
+  Rendition r = prepare(store, o, letter_n, letter_date, fields_json, free_text);
+  r.rendered = templates_.render(r.kind, r.context.language, r.context.data);
   r.blocked = r.context.blocked_by;
   for (const auto& hole : r.rendered.holes)
     if (!holeExplained(hole, r.context.blocked_by))
       r.blocked.push_back({"field:" + hole, "the letter has nothing to print for " + hole});
   r.blocked_json = blockedJson(r.blocked);
-  r.hash = sha256(r.context.data.canonical() + "\n" + r.context.language + "\n" + r.context.channel + "\n" +
-                  r.context.recipient_email + "\n" + r.rendered.template_version);
-  r.letter_date = letter_date.toString();
-  r.fields_json = toJson(fields);
-  r.free_text = free_text;
-  r.policy = o.policy;
   return r;
 }
 
@@ -269,14 +278,11 @@ bool LetterService::rerenderIfChanged(int64_t letter_n) {
   if (!row || (row->state != "draft" && row->state != "blocked")) return false;
   auto obligation = store.findObligation(row->obligation_id);
   if (!obligation || obligation->status != "pending") return false;
-  const Rendition as_is = render(store, *obligation, row->n, *domain::Date::parse(row->letter_date), row->fields,
-                                 row->free_text);
-  if (as_is.hash == row->context_hash) return false;
+  const Rendition as_is = prepare(store, *obligation, row->n, *domain::Date::parse(row->letter_date), row->fields,
+                                  row->free_text);
+  if (as_is.hash == row->context_hash) return false;  // the usual case: no render needed
 
-  const domain::Date today = clock_.today();
-  const Rendition fresh = as_is.letter_date == today.toString()
-                              ? as_is
-                              : render(store, *obligation, row->n, today, row->fields, row->free_text);
+  const Rendition fresh = render(store, *obligation, row->n, clock_.today(), row->fields, row->free_text);
   storage::WriteTransaction tx(lease);
   auto current = letters.findLetter(letter_n);
   if (!current || current->version != row->version || (current->state != "draft" && current->state != "blocked"))
@@ -426,7 +432,7 @@ storage::LetterRow LetterService::approve(const std::string& id, const Actor& ac
 
   // What the approver read must still be what the letter says.
   const Rendition as_read =
-      render(store, *obligation, row.n, *domain::Date::parse(row.letter_date), row.fields, row.free_text);
+      prepare(store, *obligation, row.n, *domain::Date::parse(row.letter_date), row.fields, row.free_text);
   const domain::Date today = clock_.today();
   if (as_read.hash != row.context_hash) {
     write(store, letters, row,

@@ -93,6 +93,10 @@ class LetterService : public delivery::DeliveryListener {
 
  private:
   struct Rendition;
+  // What the letter would say now (its context and that context's hash), without rendering it.
+  Rendition prepare(storage::Store& store, const storage::ObligationRow& obligation, int64_t letter_n,
+                    const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text);
+  // prepare(), then the HTML and text, and what blocks it.
   Rendition render(storage::Store& store, const storage::ObligationRow& obligation, int64_t letter_n,
                    const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text);
   void draft(const storage::ObligationRow& obligation);

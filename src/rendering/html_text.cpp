@@ -1,6 +1,7 @@
 #include "rendering/html_text.h"
 
 #include <cctype>
+#include <string_view>
 #include <vector>
 
 namespace vc::rendering {
@@ -47,7 +48,7 @@ struct Tag {
 };
 
 // Parses the inside of <...>: the name, whether it closes, and an href if any.
-Tag parseTag(const std::string& inside) {
+Tag parseTag(std::string_view inside) {
   Tag t;
   size_t i = 0;
   if (i < inside.size() && inside[i] == '/') {
@@ -56,32 +57,34 @@ Tag parseTag(const std::string& inside) {
   }
   size_t start = i;
   while (i < inside.size() && (std::isalnum(static_cast<unsigned char>(inside[i])) || inside[i] == '!')) ++i;
-  t.name = lower(inside.substr(start, i - start));
-  const std::string rest = lower(inside.substr(i));
+  t.name = lower(std::string(inside.substr(start, i - start)));
+  if (t.name != "a" || t.closing) return t;  // only links carry what the text shows
+  const std::string rest = lower(std::string(inside.substr(i)));
   size_t h = rest.find("href=\"");
   if (h != std::string::npos) {
     size_t from = i + h + 6, to = inside.find('"', from);
-    if (to != std::string::npos) t.href = decodeEntities(inside.substr(from, to - from));
+    if (to != std::string_view::npos) t.href = decodeEntities(std::string(inside.substr(from, to - from)));
   }
   return t;
 }
 
-// Calls on_tag for each tag and on_text for each run of text between tags; skips comments.
+// Calls on_tag for each tag and on_text for each run of text between tags (views into
+// `html`, no copies); skips comments.
 template <class OnTag, class OnText>
-void scan(const std::string& html, OnTag on_tag, OnText on_text) {
+void scan(std::string_view html, OnTag on_tag, OnText on_text) {
   size_t pos = 0;
   while (pos < html.size()) {
     size_t lt = html.find('<', pos);
-    if (lt == std::string::npos) lt = html.size();
+    if (lt == std::string_view::npos) lt = html.size();
     if (lt > pos) on_text(html.substr(pos, lt - pos));
     if (lt == html.size()) break;
     if (html.compare(lt, 4, "<!--") == 0) {
       size_t end = html.find("-->", lt + 4);
-      pos = end == std::string::npos ? html.size() : end + 3;
+      pos = end == std::string_view::npos ? html.size() : end + 3;
       continue;
     }
     size_t gt = html.find('>', lt);
-    if (gt == std::string::npos) {
+    if (gt == std::string_view::npos) {
       on_text(html.substr(lt));
       break;
     }
@@ -107,7 +110,7 @@ std::set<std::string> unsupportedTags(const std::string& html) {
       [&](const Tag& t) {
         if (!supportedLetterTags().count(t.name)) out.insert(t.name);
       },
-      [](const std::string&) {});
+      [](std::string_view) {});
   return out;
 }
 
@@ -173,22 +176,25 @@ std::string htmlToText(const std::string& html) {
     last_was_item = is_item;
   };
   auto flush = [&]() {
-    // trim each line; drop the block if nothing is left
-    std::string text, line;
-    std::vector<std::string> lines;
-    for (size_t i = 0; i <= pending.size(); ++i) {
-      if (i == pending.size() || pending[i] == '\n') {
-        size_t b = line.find_first_not_of(' '), e = line.find_last_not_of(' ');
-        lines.push_back(b == std::string::npos ? "" : line.substr(b, e - b + 1));
-        line.clear();
+    // Each line trimmed; blank lines dropped at either end, kept between lines.
+    std::string text;
+    size_t blank_lines = 0;
+    const std::string_view all(pending);
+    for (size_t start = 0; start <= all.size();) {
+      size_t end = all.find('\n', start);
+      if (end == std::string_view::npos) end = all.size();
+      std::string_view line = all.substr(start, end - start);
+      while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+      while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
+      if (line.empty()) {
+        ++blank_lines;
       } else {
-        line += pending[i];
+        if (!text.empty()) text.append(blank_lines + 1, '\n');
+        text.append(line);
+        blank_lines = 0;
       }
+      start = end + 1;
     }
-    while (!lines.empty() && lines.back().empty()) lines.pop_back();
-    size_t first = 0;
-    while (first < lines.size() && lines[first].empty()) ++first;
-    for (size_t i = first; i < lines.size(); ++i) text += (i > first ? "\n" : "") + lines[i];
     pending.clear();
     if (text.empty()) return;
     if (!heading.empty()) {
@@ -251,10 +257,14 @@ std::string htmlToText(const std::string& html) {
           }
         }
       },
-      [&](const std::string& raw) {
+      [&](std::string_view raw) {
         if (skipping) return;
-        std::string text = decodeEntities(raw);
-        for (char c : text) {
+        std::string decoded;
+        if (raw.find('&') != std::string_view::npos) {  // most runs have no entity: read them in place
+          decoded = decodeEntities(std::string(raw));
+          raw = decoded;
+        }
+        for (char c : raw) {
           const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
           if (space) {
             if (!pending.empty() && pending.back() != ' ' && pending.back() != '\n') pending += ' ';

@@ -40,9 +40,10 @@ struct Resolved {
 
 // Mustache lookup: "." is the top of the stack; otherwise the first part of a
 // dotted name is looked up from the top of the stack down, the rest strictly.
-Resolved resolve(const std::vector<Scope>& scopes, const std::string& name) {
+Resolved resolve(const std::vector<Scope>& scopes, const TemplateNode& node) {
+  const std::string& name = node.name;
   if (name == ".") return {scopes.back().value, scopes.back().path};
-  const auto parts = splitDots(name);
+  const std::vector<std::string>& parts = node.path;
   for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
     const Value* v = it->value->find(parts[0]);
     if (!v) continue;
@@ -122,6 +123,7 @@ ParsedTemplate parseTemplate(const std::string& name, const std::string& file, c
       default: node.kind = TemplateNode::Kind::kVariable; node.name = inner; break;
     }
     if (node.name.empty()) throw TemplateError(file + ":" + std::to_string(at) + ": " + tag + ": an empty tag");
+    node.path = node.name == "." ? std::vector<std::string>{"."} : splitDots(node.name);
     open.back()->push_back(std::move(node));
     if (open.back()->back().kind == TemplateNode::Kind::kSection ||
         open.back()->back().kind == TemplateNode::Kind::kInverted) {
@@ -161,7 +163,7 @@ std::vector<std::string> checkFields(const ParsedTemplate& root, const PartialMa
         problem(where(n) + "unescaped output is not allowed in letters; write {{" + n.name + "}}");
         continue;
       }
-      const Resolved r = resolve(scopes, n.name);
+      const Resolved r = resolve(scopes, n);
       if (!r.value) {
         problem(where(n) + "the letter context has no field '" + r.path + "'");
         continue;
@@ -200,7 +202,7 @@ std::vector<std::string> findHoles(const ParsedTemplate& root, const PartialMap&
         if (p && depth < kMaxPartialDepth) walk(p->nodes, depth + 1);
         continue;
       }
-      const Resolved r = resolve(scopes, n.name);
+      const Resolved r = resolve(scopes, n);
       const bool present = r.value && r.value->truthy();
       switch (n.kind) {
         case TemplateNode::Kind::kVariable:

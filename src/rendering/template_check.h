@@ -23,6 +23,7 @@ struct TemplateNode {
   enum class Kind { kVariable, kRawVariable, kSection, kInverted, kPartial };
   Kind kind = Kind::kVariable;
   std::string name;  // field or partial name, trimmed
+  std::vector<std::string> path;  // the name split at dots, once ("." stays whole)
   std::string tag;   // as written, e.g. "{{#decision.reasons}}", for messages
   std::string file;
   int line = 0;

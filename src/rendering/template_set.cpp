@@ -154,10 +154,14 @@ TemplateSet TemplateSet::load(const std::string& dir, const std::vector<std::str
       reachable(set.layout_->nodes, l.partials, used);
       Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
       sha.update(layout_text);
+      std::map<std::string, std::string> used_texts;
       for (const auto& u : used) {
         sha.update("\0" + u + "\0");
         sha.update(l.partial_texts.at(u));
+        used_texts[u] = l.partial_texts.at(u);
       }
+      // mstch parses every partial it is handed on every render: hand it only those this letter uses.
+      l.partial_texts = std::move(used_texts);
       l.version = name + "@" + Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 12);
       set.letters_[name] = std::move(l);
 

@@ -44,13 +44,27 @@ class TemplateSet {
   // Throws TemplateError if no template was loaded for the kind and language.
   RenderedLetter render(const std::string& kind, const std::string& lang, const Value& data) const;
 
+  // The sources one letter is rendered from: the layout, and every partial by
+  // name ("content" is the letter's own template). For tools and benchmarks.
+  const std::string& layoutText(const std::string& kind, const std::string& lang) const {
+    return letter(kind, lang).layout_text;
+  }
+  const std::map<std::string, std::string>& partialTexts(const std::string& kind, const std::string& lang) const {
+    return letter(kind, lang).partial_texts;
+  }
+
+  // "<kind>.<lang>@<hash>", as render() reports it, without rendering.
+  const std::string& version(const std::string& kind, const std::string& lang) const {
+    return letter(kind, lang).version;
+  }
+
   size_t fileCount() const { return file_count_; }
   const std::string& dir() const { return dir_; }
 
  private:
   struct Letter {
     std::string layout_text;
-    std::map<std::string, std::string> partial_texts;  // for mstch, "content" included
+    std::map<std::string, std::string> partial_texts;  // for mstch: those the letter reaches, "content" included
     PartialMap partials;                                 // for the checks, "content" included
     std::string version;
   };
