@@ -134,6 +134,21 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
   store.upsertObligations(rows);
 }
 
+// How an event is stored: its canonical JSON, with the columns the store indexes.
+storage::EventRow eventRow(const DecodedEvent& d, const std::string& received_at) {
+  const domain::Event& e = d.event;
+  storage::EventRow row;
+  row.id = e.id;
+  row.type = e.type;
+  row.case_urn = e.case_urn;
+  row.victim_id = e.victim_id;
+  row.occurred_at = e.occurred_at_text;
+  row.local_date = e.local_date.toString();
+  row.received_at = received_at;
+  row.body = d.canonical_json;
+  return row;
+}
+
 bool knownOptKey(const domain::Engine& engine, const std::string& key) {
   if (key == "all" || key.find(':') != std::string::npos) return true;  // everything, or one obligation's id
   for (const auto& set : engine.rules().sets())
@@ -224,16 +239,7 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded) {
           throw badEvent(i, std::string(field) + "[" + std::to_string(k) + "]",
                          "'" + (*keys)[k] + "' is not \"all\", a rule id or an obligation id");
 
-    storage::EventRow row;
-    row.id = e.id;
-    row.type = e.type;
-    row.case_urn = e.case_urn;
-    row.victim_id = e.victim_id;
-    row.occurred_at = e.occurred_at_text;
-    row.local_date = e.local_date.toString();
-    row.received_at = received_at;
-    row.body = d.canonical_json;
-    rows.push_back(std::move(row));
+    rows.push_back(eventRow(d, received_at));
     batch_bodies[e.id] = d.canonical_json;
     batch_index[e.id] = i;
     if (!e.case_urn.empty()) affected.insert(e.case_urn);
@@ -262,18 +268,8 @@ void Ingestor::appendSystemEvent(storage::Store& store, const Object::Ptr& event
   } catch (const Error& e) {
     throw Error(Error::Kind::kInternal, "internal", std::string("a system event does not decode: ") + e.what());
   }
-  const domain::Event& e = d.event;
-  storage::EventRow row;
-  row.id = e.id;
-  row.type = e.type;
-  row.case_urn = e.case_urn;
-  row.victim_id = e.victim_id;
-  row.occurred_at = e.occurred_at_text;
-  row.local_date = e.local_date.toString();
-  row.received_at = domain::formatRfc3339Utc(clock_.now());
-  row.body = d.canonical_json;
-  store.appendEvent(row);
-  deriveAndSave(store, engine_, e.case_urn, {});
+  store.appendEvent(eventRow(d, domain::formatRfc3339Utc(clock_.now())));
+  deriveAndSave(store, engine_, d.event.case_urn, {});
 }
 
 void Ingestor::rederiveCase(const std::string& urn) {

@@ -82,6 +82,18 @@ Value contactList(const Object::Ptr& person) {
   return list;
 }
 
+// A hearing ({"date", "court"}) as a list of none or one: {date: {en, cy, ...}, court}.
+Value hearingList(const Object::Ptr& hearing) {
+  Value list = Value::list();
+  if (!hearing) return list;
+  Value h;
+  auto date = domain::Date::parse(str(hearing, "date"));
+  h.set("date", date ? dateValue(*date) : emptyDate());
+  h.set("court", str(hearing, "court"));
+  list.push(h);
+  return list;
+}
+
 // The latest event of a type in the timeline (optionally after a given event
 // and for one victim), or null.
 Object::Ptr latest(const std::vector<Object::Ptr>& timeline, const std::string& type, const std::string& after_id,
@@ -275,15 +287,7 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   const std::vector<std::string> charges = strings(t, "charges");
   decision.set("charges", Value::textList(charges));
   decision.set("has_charges", !charges.empty());
-  Value first_hearing = Value::list();
-  if (const Object::Ptr h = obj(t, "first_hearing")) {
-    Value fh;
-    auto date = domain::Date::parse(str(h, "date"));
-    fh.set("date", date ? dateValue(*date) : emptyDate());
-    fh.set("court", str(h, "court"));
-    first_hearing.push(fh);
-  }
-  decision.set("first_hearing", first_hearing);
+  decision.set("first_hearing", hearingList(obj(t, "first_hearing")));
   decision.set("scope_all", type == "case.discontinued" && scope == "all");
   decision.set("scope_partial", type == "case.discontinued" && scope == "partial");
   decision.set("no_evidence_offered", type == "case.discontinued" && scope == "no_evidence_offered");
@@ -301,15 +305,7 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   // Meetings: the offer in a specified case, the trial it prepares for.
   Value meeting;
   meeting.set("offered", domain::isSpecifiedCase(offences, in.victim_under_18));
-  Value trial = Value::list();
-  if (const Object::Ptr h = latest(in.timeline, "hearing.listed", "", "", "trial")) {
-    Value tv;
-    auto date = domain::Date::parse(str(h, "date"));
-    tv.set("date", date ? dateValue(*date) : emptyDate());
-    tv.set("court", str(h, "court"));
-    trial.push(tv);
-  }
-  meeting.set("trial", trial);
+  meeting.set("trial", hearingList(latest(in.timeline, "hearing.listed", "", "", "trial")));
   d.set("meeting", meeting);
 
   // The Victims' Right to Review: ask within 10 working days of the letter, or up to 3 months.
