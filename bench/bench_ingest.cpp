@@ -42,6 +42,7 @@
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 
+#include "app/services.h"
 #include "app/users.h"
 #include "domain/calendar.h"
 #include "domain/clock.h"
@@ -385,13 +386,22 @@ Row benchIngestor(const Policy& p, const std::vector<const GenEvent*>& order, co
 // ---------------------------------------------------------------------------------------------
 // (3) The real HTTP API: HttpServer on 127.0.0.1, port 0, one keep-alive client.
 
+// The daemon's own object graph (app::Services), so a POST also drafts the letters its events
+// create, as it does in service.
 Row benchHttp(const Policy& p, const std::vector<const GenEvent*>& order, const std::string& path) {
   removeDb(path);
-  vc::storage::Database db(path, 8 + 2);
-  db.migrate();
-  vc::domain::SystemClock clock;
-  vc::ingest::Ingestor ingestor(db, p.engine, clock);
-  vc::http::Api api(db, ingestor, clock, vc::http::ApiLimits{10000});
+  vc::app::Settings settings;
+  settings.db_path = path;
+  settings.http_threads = 8;
+  settings.rules_files = {VC_SOURCE_DIR "/config/rules/victims-code-2020.json"};
+  settings.calendar_file = VC_SOURCE_DIR "/config/calendars/england-and-wales.json";
+  settings.templates_dir = VC_SOURCE_DIR "/letter_templates";
+  settings.contacts_file = VC_SOURCE_DIR "/config/letters/vlu-contacts.json";
+  settings.spool_dir = path + ".spool";
+  vc::app::Services services(settings);
+  vc::storage::Database& db = services.db;
+  const vc::domain::Clock& clock = *services.clock;
+  vc::http::Api api(db, services.ingestor, services.letters, clock, services.calendar, vc::http::ApiLimits{10000});
   vc::http::Router router(api.routes(), db);
   vc::http::ServerOptions options;
   options.bind = "127.0.0.1";

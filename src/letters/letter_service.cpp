@@ -235,16 +235,30 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
   }
   for (const auto& l : letters)
     if (attempt("withdrawing letter " + l.id(), [&] { return withdrawIfSuperseded(l.n); })) ++report.withdrawn;
+  // Drafts are committed a few dozen at a time (each commit is an fsync); each letter is its own
+  // savepoint, so one that fails is undone alone and the others still go in.
+  std::vector<const storage::ObligationRow*> to_draft;
   for (const auto& o : undrafted) {
     const Object::Ptr body = parseObject(o.body);
-    if (!domain::obligationNeedsLetter(o.kind, body->optValue<std::string>("recipient", ""),
-                                       body->optValue<std::string>("template", "")))
-      continue;
-    if (attempt("drafting the letter for obligation " + o.id, [&] {
-          draft(o);
-          return true;
-        }))
-      ++report.drafted;
+    if (domain::obligationNeedsLetter(o.kind, body->optValue<std::string>("recipient", ""),
+                                      body->optValue<std::string>("template", "")))
+      to_draft.push_back(&o);
+  }
+  constexpr size_t kDraftsPerCommit = 50;
+  for (size_t i = 0; i < to_draft.size();) {
+    auto lease = db_.session();
+    storage::Store store(lease);
+    storage::LetterStore letter_store(lease);
+    storage::WriteTransaction tx(lease);
+    for (const size_t end = std::min(i + kDraftsPerCommit, to_draft.size()); i < end; ++i)
+      if (attempt("drafting the letter for obligation " + to_draft[i]->id, [&] {
+            storage::Savepoint step(lease);
+            const bool drafted = draft(store, letter_store, *to_draft[i]);
+            step.release();
+            return drafted;
+          }))
+        ++report.drafted;
+    tx.commit();
   }
   for (const auto& l : letters)
     if (l.state == "draft" || l.state == "blocked")
@@ -255,19 +269,16 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
   return report;
 }
 
-void LetterService::draft(const storage::ObligationRow& obligation) {
-  auto lease = db_.session();
-  storage::Store store(lease);
-  storage::LetterStore letters(lease);
-  storage::WriteTransaction tx(lease);
-  if (letters.findLetterByObligation(obligation.id)) return;  // drafted meanwhile
+bool LetterService::draft(storage::Store& store, storage::LetterStore& letters,
+                          const storage::ObligationRow& obligation) {
+  if (letters.findLetterByObligation(obligation.id)) return false;  // drafted meanwhile
   storage::LetterRow row;
   row.n = letters.nextLetterNumber();
   row.obligation_id = obligation.id;
   row.kind = parseObject(obligation.body)->getValue<std::string>("template");
   const Rendition r = render(store, obligation, row.n, clock_.today(), "{}", "");
   write(store, letters, row, r, kSystem, "drafted when obligation " + obligation.id + " was created", "drafted");
-  tx.commit();
+  return true;
 }
 
 bool LetterService::rerenderIfChanged(int64_t letter_n) {

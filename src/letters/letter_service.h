@@ -99,7 +99,8 @@ class LetterService : public delivery::DeliveryListener {
   // prepare(), then the HTML and text, and what blocks it.
   Rendition render(storage::Store& store, const storage::ObligationRow& obligation, int64_t letter_n,
                    const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text);
-  void draft(const storage::ObligationRow& obligation);
+  // Drafts the obligation's letter inside the caller's transaction; false if it has one already.
+  bool draft(storage::Store& store, storage::LetterStore& letters, const storage::ObligationRow& obligation);
   bool rerenderIfChanged(int64_t letter_n);
   bool withdrawIfSuperseded(int64_t letter_n);
   void write(storage::Store& store, storage::LetterStore& letters, storage::LetterRow& row, const Rendition& r,

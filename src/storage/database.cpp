@@ -270,4 +270,21 @@ void WriteTransaction::commit() {
   done_ = true;
 }
 
+Savepoint::Savepoint(Poco::Data::Session& session) : session_(session) { session_ << "SAVEPOINT vc_step", now; }
+
+Savepoint::~Savepoint() {
+  if (done_) return;
+  try {
+    session_ << "ROLLBACK TO vc_step", now;
+    session_ << "RELEASE vc_step", now;
+  } catch (...) {
+    // Never throw from a destructor; if SQLite already rolled the transaction back, there is nothing to undo.
+  }
+}
+
+void Savepoint::release() {
+  session_ << "RELEASE vc_step", now;
+  done_ = true;
+}
+
 }  // namespace vc::storage

@@ -72,4 +72,20 @@ class WriteTransaction {
   bool done_ = false;
 };
 
+// SAVEPOINT ... RELEASE inside an open transaction: if not released, the
+// destructor rolls back to the savepoint (undoing only what came after it)
+// and the enclosing transaction goes on.
+class Savepoint {
+ public:
+  explicit Savepoint(Poco::Data::Session& session);
+  ~Savepoint();
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void release();
+
+ private:
+  Poco::Data::Session& session_;
+  bool done_ = false;
+};
+
 }  // namespace vc::storage
