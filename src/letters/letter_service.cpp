@@ -233,8 +233,10 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
     letters = storage::LetterStore(lease).listLetters(open);
     undrafted = storage::Store(lease).obligationsWithoutLetters(cases);
   }
+  // Only letters whose obligation is no longer open need the write transaction withdrawal takes.
   for (const auto& l : letters)
-    if (attempt("withdrawing letter " + l.id(), [&] { return withdrawIfSuperseded(l.n); })) ++report.withdrawn;
+    if (l.obligation_status != "pending")
+      if (attempt("withdrawing letter " + l.id(), [&] { return withdrawIfSuperseded(l.n); })) ++report.withdrawn;
   // Drafts are committed a few dozen at a time (each commit is an fsync); each letter is its own
   // savepoint, so one that fails is undone alone and the others still go in.
   std::vector<const storage::ObligationRow*> to_draft;
