@@ -42,7 +42,7 @@ class SmtpSink {
   ~SmtpSink() {
     try {
       in_.close(Poco::Pipe::CLOSE_WRITE);  // the sink stops when its stdin closes
-      if (handle_->wait() != 0) {}
+      handle_->wait();
     } catch (...) {
       try {
         Poco::Process::kill(*handle_);
