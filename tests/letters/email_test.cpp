@@ -198,14 +198,16 @@ TEST_CASE("With smtp.starttls the letter goes over TLS, after AUTH", "[letters][
   options.smtp_ca_file = cert;
   options.max_attempts = 1;
 
-  SECTION("with the right password") {
+  SECTION("with the right password, by AUTH PLAIN and by AUTH LOGIN") {
     options.smtp_user = "vlu-mailer";
     options.smtp_password = "s3cret";
+    options.smtp_auth = GENERATE(std::string("plain"), std::string("login"));
     TestDaemon d(options);
+    const size_t before = smtp.messages().size();
     const std::string id = approveEmailLetter(d, "52TL0100126", "tls1-v", "sam.mailtest@example.org");
     CHECK(d.services.outbox.sendDue() == 1);
     CHECK(readLetter(d, id)->getValue<std::string>("state") == "sent");
-    CHECK(smtp.messages().size() == 1);
+    CHECK(smtp.messages().size() == before + 1);
   }
   SECTION("without AUTH the server refuses, and the letter is kept for a person") {
     TestDaemon d(options);

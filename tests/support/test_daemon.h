@@ -60,7 +60,7 @@ struct DaemonOptions {
   std::string smtp_host = "127.0.0.1";
   bool smtp_starttls = false;
   std::string smtp_ca_file;
-  std::string smtp_user, smtp_password;
+  std::string smtp_user, smtp_password, smtp_auth = "plain";
   int scheduler_interval_seconds = 3600;
   bool start_scheduler = false;
   int retry_base_seconds = 1;
@@ -90,6 +90,7 @@ inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o
   s.smtp_ca_file = o.smtp_ca_file;
   s.smtp_user = o.smtp_user;
   s.smtp_password = o.smtp_password;
+  s.smtp_auth = o.smtp_auth;
   s.smtp_timeout_seconds = 5;
   s.outbox_max_attempts = o.max_attempts;
   s.outbox_retry_base_seconds = o.retry_base_seconds;
