@@ -405,12 +405,16 @@ TEST_CASE("A VLU officer bound to an Area sees and changes only that Area's lett
 TEST_CASE("Reading a letter is audited; listing the queue shows no personal data", "[letters]") {
   post({caseRegistered("52AU0100126"), victimRegistered("52AU0100126", "au1-v"),
         decision("au1-nfa", "52AU0100126", "no_further_action", "2026-04-02T15:20:00+01:00")});
+  const std::string id = onlyLetterOf("52AU0100126")->getValue<std::string>("id");
+  ok(call("POST", "/api/v1/letters/" + id + "/reject", daemon().vlu2,
+          R"({"reason":"Mx Testcase asked us not to mention the neighbour."})"));
   const int64_t reads = auditCount("read_letter");
   Reply list = call("GET", "/api/v1/letters?case_urn=52AU0100126", daemon().vlu);
-  CHECK(list.body.find("Testcase") == std::string::npos);
+  CHECK(list.body.find("Testcase") == std::string::npos);  // not even in an officer's rejection note
   CHECK(list.body.find("Example Street") == std::string::npos);
   CHECK(auditCount("read_letter") == reads);
-  letter(list.object()->getArray("items")->getObject(0)->getValue<std::string>("id"), daemon().manager);
+  CHECK(letter(id, daemon().manager)->getValue<std::string>("note") ==
+        "Mx Testcase asked us not to mention the neighbour.");
   CHECK(auditCount("read_letter") == reads + 1);
 }
 
