@@ -69,7 +69,7 @@ Services::Services(const Settings& s)
              s.smtp_sender.substr(s.smtp_sender.find('@') + 1)),
       letters(db, ingestor, templates, engine, *clock, contacts, outbox),
       scheduler(letters, outbox, std::chrono::seconds(s.scheduler_interval_seconds)) {
-  outbox.setListener(&letters);
+  outbox.setListener("letter", &letters);
   letters.setOnApproved([this] { scheduler.wake(); });
   ingestor.setAfterCommit([this](const ingest::IngestResult& r) { scheduler.refreshNow(r.affected_cases); });
 }

@@ -2,7 +2,7 @@
 
 #include <Poco/Logger.h>
 
-#include "storage/letter_store.h"
+#include "storage/outbox_store.h"
 
 namespace vc::delivery {
 namespace {
@@ -26,9 +26,16 @@ int64_t Outbox::retryDelay(int attempts) const {
   return std::min<int64_t>(delay, policy_.max_seconds);
 }
 
-int64_t Outbox::enqueue(Poco::Data::Session& session, OutgoingMessage m, int64_t letter_n, const std::string& key) {
+DeliveryListener* Outbox::listenerFor(const storage::OutboxRow& row) const {
+  auto it = listeners_.find(row.kind());
+  return it == listeners_.end() ? nullptr : it->second;
+}
+
+int64_t Outbox::enqueue(Poco::Data::Session& session, OutgoingMessage m, const storage::OutboxRow& owner,
+                        const std::string& key) {
   storage::OutboxRow row;
-  row.letter_n = letter_n;
+  row.letter_n = owner.letter_n;
+  row.notification_n = owner.notification_n;
   row.channel = m.channel;
   row.name = m.name;
   row.recipient = m.recipient;
@@ -39,13 +46,17 @@ int64_t Outbox::enqueue(Poco::Data::Session& session, OutgoingMessage m, int64_t
   row.state = "queued";
   row.next_attempt_at = real_now_();
   row.created_at = domain::formatRfc3339Utc(clock_.now());
-  return storage::LetterStore(session).insertOutbox(row);
+  return storage::OutboxStore(session).insert(row);
+}
+
+bool Outbox::retryDead(Poco::Data::Session& session, int64_t id) {
+  return storage::OutboxStore(session).retryDead(id, real_now_());
 }
 
 int64_t Outbox::recover() {
   auto lease = db_.session();
   storage::WriteTransaction tx(lease);
-  const int64_t n = storage::LetterStore(lease).requeueSending(real_now_());
+  const int64_t n = storage::OutboxStore(lease).requeueSending(real_now_());
   tx.commit();
   if (n > 0) log().warning("%Ld message(s) were being sent when the daemon stopped; they will be sent again", n);
   return n;
@@ -55,7 +66,7 @@ size_t Outbox::sendDue() {
   std::vector<storage::OutboxRow> due;
   {
     auto lease = db_.session();
-    due = storage::LetterStore(lease).dueOutbox(real_now_(), 100);
+    due = storage::OutboxStore(lease).due(real_now_(), 100);
   }
   size_t sent = 0;
   for (auto& row : due)
@@ -64,10 +75,25 @@ size_t Outbox::sendDue() {
 }
 
 bool Outbox::attempt(storage::OutboxRow row) {
+  DeliveryListener* listener = listenerFor(row);
+  const std::string what = row.letter_n         ? "letter l-" + std::to_string(row.letter_n)
+                           : row.notification_n ? "notification n-" + std::to_string(row.notification_n)
+                                                : "message " + std::to_string(row.id);
   {
     auto lease = db_.session();
     storage::WriteTransaction tx(lease);
-    if (!storage::LetterStore(lease).claimOutbox(row.id)) return false;  // someone else has it
+    storage::OutboxStore store(lease);
+    if (!store.claim(row.id)) return false;  // someone else has it
+    // Checked now, not only when it was queued: what was true then (consent) may not be.
+    const std::string reason = listener ? listener->withholdReason(lease, row) : "";
+    if (!reason.empty()) {
+      store.finish(row.id, "withheld", "", reason, 0);
+      row.state = "withheld";
+      listener->withheld(lease, row, reason);
+      tx.commit();
+      log().information("%s withheld at sending: %s", what, reason);
+      return false;
+    }
     tx.commit();
   }
   ++row.attempts;
@@ -81,17 +107,16 @@ bool Outbox::attempt(storage::OutboxRow row) {
                                         row.body_text, row.body_html});
   }
 
-  const std::string what = row.letter_n ? "letter l-" + std::to_string(row.letter_n) : "message " + std::to_string(row.id);
   try {
     auto lease = db_.session();
     storage::WriteTransaction tx(lease);
-    storage::LetterStore store(lease);
+    storage::OutboxStore store(lease);
     if (outcome.delivered) {
       const std::string sent_at = domain::formatRfc3339Utc(clock_.now());
-      store.finishOutbox(row.id, "sent", sent_at, "", row.next_attempt_at);
+      store.finish(row.id, "sent", sent_at, "", row.next_attempt_at);
       row.state = "sent";
       row.sent_at = sent_at;
-      if (listener_) listener_->delivered(lease, row, outcome.receipt);
+      if (listener) listener->delivered(lease, row, outcome.receipt);
       tx.commit();
       log().information("%s sent by %s (attempt %d)", what, row.channel, row.attempts);
     } else {
@@ -99,10 +124,10 @@ bool Outbox::attempt(storage::OutboxRow row) {
       // running out of attempts makes a message dead.
       const bool dead = row.attempts >= policy_.max_attempts;
       const int64_t next = dead ? 0 : real_now_() + retryDelay(row.attempts);
-      store.finishOutbox(row.id, dead ? "dead" : "retrying", "", outcome.error, next);
+      store.finish(row.id, dead ? "dead" : "retrying", "", outcome.error, next);
       row.state = dead ? "dead" : "retrying";
       row.last_error = outcome.error;
-      if (listener_) listener_->attemptFailed(lease, row, outcome, dead, next);
+      if (listener) listener->attemptFailed(lease, row, outcome, dead, next);
       tx.commit();
       if (dead)
         log().error("%s by %s failed for good after %d attempt(s): %s; a person must look at it", what, row.channel,
@@ -118,7 +143,7 @@ bool Outbox::attempt(storage::OutboxRow row) {
     log().error("%s: could not record the delivery attempt (%s); it will be tried again", what, std::string(e.what()));
     auto lease = db_.session();
     storage::WriteTransaction tx(lease);
-    storage::LetterStore(lease).finishOutbox(row.id, "retrying", "", std::string("recording failed: ") + e.what(),
+    storage::OutboxStore(lease).finish(row.id, "retrying", "", std::string("recording failed: ") + e.what(),
                                              real_now_() + retryDelay(row.attempts));
     tx.commit();
     return false;

@@ -1,6 +1,5 @@
 #pragma once
-// The durable outbox every letter goes out through (and, later, every
-// notification). A message is queued inside the transaction that approved it,
+// The durable outbox every letter and ISVA notification goes out through. A message is queued inside the transaction that approved it,
 // so it is never lost; the worker claims a message before sending it
 // (queued -> sending, counting the attempt) so two workers never send it at
 // once; a failed attempt (any failure, a 5xx reply included) is tried again
@@ -34,9 +33,14 @@ struct RetryPolicy {
 };
 
 // Told, inside the transaction that records it, what became of a message.
+// One listener per kind of message (letter, notification).
 class DeliveryListener {
  public:
   virtual ~DeliveryListener() = default;
+  // Asked at the moment of sending, inside the claiming transaction: a reason
+  // not to send the message after all (e.g. consent withdrawn), or "".
+  virtual std::string withholdReason(Poco::Data::Session&, const storage::OutboxRow&) { return {}; }
+  virtual void withheld(Poco::Data::Session&, const storage::OutboxRow&, const std::string& /*reason*/) {}
   virtual void delivered(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& receipt) = 0;
   virtual void attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& row, const DeliveryOutcome& outcome,
                              bool dead, int64_t next_attempt_at) = 0;
@@ -49,13 +53,21 @@ class Outbox {
   Outbox(storage::Database& db, const domain::Clock& clock, std::map<std::string, Channel*> channels,
          RetryPolicy policy, std::string message_id_domain);
 
-  void setListener(DeliveryListener* listener) { listener_ = listener; }
+  // `kind` is OutboxRow::kind(): letter | notification.
+  void setListener(const std::string& kind, DeliveryListener* listener) { listeners_[kind] = listener; }
   void setRealTime(std::function<int64_t()> real_now) { real_now_ = std::move(real_now); }
 
-  // Queues a message inside the caller's open write transaction; `key` makes
-  // its Message-ID ("<key@domain>"), so it must be unique (e.g. "letter.l-7.v3").
-  // Returns the outbox row id.
-  int64_t enqueue(Poco::Data::Session& session, OutgoingMessage message, int64_t letter_n, const std::string& key);
+  // Queues a message for a letter or a notification (`owner`: only its
+  // letter_n or notification_n is read) inside the caller's open write
+  // transaction; `key` makes its Message-ID ("<key@domain>"), so it must be
+  // unique (e.g. "letter.l-7.v3"). Returns the outbox row id.
+  int64_t enqueue(Poco::Data::Session& session, OutgoingMessage message, const storage::OutboxRow& owner,
+                  const std::string& key);
+
+  // A dead message goes back in the queue with its attempts counted afresh
+  // (a person has fixed the cause); inside the caller's write transaction.
+  // False unless it was dead.
+  bool retryDead(Poco::Data::Session& session, int64_t id);
 
   // Sends every message that is due; returns how many went out.
   size_t sendDue();
@@ -73,7 +85,9 @@ class Outbox {
   std::map<std::string, Channel*> channels_;
   RetryPolicy policy_;
   std::string domain_;
-  DeliveryListener* listener_ = nullptr;
+  DeliveryListener* listenerFor(const storage::OutboxRow& row) const;
+
+  std::map<std::string, DeliveryListener*> listeners_;
   std::function<int64_t()> real_now_;
 };
 

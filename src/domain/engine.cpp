@@ -11,6 +11,12 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
 
 std::string plural(int n, const std::string& word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
+std::string ordinal(int n) {
+  const int tens = n % 100;
+  const char* suffix = (tens >= 11 && tens <= 13) ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+  return std::to_string(n) + suffix;
+}
+
 bool ruleTriggersOn(const RuleBook& book, const std::string& type) {
   for (const auto& set : book.sets())
     for (const auto& r : set.rules)
@@ -72,7 +78,221 @@ std::string optOutEvent(const Replay& r, const VictimFacts& v, const Obligation&
   return {};
 }
 
+bool convicts(const Event& e) {
+  if (e.type == "plea.entered") return e.attr("plea") == "guilty" || e.attr("plea") == "mixed";
+  if (e.type == "verdict.recorded") return e.attr("outcome") == "convicted" || e.attr("outcome") == "mixed";
+  return false;
+}
+
+bool anyMatch(const std::vector<EventMatch>& matches, const Event& e) {
+  return std::any_of(matches.begin(), matches.end(), [&](const EventMatch& m) { return m.matches(e); });
+}
+
+// Follows each meeting from offer to response to the meeting itself, and keeps
+// the obligation that it be held by its deadline (kind meeting_held) in step
+// with the hearing it is counted back from.
+class MeetingTracker {
+ public:
+  MeetingTracker(const Engine& engine, Replay& r) : engine_(engine), r_(r) {}
+
+  // An offer was created: it joins the victim's open meeting of that kind, or opens one.
+  void offered(const Obligation& offer, const Event& e) {
+    Meeting* m = latest(offer.victim_id, offer.template_name, {"offered", "accepted"});
+    if (!m) m = &open(offer.template_name, offer.victim_id, e);
+    m->offers.push_back(offer.id);
+  }
+
+  // What any other event does to meetings.
+  void apply(const Event& e) {
+    if (e.type == "meeting.responded" || e.type == "meeting.held") {
+      VictimFacts* v = r_.victim(e.victim_id);
+      if (!v) return;
+      const std::string kind = e.attr("meeting");
+      Meeting* m = latest(v->victim_id, kind, {"offered", "accepted", "declined"});
+      if (!m) m = &open(kind, v->victim_id, e);  // the victim asked before (or without) an offer
+      if (e.type == "meeting.held") {
+        m->state = "held";
+        m->held_event = e.id;
+        m->held_at = e.occurred_at_text;
+        return;
+      }
+      const bool accepted = e.attr("response") == "accepted";
+      m->state = accepted ? "accepted" : "declined";
+      m->response_event = e.id;
+      m->responded_at = e.occurred_at_text;
+      m->scheduled_for = accepted ? e.attr("scheduled_for") : "";
+      m->isva_invited = accepted && !v->isva_id.empty() && v->consent_to_share && e.attr("invite_isva") != "false";
+      if (accepted) {
+        r_.triggers.emplace(e.id, e);
+        ensureHeldDeadline(*m, e);
+      }
+      return;
+    }
+    for (Meeting& m : r_.out.meetings) {
+      if (m.state != "offered" && m.state != "accepted") continue;
+      if (!e.victim_id.empty() && e.victim_id != m.victim_id) continue;
+      const RuleSet& set = engine_.rules().inForceOn(m.opened_date);
+      for (const RuleDef* rule : {set.offerRule(m.meeting), set.heldRule(m.meeting)})
+        if (m.state != "cancelled" && rule && anyMatch(rule->cancelled_by, e)) {
+          m.state = "cancelled";
+          m.cancelled_by = e.id;
+        }
+      if (m.state == "accepted" && (e.type == "hearing.listed" || convicts(e) || e.type == "sentence.passed"))
+        ensureHeldDeadline(m, e);
+    }
+  }
+
+ private:
+  Meeting* latest(const std::string& victim, const std::string& kind, std::initializer_list<const char*> states) {
+    for (auto it = r_.out.meetings.rbegin(); it != r_.out.meetings.rend(); ++it)
+      if (it->victim_id == victim && it->meeting == kind &&
+          std::any_of(states.begin(), states.end(), [&](const char* st) { return it->state == st; }))
+        return &*it;
+    return nullptr;
+  }
+
+  Meeting& open(const std::string& kind, const std::string& victim, const Event& e) {
+    Meeting m;
+    m.id = kind + ":" + victim + ":" + e.id;
+    m.meeting = kind;
+    m.victim_id = victim;
+    m.case_urn = r_.out.case_facts.urn;
+    m.area = r_.out.case_facts.area;
+    m.opened_date = e.local_date;
+    r_.out.meetings.push_back(std::move(m));
+    return r_.out.meetings.back();
+  }
+
+  Obligation* obligation(const std::string& id) {
+    for (Obligation& o : r_.out.obligations)
+      if (o.id == id) return &o;
+    return nullptr;
+  }
+
+  // Creates the meeting's "held by" obligation once its deadline can be worked
+  // out, and moves that deadline when the hearing it counts back from is re-listed.
+  void ensureHeldDeadline(Meeting& m, const Event& e) {
+    const Event& acceptance = r_.triggers.at(m.response_event);
+    const RuleSet& set = engine_.rules().inForceOn(acceptance.local_date);
+    const RuleDef* rule = set.heldRule(m.meeting);
+    if (!rule) {
+      m.deadline_note = "the rule book sets no date by which this meeting must be held";
+      return;
+    }
+    Obligation* held = obligation(m.held_obligation);
+    if (held && held->status == "cancelled") held = nullptr;  // declined, then accepted again: a new deadline
+    if (held && held->status != "pending") return;
+    const HeldBefore& hb = *rule->held_before;
+    const CaseFacts& c = r_.out.case_facts;
+    if (hb.after_conviction && c.sentenced) {
+      if (!held) m.deadline_note = "sentence has been passed, so no deadline applies";
+      return;
+    }
+    if (hb.after_conviction && !c.convicted) {
+      m.deadline_note = "a deadline applies after a conviction: before the " + hb.hearing + " hearing";
+      return;
+    }
+    auto listing = c.hearings.find(hb.hearing);
+    if (listing == c.hearings.end()) {
+      m.deadline_note = "no " + hb.hearing + " hearing is listed yet; the deadline is set when one is";
+      return;
+    }
+    if (!held && listing->second.date < acceptance.local_date) {
+      m.deadline_note = "the " + hb.hearing + " hearing listed for " + listing->second.date.toString() +
+                        " was already past when the victim accepted";
+      return;
+    }
+    const VictimFacts& v = *r_.victim(m.victim_id);
+    DeadlineExplanation x;
+    try {
+      x = engine_.explainHeld(set, *rule, acceptance, listing->second, v.entitlement);
+    } catch (const CalendarRangeError& err) {
+      throw EventError(e.id, "date", std::string("cannot compute the ") + rule->id + " deadline: " + err.what());
+    }
+    m.deadline_note.clear();
+    if (!held) {
+      Obligation o;
+      o.id = rule->id + ":" + v.victim_id + ":" + acceptance.id;
+      o.rule = rule->id;
+      o.title = rule->title;
+      o.policy = set.policy;
+      o.basis = rule->basis;
+      o.right = rule->right;
+      o.kind = rule->kind;
+      o.recipient = rule->recipient;
+      o.owner = rule->owner;
+      o.victim_id = v.victim_id;
+      o.case_urn = c.urn;
+      o.area = c.area;
+      o.trigger_event = acceptance.id;
+      o.trigger_date = acceptance.local_date;
+      o.explanation = x;
+      o.tier = x.tier;
+      o.due_by = x.count.result;
+      std::string waived_by = optOutEvent(r_, v, o);
+      if (!waived_by.empty()) {
+        o.status = "waived";
+        o.waived_by = waived_by;
+      }
+      m.held_obligation = o.id;
+      r_.out.obligations.push_back(std::move(o));
+      return;
+    }
+    if (held->due_by == x.count.result) return;
+    held->changes.push_back({e.id, e.local_date, held->tier, x.tier, held->due_by, x.count.result,
+                             "the " + hb.hearing + " hearing was listed for " + listing->second.date.toString() +
+                                 " (event " + listing->second.event_id + ")"});
+    held->tier = x.tier;
+    held->due_by = x.count.result;
+    held->explanation = x;
+    held->explanation.text += " Recomputed after event " + e.id + ".";
+  }
+
+  const Engine& engine_;
+  Replay& r_;
+};
+
 }  // namespace
+
+DeadlineExplanation Engine::explainHeld(const RuleSet& set, const RuleDef& rule, const Event& acceptance,
+                                        const HearingListing& hearing, const Entitlement& entitlement) const {
+  const HeldBefore& hb = *rule.held_before;
+  DeadlineExplanation x;
+  x.rule = rule.id;
+  x.policy = set.policy;
+  x.policy_effective_from = set.effective_from;
+  x.trigger_event = acceptance.id;
+  x.trigger_type = acceptance.type;
+  x.occurred_at = acceptance.occurred_at_text;
+  x.trigger_date = acceptance.local_date;
+  x.zone = isBritishSummerTime(acceptance.occurred_at) ? "BST (UTC+01:00)" : "GMT (UTC+00:00)";
+  x.tier = entitlement.enhanced ? "enhanced" : "standard";
+  x.tier_reasons = entitlement.reasons;
+  x.working_days = hb.working_days;
+  x.count = calendar_.workingDaysBefore(hearing.date, hb.working_days);
+
+  std::string text = "Due by " + x.count.result.longString() + ": the meeting is to be held " +
+                     (hb.working_days == 1 ? std::string("before") : "at least " + plural(hb.working_days, "working day") + " before") +
+                     " the " + hb.hearing + " hearing listed for " + hearing.date.longString() + " (event " +
+                     hearing.event_id + "), that is by the " + ordinal(hb.working_days) +
+                     " working day before it. The victim accepted the meeting on " + x.trigger_date.longString() +
+                     " (event " + acceptance.id + "). ";
+  if (hb.after_conviction) text += "This deadline applies because the defendant has been convicted. ";
+  if (x.count.skipped.empty()) {
+    text += "No days were skipped. ";
+  } else {
+    text += "Skipped: ";
+    for (size_t i = 0; i < x.count.skipped.size(); ++i) {
+      const auto& sk = x.count.skipped[i];
+      text += (i ? ", " : "") + sk.date.longString();
+      if (sk.why != sk.date.weekdayName()) text += " (" + sk.why + ")";
+    }
+    text += ". ";
+  }
+  text += "Rule " + rule.id + ", policy " + set.policy + " effective from " + set.effective_from.toString() + ".";
+  x.text = text;
+  return x;
+}
 
 DeadlineExplanation Engine::explain(const RuleSet& set, const RuleDef& rule, const Event& trigger,
                                     const Entitlement& entitlement) const {
@@ -127,6 +347,7 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
   Replay r;
   CaseFacts& c = r.out.case_facts;
   auto& obligations = r.out.obligations;
+  MeetingTracker meetings(*this, r);
 
   for (const Event& e : events) {
     // 1. Facts.
@@ -148,6 +369,12 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
       v.entitlement = evaluateEntitlement(factsFor(c, v));
       r.victim_index[v.victim_id] = r.out.victims.size();
       r.out.victims.push_back(std::move(v));
+    } else if (e.type == "hearing.listed" && e.hearing_date) {
+      c.hearings[e.attr("kind")] = {*e.hearing_date, e.id};
+    } else if (convicts(e)) {
+      c.convicted = true;
+    } else if (e.type == "sentence.passed") {
+      c.sentenced = true;
     } else if (VictimFacts* v = r.victim(e.victim_id)) {
       if (e.type == "victim.updated") {
         if (e.date_of_birth) v->date_of_birth = e.date_of_birth;
@@ -175,6 +402,7 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
             {v.victim_id, e.id, e.local_date, v.entitlement.enhanced, now.enhanced, now.reasons});
         for (Obligation& o : obligations) {
           if (o.victim_id != v.victim_id || o.status != "pending") continue;
+          if (o.kind == "meeting_held") continue;  // counted back from a hearing: the tier does not move it
           const RuleSet& set = rules_.inForceOn(o.trigger_date);
           const RuleDef* rule = set.find(o.rule);
           DeadlineExplanation x = explain(set, *rule, r.triggers.at(o.trigger_event), now);
@@ -213,9 +441,10 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
       if (o.status != "pending") continue;
       if (!e.victim_id.empty() && e.victim_id != o.victim_id) continue;
       const RuleDef* rule = rules_.inForceOn(o.trigger_date).find(o.rule);
-      // contact.recorded (a partner's contact) and letter.sent (recorded by the daemon when it
-      // dispatches a letter) may name the one obligation they complete.
-      bool named = (e.type == "contact.recorded" || e.type == "letter.sent") && e.attr("obligation") == o.id;
+      // contact.recorded (a partner's contact), letter.sent and notification.sent (recorded by
+      // the daemon when it delivers) may name the one obligation they complete.
+      bool named = (e.type == "contact.recorded" || e.type == "letter.sent" || e.type == "notification.sent") &&
+                   e.attr("obligation") == o.id;
       bool matches = named || std::any_of(rule->completed_by.begin(), rule->completed_by.end(),
                                           [&](const EventMatch& m) { return m.matches(e); });
       if (!matches) continue;
@@ -230,19 +459,23 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
       }
     }
 
-    // 5. Superseding events cancel what they make moot.
+    // 5. Superseding events cancel what they make moot; a notification the daemon
+    //    withheld (consent withdrawn before it went) names the one it cancels.
     for (Obligation& o : obligations) {
       if (o.status != "pending") continue;
       if (!e.victim_id.empty() && e.victim_id != o.victim_id) continue;
       const RuleDef* rule = rules_.inForceOn(o.trigger_date).find(o.rule);
-      if (std::any_of(rule->cancelled_by.begin(), rule->cancelled_by.end(),
-                      [&](const EventMatch& m) { return m.matches(e); })) {
+      const bool withheld = e.type == "notification.withheld" && e.attr("obligation") == o.id;
+      if (withheld || anyMatch(rule->cancelled_by, e)) {
         o.status = "cancelled";
         o.cancelled_by = e.id;
       }
     }
 
-    // 6. New obligations.
+    // 6. Meetings: responses, meetings held, what cancels them, when they must be held.
+    meetings.apply(e);
+
+    // 7. New obligations.
     if (!ruleTriggersOn(rules_, e.type)) continue;
     const RuleSet* set;
     try {
@@ -298,6 +531,7 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
         created_for_victim.push_back(rule.id);
         r.triggers.emplace(e.id, e);
         obligations.push_back(std::move(o));
+        if (rule.kind == "meeting") meetings.offered(obligations.back(), e);
       }
     }
   }

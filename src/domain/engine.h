@@ -81,6 +81,12 @@ struct EntitlementChange {
   std::vector<EnhancedReason> reasons;  // the reasons after the change
 };
 
+// The most recent listing of one kind of hearing (a re-listing replaces it).
+struct HearingListing {
+  Date date;
+  std::string event_id;
+};
+
 struct CaseFacts {
   bool registered = false;
   std::string urn;
@@ -89,6 +95,31 @@ struct CaseFacts {
   std::vector<std::string> offences;
   std::optional<Date> offence_date;
   Date registered_date;
+  std::map<std::string, HearingListing> hearings;  // by kind: trial, sentence, ...
+  bool convicted = false;  // a guilty or mixed plea, or a conviction at trial
+  bool sentenced = false;
+};
+
+// A meeting the rules offer (or the victim asks for), from the offer through
+// the victim's response to the meeting itself.
+struct Meeting {
+  std::string id;       // "<meeting>:<victim>:<event that opened it>", stable across replays
+  std::string meeting;  // familiarisation_meeting | special_measures_meeting | bereaved_family_meeting
+  std::string victim_id;
+  std::string case_urn;
+  std::string area;
+  Date opened_date;
+  std::string state = "offered";  // offered | accepted | declined | held | cancelled
+  std::vector<std::string> offers;  // the offer obligations (FAM-MEET:...), oldest first
+  std::string response_event;       // the latest response
+  std::string responded_at;
+  std::string scheduled_for;        // RFC 3339 as sent, or ""
+  bool isva_invited = false;        // accepted, the victim has an ISVA with consent, and did not say no
+  std::string held_obligation;      // the obligation tracking the deadline, once it can be worked out
+  std::string deadline_note;        // why there is no deadline (yet), when there is none
+  std::string held_event;
+  std::string held_at;
+  std::string cancelled_by;
 };
 
 struct VictimFacts {
@@ -107,6 +138,7 @@ struct CaseDerivation {
   std::vector<VictimFacts> victims;  // in registration order
   std::vector<Obligation> obligations;  // in creation order
   std::vector<EntitlementChange> entitlement_changes;
+  std::vector<Meeting> meetings;  // in the order they were opened
 };
 
 // An error tied to one event (e.g. a deadline the calendar cannot compute).
@@ -133,6 +165,11 @@ class Engine {
   // Works out one deadline: N working days after the trigger's London date.
   DeadlineExplanation explain(const RuleSet& set, const RuleDef& rule, const Event& trigger,
                               const Entitlement& entitlement) const;
+
+  // Works out when an accepted meeting must be held: `rule.held_before`
+  // working days before the listed hearing.
+  DeadlineExplanation explainHeld(const RuleSet& set, const RuleDef& rule, const Event& acceptance,
+                                  const HearingListing& hearing, const Entitlement& entitlement) const;
 
   const WorkingDayCalendar& calendar() const { return calendar_; }
   const RuleBook& rules() const { return rules_; }

@@ -29,9 +29,22 @@ const RuleDef* RuleSet::find(const std::string& rule_id) const {
   return nullptr;
 }
 
+const RuleDef* RuleSet::offerRule(const std::string& meeting) const {
+  for (const auto& r : rules)
+    if (r.kind == "meeting" && r.template_name == meeting) return &r;
+  return nullptr;
+}
+
+const RuleDef* RuleSet::heldRule(const std::string& meeting) const {
+  for (const auto& r : rules)
+    if (r.kind == "meeting_held" && r.meeting == meeting) return &r;
+  return nullptr;
+}
+
 RuleBook::RuleBook(std::vector<RuleSet> sets) : sets_(std::move(sets)) {
   if (sets_.empty()) throw RuleError("no rule sets loaded");
-  static const std::set<std::string> kKinds = {"letter", "meeting", "notification", "partner"};
+  static const std::set<std::string> kKinds = {"letter", "meeting", "notification", "partner",
+                                                  "meeting_held"};
   static const std::set<std::string> kBases = {"code", "service_standard"};
   for (const auto& set : sets_) {
     std::set<std::string> ids;
@@ -41,7 +54,14 @@ RuleBook::RuleBook(std::vector<RuleSet> sets) : sets_(std::move(sets)) {
       if (!ids.insert(r.id).second) throw RuleError(where + "id used twice");
       if (!kKinds.count(r.kind)) throw RuleError(where + "unknown kind '" + r.kind + "'");
       if (!kBases.count(r.basis)) throw RuleError(where + "unknown basis '" + r.basis + "'");
-      if (r.triggers.empty()) throw RuleError(where + "no triggers");
+      if (r.kind == "meeting_held") {
+        if (!r.triggers.empty()) throw RuleError(where + "a meeting_held rule has no triggers (its meeting creates it)");
+        if (r.meeting.empty() || !r.held_before) throw RuleError(where + "a meeting_held rule needs 'meeting' and 'held_before'");
+        if (r.held_before->hearing.empty() || r.held_before->working_days < 1)
+          throw RuleError(where + "held_before needs a hearing kind and at least 1 working day");
+      } else if (r.triggers.empty()) {
+        throw RuleError(where + "no triggers");
+      }
       if (r.enhanced_days < 0 || r.standard_days < 0) throw RuleError(where + "negative working days");
       for (const auto& c : r.conditions) {
         bool known = std::find(kKnownConditions.begin(), kKnownConditions.end(), c) != kKnownConditions.end();

@@ -32,18 +32,30 @@ struct EventMatch {
 // Kept as a closed list so a typo in the rules file is caught at load.
 extern const std::vector<std::string> kKnownConditions;
 
+// When an accepted meeting must be held: `working_days` before the most
+// recently listed hearing of kind `hearing` (a re-listing moves it), and, with
+// after_conviction, only once the defendant stands convicted.
+struct HeldBefore {
+  std::string hearing;  // trial | sentence | ...
+  int working_days = 1;
+  bool after_conviction = false;
+};
+
 struct RuleDef {
   std::string id;           // "VCL-NFA"
   std::string title;        // "Decision not to prosecute letter"
-  std::string kind;         // letter | meeting | notification | partner
+  std::string kind;         // letter | meeting | notification | partner | meeting_held
   std::string template_name;
   std::string recipient;    // victim | isva
   std::string owner;        // cps | witness_care_unit
   std::string basis;        // code | service_standard
   std::optional<int> right; // Victims' Code right number, when basis is code
   std::string basis_note;   // where the duty or standard comes from
-  std::vector<EventMatch> triggers;
+  std::vector<EventMatch> triggers;  // none for meeting_held: the engine creates those from the meeting
   std::vector<std::string> conditions;
+  // kind meeting_held: the meeting (familiarisation_meeting, ...) and its deadline.
+  std::string meeting;
+  std::optional<HeldBefore> held_before;
   int enhanced_days = 0;
   int standard_days = 0;
   std::vector<EventMatch> completed_by;
@@ -56,13 +68,17 @@ struct RuleSet {
   std::vector<RuleDef> rules;  // in evaluation order
 
   const RuleDef* find(const std::string& rule_id) const;
+  // The rule that offers a meeting (kind meeting) and the one its holding is
+  // tracked by (kind meeting_held), or nullptr.
+  const RuleDef* offerRule(const std::string& meeting) const;
+  const RuleDef* heldRule(const std::string& meeting) const;
 };
 
 // Several rule sets, each in force from its effective date until the next.
 class RuleBook {
  public:
   // Validates every rule (known kind, basis, conditions; non-negative days;
-  // at least one trigger). Throws RuleError naming the policy and rule.
+  // at least one trigger, or, for meeting_held, a meeting and its deadline). Throws RuleError naming the policy and rule.
   explicit RuleBook(std::vector<RuleSet> sets);
 
   // The set in force on `date`; throws RuleError if none is.

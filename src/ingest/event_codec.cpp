@@ -234,13 +234,19 @@ const std::map<std::string, TypeReader>& typeReaders() {
          r.string("organisation", 1, 200);
          r.string("email", 3, 320);
          r.optString("phone", 64);
+         r.optOneOf("language", {"en", "cy"});  // extension: the language notifications are written in (default en)
        }},
       {"isva.assigned",
        [](const Reader& r, domain::Event& e) {
          e.isva_id = r.identifier("isva_id");
          e.consent_to_share = r.boolean("consent_to_share");
+         e.attrs["consent_to_share"] = *e.consent_to_share ? "true" : "false";
        }},
-      {"isva.consent_changed", [](const Reader& r, domain::Event& e) { e.consent_to_share = r.boolean("consent_to_share"); }},
+      {"isva.consent_changed",
+       [](const Reader& r, domain::Event& e) {
+         e.consent_to_share = r.boolean("consent_to_share");
+         e.attrs["consent_to_share"] = *e.consent_to_share ? "true" : "false";
+       }},
       {"charging.referred", [](const Reader& r, domain::Event& e) {
          std::string k = r.optOneOf("kind", {"early_advice", "full_code_test"});
          if (!k.empty()) e.attrs["kind"] = k;
@@ -299,7 +305,12 @@ const std::map<std::string, TypeReader>& typeReaders() {
        [](const Reader& r, domain::Event& e) {
          e.attrs["meeting"] = r.oneOf("meeting", kMeetings);
          e.attrs["response"] = r.oneOf("response", {"accepted", "declined"});
-         if (r.has("scheduled_for")) r.timestamp("scheduled_for");
+         if (r.has("scheduled_for")) {
+           r.timestamp("scheduled_for");
+           e.attrs["scheduled_for"] = r.optString("scheduled_for", 40);
+         }
+         // Extension: whether the victim wants their ISVA at the meeting (default: yes, if consent stands).
+         if (auto invite = r.optBoolean("invite_isva")) e.attrs["invite_isva"] = *invite ? "true" : "false";
        }},
       {"meeting.held",
        [](const Reader& r, domain::Event& e) {
@@ -311,6 +322,17 @@ const std::map<std::string, TypeReader>& typeReaders() {
          e.attrs["obligation"] = r.string("obligation", 1, 300);
          r.string("letter_id", 1, 64);
          r.oneOf("channel", {"post", "email"});
+       }},
+      {"notification.sent",  // recorded by the daemon when an ISVA notification is delivered; never posted
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["obligation"] = r.string("obligation", 1, 300);
+         r.string("notification_id", 1, 64);
+       }},
+      {"notification.withheld",  // recorded by the daemon when it does not send a notification; never posted
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["obligation"] = r.string("obligation", 1, 300);
+         r.string("notification_id", 1, 64);
+         e.attrs["reason"] = r.oneOf("reason", {"consent_withdrawn", "isva_changed", "obligation_closed"});
        }},
       {"contact.recorded",
        [](const Reader& r, domain::Event& e) {
@@ -327,10 +349,10 @@ const std::map<std::string, TypeReader>& typeReaders() {
 const std::set<std::string> kVictimTypes = {"victim.registered", "victim.updated",    "isva.assigned",
                                             "isva.consent_changed", "vrr.requested", "vrr.decided",
                                             "meeting.responded", "meeting.held",     "contact.recorded",
-                                            "letter.sent"};
+                                            "letter.sent", "notification.sent", "notification.withheld"};
 
 // Types only the daemon writes (kSystemEventIdPrefix ids); an integration may not post them.
-const std::set<std::string> kSystemTypes = {"letter.sent"};
+const std::set<std::string> kSystemTypes = {"letter.sent", "notification.sent", "notification.withheld"};
 
 std::string typeList() {
   std::set<std::string> types;

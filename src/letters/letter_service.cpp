@@ -14,6 +14,7 @@
 #include "domain/letter.h"
 #include "ingest/event_codec.h"
 #include "storage/letter_store.h"
+#include "storage/outbox_store.h"
 #include "storage/store.h"
 
 namespace vc::letters {
@@ -319,10 +320,11 @@ bool LetterService::withdrawIfSuperseded(int64_t letter_n) {
   if (!obligation || obligation->status == "pending") return false;
 
   if (row->state == "approved") {
-    auto message = letters.latestOutboxForLetter(row->n);
+    storage::OutboxStore outbox(lease);
+    auto message = outbox.latestForLetter(row->n);
     if (message && message->state == "sending") return false;  // it may be on its way; the outcome decides
-    if (message && (message->state == "queued" || message->state == "retrying"))
-      letters.finishOutbox(message->id, "cancelled", "", "the letter was withdrawn", 0);
+    if (message && (message->state == "queued" || message->state == "retrying" || message->state == "dead"))
+      outbox.finish(message->id, "cancelled", "", "the letter was withdrawn", 0);
   }
   const Object::Ptr body = parseObject(obligation->body);
   auto eventOf = [&](const char* key) { return body->optValue<std::string>(key, ""); };
@@ -387,7 +389,7 @@ LetterDetail LetterService::read(const std::string& id, const Actor& actor) {
   store.audit(now, actor.name, "read_letter", "letter:" + id, "victim:" + d.letter.victim_id);
   d.versions = letters.versions(d.letter.n, false);
   d.history = letters.history(d.letter.n);
-  d.delivery = letters.latestOutboxForLetter(d.letter.n);
+  d.delivery = storage::OutboxStore(lease).latestForLetter(d.letter.n);
   return d;
 }
 
@@ -471,10 +473,12 @@ storage::LetterRow LetterService::approve(const std::string& id, const Actor& ac
   letters.appendHistory(row.n, {now, actor.name, "approved", from, "approved", row.version, ""});
   store.audit(now, actor.name, "letter_approved", "letter:" + row.id(),
               "obligation:" + row.obligation_id + " version:" + std::to_string(row.version));
+  storage::OutboxRow owner;
+  owner.letter_n = row.n;
   outbox_.enqueue(lease,
                   {row.channel, row.id(), row.channel == "email" ? row.recipient_email : "", emailSubject(row.language),
                    "", row.text, row.html},
-                  row.n, "letter." + row.id() + ".v" + std::to_string(row.version));
+                  owner, "letter." + row.id() + ".v" + std::to_string(row.version));
   tx.commit();
   if (on_approved_) on_approved_();
   return *letters.findLetter(row.n);

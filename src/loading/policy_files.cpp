@@ -117,7 +117,19 @@ domain::RuleSet loadRuleSet(const std::string& path) {
       Array::Ptr c = r->getArray("conditions");
       for (size_t j = 0; j < c->size(); ++j) d.conditions.push_back(c->getElement<std::string>(static_cast<unsigned>(j)));
     }
+    d.meeting = str(r, "meeting", where, false);
+    if (Object::Ptr held = r->getObject("held_before")) {
+      domain::HeldBefore h;
+      h.hearing = str(held, "hearing", where + ".held_before");
+      if (held->has("working_days")) h.working_days = held->getValue<int>("working_days");
+      h.after_conviction = held->has("after_conviction") && held->getValue<bool>("after_conviction");
+      d.held_before = h;
+    }
     Object::Ptr days = r->getObject("days");
+    if (d.kind == "meeting_held" && !days) {
+      set.rules.push_back(std::move(d));  // its deadline is held_before, not a count from a trigger
+      continue;
+    }
     if (!days || !days->has("enhanced") || !days->has("standard"))
       throw std::runtime_error(where + ": 'days' needs 'enhanced' and 'standard' working-day counts");
     d.enhanced_days = days->getValue<int>("enhanced");

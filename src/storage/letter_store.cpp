@@ -52,30 +52,6 @@ std::vector<LetterRow> readLetters(Statement& st) {
   return out;
 }
 
-constexpr const char* kOutboxColumns =
-    "id, IFNULL(letter_n, 0) AS letter_n, channel, name, recipient, subject, message_id, body_text, body_html, state, "
-    "attempts, next_attempt_at, last_error, created_at, IFNULL(sent_at, '') AS sent_at";
-
-std::vector<OutboxRow> readOutbox(Statement& st) {
-  st.execute();
-  RecordSet rs(st);
-  std::vector<OutboxRow> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-    OutboxRow r;
-    r.id = rs.value("id").convert<Poco::Int64>();
-    r.letter_n = rs.value("letter_n").convert<Poco::Int64>();
-    r.attempts = rs.value("attempts").convert<int>();
-    r.next_attempt_at = rs.value("next_attempt_at").convert<Poco::Int64>();
-    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
-             {&r.channel, "channel"}, {&r.name, "name"}, {&r.recipient, "recipient"}, {&r.subject, "subject"},
-             {&r.message_id, "message_id"}, {&r.body_text, "body_text"}, {&r.body_html, "body_html"},
-             {&r.state, "state"}, {&r.last_error, "last_error"}, {&r.created_at, "created_at"}, {&r.sent_at, "sent_at"}})
-      *field = text(rs, column);
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
 int64_t changes(Poco::Data::Session& s) {
   Poco::Int64 n = 0;
   s << "SELECT changes()", into(n), now;
@@ -229,69 +205,6 @@ std::vector<LetterHistoryRow> LetterStore::history(int64_t letter_n) {
     out.push_back(std::move(h));
   }
   return out;
-}
-
-int64_t LetterStore::insertOutbox(const OutboxRow& r) {
-  Poco::Int64 letter_n = r.letter_n, next = r.next_attempt_at;
-  int attempts = r.attempts;
-  s_ << "INSERT INTO outbox(letter_n, channel, name, recipient, subject, message_id, body_text, body_html, state, "
-        "attempts, next_attempt_at, last_error, created_at) VALUES(NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      bind(letter_n), bind(r.channel), bind(r.name), bind(r.recipient), bind(r.subject), bind(r.message_id),
-      bind(r.body_text), bind(r.body_html), bind(r.state), bind(attempts), bind(next), bind(r.last_error),
-      bind(r.created_at), now;
-  Poco::Int64 id = 0;
-  s_ << "SELECT last_insert_rowid()", into(id), now;
-  return id;
-}
-
-std::vector<OutboxRow> LetterStore::dueOutbox(int64_t now_unix, int limit) {
-  Poco::Int64 t = now_unix;
-  Statement st(s_);
-  st << std::string("SELECT ") + kOutboxColumns +
-            " FROM outbox WHERE state IN ('queued', 'retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at, id "
-            "LIMIT " + std::to_string(limit),
-      bind(t);
-  return readOutbox(st);
-}
-
-bool LetterStore::claimOutbox(int64_t id) {
-  Poco::Int64 key = id;
-  s_ << "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state IN ('queued', 'retrying')",
-      bind(key), now;
-  return changes(s_) == 1;
-}
-
-void LetterStore::finishOutbox(int64_t id, const std::string& state, const std::string& sent_at,
-                               const std::string& last_error, int64_t next_attempt_at) {
-  Poco::Int64 key = id, next = next_attempt_at;
-  s_ << "UPDATE outbox SET state = ?, sent_at = NULLIF(?, ''), last_error = ?, next_attempt_at = ? WHERE id = ?",
-      bind(state), bind(sent_at), bind(last_error), bind(next), bind(key), now;
-}
-
-int64_t LetterStore::requeueSending(int64_t now_unix) {
-  Poco::Int64 t = now_unix;
-  s_ << "UPDATE outbox SET state = 'retrying', next_attempt_at = ?, "
-        "last_error = 'the daemon stopped while sending; sent again with the same Message-ID' WHERE state = 'sending'",
-      bind(t), now;
-  return changes(s_);
-}
-
-std::optional<OutboxRow> LetterStore::findOutbox(int64_t id) {
-  Poco::Int64 key = id;
-  Statement st(s_);
-  st << std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE id = ?", bind(key);
-  auto rows = readOutbox(st);
-  if (rows.empty()) return std::nullopt;
-  return rows.front();
-}
-
-std::optional<OutboxRow> LetterStore::latestOutboxForLetter(int64_t letter_n) {
-  Poco::Int64 key = letter_n;
-  Statement st(s_);
-  st << std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE letter_n = ? ORDER BY id DESC LIMIT 1", bind(key);
-  auto rows = readOutbox(st);
-  if (rows.empty()) return std::nullopt;
-  return rows.front();
 }
 
 }  // namespace vc::storage

@@ -1,7 +1,7 @@
 #pragma once
-// Repository for letters, their versions and history, and the outbox: the only
-// SQL for them. Works on one Poco::Data session; not thread-safe (one per
-// session); the caller owns the transaction (WriteTransaction) around writes.
+// Repository for letters, their versions and history: the only SQL for them.
+// Works on one Poco::Data session; not thread-safe (one per session); the
+// caller owns the transaction (WriteTransaction) around writes.
 
 #include <optional>
 #include <string>
@@ -32,17 +32,6 @@ class LetterStore {
   std::vector<LetterVersionRow> versions(int64_t letter_n, bool with_content);
   std::vector<LetterHistoryRow> history(int64_t letter_n);
 
-  // Outbox.
-  int64_t insertOutbox(const OutboxRow& row);
-  std::vector<OutboxRow> dueOutbox(int64_t now, int limit);
-  // queued|retrying -> sending, counting the attempt; false if another worker has it.
-  bool claimOutbox(int64_t id);
-  void finishOutbox(int64_t id, const std::string& state, const std::string& sent_at, const std::string& last_error,
-                    int64_t next_attempt_at);
-  // Rows left "sending" by a daemon that stopped mid-send go back to the queue.
-  int64_t requeueSending(int64_t now);
-  std::optional<OutboxRow> findOutbox(int64_t id);
-  std::optional<OutboxRow> latestOutboxForLetter(int64_t letter_n);
 
  private:
   Poco::Data::Session& s_;

@@ -90,14 +90,57 @@ struct LetterFilter {
 };
 
 // A message waiting to go out, going out, or gone: a letter by post (the spool)
-// or by email. next_attempt_at is real time (Unix seconds), not the domain clock.
+// or by email, or an ISVA notification by email. next_attempt_at is real time
+// (Unix seconds), not the domain clock.
+// state: queued | sending | retrying | sent | dead (out of attempts: a person must look)
+//        | withheld (not sent: checked at sending, e.g. consent withdrawn) | cancelled (letter withdrawn)
 struct OutboxRow {
   int64_t id = 0;
-  int64_t letter_n = 0;
+  int64_t letter_n = 0;        // exactly one of letter_n and notification_n is set
+  int64_t notification_n = 0;
   std::string channel, name, recipient, subject, message_id, body_text, body_html, state;
   int attempts = 0;
   int64_t next_attempt_at = 0;
   std::string last_error, created_at, sent_at;
+  std::string area;  // read-only: the letter's or notification's CPS Area
+
+  std::string kind() const { return notification_n ? "notification" : "letter"; }
+};
+
+struct OutboxFilter {
+  std::string state, kind, area;  // kind: letter | notification
+  int64_t before_id = 0;          // cursor: rows with a smaller id
+  int limit = 100;
+};
+
+// A meeting, as derived from the case's events (the body is the whole meeting as JSON).
+struct MeetingRow {
+  std::string id, case_urn, victim_id, area, meeting, state, held_obligation, held_due_by, body;
+  int64_t opened_n = 0;
+};
+
+struct MeetingFilter {
+  std::string state, meeting, case_urn, victim_id, area;
+  int limit = 100;
+};
+
+// An ISVA notification: rendered once, sent automatically (no review).
+// state: queued | sent | withheld | dead
+struct NotificationRow {
+  int64_t n = 0;  // the notification's id is "n-<n>"
+  std::string obligation_id, isva_id, victim_id, case_urn, area, event_type, occurred_on, language, recipient_email,
+      subject, html, text, template_version, state, note, created_at, sent_at, read_at;
+
+  std::string id() const { return "n-" + std::to_string(n); }
+};
+
+struct NotificationFilter {
+  std::string isva_id;  // one ISVA's own (the inbox); empty: everyone's (VLU view)
+  bool isva_view = false;  // only what the ISVA may see: sent, or waiting while consent to them stands
+  bool unread_only = false;
+  std::string state, case_urn, area;
+  int limit = 100;
+  bool with_content = false;
 };
 
 struct UserRow {

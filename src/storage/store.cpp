@@ -321,6 +321,84 @@ std::vector<ObligationRow> Store::obligationsWithoutLetters(const std::vector<st
   return readObligations(st);
 }
 
+std::vector<ObligationRow> Store::obligationsWithoutNotifications(const std::vector<std::string>& cases) {
+  std::string sql = std::string("SELECT ") + kObligationColumns +
+                    " FROM obligations WHERE status = 'pending' AND kind = 'notification' "
+                    "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.obligation_id = obligations.id)";
+  if (!cases.empty()) {
+    sql += " AND case_urn IN (";
+    for (size_t i = 0; i < cases.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+  }
+  sql += " ORDER BY case_urn, created_n";
+  Statement st(s_);
+  st << sql;
+  std::vector<std::string> args = cases;
+  for (auto& a : args) st, bind(a);
+  st.execute();
+  return readObligations(st);
+}
+
+void Store::replaceMeetings(const std::string& urn, const std::vector<MeetingRow>& rows) {
+  s_ << "DELETE FROM meetings WHERE case_urn = ?", bind(urn), now;
+  for (const auto& r : rows) {
+    Poco::Int64 n = r.opened_n;
+    s_ << "INSERT INTO meetings(id, case_urn, victim_id, area, meeting, state, held_obligation, held_due_by, body, "
+          "opened_n) VALUES(?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?)",
+        bind(r.id), bind(r.case_urn), bind(r.victim_id), bind(r.area), bind(r.meeting), bind(r.state),
+        bind(r.held_obligation), bind(r.held_due_by), bind(r.body), bind(n), now;
+  }
+}
+
+namespace {
+
+std::vector<MeetingRow> readMeetings(Statement& st) {
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<MeetingRow> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    MeetingRow r;
+    r.opened_n = rs.value("opened_n").convert<Poco::Int64>();
+    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
+             {&r.id, "id"}, {&r.case_urn, "case_urn"}, {&r.victim_id, "victim_id"}, {&r.area, "area"},
+             {&r.meeting, "meeting"}, {&r.state, "state"}, {&r.held_obligation, "held_obligation"},
+             {&r.held_due_by, "held_due_by"}, {&r.body, "body"}})
+      *field = rs.value(column).convert<std::string>();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+constexpr const char* kMeetingSelect =
+    "SELECT id, case_urn, victim_id, area, meeting, state, IFNULL(held_obligation, '') AS held_obligation, "
+    "IFNULL(held_due_by, '') AS held_due_by, body, opened_n FROM meetings";
+
+}  // namespace
+
+std::vector<MeetingRow> Store::listMeetings(const MeetingFilter& f) {
+  std::string sql = std::string(kMeetingSelect) + " WHERE 1 = 1";
+  std::vector<std::string> args;
+  for (auto [column, value] : std::vector<std::pair<const char*, const std::string*>>{
+           {"state", &f.state}, {"meeting", &f.meeting}, {"case_urn", &f.case_urn}, {"victim_id", &f.victim_id},
+           {"area", &f.area}}) {
+    if (value->empty()) continue;
+    sql += std::string(" AND ") + column + " = ?";
+    args.push_back(*value);
+  }
+  sql += " ORDER BY held_due_by IS NULL, held_due_by, case_urn, opened_n LIMIT " + std::to_string(f.limit);
+  Statement st(s_);
+  st << sql;
+  for (auto& a : args) st, bind(a);
+  return readMeetings(st);
+}
+
+std::vector<MeetingRow> Store::caseMeetings(const std::string& case_urn) {
+  Statement st(s_);
+  std::string urn = case_urn;
+  st << std::string(kMeetingSelect) + " WHERE case_urn = ? ORDER BY opened_n", bind(urn);
+  return readMeetings(st);
+}
+
 int64_t Store::addUser(const UserRow& r, const std::string& token_sha256) {
   s_ << "INSERT INTO users(name, role, isva_id, area, token_sha256, created_at) VALUES(?, ?, NULLIF(?, ''), "
         "NULLIF(?, ''), ?, ?)",

@@ -46,6 +46,14 @@ class Store {
   // Open obligations of the letter and meeting kinds that have no letter yet,
   // in the given cases (all when empty), in creation order.
   std::vector<ObligationRow> obligationsWithoutLetters(const std::vector<std::string>& cases);
+  // Open ISVA notification obligations that have no notification yet, likewise.
+  std::vector<ObligationRow> obligationsWithoutNotifications(const std::vector<std::string>& cases);
+
+  // Meetings (derived: a case's meetings are replaced whenever it is derived).
+  void replaceMeetings(const std::string& urn, const std::vector<MeetingRow>& rows);
+  // Soonest "held by" deadline first (meetings without one last), then oldest first.
+  std::vector<MeetingRow> listMeetings(const MeetingFilter& f);
+  std::vector<MeetingRow> caseMeetings(const std::string& case_urn);
 
   // Users and tokens.
   int64_t addUser(const UserRow& row, const std::string& token_sha256);

@@ -14,6 +14,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "storage/letter_store.h"
+#include "storage/outbox_store.h"
 #include "support/smtp_sink.h"
 #include "support/test_daemon.h"
 
@@ -168,11 +169,11 @@ TEST_CASE("A message the daemon was sending when it stopped is sent again with t
   {
     // As if the daemon died between claiming the message and hearing back from SMTP.
     auto lease = d.services.db.session();
-    storage::LetterStore store(lease);
-    auto message = store.latestOutboxForLetter(std::stoll(id.substr(2)));
+    storage::OutboxStore store(lease);
+    auto message = store.latestForLetter(std::stoll(id.substr(2)));
     REQUIRE(message);
-    REQUIRE(store.claimOutbox(message->id));
-    CHECK_FALSE(store.claimOutbox(message->id));  // a second worker cannot take it too
+    REQUIRE(store.claim(message->id));
+    CHECK_FALSE(store.claim(message->id));  // a second worker cannot take it too
   }
   CHECK(d.services.outbox.sendDue() == 0);  // "sending" is nobody's to send
   CHECK(d.services.outbox.recover() == 1);

@@ -1,0 +1,33 @@
+#pragma once
+// Repository for ISVA notifications: the only SQL for them. Works on one
+// Poco::Data session; not thread-safe (one per session); the caller owns the
+// transaction (WriteTransaction) around writes.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <Poco/Data/Session.h>
+
+#include "storage/records.h"
+
+namespace vc::storage {
+
+class NotificationStore {
+ public:
+  explicit NotificationStore(Poco::Data::Session& session) : s_(session) {}
+
+  // Inserts the row and returns its number.
+  int64_t insert(const NotificationRow& row);
+  void setState(int64_t n, const std::string& state, const std::string& sent_at, const std::string& note);
+  // Sets read_at if it is not set yet; false if there is no such notification.
+  bool markRead(int64_t n, const std::string& at);
+  std::optional<NotificationRow> find(int64_t n);
+  // Unread first, then newest first.
+  std::vector<NotificationRow> list(const NotificationFilter& f);
+
+ private:
+  Poco::Data::Session& s_;
+};
+
+}  // namespace vc::storage

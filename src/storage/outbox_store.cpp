@@ -1,0 +1,156 @@
+#include "storage/outbox_store.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::RecordSet;
+using Poco::Data::Statement;
+
+namespace vc::storage {
+namespace {
+
+// The Area comes from the letter's obligation or the notification.
+std::string outboxSelect(bool with_bodies) {
+  return std::string(
+             "SELECT m.id AS id, IFNULL(m.letter_n, 0) AS letter_n, IFNULL(m.notification_n, 0) AS notification_n, "
+             "m.channel AS channel, m.name AS name, m.recipient AS recipient, m.subject AS subject, "
+             "m.message_id AS message_id, ") +
+         (with_bodies ? "m.body_text AS body_text, m.body_html AS body_html, " : "'' AS body_text, '' AS body_html, ") +
+         "m.state AS state, m.attempts AS attempts, m.next_attempt_at AS next_attempt_at, m.last_error AS last_error, "
+         "m.created_at AS created_at, IFNULL(m.sent_at, '') AS sent_at, "
+         "COALESCE(o.area, nt.area, '') AS area "
+         "FROM outbox m LEFT JOIN letters l ON l.n = m.letter_n LEFT JOIN obligations o ON o.id = l.obligation_id "
+         "LEFT JOIN notifications nt ON nt.n = m.notification_n";
+}
+
+std::vector<OutboxRow> readOutbox(Statement& st) {
+  st.execute();
+  RecordSet rs(st);
+  std::vector<OutboxRow> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    OutboxRow r;
+    r.id = rs.value("id").convert<Poco::Int64>();
+    r.letter_n = rs.value("letter_n").convert<Poco::Int64>();
+    r.notification_n = rs.value("notification_n").convert<Poco::Int64>();
+    r.attempts = rs.value("attempts").convert<int>();
+    r.next_attempt_at = rs.value("next_attempt_at").convert<Poco::Int64>();
+    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
+             {&r.channel, "channel"}, {&r.name, "name"}, {&r.recipient, "recipient"}, {&r.subject, "subject"},
+             {&r.message_id, "message_id"}, {&r.body_text, "body_text"}, {&r.body_html, "body_html"},
+             {&r.state, "state"}, {&r.last_error, "last_error"}, {&r.created_at, "created_at"},
+             {&r.sent_at, "sent_at"}, {&r.area, "area"}})
+      *field = rs.value(column).convert<std::string>();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+int64_t changes(Poco::Data::Session& s) {
+  Poco::Int64 n = 0;
+  s << "SELECT changes()", into(n), now;
+  return n;
+}
+
+std::optional<OutboxRow> first(std::vector<OutboxRow> rows) {
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+}  // namespace
+
+int64_t OutboxStore::insert(const OutboxRow& r) {
+  Poco::Int64 letter_n = r.letter_n, notification_n = r.notification_n, next = r.next_attempt_at;
+  int attempts = r.attempts;
+  s_ << "INSERT INTO outbox(letter_n, notification_n, channel, name, recipient, subject, message_id, body_text, "
+        "body_html, state, attempts, next_attempt_at, last_error, created_at) "
+        "VALUES(NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      bind(letter_n), bind(notification_n), bind(r.channel), bind(r.name), bind(r.recipient), bind(r.subject),
+      bind(r.message_id), bind(r.body_text), bind(r.body_html), bind(r.state), bind(attempts), bind(next),
+      bind(r.last_error), bind(r.created_at), now;
+  Poco::Int64 id = 0;
+  s_ << "SELECT last_insert_rowid()", into(id), now;
+  return id;
+}
+
+std::vector<OutboxRow> OutboxStore::due(int64_t now_unix, int limit) {
+  Poco::Int64 t = now_unix;
+  Statement st(s_);
+  st << outboxSelect(true) + " WHERE m.state IN ('queued', 'retrying') AND m.next_attempt_at <= ? "
+                             "ORDER BY m.next_attempt_at, m.id LIMIT " + std::to_string(limit),
+      bind(t);
+  return readOutbox(st);
+}
+
+bool OutboxStore::claim(int64_t id) {
+  Poco::Int64 key = id;
+  s_ << "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state IN ('queued', 'retrying')",
+      bind(key), now;
+  return changes(s_) == 1;
+}
+
+void OutboxStore::finish(int64_t id, const std::string& state, const std::string& sent_at,
+                         const std::string& last_error, int64_t next_attempt_at) {
+  Poco::Int64 key = id, next = next_attempt_at;
+  s_ << "UPDATE outbox SET state = ?, sent_at = NULLIF(?, ''), last_error = ?, next_attempt_at = ? WHERE id = ?",
+      bind(state), bind(sent_at), bind(last_error), bind(next), bind(key), now;
+}
+
+int64_t OutboxStore::requeueSending(int64_t now_unix) {
+  Poco::Int64 t = now_unix;
+  s_ << "UPDATE outbox SET state = 'retrying', next_attempt_at = ?, "
+        "last_error = 'the daemon stopped while sending; sent again with the same Message-ID' WHERE state = 'sending'",
+      bind(t), now;
+  return changes(s_);
+}
+
+bool OutboxStore::retryDead(int64_t id, int64_t now_unix) {
+  Poco::Int64 key = id, t = now_unix;
+  s_ << "UPDATE outbox SET state = 'retrying', attempts = 0, next_attempt_at = ? WHERE id = ? AND state = 'dead'",
+      bind(t), bind(key), now;
+  return changes(s_) == 1;
+}
+
+std::optional<OutboxRow> OutboxStore::find(int64_t id) {
+  Poco::Int64 key = id;
+  Statement st(s_);
+  st << outboxSelect(true) + " WHERE m.id = ?", bind(key);
+  return first(readOutbox(st));
+}
+
+std::optional<OutboxRow> OutboxStore::latestForLetter(int64_t letter_n) {
+  Poco::Int64 key = letter_n;
+  Statement st(s_);
+  st << outboxSelect(false) + " WHERE m.letter_n = ? ORDER BY m.id DESC LIMIT 1", bind(key);
+  return first(readOutbox(st));
+}
+
+std::optional<OutboxRow> OutboxStore::latestForNotification(int64_t notification_n) {
+  Poco::Int64 key = notification_n;
+  Statement st(s_);
+  st << outboxSelect(false) + " WHERE m.notification_n = ? ORDER BY m.id DESC LIMIT 1", bind(key);
+  return first(readOutbox(st));
+}
+
+std::vector<OutboxRow> OutboxStore::list(const OutboxFilter& f) {
+  std::string sql = outboxSelect(false) + " WHERE 1 = 1";
+  std::vector<std::string> args;
+  if (!f.state.empty()) {
+    sql += " AND m.state = ?";
+    args.push_back(f.state);
+  }
+  if (f.kind == "letter") sql += " AND m.letter_n IS NOT NULL";
+  if (f.kind == "notification") sql += " AND m.notification_n IS NOT NULL";
+  if (!f.area.empty()) {
+    sql += " AND COALESCE(o.area, nt.area, '') = ?";
+    args.push_back(f.area);
+  }
+  if (f.before_id > 0) sql += " AND m.id < " + std::to_string(f.before_id);
+  sql += " ORDER BY m.id DESC LIMIT " + std::to_string(f.limit);
+  Statement st(s_);
+  st << sql;
+  for (auto& a : args) st, bind(a);
+  return readOutbox(st);
+}
+
+}  // namespace vc::storage

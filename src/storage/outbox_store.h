@@ -1,0 +1,40 @@
+#pragma once
+// Repository for the outbox every letter and notification goes out through:
+// the only SQL for it. Works on one Poco::Data session; not thread-safe (one
+// per session); the caller owns the transaction (WriteTransaction) around writes.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <Poco/Data/Session.h>
+
+#include "storage/records.h"
+
+namespace vc::storage {
+
+class OutboxStore {
+ public:
+  explicit OutboxStore(Poco::Data::Session& session) : s_(session) {}
+
+  int64_t insert(const OutboxRow& row);
+  std::vector<OutboxRow> due(int64_t now, int limit);
+  // queued|retrying -> sending, counting the attempt; false if another worker has it.
+  bool claim(int64_t id);
+  void finish(int64_t id, const std::string& state, const std::string& sent_at, const std::string& last_error,
+              int64_t next_attempt_at);
+  // Rows left "sending" by a daemon that stopped mid-send go back to the queue.
+  int64_t requeueSending(int64_t now);
+  // dead -> retrying at `now`, with the attempts counted afresh; false unless it was dead.
+  bool retryDead(int64_t id, int64_t now);
+  std::optional<OutboxRow> find(int64_t id);
+  std::optional<OutboxRow> latestForLetter(int64_t letter_n);
+  std::optional<OutboxRow> latestForNotification(int64_t notification_n);
+  // Newest first, without bodies.
+  std::vector<OutboxRow> list(const OutboxFilter& f);
+
+ private:
+  Poco::Data::Session& s_;
+};
+
+}  // namespace vc::storage
