@@ -166,9 +166,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
 
   int serve() {
     Services services(settings_);
-    http::Api api(services.db, services.ingestor, services.letters, *services.clock, services.engine.calendar(),
-                  http::ApiLimits{settings_.http_max_events_per_request});
-    http::Router router(api.routes(), services.db);
+    http::Api api(services.db, services.ingestor, services.letters, services.notifications, services.outbox,
+                  *services.clock, services.engine.calendar(), http::ApiLimits{settings_.http_max_events_per_request});
+    http::Router router(api.routes(), services.db, *services.clock);
     http::ServerOptions options;
     options.bind = settings_.http_bind;
     options.port = settings_.http_port;

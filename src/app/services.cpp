@@ -61,6 +61,7 @@ Services::Services(const Settings& s)
       db(s.db_path, s.http_threads + 4),
       contacts(loading::loadVluContacts(s.contacts_file)),
       templates(loadLetterTemplates(s.templates_dir, rules, calendar)),
+      notification_templates(notifications::loadNotificationTemplates(s.templates_dir + "/notifications")),
       ingestor(migrated(db), engine, *clock),
       spool(s.spool_dir),
       smtp(smtpSettings(s)),
@@ -68,9 +69,12 @@ Services::Services(const Settings& s)
              delivery::RetryPolicy{s.outbox_max_attempts, s.outbox_retry_base_seconds, s.outbox_retry_max_seconds},
              s.smtp_sender.substr(s.smtp_sender.find('@') + 1)),
       letters(db, ingestor, templates, engine, *clock, contacts, outbox),
-      scheduler(letters, outbox, std::chrono::seconds(s.scheduler_interval_seconds)) {
+      notifications(db, ingestor, notification_templates, *clock, contacts, outbox, s.public_url),
+      scheduler(letters, notifications, outbox, std::chrono::seconds(s.scheduler_interval_seconds)) {
   outbox.setListener("letter", &letters);
+  outbox.setListener("notification", &notifications);
   letters.setOnApproved([this] { scheduler.wake(); });
+  outbox.setOnRequeued([this] { scheduler.wake(); });
   ingestor.setAfterCommit([this](const ingest::IngestResult& r) { scheduler.refreshNow(r.affected_cases); });
 }
 

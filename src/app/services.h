@@ -22,6 +22,7 @@
 #include "ingest/ingestor.h"
 #include "letters/letter_context.h"
 #include "letters/letter_service.h"
+#include "notifications/notification_service.h"
 #include "rendering/template_set.h"
 #include "scheduling/scheduler.h"
 #include "storage/database.h"
@@ -48,11 +49,13 @@ struct Services {
   storage::Database db;
   letters::VluContacts contacts;
   rendering::TemplateSet templates;
+  rendering::TemplateSet notification_templates;
   ingest::Ingestor ingestor;
   delivery::SpoolChannel spool;
   delivery::SmtpChannel smtp;
   delivery::Outbox outbox;
   letters::LetterService letters;
+  notifications::NotificationService notifications;
   scheduling::Scheduler scheduler;
 };
 

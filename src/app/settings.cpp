@@ -33,6 +33,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"outbox.max_attempts", "10", "attempts before a message is dead (shown for a person to handle)"},
     {"outbox.retry_base_seconds", "60", "wait after the first failed attempt; doubled after each"},
     {"outbox.retry_max_seconds", "3600", "the longest wait between attempts"},
+    {"web.public_url", "http://localhost:8080", "the address people reach the daemon at; links in ISVA notifications start with it"},
     {"clock.now", "(unset: the system clock)", "an RFC 3339 time that fixes now, for tests and demos"},
     {"logging.*", "console, information", "Poco LoggingConfigurator keys (channels, formatters, loggers)"},
 };
@@ -221,6 +222,9 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
       static_cast<int>(r.integer("outbox.retry_max_seconds", s.outbox_retry_max_seconds, 1, 7 * 86400));
   if (s.outbox_retry_max_seconds < s.outbox_retry_base_seconds)
     r.fail("outbox.retry_max_seconds", "must not be less than outbox.retry_base_seconds");
+  s.public_url = r.string("web.public_url", s.public_url);
+  if (s.public_url.rfind("http://", 0) != 0 && s.public_url.rfind("https://", 0) != 0)
+    r.fail("web.public_url", "must start with http:// or https://");
   const std::string now_text = r.string("clock.now", "");
   if (!now_text.empty()) {
     s.clock_now = domain::parseRfc3339(now_text);

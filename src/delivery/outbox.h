@@ -56,6 +56,11 @@ class Outbox {
   // `kind` is OutboxRow::kind(): letter | notification.
   void setListener(const std::string& kind, DeliveryListener* listener) { listeners_[kind] = listener; }
   void setRealTime(std::function<int64_t()> real_now) { real_now_ = std::move(real_now); }
+  // Called (after the caller commits) when a message was put back in the queue by a person.
+  void setOnRequeued(std::function<void()> f) { on_requeued_ = std::move(f); }
+  void requeued() const {
+    if (on_requeued_) on_requeued_();
+  }
 
   // Queues a message for a letter or a notification (`owner`: only its
   // letter_n or notification_n is read) inside the caller's open write
@@ -89,6 +94,7 @@ class Outbox {
 
   std::map<std::string, DeliveryListener*> listeners_;
   std::function<int64_t()> real_now_;
+  std::function<void()> on_requeued_;
 };
 
 }  // namespace vc::delivery

@@ -161,4 +161,12 @@ bool isBritishSummerTime(UnixSeconds t) {
 
 Date londonDate(UnixSeconds t) { return utcDate(t + (isBritishSummerTime(t) ? 3600 : 0)); }
 
+std::string londonTime(UnixSeconds t) {
+  const UnixSeconds local = t + (isBritishSummerTime(t) ? 3600 : 0);
+  const int64_t secs = ((local % 86400) + 86400) % 86400;
+  char buf[6];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60));
+  return buf;
+}
+
 }  // namespace vc::domain

@@ -66,6 +66,7 @@ std::string formatRfc3339Utc(UnixSeconds t);  // "2026-04-02T14:20:00Z"
 // 01:00 UTC on the last Sunday of October.
 bool isBritishSummerTime(UnixSeconds t);
 Date londonDate(UnixSeconds t);
+std::string londonTime(UnixSeconds t);  // "14:30", the Europe/London wall clock
 Date utcDate(UnixSeconds t);
 
 }  // namespace vc::domain

@@ -118,6 +118,7 @@ class MeetingTracker {
       }
       const bool accepted = e.attr("response") == "accepted";
       m->state = accepted ? "accepted" : "declined";
+      m->response = m->state;
       m->response_event = e.id;
       m->responded_at = e.occurred_at_text;
       m->scheduled_for = accepted ? e.attr("scheduled_for") : "";

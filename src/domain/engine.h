@@ -111,7 +111,8 @@ struct Meeting {
   Date opened_date;
   std::string state = "offered";  // offered | accepted | declined | held | cancelled
   std::vector<std::string> offers;  // the offer obligations (FAM-MEET:...), oldest first
-  std::string response_event;       // the latest response
+  std::string response;             // the latest response: accepted | declined | ""
+  std::string response_event;
   std::string responded_at;
   std::string scheduled_for;        // RFC 3339 as sent, or ""
   bool isva_invited = false;        // accepted, the victim has an ISVA with consent, and did not say no

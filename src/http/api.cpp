@@ -95,6 +95,14 @@ std::vector<Route> Api::routes() {
       {"PUT", "/api/v1/letters/{id}", {"vlu"}, bind(&Api::editLetter)},
       {"POST", "/api/v1/letters/{id}/approve", {"vlu"}, bind(&Api::approveLetter)},
       {"POST", "/api/v1/letters/{id}/reject", {"vlu"}, bind(&Api::rejectLetter)},
+      {"GET", "/api/v1/isva/notifications", {"isva"}, bind(&Api::isvaInbox)},
+      {"GET", "/api/v1/isva/notifications/{id}", {"isva"}, bind(&Api::isvaNotification)},
+      {"POST", "/api/v1/isva/notifications/{id}/read", {"isva"}, bind(&Api::isvaMarkRead)},
+      {"GET", "/api/v1/notifications", {"vlu", "manager"}, bind(&Api::listNotifications)},
+      {"GET", "/api/v1/notifications/{id}", {"vlu", "manager"}, bind(&Api::getNotification)},
+      {"GET", "/api/v1/meetings", {"vlu", "manager"}, bind(&Api::listMeetings)},
+      {"GET", "/api/v1/outbox", {"vlu", "manager"}, bind(&Api::listOutbox)},
+      {"POST", "/api/v1/outbox/{id}/retry", {"vlu"}, bind(&Api::retryOutbox)},
   };
 }
 

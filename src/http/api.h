@@ -9,7 +9,9 @@
 #include "domain/clock.h"
 #include "http/router.h"
 #include "ingest/ingestor.h"
+#include "delivery/outbox.h"
 #include "letters/letter_service.h"
+#include "notifications/notification_service.h"
 #include "storage/database.h"
 
 namespace vc::http {
@@ -20,9 +22,11 @@ struct ApiLimits {
 
 class Api {
  public:
-  Api(storage::Database& db, ingest::Ingestor& ingestor, letters::LetterService& letters, const domain::Clock& clock,
+  Api(storage::Database& db, ingest::Ingestor& ingestor, letters::LetterService& letters,
+      notifications::NotificationService& notifications, delivery::Outbox& outbox, const domain::Clock& clock,
       const domain::WorkingDayCalendar& calendar, ApiLimits limits)
-      : db_(db), ingestor_(ingestor), letters_(letters), clock_(clock), calendar_(calendar), limits_(limits) {}
+      : db_(db), ingestor_(ingestor), letters_(letters), notifications_(notifications), outbox_(outbox),
+        clock_(clock), calendar_(calendar), limits_(limits) {}
 
   // Every route, with its roles: the daemon's one route table.
   std::vector<Route> routes();
@@ -40,10 +44,21 @@ class Api {
   Response editLetter(Request& req);
   Response approveLetter(Request& req);
   Response rejectLetter(Request& req);
+  // ISVA notifications, meetings and the outbox (api_isva.cpp).
+  Response isvaInbox(Request& req);
+  Response isvaNotification(Request& req);
+  Response isvaMarkRead(Request& req);
+  Response listNotifications(Request& req);
+  Response getNotification(Request& req);
+  Response listMeetings(Request& req);
+  Response listOutbox(Request& req);
+  Response retryOutbox(Request& req);
 
   storage::Database& db_;
   ingest::Ingestor& ingestor_;
   letters::LetterService& letters_;
+  notifications::NotificationService& notifications_;
+  delivery::Outbox& outbox_;
   const domain::Clock& clock_;
   const domain::WorkingDayCalendar& calendar_;
   ApiLimits limits_;

@@ -72,6 +72,7 @@ Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCale
   o->set("approved_by", orNull(l.approved_by));
   o->set("approved_at", orNull(l.approved_at));
   o->set("sent_at", orNull(l.sent_at));
+  o->set("delivery_state", orNull(l.delivery_state));
   if (one) o->set("note", orNull(l.note));
   o->set("created_at", l.created_at);
   o->set("updated_at", l.updated_at);
@@ -111,6 +112,7 @@ Response Api::listLetters(Request& req) {
   f.area = req.queryOr("area");
   f.victim_id = req.queryOr("victim_id");
   f.case_urn = req.queryOr("case_urn");
+  f.delivery_state = req.queryOr("delivery");
   f.limit = limitFrom(req);
   const std::string cursor = req.queryOr("cursor");
   if (!cursor.empty()) {

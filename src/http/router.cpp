@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "http/auth.h"
 #include "http/error_response.h"
+#include "storage/store.h"
 
 namespace vc::http {
 namespace {
@@ -56,9 +57,13 @@ Response Router::route(Request& req) const {
       if (!r.roles.empty()) {
         req.principal = authenticate(req.authorization, db_);
         const std::string& role = req.principal->role;
-        if (role != "admin" && std::find(r.roles.begin(), r.roles.end(), role) == r.roles.end())
+        if (role != "admin" && std::find(r.roles.begin(), r.roles.end(), role) == r.roles.end()) {
+          auto lease = db_.session();
+          storage::Store(lease).audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "access_denied",
+                                      req.method + " " + req.path, "role:" + role);
           throw Error(Error::Kind::kForbidden, "forbidden",
                       "the " + role + " role may not " + req.method + " " + r.pattern);
+        }
       }
       return r.handler(req);
     }

@@ -132,6 +132,24 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
     rows.push_back(std::move(r));
   }
   store.upsertObligations(rows);
+
+  std::vector<storage::MeetingRow> meetings;
+  for (const auto& m : derived.meetings) {
+    storage::MeetingRow r;
+    r.id = m.id;
+    r.case_urn = urn;
+    r.victim_id = m.victim_id;
+    r.area = m.area;
+    r.meeting = m.meeting;
+    r.state = m.state;
+    r.held_obligation = m.held_obligation;
+    for (const auto& o : derived.obligations)
+      if (o.id == m.held_obligation) r.held_due_by = o.due_by.toString();
+    r.body = toText(meetingJson(m, derived));
+    r.opened_n = static_cast<int64_t>(meetings.size());
+    meetings.push_back(std::move(r));
+  }
+  store.replaceMeetings(urn, meetings);
 }
 
 // How an event is stored: its canonical JSON, with the columns the store indexes.

@@ -100,6 +100,66 @@ Object::Ptr obligationJson(const domain::Obligation& ob) {
   return o;
 }
 
+Object::Ptr meetingJson(const domain::Meeting& m, const domain::CaseDerivation& derived) {
+  auto obligation = [&](const std::string& id) -> const domain::Obligation* {
+    for (const auto& o : derived.obligations)
+      if (o.id == id) return &o;
+    return nullptr;
+  };
+  Object::Ptr o = ordered();
+  o->set("id", m.id);
+  o->set("meeting", m.meeting);
+  o->set("victim_id", m.victim_id);
+  o->set("case_urn", m.case_urn);
+  o->set("area", m.area);
+  o->set("state", m.state);
+  Array::Ptr offers = new Array;
+  for (const auto& id : m.offers) {
+    Object::Ptr offer = ordered();
+    offer->set("obligation", id);
+    if (const domain::Obligation* ob = obligation(id)) {
+      offer->set("rule", ob->rule);
+      offer->set("due_by", ob->due_by.toString());
+      offer->set("status", ob->status);
+    }
+    offers->add(offer);
+  }
+  o->set("offers", offers);
+  Poco::Dynamic::Var response;
+  if (!m.response.empty()) {
+    Object::Ptr r = ordered();
+    r->set("response", m.response);
+    r->set("event_id", m.response_event);
+    r->set("responded_at", m.responded_at);
+    r->set("scheduled_for", orNull(m.scheduled_for));
+    response = r;
+  }
+  o->set("response", response);
+  o->set("isva_invited", m.isva_invited);
+  Poco::Dynamic::Var held_by;
+  if (const domain::Obligation* ob = obligation(m.held_obligation)) {
+    Object::Ptr h = ordered();
+    h->set("obligation", ob->id);
+    h->set("rule", ob->rule);
+    h->set("due_by", ob->due_by.toString());
+    h->set("status", ob->status);
+    h->set("explanation", ob->explanation.text);
+    held_by = h;
+  }
+  o->set("held_by", held_by);
+  o->set("deadline_note", orNull(m.deadline_note));
+  Poco::Dynamic::Var held;
+  if (!m.held_event.empty()) {
+    Object::Ptr h = ordered();
+    h->set("event_id", m.held_event);
+    h->set("held_at", m.held_at);
+    held = h;
+  }
+  o->set("held", held);
+  o->set("cancelled_by_event", orNull(m.cancelled_by));
+  return o;
+}
+
 std::string toText(const Object::Ptr& o) {
   std::ostringstream os;
   o->stringify(os);

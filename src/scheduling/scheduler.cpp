@@ -9,8 +9,9 @@ Poco::Logger& log() { return Poco::Logger::get("vc.scheduler"); }
 
 }  // namespace
 
-Scheduler::Scheduler(letters::LetterService& letters, delivery::Outbox& outbox, std::chrono::seconds interval)
-    : letters_(letters), outbox_(outbox), interval_(interval) {}
+Scheduler::Scheduler(letters::LetterService& letters, notifications::NotificationService& notifications,
+                     delivery::Outbox& outbox, std::chrono::seconds interval)
+    : letters_(letters), notifications_(notifications), outbox_(outbox), interval_(interval) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -40,12 +41,18 @@ void Scheduler::wake() {
 
 letters::RefreshReport Scheduler::refreshNow(const std::vector<std::string>& cases) {
   std::lock_guard<std::mutex> lock(refresh_mutex_);
+  letters::RefreshReport report;
   try {
-    return letters_.refresh(cases);
+    report = letters_.refresh(cases);
   } catch (const std::exception& e) {
     log().error("letters could not be brought up to date: %s (the next pass tries again)", std::string(e.what()));
-    return {};
   }
+  try {
+    if (notifications_.refresh(cases) > 0) wake();
+  } catch (const std::exception& e) {
+    log().error("notifications could not be queued: %s (the next pass tries again)", std::string(e.what()));
+  }
+  return report;
 }
 
 void Scheduler::runPass() {

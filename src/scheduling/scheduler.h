@@ -1,10 +1,11 @@
 #pragma once
 // The scheduler: one thread that, at start and then every interval, brings
-// letters up to date (drafts, re-renders, withdrawals) and sends what the
-// outbox has due. Work that cannot wait comes in two other ways: refreshNow()
-// drafts on the caller's thread as soon as events are stored (never at the
-// deadline), and wake() runs a pass at once (after an approval, so the letter
-// goes out without waiting for the next tick).
+// letters up to date (drafts, re-renders, withdrawals), queues ISVA
+// notifications and sends what the outbox has due. Work that cannot wait
+// comes in two other ways: refreshNow() drafts and queues on the caller's
+// thread as soon as events are stored (never at the deadline), and wake()
+// runs a pass at once (after an approval or a queued notification, so it goes
+// out without waiting for the next tick).
 //
 // start() and stop() belong to the ServerApplication's main(); the other
 // methods are thread-safe. A pass never lets an exception out: it is logged.
@@ -18,12 +19,14 @@
 
 #include "delivery/outbox.h"
 #include "letters/letter_service.h"
+#include "notifications/notification_service.h"
 
 namespace vc::scheduling {
 
 class Scheduler {
  public:
-  Scheduler(letters::LetterService& letters, delivery::Outbox& outbox, std::chrono::seconds interval);
+  Scheduler(letters::LetterService& letters, notifications::NotificationService& notifications,
+            delivery::Outbox& outbox, std::chrono::seconds interval);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -32,7 +35,8 @@ class Scheduler {
   void stop();   // waits for the pass in progress
   void wake();
 
-  // Brings the letters of these cases up to date now, on the caller's thread.
+  // Brings the letters and notifications of these cases up to date now, on the
+  // caller's thread; wakes the sender when a notification was queued.
   letters::RefreshReport refreshNow(const std::vector<std::string>& cases);
   // One whole pass on the caller's thread: every letter, then the outbox.
   void runPass();
@@ -41,6 +45,7 @@ class Scheduler {
   void loop();
 
   letters::LetterService& letters_;
+  notifications::NotificationService& notifications_;
   delivery::Outbox& outbox_;
   const std::chrono::seconds interval_;
   std::mutex refresh_mutex_;  // one letter refresh at a time (the store would cope; this saves the work)

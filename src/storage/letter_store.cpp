@@ -10,6 +10,10 @@ using Poco::Data::Statement;
 namespace vc::storage {
 namespace {
 
+// The state of the letter's latest outbox message ("" before approval).
+constexpr const char* kDeliveryState =
+    "IFNULL((SELECT m.state FROM outbox m WHERE m.letter_n = l.n ORDER BY m.id DESC LIMIT 1), '')";
+
 // Every letter column, and the obligation's, by name; html and text only when asked for.
 std::string letterSelect(bool with_content) {
   return std::string(
@@ -22,8 +26,8 @@ std::string letterSelect(bool with_content) {
          "l.note AS note, l.created_at AS created_at, l.updated_at AS updated_at, "
          "IFNULL(l.approved_by, '') AS approved_by, IFNULL(l.approved_at, '') AS approved_at, "
          "IFNULL(l.sent_at, '') AS sent_at, o.rule AS rule, o.victim_id AS victim_id, o.case_urn AS case_urn, "
-         "o.area AS area, o.due_by AS due_by, o.status AS obligation_status "
-         "FROM letters l JOIN obligations o ON o.id = l.obligation_id";
+         "o.area AS area, o.due_by AS due_by, o.status AS obligation_status, " +
+         std::string(kDeliveryState) + " AS delivery_state FROM letters l JOIN obligations o ON o.id = l.obligation_id";
 }
 
 std::string text(RecordSet& rs, const std::string& column) { return rs.value(column).convert<std::string>(); }
@@ -45,7 +49,7 @@ std::vector<LetterRow> readLetters(Statement& st) {
              {&r.note, "note"}, {&r.created_at, "created_at"}, {&r.updated_at, "updated_at"},
              {&r.approved_by, "approved_by"}, {&r.approved_at, "approved_at"}, {&r.sent_at, "sent_at"},
              {&r.rule, "rule"}, {&r.victim_id, "victim_id"}, {&r.case_urn, "case_urn"}, {&r.area, "area"},
-             {&r.due_by, "due_by"}, {&r.obligation_status, "obligation_status"}})
+             {&r.due_by, "due_by"}, {&r.obligation_status, "obligation_status"}, {&r.delivery_state, "delivery_state"}})
       *field = text(rs, column);
     out.push_back(std::move(r));
   }
@@ -150,6 +154,7 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   eq("o.area", f.area);
   eq("o.victim_id", f.victim_id);
   eq("o.case_urn", f.case_urn);
+  eq(kDeliveryState, f.delivery_state);
   if (!f.after_due.empty()) {
     sql += " AND (o.due_by > ? OR (o.due_by = ? AND l.n > " + std::to_string(f.after_n) + "))";
     args.push_back(f.after_due);

@@ -42,16 +42,20 @@ std::vector<NotificationRow> readNotifications(Statement& st) {
 
 }  // namespace
 
-int64_t NotificationStore::insert(const NotificationRow& r) {
-  s_ << "INSERT INTO notifications(obligation_id, isva_id, victim_id, case_urn, area, event_type, occurred_on, "
+int64_t NotificationStore::nextNumber() {
+  Poco::Int64 n = 0;
+  s_ << "SELECT IFNULL(MAX(n), 0) + 1 FROM notifications", into(n), now;
+  return n;
+}
+
+void NotificationStore::insert(const NotificationRow& r) {
+  Poco::Int64 n = r.n;
+  s_ << "INSERT INTO notifications(n, obligation_id, isva_id, victim_id, case_urn, area, event_type, occurred_on, "
         "language, recipient_email, subject, html, text, template_version, state, note, created_at) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      bind(r.obligation_id), bind(r.isva_id), bind(r.victim_id), bind(r.case_urn), bind(r.area), bind(r.event_type),
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      bind(n), bind(r.obligation_id), bind(r.isva_id), bind(r.victim_id), bind(r.case_urn), bind(r.area), bind(r.event_type),
       bind(r.occurred_on), bind(r.language), bind(r.recipient_email), bind(r.subject), bind(r.html), bind(r.text),
       bind(r.template_version), bind(r.state), bind(r.note), bind(r.created_at), now;
-  Poco::Int64 n = 0;
-  s_ << "SELECT last_insert_rowid()", into(n), now;
-  return n;
 }
 
 void NotificationStore::setState(int64_t n, const std::string& state, const std::string& sent_at,
@@ -76,6 +80,13 @@ std::optional<NotificationRow> NotificationStore::find(int64_t n) {
   auto rows = readNotifications(st);
   if (rows.empty()) return std::nullopt;
   return rows.front();
+}
+
+bool NotificationStore::existsFor(const std::string& obligation_id) {
+  Poco::Int64 count = 0;
+  std::string id = obligation_id;
+  s_ << "SELECT COUNT(*) FROM notifications WHERE obligation_id = ?", bind(id), into(count), now;
+  return count > 0;
 }
 
 std::vector<NotificationRow> NotificationStore::list(const NotificationFilter& f) {

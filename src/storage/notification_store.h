@@ -17,12 +17,14 @@ class NotificationStore {
  public:
   explicit NotificationStore(Poco::Data::Session& session) : s_(session) {}
 
-  // Inserts the row and returns its number.
-  int64_t insert(const NotificationRow& row);
+  // The next notification number (call inside the write transaction that inserts it).
+  int64_t nextNumber();
+  void insert(const NotificationRow& row);  // with its number set
   void setState(int64_t n, const std::string& state, const std::string& sent_at, const std::string& note);
   // Sets read_at if it is not set yet; false if there is no such notification.
   bool markRead(int64_t n, const std::string& at);
   std::optional<NotificationRow> find(int64_t n);
+  bool existsFor(const std::string& obligation_id);
   // Unread first, then newest first.
   std::vector<NotificationRow> list(const NotificationFilter& f);
 

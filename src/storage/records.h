@@ -63,6 +63,7 @@ struct LetterRow {
   std::string created_at, updated_at, approved_by, approved_at, sent_at;
   // From the obligation (read-only here).
   std::string rule, victim_id, case_urn, area, due_by, obligation_status;
+  std::string delivery_state;  // the latest outbox message's state, "" before approval
 
   std::string id() const { return "l-" + std::to_string(n); }
 };
@@ -82,6 +83,7 @@ struct LetterHistoryRow {
 struct LetterFilter {
   std::vector<std::string> states;  // empty: every state
   std::string rule, area, victim_id, case_urn;
+  std::string delivery_state;       // e.g. "dead": letters whose delivery needs a person
   std::vector<std::string> cases;   // any of these cases (empty: all)
   std::string after_due;            // cursor: rows after (due_by, n)
   int64_t after_n = 0;

@@ -292,3 +292,193 @@ TEST_CASE("a letter the daemon sent completes exactly the obligation it names, m
   CHECK(ofRule(d, "VRR-OUT")[0]->status == "met");
   CHECK(ofRule(d, "VRR-ACK")[0]->status == "pending");  // not named by either letter
 }
+
+// ---- meetings: from offer to response to the meeting itself ----------------------------------
+
+namespace {
+
+const Meeting* meetingOf(const CaseDerivation& d, const std::string& kind) {
+  for (const auto& m : d.meetings)
+    if (m.meeting == kind) return &m;
+  return nullptr;
+}
+
+const Obligation* obligation(const CaseDerivation& d, const std::string& id) {
+  for (const auto& o : d.obligations)
+    if (o.id == id) return &o;
+  return nullptr;
+}
+
+Journey adultRassoTrial() {
+  Journey j;
+  j.caseRegistered({"rape"}).victim("v1");
+  j.add("plea.entered", kThursdayBeforeEaster, "", {{"plea", "not_guilty"}});  // e3: FAM-MEET offered
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("an accepted familiarisation meeting must be held 2 working days before the trial, moved when it is re-listed",
+          "[domain][engine][meetings]") {
+  Journey j = adultRassoTrial();
+  j.add("hearing.listed", "2026-04-08T10:00:00+01:00", "", {{"kind", "trial"}}).hearing_date = Date(2026, 6, 15);
+  j.add("meeting.responded", "2026-04-10T11:00:00+01:00", "v1",
+        {{"meeting", "familiarisation_meeting"}, {"response", "accepted"}, {"scheduled_for", "2026-05-12T14:30:00+01:00"}});
+  auto d = j.derive();
+  const Meeting* m = meetingOf(d, "familiarisation_meeting");
+  REQUIRE(m);
+  CHECK(m->state == "accepted");
+  CHECK(m->offers == std::vector<std::string>{"FAM-MEET:v1:e3"});
+  CHECK(m->scheduled_for == "2026-05-12T14:30:00+01:00");
+  CHECK(obligation(d, "FAM-MEET:v1:e3")->status == "met");  // the offer was answered in time
+  const Obligation* held = obligation(d, m->held_obligation);
+  REQUIRE(held);
+  CHECK(held->rule == "FAM-MEET-HELD");
+  CHECK(held->due_by == Date(2026, 6, 11));  // Mon 15 June: Fri 12 is the 1st working day before, Thu 11 the 2nd
+  CHECK(held->explanation.text.find("trial hearing listed for Monday 15 June 2026") != std::string::npos);
+
+  // Re-listed for Tuesday 29 December: Mon 28 (Boxing Day, substitute) and Fri 25 (Christmas) are skipped.
+  j.add("hearing.listed", "2026-05-01T10:00:00+01:00", "", {{"kind", "trial"}}).hearing_date = Date(2026, 12, 29);
+  d = j.derive();
+  held = obligation(d, meetingOf(d, "familiarisation_meeting")->held_obligation);
+  CHECK(held->due_by == Date(2026, 12, 23));
+  REQUIRE(held->changes.size() == 1);
+  CHECK(held->changes[0].from_due == Date(2026, 6, 11));
+  CHECK(held->changes[0].to_due == Date(2026, 12, 23));
+  CHECK(held->changes[0].event_id == "e6");
+
+  // Re-listed earlier, for Tuesday 2 June: Mon 1 June is the 1st working day before, Fri 29 May the 2nd.
+  j.add("hearing.listed", "2026-05-05T10:00:00+01:00", "", {{"kind", "trial"}}).hearing_date = Date(2026, 6, 2);
+  d = j.derive();
+  held = obligation(d, meetingOf(d, "familiarisation_meeting")->held_obligation);
+  CHECK(held->due_by == Date(2026, 5, 29));
+  CHECK(held->changes.size() == 2);
+
+  // Held on the day it was due: met, and a later re-listing moves nothing.
+  j.add("meeting.held", "2026-05-29T16:00:00+01:00", "v1", {{"meeting", "familiarisation_meeting"}});
+  j.add("hearing.listed", "2026-06-01T10:00:00+01:00", "", {{"kind", "trial"}}).hearing_date = Date(2026, 9, 1);
+  d = j.derive();
+  m = meetingOf(d, "familiarisation_meeting");
+  CHECK(m->state == "held");
+  held = obligation(d, m->held_obligation);
+  CHECK(held->status == "met");
+  CHECK(held->due_by == Date(2026, 5, 29));
+}
+
+TEST_CASE("a meeting accepted before the trial is listed gets its deadline when it is", "[domain][engine][meetings]") {
+  Journey j = adultRassoTrial();
+  j.add("meeting.responded", "2026-04-20T11:00:00+01:00", "v1",
+        {{"meeting", "familiarisation_meeting"}, {"response", "accepted"}});
+  auto d = j.derive();
+  const Meeting* m = meetingOf(d, "familiarisation_meeting");
+  CHECK(m->held_obligation.empty());
+  CHECK(m->deadline_note == "no trial hearing is listed yet; the deadline is set when one is");
+  CHECK(ofRule(d, "FAM-MEET-HELD").empty());
+
+  j.add("hearing.listed", "2026-04-22T10:00:00+01:00", "", {{"kind", "trial"}}).hearing_date = Date(2026, 6, 15);
+  d = j.derive();
+  m = meetingOf(d, "familiarisation_meeting");
+  CHECK(m->deadline_note.empty());
+  auto held = ofRule(d, "FAM-MEET-HELD");
+  REQUIRE(held.size() == 1);
+  CHECK(held[0]->id == "FAM-MEET-HELD:v1:e4");  // named after the acceptance, so stable across replays
+  CHECK(held[0]->trigger_event == "e4");
+  CHECK(held[0]->due_by == Date(2026, 6, 11));
+}
+
+TEST_CASE("declining cancels the deadline; accepting again sets a new one", "[domain][engine][meetings]") {
+  Journey j = adultRassoTrial();
+  j.add("hearing.listed", "2026-04-08T10:00:00+01:00", "", {{"kind", "trial"}}).hearing_date = Date(2026, 6, 15);
+  j.add("meeting.responded", "2026-04-20T11:00:00+01:00", "v1",
+        {{"meeting", "familiarisation_meeting"}, {"response", "accepted"}});
+  j.add("meeting.responded", "2026-04-21T11:00:00+01:00", "v1",
+        {{"meeting", "familiarisation_meeting"}, {"response", "declined"}});
+  auto d = j.derive();
+  CHECK(meetingOf(d, "familiarisation_meeting")->state == "declined");
+  CHECK(obligation(d, "FAM-MEET-HELD:v1:e5")->status == "cancelled");
+  CHECK(obligation(d, "FAM-MEET-HELD:v1:e5")->cancelled_by == "e6");
+
+  j.add("meeting.responded", "2026-04-27T11:00:00+01:00", "v1",
+        {{"meeting", "familiarisation_meeting"}, {"response", "accepted"}});
+  d = j.derive();
+  REQUIRE(d.meetings.size() == 1);  // the same meeting, accepted again
+  CHECK(d.meetings[0].state == "accepted");
+  CHECK(d.meetings[0].held_obligation == "FAM-MEET-HELD:v1:e7");
+  CHECK(obligation(d, "FAM-MEET-HELD:v1:e7")->status == "pending");
+}
+
+TEST_CASE("a guilty plea cancels a familiarisation meeting: there is no trial to prepare for", "[domain][engine][meetings]") {
+  Journey j = adultRassoTrial();
+  j.add("plea.entered", "2026-04-20T11:00:00+01:00", "", {{"plea", "guilty"}});
+  auto d = j.derive();
+  const Meeting* m = meetingOf(d, "familiarisation_meeting");
+  CHECK(m->state == "cancelled");
+  CHECK(m->cancelled_by == "e4");
+}
+
+TEST_CASE("a bereaved family meeting accepted after a conviction must be held before the sentencing hearing",
+          "[domain][engine][meetings]") {
+  Journey j;
+  j.caseRegistered({"homicide"}).victim("v1", {"bereaved_relative"});
+  j.add("charging.decided", kThursdayBeforeEaster, "", {{"decision", "charge"}});  // e3: BRV-MEET offered
+  j.add("meeting.responded", "2026-04-08T11:00:00+01:00", "v1",
+        {{"meeting", "bereaved_family_meeting"}, {"response", "accepted"}});
+  auto d = j.derive();
+  const Meeting* m = meetingOf(d, "bereaved_family_meeting");
+  CHECK(m->state == "accepted");
+  CHECK(m->deadline_note == "a deadline applies after a conviction: before the sentence hearing");
+
+  j.add("verdict.recorded", "2026-06-30T15:00:00+01:00", "", {{"outcome", "convicted"}});
+  j.add("hearing.listed", "2026-06-30T16:00:00+01:00", "", {{"kind", "sentence"}}).hearing_date = Date(2026, 7, 10);
+  d = j.derive();
+  m = meetingOf(d, "bereaved_family_meeting");
+  const Obligation* held = obligation(d, m->held_obligation);
+  REQUIRE(held);
+  CHECK(held->rule == "BRV-MEET-HELD");
+  CHECK(held->due_by == Date(2026, 7, 9));  // the working day before Friday 10 July
+  CHECK(held->basis == "code");
+  // The verdict offered another meeting; it joins the one already accepted.
+  CHECK(d.meetings.size() == 1);
+  CHECK(m->offers.size() == 2);
+}
+
+TEST_CASE("ISVA notifications follow consent: withdrawn consent cancels what is open", "[domain][engine][isva]") {
+  Journey j;
+  j.caseRegistered({"rape"}).victim("v1");
+  Event& assigned = j.add("isva.assigned", "2026-03-31T09:00:00+01:00", "v1", {{"consent_to_share", "true"}});
+  assigned.isva_id = "isva-1";
+  assigned.consent_to_share = true;
+  j.add("hearing.listed", kThursdayBeforeEaster, "", {{"kind", "trial"}}).hearing_date = Date(2026, 6, 15);
+  auto d = j.derive();
+  auto notes = ofRule(d, "ISVA-NOTE");
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0]->due_by == Date(2026, 4, 7));
+  CHECK(notes[0]->recipient == "isva");
+
+  Event& withdrawn = j.add("isva.consent_changed", "2026-04-03T09:00:00+01:00", "v1", {{"consent_to_share", "false"}});
+  withdrawn.consent_to_share = false;
+  j.add("hearing.listed", "2026-04-03T10:00:00+01:00", "", {{"kind", "sentence"}}).hearing_date = Date(2026, 7, 1);
+  d = j.derive();
+  notes = ofRule(d, "ISVA-NOTE");
+  REQUIRE(notes.size() == 1);  // nothing new without consent
+  CHECK(notes[0]->status == "cancelled");
+  CHECK(notes[0]->cancelled_by == "e5");
+}
+
+TEST_CASE("the daemon's own notification events complete or cancel the one they name", "[domain][engine][isva]") {
+  Journey j;
+  j.caseRegistered({"rape"}).victim("v1");
+  Event& assigned = j.add("isva.assigned", "2026-03-31T09:00:00+01:00", "v1", {{"consent_to_share", "true"}});
+  assigned.isva_id = "isva-1";
+  assigned.consent_to_share = true;
+  j.add("plea.entered", kThursdayBeforeEaster, "", {{"plea", "not_guilty"}});  // e4
+  j.add("hearing.listed", kThursdayBeforeEaster, "", {{"kind", "trial"}}).hearing_date = Date(2026, 6, 15);  // e5
+  j.add("notification.sent", "2026-04-08T09:00:00+01:00", "v1", {{"obligation", "ISVA-NOTE:v1:e5"}});
+  j.add("notification.withheld", "2026-04-08T09:00:00+01:00", "v1", {{"obligation", "ISVA-NOTE:v1:e4"}});
+  auto d = j.derive();
+  const Obligation* sent = obligation(d, "ISVA-NOTE:v1:e5");
+  CHECK(sent->status == "late");  // due Tuesday 7 April
+  CHECK(sent->late_working_days == 1);
+  CHECK(obligation(d, "ISVA-NOTE:v1:e4")->status == "cancelled");
+  CHECK(obligation(d, "ISVA-NOTE:v1:e4")->cancelled_by == "e7");
+}

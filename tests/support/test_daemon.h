@@ -122,9 +122,9 @@ struct TestDaemon {
       : options(o),
         settings(testSettings(dir.path, o)),
         services(settings),
-        api(services.db, services.ingestor, services.letters, *services.clock, services.calendar,
-            http::ApiLimits{settings.http_max_events_per_request}),
-        router(api.routes(), services.db),
+        api(services.db, services.ingestor, services.letters, services.notifications, services.outbox,
+            *services.clock, services.calendar, http::ApiLimits{settings.http_max_events_per_request}),
+        router(api.routes(), services.db, *services.clock),
         server(router, serverOptions(settings)) {
     ingest = addUser("cms-feed", "ingest");
     vlu = addUser("vlu-officer", "vlu");

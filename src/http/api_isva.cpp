@@ -1,0 +1,238 @@
+// ISVA notifications (the ISVA's inbox and the VLU's view), meetings, and the
+// outbox's messages for a person to handle: thin handlers over the services.
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "common/error.h"
+#include "domain/engine.h"
+#include "http/api.h"
+#include "http/json_io.h"
+#include "storage/letter_store.h"
+#include "storage/notification_store.h"
+#include "storage/outbox_store.h"
+#include "storage/store.h"
+
+namespace vc::http {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+Var orNull(const std::string& s) { return s.empty() ? Var() : Var(s); }
+
+notifications::Reader readerOf(const Request& req) {
+  const Principal& p = *req.principal;
+  return {p.user, p.role == "isva" ? p.isva_id : "", p.role == "vlu" ? p.area : ""};
+}
+
+// A few words an ISVA can scan an inbox by.
+std::string headline(const std::string& event_type) {
+  static const std::map<std::string, std::string> kHeadlines = {
+      {"charging.decided", "Charging decision"}, {"case.discontinued", "Case stopped"},
+      {"charges.altered", "Charges changed"},    {"plea.entered", "Plea entered"},
+      {"hearing.listed", "Hearing listed"},      {"meeting.responded", "Meeting arranged"},
+      {"verdict.recorded", "Verdict"},           {"sentence.passed", "Sentence"}};
+  auto it = kHeadlines.find(event_type);
+  return it == kHeadlines.end() ? "Case update" : it->second;
+}
+
+// `for_isva`: what the ISVA sees (their own message); otherwise the VLU's view, which adds
+// the obligation, the victim id and what became of the message.
+Object::Ptr notificationView(const storage::NotificationRow& n, bool for_isva, bool with_content) {
+  Object::Ptr o = ordered();
+  o->set("id", n.id());
+  o->set("headline", headline(n.event_type));
+  o->set("event_type", n.event_type);
+  o->set("occurred_on", n.occurred_on);
+  o->set("case_urn", n.case_urn);
+  o->set("language", n.language);
+  o->set("subject", n.subject);
+  o->set("state", n.state);
+  o->set("created_at", n.created_at);
+  o->set("sent_at", orNull(n.sent_at));
+  o->set("read_at", orNull(n.read_at));
+  if (!for_isva) {
+    o->set("isva_id", n.isva_id);
+    o->set("obligation_id", n.obligation_id);
+    o->set("victim_id", n.victim_id);
+    o->set("area", n.area);
+    o->set("note", orNull(n.note));
+  }
+  if (with_content) {
+    o->set("text", n.text);
+    o->set("html", n.html);
+  }
+  return o;
+}
+
+Object::Ptr outboxView(const storage::OutboxRow& m) {
+  Object::Ptr o = ordered();
+  o->set("id", "m-" + std::to_string(m.id));
+  o->set("kind", m.kind());
+  o->set("letter_id", m.letter_n ? Var("l-" + std::to_string(m.letter_n)) : Var());
+  o->set("notification_id", m.notification_n ? Var("n-" + std::to_string(m.notification_n)) : Var());
+  o->set("channel", m.channel);
+  o->set("area", m.area);
+  o->set("state", m.state);
+  o->set("attempts", m.attempts);
+  o->set("message_id", m.message_id);
+  o->set("next_attempt_at",
+         m.state == "retrying" || m.state == "queued" ? Var(domain::formatRfc3339Utc(m.next_attempt_at)) : Var());
+  o->set("last_error", orNull(m.last_error));
+  o->set("created_at", m.created_at);
+  o->set("sent_at", orNull(m.sent_at));
+  return o;
+}
+
+int64_t outboxId(const std::string& id) {
+  const auto bad = [&] { return notFound("no outbox message " + id); };
+  if (id.size() < 3 || id.size() > 20 || id.compare(0, 2, "m-") != 0) throw bad();
+  for (size_t i = 2; i < id.size(); ++i)
+    if (id[i] < '0' || id[i] > '9') throw bad();
+  return std::stoll(id.substr(2));
+}
+
+// A VLU officer bound to an Area sees only that Area; an Area filter outside it matches nothing.
+std::string areaFor(const Request& req) {
+  const Principal& p = *req.principal;
+  const std::string asked = req.queryOr("area");
+  if (p.role != "vlu" || p.area.empty()) return asked;
+  return asked.empty() || asked == p.area ? p.area : "\x01no such area";
+}
+
+void oneOf(const std::string& key, const std::string& value, const std::vector<std::string>& allowed) {
+  if (value.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  throw Error(Error::Kind::kInvalidArgument, "invalid_query", key + ": must be one of " + list, {}, key);
+}
+
+}  // namespace
+
+Response Api::isvaInbox(Request& req) {
+  const std::string unread = req.queryOr("unread", "false");
+  oneOf("unread", unread, {"true", "false"});
+  const auto rows = notifications_.inbox(readerOf(req), unread == "true", limitFrom(req));
+  Array::Ptr items = new Array;
+  size_t unread_count = 0;
+  for (const auto& n : rows) {
+    items->add(notificationView(n, true, false));
+    if (n.read_at.empty()) ++unread_count;
+  }
+  Object::Ptr o = ordered();
+  o->set("isva_id", req.principal->isva_id);
+  o->set("unread", static_cast<Poco::UInt64>(unread_count));
+  o->set("items", items);
+  return json(o);
+}
+
+Response Api::isvaNotification(Request& req) {
+  return json(notificationView(notifications_.read(req.params.at("id"), readerOf(req)), true, true));
+}
+
+Response Api::isvaMarkRead(Request& req) {
+  return json(notificationView(notifications_.markRead(req.params.at("id"), readerOf(req)), true, false));
+}
+
+Response Api::listNotifications(Request& req) {
+  storage::NotificationFilter f;
+  f.state = req.queryOr("state");
+  oneOf("state", f.state, {"queued", "sent", "withheld", "dead"});
+  f.isva_id = req.queryOr("isva_id");
+  f.case_urn = req.queryOr("case_urn");
+  f.area = areaFor(req);
+  f.limit = limitFrom(req);
+  Array::Ptr items = new Array;
+  for (const auto& n : notifications_.list(f, readerOf(req))) items->add(notificationView(n, false, false));
+  Object::Ptr o = ordered();
+  o->set("items", items);
+  return json(o);
+}
+
+Response Api::getNotification(Request& req) {
+  return json(notificationView(notifications_.read(req.params.at("id"), readerOf(req)), false, true));
+}
+
+Response Api::listMeetings(Request& req) {
+  storage::MeetingFilter f;
+  f.state = req.queryOr("state");
+  oneOf("state", f.state, {"offered", "accepted", "declined", "held", "cancelled"});
+  f.meeting = req.queryOr("meeting");
+  oneOf("meeting", f.meeting, {"familiarisation_meeting", "special_measures_meeting", "bereaved_family_meeting"});
+  f.case_urn = req.queryOr("case_urn");
+  f.victim_id = req.queryOr("victim_id");
+  f.area = areaFor(req);
+  f.limit = limitFrom(req);
+  auto lease = db_.session();
+  const auto rows = storage::Store(lease).listMeetings(f);
+  const domain::Date today = clock_.today();
+  Array::Ptr items = new Array;
+  for (const auto& row : rows) {
+    Object::Ptr m = parseJson(row.body).extract<Object::Ptr>();
+    // The deadline's status as a person should see it today (open past its day: breached).
+    if (Object::Ptr held_by = m->getObject("held_by")) {
+      auto due = domain::Date::parse(held_by->getValue<std::string>("due_by"));
+      held_by->set("status", domain::effectiveStatus(held_by->getValue<std::string>("status"), *due, today));
+    }
+    items->add(m);
+  }
+  Object::Ptr o = ordered();
+  o->set("items", items);
+  return json(o);
+}
+
+Response Api::listOutbox(Request& req) {
+  storage::OutboxFilter f;
+  f.state = req.queryOr("state");
+  oneOf("state", f.state, {"queued", "sending", "retrying", "sent", "dead", "withheld", "cancelled"});
+  f.kind = req.queryOr("kind");
+  oneOf("kind", f.kind, {"letter", "notification"});
+  f.area = areaFor(req);
+  f.limit = limitFrom(req);
+  auto lease = db_.session();
+  storage::WriteTransaction tx(lease);
+  const auto rows = storage::OutboxStore(lease).list(f);
+  // Errors may quote a server naming the recipient's address: the read is audited.
+  storage::Store(lease).audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "read_outbox",
+                              "outbox", "state:" + f.state + " messages:" + std::to_string(rows.size()));
+  tx.commit();
+  Array::Ptr items = new Array;
+  for (const auto& m : rows) items->add(outboxView(m));
+  Object::Ptr o = ordered();
+  o->set("items", items);
+  return json(o);
+}
+
+Response Api::retryOutbox(Request& req) {
+  const std::string& id = req.params.at("id");
+  const int64_t n = outboxId(id);
+  auto lease = db_.session();
+  storage::WriteTransaction tx(lease);
+  storage::OutboxStore store(lease);
+  auto message = store.find(n);
+  const Principal& p = *req.principal;
+  if (!message || (p.role == "vlu" && !p.area.empty() && p.area != message->area))
+    throw notFound("no outbox message " + id);
+  if (!outbox_.retryDead(lease, n))
+    throw Error(Error::Kind::kConflict, "invalid_state",
+                "message " + id + " is " + message->state + "; only a dead message can be tried again");
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  const std::string note = "tried again by " + p.user + " after " + std::to_string(message->attempts) + " attempt(s)";
+  if (message->notification_n) {
+    storage::NotificationStore(lease).setState(message->notification_n, "queued", "", note);
+  } else if (auto letter = storage::LetterStore(lease).findLetter(message->letter_n)) {
+    storage::LetterStore(lease).appendHistory(letter->n, {now, p.user, "delivery_retry", letter->state, letter->state,
+                                                          letter->version, note});
+  }
+  storage::Store(lease).audit(now, p.user, "outbox_retry", id,
+                              message->notification_n ? "notification:n-" + std::to_string(message->notification_n)
+                                                      : "letter:l-" + std::to_string(message->letter_n));
+  tx.commit();
+  outbox_.requeued();
+  return json(outboxView(*store.find(n)));
+}
+
+}  // namespace vc::http

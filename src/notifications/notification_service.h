@@ -1,0 +1,79 @@
+#pragma once
+// ISVA notifications from obligation to inbox: as soon as an ISVA-NOTE
+// obligation exists (the victim has an ISVA and consents to sharing), the
+// notification is rendered and queued in the outbox, with no review; at the
+// moment of sending the outbox asks again whether the victim's consent and
+// ISVA still stand, and a notification that may no longer go is withheld and
+// recorded (a notification.withheld event cancels its obligation). Delivery
+// records a notification.sent event, which completes the obligation as met
+// or late. An ISVA reads only their own notifications; every read is audited.
+//
+// Thread-safe: each call takes its own session; writers are serialised by SQLite.
+
+#include <string>
+#include <vector>
+
+#include "delivery/outbox.h"
+#include "domain/clock.h"
+#include "ingest/ingestor.h"
+#include "letters/letter_context.h"
+#include "rendering/template_set.h"
+#include "storage/database.h"
+#include "storage/records.h"
+
+namespace vc::notifications {
+
+// The ISVA-NOTE template kind, and the languages notifications are written in.
+extern const char* const kNotificationKind;  // "isva_notification"
+
+// Loads and checks letter_templates/notifications/ as start-up does; throws rendering::TemplateError.
+rendering::TemplateSet loadNotificationTemplates(const std::string& dir);
+
+// Who is reading: a person's name (for the audit trail) and, for the isva role, which ISVA they are.
+struct Reader {
+  std::string name;
+  std::string isva_id;  // empty: a VLU officer or manager
+  std::string area;     // a VLU officer bound to one Area
+};
+
+class NotificationService : public delivery::DeliveryListener {
+ public:
+  NotificationService(storage::Database& db, ingest::Ingestor& ingestor, const rendering::TemplateSet& templates,
+                      const domain::Clock& clock, const letters::VluContacts& contacts, delivery::Outbox& outbox,
+                      std::string public_url);
+
+  // Renders and queues a notification for every open ISVA-NOTE obligation that
+  // has none, in the given cases (all when empty); returns how many were queued.
+  // One that fails is logged and the rest go on.
+  size_t refresh(const std::vector<std::string>& cases);
+
+  // An ISVA's own notifications (unread first, then newest); the read is audited.
+  std::vector<storage::NotificationRow> inbox(const Reader& isva, bool unread_only, int limit);
+  // One notification with its content. An ISVA gets only their own (anything
+  // else is kNotFound, and the attempt is audited); every read is audited.
+  storage::NotificationRow read(const std::string& id, const Reader& reader);
+  // Marks an ISVA's own notification read (idempotent); returns it as read() does.
+  storage::NotificationRow markRead(const std::string& id, const Reader& isva);
+  // Every notification, for VLU officers and managers (no content; not personal data).
+  std::vector<storage::NotificationRow> list(storage::NotificationFilter filter, const Reader& reader);
+
+  // delivery::DeliveryListener
+  std::string withholdReason(Poco::Data::Session& session, const storage::OutboxRow& row) override;
+  void withheld(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& reason) override;
+  void delivered(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& receipt) override;
+  void attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& row,
+                     const delivery::DeliveryOutcome& outcome, bool dead, int64_t next_attempt_at) override;
+
+ private:
+  bool queue(const storage::ObligationRow& obligation);  // false if it has one already or may not go
+
+  storage::Database& db_;
+  ingest::Ingestor& ingestor_;
+  const rendering::TemplateSet& templates_;
+  const domain::Clock& clock_;
+  const letters::VluContacts& contacts_;
+  delivery::Outbox& outbox_;
+  std::string public_url_;
+};
+
+}  // namespace vc::notifications
