@@ -75,13 +75,6 @@ int attempts(const Object::Ptr& l) {
   return l->isNull("delivery") ? 0 : l->getObject("delivery")->getValue<int>("attempts");
 }
 
-std::string header(const std::string& message, const std::string& name) {
-  const std::string key = "\n" + name + ": ";
-  auto at = ("\n" + message).find(key);
-  if (at == std::string::npos) return "";
-  const auto start = at + key.size() - 1;
-  return message.substr(start, message.find('\n', start) - start);
-}
 
 }  // namespace
 
@@ -100,18 +93,18 @@ TEST_CASE("An emailed letter reaches the victim once, as text and HTML, naming n
   const auto messages = smtp.messages();
   REQUIRE(messages.size() == 1);
   const std::string& m = messages[0];
-  CHECK(header(m, "To") == "<sam.mailtest@example.org>");
-  CHECK(header(m, "From") == "vlu@cps.example.org");
-  CHECK(header(m, "Subject") == "A letter from the Crown Prosecution Service");
-  CHECK(header(m, "Message-ID") == "<letter." + id + ".v1@cps.example.org>");
-  CHECK(header(m, "Content-Type").find("multipart/alternative") == 0);
+  CHECK(mailHeader(m, "To") == "<sam.mailtest@example.org>");
+  CHECK(mailHeader(m, "From") == "vlu@cps.example.org");
+  CHECK(mailHeader(m, "Subject") == "A letter from the Crown Prosecution Service");
+  CHECK(mailHeader(m, "Message-ID") == "<letter." + id + ".v1@cps.example.org>");
+  CHECK(mailHeader(m, "Content-Type").find("multipart/alternative") == 0);
   CHECK(m.find("Content-Type: text/plain; charset=UTF-8") != std::string::npos);
   CHECK(m.find("Content-Type: text/html; charset=UTF-8") != std::string::npos);
   CHECK(m.find("There is not enough evidence to charge.") != std::string::npos);
   CHECK(m.find("Dear Sam Mailtest,") != std::string::npos);
   for (const std::string& personal : {std::string("Mailtest"), std::string("Private Road"), std::string("1990")}) {
     INFO(personal);
-    CHECK(header(m, "Subject").find(personal) == std::string::npos);
+    CHECK(mailHeader(m, "Subject").find(personal) == std::string::npos);
   }
   // By email, the letter shows no postal address.
   CHECK(l->getValue<std::string>("text").find("7 Private Road") == std::string::npos);
@@ -151,7 +144,7 @@ TEST_CASE("With SMTP down the letter waits and is retried; once SMTP is back it 
   REQUIRE(l->getValue<std::string>("state") == "sent");
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // a few more scheduler passes
   REQUIRE(smtp.messages().size() == 1);
-  CHECK(header(smtp.messages()[0], "Message-ID") == "<letter." + id + ".v1@cps.example.org>");
+  CHECK(mailHeader(smtp.messages()[0], "Message-ID") == "<letter." + id + ".v1@cps.example.org>");
   bool retried = false;
   Poco::JSON::Array::Ptr history = readLetter(d, id)->getArray("history");
   for (size_t i = 0; i < history->size(); ++i)
@@ -179,7 +172,7 @@ TEST_CASE("A message the daemon was sending when it stopped is sent again with t
   CHECK(d.services.outbox.recover() == 1);
   CHECK(d.services.outbox.sendDue() == 1);
   REQUIRE(smtp.messages().size() == 1);
-  CHECK(header(smtp.messages()[0], "Message-ID") == "<letter." + id + ".v1@cps.example.org>");
+  CHECK(mailHeader(smtp.messages()[0], "Message-ID") == "<letter." + id + ".v1@cps.example.org>");
   Object::Ptr l = readLetter(d, id);
   CHECK(l->getValue<std::string>("state") == "sent");
   CHECK(attempts(l) == 2);

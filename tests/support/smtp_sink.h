@@ -4,6 +4,7 @@
 // Started by the constructor (which waits until it accepts connections) and
 // stopped by the destructor. Not copyable.
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,42 @@ inline uint16_t freePort() {
   const uint16_t port = s.address().port();
   s.close();
   return port;
+}
+
+// A header's value ("" when absent).
+inline std::string mailHeader(const std::string& message, const std::string& name) {
+  const std::string key = "\n" + name + ": ";
+  auto at = ("\n" + message).find(key);
+  if (at == std::string::npos) return "";
+  const auto start = at + key.size() - 1;
+  auto end = message.find('\n', start);
+  std::string value = message.substr(start, end - start);
+  if (!value.empty() && value.back() == '\r') value.pop_back();
+  return value;
+}
+
+// The message with quoted-printable undone (soft line breaks joined, =XX decoded),
+// so a test can search the text as the reader sees it.
+inline std::string decodedMail(const std::string& message) {
+  std::string out;
+  for (size_t i = 0; i < message.size(); ++i) {
+    if (message[i] != '=') {
+      out += message[i];
+      continue;
+    }
+    if (message.compare(i + 1, 2, "\r\n") == 0) {
+      i += 2;
+    } else if (i + 1 < message.size() && message[i + 1] == '\n') {
+      i += 1;
+    } else if (i + 2 < message.size() && std::isxdigit(static_cast<unsigned char>(message[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(message[i + 2]))) {
+      out += static_cast<char>(std::stoi(message.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += '=';
+    }
+  }
+  return out;
 }
 
 class SmtpSink {

@@ -116,7 +116,7 @@ struct TestDaemon {
   http::Api api;
   http::Router router;
   http::HttpServer server;
-  std::string ingest, vlu, vlu2, vlu_london, isva, manager, admin;  // bearer tokens
+  std::string ingest, vlu, vlu2, vlu_london, isva, isva2, manager, admin;  // bearer tokens
 
   explicit TestDaemon(DaemonOptions o = {})
       : options(o),
@@ -131,6 +131,7 @@ struct TestDaemon {
     vlu2 = addUser("vlu-second-officer", "vlu");
     vlu_london = addUser("vlu-london-north", "vlu", "", "CPS London North");
     isva = addUser("isva-worker", "isva", "isva-1");
+    isva2 = addUser("isva-other-worker", "isva", "isva-2");
     manager = addUser("vlu-manager", "manager");
     admin = addUser("operator", "admin");
     if (o.start_scheduler) services.scheduler.start();
