@@ -29,6 +29,7 @@
 #include "ingest/ingestor.h"
 #include "letters/letter_context.h"
 #include "loading/policy_files.h"
+#include "notifications/notification_context.h"
 #include "rendering/template_set.h"
 #include "storage/database.h"
 
@@ -197,6 +198,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
                 << letterKinds(rules).size() << " letters in " << kLetterLanguages.size()
                 << " languages: every field they name exists, nothing is unescaped, and each renders from the sample"
                 << std::endl;
+      const rendering::TemplateSet notes = notifications::loadNotificationTemplates(settings_.templates_dir + "/notifications");
+      std::cout << "notification templates in " << notes.dir() << ": " << notes.fileCount()
+                << " files, the ISVA notification in 2 languages: likewise" << std::endl;
       return EXIT_OK;
     } catch (const rendering::TemplateError& e) {
       std::cerr << e.what() << std::endl;
@@ -215,14 +219,21 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     const domain::WorkingDayCalendar calendar = loading::loadCalendar(settings_.calendar_file);
     const domain::RuleBook rules = loading::loadRuleBook(settings_.rules_files);
     const auto kinds = letterKinds(rules);
-    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    const bool notification = kind == notifications::kNotificationKind;
+    if (!notification && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
       std::string known;
       for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k;
-      return usage("no letter '" + kind + "' (letters: " + known + ")");
+      return usage("no letter '" + kind + "' (letters: " + known + "; and " + notifications::kNotificationKind + ")");
     }
     try {
-      const rendering::TemplateSet set = loadLetterTemplates(settings_.templates_dir, rules, calendar);
-      const rendering::Value context = letters::buildLetterContext(letters::sampleInputs(kind, lang), calendar).data;
+      const rendering::TemplateSet set =
+          notification ? notifications::loadNotificationTemplates(settings_.templates_dir + "/notifications")
+                       : loadLetterTemplates(settings_.templates_dir, rules, calendar);
+      // The ISVA notification's sample is a meeting response, the fullest of its kinds.
+      const rendering::Value context =
+          notification
+              ? notifications::buildNotificationContext(notifications::sampleNotificationInputs("meeting.responded", lang)).data
+              : letters::buildLetterContext(letters::sampleInputs(kind, lang), calendar).data;
       if (format == "context") {
         // Every field a template may name, as JSON (the sample fills them all).
         Poco::JSON::Parser parser;
