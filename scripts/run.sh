@@ -22,6 +22,7 @@ ingest=$($exe user add "demo-ingest-$stamp" --role ingest "${config[@]}" | tail 
 vlu=$($exe user add "demo-vlu-$stamp" --role vlu "${config[@]}" | tail -n 1)
 vlu2=$($exe user add "demo-vlu2-$stamp" --role vlu "${config[@]}" | tail -n 1)
 manager=$($exe user add "demo-manager-$stamp" --role manager "${config[@]}" | tail -n 1)
+isva=$($exe user add "demo-isva-$stamp" --role isva --isva-id isva-1 "${config[@]}" | tail -n 1)
 port=8080
 for ((i = 1; i <= $#; i++)); do [ "${!i}" = --port ] && { j=$((i + 1)); port=${!j}; }; done
 
@@ -32,12 +33,13 @@ trap 'kill $sink 2>/dev/null || true' EXIT
 cat <<INFO
 
 victim-comms demo: http://127.0.0.1:$port/  (database var/victim-comms.db; Ctrl-C stops it)
-Posted letters are written to var/spool/, emailed ones arrive in var/demo-mail/new/.
+Posted letters are written to var/spool/; emailed letters and ISVA notifications arrive in var/demo-mail/new/.
 API tokens made for this run (shown once):
   ingest   $ingest
   vlu      $vlu
   vlu2     $vlu2     (a second officer: approvals need someone other than the last editor)
   manager  $manager
+  isva     $isva     (ISVA isva-1: sees only their own notifications)
 Try:
   curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/letters
   curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/letters/l-10
@@ -45,6 +47,9 @@ Try:
        http://127.0.0.1:$port/api/v1/letters/l-10 -d '{"version":1,"free_text":"Please call me if you have any questions."}'
   curl -s -X POST -H "Authorization: Bearer $vlu2" http://127.0.0.1:$port/api/v1/letters/l-10/approve
   curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/obligations?status=breached"
+  curl -s -H "Authorization: Bearer $isva" http://127.0.0.1:$port/api/v1/isva/notifications
+  curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/meetings
+  curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/outbox?state=dead"
   victim-comms render --letter decision_not_to_prosecute --lang cy --sample   (build/victim-comms)
 
 INFO

@@ -114,6 +114,8 @@ class MeetingTracker {
         m->state = "held";
         m->held_event = e.id;
         m->held_at = e.occurred_at_text;
+        if (m->held_obligation.empty() && engine_.rules().inForceOn(m->opened_date).heldRule(kind))
+          m->deadline_note = "held before any deadline applied";
         return;
       }
       const bool accepted = e.attr("response") == "accepted";

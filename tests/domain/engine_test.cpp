@@ -482,3 +482,19 @@ TEST_CASE("the daemon's own notification events complete or cancel the one they 
   CHECK(obligation(d, "ISVA-NOTE:v1:e4")->status == "cancelled");
   CHECK(obligation(d, "ISVA-NOTE:v1:e4")->cancelled_by == "e7");
 }
+
+TEST_CASE("a meeting held before any deadline applied says so; one the rule book sets no date for says that",
+          "[domain][engine][meetings]") {
+  Journey j = adultRassoTrial();
+  j.add("meeting.held", "2026-04-08T11:00:00+01:00", "v1", {{"meeting", "familiarisation_meeting"}});
+  j.add("meeting.responded", "2026-04-08T12:00:00+01:00", "v1",
+        {{"meeting", "special_measures_meeting"}, {"response", "accepted"}});  // asked for without an offer
+  auto d = j.derive();
+  CHECK(meetingOf(d, "familiarisation_meeting")->state == "held");
+  CHECK(meetingOf(d, "familiarisation_meeting")->deadline_note == "held before any deadline applied");
+  const Meeting* sm = meetingOf(d, "special_measures_meeting");
+  REQUIRE(sm);
+  CHECK(sm->offers.empty());
+  CHECK(sm->id == "special_measures_meeting:v1:e5");
+  CHECK(sm->deadline_note == "the rule book sets no date by which this meeting must be held");
+}
