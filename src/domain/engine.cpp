@@ -17,6 +17,40 @@ std::string ordinal(int n) {
   return std::to_string(n) + suffix;
 }
 
+// What every explanation starts from: the rule, its policy, the trigger and the victim's tier.
+DeadlineExplanation explanationOf(const RuleSet& set, const RuleDef& rule, const Event& trigger,
+                                  const Entitlement& entitlement) {
+  DeadlineExplanation x;
+  x.rule = rule.id;
+  x.policy = set.policy;
+  x.policy_effective_from = set.effective_from;
+  x.trigger_event = trigger.id;
+  x.trigger_type = trigger.type;
+  x.occurred_at = trigger.occurred_at_text;
+  x.trigger_date = trigger.local_date;
+  x.zone = isBritishSummerTime(trigger.occurred_at) ? "BST (UTC+01:00)" : "GMT (UTC+00:00)";
+  x.tier = entitlement.enhanced ? "enhanced" : "standard";
+  x.tier_reasons = entitlement.reasons;
+  return x;
+}
+
+// The end of every explanation: the days passed over, and where the rule comes from.
+std::string skippedAndSource(const WorkingDayCount& count, const RuleDef& rule, const RuleSet& set) {
+  std::string text;
+  if (count.skipped.empty()) {
+    text += "No days were skipped. ";
+  } else {
+    text += "Skipped: ";
+    for (size_t i = 0; i < count.skipped.size(); ++i) {
+      const auto& s = count.skipped[i];
+      text += (i ? ", " : "") + s.date.longString();
+      if (s.why != s.date.weekdayName()) text += " (" + s.why + ")";
+    }
+    text += ". ";
+  }
+  return text + "Rule " + rule.id + ", policy " + set.policy + " effective from " + set.effective_from.toString() + ".";
+}
+
 bool ruleTriggersOn(const RuleBook& book, const std::string& type) {
   for (const auto& set : book.sets())
     for (const auto& r : set.rules)
@@ -260,17 +294,7 @@ class MeetingTracker {
 DeadlineExplanation Engine::explainHeld(const RuleSet& set, const RuleDef& rule, const Event& acceptance,
                                         const HearingListing& hearing, const Entitlement& entitlement) const {
   const HeldBefore& hb = *rule.held_before;
-  DeadlineExplanation x;
-  x.rule = rule.id;
-  x.policy = set.policy;
-  x.policy_effective_from = set.effective_from;
-  x.trigger_event = acceptance.id;
-  x.trigger_type = acceptance.type;
-  x.occurred_at = acceptance.occurred_at_text;
-  x.trigger_date = acceptance.local_date;
-  x.zone = isBritishSummerTime(acceptance.occurred_at) ? "BST (UTC+01:00)" : "GMT (UTC+00:00)";
-  x.tier = entitlement.enhanced ? "enhanced" : "standard";
-  x.tier_reasons = entitlement.reasons;
+  DeadlineExplanation x = explanationOf(set, rule, acceptance, entitlement);
   x.working_days = hb.working_days;
   x.count = calendar_.workingDaysBefore(hearing.date, hb.working_days);
 
@@ -281,35 +305,14 @@ DeadlineExplanation Engine::explainHeld(const RuleSet& set, const RuleDef& rule,
                      " working day before it. The victim accepted the meeting on " + x.trigger_date.longString() +
                      " (event " + acceptance.id + "). ";
   if (hb.after_conviction) text += "This deadline applies because the defendant has been convicted. ";
-  if (x.count.skipped.empty()) {
-    text += "No days were skipped. ";
-  } else {
-    text += "Skipped: ";
-    for (size_t i = 0; i < x.count.skipped.size(); ++i) {
-      const auto& sk = x.count.skipped[i];
-      text += (i ? ", " : "") + sk.date.longString();
-      if (sk.why != sk.date.weekdayName()) text += " (" + sk.why + ")";
-    }
-    text += ". ";
-  }
-  text += "Rule " + rule.id + ", policy " + set.policy + " effective from " + set.effective_from.toString() + ".";
+  text += skippedAndSource(x.count, rule, set);
   x.text = text;
   return x;
 }
 
 DeadlineExplanation Engine::explain(const RuleSet& set, const RuleDef& rule, const Event& trigger,
                                     const Entitlement& entitlement) const {
-  DeadlineExplanation x;
-  x.rule = rule.id;
-  x.policy = set.policy;
-  x.policy_effective_from = set.effective_from;
-  x.trigger_event = trigger.id;
-  x.trigger_type = trigger.type;
-  x.occurred_at = trigger.occurred_at_text;
-  x.trigger_date = trigger.local_date;
-  x.zone = isBritishSummerTime(trigger.occurred_at) ? "BST (UTC+01:00)" : "GMT (UTC+00:00)";
-  x.tier = entitlement.enhanced ? "enhanced" : "standard";
-  x.tier_reasons = entitlement.reasons;
+  DeadlineExplanation x = explanationOf(set, rule, trigger, entitlement);
   x.working_days = entitlement.enhanced ? rule.enhanced_days : rule.standard_days;
   x.count = calendar_.addWorkingDays(x.trigger_date, x.working_days);
 
@@ -330,18 +333,7 @@ DeadlineExplanation Engine::explain(const RuleSet& set, const RuleDef& rule, con
     text += "Standard tier (" + plural(rule.standard_days, "working day") +
             "): no enhanced-rights reason applied on the trigger date. ";
   }
-  if (x.count.skipped.empty()) {
-    text += "No days were skipped. ";
-  } else {
-    text += "Skipped: ";
-    for (size_t i = 0; i < x.count.skipped.size(); ++i) {
-      const auto& s = x.count.skipped[i];
-      text += (i ? ", " : "") + s.date.longString();
-      if (s.why != s.date.weekdayName()) text += " (" + s.why + ")";
-    }
-    text += ". ";
-  }
-  text += "Rule " + rule.id + ", policy " + set.policy + " effective from " + set.effective_from.toString() + ".";
+  text += skippedAndSource(x.count, rule, set);
   x.text = text;
   return x;
 }

@@ -309,6 +309,12 @@ void WriteTransaction::commit() {
   done_ = true;
 }
 
+int64_t changedRows(Poco::Data::Session& session) {
+  Poco::Int64 n = 0;
+  session << "SELECT changes()", into(n), now;
+  return n;
+}
+
 Savepoint::Savepoint(Poco::Data::Session& session) : session_(session) { session_ << "SAVEPOINT vc_step", now; }
 
 Savepoint::~Savepoint() {

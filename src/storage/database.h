@@ -88,4 +88,7 @@ class Savepoint {
   bool done_ = false;
 };
 
+// Rows changed by the session's last INSERT, UPDATE or DELETE (SQLite's changes()).
+int64_t changedRows(Poco::Data::Session& session);
+
 }  // namespace vc::storage

@@ -3,6 +3,8 @@
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 
+#include "storage/database.h"
+
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
 using Poco::Data::Statement;
@@ -56,12 +58,6 @@ std::vector<LetterRow> readLetters(Statement& st) {
   return out;
 }
 
-int64_t changes(Poco::Data::Session& s) {
-  Poco::Int64 n = 0;
-  s << "SELECT changes()", into(n), now;
-  return n;
-}
-
 }  // namespace
 
 int64_t LetterStore::nextLetterNumber() {
@@ -93,7 +89,7 @@ bool LetterStore::updateLetter(const LetterRow& r, int expected_version) {
       bind(r.last_edited_by), bind(r.fields), bind(r.free_text), bind(r.context_hash), bind(r.template_version),
       bind(r.policy), bind(r.recipient_email), bind(r.html), bind(r.text), bind(r.note), bind(r.updated_at),
       bind(r.approved_by), bind(r.approved_at), bind(r.sent_at), bind(n), bind(expected_version), now;
-  return changes(s_) == 1;
+  return changedRows(s_) == 1;
 }
 
 void LetterStore::appendVersion(int64_t letter_n, const LetterVersionRow& v) {

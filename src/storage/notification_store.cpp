@@ -3,6 +3,8 @@
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 
+#include "storage/database.h"
+
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
 using Poco::Data::Statement;
@@ -68,9 +70,7 @@ void NotificationStore::setState(int64_t n, const std::string& state, const std:
 bool NotificationStore::markRead(int64_t n, const std::string& at) {
   Poco::Int64 key = n;
   s_ << "UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE n = ?", bind(at), bind(key), now;
-  Poco::Int64 changed = 0;
-  s_ << "SELECT changes()", into(changed), now;
-  return changed == 1;
+  return changedRows(s_) == 1;
 }
 
 std::optional<NotificationRow> NotificationStore::find(int64_t n) {

@@ -3,6 +3,8 @@
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 
+#include "storage/database.h"
+
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
 using Poco::Data::Statement;
@@ -46,12 +48,6 @@ std::vector<OutboxRow> readOutbox(Statement& st) {
   return out;
 }
 
-int64_t changes(Poco::Data::Session& s) {
-  Poco::Int64 n = 0;
-  s << "SELECT changes()", into(n), now;
-  return n;
-}
-
 std::optional<OutboxRow> first(std::vector<OutboxRow> rows) {
   if (rows.empty()) return std::nullopt;
   return std::move(rows.front());
@@ -86,7 +82,7 @@ bool OutboxStore::claim(int64_t id) {
   Poco::Int64 key = id;
   s_ << "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state IN ('queued', 'retrying')",
       bind(key), now;
-  return changes(s_) == 1;
+  return changedRows(s_) == 1;
 }
 
 void OutboxStore::finish(int64_t id, const std::string& state, const std::string& sent_at,
@@ -101,14 +97,14 @@ int64_t OutboxStore::requeueSending(int64_t now_unix) {
   s_ << "UPDATE outbox SET state = 'retrying', next_attempt_at = ?, "
         "last_error = 'the daemon stopped while sending; sent again with the same Message-ID' WHERE state = 'sending'",
       bind(t), now;
-  return changes(s_);
+  return changedRows(s_);
 }
 
 bool OutboxStore::retryDead(int64_t id, int64_t now_unix) {
   Poco::Int64 key = id, t = now_unix;
   s_ << "UPDATE outbox SET state = 'retrying', attempts = 0, next_attempt_at = ? WHERE id = ? AND state = 'dead'",
       bind(t), bind(key), now;
-  return changes(s_) == 1;
+  return changedRows(s_) == 1;
 }
 
 std::optional<OutboxRow> OutboxStore::find(int64_t id) {

@@ -303,10 +303,12 @@ std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
   return readObligations(st);
 }
 
-std::vector<ObligationRow> Store::obligationsWithoutLetters(const std::vector<std::string>& cases) {
-  std::string sql = std::string("SELECT ") + kObligationColumns +
-                    " FROM obligations WHERE status = 'pending' AND kind IN ('letter', 'meeting') "
-                    "AND NOT EXISTS (SELECT 1 FROM letters l WHERE l.obligation_id = obligations.id)";
+// Open obligations of the given kinds with no row in `table` naming them, in creation order.
+std::vector<ObligationRow> Store::openObligationsWithout(const std::string& kinds_sql, const std::string& table,
+                                                         const std::vector<std::string>& cases) {
+  std::string sql = std::string("SELECT ") + kObligationColumns + " FROM obligations WHERE status = 'pending' AND kind IN (" +
+                    kinds_sql + ") AND NOT EXISTS (SELECT 1 FROM " + table +
+                    " x WHERE x.obligation_id = obligations.id)";
   if (!cases.empty()) {
     sql += " AND case_urn IN (";
     for (size_t i = 0; i < cases.size(); ++i) sql += i ? ", ?" : "?";
@@ -321,22 +323,12 @@ std::vector<ObligationRow> Store::obligationsWithoutLetters(const std::vector<st
   return readObligations(st);
 }
 
+std::vector<ObligationRow> Store::obligationsWithoutLetters(const std::vector<std::string>& cases) {
+  return openObligationsWithout("'letter', 'meeting'", "letters", cases);
+}
+
 std::vector<ObligationRow> Store::obligationsWithoutNotifications(const std::vector<std::string>& cases) {
-  std::string sql = std::string("SELECT ") + kObligationColumns +
-                    " FROM obligations WHERE status = 'pending' AND kind = 'notification' "
-                    "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.obligation_id = obligations.id)";
-  if (!cases.empty()) {
-    sql += " AND case_urn IN (";
-    for (size_t i = 0; i < cases.size(); ++i) sql += i ? ", ?" : "?";
-    sql += ")";
-  }
-  sql += " ORDER BY case_urn, created_n";
-  Statement st(s_);
-  st << sql;
-  std::vector<std::string> args = cases;
-  for (auto& a : args) st, bind(a);
-  st.execute();
-  return readObligations(st);
+  return openObligationsWithout("'notification'", "notifications", cases);
 }
 
 void Store::replaceMeetings(const std::string& urn, const std::vector<MeetingRow>& rows) {

@@ -65,6 +65,9 @@ class Store {
   int64_t auditCount(const std::string& action = "");
 
  private:
+  std::vector<ObligationRow> openObligationsWithout(const std::string& kinds_sql, const std::string& table,
+                                                    const std::vector<std::string>& cases);
+
   Poco::Data::Session& s_;
 };
 
