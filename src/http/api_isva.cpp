@@ -115,16 +115,12 @@ void oneOf(const std::string& key, const std::string& value, const std::vector<s
 Response Api::isvaInbox(Request& req) {
   const std::string unread = req.queryOr("unread", "false");
   oneOf("unread", unread, {"true", "false"});
-  const auto rows = notifications_.inbox(readerOf(req), unread == "true", limitFrom(req));
+  const notifications::Inbox inbox = notifications_.inbox(readerOf(req), unread == "true", limitFrom(req));
   Array::Ptr items = new Array;
-  size_t unread_count = 0;
-  for (const auto& n : rows) {
-    items->add(notificationView(n, true, false));
-    if (n.read_at.empty()) ++unread_count;
-  }
+  for (const auto& n : inbox.items) items->add(notificationView(n, true, false));
   Object::Ptr o = ordered();
   o->set("isva_id", req.principal->isva_id);
-  o->set("unread", static_cast<Poco::UInt64>(unread_count));
+  o->set("unread", static_cast<Poco::Int64>(inbox.unread));
   o->set("items", items);
   return json(o);
 }
@@ -146,7 +142,7 @@ Response Api::listNotifications(Request& req) {
   f.area = areaFor(req);
   f.limit = limitFrom(req);
   Array::Ptr items = new Array;
-  for (const auto& n : notifications_.list(f, readerOf(req))) items->add(notificationView(n, false, false));
+  for (const auto& n : notifications_.list(f)) items->add(notificationView(n, false, false));
   Object::Ptr o = ordered();
   o->set("items", items);
   return json(o);

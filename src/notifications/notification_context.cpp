@@ -42,7 +42,11 @@ std::string initials(const Object::Ptr& name) {
   std::string out;
   for (const char* part : {"given", "family"}) {
     const std::string s = str(name, part);
-    if (!s.empty()) out += std::string(1, s[0]) + ".";
+    if (s.empty()) continue;
+    // The whole first character, not its first byte: "Ŵyn" starts with two bytes in UTF-8.
+    size_t len = 1;
+    while (len < s.size() && (static_cast<unsigned char>(s[len]) & 0xC0) == 0x80) ++len;
+    out += s.substr(0, len) + ".";
   }
   return out;
 }

@@ -162,20 +162,24 @@ bool NotificationService::queue(const storage::ObligationRow& o) {
   return true;
 }
 
-std::vector<storage::NotificationRow> NotificationService::inbox(const Reader& isva, bool unread_only, int limit) {
+Inbox NotificationService::inbox(const Reader& isva, bool unread_only, int limit) {
   storage::NotificationFilter f;
   f.isva_id = isva.isva_id;
   f.isva_view = true;
-  f.unread_only = unread_only;
-  f.limit = limit;
   auto lease = db_.session();
   storage::Store store(lease);
+  storage::NotificationStore notes(lease);
   storage::WriteTransaction tx(lease);
-  auto rows = storage::NotificationStore(lease).list(f);
+  Inbox inbox;
+  f.unread_only = true;
+  inbox.unread = notes.count(f);
+  f.unread_only = unread_only;
+  f.limit = limit;
+  inbox.items = notes.list(f);
   store.audit(domain::formatRfc3339Utc(clock_.now()), isva.name, "read_isva_inbox", "isva:" + isva.isva_id,
-              "notifications:" + std::to_string(rows.size()));
+              "notifications:" + std::to_string(inbox.items.size()));
   tx.commit();
-  return rows;
+  return inbox;
 }
 
 storage::NotificationRow NotificationService::read(const std::string& id, const Reader& reader) {
@@ -190,12 +194,11 @@ storage::NotificationRow NotificationService::read(const std::string& id, const 
     if (!row) throw notFound(id);
     if (!reader.isva_id.empty()) {
       // An ISVA sees only what is theirs to see: the same rule as the inbox.
-      storage::NotificationFilter f;
-      f.isva_id = reader.isva_id;
-      f.isva_view = true;
-      f.limit = 1000000;
-      auto mine = notes.list(f);
-      if (std::none_of(mine.begin(), mine.end(), [&](const auto& r) { return r.n == row->n; })) throw notFound(id);
+      storage::NotificationFilter mine;
+      mine.isva_id = reader.isva_id;
+      mine.isva_view = true;
+      mine.n = row->n;
+      if (notes.count(mine) == 0) throw notFound(id);
     } else if (!reader.area.empty() && reader.area != row->area) {
       throw notFound(id);
     }
@@ -222,9 +225,7 @@ storage::NotificationRow NotificationService::markRead(const std::string& id, co
   return *notes.find(row.n);
 }
 
-std::vector<storage::NotificationRow> NotificationService::list(storage::NotificationFilter filter,
-                                                                const Reader& reader) {
-  if (!reader.area.empty()) filter.area = filter.area.empty() || filter.area == reader.area ? reader.area : "\x01none";
+std::vector<storage::NotificationRow> NotificationService::list(storage::NotificationFilter filter) {
   filter.with_content = false;
   auto lease = db_.session();
   return storage::NotificationStore(lease).list(filter);

@@ -36,6 +36,11 @@ struct Reader {
   std::string area;     // a VLU officer bound to one Area
 };
 
+struct Inbox {
+  std::vector<storage::NotificationRow> items;
+  int64_t unread = 0;  // all of them, not only those listed
+};
+
 class NotificationService : public delivery::DeliveryListener {
  public:
   NotificationService(storage::Database& db, ingest::Ingestor& ingestor, const rendering::TemplateSet& templates,
@@ -47,15 +52,17 @@ class NotificationService : public delivery::DeliveryListener {
   // One that fails is logged and the rest go on.
   size_t refresh(const std::vector<std::string>& cases);
 
-  // An ISVA's own notifications (unread first, then newest); the read is audited.
-  std::vector<storage::NotificationRow> inbox(const Reader& isva, bool unread_only, int limit);
+  // An ISVA's own notifications (unread first, then newest) and how many are
+  // unread in all; the read is audited.
+  Inbox inbox(const Reader& isva, bool unread_only, int limit);
   // One notification with its content. An ISVA gets only their own (anything
   // else is kNotFound, and the attempt is audited); every read is audited.
   storage::NotificationRow read(const std::string& id, const Reader& reader);
   // Marks an ISVA's own notification read (idempotent); returns it as read() does.
   storage::NotificationRow markRead(const std::string& id, const Reader& isva);
-  // Every notification, for VLU officers and managers (no content; not personal data).
-  std::vector<storage::NotificationRow> list(storage::NotificationFilter filter, const Reader& reader);
+  // Notifications for VLU officers and managers (no content; not personal data).
+  // The caller binds a VLU officer's Area into the filter.
+  std::vector<storage::NotificationRow> list(storage::NotificationFilter filter);
 
   // delivery::DeliveryListener
   std::string withholdReason(Poco::Data::Session& session, const storage::OutboxRow& row) override;

@@ -89,26 +89,43 @@ bool NotificationStore::existsFor(const std::string& obligation_id) {
   return count > 0;
 }
 
-std::vector<NotificationRow> NotificationStore::list(const NotificationFilter& f) {
-  std::string sql = notificationSelect(f.with_content) + " WHERE 1 = 1";
-  std::vector<std::string> args;
+// The WHERE clause for a filter, and the values it binds.
+static std::string whereFor(const NotificationFilter& f, std::vector<std::string>& args) {
+  std::string sql = " WHERE 1 = 1";
   for (auto [column, value] : std::vector<std::pair<const char*, const std::string*>>{
            {"nt.isva_id", &f.isva_id}, {"nt.state", &f.state}, {"nt.case_urn", &f.case_urn}, {"nt.area", &f.area}}) {
     if (value->empty()) continue;
     sql += std::string(" AND ") + column + " = ?";
     args.push_back(*value);
   }
+  if (f.n > 0) sql += " AND nt.n = " + std::to_string(f.n);
   // What an ISVA may see: what was sent to them, and what is on its way while the
   // victim's consent to share with them stands (never what was withheld).
   if (f.isva_view)
     sql += " AND (nt.state = 'sent' OR (nt.state IN ('queued', 'dead') AND EXISTS (SELECT 1 FROM victims v "
            "WHERE v.victim_id = nt.victim_id AND v.isva_id = nt.isva_id AND v.consent_to_share = 1)))";
   if (f.unread_only) sql += " AND nt.read_at IS NULL";
-  sql += " ORDER BY nt.read_at IS NOT NULL, nt.n DESC LIMIT " + std::to_string(f.limit);
+  return sql;
+}
+
+std::vector<NotificationRow> NotificationStore::list(const NotificationFilter& f) {
+  std::vector<std::string> args;
+  const std::string sql = notificationSelect(f.with_content) + whereFor(f, args) +
+                          " ORDER BY nt.read_at IS NOT NULL, nt.n DESC LIMIT " + std::to_string(f.limit);
   Statement st(s_);
   st << sql;
   for (auto& a : args) st, bind(a);
   return readNotifications(st);
+}
+
+int64_t NotificationStore::count(const NotificationFilter& f) {
+  std::vector<std::string> args;
+  Statement st(s_);
+  Poco::Int64 n = 0;
+  st << "SELECT COUNT(*) FROM notifications nt" + whereFor(f, args), into(n);
+  for (auto& a : args) st, bind(a);
+  st.execute();
+  return n;
 }
 
 }  // namespace vc::storage

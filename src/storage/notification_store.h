@@ -27,6 +27,8 @@ class NotificationStore {
   bool existsFor(const std::string& obligation_id);
   // Unread first, then newest first.
   std::vector<NotificationRow> list(const NotificationFilter& f);
+  // How many match (limit and content ignored).
+  int64_t count(const NotificationFilter& f);
 
  private:
   Poco::Data::Session& s_;

@@ -141,7 +141,6 @@ std::vector<OutboxRow> OutboxStore::list(const OutboxFilter& f) {
     sql += " AND COALESCE(o.area, nt.area, '') = ?";
     args.push_back(f.area);
   }
-  if (f.before_id > 0) sql += " AND m.id < " + std::to_string(f.before_id);
   sql += " ORDER BY m.id DESC LIMIT " + std::to_string(f.limit);
   Statement st(s_);
   st << sql;

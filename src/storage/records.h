@@ -111,7 +111,6 @@ struct OutboxRow {
 
 struct OutboxFilter {
   std::string state, kind, area;  // kind: letter | notification
-  int64_t before_id = 0;          // cursor: rows with a smaller id
   int limit = 100;
 };
 
@@ -141,6 +140,7 @@ struct NotificationFilter {
   bool isva_view = false;  // only what the ISVA may see: sent, or waiting while consent to them stands
   bool unread_only = false;
   std::string state, case_urn, area;
+  int64_t n = 0;  // just this one
   int limit = 100;
   bool with_content = false;
 };

@@ -330,6 +330,10 @@ TEST_CASE("An ISVA's inbox holds their own notifications only; anything else is 
   CHECK(mine->getValue<int>("unread") == 3);
   CHECK(items(mine)->getObject(3)->getValue<std::string>("id") == first);
   CHECK(items(ok(httpRequest(d.port(), "GET", "/api/v1/isva/notifications?unread=true", bearer(d.isva))))->size() == 3);
+  // The unread count is of them all, not of the page listed.
+  Object::Ptr page = ok(httpRequest(d.port(), "GET", "/api/v1/isva/notifications?limit=1", bearer(d.isva)));
+  CHECK(items(page)->size() == 1);
+  CHECK(page->getValue<int>("unread") == 3);
   CHECK(httpRequest(d.port(), "GET", "/api/v1/isva/notifications?unread=maybe", bearer(d.isva)).status == 400);
 }
 
