@@ -16,6 +16,7 @@
 #include "storage/letter_store.h"
 #include "storage/outbox_store.h"
 #include "support/smtp_sink.h"
+#include "support/replies.h"
 #include "support/test_daemon.h"
 
 using namespace vc;          // NOLINT
@@ -23,12 +24,6 @@ using namespace vc::testing;  // NOLINT
 using Poco::JSON::Object;
 
 namespace {
-
-Object::Ptr ok(const Reply& r) {
-  INFO(r.status << ": " << r.body);
-  REQUIRE(r.status == 200);
-  return r.object();
-}
 
 // A victim who prefers email, with a decision not to charge: one letter, drafted at once.
 std::string emailCase(const std::string& urn, const std::string& victim, const std::string& email) {

@@ -14,6 +14,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "storage/store.h"
+#include "support/replies.h"
 #include "support/test_daemon.h"
 
 using namespace vc;          // NOLINT
@@ -31,12 +32,6 @@ TestDaemon& daemon() {
 Reply call(const std::string& method, const std::string& target, const std::string& token,
            const std::optional<std::string>& body = std::nullopt) {
   return httpRequest(daemon().port(), method, target, bearer(token), body);
-}
-
-Object::Ptr ok(const Reply& r) {
-  INFO(r.status << ": " << r.body);
-  REQUIRE(r.status == 200);
-  return r.object();
 }
 
 Object::Ptr error(const Reply& r, int status, const std::string& code) {

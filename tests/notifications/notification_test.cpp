@@ -18,6 +18,7 @@
 
 #include "storage/store.h"
 #include "support/smtp_sink.h"
+#include "support/replies.h"
 #include "support/test_daemon.h"
 
 using namespace vc;           // NOLINT
@@ -26,12 +27,6 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 namespace {
-
-Object::Ptr ok(const Reply& r) {
-  INFO(r.status << ": " << r.body);
-  REQUIRE(r.status == 200);
-  return r.object();
-}
 
 void post(TestDaemon& d, const std::vector<std::string>& events) {
   ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), batch(events)));
