@@ -69,8 +69,16 @@ size_t Outbox::sendDue() {
     due = storage::OutboxStore(lease).due(real_now_(), 100);
   }
   size_t sent = 0;
-  for (auto& row : due)
-    if (attempt(row)) ++sent;
+  for (auto& row : due) {
+    try {
+      if (attempt(row)) ++sent;
+    } catch (const std::exception& e) {
+      // Nothing of this attempt was committed (the claim is undone with it): the message waits
+      // for the next pass, and the rest of the queue still goes.
+      log().error("message %Ld could not be claimed or checked: %s (the next pass tries again)", row.id,
+                  std::string(e.what()));
+    }
+  }
   return sent;
 }
 

@@ -378,3 +378,53 @@ TEST_CASE("Meetings are listed for VLU officers with their state and deadline, a
   CHECK(m->getValue<std::string>("state") == "held");
   CHECK(m->getObject("held_by")->getValue<std::string>("status") == "met");
 }
+
+namespace {
+
+// The real notification listener, except that checking one message fails (as a broken store would).
+class FailingCheck : public delivery::DeliveryListener {
+ public:
+  FailingCheck(notifications::NotificationService& real, int64_t failing_n) : real_(real), failing_n_(failing_n) {}
+  std::string withholdReason(Poco::Data::Session& s, const storage::OutboxRow& row) override {
+    if (row.notification_n == failing_n_) throw std::runtime_error("the check failed");
+    return real_.withholdReason(s, row);
+  }
+  void withheld(Poco::Data::Session& s, const storage::OutboxRow& row, const std::string& why) override {
+    real_.withheld(s, row, why);
+  }
+  void delivered(Poco::Data::Session& s, const storage::OutboxRow& row, const std::string& receipt) override {
+    real_.delivered(s, row, receipt);
+  }
+  void attemptFailed(Poco::Data::Session& s, const storage::OutboxRow& row, const delivery::DeliveryOutcome& o,
+                     bool dead, int64_t next) override {
+    real_.attemptFailed(s, row, o, dead, next);
+  }
+
+ private:
+  notifications::NotificationService& real_;
+  int64_t failing_n_;
+};
+
+}  // namespace
+
+TEST_CASE("One message that cannot be checked does not hold up the rest of the queue", "[notifications][smtp]") {
+  TempDir mail;
+  SmtpSink smtp(freePort(), mail.path + "/maildir");
+  DaemonOptions options;
+  options.smtp_port = smtp.port();
+  TestDaemon d(options);
+  registerCase(d, "52NT0800126", "nt8-v", "isva-1", true);
+  post(d, {keyEvents("52NT0800126", "nt8-v")[1], keyEvents("52NT0800126", "nt8-v")[2]});  // n-1, n-2
+
+  FailingCheck failing(d.services.notifications, 1);
+  d.services.outbox.setListener("notification", &failing);
+  CHECK(d.services.outbox.sendDue() == 1);
+  CHECK(smtp.messages().size() == 1);
+  CHECK(mailHeader(smtp.messages()[0], "Message-ID") == "<isva-notification.n-2@cps.example.org>");
+  Object::Ptr n1 = ok(httpRequest(d.port(), "GET", "/api/v1/notifications/n-1", bearer(d.vlu)));
+  CHECK(n1->getValue<std::string>("state") == "queued");  // untouched: the claim was undone with the failed check
+
+  d.services.outbox.setListener("notification", &d.services.notifications);
+  CHECK(d.services.outbox.sendDue() == 1);
+  CHECK(smtp.messages().size() == 2);
+}
