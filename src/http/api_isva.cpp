@@ -168,11 +168,15 @@ Response Api::listMeetings(Request& req) {
   Array::Ptr items = new Array;
   for (const auto& row : rows) {
     Object::Ptr m = parseJson(row.body).extract<Object::Ptr>();
-    // The deadline's status as a person should see it today (open past its day: breached).
-    if (Object::Ptr held_by = m->getObject("held_by")) {
-      auto due = domain::Date::parse(held_by->getValue<std::string>("due_by"));
-      held_by->set("status", domain::effectiveStatus(held_by->getValue<std::string>("status"), *due, today));
-    }
+    // Each obligation's status as a person should see it today (open past its day: breached).
+    auto asOfToday = [&](Object::Ptr o) {
+      if (!o || !o->has("due_by")) return;
+      auto due = domain::Date::parse(o->getValue<std::string>("due_by"));
+      o->set("status", domain::effectiveStatus(o->getValue<std::string>("status"), *due, today));
+    };
+    asOfToday(m->getObject("held_by"));
+    Array::Ptr offers = m->getArray("offers");
+    for (size_t i = 0; offers && i < offers->size(); ++i) asOfToday(offers->getObject(static_cast<unsigned>(i)));
     items->add(m);
   }
   Object::Ptr o = ordered();

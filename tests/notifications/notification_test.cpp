@@ -334,7 +334,9 @@ TEST_CASE("An ISVA's inbox holds their own notifications only; anything else is 
 
 TEST_CASE("Meetings are listed for VLU officers with their state and deadline, across a re-listed trial",
           "[notifications][meetings]") {
-  TestDaemon d;
+  DaemonOptions options;
+  options.now = "2026-04-20T09:00:00+01:00";  // a week after the offer letters were due
+  TestDaemon d(options);
   registerCase(d, "52MT0100126", "mt1-v", "isva-1", true);
   auto events = keyEvents("52MT0100126", "mt1-v");
   post(d, {events[0], events[1]});  // charge, not-guilty plea: a familiarisation meeting is offered
@@ -344,6 +346,9 @@ TEST_CASE("Meetings are listed for VLU officers with their state and deadline, a
   CHECK(m->getValue<std::string>("meeting") == "familiarisation_meeting");
   CHECK(m->getValue<std::string>("state") == "offered");
   CHECK(m->isNull("held_by"));
+  // The offer letter was due Monday 13 April (5 working days, Easter skipped) and has not gone.
+  CHECK(m->getArray("offers")->getObject(0)->getValue<std::string>("due_by") == "2026-04-13");
+  CHECK(m->getArray("offers")->getObject(0)->getValue<std::string>("status") == "breached");
 
   post(d, {events[3]});  // accepted before any trial is listed
   m = items(ok(httpRequest(d.port(), "GET", "/api/v1/meetings?case_urn=52MT0100126", bearer(d.vlu))))->getObject(0);
