@@ -26,9 +26,12 @@ isva=$($exe user add "demo-isva-$stamp" --role isva --isva-id isva-1 "${config[@
 port=8080
 for ((i = 1; i <= $#; i++)); do [ "${!i}" = --port ] && { j=$((i + 1)); port=${!j}; }; done
 
-/usr/bin/python3 tests/support/smtp_sink.py 8025 var/demo-mail < <(sleep infinity) > /dev/null &
+/usr/bin/python3 tests/support/smtp_sink.py 8025 var/demo-mail < <(sleep infinity) > var/demo-mail.log 2>&1 &
 sink=$!
 trap 'kill $sink 2>/dev/null || true' EXIT
+# Wait until the sink takes mail: the daemon sends what is queued the moment it starts.
+for _ in $(seq 1 100); do grep -q '^ready' var/demo-mail.log 2>/dev/null && break; sleep 0.1; done
+grep -q '^ready' var/demo-mail.log || { echo "the demo mailbox on 127.0.0.1:8025 did not start: $(cat var/demo-mail.log)" >&2; exit 1; }
 
 cat <<INFO
 
