@@ -401,7 +401,7 @@ Row benchHttp(const Policy& p, const std::vector<const GenEvent*>& order, const 
   vc::app::Services services(settings);
   vc::storage::Database& db = services.db;
   const vc::domain::Clock& clock = *services.clock;
-  vc::http::Api api(db, services.ingestor, services.letters, services.notifications, services.outbox, clock,
+  vc::http::Api api(db, services.ingestor, services.letters, services.notifications, services.outbox, services.ledger, clock,
                     services.calendar, vc::http::ApiLimits{10000});
   vc::http::Router router(api.routes(), db, clock);
   vc::http::ServerOptions options;

@@ -21,6 +21,7 @@
 #include "app/services.h"
 #include "app/settings.h"
 #include "app/users.h"
+#include "common/correlation.h"
 #include "common/error.h"
 #include "domain/clock.h"
 #include "domain/engine.h"
@@ -107,6 +108,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       std::cerr << "victim-comms: " << config_error_ << std::endl;
       return EXIT_CONFIG;
     }
+    // A command's audit entries share one correlation id (serve's requests and passes have their own).
+    CorrelationScope scope(newCorrelationId("cli"));
     try {
       if (command == "serve") return serve();
       if (command == "migrate") return migrate();
@@ -168,7 +171,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   int serve() {
     Services services(settings_);
     http::Api api(services.db, services.ingestor, services.letters, services.notifications, services.outbox,
-                  *services.clock, services.engine.calendar(), http::ApiLimits{settings_.http_max_events_per_request});
+                  services.ledger, *services.clock, services.engine.calendar(), http::ApiLimits{settings_.http_max_events_per_request});
     http::Router router(api.routes(), services.db, *services.clock);
     http::ServerOptions options;
     options.bind = settings_.http_bind;

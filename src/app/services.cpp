@@ -70,7 +70,8 @@ Services::Services(const Settings& s)
              s.smtp_sender.substr(s.smtp_sender.find('@') + 1)),
       letters(db, ingestor, templates, engine, *clock, contacts, outbox),
       notifications(db, ingestor, notification_templates, *clock, contacts, outbox, s.public_url),
-      scheduler(letters, notifications, outbox, std::chrono::seconds(s.scheduler_interval_seconds)) {
+      ledger(db, *clock, calendar),
+      scheduler(letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)) {
   outbox.setListener("letter", &letters);
   outbox.setListener("notification", &notifications);
   letters.setOnApproved([this] { scheduler.wake(); });

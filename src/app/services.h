@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/settings.h"
+#include "compliance/ledger_service.h"
 #include "delivery/outbox.h"
 #include "delivery/smtp_channel.h"
 #include "delivery/spool_channel.h"
@@ -56,6 +57,7 @@ struct Services {
   delivery::Outbox outbox;
   letters::LetterService letters;
   notifications::NotificationService notifications;
+  compliance::LedgerService ledger;
   scheduling::Scheduler scheduler;
 };
 

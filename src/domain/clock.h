@@ -1,6 +1,7 @@
 #pragma once
 // The time source, injected so tests and demos can fix "now" (clock.now).
 
+#include <atomic>
 #include <chrono>
 
 #include "domain/date.h"
@@ -21,13 +22,15 @@ class SystemClock : public Clock {
   }
 };
 
+// "Now" fixed by configuration (clock.now); a test may move it, e.g. across a due date.
 class FixedClock : public Clock {
  public:
   explicit FixedClock(UnixSeconds t) : t_(t) {}
-  UnixSeconds now() const override { return t_; }
+  UnixSeconds now() const override { return t_.load(); }
+  void set(UnixSeconds t) { t_.store(t); }
 
  private:
-  UnixSeconds t_;
+  std::atomic<UnixSeconds> t_;
 };
 
 }  // namespace vc::domain

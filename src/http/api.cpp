@@ -9,8 +9,10 @@
 #include <Poco/Logger.h>
 
 #include "common/error.h"
+#include "domain/compliance.h"
 #include "domain/engine.h"
 #include "http/json_io.h"
+#include "storage/ledger_store.h"
 #include "storage/store.h"
 
 namespace vc::http {
@@ -28,15 +30,33 @@ void checkArea(const Request& req, const std::string& area, const std::string& w
   if (p.role == "vlu" && !p.area.empty() && p.area != area) throw notFound(what);
 }
 
-// The obligation as stored, with the status a person should see today.
-Object::Ptr obligationView(const storage::ObligationRow& row, const domain::Date& today, bool with_explanation) {
+// The obligation as stored, with what the ledger knows today: its effective
+// status, whether it is at risk, when a warning or breach was raised, and the
+// latest reason given for a miss.
+Object::Ptr obligationView(const storage::ObligationRow& row, const domain::Date& today,
+                           const domain::WorkingDayCalendar& calendar, bool with_explanation) {
   Object::Ptr o = parseJson(row.body).extract<Object::Ptr>();
-  auto due = domain::Date::parse(row.due_by);
-  o->set("status", domain::effectiveStatus(row.status, *due, today));
+  const domain::Date due = *domain::Date::parse(row.due_by);
+  const std::string status = domain::effectiveStatus(row.status, due, today);
+  o->set("status", status);
+  bool at_risk = false;
+  std::optional<int> overdue;
+  try {
+    at_risk = domain::isAtRisk(row.status, due, today, calendar);
+    if (status == "breached") overdue = calendar.workingDaysBetween(due, today);
+  } catch (const domain::CalendarRangeError&) {
+    // today is past the calendar's last year: say nothing rather than guess
+  }
+  o->set("at_risk", at_risk);
+  o->set("working_days_overdue", overdue ? Var(*overdue) : Var());
+  o->set("at_risk_warned_at", row.at_risk_raised_at.empty() ? Var() : Var(row.at_risk_raised_at));
+  o->set("breach_detected_at", row.breach_detected_at.empty() ? Var() : Var(row.breach_detected_at));
+  o->set("reason", row.latest_reason.empty() ? Var() : parseJson(row.latest_reason));
   if (!with_explanation) {
     Object::Ptr x = o->getObject("explanation");
     o->remove("explanation");
-    o->set("explanation_text", x->getValue<std::string>("text"));
+    // A purged obligation keeps its ledger fields; its explanation is replaced by a hash.
+    o->set("explanation_text", x->optValue<std::string>("text", "(removed by the retention purge)"));
   }
   return o;
 }
@@ -90,6 +110,7 @@ std::vector<Route> Api::routes() {
       {"GET", "/api/v1/cases/{case_urn}", {"vlu", "manager"}, bind(&Api::getCase)},
       {"GET", "/api/v1/obligations", {"vlu", "manager"}, bind(&Api::listObligations)},
       {"GET", "/api/v1/obligations/{id}", {"vlu", "manager"}, bind(&Api::getObligation)},
+      {"POST", "/api/v1/obligations/{id}/reason", {"vlu", "manager"}, bind(&Api::recordReason)},
       {"GET", "/api/v1/letters", {"vlu", "manager"}, bind(&Api::listLetters)},
       {"GET", "/api/v1/letters/{id}", {"vlu", "manager"}, bind(&Api::getLetter)},
       {"PUT", "/api/v1/letters/{id}", {"vlu"}, bind(&Api::editLetter)},
@@ -103,6 +124,9 @@ std::vector<Route> Api::routes() {
       {"GET", "/api/v1/meetings", {"vlu", "manager"}, bind(&Api::listMeetings)},
       {"GET", "/api/v1/outbox", {"vlu", "manager"}, bind(&Api::listOutbox)},
       {"POST", "/api/v1/outbox/{id}/retry", {"vlu"}, bind(&Api::retryOutbox)},
+      {"GET", "/api/v1/compliance", {"manager"}, bind(&Api::complianceReport)},
+      {"GET", "/api/v1/audit", {"manager"}, bind(&Api::listAudit)},
+      {"GET", "/api/v1/audit/verify", {"manager"}, bind(&Api::verifyAudit)},
   };
 }
 
@@ -183,7 +207,7 @@ Response Api::getVictim(Request& req) {
   f.victim_id = id;
   f.limit = 1000;
   Array::Ptr obligations = new Array;
-  for (const auto& row : store.listObligations(f)) obligations->add(obligationView(row, today, false));
+  for (const auto& row : store.listObligations(f)) obligations->add(obligationView(row, today, calendar_, false));
   o->set("obligations", obligations);
   return json(o);
 }
@@ -224,13 +248,13 @@ Response Api::getCase(Request& req) {
 }
 
 Response Api::listObligations(Request& req) {
-  static const std::vector<std::string> kStatuses = {"pending", "met",       "late", "breached",
-                                                     "waived",  "cancelled", "open"};
+  static const std::vector<std::string> kStatuses = {"pending",   "met",  "late",   "breached", "waived",
+                                                     "cancelled", "open", "at_risk"};
   storage::ObligationFilter f;
   f.status = req.queryOr("status");
   if (!f.status.empty() && std::find(kStatuses.begin(), kStatuses.end(), f.status) == kStatuses.end())
     throw Error(Error::Kind::kInvalidArgument, "invalid_query",
-                "status: must be one of pending, met, late, breached, waived, cancelled, open", {}, "status");
+                "status: must be one of pending, met, late, breached, waived, cancelled, open, at_risk", {}, "status");
   f.rule = req.queryOr("rule");
   f.victim_id = req.queryOr("victim_id");
   f.case_urn = req.queryOr("case_urn");
@@ -255,13 +279,14 @@ Response Api::listObligations(Request& req) {
   }
   const domain::Date today = clock_.today();
   f.today = today.toString();
+  f.at_risk_until = domain::atRiskUntil(today, calendar_).toString();
 
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
   storage::Store store(session);
   auto rows = store.listObligations(f);
   Array::Ptr items = new Array;
-  for (const auto& row : rows) items->add(obligationView(row, today, false));
+  for (const auto& row : rows) items->add(obligationView(row, today, calendar_, false));
   Object::Ptr o = ordered();
   o->set("items", items);
   o->set("next", rows.size() == static_cast<size_t>(f.limit) ? Var(rows.back().due_by + "~" + rows.back().id) : Var());
@@ -276,7 +301,19 @@ Response Api::getObligation(Request& req) {
   auto row = store.findObligation(id);
   if (!row) throw notFound("no obligation " + id);
   checkArea(req, row->area, "no obligation " + id);
-  return json(obligationView(*row, clock_.today(), true));
+  Object::Ptr o = obligationView(*row, clock_.today(), calendar_, true);
+  Array::Ptr reasons = new Array;
+  for (const auto& r : storage::LedgerStore(session).reasons(id)) {
+    Object::Ptr ro = ordered();
+    ro->set("code", r.reason);
+    ro->set("note", r.note);
+    ro->set("outcome", r.outcome);
+    ro->set("recorded_by", r.recorded_by);
+    ro->set("recorded_at", r.recorded_at);
+    reasons->add(ro);
+  }
+  o->set("reasons", reasons);  // every reason given, oldest first: a change is a new one
+  return json(o);
 }
 
 }  // namespace vc::http

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "compliance/ledger_service.h"
 #include "domain/calendar.h"
 #include "domain/clock.h"
 #include "http/router.h"
@@ -23,10 +24,11 @@ struct ApiLimits {
 class Api {
  public:
   Api(storage::Database& db, ingest::Ingestor& ingestor, letters::LetterService& letters,
-      notifications::NotificationService& notifications, delivery::Outbox& outbox, const domain::Clock& clock,
-      const domain::WorkingDayCalendar& calendar, ApiLimits limits)
+      notifications::NotificationService& notifications, delivery::Outbox& outbox,
+      compliance::LedgerService& ledger, const domain::Clock& clock, const domain::WorkingDayCalendar& calendar,
+      ApiLimits limits)
       : db_(db), ingestor_(ingestor), letters_(letters), notifications_(notifications), outbox_(outbox),
-        clock_(clock), calendar_(calendar), limits_(limits) {}
+        ledger_(ledger), clock_(clock), calendar_(calendar), limits_(limits) {}
 
   // Every route, with its roles: the daemon's one route table.
   std::vector<Route> routes();
@@ -53,12 +55,18 @@ class Api {
   Response listMeetings(Request& req);
   Response listOutbox(Request& req);
   Response retryOutbox(Request& req);
+  // The compliance ledger and the audit log (api_compliance.cpp).
+  Response recordReason(Request& req);
+  Response complianceReport(Request& req);
+  Response listAudit(Request& req);
+  Response verifyAudit(Request& req);
 
   storage::Database& db_;
   ingest::Ingestor& ingestor_;
   letters::LetterService& letters_;
   notifications::NotificationService& notifications_;
   delivery::Outbox& outbox_;
+  compliance::LedgerService& ledger_;
   const domain::Clock& clock_;
   const domain::WorkingDayCalendar& calendar_;
   ApiLimits limits_;

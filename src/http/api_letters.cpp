@@ -7,6 +7,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "common/error.h"
+#include "domain/compliance.h"
 #include "domain/letter.h"
 #include "http/api.h"
 #include "http/json_io.h"
@@ -65,6 +66,12 @@ Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCale
   const bool open = l.state != "sent" && l.state != "withdrawn";
   o->set("time_left", open ? Var(timeLeftView(calendar, today, l.due_by)) : Var());
   o->set("obligation_status", domain::effectiveStatus(l.obligation_status, *domain::Date::parse(l.due_by), today));
+  bool at_risk = false;
+  try {
+    at_risk = open && domain::isAtRisk(l.obligation_status, *domain::Date::parse(l.due_by), today, calendar);
+  } catch (const domain::CalendarRangeError&) {
+  }
+  o->set("at_risk", at_risk);  // due today or by the next working day, and not yet done (ledger warning)
   o->set("last_edited_by", orNull(l.last_edited_by));
   o->set("letter_date", l.letter_date);
   o->set("template_version", l.template_version);

@@ -1,10 +1,11 @@
 #include "http/error_response.h"
 
+#include "common/correlation.h"
+
 #include <sstream>
 
 #include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
-#include <Poco/UUIDGenerator.h>
 
 namespace vc::http {
 
@@ -52,7 +53,8 @@ Response errorResponse(const Error& e) {
 }
 
 Response internalErrorResponse(const std::string& detail) {
-  const std::string id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  // The request's correlation id, so the reply, the log line and its audit entries match.
+  const std::string id = correlationId().empty() ? newCorrelationId("err") : correlationId();
   Poco::Logger::get("vc.http").error("internal error " + id + ": " + detail);
   return render(500, "internal", "internal error; quote correlation id " + id + " to the operator", nullptr, id);
 }

@@ -35,6 +35,7 @@ struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::map<std::string, std::string> headers;  // more, e.g. Content-Disposition for a download
 };
 
 }  // namespace vc::http

@@ -13,6 +13,7 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
+#include "common/correlation.h"
 #include "common/error.h"
 #include "http/error_response.h"
 
@@ -24,6 +25,9 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   RequestHandler(const Router& router, size_t max_body) : router_(router), max_body_(max_body) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
+    // Everything this request records (audit entries, a 500's log line) carries one id, echoed to the caller.
+    const std::string correlation_id = correlationIdFor(in);
+    CorrelationScope scope(correlation_id);
     Response res;
     try {
       Request req = read(in);
@@ -45,6 +49,8 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     out.setContentType(res.content_type);
     out.set("Cache-Control", "no-store");
     out.set("X-Content-Type-Options", "nosniff");
+    out.set("X-Correlation-Id", correlation_id);
+    for (const auto& [name, value] : res.headers) out.set(name, value);
     if (res.status == 401) out.set("WWW-Authenticate", "Bearer");
     out.setContentLength(static_cast<std::streamsize>(res.body.size()));
     if (in.getMethod() == "HEAD") {
@@ -55,6 +61,15 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
+  // A caller's own X-Request-Id is kept if it is short and plain (so the CMS can match its logs); else a new one.
+  static std::string correlationIdFor(const Poco::Net::HTTPServerRequest& in) {
+    const std::string given = in.get("X-Request-Id", "");
+    const bool plain = !given.empty() && given.size() <= 64 &&
+                       given.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") ==
+                           std::string::npos;
+    return plain ? given : newCorrelationId("req");
+  }
+
   // At most 64 MiB, and never waiting more than a second for the next piece:
   // a client that holds its body back still gets its answer promptly.
   static void drain(Poco::Net::HTTPServerRequest& in) {

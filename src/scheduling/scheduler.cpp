@@ -2,6 +2,8 @@
 
 #include <Poco/Logger.h>
 
+#include "common/correlation.h"
+
 namespace vc::scheduling {
 namespace {
 
@@ -10,8 +12,8 @@ Poco::Logger& log() { return Poco::Logger::get("vc.scheduler"); }
 }  // namespace
 
 Scheduler::Scheduler(letters::LetterService& letters, notifications::NotificationService& notifications,
-                     delivery::Outbox& outbox, std::chrono::seconds interval)
-    : letters_(letters), notifications_(notifications), outbox_(outbox), interval_(interval) {}
+                     delivery::Outbox& outbox, compliance::LedgerService& ledger, std::chrono::seconds interval)
+    : letters_(letters), notifications_(notifications), outbox_(outbox), ledger_(ledger), interval_(interval) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -56,11 +58,18 @@ letters::RefreshReport Scheduler::refreshNow(const std::vector<std::string>& cas
 }
 
 void Scheduler::runPass() {
+  CorrelationScope scope(newCorrelationId("pass"));
   refreshNow({});
   try {
     outbox_.sendDue();
   } catch (const std::exception& e) {
     log().error("the outbox could not be worked: %s (the next pass tries again)", std::string(e.what()));
+  }
+  // After sending: a letter that just went is met, not at risk.
+  try {
+    ledger_.sweep();
+  } catch (const std::exception& e) {
+    log().error("the compliance ledger could not be swept: %s (the next pass tries again)", std::string(e.what()));
   }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The scheduler: one thread that, at start and then every interval, brings
 // letters up to date (drafts, re-renders, withdrawals), queues ISVA
-// notifications and sends what the outbox has due. Work that cannot wait
+// notifications, sends what the outbox has due, and sweeps the compliance
+// ledger (at-risk warnings and breaches, raised as the clock passes). Work that cannot wait
 // comes in two other ways: refreshNow() drafts and queues on the caller's
 // thread as soon as events are stored (never at the deadline), and wake()
 // runs a pass at once (after an approval or a queued notification, so it goes
@@ -17,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "compliance/ledger_service.h"
 #include "delivery/outbox.h"
 #include "letters/letter_service.h"
 #include "notifications/notification_service.h"
@@ -26,7 +28,7 @@ namespace vc::scheduling {
 class Scheduler {
  public:
   Scheduler(letters::LetterService& letters, notifications::NotificationService& notifications,
-            delivery::Outbox& outbox, std::chrono::seconds interval);
+            delivery::Outbox& outbox, compliance::LedgerService& ledger, std::chrono::seconds interval);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -38,7 +40,7 @@ class Scheduler {
   // Brings the letters and notifications of these cases up to date now, on the
   // caller's thread; wakes the sender when a notification was queued.
   letters::RefreshReport refreshNow(const std::vector<std::string>& cases);
-  // One whole pass on the caller's thread: every letter, then the outbox.
+  // One whole pass on the caller's thread: every letter, then the outbox, then the ledger.
   void runPass();
 
  private:
@@ -47,6 +49,7 @@ class Scheduler {
   letters::LetterService& letters_;
   notifications::NotificationService& notifications_;
   delivery::Outbox& outbox_;
+  compliance::LedgerService& ledger_;
   const std::chrono::seconds interval_;
   std::mutex refresh_mutex_;  // one letter refresh at a time (the store would cope; this saves the work)
   std::mutex mutex_;          // guards the two flags below

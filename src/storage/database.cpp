@@ -1,5 +1,6 @@
 #include "storage/database.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <Poco/Data/SQLite/Connector.h>
@@ -7,16 +8,41 @@
 #include <Poco/Path.h>
 
 #include "common/error.h"
+#include "storage/audit_log.h"
 
 using namespace Poco::Data::Keywords;
 
 namespace vc::storage {
 namespace {
 
-// Each entry moves the schema from version i to i+1. Never edit a shipped entry: add one.
-const std::vector<std::vector<std::string>>& migrations() {
-  static const std::vector<std::vector<std::string>> kMigrations = {
-      {
+// Each entry moves the schema from version i to i+1: its SQL, then (if any) a
+// step in C++ (what SQL alone cannot do, e.g. SHA-256), then more SQL.
+// Never edit a shipped entry: add one.
+struct Migration {
+  std::vector<std::string> sql;
+  void (*step)(Poco::Data::Session&) = nullptr;
+  std::vector<std::string> then_sql = {};
+};
+
+// A purge may replace a personal-data column with the marker {"purged":"sha256:<hex of what it held>"};
+// nothing else may change an append-only row. `column` is an SQL expression over NEW and OLD rows.
+std::string purgeMarker(const std::string& column) {
+  return "(NEW." + column + " IS OLD." + column + " OR (NEW." + column + " LIKE '{\"purged\":\"sha256:%' AND OLD." +
+         column + " NOT LIKE '{\"purged\":%'))";
+}
+
+std::string appendOnlyUnlessPurge(const std::string& table, const std::vector<std::string>& kept,
+                                  const std::vector<std::string>& purgeable, const std::string& message) {
+  std::string allowed;
+  for (const auto& c : kept) allowed += (allowed.empty() ? "" : " AND ") + ("NEW." + c + " IS OLD." + c);
+  for (const auto& c : purgeable) allowed += (allowed.empty() ? "" : " AND ") + purgeMarker(c);
+  return "CREATE TRIGGER " + table + "_no_update BEFORE UPDATE ON " + table + " WHEN NOT (" + allowed +
+         ") BEGIN SELECT RAISE(ABORT, '" + message + "'); END";
+}
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {{
           // 1: events (append-only, the source of truth) and the state derived from them.
           R"(CREATE TABLE events(
                seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -97,8 +123,8 @@ const std::vector<std::vector<std::string>>& migrations() {
                action TEXT NOT NULL,
                subject TEXT NOT NULL,
                detail TEXT NOT NULL))",
-      },
-      {
+      }},
+      {{
           // 2: letters (one per obligation that needs one), every version and every step kept,
           // and the outbox that delivers them.
           R"(CREATE TABLE letters(
@@ -178,8 +204,8 @@ const std::vector<std::vector<std::string>>& migrations() {
                sent_at TEXT))",
           "CREATE INDEX outbox_due ON outbox(state, next_attempt_at)",
           "CREATE INDEX outbox_by_letter ON outbox(letter_n)",
-      },
-      {
+      }},
+      {{
           // 3: meetings (derived from the case's events, like obligations), ISVA notifications,
           // and the outbox carrying notifications as well as letters.
           R"(CREATE TABLE meetings(
@@ -217,6 +243,59 @@ const std::vector<std::vector<std::string>>& migrations() {
           "CREATE INDEX notifications_by_isva ON notifications(isva_id, n)",
           "ALTER TABLE outbox ADD COLUMN notification_n INTEGER REFERENCES notifications(n)",
           "CREATE INDEX outbox_by_notification ON outbox(notification_n)",
+      }},
+      {
+          // 4: the compliance ledger (reasons for a miss, warnings and breaches raised once), the
+          // audit log hash-chained with correlation ids, and retention (a purge may replace personal
+          // data with its hash, and nothing else may touch an append-only row).
+          {
+              "ALTER TABLE audit_log ADD COLUMN correlation_id TEXT NOT NULL DEFAULT ''",
+              "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT ''",
+              "ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT ''",
+          },
+          &AuditLog::chainUnchainedEntries,
+          {
+              "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+              "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+              "CREATE INDEX audit_by_subject ON audit_log(subject, seq)",
+              "CREATE INDEX audit_by_action ON audit_log(action, seq)",
+              R"(CREATE TABLE obligation_reasons(
+                   n INTEGER PRIMARY KEY AUTOINCREMENT,
+                   obligation_id TEXT NOT NULL REFERENCES obligations(id),
+                   reason TEXT NOT NULL,
+                   note TEXT NOT NULL,
+                   outcome TEXT NOT NULL,
+                   recorded_by TEXT NOT NULL,
+                   recorded_at TEXT NOT NULL,
+                   correlation_id TEXT NOT NULL))",
+              "CREATE INDEX obligation_reasons_by_obligation ON obligation_reasons(obligation_id, n)",
+              appendOnlyUnlessPurge("obligation_reasons",
+                                    {"n", "obligation_id", "reason", "outcome", "recorded_by", "recorded_at",
+                                     "correlation_id"},
+                                    {"note"}, "reasons are changed only by adding a new one"),
+              "CREATE TRIGGER obligation_reasons_no_delete BEFORE DELETE ON obligation_reasons BEGIN SELECT RAISE(ABORT, 'reasons are changed only by adding a new one'); END",
+              R"(CREATE TABLE obligation_alerts(
+                   obligation_id TEXT NOT NULL REFERENCES obligations(id),
+                   alert TEXT NOT NULL,
+                   due_by TEXT NOT NULL,
+                   raised_at TEXT NOT NULL,
+                   PRIMARY KEY(obligation_id, alert, due_by)))",
+              "ALTER TABLE cases ADD COLUMN purged_at TEXT",
+              "DROP TRIGGER events_no_update",
+              appendOnlyUnlessPurge("events",
+                                    {"seq", "id", "type", "case_urn", "victim_id", "occurred_at", "local_date",
+                                     "received_at"},
+                                    {"body"}, "events are append-only (a purge alone may replace a body with its hash)"),
+              "DROP TRIGGER letter_versions_no_update",
+              appendOnlyUnlessPurge("letter_versions",
+                                    {"letter_n", "version", "at", "author", "why", "language", "channel",
+                                     "letter_date", "blocked_by", "context_hash", "template_version", "policy"},
+                                    {"fields", "free_text", "html", "text"}, "letter versions are kept as written"),
+              "DROP TRIGGER letter_history_no_update",
+              appendOnlyUnlessPurge("letter_history",
+                                    {"letter_n", "n", "at", "actor", "action", "from_state", "to_state", "version"},
+                                    {"note"}, "letter history is append-only"),
+          },
       },
   };
   return kMigrations;
@@ -273,7 +352,9 @@ int Database::schemaVersion() {
   return version;
 }
 
-std::pair<int, int> Database::migrate() {
+std::pair<int, int> Database::migrate() { return migrateTo(latestSchemaVersion()); }
+
+std::pair<int, int> Database::migrateTo(int target) {
   auto lease = session();
   Poco::Data::Session& s = lease;
   WriteTransaction tx(s);
@@ -283,12 +364,15 @@ std::pair<int, int> Database::migrate() {
     throw Error(Error::Kind::kInternal, "storage",
                 path_ + " has schema version " + std::to_string(from) + ", newer than this build knows (" +
                     std::to_string(latestSchemaVersion()) + ")");
-  for (int v = from; v < latestSchemaVersion(); ++v) {
-    for (const auto& sql : migrations()[static_cast<size_t>(v)]) s << sql, now;
+  for (int v = from; v < target; ++v) {
+    const Migration& m = migrations()[static_cast<size_t>(v)];
+    for (const auto& sql : m.sql) s << sql, now;
+    if (m.step) m.step(s);
+    for (const auto& sql : m.then_sql) s << sql, now;
     s << "PRAGMA user_version=" + std::to_string(v + 1), now;
   }
   tx.commit();
-  return {from, latestSchemaVersion()};
+  return {from, std::max(from, target)};
 }
 
 WriteTransaction::WriteTransaction(Poco::Data::Session& session) : session_(session) {

@@ -40,8 +40,10 @@ class Database {
   // A session with this store's pragmas applied, for one request or task.
   SessionLease session();
 
-  // Brings the schema to the latest version; returns {from, to}.
+  // Brings the schema to the latest version (or `target`, for tests of an
+  // upgrade); returns {from, to}.
   std::pair<int, int> migrate();
+  std::pair<int, int> migrateTo(int target);
   int schemaVersion();
   static int latestSchemaVersion();
 

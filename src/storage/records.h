@@ -39,15 +39,26 @@ struct ObligationRow {
       completed_at;
   std::string body;  // JSON object: the whole obligation, explanation included
   int64_t created_n = 0;
+  // From the ledger (read-only here).
+  std::string latest_reason;       // JSON object of the latest reason given for a miss, or ""
+  std::string at_risk_raised_at;   // when the at-risk warning for the current due date was raised, or ""
+  std::string breach_detected_at;  // when the scheduler saw the current due date pass, or ""
 };
 
 struct ObligationFilter {
-  std::string status;  // pending | met | late | waived | cancelled | breached | open
+  std::string status;  // pending | met | late | waived | cancelled | breached | open | at_risk
   std::string rule, victim_id, case_urn, area, basis, kind;
   std::string due_before, due_after;  // inclusive bounds, YYYY-MM-DD
-  std::string today;                  // for breached/pending, YYYY-MM-DD
+  std::string today;                  // for breached/pending/at_risk, YYYY-MM-DD
+  std::string at_risk_until;          // for at_risk: the last due date that counts, YYYY-MM-DD
   std::string after_due, after_id;    // cursor: rows after (due_by, id)
   int limit = 100;
+};
+
+// A reason given for a late or breached obligation. Append-only: a change is a new one.
+struct ReasonRow {
+  int64_t n = 0;
+  std::string obligation_id, reason, note, outcome, recorded_by, recorded_at, correlation_id;
 };
 
 // A letter, with what the review queue shows of its obligation.

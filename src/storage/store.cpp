@@ -1,5 +1,7 @@
 #include "storage/store.h"
 
+#include "storage/audit_log.h"
+
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
@@ -13,7 +15,14 @@ namespace {
 
 constexpr const char* kObligationColumns =
     "id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, due_by, status, "
-    "IFNULL(completed_at, ''), body, created_n";
+    "IFNULL(completed_at, ''), body, created_n, "
+    "IFNULL((SELECT json_object('code', r.reason, 'note', r.note, 'outcome', r.outcome, 'recorded_by', "
+    "r.recorded_by, 'recorded_at', r.recorded_at) FROM obligation_reasons r "
+    "WHERE r.obligation_id = obligations.id ORDER BY r.n DESC LIMIT 1), ''), "
+    "IFNULL((SELECT raised_at FROM obligation_alerts a WHERE a.obligation_id = obligations.id "
+    "AND a.alert = 'at_risk' AND a.due_by = obligations.due_by), ''), "
+    "IFNULL((SELECT raised_at FROM obligation_alerts a WHERE a.obligation_id = obligations.id "
+    "AND a.alert = 'breached' AND a.due_by = obligations.due_by), '')";
 
 std::vector<ObligationRow> readObligations(Statement& st) {
   std::vector<ObligationRow> out;
@@ -24,7 +33,9 @@ std::vector<ObligationRow> readObligations(Statement& st) {
     for (std::string* field : {&r.id, &r.rule, &r.policy, &r.basis, &r.kind, &r.victim_id, &r.case_urn, &r.area,
                                &r.trigger_event, &r.tier, &r.due_by, &r.status, &r.completed_at, &r.body})
       *field = rs.value(c++).convert<std::string>();
-    r.created_n = rs.value(c).convert<Poco::Int64>();
+    r.created_n = rs.value(c++).convert<Poco::Int64>();
+    for (std::string* field : {&r.latest_reason, &r.at_risk_raised_at, &r.breach_detected_at})
+      *field = rs.value(c++).convert<std::string>();
     out.push_back(std::move(r));
   }
   return out;
@@ -276,6 +287,10 @@ std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
   } else if (f.status == "pending") {
     sql += " AND status = 'pending' AND due_by >= ?";
     args.push_back(f.today);
+  } else if (f.status == "at_risk") {
+    sql += " AND status = 'pending' AND due_by >= ? AND due_by <= ?";
+    args.push_back(f.today);
+    args.push_back(f.at_risk_until);
   } else if (f.status == "open") {
     sql += " AND status = 'pending'";
   } else {
@@ -419,17 +434,9 @@ std::optional<UserRow> Store::userByTokenHash(const std::string& token_sha256) {
 
 void Store::audit(const std::string& at, const std::string& actor, const std::string& action,
                   const std::string& subject, const std::string& detail) {
-  s_ << "INSERT INTO audit_log(at, actor, action, subject, detail) VALUES(?, ?, ?, ?, ?)", bind(at), bind(actor),
-      bind(action), bind(subject), bind(detail), now;
+  AuditLog(s_).append(at, actor, action, subject, detail);
 }
 
-int64_t Store::auditCount(const std::string& action) {
-  Poco::Int64 n = 0;
-  if (action.empty())
-    s_ << "SELECT COUNT(*) FROM audit_log", into(n), now;
-  else
-    s_ << "SELECT COUNT(*) FROM audit_log WHERE action = ?", bind(action), into(n), now;
-  return n;
-}
+int64_t Store::auditCount(const std::string& action) { return AuditLog(s_).count(action); }
 
 }  // namespace vc::storage

@@ -59,7 +59,7 @@ class Store {
   int64_t addUser(const UserRow& row, const std::string& token_sha256);
   std::optional<UserRow> userByTokenHash(const std::string& token_sha256);
 
-  // Audit trail of reads and changes (no personal data in `detail`).
+  // Audit trail of reads and changes (no personal data in `detail`), hash-chained (audit_log.h).
   void audit(const std::string& at, const std::string& actor, const std::string& action, const std::string& subject,
              const std::string& detail);
   int64_t auditCount(const std::string& action = "");

@@ -123,7 +123,7 @@ struct TestDaemon {
         settings(testSettings(dir.path, o)),
         services(settings),
         api(services.db, services.ingestor, services.letters, services.notifications, services.outbox,
-            *services.clock, services.calendar, http::ApiLimits{settings.http_max_events_per_request}),
+            services.ledger, *services.clock, services.calendar, http::ApiLimits{settings.http_max_events_per_request}),
         router(api.routes(), services.db, *services.clock),
         server(router, serverOptions(settings)) {
     ingest = addUser("cms-feed", "ingest");
@@ -147,6 +147,13 @@ struct TestDaemon {
     return app::addUser(services.db, name, role, isva_id, area, domain::formatRfc3339Utc(services.clock->now()));
   }
   uint16_t port() const { return server.port(); }
+
+  // Moves the daemon's fixed clock (the scheduler and every request see the new time).
+  void setNow(const std::string& rfc3339) {
+    auto t = domain::parseRfc3339(rfc3339);
+    if (!t) throw std::runtime_error("not an RFC 3339 time: " + rfc3339);
+    dynamic_cast<domain::FixedClock&>(*services.clock).set(*t);
+  }
 };
 
 // ---- HTTP client ------------------------------------------------------------
@@ -156,6 +163,7 @@ struct Reply {
   std::string content_type;
   std::string www_authenticate;
   std::string body;
+  std::map<std::string, std::string> headers;  // every response header, by name as sent
 
   Poco::JSON::Object::Ptr object() const {
     Poco::JSON::Parser parser;
@@ -167,11 +175,13 @@ struct Reply {
 
 inline Reply httpRequest(uint16_t port, const std::string& method, const std::string& target,
                          const std::string& authorization, const std::optional<std::string>& body = std::nullopt,
-                         const std::string& content_type = "application/json") {
+                         const std::string& content_type = "application/json",
+                         const std::map<std::string, std::string>& extra_headers = {}) {
   Poco::Net::HTTPClientSession session("127.0.0.1", port);
   session.setTimeout(Poco::Timespan(20, 0));
   Poco::Net::HTTPRequest req(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
   if (!authorization.empty()) req.set("Authorization", authorization);
+  for (const auto& [name, value] : extra_headers) req.set(name, value);
   if (body) {
     req.setContentType(content_type);
     req.setContentLength(static_cast<std::streamsize>(body->size()));
@@ -184,6 +194,7 @@ inline Reply httpRequest(uint16_t port, const std::string& method, const std::st
   r.status = static_cast<int>(res.getStatus());
   r.content_type = res.getContentType();
   r.www_authenticate = res.get("WWW-Authenticate", "");
+  for (const auto& [name, value] : res) r.headers[name] = value;
   Poco::StreamCopier::copyToString(in, r.body);
   return r;
 }

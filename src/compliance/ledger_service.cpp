@@ -1,0 +1,99 @@
+#include "compliance/ledger_service.h"
+
+#include <Poco/Logger.h>
+
+#include "common/correlation.h"
+#include "common/error.h"
+#include "domain/engine.h"
+#include "storage/ledger_store.h"
+#include "storage/store.h"
+
+namespace vc::compliance {
+namespace {
+
+constexpr const char* kSystem = "system";
+
+Poco::Logger& log() { return Poco::Logger::get("vc.ledger"); }
+
+}  // namespace
+
+SweepResult LedgerService::sweep() {
+  const domain::Date today = clock_.today();
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  const std::string until = domain::atRiskUntil(today, calendar_).toString();
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  storage::LedgerStore ledger(session);
+  storage::WriteTransaction tx(session);
+  SweepResult result;
+  for (const auto& c : ledger.unwarnedAtRisk(today.toString(), until)) {
+    if (!ledger.raiseAlert(c.obligation_id, "at_risk", c.due_by, now)) continue;
+    store.audit(now, kSystem, "obligation_at_risk", "obligation:" + c.obligation_id,
+                "rule:" + c.rule + " due_by:" + c.due_by + " area:" + c.area);
+    log().warning("at risk: obligation %s (%s) is due %s and not yet done", c.obligation_id, c.rule, c.due_by);
+    ++result.warned;
+  }
+  for (const auto& c : ledger.unrecordedBreaches(today.toString())) {
+    if (!ledger.raiseAlert(c.obligation_id, "breached", c.due_by, now)) continue;
+    store.audit(now, kSystem, "obligation_breached", "obligation:" + c.obligation_id,
+                "rule:" + c.rule + " due_by:" + c.due_by + " area:" + c.area);
+    log().warning("breached: obligation %s (%s) was due %s and is not done", c.obligation_id, c.rule, c.due_by);
+    ++result.breached;
+  }
+  tx.commit();
+  return result;
+}
+
+storage::ReasonRow LedgerService::recordReason(const std::string& obligation_id, const std::string& reason,
+                                               const std::string& note, const std::string& recorded_by,
+                                               const std::string& area_scope) {
+  if (!domain::isMissReasonCode(reason)) {
+    std::string codes;
+    for (const auto& c : domain::missReasonCodes()) codes += (codes.empty() ? "" : ", ") + c;
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason", "reason: must be one of " + codes, {}, "reason");
+  }
+  if (reason == "other" && note.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason", "note: the reason `other` needs a note saying what it was",
+                {}, "note");
+  if (note.size() > kMaxNoteBytes)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                "note: at most " + std::to_string(kMaxNoteBytes) + " bytes", {}, "note");
+
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  storage::WriteTransaction tx(session);
+  auto row = store.findObligation(obligation_id);
+  if (!row || (!area_scope.empty() && row->area != area_scope))
+    throw Error(Error::Kind::kNotFound, "not_found", "no obligation " + obligation_id);
+  const domain::Date today = clock_.today();
+  const std::string outcome = domain::effectiveStatus(row->status, *domain::Date::parse(row->due_by), today);
+  if (outcome != "late" && outcome != "breached")
+    throw Error(Error::Kind::kConflict, "not_missed",
+                "obligation " + obligation_id + " is " + outcome +
+                    "; a reason is recorded only for a late or breached obligation");
+  storage::ReasonRow r;
+  r.obligation_id = obligation_id;
+  r.reason = reason;
+  r.note = note;
+  r.outcome = outcome;
+  r.recorded_by = recorded_by;
+  r.recorded_at = domain::formatRfc3339Utc(clock_.now());
+  r.correlation_id = correlationId();
+  storage::LedgerStore(session).appendReason(r);
+  // The note may name people: the audit keeps the code and the note's length, not its words.
+  store.audit(r.recorded_at, recorded_by, "reason_recorded", "obligation:" + obligation_id,
+              "reason:" + reason + " outcome:" + outcome + " note_bytes:" + std::to_string(note.size()));
+  tx.commit();
+  return r;
+}
+
+domain::ComplianceReport LedgerService::report(const ReportQuery& q) {
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  const auto entries = storage::LedgerStore(session).entries(q.from.toString(), q.to.toString(), q.area);
+  return domain::buildComplianceReport(entries, q.from, q.to, q.group_by, clock_.today(), calendar_);
+}
+
+}  // namespace vc::compliance

@@ -1,0 +1,59 @@
+#pragma once
+// The compliance ledger around the pure arithmetic (domain/compliance.h):
+// the scheduler's sweep that raises each at-risk warning and records each
+// breach once, as the clock passes; reasons given for a miss (append-only,
+// audited); and the reports managers read. Holds references to services
+// that outlive it; thread-safe (a session per call).
+
+#include <string>
+
+#include "domain/calendar.h"
+#include "domain/clock.h"
+#include "domain/compliance.h"
+#include "storage/database.h"
+#include "storage/records.h"
+
+namespace vc::compliance {
+
+struct SweepResult {
+  int warned = 0;    // at-risk warnings raised this sweep
+  int breached = 0;  // breaches recorded this sweep
+};
+
+struct ReportQuery {
+  domain::Date from, to;
+  domain::GroupBy group_by = domain::GroupBy::kRule;
+  std::string area;  // "" for every Area
+};
+
+class LedgerService {
+ public:
+  LedgerService(storage::Database& db, const domain::Clock& clock, const domain::WorkingDayCalendar& calendar)
+      : db_(db), clock_(clock), calendar_(calendar) {}
+
+  // Raises the at-risk warning of each open obligation due today or by the
+  // next working day, and records the breach of each open obligation whose
+  // due date has passed, each once per due date; both are audited and logged
+  // (ids and dates only).
+  SweepResult sweep();
+
+  // Records why an obligation was late or breached. `area_scope` limits an
+  // officer to their Area ("" for all). Throws vc::Error: 400 for an unknown
+  // code, `other` without a note or a note too long; 404 for no such
+  // obligation (or outside the Area); 409 when it is neither late nor breached.
+  storage::ReasonRow recordReason(const std::string& obligation_id, const std::string& reason,
+                                  const std::string& note, const std::string& recorded_by,
+                                  const std::string& area_scope);
+
+  // The report over obligations due in the period, as of today.
+  domain::ComplianceReport report(const ReportQuery& query);
+
+  static constexpr size_t kMaxNoteBytes = 2000;
+
+ private:
+  storage::Database& db_;
+  const domain::Clock& clock_;
+  const domain::WorkingDayCalendar& calendar_;
+};
+
+}  // namespace vc::compliance

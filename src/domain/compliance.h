@@ -1,0 +1,94 @@
+#pragma once
+// The compliance ledger's arithmetic (rules.md section 4): the outcome each
+// obligation ends in, when an open one is at risk, the reason codes a person
+// may give for a miss, and the figures a manager reports: counts per
+// outcome, the share met on time, and how many working days obligations
+// took from trigger to completion. Pure: the same entries, period and
+// calendar give the same report.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/calendar.h"
+#include "domain/date.h"
+
+namespace vc::domain {
+
+// Why a deadline was missed (rules.md section 4); `other` needs a note.
+const std::vector<std::string>& missReasonCodes();
+bool isMissReasonCode(const std::string& code);
+
+// An open obligation is at risk when it is due today or by the end of the
+// next working day (so on a Friday, Monday's are at risk too).
+Date atRiskUntil(const Date& today, const WorkingDayCalendar& calendar);
+bool isAtRisk(const std::string& stored_status, const Date& due_by, const Date& today,
+              const WorkingDayCalendar& calendar);
+
+// One obligation as the ledger counts it.
+struct LedgerEntry {
+  std::string id, rule, basis, area, kind, victim_id, case_urn;
+  std::optional<int> right;
+  Date trigger_date, due_by;
+  std::string status;                 // as stored: pending | met | late | waived | cancelled
+  std::optional<Date> completed_on;   // the Europe/London date it was done (met or late)
+  std::optional<int> late_working_days;
+  std::string closed_by_event;        // what completed, waived or cancelled it
+  std::string reason, reason_note, reason_by, reason_at;  // the latest reason given, if any
+  std::string breach_detected_at;     // when the scheduler saw it pass its due date, if it did
+};
+
+// The outcome on `today`: an open obligation past its due date is breached.
+std::string ledgerOutcome(const LedgerEntry& e, const Date& today);
+
+enum class GroupBy { kRule, kRight, kArea, kBasis, kMonth };
+std::optional<GroupBy> parseGroupBy(const std::string& text);
+std::string groupByName(GroupBy g);
+extern const char* const kGroupByChoices;  // "rule, right, area, basis, month"
+
+struct OutcomeCounts {
+  int pending = 0, met = 0, late = 0, breached = 0, waived = 0, cancelled = 0;
+  int total() const { return pending + met + late + breached + waived + cancelled; }
+  int due() const { return met + late + breached; }  // those whose deadline has passed or been met
+};
+
+struct ReportGroup {
+  std::string key;  // the rule id, right number ("none" for a service standard without one), area, basis or YYYY-MM
+  OutcomeCounts counts;
+  std::optional<double> met_on_time_percent;  // met / (met + late + breached); none when nothing was due
+  int completed = 0;                          // met + late: the ones with a completion time
+  std::optional<double> median_working_days;  // trigger to completion
+  std::optional<int> p90_working_days;        // nearest rank
+};
+
+// code and service_standard obligations are reported apart (rules.md section 4).
+struct ReportSection {
+  std::string basis;
+  std::vector<ReportGroup> groups;  // in key order
+  ReportGroup total;
+};
+
+// A late or breached obligation, with the reason a person gave (if any yet).
+struct Miss {
+  LedgerEntry entry;
+  std::string outcome;   // late | breached
+  int working_days = 0;  // late by (late) or overdue by, as of today (breached)
+};
+
+struct ComplianceReport {
+  Date from, to, today;
+  GroupBy group_by = GroupBy::kRule;
+  std::vector<ReportSection> sections;  // code, then service_standard
+  std::vector<Miss> misses;             // by due date, then id
+};
+
+// Obligations due from `from` to `to` (inclusive) count; others are ignored.
+ComplianceReport buildComplianceReport(const std::vector<LedgerEntry>& entries, const Date& from, const Date& to,
+                                       GroupBy group_by, const Date& today, const WorkingDayCalendar& calendar);
+
+// The median of the values (the mean of the middle two for an even count); none when empty.
+std::optional<double> median(std::vector<int> values);
+// The nearest-rank percentile: the smallest value with at least p% of values at or below it.
+std::optional<int> nearestRankPercentile(std::vector<int> values, int p);
+
+}  // namespace vc::domain

@@ -1,0 +1,135 @@
+// The compliance ledger and the audit log: reasons for a miss, the managers'
+// report (JSON or CSV), and the hash-chained audit log with its verification.
+
+#include "compliance/report_format.h"
+#include "domain/compliance.h"
+#include "http/api.h"
+#include "http/json_io.h"
+#include "storage/audit_log.h"
+#include "storage/store.h"
+
+namespace vc::http {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+std::string stringField(const Object::Ptr& body, const std::string& key, bool required) {
+  if (!body->has(key) || body->isNull(key)) {
+    if (required) throw Error(Error::Kind::kInvalidArgument, "invalid_body", key + ": required", {}, key);
+    return "";
+  }
+  Var v = body->get(key);
+  if (!v.isString()) throw Error(Error::Kind::kInvalidArgument, "invalid_body", key + ": must be a string", {}, key);
+  return v.convert<std::string>();
+}
+
+}  // namespace
+
+Response Api::recordReason(Request& req) {
+  Object::Ptr body = bodyObject(req);
+  const std::string reason = stringField(body, "reason", true);
+  const std::string note = stringField(body, "note", false);
+  const Principal& p = *req.principal;
+  const std::string& id = req.params.at("id");
+  ledger_.recordReason(id, reason, note, p.user, p.role == "vlu" ? p.area : "");
+  // The obligation as it now reads, reason included.
+  Request one = req;
+  return getObligation(one);
+}
+
+Response Api::complianceReport(Request& req) {
+  const compliance::ReportRequest r =
+      compliance::parseReportRequest([&req](const std::string& key) { return req.queryOr(key); }, clock_.today());
+  const domain::ComplianceReport report = ledger_.report(r.query);
+  {
+    // The misses name victims by id: reading them is recorded like any other read of casework.
+    auto lease = db_.session();
+    storage::Store(lease).audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "read_compliance",
+                                "compliance:" + r.query.from.toString() + ".." + r.query.to.toString(),
+                                "group_by:" + domain::groupByName(r.query.group_by) + " format:" + r.format +
+                                    (r.query.area.empty() ? "" : " area:" + r.query.area));
+  }
+  if (r.format == "json") return json(compliance::reportJson(report, r.query.area));
+  Response res;
+  res.content_type = "text/csv; charset=utf-8; header=present";
+  res.body = compliance::reportCsv(report, r.table);
+  const std::string name = std::string("compliance-") + (r.table == compliance::CsvTable::kMisses ? "misses" : "summary") +
+                           "-" + r.query.from.toString() + "-to-" + r.query.to.toString() + ".csv";
+  res.headers["Content-Disposition"] = "attachment; filename=\"" + name + "\"";
+  return res;
+}
+
+Response Api::listAudit(Request& req) {
+  storage::AuditFilter f;
+  f.actor = req.queryOr("actor");
+  f.action = req.queryOr("action");
+  f.subject = req.queryOr("subject");
+  f.correlation_id = req.queryOr("correlation_id");
+  // Dates are the UTC dates in each entry's timestamp; `to` is inclusive.
+  const std::string from = dateParam(req, "from"), to = dateParam(req, "to");
+  if (!from.empty()) f.at_from = from;
+  if (!to.empty()) f.at_before = domain::Date::parse(to)->plusDays(1).toString();
+  f.limit = limitFrom(req);
+  const std::string cursor = req.queryOr("cursor");
+  if (!cursor.empty()) {
+    try {
+      size_t used = 0;
+      f.before_seq = std::stoll(cursor, &used);
+      if (used != cursor.size() || f.before_seq < 1) throw std::invalid_argument("cursor");
+    } catch (const std::exception&) {
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "cursor: not a cursor this API returned", {}, "cursor");
+    }
+  }
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::AuditLog log(session);
+  const auto entries = log.list(f);
+  Array::Ptr items = new Array;
+  for (const auto& e : entries) {
+    Object::Ptr o = ordered();
+    o->set("seq", static_cast<Poco::Int64>(e.seq));
+    o->set("at", e.at);
+    o->set("actor", e.actor);
+    o->set("action", e.action);
+    o->set("subject", e.subject);
+    o->set("detail", e.detail);
+    o->set("correlation_id", e.correlation_id);
+    o->set("prev_hash", e.prev_hash);
+    o->set("hash", e.hash);
+    items->add(o);
+  }
+  // Who read the log is itself in the log (after the page was read, so the page does not show it).
+  log.append(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "read_audit", "audit",
+             "entries:" + std::to_string(entries.size()));
+  Object::Ptr o = ordered();
+  o->set("items", items);
+  o->set("next", entries.size() == static_cast<size_t>(f.limit) ? Var(std::to_string(entries.back().seq)) : Var());
+  return json(o);
+}
+
+Response Api::verifyAudit(Request& req) {
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::AuditLog log(session);
+  const storage::AuditVerification v = log.verify();
+  log.append(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "audit_verified", "audit",
+             std::string(v.ok ? "ok" : "broken at " + std::to_string(v.broken_seq)) +
+                 " entries:" + std::to_string(v.entries));
+  Object::Ptr o = ordered();
+  o->set("ok", v.ok);
+  o->set("entries", static_cast<Poco::Int64>(v.entries));
+  if (v.ok) {
+    o->set("head_hash", v.head_hash.empty() ? Var() : Var(v.head_hash));
+  } else {
+    Object::Ptr broken = ordered();
+    broken->set("seq", static_cast<Poco::Int64>(v.broken_seq));
+    broken->set("problem", v.problem);
+    o->set("first_broken", broken);
+  }
+  return json(o);
+}
+
+}  // namespace vc::http
