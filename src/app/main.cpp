@@ -21,6 +21,8 @@
 #include "app/services.h"
 #include "app/settings.h"
 #include "app/users.h"
+#include "compliance/ledger_service.h"
+#include "compliance/report_format.h"
 #include "common/correlation.h"
 #include "common/error.h"
 #include "domain/clock.h"
@@ -32,6 +34,9 @@
 #include "loading/policy_files.h"
 #include "notifications/notification_context.h"
 #include "rendering/template_set.h"
+#include "retention/purger.h"
+#include "storage/audit_log.h"
+#include "storage/store.h"
 #include "storage/database.h"
 
 namespace vc::app {
@@ -50,6 +55,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
                           .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
     options.addOption(Option("sample", "", "for `render`: use the built-in synthetic sample context")
                           .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
+    options.addOption(Option("dry-run", "", "for `purge`: list the cases that would be purged, change nothing")
+                          .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
     for (auto [name, help, arg, repeatable] : std::vector<std::tuple<std::string, std::string, std::string, bool>>{
              {"config", "properties file; may be repeated, later files override earlier ones "
                         "(default: config/victim-comms.properties)", "FILE", true},
@@ -60,7 +67,14 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
              {"area", "for `user add --role vlu`: the CPS Area the officer works in", "AREA", false},
              {"letter", "for `render`: the letter kind (a template name, e.g. decision_not_to_prosecute)", "KIND", false},
              {"lang", "for `render`: en or cy", "LANG", false},
-             {"format", "for `render`: text (default), html, or context (the fields, as JSON)", "FORMAT", false},
+             {"format", "for `render`: text (default), html, or context (the fields, as JSON); "
+                        "for `report`: json (default) or csv", "FORMAT", false},
+             {"from", "for `report`: first due date counted (YYYY-MM-DD; default: three months before --to)", "DATE", false},
+             {"to", "for `report`: last due date counted (YYYY-MM-DD; default: today)", "DATE", false},
+             {"group-by", "for `report`: rule (default), right, area, basis or month", "BY", false},
+             {"table", "for `report --format csv`: summary (default) or misses", "TABLE", false},
+             {"before", "for `purge`: purge cases that ended before this date (YYYY-MM-DD; default: today less "
+                        "retention.closed_case_days)", "DATE", false},
          }) {
       Option o(name, "", help);
       o.required(false).repeatable(repeatable).argument(arg, true);
@@ -72,6 +86,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   void onOption(const std::string& name, const std::string& value) {
     if (name == "sample") {
       sample_ = true;
+    } else if (name == "dry-run") {
+      dry_run_ = true;
     } else if (name == "help") {
       help_ = true;
       stopOptionsProcessing();
@@ -120,6 +136,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       if (command == "demo") return importFile(settings_.demo_file);
       if (command == "check-templates") return checkTemplates();
       if (command == "render") return render();
+      if (command == "report") return report();
+      if (command == "verify-audit") return verifyAudit();
+      if (command == "purge") return purge();
       if (command == "user") {
         if (args.size() != 3 || args[1] != "add") return usage("user add NAME --role ROLE [--isva-id ID] [--area AREA]");
         return userAdd(args[2]);
@@ -161,6 +180,14 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  render --letter KIND --lang en|cy --sample [--format text|html|context]\n"
         "                        print a letter rendered from the synthetic sample, for template authors\n"
         "                        (context: the fields a template may use, as JSON)\n"
+        "  report [--from DATE] [--to DATE] [--group-by rule|right|area|basis|month] [--area AREA]\n"
+        "         [--format json|csv] [--table summary|misses]\n"
+        "                        the compliance report (obligations due in the period) on standard output\n"
+        "  verify-audit          re-walk the audit log's hash chain; exit 0 if intact, 65 naming the first\n"
+        "                        entry that does not match\n"
+        "  purge [--before DATE] [--dry-run]\n"
+        "                        replace with hashes the personal data of cases that ended before DATE\n"
+        "                        (needs retention.closed_case_days; DATE no later than today less that)\n"
         "  help                  this text\n\n"
         "Options:");
     help.setFooter("Configuration keys and their defaults: README.md. Exit codes: 0 ok, 64 usage, 65 bad data, "
@@ -253,6 +280,101 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     }
   }
 
+  // The store, migrated, with a clock, for the commands that read or change it without serving.
+  struct Store {
+    std::unique_ptr<domain::Clock> clock;
+    storage::Database db;
+    explicit Store(const Settings& s)
+        : clock(s.clock_now ? std::unique_ptr<domain::Clock>(new domain::FixedClock(*s.clock_now))
+                            : std::unique_ptr<domain::Clock>(new domain::SystemClock)),
+          db(s.db_path, 2) {
+      db.migrate();
+    }
+  };
+
+  int report() {
+    Store store(settings_);
+    const domain::WorkingDayCalendar calendar = loading::loadCalendar(settings_.calendar_file);
+    std::map<std::string, std::string> params = {{"from", cli_["from"]},     {"to", cli_["to"]},
+                                                 {"group_by", cli_["group-by"]}, {"format", cli_["format"]},
+                                                 {"table", cli_["table"]},   {"area", cli_["area"]}};
+    compliance::ReportRequest r;
+    try {
+      r = compliance::parseReportRequest([&params](const std::string& k) { return params[k]; }, store.clock->today());
+    } catch (const Error& e) {
+      return usage(std::string("report: --") + (e.field() == "group_by" ? "group-by" : e.field()) +
+                   std::string(e.what()).substr(e.field().size()));
+    }
+    compliance::LedgerService ledger(store.db, *store.clock, calendar);
+    const domain::ComplianceReport report = ledger.report(r.query);
+    {
+      auto lease = store.db.session();
+      storage::Store(lease).audit(domain::formatRfc3339Utc(store.clock->now()), "cli", "read_compliance",
+                                  "compliance:" + r.query.from.toString() + ".." + r.query.to.toString(),
+                                  "group_by:" + domain::groupByName(r.query.group_by) + " format:" + r.format);
+    }
+    if (r.format == "csv") {
+      std::cout << compliance::reportCsv(report, r.table);
+    } else {
+      compliance::reportJson(report, r.query.area)->stringify(std::cout, 2);
+      std::cout << std::endl;
+    }
+    return EXIT_OK;
+  }
+
+  int verifyAudit() {
+    Store store(settings_);
+    auto lease = store.db.session();
+    storage::AuditLog log(lease);
+    const storage::AuditVerification v = log.verify();
+    log.append(domain::formatRfc3339Utc(store.clock->now()), "cli", "audit_verified", "audit",
+               std::string(v.ok ? "ok" : "broken at " + std::to_string(v.broken_seq)) +
+                   " entries:" + std::to_string(v.entries));
+    if (v.ok) {
+      std::cout << "audit log of " << settings_.db_path << ": " << v.entries
+                << " entries, the hash chain is intact; head hash " << (v.head_hash.empty() ? "(none)" : v.head_hash)
+                << std::endl;
+      return EXIT_OK;
+    }
+    std::cout << "audit log of " << settings_.db_path << ": BROKEN at entry " << v.broken_seq << ": " << v.problem
+              << " (" << v.entries << " entries before it match)" << std::endl;
+    return EXIT_DATAERR;
+  }
+
+  int purge() {
+    const int days = settings_.retention_closed_case_days;
+    if (days <= 0) {
+      std::cerr << "victim-comms purge: retention is off (retention.closed_case_days = 0), so nothing is purged; "
+                   "set it to the number of days a case's data is kept after it ends"
+                << std::endl;
+      return EXIT_CONFIG;
+    }
+    Store store(settings_);
+    const domain::Date latest = store.clock->today().plusDays(-days);
+    domain::Date before = latest;
+    if (!cli_["before"].empty()) {
+      auto given = domain::Date::parse(cli_["before"]);
+      if (!given) return usage("purge: --before must be a date (YYYY-MM-DD)");
+      if (*given > latest)
+        return usage("purge: --before " + given->toString() + " would purge cases that ended less than " +
+                     std::to_string(days) + " days ago (retention.closed_case_days); the latest allowed is " +
+                     latest.toString());
+      before = *given;
+    }
+    retention::Purger purger(store.db, *store.clock);
+    const retention::PurgeResult r = purger.run(before, dry_run_, "cli");
+    for (const auto& c : r.cases)
+      std::cout << (r.dry_run ? "would purge " : "purged ") << c.urn << " (" << c.area << ", ended " << c.ended_on
+                << (r.dry_run ? "" : ", " + std::to_string(c.values) + " values replaced by their hashes") << ")\n";
+    std::cout << (r.dry_run ? "dry run: " : "") << r.cases.size() << " cases that ended before " << before.toString()
+              << (r.dry_run ? " would be purged" : " purged") << "; the compliance ledger and the audit log are kept"
+              << (!r.dry_run && !r.cases.empty() && !r.checkpointed
+                      ? " (a reader held the write-ahead log: old pages go at its next checkpoint)"
+                      : "")
+              << std::endl;
+    return EXIT_OK;
+  }
+
   int migrate() {
     storage::Database db(settings_.db_path, 2);
     auto [from, to] = db.migrate();
@@ -309,6 +431,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
 
   bool help_ = false;
   bool sample_ = false;
+  bool dry_run_ = false;
   std::string config_error_;
   std::vector<std::string> config_files_;
   std::map<std::string, std::string> cli_;

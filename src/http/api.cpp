@@ -160,7 +160,7 @@ Response Api::postEvents(Request& req) {
   } else {
     items.push_back(body);
   }
-  ingest::IngestResult result = ingestor_.ingest(items);
+  ingest::IngestResult result = ingestor_.ingest(items, req.principal->user);
   Poco::Logger::get("vc.ingest")
       .information("%s posted %z events: %z accepted, %z duplicates, %z cases updated", req.principal->user,
                    items.size(), result.accepted, result.duplicates, result.affected_cases.size());

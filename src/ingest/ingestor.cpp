@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "ingest/event_codec.h"
 #include "ingest/state_json.h"
+#include "storage/retention_store.h"
 #include "storage/store.h"
 
 namespace vc::ingest {
@@ -41,8 +42,32 @@ std::vector<std::string> profileFields() {
 }
 
 // Everything the store keeps about one case, derived from its events.
+// The audit entry for one obligation's change, if it changed: created, recomputed (a new due
+// date or tier), or closed (met, late, waived, cancelled). The actor is the system; the
+// correlation id ties it to the request or pass whose events caused it.
+void auditObligationChange(storage::Store& store, const std::string& at, const domain::Obligation& o,
+                           const std::optional<storage::ObligationState>& before) {
+  const std::string subject = "obligation:" + o.id;
+  const std::string due = o.due_by.toString();
+  if (!before) {
+    store.audit(at, "system", "obligation_created", subject,
+                "rule:" + o.rule + " due_by:" + due + " tier:" + o.tier + " status:" + o.status +
+                    " trigger:" + o.trigger_event);
+    return;
+  }
+  if (before->due_by != due || before->tier != o.tier)
+    store.audit(at, "system", "obligation_recomputed", subject,
+                "due_by:" + before->due_by + "->" + due + " tier:" + before->tier + "->" + o.tier);
+  if (before->status != o.status) {
+    const bool done = o.status == "met" || o.status == "late";
+    const std::string by = done ? o.completed_by : o.status == "waived" ? o.waived_by : o.cancelled_by;
+    store.audit(at, "system", done ? "obligation_completed" : "obligation_" + o.status, subject,
+                "status:" + before->status + "->" + o.status + (by.empty() ? "" : " by:" + by));
+  }
+}
+
 void deriveAndSave(storage::Store& store, const domain::Engine& engine, const std::string& urn,
-                   const std::map<std::string, size_t>& batch_index) {
+                   const std::map<std::string, size_t>& batch_index, const std::string& at) {
   std::vector<std::string> bodies = store.caseEventBodies(urn);
   std::vector<domain::Event> events;
   events.reserve(bodies.size());
@@ -109,10 +134,13 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
                            toText(reasonsJson(ch.reasons))});
     store.replaceEntitlementChanges(v.victim_id, changes);
   }
+  const std::map<std::string, storage::ObligationState> before = store.obligationStates(urn);
   std::vector<storage::ObligationRow> rows;
   rows.reserve(derived.obligations.size());
   int64_t n = 0;
   for (const auto& o : derived.obligations) {
+    auto it = before.find(o.id);
+    auditObligationChange(store, at, o, it == before.end() ? std::nullopt : std::optional(it->second));
     storage::ObligationRow r;
     r.id = o.id;
     r.rule = o.rule;
@@ -176,17 +204,17 @@ bool knownOptKey(const domain::Engine& engine, const std::string& key) {
 
 }  // namespace
 
-IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items) {
+IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items, const std::string& actor) {
   std::vector<DecodedEvent> decoded;
   decoded.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) decoded.push_back(decodeEvent(items[i], i));
 
-  IngestResult result = storeBatch(decoded);
+  IngestResult result = storeBatch(decoded, actor);
   if (result.accepted > 0 && after_commit_) after_commit_(result);
   return result;
 }
 
-IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded) {
+IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, const std::string& actor) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
@@ -207,6 +235,12 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded) {
   auto caseKnown = [&](const std::string& urn) {
     auto it = case_known.find(urn);
     if (it == case_known.end()) it = case_known.emplace(urn, store.findCase(urn).has_value()).first;
+    return it->second;
+  };
+  std::map<std::string, std::optional<std::string>> purged_at;
+  auto purgedAt = [&](const std::string& urn) {
+    auto it = purged_at.find(urn);
+    if (it == purged_at.end()) it = purged_at.emplace(urn, storage::RetentionStore(session).purgedAt(urn)).first;
     return it->second;
   };
   auto caseOfVictim = [&](const std::string& victim) {
@@ -235,6 +269,10 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded) {
       case_known[e.case_urn] = true;
     } else if (!e.case_urn.empty() && !caseKnown(e.case_urn)) {
       throw badEvent(i, "case_urn", "unknown case " + e.case_urn + " (send case.registered first)");
+    } else if (!e.case_urn.empty()) {
+      if (auto purged = purgedAt(e.case_urn))
+        throw conflict(i, "case_urn", "case " + e.case_urn + " was purged under the retention policy at " + *purged +
+                                          "; no more events can be added to it");
     }
     if (e.type == "victim.registered") {
       const std::string existing = caseOfVictim(e.victim_id);
@@ -269,7 +307,10 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded) {
     copyFields(d->json, details, {"isva_id", "name", "organisation", "email", "phone"});
     store.upsertIsva(d->event.isva_id, toText(details), d->event.id);
   }
-  for (const auto& urn : affected) deriveAndSave(store, engine_, urn, batch_index);
+  for (const auto& row : rows)
+    store.audit(received_at, actor, "event_ingested", "event:" + row.id,
+                "type:" + row.type + (row.case_urn.empty() ? "" : " case:" + row.case_urn));
+  for (const auto& urn : affected) deriveAndSave(store, engine_, urn, batch_index, received_at);
   tx.commit();
 
   result.accepted = rows.size();
@@ -286,8 +327,10 @@ void Ingestor::appendSystemEvent(storage::Store& store, const Object::Ptr& event
   } catch (const Error& e) {
     throw Error(Error::Kind::kInternal, "internal", std::string("a system event does not decode: ") + e.what());
   }
-  store.appendEvent(eventRow(d, domain::formatRfc3339Utc(clock_.now())));
-  deriveAndSave(store, engine_, d.event.case_urn, {});
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  store.appendEvent(eventRow(d, now));
+  store.audit(now, "system", "event_recorded", "event:" + d.event.id, "type:" + d.event.type + " case:" + d.event.case_urn);
+  deriveAndSave(store, engine_, d.event.case_urn, {}, now);
 }
 
 void Ingestor::rederiveCase(const std::string& urn) {
@@ -296,7 +339,7 @@ void Ingestor::rederiveCase(const std::string& urn) {
   Poco::Data::Session& session = lease;
   storage::Store store(session);
   storage::WriteTransaction tx(session);
-  deriveAndSave(store, engine_, urn, {});
+  deriveAndSave(store, engine_, urn, {}, domain::formatRfc3339Utc(clock_.now()));
   tx.commit();
 }
 

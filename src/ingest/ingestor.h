@@ -35,8 +35,10 @@ class Ingestor {
 
   // Throws vc::Error: kInvalidArgument (400, names the index and field),
   // kConflict (409: an id already stored with other content, or a case or
-  // victim registered twice). Nothing is stored when it throws.
-  IngestResult ingest(const std::vector<Poco::Dynamic::Var>& items);
+  // victim registered twice). Nothing is stored when it throws. Each stored
+  // event, and each obligation it creates or changes, is audited; `actor` is
+  // who sent the events.
+  IngestResult ingest(const std::vector<Poco::Dynamic::Var>& items, const std::string& actor = "cli");
 
   // Re-derives one case from its stored events (used after a rules or calendar change).
   void rederiveCase(const std::string& urn);
@@ -51,7 +53,7 @@ class Ingestor {
   void setAfterCommit(std::function<void(const IngestResult&)> listener) { after_commit_ = std::move(listener); }
 
  private:
-  IngestResult storeBatch(const std::vector<DecodedEvent>& decoded);  // the transaction
+  IngestResult storeBatch(const std::vector<DecodedEvent>& decoded, const std::string& actor);  // the transaction
 
   storage::Database& db_;
   const domain::Engine& engine_;

@@ -45,6 +45,11 @@ struct ObligationRow {
   std::string breach_detected_at;  // when the scheduler saw the current due date pass, or ""
 };
 
+// What the audit compares when an obligation is derived again.
+struct ObligationState {
+  std::string status, due_by, tier;
+};
+
 struct ObligationFilter {
   std::string status;  // pending | met | late | waived | cancelled | breached | open | at_risk
   std::string rule, victim_id, case_urn, area, basis, kind;

@@ -266,6 +266,15 @@ std::optional<ObligationRow> Store::findObligation(const std::string& id) {
   return rows.front();
 }
 
+std::map<std::string, ObligationState> Store::obligationStates(const std::string& case_urn) {
+  std::vector<std::string> ids, statuses, due, tiers;
+  s_ << "SELECT id, status, due_by, tier FROM obligations WHERE case_urn = ?", bind(case_urn), into(ids),
+      into(statuses), into(due), into(tiers), now;
+  std::map<std::string, ObligationState> out;
+  for (size_t i = 0; i < ids.size(); ++i) out[ids[i]] = {statuses[i], due[i], tiers[i]};
+  return out;
+}
+
 std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
   std::string sql = std::string("SELECT ") + kObligationColumns + " FROM obligations WHERE 1 = 1";
   std::vector<std::string> args;

@@ -42,6 +42,7 @@ class Store {
   std::vector<VictimRow> caseVictims(const std::string& urn);
   std::vector<EntitlementChangeRow> entitlementChanges(const std::string& victim_id);
   std::optional<ObligationRow> findObligation(const std::string& id);
+  std::map<std::string, ObligationState> obligationStates(const std::string& case_urn);  // by id
   std::vector<ObligationRow> listObligations(const ObligationFilter& f);
   // Open obligations of the letter and meeting kinds that have no letter yet,
   // in the given cases (all when empty), in creation order.

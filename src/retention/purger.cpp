@@ -1,0 +1,51 @@
+#include "retention/purger.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+
+#include "domain/retention.h"
+#include "ingest/event_codec.h"
+#include "storage/retention_store.h"
+#include "storage/store.h"
+
+using namespace Poco::Data::Keywords;
+
+namespace vc::retention {
+
+PurgeResult Purger::run(const domain::Date& before, bool dry_run, const std::string& actor) {
+  PurgeResult result;
+  result.dry_run = dry_run;
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  session << "PRAGMA secure_delete=ON", now;  // zero what is overwritten or freed
+  {
+    storage::Store store(session);
+    storage::RetentionStore retention(session);
+    storage::WriteTransaction tx(session);
+    const std::string at = domain::formatRfc3339Utc(clock_.now());
+    for (const auto& quiet : retention.quietCasesBefore(before.toString())) {
+      std::vector<domain::Event> events;
+      for (const auto& body : store.caseEventBodies(quiet.urn)) events.push_back(ingest::decodeStoredEvent(body).event);
+      if (!domain::caseHasEnded(events)) continue;
+      PurgedCase c{quiet.urn, quiet.area, quiet.last_event_on, 0};
+      if (!dry_run) {
+        c.values = retention.purgeCase(quiet.urn, at);
+        store.audit(at, actor, "case_purged", "case:" + quiet.urn,
+                    "ended_on:" + quiet.last_event_on + " before:" + before.toString() +
+                        " values:" + std::to_string(c.values));
+      }
+      result.cases.push_back(std::move(c));
+    }
+    tx.commit();
+  }
+  session << "PRAGMA secure_delete=OFF", now;
+  if (!dry_run && !result.cases.empty()) {
+    // Copy the new pages over the old in the file and empty the log, so the old text is gone from both.
+    int busy = 1, log_pages = 0, checkpointed = 0;
+    session << "PRAGMA wal_checkpoint(TRUNCATE)", into(busy), into(log_pages), into(checkpointed), now;
+    result.checkpointed = busy == 0;
+  }
+  return result;
+}
+
+}  // namespace vc::retention

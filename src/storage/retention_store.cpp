@@ -1,0 +1,137 @@
+#include "storage/retention_store.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/SHA2Engine.h>
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::Statement;
+
+namespace vc::storage {
+namespace {
+
+// Where a case's personal data was written: the table, the column that names a row, the
+// columns to replace, and which of its rows belong to the case (?1 is the case URN).
+struct PurgeTarget {
+  const char* table;
+  const char* key;
+  std::vector<const char*> columns;
+  const char* rows_of_case;
+};
+
+#define VC_OBLIGATIONS_OF_CASE "(SELECT id FROM obligations WHERE case_urn = ?1)"
+#define VC_LETTERS_OF_CASE "(SELECT n FROM letters WHERE obligation_id IN " VC_OBLIGATIONS_OF_CASE ")"
+
+const std::vector<PurgeTarget>& targets() {
+  static const std::vector<PurgeTarget> kTargets = {
+      {"events", "seq", {"body"}, "case_urn = ?1"},
+      {"cases", "urn", {"details"}, "urn = ?1"},
+      {"victims", "victim_id", {"profile", "reasons"}, "case_urn = ?1"},
+      {"entitlement_changes", "rowid", {"reasons"}, "victim_id IN (SELECT victim_id FROM victims WHERE case_urn = ?1)"},
+      {"meetings", "id", {"body"}, "case_urn = ?1"},
+      {"letters", "n", {"fields", "free_text", "recipient_email", "html", "text", "note"},
+       "obligation_id IN " VC_OBLIGATIONS_OF_CASE},
+      {"letter_versions", "rowid", {"fields", "free_text", "html", "text"}, "letter_n IN " VC_LETTERS_OF_CASE},
+      {"letter_history", "rowid", {"note"}, "letter_n IN " VC_LETTERS_OF_CASE},
+      {"notifications", "n", {"recipient_email", "html", "text"}, "case_urn = ?1"},
+      {"outbox", "id", {"name", "recipient", "subject", "body_text", "body_html"},
+       "letter_n IN " VC_LETTERS_OF_CASE " OR notification_n IN (SELECT n FROM notifications WHERE case_urn = ?1)"},
+      {"obligation_reasons", "n", {"note"}, "obligation_id IN " VC_OBLIGATIONS_OF_CASE},
+  };
+  return kTargets;
+}
+
+std::string sha256Hex(const std::string& value) {
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  sha.update(value);
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+}  // namespace
+
+std::string RetentionStore::marker(const std::string& value) {
+  return "{\"purged\":\"sha256:" + sha256Hex(value) + "\"}";
+}
+
+bool RetentionStore::isMarker(const std::string& value) { return value.rfind("{\"purged\":", 0) == 0; }
+
+std::vector<QuietCase> RetentionStore::quietCasesBefore(const std::string& before) {
+  Statement st(s_);
+  std::string b = before;
+  st << "SELECT c.urn, c.area, (SELECT MAX(local_date) FROM events e WHERE e.case_urn = c.urn) AS last_on "
+        "FROM cases c WHERE c.purged_at IS NULL AND last_on < ? "
+        "AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.case_urn = c.urn AND o.status = 'pending') "
+        "AND NOT EXISTS (SELECT 1 FROM letters l JOIN obligations o ON o.id = l.obligation_id "
+        "  WHERE o.case_urn = c.urn AND l.state IN ('draft', 'blocked', 'approved')) "
+        "AND NOT EXISTS (SELECT 1 FROM outbox m JOIN letters l ON l.n = m.letter_n JOIN obligations o "
+        "  ON o.id = l.obligation_id WHERE o.case_urn = c.urn AND m.state IN ('queued', 'sending', 'retrying')) "
+        "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.case_urn = c.urn AND n.state = 'queued') "
+        "ORDER BY last_on, c.urn",
+      bind(b);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<QuietCase> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext())
+    out.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>(),
+                   rs.value(2).convert<std::string>()});
+  return out;
+}
+
+int RetentionStore::purgeCase(const std::string& urn, const std::string& at) {
+  int replaced = 0;
+  for (const PurgeTarget& t : targets()) {
+    for (const char* column : t.columns) {
+      Statement st(s_);
+      std::string u = urn;
+      st << std::string("SELECT ") + t.key + ", " + column + " FROM " + t.table + " WHERE " + t.rows_of_case, bind(u);
+      st.execute();
+      Poco::Data::RecordSet rs(st);
+      std::vector<std::pair<std::string, std::string>> rows;
+      for (bool more = rs.moveFirst(); more; more = rs.moveNext())
+        if (!rs.value(1).isEmpty()) rows.emplace_back(rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>());
+      for (const auto& [key, value] : rows) {
+        if (value.empty() || isMarker(value)) continue;  // nothing there, or purged already
+        std::string replacement = marker(value), k = key;
+        s_ << std::string("UPDATE ") + t.table + " SET " + column + " = ? WHERE " + t.key + " = ?", bind(replacement),
+            bind(k), now;
+        ++replaced;
+      }
+    }
+  }
+  // Obligations stay in the ledger: only their explanation (which names the victim's reasons for
+  // enhanced rights) and the record of recomputations are replaced.
+  Statement st(s_);
+  std::string u = urn;
+  st << "SELECT id, IFNULL(json_extract(body, '$.explanation'), ''), IFNULL(json_extract(body, '$.changes'), '') "
+        "FROM obligations WHERE case_urn = ?",
+      bind(u);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<std::vector<std::string>> obligations;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext())
+    obligations.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>(),
+                           rs.value(2).convert<std::string>()});
+  for (auto& o : obligations) {
+    for (auto [path, index] : {std::pair{"$.explanation", 1}, std::pair{"$.changes", 2}}) {
+      const std::string& value = o[static_cast<size_t>(index)];
+      if (value.empty() || value == "[]" || isMarker(value)) continue;
+      std::string replacement = marker(value), p = path;
+      s_ << "UPDATE obligations SET body = json_set(body, ?, json(?)) WHERE id = ?", bind(p), bind(replacement),
+          bind(o[0]), now;
+      ++replaced;
+    }
+  }
+  std::string when = at;
+  s_ << "UPDATE cases SET purged_at = ? WHERE urn = ?", bind(when), bind(u), now;
+  return replaced;
+}
+
+std::optional<std::string> RetentionStore::purgedAt(const std::string& urn) {
+  std::vector<std::string> at;
+  std::string u = urn;
+  s_ << "SELECT purged_at FROM cases WHERE urn = ? AND purged_at IS NOT NULL", bind(u), into(at), now;
+  if (at.empty()) return std::nullopt;
+  return at.front();
+}
+
+}  // namespace vc::storage

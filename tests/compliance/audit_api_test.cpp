@@ -1,0 +1,124 @@
+// The audit log through the API: what is recorded for a change and for a read
+// of personal data, tied together by the request's correlation id; filtered
+// reads; and the chain verified before and after someone edits the file.
+
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <sqlite3.h>
+
+#include "support/replies.h"
+#include "support/test_daemon.h"
+
+using namespace vc;  // NOLINT
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using testing::bearer;
+using testing::ok;
+using testing::Reply;
+using testing::TestDaemon;
+
+namespace {
+
+const std::string kEvents = testing::batch({
+    R"({"id":"au-reg","type":"case.registered","occurred_at":"2026-04-01T09:00:00+01:00","case_urn":"52AU0000001","area":"CPS South West","offences":["rape"]})",
+    R"({"id":"au-v","type":"victim.registered","occurred_at":"2026-04-01T09:01:00+01:00","case_urn":"52AU0000001","victim_id":"au-v1","name":{"given":"Sam","family":"Auditcase"}})",
+    R"({"id":"au-nfa","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52AU0000001","decision":"no_further_action"})",
+});
+
+std::vector<Object::Ptr> auditItems(TestDaemon& d, const std::string& query) {
+  auto items = ok(testing::httpRequest(d.port(), "GET", "/api/v1/audit?" + query, bearer(d.manager)))->getArray("items");
+  std::vector<Object::Ptr> out;
+  for (size_t i = 0; i < items->size(); ++i) out.push_back(items->getObject(static_cast<unsigned>(i)));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Changes and reads are audited with who, what, when and the request's correlation id", "[audit]") {
+  TestDaemon d;
+  Reply posted = testing::httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), kEvents, "application/json",
+                                      {{"X-Request-Id", "cms-batch-0001"}});
+  REQUIRE(posted.status == 200);
+  CHECK(posted.headers["X-Correlation-Id"] == "cms-batch-0001");
+
+  // Everything that batch changed carries its id: the three events and the obligation they created.
+  auto batch = auditItems(d, "correlation_id=cms-batch-0001&limit=1000");
+  std::map<std::string, int> actions;
+  for (const auto& e : batch) ++actions[e->getValue<std::string>("action")];
+  CHECK(actions["event_ingested"] == 3);
+  CHECK(actions["obligation_created"] >= 1);
+  auto ingested = auditItems(d, "action=event_ingested&subject=event:au-nfa");
+  REQUIRE(ingested.size() == 1);
+  CHECK(ingested[0]->getValue<std::string>("actor") == "cms-feed");
+  CHECK(ingested[0]->getValue<std::string>("detail") == "type:charging.decided case:52AU0000001");
+  auto created = auditItems(d, "action=obligation_created&subject=obligation:VCL-NFA:au-v1:au-nfa");
+  REQUIRE(created.size() == 1);
+  CHECK(created[0]->getValue<std::string>("detail").find("due_by:2026-04-07") != std::string::npos);
+
+  // A read of the victim: audited under the reader's own request id; a refused role too.
+  Reply read = testing::httpRequest(d.port(), "GET", "/api/v1/victims/au-v1", bearer(d.vlu));
+  REQUIRE(read.status == 200);
+  const std::string read_id = read.headers["X-Correlation-Id"];
+  CHECK(read_id.rfind("req-", 0) == 0);
+  auto reads = auditItems(d, "correlation_id=" + read_id);
+  REQUIRE(reads.size() == 1);
+  CHECK(reads[0]->getValue<std::string>("action") == "read_victim");
+  CHECK(reads[0]->getValue<std::string>("actor") == "vlu-officer");
+  CHECK(reads[0]->getValue<std::string>("subject") == "victim:au-v1");
+  CHECK(testing::httpRequest(d.port(), "GET", "/api/v1/audit", bearer(d.vlu)).status == 403);
+  CHECK(auditItems(d, "action=access_denied&actor=vlu-officer").size() == 1);
+
+  // A recomputation and a completion are audited too: the case is charged, which cancels the NFA letter.
+  ok(testing::httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest),
+                          std::string(R"({"id":"au-charge","type":"charging.decided","occurred_at":"2026-04-03T10:00:00+01:00","case_urn":"52AU0000001","decision":"charge"})")));
+  auto cancelled = auditItems(d, "action=obligation_cancelled&subject=obligation:VCL-NFA:au-v1:au-nfa");
+  REQUIRE(cancelled.size() == 1);
+  CHECK(cancelled[0]->getValue<std::string>("detail") == "status:pending->cancelled by:au-charge");
+
+  // Nothing personal in any entry: the victim's name never appears.
+  for (const auto& e : auditItems(d, "limit=1000")) CHECK(e->getValue<std::string>("detail").find("Auditcase") == std::string::npos);
+}
+
+TEST_CASE("The audit list pages newest first and filters by date", "[audit]") {
+  TestDaemon d;
+  ok(testing::httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), kEvents));
+  auto first = ok(testing::httpRequest(d.port(), "GET", "/api/v1/audit?limit=2", bearer(d.manager)));
+  auto page = first->getArray("items");
+  REQUIRE(page->size() == 2);
+  const auto newest = page->getObject(0)->getValue<Poco::Int64>("seq");
+  CHECK(page->getObject(1)->getValue<Poco::Int64>("seq") == newest - 1);
+  const std::string next = first->getValue<std::string>("next");
+  auto second = ok(testing::httpRequest(d.port(), "GET", "/api/v1/audit?limit=2&cursor=" + next, bearer(d.manager)));
+  CHECK(second->getArray("items")->getObject(0)->getValue<Poco::Int64>("seq") == newest - 2);
+  // The clock says 6 April 2026: nothing is dated the 7th.
+  CHECK(auditItems(d, "from=2026-04-07").empty());
+  CHECK_FALSE(auditItems(d, "from=2026-04-06&to=2026-04-06").empty());
+  CHECK(testing::httpRequest(d.port(), "GET", "/api/v1/audit?cursor=abc", bearer(d.manager)).status == 400);
+  CHECK(testing::httpRequest(d.port(), "GET", "/api/v1/audit?from=6-4-2026", bearer(d.manager)).status == 400);
+}
+
+TEST_CASE("GET /api/v1/audit/verify: ok on an untouched log, the first broken entry after an edit", "[audit]") {
+  TestDaemon d;
+  ok(testing::httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), kEvents));
+  auto v = ok(testing::httpRequest(d.port(), "GET", "/api/v1/audit/verify", bearer(d.manager)));
+  CHECK(v->getValue<bool>("ok"));
+  CHECK(v->getValue<int>("entries") > 5);
+  CHECK(v->getValue<std::string>("head_hash").size() == 64);
+  CHECK(testing::httpRequest(d.port(), "GET", "/api/v1/audit/verify", bearer(d.vlu)).status == 403);
+
+  // Someone with the file changes who read the victim in entry 4.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(d.settings.db_path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'nobody' WHERE seq = 4",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  v = ok(testing::httpRequest(d.port(), "GET", "/api/v1/audit/verify", bearer(d.manager)));
+  CHECK_FALSE(v->getValue<bool>("ok"));
+  CHECK(v->getValue<int>("entries") == 3);
+  CHECK(v->getObject("first_broken")->getValue<int>("seq") == 4);
+  CHECK(v->getObject("first_broken")->getValue<std::string>("problem").find("changed") != std::string::npos);
+}
