@@ -53,6 +53,11 @@ Try:
   curl -s -H "Authorization: Bearer $isva" http://127.0.0.1:$port/api/v1/isva/notifications
   curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/meetings
   curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/outbox?state=dead"
+  curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/obligations?status=at_risk"
+  curl -s -H "Authorization: Bearer $manager" "http://127.0.0.1:$port/api/v1/compliance?from=2026-01-01&to=2026-12-31&group_by=area"
+  curl -s -H "Authorization: Bearer $manager" "http://127.0.0.1:$port/api/v1/compliance?from=2026-01-01&to=2026-12-31&format=csv" -o compliance.csv
+  curl -s -H "Authorization: Bearer $manager" http://127.0.0.1:$port/api/v1/audit/verify
+  curl -s -H "Authorization: Bearer $manager" "http://127.0.0.1:$port/api/v1/audit?limit=20"
   victim-comms render --letter decision_not_to_prosecute --lang cy --sample   (build/victim-comms)
 
 INFO

@@ -171,7 +171,7 @@ std::string optionalText(const std::optional<double>& v) { return v ? oneDecimal
 std::string reportCsv(const domain::ComplianceReport& r, CsvTable table) {
   std::string out = "\xEF\xBB\xBF";  // UTF-8 byte-order mark: Excel otherwise reads the file as ANSI
   if (table == CsvTable::kSummary) {
-    row(out, {"basis", domain::groupByName(r.group_by), "met", "late", "breached", "waived", "cancelled", "pending",
+    row(out, {"basis", "group_by", "group", "met", "late", "breached", "waived", "cancelled", "pending",
               "total", "met_on_time_percent", "completed", "median_working_days", "p90_working_days", "from", "to",
               "as_of"});
     for (const auto& s : r.sections) {
@@ -180,7 +180,7 @@ std::string reportCsv(const domain::ComplianceReport& r, CsvTable table) {
       groups.push_back(&s.total);
       for (const auto* g : groups) {
         const auto& c = g->counts;
-        row(out, {s.basis, g->key, std::to_string(c.met), std::to_string(c.late), std::to_string(c.breached),
+        row(out, {s.basis, domain::groupByName(r.group_by), g->key, std::to_string(c.met), std::to_string(c.late), std::to_string(c.breached),
                   std::to_string(c.waived), std::to_string(c.cancelled), std::to_string(c.pending),
                   std::to_string(c.total()), optionalText(g->met_on_time_percent), std::to_string(g->completed),
                   optionalText(g->median_working_days),

@@ -185,12 +185,12 @@ TEST_CASE("The report as CSV opens cleanly in a spreadsheet", "[report]") {
   REQUIRE(r.status == 200);
   CHECK(r.content_type.rfind("text/csv", 0) == 0);
   CHECK(r.headers["Content-Disposition"] == "attachment; filename=\"compliance-summary-2026-06-01-to-2026-06-30.csv\"");
-  CHECK(r.body.rfind("\xEF\xBB\xBF" "basis,rule,met,late,breached,waived,cancelled,pending,total,met_on_time_percent,"
+  CHECK(r.body.rfind("\xEF\xBB\xBF" "basis,group_by,group,met,late,breached,waived,cancelled,pending,total,met_on_time_percent,"
                      "completed,median_working_days,p90_working_days,from,to,as_of\r\n", 0) == 0);
-  CHECK(r.body.find("\r\ncode,WCU-HEARING,3,1,1,1,0,1,7,60.0,4,1.0,3,2026-06-01,2026-06-30,2026-06-30\r\n") !=
+  CHECK(r.body.find("\r\ncode,rule,WCU-HEARING,3,1,1,1,0,1,7,60.0,4,1.0,3,2026-06-01,2026-06-30,2026-06-30\r\n") !=
         std::string::npos);
-  CHECK(r.body.find("\r\ncode,total,3,1,1,1,1,1,8,60.0,4,1.0,3,") != std::string::npos);
-  CHECK(r.body.find("\r\nservice_standard,RASSO-INTRO,1,0,0,0,0,0,1,100.0,1,4.0,4,") != std::string::npos);
+  CHECK(r.body.find("\r\ncode,rule,total,3,1,1,1,1,1,8,60.0,4,1.0,3,") != std::string::npos);
+  CHECK(r.body.find("\r\nservice_standard,rule,RASSO-INTRO,1,0,0,0,0,0,1,100.0,1,4.0,4,") != std::string::npos);
 
   Reply misses = get("/api/v1/compliance?from=2026-06-01&to=2026-06-30&format=csv&table=misses", juneData().manager);
   REQUIRE(misses.status == 200);
