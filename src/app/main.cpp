@@ -281,10 +281,10 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   // The store, migrated, with a clock, for the commands that read or change it without serving.
-  struct Store {
+  struct OfflineStore {
     std::unique_ptr<domain::Clock> clock;
     storage::Database db;
-    explicit Store(const Settings& s)
+    explicit OfflineStore(const Settings& s)
         : clock(s.clock_now ? std::unique_ptr<domain::Clock>(new domain::FixedClock(*s.clock_now))
                             : std::unique_ptr<domain::Clock>(new domain::SystemClock)),
           db(s.db_path, 2) {
@@ -293,7 +293,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   };
 
   int report() {
-    Store store(settings_);
+    OfflineStore store(settings_);
     const domain::WorkingDayCalendar calendar = loading::loadCalendar(settings_.calendar_file);
     std::map<std::string, std::string> params = {{"from", cli_["from"]},     {"to", cli_["to"]},
                                                  {"group_by", cli_["group-by"]}, {"format", cli_["format"]},
@@ -323,7 +323,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   int verifyAudit() {
-    Store store(settings_);
+    OfflineStore store(settings_);
     auto lease = store.db.session();
     storage::AuditLog log(lease);
     const storage::AuditVerification v = log.verify();
@@ -349,7 +349,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
                 << std::endl;
       return EXIT_CONFIG;
     }
-    Store store(settings_);
+    OfflineStore store(settings_);
     const domain::Date latest = store.clock->today().plusDays(-days);
     domain::Date before = latest;
     if (!cli_["before"].empty()) {

@@ -45,29 +45,38 @@ std::vector<std::string> profileFields() {
 // The audit entry for one obligation's change, if it changed: created, recomputed (a new due
 // date or tier), or closed (met, late, waived, cancelled). The actor is the system; the
 // correlation id ties it to the request or pass whose events caused it.
-void auditObligationChange(storage::Store& store, const std::string& at, const domain::Obligation& o,
-                           const std::optional<storage::ObligationState>& before) {
-  const std::string subject = "obligation:" + o.id;
+void auditObligationChange(std::vector<storage::AuditEntry>& audit, const std::string& at,
+                           const domain::Obligation& o, const std::optional<storage::ObligationState>& before) {
+  auto entry = [&](std::string action, std::string detail) {
+    storage::AuditEntry e;
+    e.at = at;
+    e.actor = "system";
+    e.action = std::move(action);
+    e.subject = "obligation:" + o.id;
+    e.detail = std::move(detail);
+    audit.push_back(std::move(e));
+  };
   const std::string due = o.due_by.toString();
   if (!before) {
-    store.audit(at, "system", "obligation_created", subject,
-                "rule:" + o.rule + " due_by:" + due + " tier:" + o.tier + " status:" + o.status +
-                    " trigger:" + o.trigger_event);
+    entry("obligation_created", "rule:" + o.rule + " due_by:" + due + " tier:" + o.tier + " status:" + o.status +
+                                    " trigger:" + o.trigger_event);
     return;
   }
   if (before->due_by != due || before->tier != o.tier)
-    store.audit(at, "system", "obligation_recomputed", subject,
-                "due_by:" + before->due_by + "->" + due + " tier:" + before->tier + "->" + o.tier);
+    entry("obligation_recomputed", "due_by:" + before->due_by + "->" + due + " tier:" + before->tier + "->" + o.tier);
   if (before->status != o.status) {
     const bool done = o.status == "met" || o.status == "late";
     const std::string by = done ? o.completed_by : o.status == "waived" ? o.waived_by : o.cancelled_by;
-    store.audit(at, "system", done ? "obligation_completed" : "obligation_" + o.status, subject,
-                "status:" + before->status + "->" + o.status + (by.empty() ? "" : " by:" + by));
+    entry(done ? "obligation_completed" : "obligation_" + o.status,
+          "status:" + before->status + "->" + o.status + (by.empty() ? "" : " by:" + by));
   }
 }
 
+// Derives one case and writes its state; the audit entries for what changed are added to `audit`
+// (the caller appends a whole batch's entries at once: the chain's end is then read once).
 void deriveAndSave(storage::Store& store, const domain::Engine& engine, const std::string& urn,
-                   const std::map<std::string, size_t>& batch_index, const std::string& at) {
+                   const std::map<std::string, size_t>& batch_index, const std::string& at,
+                   std::vector<storage::AuditEntry>& audit) {
   std::vector<std::string> bodies = store.caseEventBodies(urn);
   std::vector<domain::Event> events;
   events.reserve(bodies.size());
@@ -140,7 +149,7 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
   int64_t n = 0;
   for (const auto& o : derived.obligations) {
     auto it = before.find(o.id);
-    auditObligationChange(store, at, o, it == before.end() ? std::nullopt : std::optional(it->second));
+    auditObligationChange(audit, at, o, it == before.end() ? std::nullopt : std::optional(it->second));
     storage::ObligationRow r;
     r.id = o.id;
     r.rule = o.rule;
@@ -307,10 +316,18 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, cons
     copyFields(d->json, details, {"isva_id", "name", "organisation", "email", "phone"});
     store.upsertIsva(d->event.isva_id, toText(details), d->event.id);
   }
-  for (const auto& row : rows)
-    store.audit(received_at, actor, "event_ingested", "event:" + row.id,
-                "type:" + row.type + (row.case_urn.empty() ? "" : " case:" + row.case_urn));
-  for (const auto& urn : affected) deriveAndSave(store, engine_, urn, batch_index, received_at);
+  std::vector<storage::AuditEntry> audit;
+  for (const auto& row : rows) {
+    storage::AuditEntry e;
+    e.at = received_at;
+    e.actor = actor;
+    e.action = "event_ingested";
+    e.subject = "event:" + row.id;
+    e.detail = "type:" + row.type + (row.case_urn.empty() ? "" : " case:" + row.case_urn);
+    audit.push_back(std::move(e));
+  }
+  for (const auto& urn : affected) deriveAndSave(store, engine_, urn, batch_index, received_at, audit);
+  store.auditAll(audit);
   tx.commit();
 
   result.accepted = rows.size();
@@ -329,8 +346,14 @@ void Ingestor::appendSystemEvent(storage::Store& store, const Object::Ptr& event
   }
   const std::string now = domain::formatRfc3339Utc(clock_.now());
   store.appendEvent(eventRow(d, now));
-  store.audit(now, "system", "event_recorded", "event:" + d.event.id, "type:" + d.event.type + " case:" + d.event.case_urn);
-  deriveAndSave(store, engine_, d.event.case_urn, {}, now);
+  std::vector<storage::AuditEntry> audit(1);
+  audit[0].at = now;
+  audit[0].actor = "system";
+  audit[0].action = "event_recorded";
+  audit[0].subject = "event:" + d.event.id;
+  audit[0].detail = "type:" + d.event.type + " case:" + d.event.case_urn;
+  deriveAndSave(store, engine_, d.event.case_urn, {}, now, audit);
+  store.auditAll(audit);
 }
 
 void Ingestor::rederiveCase(const std::string& urn) {
@@ -339,7 +362,9 @@ void Ingestor::rederiveCase(const std::string& urn) {
   Poco::Data::Session& session = lease;
   storage::Store store(session);
   storage::WriteTransaction tx(session);
-  deriveAndSave(store, engine_, urn, {}, domain::formatRfc3339Utc(clock_.now()));
+  std::vector<storage::AuditEntry> audit;
+  deriveAndSave(store, engine_, urn, {}, domain::formatRfc3339Utc(clock_.now()), audit);
+  store.auditAll(audit);
   tx.commit();
 }
 

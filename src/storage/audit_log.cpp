@@ -64,27 +64,47 @@ std::string AuditLog::entryHash(const AuditEntry& e) {
 
 void AuditLog::append(const std::string& at, const std::string& actor, const std::string& action,
                       const std::string& subject, const std::string& detail) {
-  std::optional<WriteTransaction> own;
-  if (sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(s_))) own.emplace(s_);
   AuditEntry e;
   e.at = at;
   e.actor = actor;
   e.action = action;
   e.subject = subject;
   e.detail = detail;
-  e.correlation_id = correlationId();
-  Statement last(s_);
-  last << "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
-  last.execute();
-  Poco::Data::RecordSet rs(last);
-  e.prev_hash = rs.moveFirst() ? rs.value(1).convert<std::string>() : kGenesisHash;
-  e.seq = highestSeqIssued(s_) + 1;
-  e.hash = entryHash(e);
-  Poco::Int64 seq = e.seq;
+  appendAll({e});
+}
+
+void AuditLog::appendAll(const std::vector<AuditEntry>& entries) {
+  if (entries.empty()) return;
+  std::optional<WriteTransaction> own;
+  if (sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(s_))) own.emplace(s_);
+  std::vector<std::string> prev;
+  s_ << "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1", into(prev), now;
+  std::string prev_hash = prev.empty() ? kGenesisHash : prev.front();
+  int64_t seq = highestSeqIssued(s_);
+  const std::string& correlation = correlationId();
+  std::vector<Poco::Int64> seqs;
+  std::vector<std::string> at, actor, action, subject, detail, correlation_ids, prev_hashes, hashes;
+  for (const AuditEntry& given : entries) {
+    AuditEntry e = given;
+    e.seq = ++seq;
+    e.correlation_id = correlation;
+    e.prev_hash = prev_hash;
+    e.hash = entryHash(e);
+    prev_hash = e.hash;
+    seqs.push_back(e.seq);
+    at.push_back(std::move(e.at));
+    actor.push_back(std::move(e.actor));
+    action.push_back(std::move(e.action));
+    subject.push_back(std::move(e.subject));
+    detail.push_back(std::move(e.detail));
+    correlation_ids.push_back(std::move(e.correlation_id));
+    prev_hashes.push_back(std::move(e.prev_hash));
+    hashes.push_back(std::move(e.hash));
+  }
   s_ << "INSERT INTO audit_log(seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash) "
         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      bind(seq), bind(e.at), bind(e.actor), bind(e.action), bind(e.subject), bind(e.detail), bind(e.correlation_id),
-      bind(e.prev_hash), bind(e.hash), now;
+      use(seqs), use(at), use(actor), use(action), use(subject), use(detail), use(correlation_ids), use(prev_hashes),
+      use(hashes), now;
   if (own) own->commit();
 }
 

@@ -48,6 +48,9 @@ class AuditLog {
   // that two writers never chain to the same predecessor.
   void append(const std::string& at, const std::string& actor, const std::string& action,
               const std::string& subject, const std::string& detail);
+  // Appends several in order, reading the chain's end once and inserting them together (for a
+  // batch of events and what they derive). Only at, actor, action, subject and detail are read.
+  void appendAll(const std::vector<AuditEntry>& entries);
 
   // Newest first.
   std::vector<AuditEntry> list(const AuditFilter& filter);

@@ -446,6 +446,8 @@ void Store::audit(const std::string& at, const std::string& actor, const std::st
   AuditLog(s_).append(at, actor, action, subject, detail);
 }
 
+void Store::auditAll(const std::vector<AuditEntry>& entries) { AuditLog(s_).appendAll(entries); }
+
 int64_t Store::auditCount(const std::string& action) { return AuditLog(s_).count(action); }
 
 }  // namespace vc::storage

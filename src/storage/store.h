@@ -10,6 +10,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include "storage/audit_log.h"
 #include "storage/records.h"
 
 namespace vc::storage {
@@ -63,6 +64,8 @@ class Store {
   // Audit trail of reads and changes (no personal data in `detail`), hash-chained (audit_log.h).
   void audit(const std::string& at, const std::string& actor, const std::string& action, const std::string& subject,
              const std::string& detail);
+  // Several at once, in order (a batch and what it derives): the chain's end is read once.
+  void auditAll(const std::vector<AuditEntry>& entries);
   int64_t auditCount(const std::string& action = "");
 
  private:

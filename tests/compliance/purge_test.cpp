@@ -17,6 +17,7 @@
 
 #include "retention/purger.h"
 #include "storage/audit_log.h"
+#include "support/events.h"
 #include "support/replies.h"
 #include "support/test_daemon.h"
 
@@ -24,17 +25,12 @@ using namespace vc;  // NOLINT
 using namespace Poco::Data::Keywords;
 using Poco::JSON::Object;
 using testing::bearer;
+constexpr auto ev = testing::jsonEvent;
 using testing::ok;
 using testing::segment;
 using testing::TestDaemon;
 
 namespace {
-
-std::string ev(const std::string& id, const std::string& type, const std::string& at, const std::string& urn,
-               const std::string& rest) {
-  return R"({"id":")" + id + R"(","type":")" + type + R"(","occurred_at":")" + at + R"(","case_urn":")" + urn + "\"" +
-         (rest.empty() ? "" : "," + rest) + "}";
-}
 
 std::string victim(const std::string& id, const std::string& at, const std::string& urn, const std::string& family) {
   return ev(id + "-reg", "victim.registered", at, urn,

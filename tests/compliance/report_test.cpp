@@ -25,6 +25,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "compliance/report_format.h"
+#include "support/events.h"
 #include "support/replies.h"
 #include "support/test_daemon.h"
 
@@ -32,18 +33,13 @@ using namespace vc;  // NOLINT
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 using testing::bearer;
+constexpr auto ev = testing::jsonEvent;
 using testing::ok;
 using testing::Reply;
 using testing::segment;
 using testing::TestDaemon;
 
 namespace {
-
-std::string ev(const std::string& id, const std::string& type, const std::string& at, const std::string& urn,
-               const std::string& rest) {
-  return R"({"id":")" + id + R"(","type":")" + type + R"(","occurred_at":")" + at + R"(","case_urn":")" + urn + "\"" +
-         (rest.empty() ? "" : "," + rest) + "}";
-}
 
 std::string listed(const std::string& id, const std::string& at, const std::string& urn, const std::string& kind) {
   return ev(id, "hearing.listed", at, urn, R"("kind":")" + kind + R"(","date":"2026-07-20","court":"Test Court")");
