@@ -287,6 +287,10 @@ Response Api::listObligations(Request& req) {
   auto rows = store.listObligations(f);
   Array::Ptr items = new Array;
   for (const auto& row : rows) items->add(obligationView(row, today, calendar_, false));
+  // Each carries the victim's enhanced-rights reasons and any note on a miss: the read is recorded.
+  store.audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "read_obligations", "obligations",
+              "items:" + std::to_string(rows.size()) + (f.victim_id.empty() ? "" : " victim:" + f.victim_id) +
+                  (f.case_urn.empty() ? "" : " case:" + f.case_urn) + (f.status.empty() ? "" : " status:" + f.status));
   Object::Ptr o = ordered();
   o->set("items", items);
   o->set("next", rows.size() == static_cast<size_t>(f.limit) ? Var(rows.back().due_by + "~" + rows.back().id) : Var());
@@ -301,6 +305,8 @@ Response Api::getObligation(Request& req) {
   auto row = store.findObligation(id);
   if (!row) throw notFound("no obligation " + id);
   checkArea(req, row->area, "no obligation " + id);
+  store.audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "read_obligation", "obligation:" + id,
+              "victim:" + row->victim_id);
   Object::Ptr o = obligationView(*row, clock_.today(), calendar_, true);
   Array::Ptr reasons = new Array;
   for (const auto& r : storage::LedgerStore(session).reasons(id)) {

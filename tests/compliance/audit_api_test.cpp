@@ -69,6 +69,13 @@ TEST_CASE("Changes and reads are audited with who, what, when and the request's 
   CHECK(reads[0]->getValue<std::string>("action") == "read_victim");
   CHECK(reads[0]->getValue<std::string>("actor") == "vlu-officer");
   CHECK(reads[0]->getValue<std::string>("subject") == "victim:au-v1");
+  // Obligations carry the victim's enhanced-rights reasons: reading one, or a list, is recorded too.
+  ok(testing::httpRequest(d.port(), "GET", "/api/v1/obligations/" + testing::segment("VCL-NFA:au-v1:au-nfa"), bearer(d.manager)));
+  auto one = auditItems(d, "action=read_obligation&actor=vlu-manager");
+  REQUIRE(one.size() == 1);
+  CHECK(one[0]->getValue<std::string>("detail") == "victim:au-v1");
+  ok(testing::httpRequest(d.port(), "GET", "/api/v1/obligations?victim_id=au-v1", bearer(d.vlu)));
+  CHECK(auditItems(d, "action=read_obligations&actor=vlu-officer").size() == 1);
   CHECK(testing::httpRequest(d.port(), "GET", "/api/v1/audit", bearer(d.vlu)).status == 403);
   CHECK(auditItems(d, "action=access_denied&actor=vlu-officer").size() == 1);
 
