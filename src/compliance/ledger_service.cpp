@@ -31,17 +31,22 @@ SweepResult LedgerService::sweep() {
     if (!ledger.raiseAlert(c.obligation_id, "at_risk", c.due_by, now)) continue;
     store.audit(now, kSystem, "obligation_at_risk", "obligation:" + c.obligation_id,
                 "rule:" + c.rule + " due_by:" + c.due_by + " area:" + c.area);
-    log().warning("at risk: obligation %s (%s) is due %s and not yet done", c.obligation_id, c.rule, c.due_by);
     ++result.warned;
   }
   for (const auto& c : ledger.unrecordedBreaches(today.toString())) {
     if (!ledger.raiseAlert(c.obligation_id, "breached", c.due_by, now)) continue;
     store.audit(now, kSystem, "obligation_breached", "obligation:" + c.obligation_id,
                 "rule:" + c.rule + " due_by:" + c.due_by + " area:" + c.area);
-    log().warning("breached: obligation %s (%s) was due %s and is not done", c.obligation_id, c.rule, c.due_by);
     ++result.breached;
   }
   tx.commit();
+  // Counts only: which obligations (and so which victims) is in the audit log, for those allowed to read it.
+  if (result.warned > 0)
+    log().warning("%d obligations newly at risk (due by %s and not yet done): GET /api/v1/obligations?status=at_risk",
+                  result.warned, until);
+  if (result.breached > 0)
+    log().warning("%d obligations newly breached (open past their due date): GET /api/v1/obligations?status=breached",
+                  result.breached);
   return result;
 }
 

@@ -33,8 +33,8 @@ class LedgerService {
 
   // Raises the at-risk warning of each open obligation due today or by the
   // next working day, and records the breach of each open obligation whose
-  // due date has passed, each once per due date; both are audited and logged
-  // (ids and dates only).
+  // due date has passed, each once per due date; each is audited (ids and
+  // dates), and the log gets the counts.
   SweepResult sweep();
 
   // Records why an obligation was late or breached. `area_scope` limits an
