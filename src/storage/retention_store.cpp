@@ -62,10 +62,10 @@ std::vector<QuietCase> RetentionStore::quietCasesBefore(const std::string& befor
         "FROM cases c WHERE c.purged_at IS NULL AND last_on < ? "
         "AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.case_urn = c.urn AND o.status = 'pending') "
         "AND NOT EXISTS (SELECT 1 FROM letters l JOIN obligations o ON o.id = l.obligation_id "
-        "  WHERE o.case_urn = c.urn AND l.state IN ('draft', 'blocked', 'approved')) "
+        "  WHERE o.case_urn = c.urn AND l.state IN ('draft', 'blocked', 'rejected', 'approved')) "
         "AND NOT EXISTS (SELECT 1 FROM outbox m JOIN letters l ON l.n = m.letter_n JOIN obligations o "
-        "  ON o.id = l.obligation_id WHERE o.case_urn = c.urn AND m.state IN ('queued', 'sending', 'retrying')) "
-        "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.case_urn = c.urn AND n.state = 'queued') "
+        "  ON o.id = l.obligation_id WHERE o.case_urn = c.urn AND m.state IN ('queued', 'sending', 'retrying', 'dead')) "
+        "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.case_urn = c.urn AND n.state IN ('queued', 'dead')) "
         "ORDER BY last_on, c.urn",
       bind(b);
   st.execute();

@@ -22,7 +22,8 @@ class RetentionStore {
   explicit RetentionStore(Poco::Data::Session& session) : s_(session) {}
 
   // Cases not yet purged whose latest event is before `before` (YYYY-MM-DD) and that have
-  // nothing open: no pending obligation, no unsent letter, no message waiting to go.
+  // nothing open: no pending obligation, no letter still in review, no message waiting to go
+  // or dead (a person must look at it first).
   std::vector<QuietCase> quietCasesBefore(const std::string& before);
 
   // Replaces every personal-data value of the case with its marker and records the purge;
