@@ -55,6 +55,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
                           .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
     options.addOption(Option("sample", "", "for `render`: use the built-in synthetic sample context")
                           .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
+    options.addOption(Option("password-stdin", "", "for `user add`: read a password for the web pages from standard "
+                                                   "input (one line, at least 12 characters)")
+                          .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
     options.addOption(Option("dry-run", "", "for `purge`: list the cases that would be purged, change nothing")
                           .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
     for (auto [name, help, arg, repeatable] : std::vector<std::tuple<std::string, std::string, std::string, bool>>{
@@ -88,6 +91,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       sample_ = true;
     } else if (name == "dry-run") {
       dry_run_ = true;
+    } else if (name == "password-stdin") {
+      password_stdin_ = true;
     } else if (name == "help") {
       help_ = true;
       stopOptionsProcessing();
@@ -174,8 +179,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  migrate               create or upgrade the SQLite schema, then exit\n"
         "  import FILE           load journey events, one JSON object per line, as one atomic batch\n"
         "  demo                  load the synthetic demo cases (demo.file), idempotently\n"
-        "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA]\n"
-        "                        add an API user; the token is printed once, on the last line\n"
+        "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA] [--password-stdin]\n"
+        "                        add a user; the API token is printed once, on the last line;\n"
+        "                        --password-stdin also sets a password for the web pages (PBKDF2)\n"
         "  check-templates       load and check the letter templates (templates.dir) as start-up does\n"
         "  render --letter KIND --lang en|cy --sample [--format text|html|context]\n"
         "                        print a letter rendered from the synthetic sample, for template authors\n"
@@ -421,8 +427,16 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     db.migrate();
     const std::string role = cli_.count("role") ? cli_["role"] : "";
     domain::SystemClock clock;
-    const std::string token = addUser(db, name, role, cli_["isva-id"], cli_["area"], domain::formatRfc3339Utc(clock.now()));
-    std::cout << "added user " << name << " with role " << role;
+    NewPassword password;
+    password.iterations = settings_.auth_pbkdf2_iterations;
+    if (password_stdin_) {
+      std::getline(std::cin, password.password);
+      if (!password.password.empty() && password.password.back() == '\r') password.password.pop_back();
+      if (password.password.empty()) return usage("user add --password-stdin: no password on standard input");
+    }
+    const std::string token =
+        addUser(db, name, role, cli_["isva-id"], cli_["area"], domain::formatRfc3339Utc(clock.now()), password);
+    std::cout << "added user " << name << " with role " << role << (password_stdin_ ? " and a password" : "");
     if (!cli_["isva-id"].empty()) std::cout << " for ISVA " << cli_["isva-id"];
     if (!cli_["area"].empty()) std::cout << " in " << cli_["area"];
     std::cout << ".\nThe API token below is shown only this once; keep it safe.\n" << token << std::endl;
@@ -432,6 +446,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   bool help_ = false;
   bool sample_ = false;
   bool dry_run_ = false;
+  bool password_stdin_ = false;
   std::string config_error_;
   std::vector<std::string> config_files_;
   std::map<std::string, std::string> cli_;

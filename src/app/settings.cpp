@@ -34,6 +34,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"outbox.retry_base_seconds", "60", "wait after the first failed attempt; doubled after each"},
     {"outbox.retry_max_seconds", "3600", "the longest wait between attempts"},
     {"web.public_url", "http://localhost:8080", "the address people reach the daemon at; links in ISVA notifications start with it"},
+    {"auth.pbkdf2_iterations", "600000", "PBKDF2-HMAC-SHA256 iterations for new passwords (at least 100000)"},
     {"retention.closed_case_days", "0 (off)", "days after a case ends before `victim-comms purge` may remove its personal data; 0: never"},
     {"clock.now", "(unset: the system clock)", "an RFC 3339 time that fixes now, for tests and demos"},
     {"logging.*", "console, information", "Poco LoggingConfigurator keys (channels, formatters, loggers)"},
@@ -194,6 +195,7 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   s.demo_file = r.path("demo.file", "demo/events.jsonl", first_dir);
   s.scheduler_interval_seconds = static_cast<int>(r.integer("scheduler.interval_seconds", 60, 1, 86400));
   s.retention_closed_case_days = static_cast<int>(r.integer("retention.closed_case_days", 0, 0, 36500));
+  s.auth_pbkdf2_iterations = static_cast<int>(r.integer("auth.pbkdf2_iterations", 600000, 100000, 100000000));
   s.contacts_file = r.path("letters.contacts_file", "letters/vlu-contacts.json", first_dir);
   requireFile(r, "letters.contacts_file", s.contacts_file, false);
   s.spool_dir = r.path("spool.dir", "../var/spool", first_dir);

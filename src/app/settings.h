@@ -48,6 +48,7 @@ struct Settings {
   int outbox_retry_max_seconds = 3600;
   std::string public_url = "http://localhost:8080";  // links in notifications start with it
   int retention_closed_case_days = 0;  // 0: purging is off
+  int auth_pbkdf2_iterations = 600000;  // for new passwords
   std::optional<domain::UnixSeconds> clock_now;  // fixed "now", for tests and demos
   std::map<std::string, std::string> logging;     // every logging.* key, for Poco's LoggingConfigurator
   std::vector<std::string> config_files;          // absolute, in the order read

@@ -297,6 +297,10 @@ const std::vector<Migration>& migrations() {
                                     {"note"}, "letter history is append-only"),
           },
       },
+      {{
+          // 5: passwords for the web pages' login (PBKDF2; see http/passwords.h).
+          "ALTER TABLE users ADD COLUMN password_hash TEXT",
+      }},
   };
   return kMigrations;
 }

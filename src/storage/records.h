@@ -164,6 +164,7 @@ struct NotificationFilter {
 struct UserRow {
   int64_t id = 0;
   std::string name, role, isva_id, area, created_at;
+  std::string password_hash;  // "" when the user has no password (API token only)
 };
 
 }  // namespace vc::storage

@@ -416,30 +416,41 @@ std::vector<MeetingRow> Store::caseMeetings(const std::string& case_urn) {
 }
 
 int64_t Store::addUser(const UserRow& r, const std::string& token_sha256) {
-  s_ << "INSERT INTO users(name, role, isva_id, area, token_sha256, created_at) VALUES(?, ?, NULLIF(?, ''), "
-        "NULLIF(?, ''), ?, ?)",
-      bind(r.name), bind(r.role), bind(r.isva_id), bind(r.area), bind(token_sha256), bind(r.created_at), now;
+  s_ << "INSERT INTO users(name, role, isva_id, area, token_sha256, created_at, password_hash) VALUES(?, ?, "
+        "NULLIF(?, ''), NULLIF(?, ''), ?, ?, NULLIF(?, ''))",
+      bind(r.name), bind(r.role), bind(r.isva_id), bind(r.area), bind(token_sha256), bind(r.created_at),
+      bind(r.password_hash), now;
   Poco::Int64 id = 0;
   s_ << "SELECT last_insert_rowid()", into(id), now;
   return id;
 }
 
-std::optional<UserRow> Store::userByTokenHash(const std::string& token_sha256) {
-  Statement st(s_);
-  st << "SELECT id, name, role, IFNULL(isva_id, ''), IFNULL(area, ''), created_at FROM users WHERE token_sha256 = ?",
-      bind(token_sha256);
+namespace {
+
+std::optional<UserRow> findUser(Poco::Data::Session& s, const std::string& column, const std::string& value) {
+  Statement st(s);
+  std::string v = value;
+  st << "SELECT id, name, role, IFNULL(isva_id, ''), IFNULL(area, ''), created_at, IFNULL(password_hash, '') "
+        "FROM users WHERE " + column + " = ?",
+      bind(v);
   st.execute();
   Poco::Data::RecordSet rs(st);
   if (!rs.moveFirst()) return std::nullopt;
   UserRow u;
   u.id = rs.value(0).convert<Poco::Int64>();
-  u.name = rs.value(1).convert<std::string>();
-  u.role = rs.value(2).convert<std::string>();
-  u.isva_id = rs.value(3).convert<std::string>();
-  u.area = rs.value(4).convert<std::string>();
-  u.created_at = rs.value(5).convert<std::string>();
+  size_t c = 1;
+  for (std::string* f : {&u.name, &u.role, &u.isva_id, &u.area, &u.created_at, &u.password_hash})
+    *f = rs.value(c++).convert<std::string>();
   return u;
 }
+
+}  // namespace
+
+std::optional<UserRow> Store::userByTokenHash(const std::string& token_sha256) {
+  return findUser(s_, "token_sha256", token_sha256);
+}
+
+std::optional<UserRow> Store::userByName(const std::string& name) { return findUser(s_, "name", name); }
 
 void Store::audit(const std::string& at, const std::string& actor, const std::string& action,
                   const std::string& subject, const std::string& detail) {

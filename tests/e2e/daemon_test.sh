@@ -22,7 +22,7 @@ db="$tmp/e2e.db"
 help=$("$exe" --help)
 for word in serve migrate import demo "user add" check-templates render --config --db --port --daemon --pidfile \
     --role --isva-id --area --letter --lang --sample --format report verify-audit purge --from --to --group-by \
-    --table --before --dry-run; do
+    --table --before --dry-run --password-stdin; do
   grep -q -- "$word" <<<"$help" || fail "--help does not mention $word"
 done
 check "--help lists the subcommands and options"
@@ -36,7 +36,7 @@ set -e
 grep -q "http.port" <<<"$err" || fail "bad config message does not name http.port: $err"
 check "a bad value stops start-up with the key named (exit 78)"
 
-"$exe" migrate $cfg --db "$db" | grep -q "at version 4" || fail "migrate"
+"$exe" migrate $cfg --db "$db" | grep -q "at version 5" || fail "migrate"
 check "migrate creates the schema"
 
 # the letter templates: checked as start-up does, and a sample rendered for template authors
@@ -140,6 +140,18 @@ check "SIGTERM stops the daemon cleanly and removes the pid file"
 "$exe" demo $cfg --db "$tmp/demo.db" | grep -q "imported" || fail "demo"
 [ "$(sqlite3 "$tmp/demo.db" 'SELECT COUNT(DISTINCT rule) FROM obligations')" -ge 15 ] || fail "demo does not cover every rule"
 check "demo loads synthetic cases covering every rule"
+
+# a password for the web pages, read from standard input and stored only as a PBKDF2 hash
+start=$(date +%s%N)
+printf 'correct horse battery staple\n' | "$exe" user add web-officer --role vlu --password-stdin $cfg --db "$tmp/demo.db" \
+  | grep -q "and a password" || fail "user add --password-stdin"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+stored=$(sqlite3 "$tmp/demo.db" "SELECT password_hash FROM users WHERE name = 'web-officer'")
+[[ "$stored" == pbkdf2-sha256\$600000\$* ]] || fail "the password is not a PBKDF2 hash at the default 600,000 iterations: $stored"
+grep -q "correct horse" "$tmp/demo.db" && fail "the password is in the database file"
+set +e; printf 'short\n' | "$exe" user add web-short --role vlu --password-stdin $cfg --db "$tmp/demo.db" >/dev/null 2>"$tmp/err"; rc=$?; set -e
+[ "$rc" = 65 ] && grep -q "at least 12" "$tmp/err" || fail "a short password: $rc $(cat "$tmp/err")"
+check "user add --password-stdin keeps only a PBKDF2-SHA256 hash (600,000 iterations, ${ms} ms) and refuses a short one"
 
 # the compliance report, the audit chain and the retention purge, as a manager or operator runs them
 printf 'clock.now = 2026-11-23T12:00:00Z\n' > "$tmp/clock.properties"
