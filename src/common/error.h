@@ -20,6 +20,7 @@ class Error : public std::runtime_error {
     kConflict,              // 409
     kPayloadTooLarge,       // 413
     kUnsupportedMediaType,  // 415
+    kTooManyRequests,       // 429
     kUnavailable,           // 503
     kInternal,              // 500
   };

@@ -19,6 +19,7 @@ int statusFor(Error::Kind kind) {
     case Error::Kind::kConflict: return 409;
     case Error::Kind::kPayloadTooLarge: return 413;
     case Error::Kind::kUnsupportedMediaType: return 415;
+    case Error::Kind::kTooManyRequests: return 429;
     case Error::Kind::kUnavailable: return 503;
     case Error::Kind::kInternal: return 500;
   }

@@ -301,6 +301,19 @@ const std::vector<Migration>& migrations() {
           // 5: passwords for the web pages' login (PBKDF2; see http/passwords.h).
           "ALTER TABLE users ADD COLUMN password_hash TEXT",
       }},
+      {{
+          // 6: web login sessions (only a hash of each cookie value is kept) and failed logins per name.
+          R"(CREATE TABLE web_sessions(
+               id_sha256 TEXT PRIMARY KEY,
+               user_id INTEGER NOT NULL REFERENCES users(id),
+               csrf_token TEXT NOT NULL,
+               created_at INTEGER NOT NULL,
+               last_seen_at INTEGER NOT NULL))",
+          R"(CREATE TABLE login_failures(
+               name TEXT PRIMARY KEY,
+               failures INTEGER NOT NULL,
+               last_failed_at INTEGER NOT NULL))",
+      }},
   };
   return kMigrations;
 }

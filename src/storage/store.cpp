@@ -452,6 +452,8 @@ std::optional<UserRow> Store::userByTokenHash(const std::string& token_sha256) {
 
 std::optional<UserRow> Store::userByName(const std::string& name) { return findUser(s_, "name", name); }
 
+std::optional<UserRow> Store::userById(int64_t id) { return findUser(s_, "id", std::to_string(id)); }
+
 void Store::audit(const std::string& at, const std::string& actor, const std::string& action,
                   const std::string& subject, const std::string& detail) {
   AuditLog(s_).append(at, actor, action, subject, detail);

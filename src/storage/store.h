@@ -61,6 +61,7 @@ class Store {
   int64_t addUser(const UserRow& row, const std::string& token_sha256);
   std::optional<UserRow> userByTokenHash(const std::string& token_sha256);
   std::optional<UserRow> userByName(const std::string& name);
+  std::optional<UserRow> userById(int64_t id);
 
   // Audit trail of reads and changes (no personal data in `detail`), hash-chained (audit_log.h).
   void audit(const std::string& at, const std::string& actor, const std::string& action, const std::string& subject,

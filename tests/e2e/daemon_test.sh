@@ -36,7 +36,7 @@ set -e
 grep -q "http.port" <<<"$err" || fail "bad config message does not name http.port: $err"
 check "a bad value stops start-up with the key named (exit 78)"
 
-"$exe" migrate $cfg --db "$db" | grep -q "at version 5" || fail "migrate"
+"$exe" migrate $cfg --db "$db" | grep -q "at version 6" || fail "migrate"
 check "migrate creates the schema"
 
 # the letter templates: checked as start-up does, and a sample rendered for template authors

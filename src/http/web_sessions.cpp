@@ -1,0 +1,124 @@
+#include "http/web_sessions.h"
+
+#include <algorithm>
+
+#include <openssl/crypto.h>
+
+#include "common/error.h"
+#include "http/auth.h"
+#include "http/passwords.h"
+#include "storage/session_store.h"
+#include "storage/store.h"
+
+namespace vc::http {
+namespace {
+
+Error wrongNameOrPassword() {
+  return Error(Error::Kind::kUnauthenticated, "login_failed", "the name or the password is not right");
+}
+
+}  // namespace
+
+int64_t WebSessions::waitSeconds(int failures, int64_t last_failed_at, int64_t now) {
+  if (failures < kFreeAttempts) return 0;
+  const int doublings = std::min(failures - kFreeAttempts, 5);  // 30 s, 60 s, ... 16 min, capped at 15 min
+  const int64_t wait = std::min<int64_t>(30LL << doublings, 15 * 60);
+  return std::max<int64_t>(0, last_failed_at + wait - now);
+}
+
+WebSessions::Started WebSessions::login(const std::string& name, const std::string& password) {
+  const int64_t now = clock_.now();
+  const std::string at = domain::formatRfc3339Utc(now);
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  storage::SessionStore sessions(session);
+  const storage::LoginFailures before = sessions.failures(name);
+  if (int64_t wait = waitSeconds(before.failures, before.last_failed_at, now); wait > 0) {
+    store.audit(at, name, "login_refused", "user:" + name, "failures:" + std::to_string(before.failures));
+    throw Error(Error::Kind::kTooManyRequests, "too_many_attempts",
+                "too many failed logins for this name: try again in " + std::to_string(wait) + " seconds");
+  }
+  auto user = store.userByName(name);
+  // Hash even for an unknown name, so the answer takes as long either way.
+  static const std::string kDecoy = hashPassword("not anyone's password", kMinPbkdf2Iterations);
+  const bool right = verifyPassword(password, user && !user->password_hash.empty() ? user->password_hash : kDecoy) &&
+                     user && !user->password_hash.empty();
+  storage::WriteTransaction tx(session);
+  if (!right) {
+    const storage::LoginFailures after = sessions.recordFailure(name, now);
+    store.audit(at, name, "login_failed", "user:" + name, "failures:" + std::to_string(after.failures));
+    tx.commit();
+    throw wrongNameOrPassword();
+  }
+  sessions.clearFailures(name);
+  Started s;
+  s.cookie_value = newToken();
+  s.csrf_token = newToken();
+  s.principal = Principal{user->name, user->role, user->isva_id, user->area};
+  sessions.create(hashToken(s.cookie_value), user->id, s.csrf_token, now);
+  store.audit(at, name, "login", "user:" + name, "role:" + user->role);
+  tx.commit();
+  return s;
+}
+
+std::optional<WebSessions::Current> WebSessions::resume(const std::string& cookie_value) {
+  if (cookie_value.empty()) return std::nullopt;
+  const int64_t now = clock_.now();
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::SessionStore sessions(session);
+  const std::string id = hashToken(cookie_value);
+  auto row = sessions.find(id);
+  if (!row) return std::nullopt;
+  if (now - row->last_seen_at > int64_t{settings_.idle_minutes} * 60) {
+    sessions.remove(id);
+    return std::nullopt;
+  }
+  auto user = storage::Store(session).userById(row->user_id);
+  if (!user) return std::nullopt;
+  sessions.touch(id, now);
+  return Current{Principal{user->name, user->role, user->isva_id, user->area}, row->csrf_token};
+}
+
+void WebSessions::logout(const std::string& cookie_value) {
+  if (cookie_value.empty()) return;
+  auto current = resume(cookie_value);
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::SessionStore(session).remove(hashToken(cookie_value));
+  if (current)
+    storage::Store(session).audit(domain::formatRfc3339Utc(clock_.now()), current->principal.user, "logout",
+                                  "user:" + current->principal.user, "");
+}
+
+std::string WebSessions::cookieHeader(const std::string& cookie_value) const {
+  return std::string(kCookieName) + "=" + cookie_value + "; Path=/; HttpOnly; SameSite=Strict" +
+         (settings_.secure_cookie ? "; Secure" : "");
+}
+
+std::string WebSessions::clearingCookieHeader() const {
+  return std::string(kCookieName) + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" +
+         (settings_.secure_cookie ? "; Secure" : "");
+}
+
+std::string WebSessions::cookieValue(const std::string& header) {
+  const std::string key = std::string(kCookieName) + "=";
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t end = header.find(';', start);
+    if (end == std::string::npos) end = header.size();
+    size_t first = header.find_first_not_of(' ', start);
+    if (first != std::string::npos && first < end && header.compare(first, key.size(), key) == 0)
+      return header.substr(first + key.size(), end - first - key.size());
+    start = end + 1;
+  }
+  return "";
+}
+
+bool WebSessions::csrfMatches(const std::string& expected, const std::string& given) {
+  return !expected.empty() && expected.size() == given.size() &&
+         CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
+}
+
+}  // namespace vc::http

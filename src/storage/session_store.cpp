@@ -1,0 +1,64 @@
+#include "storage/session_store.h"
+
+#include <vector>
+
+using namespace Poco::Data::Keywords;
+
+namespace vc::storage {
+
+void SessionStore::create(const std::string& id_sha256, int64_t user_id, const std::string& csrf_token, int64_t at_seconds) {
+  Poco::Int64 user = user_id, at = at_seconds;
+  s_ << "INSERT INTO web_sessions(id_sha256, user_id, csrf_token, created_at, last_seen_at) VALUES(?, ?, ?, ?, ?)",
+      bind(id_sha256), bind(user), bind(csrf_token), bind(at), bind(at), now;
+}
+
+std::optional<WebSessionRow> SessionStore::find(const std::string& id_sha256) {
+  std::vector<Poco::Int64> user, created, seen;
+  std::vector<std::string> csrf;
+  std::string id = id_sha256;
+  s_ << "SELECT user_id, csrf_token, created_at, last_seen_at FROM web_sessions WHERE id_sha256 = ?", bind(id),
+      into(user), into(csrf), into(created), into(seen), now;
+  if (user.empty()) return std::nullopt;
+  return WebSessionRow{user[0], csrf[0], created[0], seen[0]};
+}
+
+void SessionStore::touch(const std::string& id_sha256, int64_t at_seconds) {
+  Poco::Int64 at = at_seconds;
+  std::string id = id_sha256;
+  s_ << "UPDATE web_sessions SET last_seen_at = ? WHERE id_sha256 = ?", bind(at), bind(id), now;
+}
+
+void SessionStore::remove(const std::string& id_sha256) {
+  std::string id = id_sha256;
+  s_ << "DELETE FROM web_sessions WHERE id_sha256 = ?", bind(id), now;
+}
+
+void SessionStore::removeIdleSince(int64_t last_seen_before) {
+  Poco::Int64 before = last_seen_before;
+  s_ << "DELETE FROM web_sessions WHERE last_seen_at < ?", bind(before), now;
+}
+
+LoginFailures SessionStore::failures(const std::string& name) {
+  std::vector<int> count;
+  std::vector<Poco::Int64> last;
+  std::string n = name;
+  s_ << "SELECT failures, last_failed_at FROM login_failures WHERE name = ?", bind(n), into(count), into(last), now;
+  if (count.empty()) return {};
+  return {count[0], last[0]};
+}
+
+LoginFailures SessionStore::recordFailure(const std::string& name, int64_t at_seconds) {
+  Poco::Int64 at = at_seconds;
+  std::string n = name;
+  s_ << "INSERT INTO login_failures(name, failures, last_failed_at) VALUES(?, 1, ?) "
+        "ON CONFLICT(name) DO UPDATE SET failures = failures + 1, last_failed_at = excluded.last_failed_at",
+      bind(n), bind(at), now;
+  return failures(name);
+}
+
+void SessionStore::clearFailures(const std::string& name) {
+  std::string n = name;
+  s_ << "DELETE FROM login_failures WHERE name = ?", bind(n), now;
+}
+
+}  // namespace vc::storage

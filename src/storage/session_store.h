@@ -1,0 +1,44 @@
+#pragma once
+// Web login sessions and failed-login counts. Times are the domain clock's
+// Unix seconds. Only the SHA-256 of a session's cookie value is stored, so a
+// copy of the database does not let anyone in. One per session; the caller
+// owns any transaction.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <Poco/Data/Session.h>
+
+namespace vc::storage {
+
+struct WebSessionRow {
+  int64_t user_id = 0;
+  std::string csrf_token;
+  int64_t created_at = 0, last_seen_at = 0;
+};
+
+struct LoginFailures {
+  int failures = 0;
+  int64_t last_failed_at = 0;
+};
+
+class SessionStore {
+ public:
+  explicit SessionStore(Poco::Data::Session& session) : s_(session) {}
+
+  void create(const std::string& id_sha256, int64_t user_id, const std::string& csrf_token, int64_t at_seconds);
+  std::optional<WebSessionRow> find(const std::string& id_sha256);
+  void touch(const std::string& id_sha256, int64_t at_seconds);
+  void remove(const std::string& id_sha256);
+  void removeIdleSince(int64_t last_seen_before);
+
+  LoginFailures failures(const std::string& name);
+  LoginFailures recordFailure(const std::string& name, int64_t at_seconds);
+  void clearFailures(const std::string& name);
+
+ private:
+  Poco::Data::Session& s_;
+};
+
+}  // namespace vc::storage
