@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "domain/engine.h"
+
 namespace vc::domain {
 
 const std::vector<std::string>& missReasonCodes() {
@@ -27,10 +29,7 @@ bool isAtRisk(const std::string& stored_status, const Date& due_by, const Date& 
   return stored_status == "pending" && due_by >= today && due_by <= atRiskUntil(today, calendar);
 }
 
-std::string ledgerOutcome(const LedgerEntry& e, const Date& today) {
-  if (e.status == "pending" && today > e.due_by) return "breached";
-  return e.status;
-}
+std::string ledgerOutcome(const LedgerEntry& e, const Date& today) { return effectiveStatus(e.status, e.due_by, today); }
 
 const char* const kGroupByChoices = "rule, right, area, basis, month";
 
