@@ -2,9 +2,9 @@
 
 #include <Poco/DigestEngine.h>
 #include <Poco/RandomStream.h>
-#include <Poco/SHA2Engine.h>
 
 #include "common/error.h"
+#include "common/sha256.h"
 #include "storage/store.h"
 
 namespace vc::http {
@@ -18,11 +18,7 @@ std::string newToken() {
   return "vc_" + Poco::DigestEngine::digestToHex(bytes);
 }
 
-std::string hashToken(const std::string& token) {
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(token);
-  return Poco::DigestEngine::digestToHex(sha.digest());
-}
+std::string hashToken(const std::string& token) { return sha256Hex(token); }
 
 Principal authenticate(const std::string& authorization, storage::Database& db) {
   static const std::string kScheme = "Bearer ";

@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <sstream>
 
-#include <Poco/DigestEngine.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
-#include <Poco/SHA2Engine.h>
 
 #include "common/error.h"
+#include "common/sha256.h"
 #include "domain/letter.h"
 #include "ingest/event_codec.h"
 #include "storage/letter_store.h"
@@ -40,12 +39,6 @@ std::string toJson(const Poco::Dynamic::Var& v) {
   std::ostringstream os;
   Poco::JSON::Stringifier::stringify(v, os);
   return os.str();
-}
-
-std::string sha256(const std::string& text) {
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(text);
-  return Poco::DigestEngine::digestToHex(sha.digest());
 }
 
 Error notFound(const std::string& id) { return Error(Error::Kind::kNotFound, "not_found", "no letter " + id); }
@@ -153,7 +146,7 @@ LetterService::Rendition LetterService::prepare(storage::Store& store, const sto
   Rendition r;
   r.kind = in.kind;
   r.context = buildLetterContext(in, engine_.calendar());
-  r.hash = sha256(r.context.data.canonical() + "\n" + r.context.language + "\n" + r.context.channel + "\n" +
+  r.hash = sha256Hex(r.context.data.canonical() + "\n" + r.context.language + "\n" + r.context.channel + "\n" +
                   r.context.recipient_email + "\n" + templates_.version(in.kind, r.context.language));
   r.letter_date = letter_date.toString();
   r.fields_json = toJson(fields);

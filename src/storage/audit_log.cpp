@@ -5,10 +5,10 @@
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Statement.h>
-#include <Poco/SHA2Engine.h>
 #include <sqlite3.h>
 
 #include "common/correlation.h"
+#include "common/sha256.h"
 #include "storage/database.h"
 
 using namespace Poco::Data::Keywords;
@@ -57,9 +57,7 @@ std::string AuditLog::entryHash(const AuditEntry& e) {
   appendField(content, std::to_string(e.seq));
   for (const std::string* f : {&e.at, &e.actor, &e.action, &e.subject, &e.detail, &e.correlation_id})
     appendField(content, *f);
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(content);
-  return Poco::DigestEngine::digestToHex(sha.digest());
+  return sha256Hex(content);
 }
 
 void AuditLog::append(const std::string& at, const std::string& actor, const std::string& action,

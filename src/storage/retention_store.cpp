@@ -2,7 +2,8 @@
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
-#include <Poco/SHA2Engine.h>
+
+#include "common/sha256.h"
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::Statement;
@@ -39,12 +40,6 @@ const std::vector<PurgeTarget>& targets() {
       {"obligation_reasons", "n", {"note"}, "obligation_id IN " VC_OBLIGATIONS_OF_CASE},
   };
   return kTargets;
-}
-
-std::string sha256Hex(const std::string& value) {
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(value);
-  return Poco::DigestEngine::digestToHex(sha.digest());
 }
 
 }  // namespace

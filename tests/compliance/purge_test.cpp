@@ -13,8 +13,8 @@
 #include <Poco/File.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/SHA2Engine.h>
 
+#include "common/sha256.h"
 #include "retention/purger.h"
 #include "storage/audit_log.h"
 #include "support/events.h"
@@ -43,12 +43,6 @@ std::string fileText(const std::string& path) {
   if (!Poco::File(path).exists()) return "";
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string sha256(const std::string& text) {
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(text);
-  return Poco::DigestEngine::digestToHex(sha.digest());
 }
 
 }  // namespace
@@ -131,7 +125,7 @@ TEST_CASE("A purge replaces an ended case's personal data with hashes and keeps 
       Poco::Data::Session& s = lease;
       std::string purged_body;
       s << "SELECT body FROM events WHERE id = 'pg1-v-reg'", into(purged_body), now;
-      CHECK(purged_body == "{\"purged\":\"sha256:" + sha256(event_body) + "\"}");
+      CHECK(purged_body == "{\"purged\":\"sha256:" + sha256Hex(event_body) + "\"}");
     }
     auto v = ok(testing::httpRequest(d.port(), "GET", "/api/v1/victims/pg1-v", bearer(d.vlu)));
     CHECK(v->getObject("profile")->getValue<std::string>("purged").rfind("sha256:", 0) == 0);
