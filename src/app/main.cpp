@@ -291,9 +291,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     std::unique_ptr<domain::Clock> clock;
     storage::Database db;
     explicit OfflineStore(const Settings& s)
-        : clock(s.clock_now ? std::unique_ptr<domain::Clock>(new domain::FixedClock(*s.clock_now))
-                            : std::unique_ptr<domain::Clock>(new domain::SystemClock)),
-          db(s.db_path, 2) {
+        : clock(makeClock(s)), db(s.db_path, 2) {
       db.migrate();
     }
   };

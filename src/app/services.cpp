@@ -8,11 +8,6 @@
 namespace vc::app {
 namespace {
 
-std::unique_ptr<domain::Clock> makeClock(const Settings& s) {
-  if (s.clock_now) return std::make_unique<domain::FixedClock>(*s.clock_now);
-  return std::make_unique<domain::SystemClock>();
-}
-
 delivery::SmtpSettings smtpSettings(const Settings& s) {
   delivery::SmtpSettings m;
   m.host = s.smtp_host;
@@ -35,6 +30,11 @@ storage::Database& migrated(storage::Database& db) {
 }  // namespace
 
 const std::vector<std::string> kLetterLanguages = {"en", "cy"};
+
+std::unique_ptr<domain::Clock> makeClock(const Settings& s) {
+  if (s.clock_now) return std::make_unique<domain::FixedClock>(*s.clock_now);
+  return std::make_unique<domain::SystemClock>();
+}
 
 std::vector<std::string> letterKinds(const domain::RuleBook& rules) {
   std::set<std::string> kinds;

@@ -39,6 +39,9 @@ extern const std::vector<std::string> kLetterLanguages;  // en, cy
 rendering::TemplateSet loadLetterTemplates(const std::string& dir, const domain::RuleBook& rules,
                                            const domain::WorkingDayCalendar& calendar);
 
+// The clock the configuration asks for: fixed at clock.now, else the system's.
+std::unique_ptr<domain::Clock> makeClock(const Settings& settings);
+
 struct Services {
   // Throws on bad policy files, templates or store (the caller reports and exits).
   explicit Services(const Settings& settings);
