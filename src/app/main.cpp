@@ -310,13 +310,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
                    std::string(e.what()).substr(e.field().size()));
     }
     compliance::LedgerService ledger(store.db, *store.clock, calendar);
-    const domain::ComplianceReport report = ledger.report(r.query);
-    {
-      auto lease = store.db.session();
-      storage::Store(lease).audit(domain::formatRfc3339Utc(store.clock->now()), "cli", "read_compliance",
-                                  "compliance:" + r.query.from.toString() + ".." + r.query.to.toString(),
-                                  "group_by:" + domain::groupByName(r.query.group_by) + " format:" + r.format);
-    }
+    const domain::ComplianceReport report = ledger.report(r.query, "cli", r.format);
     if (r.format == "csv") {
       std::cout << compliance::reportCsv(report, r.table);
     } else {
@@ -329,11 +323,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   int verifyAudit() {
     OfflineStore store(settings_);
     auto lease = store.db.session();
-    storage::AuditLog log(lease);
-    const storage::AuditVerification v = log.verify();
-    log.append(domain::formatRfc3339Utc(store.clock->now()), "cli", "audit_verified", "audit",
-               std::string(v.ok ? "ok" : "broken at " + std::to_string(v.broken_seq)) +
-                   " entries:" + std::to_string(v.entries));
+    const storage::AuditVerification v =
+        storage::AuditLog(lease).verifyAndRecord(domain::formatRfc3339Utc(store.clock->now()), "cli");
     if (v.ok) {
       std::cout << "audit log of " << settings_.db_path << ": " << v.entries
                 << " entries, the hash chain is intact; head hash " << (v.head_hash.empty() ? "(none)" : v.head_hash)

@@ -94,10 +94,15 @@ storage::ReasonRow LedgerService::recordReason(const std::string& obligation_id,
   return r;
 }
 
-domain::ComplianceReport LedgerService::report(const ReportQuery& q) {
+domain::ComplianceReport LedgerService::report(const ReportQuery& q, const std::string& reader,
+                                               const std::string& format) {
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
   const auto entries = storage::LedgerStore(session).entries(q.from.toString(), q.to.toString(), q.area);
+  storage::Store(session).audit(domain::formatRfc3339Utc(clock_.now()), reader, "read_compliance",
+                                "compliance:" + q.from.toString() + ".." + q.to.toString(),
+                                "group_by:" + domain::groupByName(q.group_by) + " format:" + format +
+                                    (q.area.empty() ? "" : " area:" + q.area));
   return domain::buildComplianceReport(entries, q.from, q.to, q.group_by, clock_.today(), calendar_);
 }
 

@@ -45,8 +45,10 @@ class LedgerService {
                                   const std::string& note, const std::string& recorded_by,
                                   const std::string& area_scope);
 
-  // The report over obligations due in the period, as of today.
-  domain::ComplianceReport report(const ReportQuery& query);
+  // The report over obligations due in the period, as of today. Its misses
+  // name victims by id, so the read is audited (read_compliance) as `reader`'s;
+  // `format` is recorded with it.
+  domain::ComplianceReport report(const ReportQuery& query, const std::string& reader, const std::string& format);
 
   static constexpr size_t kMaxNoteBytes = 2000;
 

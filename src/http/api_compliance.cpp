@@ -43,15 +43,7 @@ Response Api::recordReason(Request& req) {
 Response Api::complianceReport(Request& req) {
   const compliance::ReportRequest r =
       compliance::parseReportRequest([&req](const std::string& key) { return req.queryOr(key); }, clock_.today());
-  const domain::ComplianceReport report = ledger_.report(r.query);
-  {
-    // The misses name victims by id: reading them is recorded like any other read of casework.
-    auto lease = db_.session();
-    storage::Store(lease).audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "read_compliance",
-                                "compliance:" + r.query.from.toString() + ".." + r.query.to.toString(),
-                                "group_by:" + domain::groupByName(r.query.group_by) + " format:" + r.format +
-                                    (r.query.area.empty() ? "" : " area:" + r.query.area));
-  }
+  const domain::ComplianceReport report = ledger_.report(r.query, req.principal->user, r.format);
   if (r.format == "json") return json(compliance::reportJson(report, r.query.area));
   Response res;
   res.content_type = "text/csv; charset=utf-8; header=present";
@@ -113,11 +105,8 @@ Response Api::listAudit(Request& req) {
 Response Api::verifyAudit(Request& req) {
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
-  storage::AuditLog log(session);
-  const storage::AuditVerification v = log.verify();
-  log.append(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "audit_verified", "audit",
-             std::string(v.ok ? "ok" : "broken at " + std::to_string(v.broken_seq)) +
-                 " entries:" + std::to_string(v.entries));
+  const storage::AuditVerification v =
+      storage::AuditLog(session).verifyAndRecord(domain::formatRfc3339Utc(clock_.now()), req.principal->user);
   Object::Ptr o = ordered();
   o->set("ok", v.ok);
   o->set("entries", static_cast<Poco::Int64>(v.entries));

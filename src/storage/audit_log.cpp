@@ -182,6 +182,13 @@ AuditVerification AuditLog::verify() {
   return v;
 }
 
+AuditVerification AuditLog::verifyAndRecord(const std::string& at, const std::string& actor) {
+  const AuditVerification v = verify();
+  append(at, actor, "audit_verified", "audit",
+         std::string(v.ok ? "ok" : "broken at " + std::to_string(v.broken_seq)) + " entries:" + std::to_string(v.entries));
+  return v;
+}
+
 void AuditLog::chainUnchainedEntries(Poco::Data::Session& s) {
   Statement st(s);
   st << std::string("SELECT ") + kColumns + " FROM audit_log ORDER BY seq";

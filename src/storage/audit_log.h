@@ -58,6 +58,8 @@ class AuditLog {
 
   // Re-walks the whole chain from the first entry.
   AuditVerification verify();
+  // The same, then records who checked and what they found (audit_verified).
+  AuditVerification verifyAndRecord(const std::string& at, const std::string& actor);
 
   // The hash an entry must carry, given its content and prev_hash.
   static std::string entryHash(const AuditEntry& e);

@@ -175,6 +175,8 @@ PY
   || fail "report --group-by area (JSON)"
 set +e; "$exe" report $clk --db "$tmp/demo.db" --group-by victim >/dev/null 2>"$tmp/err"; rc=$?; set -e
 [ "$rc" = 64 ] && grep -q -- "--group-by" "$tmp/err" || fail "report with a bad --group-by: $rc $(cat "$tmp/err")"
+[ "$(sqlite3 "$tmp/demo.db" "SELECT COUNT(*) FROM audit_log WHERE action = 'read_compliance' AND actor = 'cli'")" = 2 ] \
+  || fail "the CLI's two reports are not audited"
 check "report prints the compliance figures as JSON or as CSV a spreadsheet reads cleanly"
 
 "$exe" verify-audit $clk --db "$tmp/demo.db" | grep -q "the hash chain is intact" || fail "verify-audit on an untouched log"
