@@ -200,4 +200,22 @@ set +e; "$exe" purge $ret --db "$tmp/demo.db" --before 2026-11-01 >/dev/null 2>"
   "$tmp/before.json" "$tmp/after.json" || fail "the purge changed the report's figures"
 "$exe" verify-audit $clk --db "$tmp/demo.db" | grep -q "intact" || fail "the chain does not verify after a purge"
 check "purge is off by default, refuses a date inside the retention period, and keeps the figures and the chain"
+
+# a case that ended in January, and is done with, is purged from the file itself
+cat > "$tmp/ended.jsonl" <<'JSONL'
+{"id":"rt-reg","type":"case.registered","occurred_at":"2026-01-05T09:00:00Z","case_urn":"52RT0000001","area":"CPS South West","offences":["other"]}
+{"id":"rt-v","type":"victim.registered","occurred_at":"2026-01-05T09:01:00Z","case_urn":"52RT0000001","victim_id":"rt-v1","name":{"given":"Jo","family":"Retentioncase"},"email":"jo.retentioncase@example.org"}
+{"id":"rt-nfa","type":"charging.decided","occurred_at":"2026-01-06T10:00:00Z","case_urn":"52RT0000001","decision":"no_further_action","reasons":"Retentioncase's account could not be supported (synthetic)."}
+{"id":"rt-done","type":"contact.recorded","occurred_at":"2026-01-08T10:00:00Z","case_urn":"52RT0000001","victim_id":"rt-v1","obligation":"VCL-NFA:rt-v1:rt-nfa","by":"cps"}
+JSONL
+"$exe" import "$tmp/ended.jsonl" $ret --db "$tmp/ended.db" >/dev/null
+grep -q "Retentioncase" "$tmp/ended.db" "$tmp/ended.db-wal" 2>/dev/null || fail "the imported case is not in the file to begin with"
+"$exe" purge $ret --db "$tmp/ended.db" | grep -q "^purged 52RT0000001 (CPS South West, ended 2026-01-08, " || fail "the ended case was not purged"
+! grep -q "Retentioncase" "$tmp/ended.db" "$tmp/ended.db-wal" 2>/dev/null || fail "the surname is still in the database file after the purge"
+[ "$(sqlite3 "$tmp/ended.db" "SELECT status FROM obligations WHERE id = 'VCL-NFA:rt-v1:rt-nfa'")" = met ] || fail "the ledger lost the obligation"
+"$exe" verify-audit $clk --db "$tmp/ended.db" | grep -q "intact" || fail "the chain does not verify after purging a case"
+printf '%s\n' '{"id":"rt-late","type":"hearing.listed","occurred_at":"2026-11-20T10:00:00Z","case_urn":"52RT0000001","kind":"appeal","date":"2026-12-01","court":"Test Court"}' > "$tmp/late.jsonl"
+set +e; "$exe" import "$tmp/late.jsonl" $clk --db "$tmp/ended.db" >/dev/null 2>"$tmp/err"; rc=$?; set -e
+[ "$rc" = 65 ] && grep -q "was purged" "$tmp/err" || fail "an event for a purged case: $rc $(cat "$tmp/err")"
+check "purge removes an ended case's name from the file, keeps its ledger row and the chain, and refuses its later events"
 echo "e2e: all checks passed"
