@@ -162,6 +162,11 @@ TEST_CASE("A reason for a miss: checked, area-bound, audited, and changed only b
     CHECK(r.status == b.status);
     if (*b.field) CHECK(r.object()->getObject("error")->getValue<std::string>("field") == b.field);
   }
+  {
+    Reply r = call(d, "POST", target, d.vlu, R"({"reason":"workload","note":")" + std::string(2001, 'x') + "\"}");
+    CHECK(r.status == 400);
+    CHECK(r.object()->getObject("error")->getValue<std::string>("field") == "note");
+  }
   CHECK(call(d, "POST", "/api/v1/obligations/" + segment("WCU-HEARING:nobody:x") + "/reason", d.vlu,
              std::string(R"({"reason":"workload"})"))
             .status == 404);
