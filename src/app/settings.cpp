@@ -34,6 +34,9 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"outbox.retry_base_seconds", "60", "wait after the first failed attempt; doubled after each"},
     {"outbox.retry_max_seconds", "3600", "the longest wait between attempts"},
     {"web.public_url", "http://localhost:8080", "the address people reach the daemon at; links in ISVA notifications start with it"},
+    {"web.dir", "../web", "the web pages' templates (`templates/`), their own static files (`static/`) and GOV.UK Frontend (`node_modules/govuk-frontend`, from `npm ci`), checked at start"},
+    {"web.session_idle_minutes", "30", "a web session ends after this many minutes without a request (1 to 720)"},
+    {"web.secure_cookie", "false", "`true` when people reach the daemon over TLS (behind a proxy): the session cookie is marked Secure"},
     {"auth.pbkdf2_iterations", "600000", "PBKDF2-HMAC-SHA256 iterations for new passwords (at least 100000)"},
     {"retention.closed_case_days", "0 (off)", "days after a case ends before `victim-comms purge` may remove its personal data; 0: never"},
     {"clock.now", "(unset: the system clock)", "an RFC 3339 time that fixes now, for tests and demos"},
@@ -229,6 +232,10 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   s.public_url = r.string("web.public_url", s.public_url);
   if (s.public_url.rfind("http://", 0) != 0 && s.public_url.rfind("https://", 0) != 0)
     r.fail("web.public_url", "must start with http:// or https://");
+  s.web_dir = r.path("web.dir", "../web", first_dir);
+  requireFile(r, "web.dir", s.web_dir, true);
+  s.web_session_idle_minutes = static_cast<int>(r.integer("web.session_idle_minutes", 30, 1, 720));
+  s.web_secure_cookie = r.boolean("web.secure_cookie", false);
   const std::string now_text = r.string("clock.now", "");
   if (!now_text.empty()) {
     s.clock_now = domain::parseRfc3339(now_text);

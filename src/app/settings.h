@@ -47,6 +47,9 @@ struct Settings {
   int outbox_retry_base_seconds = 60;
   int outbox_retry_max_seconds = 3600;
   std::string public_url = "http://localhost:8080";  // links in notifications start with it
+  std::string web_dir;                 // absolute: templates/, static/, node_modules/govuk-frontend/
+  int web_session_idle_minutes = 30;
+  bool web_secure_cookie = false;      // served over TLS: the session cookie is Secure
   int retention_closed_case_days = 0;  // 0: purging is off
   int auth_pbkdf2_iterations = 600000;  // for new passwords
   std::optional<domain::UnixSeconds> clock_now;  // fixed "now", for tests and demos

@@ -12,6 +12,7 @@
 #include "domain/compliance.h"
 #include "domain/engine.h"
 #include "http/json_io.h"
+#include "http/views.h"
 #include "storage/ledger_store.h"
 #include "storage/store.h"
 
@@ -28,75 +29,6 @@ namespace {
 void checkArea(const Request& req, const std::string& area, const std::string& what) {
   const Principal& p = *req.principal;
   if (p.role == "vlu" && !p.area.empty() && p.area != area) throw notFound(what);
-}
-
-// The obligation as stored, with what the ledger knows today: its effective
-// status, whether it is at risk, when a warning or breach was raised, and the
-// latest reason given for a miss.
-Object::Ptr obligationView(const storage::ObligationRow& row, const domain::Date& today,
-                           const domain::WorkingDayCalendar& calendar, bool with_explanation) {
-  Object::Ptr o = parseJson(row.body).extract<Object::Ptr>();
-  const domain::Date due = *domain::Date::parse(row.due_by);
-  const std::string status = domain::effectiveStatus(row.status, due, today);
-  o->set("status", status);
-  bool at_risk = false;
-  std::optional<int> overdue;
-  try {
-    at_risk = domain::isAtRisk(row.status, due, today, calendar);
-    if (status == "breached") overdue = calendar.workingDaysBetween(due, today);
-  } catch (const domain::CalendarRangeError&) {
-    // today is past the calendar's last year: say nothing rather than guess
-  }
-  o->set("at_risk", at_risk);
-  o->set("working_days_overdue", overdue ? Var(*overdue) : Var());
-  o->set("at_risk_warned_at", row.at_risk_raised_at.empty() ? Var() : Var(row.at_risk_raised_at));
-  o->set("breach_detected_at", row.breach_detected_at.empty() ? Var() : Var(row.breach_detected_at));
-  o->set("reason", row.latest_reason.empty() ? Var() : parseJson(row.latest_reason));
-  if (!with_explanation) {
-    Object::Ptr x = o->getObject("explanation");
-    o->remove("explanation");
-    // A purged obligation keeps its ledger fields; its explanation is replaced by a hash.
-    o->set("explanation_text", x->optValue<std::string>("text", "(removed by the retention purge)"));
-  }
-  return o;
-}
-
-Object::Ptr entitlementView(const storage::VictimRow& v, const std::vector<storage::EntitlementChangeRow>& changes) {
-  Object::Ptr e = ordered();
-  e->set("enhanced", v.enhanced);
-  e->set("reasons", parseJson(v.reasons));
-  Array::Ptr history = new Array;
-  for (const auto& c : changes) {
-    Object::Ptr h = ordered();
-    h->set("event_id", c.event_id);
-    h->set("date", c.date);
-    h->set("from_enhanced", c.from_enhanced);
-    h->set("to_enhanced", c.to_enhanced);
-    h->set("reasons", parseJson(c.reasons));
-    history->add(h);
-  }
-  e->set("changes", history);
-  return e;
-}
-
-Object::Ptr eventView(const storage::EventRow& e) {
-  Object::Ptr o = ordered();
-  o->set("id", e.id);
-  o->set("type", e.type);
-  o->set("occurred_at", e.occurred_at);
-  o->set("local_date", e.local_date);
-  o->set("received_at", e.received_at);
-  o->set("event", parseJson(e.body));
-  return o;
-}
-
-Object::Ptr caseView(const storage::CaseRow& c) {
-  Object::Ptr o = ordered();
-  o->set("case_urn", c.urn);
-  o->set("area", c.area);
-  o->set("unit", c.unit);
-  o->set("details", parseJson(c.details));
-  return o;
 }
 
 }  // namespace
@@ -171,45 +103,7 @@ Response Api::postEvents(Request& req) {
 }
 
 Response Api::getVictim(Request& req) {
-  const std::string& id = req.params.at("victim_id");
-  auto lease = db_.session();
-  Poco::Data::Session& session = lease;
-  storage::Store store(session);
-  const std::string now_text = domain::formatRfc3339Utc(clock_.now());
-  auto victim = store.findVictim(id);
-  auto case_row = victim ? store.findCase(victim->case_urn) : std::nullopt;
-  try {
-    if (!victim || !case_row) throw notFound("no victim " + id);
-    checkArea(req, case_row->area, "no victim " + id);
-  } catch (const Error&) {
-    store.audit(now_text, req.principal->user, "read_victim_denied", "victim:" + id, "not found or outside area");
-    throw;
-  }
-  store.audit(now_text, req.principal->user, "read_victim", "victim:" + id, "case:" + victim->case_urn);
-
-  const domain::Date today = clock_.today();
-  Object::Ptr o = ordered();
-  o->set("victim_id", victim->victim_id);
-  o->set("case_urn", victim->case_urn);
-  o->set("profile", parseJson(victim->profile));
-  o->set("entitlement", entitlementView(*victim, store.entitlementChanges(id)));
-  Object::Ptr isva = ordered();
-  isva->set("isva_id", victim->isva_id.empty() ? Var() : Var(victim->isva_id));
-  isva->set("consent_to_share", victim->consent_to_share);
-  o->set("isva", isva);
-  o->set("opted_out", parseJson(victim->opted_out));
-  o->set("case", caseView(*case_row));
-  Array::Ptr timeline = new Array;
-  for (const auto& e : store.caseTimeline(victim->case_urn))
-    if (e.victim_id.empty() || e.victim_id == id) timeline->add(eventView(e));
-  o->set("timeline", timeline);
-  storage::ObligationFilter f;
-  f.victim_id = id;
-  f.limit = 1000;
-  Array::Ptr obligations = new Array;
-  for (const auto& row : store.listObligations(f)) obligations->add(obligationView(row, today, calendar_, false));
-  o->set("obligations", obligations);
-  return json(o);
+  return json(readVictim(db_, clock_, calendar_, req.params.at("victim_id"), *req.principal));
 }
 
 Response Api::getCase(Request& req) {

@@ -8,6 +8,7 @@
 #include "domain/engine.h"
 #include "http/api.h"
 #include "http/json_io.h"
+#include "http/views.h"
 #include "storage/letter_store.h"
 #include "storage/notification_store.h"
 #include "storage/outbox_store.h"
@@ -21,51 +22,9 @@ using Poco::JSON::Object;
 
 namespace {
 
-Var orNull(const std::string& s) { return s.empty() ? Var() : Var(s); }
-
 notifications::Reader readerOf(const Request& req) {
   const Principal& p = *req.principal;
   return {p.user, p.role == "isva" ? p.isva_id : "", p.role == "vlu" ? p.area : ""};
-}
-
-// A few words an ISVA can scan an inbox by.
-std::string headline(const std::string& event_type) {
-  static const std::map<std::string, std::string> kHeadlines = {
-      {"charging.decided", "Charging decision"}, {"case.discontinued", "Case stopped"},
-      {"charges.altered", "Charges changed"},    {"plea.entered", "Plea entered"},
-      {"hearing.listed", "Hearing listed"},      {"meeting.responded", "Meeting arranged"},
-      {"verdict.recorded", "Verdict"},           {"sentence.passed", "Sentence"}};
-  auto it = kHeadlines.find(event_type);
-  return it == kHeadlines.end() ? "Case update" : it->second;
-}
-
-// `for_isva`: what the ISVA sees (their own message); otherwise the VLU's view, which adds
-// the obligation, the victim id and what became of the message.
-Object::Ptr notificationView(const storage::NotificationRow& n, bool for_isva, bool with_content) {
-  Object::Ptr o = ordered();
-  o->set("id", n.id());
-  o->set("headline", headline(n.event_type));
-  o->set("event_type", n.event_type);
-  o->set("occurred_on", n.occurred_on);
-  o->set("case_urn", n.case_urn);
-  o->set("language", n.language);
-  o->set("subject", n.subject);
-  o->set("state", n.state);
-  o->set("created_at", n.created_at);
-  o->set("sent_at", orNull(n.sent_at));
-  o->set("read_at", orNull(n.read_at));
-  if (!for_isva) {
-    o->set("isva_id", n.isva_id);
-    o->set("obligation_id", n.obligation_id);
-    o->set("victim_id", n.victim_id);
-    o->set("area", n.area);
-    o->set("note", orNull(n.note));
-  }
-  if (with_content) {
-    o->set("text", n.text);
-    o->set("html", n.html);
-  }
-  return o;
 }
 
 Object::Ptr outboxView(const storage::OutboxRow& m) {

@@ -11,6 +11,7 @@
 #include "domain/letter.h"
 #include "http/api.h"
 #include "http/json_io.h"
+#include "http/views.h"
 
 namespace vc::http {
 
@@ -25,65 +26,6 @@ const std::vector<std::string> kOpenStates = {"draft", "blocked", "rejected", "a
 letters::Actor actorOf(const Request& req) {
   const Principal& p = *req.principal;
   return {p.user, p.role == "vlu" ? p.area : ""};
-}
-
-Var orNull(const std::string& s) { return s.empty() ? Var() : Var(s); }
-
-Object::Ptr timeLeftView(const domain::WorkingDayCalendar& calendar, const domain::Date& today, const std::string& due) {
-  Object::Ptr o = ordered();
-  const auto due_by = domain::Date::parse(due);
-  try {
-    const domain::TimeLeft t = domain::timeLeft(calendar, today, *due_by);
-    o->set("urgency", t.urgency);
-    o->set("working_days", t.working_days);
-    o->set("text", t.text);
-  } catch (const domain::CalendarRangeError&) {
-    o->set("urgency", std::string(*due_by < today ? "overdue" : "later"));
-    o->set("working_days", Var());
-    o->set("text", "due " + due_by->longString() + " (outside the calendar's years)");
-  }
-  return o;
-}
-
-// `one`: a single letter's response, which may carry the officers' own words (the last rejection
-// or withdrawal note); the queue list carries no free text, so listing it needs no audit.
-Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCalendar& calendar,
-                       const domain::Date& today, bool one = true) {
-  Object::Ptr o = ordered();
-  o->set("id", l.id());
-  o->set("obligation_id", l.obligation_id);
-  o->set("rule", l.rule);
-  o->set("kind", l.kind);
-  o->set("victim_id", l.victim_id);
-  o->set("case_urn", l.case_urn);
-  o->set("area", l.area);
-  o->set("language", l.language);
-  o->set("channel", l.channel);
-  o->set("state", l.state);
-  o->set("blocked_by", parseJson(l.blocked_by));
-  o->set("version", l.version);
-  o->set("due_by", l.due_by);
-  const bool open = l.state != "sent" && l.state != "withdrawn";
-  o->set("time_left", open ? Var(timeLeftView(calendar, today, l.due_by)) : Var());
-  o->set("obligation_status", domain::effectiveStatus(l.obligation_status, *domain::Date::parse(l.due_by), today));
-  bool at_risk = false;
-  try {
-    at_risk = open && domain::isAtRisk(l.obligation_status, *domain::Date::parse(l.due_by), today, calendar);
-  } catch (const domain::CalendarRangeError&) {
-  }
-  o->set("at_risk", at_risk);  // due today or by the next working day, and not yet done (ledger warning)
-  o->set("last_edited_by", orNull(l.last_edited_by));
-  o->set("letter_date", l.letter_date);
-  o->set("template_version", l.template_version);
-  o->set("policy", l.policy);
-  o->set("approved_by", orNull(l.approved_by));
-  o->set("approved_at", orNull(l.approved_at));
-  o->set("sent_at", orNull(l.sent_at));
-  o->set("delivery_state", orNull(l.delivery_state));
-  if (one) o->set("note", orNull(l.note));
-  o->set("created_at", l.created_at);
-  o->set("updated_at", l.updated_at);
-  return o;
 }
 
 std::optional<int> versionIn(const Object::Ptr& body, bool required) {
@@ -148,51 +90,7 @@ Response Api::listLetters(Request& req) {
 
 Response Api::getLetter(Request& req) {
   const letters::LetterDetail d = letters_.read(req.params.at("id"), actorOf(req));
-  Object::Ptr o = letterView(d.letter, calendar_, clock_.today());
-  o->set("fields", parseJson(d.letter.fields));
-  o->set("free_text", d.letter.free_text);
-  Object::Ptr delivery;
-  if (d.delivery) {
-    delivery = ordered();
-    delivery->set("state", d.delivery->state);
-    delivery->set("attempts", d.delivery->attempts);
-    delivery->set("message_id", d.delivery->message_id);
-    delivery->set("next_attempt_at",
-                  d.delivery->state == "retrying" ? Var(domain::formatRfc3339Utc(d.delivery->next_attempt_at)) : Var());
-    delivery->set("last_error", orNull(d.delivery->last_error));
-    delivery->set("sent_at", orNull(d.delivery->sent_at));
-  }
-  o->set("delivery", delivery ? Var(delivery) : Var());
-  Array::Ptr versions = new Array;
-  for (const auto& v : d.versions) {
-    Object::Ptr vo = ordered();
-    vo->set("version", v.version);
-    vo->set("at", v.at);
-    vo->set("by", v.author);
-    vo->set("why", v.why);
-    vo->set("letter_date", v.letter_date);
-    vo->set("blocked_by", parseJson(v.blocked_by));
-    vo->set("template_version", v.template_version);
-    vo->set("policy", v.policy);
-    versions->add(vo);
-  }
-  o->set("versions", versions);
-  Array::Ptr history = new Array;
-  for (const auto& h : d.history) {
-    Object::Ptr ho = ordered();
-    ho->set("at", h.at);
-    ho->set("by", h.actor);
-    ho->set("action", h.action);
-    ho->set("from_state", orNull(h.from_state));
-    ho->set("to_state", h.to_state);
-    ho->set("version", h.version);
-    ho->set("note", orNull(h.note));
-    history->add(ho);
-  }
-  o->set("history", history);
-  o->set("html", d.letter.html);
-  o->set("text", d.letter.text);
-  return json(o);
+  return json(letterDetailView(d, calendar_, clock_.today()));
 }
 
 Response Api::editLetter(Request& req) {

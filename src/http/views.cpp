@@ -1,0 +1,273 @@
+#include "http/views.h"
+
+#include <map>
+
+#include <Poco/JSON/Array.h>
+
+#include "domain/compliance.h"
+#include "domain/letter.h"
+#include "http/json_io.h"
+#include "storage/store.h"
+
+namespace vc::http {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+Object::Ptr obligationView(const storage::ObligationRow& row, const domain::Date& today,
+                           const domain::WorkingDayCalendar& calendar, bool with_explanation) {
+  Object::Ptr o = parseJson(row.body).extract<Object::Ptr>();
+  const domain::Date due = *domain::Date::parse(row.due_by);
+  const std::string status = domain::effectiveStatus(row.status, due, today);
+  o->set("status", status);
+  bool at_risk = false;
+  std::optional<int> overdue;
+  try {
+    at_risk = domain::isAtRisk(row.status, due, today, calendar);
+    if (status == "breached") overdue = calendar.workingDaysBetween(due, today);
+  } catch (const domain::CalendarRangeError&) {
+    // today is past the calendar's last year: say nothing rather than guess
+  }
+  o->set("at_risk", at_risk);
+  o->set("working_days_overdue", overdue ? Var(*overdue) : Var());
+  o->set("at_risk_warned_at", row.at_risk_raised_at.empty() ? Var() : Var(row.at_risk_raised_at));
+  o->set("breach_detected_at", row.breach_detected_at.empty() ? Var() : Var(row.breach_detected_at));
+  o->set("reason", row.latest_reason.empty() ? Var() : parseJson(row.latest_reason));
+  if (!with_explanation) {
+    Object::Ptr x = o->getObject("explanation");
+    o->remove("explanation");
+    // A purged obligation keeps its ledger fields; its explanation is replaced by a hash.
+    o->set("explanation_text", x->optValue<std::string>("text", "(removed by the retention purge)"));
+  }
+  return o;
+}
+
+Object::Ptr entitlementView(const storage::VictimRow& v, const std::vector<storage::EntitlementChangeRow>& changes) {
+  Object::Ptr e = ordered();
+  e->set("enhanced", v.enhanced);
+  e->set("reasons", parseJson(v.reasons));
+  Array::Ptr history = new Array;
+  for (const auto& c : changes) {
+    Object::Ptr h = ordered();
+    h->set("event_id", c.event_id);
+    h->set("date", c.date);
+    h->set("from_enhanced", c.from_enhanced);
+    h->set("to_enhanced", c.to_enhanced);
+    h->set("reasons", parseJson(c.reasons));
+    history->add(h);
+  }
+  e->set("changes", history);
+  return e;
+}
+
+Object::Ptr eventView(const storage::EventRow& e) {
+  Object::Ptr o = ordered();
+  o->set("id", e.id);
+  o->set("type", e.type);
+  o->set("occurred_at", e.occurred_at);
+  o->set("local_date", e.local_date);
+  o->set("received_at", e.received_at);
+  o->set("event", parseJson(e.body));
+  return o;
+}
+
+Object::Ptr caseView(const storage::CaseRow& c) {
+  Object::Ptr o = ordered();
+  o->set("case_urn", c.urn);
+  o->set("area", c.area);
+  o->set("unit", c.unit);
+  o->set("details", parseJson(c.details));
+  return o;
+}
+
+
+Var orNull(const std::string& s) { return s.empty() ? Var() : Var(s); }
+
+Object::Ptr timeLeftView(const domain::WorkingDayCalendar& calendar, const domain::Date& today, const std::string& due) {
+  Object::Ptr o = ordered();
+  const auto due_by = domain::Date::parse(due);
+  try {
+    const domain::TimeLeft t = domain::timeLeft(calendar, today, *due_by);
+    o->set("urgency", t.urgency);
+    o->set("working_days", t.working_days);
+    o->set("text", t.text);
+  } catch (const domain::CalendarRangeError&) {
+    o->set("urgency", std::string(*due_by < today ? "overdue" : "later"));
+    o->set("working_days", Var());
+    o->set("text", "due " + due_by->longString() + " (outside the calendar's years)");
+  }
+  return o;
+}
+
+Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCalendar& calendar,
+                       const domain::Date& today, bool one) {
+  Object::Ptr o = ordered();
+  o->set("id", l.id());
+  o->set("obligation_id", l.obligation_id);
+  o->set("rule", l.rule);
+  o->set("kind", l.kind);
+  o->set("victim_id", l.victim_id);
+  o->set("case_urn", l.case_urn);
+  o->set("area", l.area);
+  o->set("language", l.language);
+  o->set("channel", l.channel);
+  o->set("state", l.state);
+  o->set("blocked_by", parseJson(l.blocked_by));
+  o->set("version", l.version);
+  o->set("due_by", l.due_by);
+  const bool open = l.state != "sent" && l.state != "withdrawn";
+  o->set("time_left", open ? Var(timeLeftView(calendar, today, l.due_by)) : Var());
+  o->set("obligation_status", domain::effectiveStatus(l.obligation_status, *domain::Date::parse(l.due_by), today));
+  bool at_risk = false;
+  try {
+    at_risk = open && domain::isAtRisk(l.obligation_status, *domain::Date::parse(l.due_by), today, calendar);
+  } catch (const domain::CalendarRangeError&) {
+  }
+  o->set("at_risk", at_risk);  // due today or by the next working day, and not yet done (ledger warning)
+  o->set("last_edited_by", orNull(l.last_edited_by));
+  o->set("letter_date", l.letter_date);
+  o->set("template_version", l.template_version);
+  o->set("policy", l.policy);
+  o->set("approved_by", orNull(l.approved_by));
+  o->set("approved_at", orNull(l.approved_at));
+  o->set("sent_at", orNull(l.sent_at));
+  o->set("delivery_state", orNull(l.delivery_state));
+  if (one) o->set("note", orNull(l.note));
+  o->set("created_at", l.created_at);
+  o->set("updated_at", l.updated_at);
+  return o;
+}
+
+
+std::string headline(const std::string& event_type) {
+  static const std::map<std::string, std::string> kHeadlines = {
+      {"charging.decided", "Charging decision"}, {"case.discontinued", "Case stopped"},
+      {"charges.altered", "Charges changed"},    {"plea.entered", "Plea entered"},
+      {"hearing.listed", "Hearing listed"},      {"meeting.responded", "Meeting arranged"},
+      {"verdict.recorded", "Verdict"},           {"sentence.passed", "Sentence"}};
+  auto it = kHeadlines.find(event_type);
+  return it == kHeadlines.end() ? "Case update" : it->second;
+}
+
+Object::Ptr notificationView(const storage::NotificationRow& n, bool for_isva, bool with_content) {
+  Object::Ptr o = ordered();
+  o->set("id", n.id());
+  o->set("headline", headline(n.event_type));
+  o->set("event_type", n.event_type);
+  o->set("occurred_on", n.occurred_on);
+  o->set("case_urn", n.case_urn);
+  o->set("language", n.language);
+  o->set("subject", n.subject);
+  o->set("state", n.state);
+  o->set("created_at", n.created_at);
+  o->set("sent_at", orNull(n.sent_at));
+  o->set("read_at", orNull(n.read_at));
+  if (!for_isva) {
+    o->set("isva_id", n.isva_id);
+    o->set("obligation_id", n.obligation_id);
+    o->set("victim_id", n.victim_id);
+    o->set("area", n.area);
+    o->set("note", orNull(n.note));
+  }
+  if (with_content) {
+    o->set("text", n.text);
+    o->set("html", n.html);
+  }
+  return o;
+}
+
+
+Object::Ptr victimView(storage::Store& store, const storage::VictimRow& victim, const storage::CaseRow& case_row,
+                       const domain::Date& today, const domain::WorkingDayCalendar& calendar) {
+  Object::Ptr o = ordered();
+  o->set("victim_id", victim.victim_id);
+  o->set("case_urn", victim.case_urn);
+  o->set("profile", parseJson(victim.profile));
+  o->set("entitlement", entitlementView(victim, store.entitlementChanges(victim.victim_id)));
+  Object::Ptr isva = ordered();
+  isva->set("isva_id", victim.isva_id.empty() ? Var() : Var(victim.isva_id));
+  isva->set("consent_to_share", victim.consent_to_share);
+  o->set("isva", isva);
+  o->set("opted_out", parseJson(victim.opted_out));
+  o->set("case", caseView(case_row));
+  Array::Ptr timeline = new Array;
+  for (const auto& e : store.caseTimeline(victim.case_urn))
+    if (e.victim_id.empty() || e.victim_id == victim.victim_id) timeline->add(eventView(e));
+  o->set("timeline", timeline);
+  storage::ObligationFilter f;
+  f.victim_id = victim.victim_id;
+  f.limit = 1000;
+  Array::Ptr obligations = new Array;
+  for (const auto& row : store.listObligations(f)) obligations->add(obligationView(row, today, calendar, false));
+  o->set("obligations", obligations);
+  return o;
+}
+
+Object::Ptr readVictim(storage::Database& db, const domain::Clock& clock, const domain::WorkingDayCalendar& calendar,
+                       const std::string& id, const Principal& reader) {
+  auto lease = db.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  const std::string now_text = domain::formatRfc3339Utc(clock.now());
+  auto victim = store.findVictim(id);
+  auto case_row = victim ? store.findCase(victim->case_urn) : std::nullopt;
+  // A VLU officer bound to an Area sees only that Area's victims; to them any other does not exist.
+  if (!victim || !case_row || (reader.role == "vlu" && !reader.area.empty() && reader.area != case_row->area)) {
+    store.audit(now_text, reader.user, "read_victim_denied", "victim:" + id, "not found or outside area");
+    throw notFound("no victim " + id);
+  }
+  store.audit(now_text, reader.user, "read_victim", "victim:" + id, "case:" + victim->case_urn);
+  return victimView(store, *victim, *case_row, clock.today(), calendar);
+}
+
+Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::WorkingDayCalendar& calendar,
+                             const domain::Date& today) {
+  Object::Ptr o = letterView(d.letter, calendar, today);
+  o->set("fields", parseJson(d.letter.fields));
+  o->set("free_text", d.letter.free_text);
+  Object::Ptr delivery;
+  if (d.delivery) {
+    delivery = ordered();
+    delivery->set("state", d.delivery->state);
+    delivery->set("attempts", d.delivery->attempts);
+    delivery->set("message_id", d.delivery->message_id);
+    delivery->set("next_attempt_at",
+                  d.delivery->state == "retrying" ? Var(domain::formatRfc3339Utc(d.delivery->next_attempt_at)) : Var());
+    delivery->set("last_error", orNull(d.delivery->last_error));
+    delivery->set("sent_at", orNull(d.delivery->sent_at));
+  }
+  o->set("delivery", delivery ? Var(delivery) : Var());
+  Array::Ptr versions = new Array;
+  for (const auto& v : d.versions) {
+    Object::Ptr vo = ordered();
+    vo->set("version", v.version);
+    vo->set("at", v.at);
+    vo->set("by", v.author);
+    vo->set("why", v.why);
+    vo->set("letter_date", v.letter_date);
+    vo->set("blocked_by", parseJson(v.blocked_by));
+    vo->set("template_version", v.template_version);
+    vo->set("policy", v.policy);
+    versions->add(vo);
+  }
+  o->set("versions", versions);
+  Array::Ptr history = new Array;
+  for (const auto& h : d.history) {
+    Object::Ptr ho = ordered();
+    ho->set("at", h.at);
+    ho->set("by", h.actor);
+    ho->set("action", h.action);
+    ho->set("from_state", orNull(h.from_state));
+    ho->set("to_state", h.to_state);
+    ho->set("version", h.version);
+    ho->set("note", orNull(h.note));
+    history->add(ho);
+  }
+  o->set("history", history);
+  o->set("html", d.letter.html);
+  o->set("text", d.letter.text);
+  return o;
+}
+
+}  // namespace vc::http

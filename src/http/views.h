@@ -1,0 +1,66 @@
+#pragma once
+// The JSON views of stored things, shared by the API (which writes them out)
+// and the web pages (which render them through mstch): one definition of
+// what a letter, an obligation, a victim or a notification shows, including
+// what is worked out as of today (effective status, time left, at risk).
+// Stateless functions; thread-safe.
+
+#include <string>
+#include <vector>
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
+
+#include "domain/calendar.h"
+#include "domain/clock.h"
+#include "http/request.h"
+#include "storage/database.h"
+#include "domain/date.h"
+#include "letters/letter_service.h"
+#include "storage/records.h"
+
+namespace vc::storage {
+class Store;
+}
+
+namespace vc::http {
+
+Poco::Dynamic::Var orNull(const std::string& s);
+
+// The obligation as stored, with the ledger's view as of today; without the
+// explanation object (a list) it carries only the explanation's text.
+Poco::JSON::Object::Ptr obligationView(const storage::ObligationRow& row, const domain::Date& today,
+                                       const domain::WorkingDayCalendar& calendar, bool with_explanation);
+Poco::JSON::Object::Ptr entitlementView(const storage::VictimRow& v,
+                                        const std::vector<storage::EntitlementChangeRow>& changes);
+Poco::JSON::Object::Ptr eventView(const storage::EventRow& e);
+Poco::JSON::Object::Ptr caseView(const storage::CaseRow& c);
+// The victim with their case, timeline (their own events and the case's), entitlement and obligations.
+// Reads through `store`; the caller audits the read.
+Poco::JSON::Object::Ptr victimView(storage::Store& store, const storage::VictimRow& victim,
+                                   const storage::CaseRow& case_row, const domain::Date& today,
+                                   const domain::WorkingDayCalendar& calendar);
+// Looks the victim up, as `reader` may see them (a VLU officer bound to an
+// Area sees only that Area's), audits the read (or the refusal) and returns
+// victimView. Throws Error(kNotFound).
+Poco::JSON::Object::Ptr readVictim(storage::Database& db, const domain::Clock& clock,
+                                   const domain::WorkingDayCalendar& calendar, const std::string& victim_id,
+                                   const Principal& reader);
+
+Poco::JSON::Object::Ptr timeLeftView(const domain::WorkingDayCalendar& calendar, const domain::Date& today,
+                                     const std::string& due);
+// `one`: a single letter's response, which may carry the officers' own words (the last rejection
+// or withdrawal note); the queue list carries no free text, so listing it needs no audit.
+Poco::JSON::Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCalendar& calendar,
+                                   const domain::Date& today, bool one = true);
+// One letter with its fields, free text, delivery, versions, history and rendering.
+Poco::JSON::Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::WorkingDayCalendar& calendar,
+                                         const domain::Date& today);
+
+// A few words an ISVA can scan an inbox by.
+std::string headline(const std::string& event_type);
+// `for_isva`: what the ISVA sees (their own message); otherwise the VLU's view, which adds
+// the obligation, the victim id and what became of the message.
+Poco::JSON::Object::Ptr notificationView(const storage::NotificationRow& n, bool for_isva, bool with_content);
+
+}  // namespace vc::http
