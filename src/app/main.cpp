@@ -18,6 +18,7 @@
 #include <Poco/Util/ServerApplication.h>
 
 #include "app/logging.h"
+#include "app/http_front.h"
 #include "app/services.h"
 #include "app/settings.h"
 #include "app/users.h"
@@ -203,15 +204,13 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
 
   int serve() {
     Services services(settings_);
-    http::Api api(services.db, services.ingestor, services.letters, services.notifications, services.outbox,
-                  services.ledger, *services.clock, services.engine.calendar(), http::ApiLimits{settings_.http_max_events_per_request});
-    http::Router router(api.routes(), services.db, *services.clock);
+    HttpFront front(services, settings_);
     http::ServerOptions options;
     options.bind = settings_.http_bind;
     options.port = settings_.http_port;
     options.threads = settings_.http_threads;
     options.max_body_bytes = settings_.http_max_body_bytes;
-    http::HttpServer server(router, options);
+    http::HttpServer server(front.router, options);
     services.scheduler.start();
     server.start();
     Poco::Logger& log = Poco::Logger::get("vc.app");

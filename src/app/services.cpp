@@ -1,5 +1,7 @@
 #include "app/services.h"
 
+#include <Poco/Logger.h>
+
 #include <set>
 
 #include "domain/letter.h"
@@ -53,6 +55,21 @@ rendering::TemplateSet loadLetterTemplates(const std::string& dir, const domain:
       });
 }
 
+web::StaticAssets loadWebAssets(const std::string& web_dir) {
+  web::StaticAssets assets;
+  const std::string govuk = web_dir + "/node_modules/govuk-frontend/dist/govuk";
+  // GOV.UK Frontend's compiled CSS refers to its fonts and images at /assets/fonts/ and /assets/images/.
+  assets.addDirectory("/assets/", govuk + "/assets");
+  assets.addFile("/assets/govuk-frontend.min.css", govuk + "/govuk-frontend.min.css");
+  assets.addFile("/assets/govuk-frontend.min.js", govuk + "/govuk-frontend.min.js");
+  assets.addDirectory("/assets/app/", web_dir + "/static");
+  if (!assets.find("/assets/govuk-frontend.min.css"))
+    Poco::Logger::get("vc.app").warning("GOV.UK Frontend is not installed in " + web_dir +
+                                        "/node_modules (run: npm ci --prefix " + web_dir +
+                                        "); the web pages will work but look plain");
+  return assets;
+}
+
 Services::Services(const Settings& s)
     : calendar(loading::loadCalendar(s.calendar_file)),
       rules(loading::loadRuleBook(s.rules_files)),
@@ -71,7 +88,10 @@ Services::Services(const Settings& s)
       letters(db, ingestor, templates, engine, *clock, contacts, outbox),
       notifications(db, ingestor, notification_templates, *clock, contacts, outbox, s.public_url),
       ledger(db, *clock, calendar),
-      scheduler(letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)) {
+      scheduler(letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)),
+      web_sessions(db, *clock, http::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie}),
+      page_templates(rendering::PageTemplates::load(s.web_dir + "/templates")),
+      web_assets(loadWebAssets(s.web_dir)) {
   outbox.setListener("letter", &letters);
   outbox.setListener("notification", &notifications);
   letters.setOnApproved([this] { scheduler.wake(); });

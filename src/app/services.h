@@ -20,13 +20,16 @@
 #include "domain/clock.h"
 #include "domain/engine.h"
 #include "domain/rules.h"
+#include "http/web_sessions.h"
 #include "ingest/ingestor.h"
 #include "letters/letter_context.h"
 #include "letters/letter_service.h"
 #include "notifications/notification_service.h"
+#include "rendering/page_templates.h"
 #include "rendering/template_set.h"
 #include "scheduling/scheduler.h"
 #include "storage/database.h"
+#include "web/static_assets.h"
 
 namespace vc::app {
 
@@ -38,6 +41,10 @@ extern const std::vector<std::string> kLetterLanguages;  // en, cy
 // rendering::TemplateError listing every problem with its file and field.
 rendering::TemplateSet loadLetterTemplates(const std::string& dir, const domain::RuleBook& rules,
                                            const domain::WorkingDayCalendar& calendar);
+
+// The web pages' static files: GOV.UK Frontend (from npm, in web_dir/node_modules) and our own
+// (web_dir/static). Missing GOV.UK Frontend is logged, not fatal: the pages still work, unstyled.
+web::StaticAssets loadWebAssets(const std::string& web_dir);
 
 // The clock the configuration asks for: fixed at clock.now, else the system's.
 std::unique_ptr<domain::Clock> makeClock(const Settings& settings);
@@ -62,6 +69,9 @@ struct Services {
   notifications::NotificationService notifications;
   compliance::LedgerService ledger;
   scheduling::Scheduler scheduler;
+  http::WebSessions web_sessions;
+  rendering::PageTemplates page_templates;  // checked at start: a bad one stops it
+  web::StaticAssets web_assets;
 };
 
 }  // namespace vc::app

@@ -96,14 +96,24 @@ storage::ReasonRow LedgerService::recordReason(const std::string& obligation_id,
 
 domain::ComplianceReport LedgerService::report(const ReportQuery& q, const std::string& reader,
                                                const std::string& format) {
+  return reports(q, {q.group_by}, reader, format).front();
+}
+
+std::vector<domain::ComplianceReport> LedgerService::reports(const ReportQuery& q,
+                                                             const std::vector<domain::GroupBy>& groupings,
+                                                             const std::string& reader, const std::string& format) {
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
   const auto entries = storage::LedgerStore(session).entries(q.from.toString(), q.to.toString(), q.area);
+  std::string names;
+  for (const auto g : groupings) names += (names.empty() ? "" : ",") + domain::groupByName(g);
   storage::Store(session).audit(domain::formatRfc3339Utc(clock_.now()), reader, "read_compliance",
                                 "compliance:" + q.from.toString() + ".." + q.to.toString(),
-                                "group_by:" + domain::groupByName(q.group_by) + " format:" + format +
-                                    (q.area.empty() ? "" : " area:" + q.area));
-  return domain::buildComplianceReport(entries, q.from, q.to, q.group_by, clock_.today(), calendar_);
+                                "group_by:" + names + " format:" + format + (q.area.empty() ? "" : " area:" + q.area));
+  std::vector<domain::ComplianceReport> out;
+  for (const auto g : groupings)
+    out.push_back(domain::buildComplianceReport(entries, q.from, q.to, g, clock_.today(), calendar_));
+  return out;
 }
 
 }  // namespace vc::compliance

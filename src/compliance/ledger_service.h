@@ -6,6 +6,7 @@
 // that outlive it; thread-safe (a session per call).
 
 #include <string>
+#include <vector>
 
 #include "domain/calendar.h"
 #include "domain/clock.h"
@@ -49,6 +50,9 @@ class LedgerService {
   // name victims by id, so the read is audited (read_compliance) as `reader`'s;
   // `format` is recorded with it.
   domain::ComplianceReport report(const ReportQuery& query, const std::string& reader, const std::string& format);
+  // The same period grouped several ways (query.group_by is not used): one read, one audit entry.
+  std::vector<domain::ComplianceReport> reports(const ReportQuery& query, const std::vector<domain::GroupBy>& groupings,
+                                                const std::string& reader, const std::string& format);
 
   static constexpr size_t kMaxNoteBytes = 2000;
 

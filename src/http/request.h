@@ -18,13 +18,22 @@ struct Principal {
 struct Request {
   std::string method;
   std::string path;
+  std::string target;  // path and query as sent, e.g. "/queue?state=draft"
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> params;  // from the route pattern, e.g. {id}
   std::string body;
   std::string content_type;
   std::string authorization;
+  std::string cookie;       // the Cookie header
+  std::string csrf_header;  // X-CSRF-Token, for a script's POST
+  std::map<std::string, std::string> form;  // a web page's urlencoded POST body, parsed by the router
   std::optional<Principal> principal;  // set by the router once authenticated
+  std::string csrf_token;  // a web session's token, for the forms a page renders (set by the router)
 
+  std::string formOr(const std::string& key, const std::string& fallback = "") const {
+    auto it = form.find(key);
+    return it == form.end() ? fallback : it->second;
+  }
   std::string queryOr(const std::string& key, const std::string& fallback = "") const {
     auto it = query.find(key);
     return it == query.end() ? fallback : it->second;
@@ -32,6 +41,15 @@ struct Request {
 };
 
 struct Response {
+  // A 303 See Other to a path on this site (after a form's POST, or to the login page).
+  static Response redirect(const std::string& location) {
+    Response r;
+    r.status = 303;
+    r.content_type = "text/plain; charset=utf-8";
+    r.headers["Location"] = location;
+    return r;
+  }
+
   int status = 200;
   std::string content_type = "application/json";
   std::string body;

@@ -102,8 +102,8 @@ std::string WebSessions::clearingCookieHeader() const {
          (settings_.secure_cookie ? "; Secure" : "");
 }
 
-std::string WebSessions::cookieValue(const std::string& header) {
-  const std::string key = std::string(kCookieName) + "=";
+std::string WebSessions::cookieValue(const std::string& header, const std::string& name) {
+  const std::string key = name + "=";
   size_t start = 0;
   while (start < header.size()) {
     size_t end = header.find(';', start);
@@ -114,6 +114,11 @@ std::string WebSessions::cookieValue(const std::string& header) {
     start = end + 1;
   }
   return "";
+}
+
+std::string WebSessions::loginFormCookieHeader(const std::string& token) const {
+  return std::string(kLoginFormCookieName) + "=" + token + "; Path=/login; HttpOnly; SameSite=Strict" +
+         (settings_.secure_cookie ? "; Secure" : "");
 }
 
 bool WebSessions::csrfMatches(const std::string& expected, const std::string& given) {

@@ -25,6 +25,8 @@ struct WebSessionSettings {
 class WebSessions {
  public:
   static constexpr const char* kCookieName = "vc_session";
+  // Before anyone has logged in, the login form's CSRF token is checked against this cookie.
+  static constexpr const char* kLoginFormCookieName = "vc_login";
   static constexpr int kFreeAttempts = 5;
 
   WebSessions(storage::Database& db, const domain::Clock& clock, WebSessionSettings settings)
@@ -49,8 +51,10 @@ class WebSessions {
   // Set-Cookie values: one that starts the session, one that ends it in the browser.
   std::string cookieHeader(const std::string& cookie_value) const;
   std::string clearingCookieHeader() const;
-  // Our cookie's value in a Cookie request header ("" if absent).
-  static std::string cookieValue(const std::string& cookie_header);
+  // The Set-Cookie value that pairs a login form with its browser (a random token in both).
+  std::string loginFormCookieHeader(const std::string& token) const;
+  // A cookie's value in a Cookie request header ("" if absent); ours by default.
+  static std::string cookieValue(const std::string& cookie_header, const std::string& name = kCookieName);
   // Compares a form's CSRF token with the session's, in constant time.
   static bool csrfMatches(const std::string& expected, const std::string& given);
   // Seconds a name must still wait before its next attempt (0: it may try now).

@@ -11,6 +11,8 @@
 #include <Poco/SHA2Engine.h>
 #include <mstch/mstch.hpp>
 
+#include "rendering/mstch_value.h"
+
 #include "rendering/html_text.h"
 
 namespace fs = std::filesystem;
@@ -33,25 +35,6 @@ bool endsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-mstch::node toMstch(const Value& v) {
-  switch (v.type()) {
-    case Value::Type::kText: return v.text();
-    case Value::Type::kBool: return v.boolean();
-    case Value::Type::kList: {
-      mstch::array a;
-      a.reserve(v.items().size());
-      for (const Value& item : v.items()) a.push_back(toMstch(item));
-      return a;
-    }
-    case Value::Type::kMap: {
-      mstch::map m;
-      for (const auto& [k, f] : v.fields()) m.emplace(k, toMstch(f));
-      return m;
-    }
-  }
-  return std::string();
-}
-
 // The partials a template reaches, by name, following includes.
 void reachable(const std::vector<TemplateNode>& nodes, const PartialMap& partials, std::set<std::string>& seen) {
   for (const TemplateNode& n : nodes) {
@@ -72,6 +55,25 @@ std::string joinProblems(const std::string& dir, const std::vector<std::string>&
 }
 
 }  // namespace
+
+mstch::node toMstch(const Value& v) {
+  switch (v.type()) {
+    case Value::Type::kText: return v.text();
+    case Value::Type::kBool: return v.boolean();
+    case Value::Type::kList: {
+      mstch::array a;
+      a.reserve(v.items().size());
+      for (const Value& item : v.items()) a.push_back(toMstch(item));
+      return a;
+    }
+    case Value::Type::kMap: {
+      mstch::map m;
+      for (const auto& [k, f] : v.fields()) m.emplace(k, toMstch(f));
+      return m;
+    }
+  }
+  return std::string();
+}
 
 TemplateSet TemplateSet::load(const std::string& dir, const std::vector<std::string>& kinds,
                               const std::vector<std::string>& languages, const Value& schema, const SampleFn& sample) {

@@ -32,6 +32,7 @@ class Value {
   const std::string& text() const { return text_; }
   bool boolean() const { return bool_; }
   const std::vector<Value>& items() const { return items_; }
+  std::vector<Value>& items() { return items_; }
   const std::vector<std::pair<std::string, Value>>& fields() const { return fields_; }
 
   // Sets (or replaces) a field of a map; returns *this for chaining.

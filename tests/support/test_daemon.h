@@ -21,6 +21,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include "app/http_front.h"
 #include "app/services.h"
 #include "app/settings.h"
 #include "app/users.h"
@@ -81,6 +82,7 @@ inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o
   s.templates_dir = VC_SOURCE_DIR "/letter_templates";
   s.contacts_file = VC_SOURCE_DIR "/config/letters/vlu-contacts.json";
   s.spool_dir = dir + "/spool";
+  s.web_dir = VC_SOURCE_DIR "/web";
   s.scheduler_interval_seconds = o.scheduler_interval_seconds;
   s.clock_now = domain::parseRfc3339(o.now);
   s.smtp_host = o.smtp_host;
@@ -113,8 +115,7 @@ struct TestDaemon {
   DaemonOptions options;
   app::Settings settings;
   app::Services services;
-  http::Api api;
-  http::Router router;
+  app::HttpFront front;
   http::HttpServer server;
   std::string ingest, vlu, vlu2, vlu_london, isva, isva2, manager, admin;  // bearer tokens
 
@@ -122,10 +123,8 @@ struct TestDaemon {
       : options(o),
         settings(testSettings(dir.path, o)),
         services(settings),
-        api(services.db, services.ingestor, services.letters, services.notifications, services.outbox,
-            services.ledger, *services.clock, services.calendar, http::ApiLimits{settings.http_max_events_per_request}),
-        router(api.routes(), services.db, *services.clock),
-        server(router, serverOptions(settings)) {
+        front(services, settings),
+        server(front.router, serverOptions(settings)) {
     ingest = addUser("cms-feed", "ingest");
     vlu = addUser("vlu-officer", "vlu");
     vlu2 = addUser("vlu-second-officer", "vlu");

@@ -1,0 +1,23 @@
+#include "app/http_front.h"
+
+namespace vc::app {
+namespace {
+
+std::vector<http::Route> allRoutes(http::Api& api, web::WebPages& pages) {
+  std::vector<http::Route> routes = api.routes();
+  for (auto& r : pages.routes()) routes.push_back(std::move(r));
+  return routes;
+}
+
+}  // namespace
+
+HttpFront::HttpFront(Services& s, const Settings& settings)
+    : api(s.db, s.ingestor, s.letters, s.notifications, s.outbox, s.ledger, *s.clock, s.calendar,
+          http::ApiLimits{settings.http_max_events_per_request}),
+      pages(web::WebServices{s.db, s.letters, s.notifications, s.ledger, s.web_sessions, s.page_templates,
+                             s.web_assets, s.rules, s.contacts, *s.clock, s.calendar}),
+      router(allRoutes(api, pages), s.db, *s.clock,
+             http::PageSupport{&s.web_sessions,
+                               [this](const Error& e, const http::Request& req) { return pages.errorPage(e, req); }}) {}
+
+}  // namespace vc::app

@@ -1,0 +1,97 @@
+#pragma once
+// The web pages for VLU officers, ISVAs and managers: server-rendered HTML
+// (mstch views in web/templates, GOV.UK Frontend's styles), thin handlers
+// over the same services and JSON views as the API, so a page and the API
+// never disagree. Forms post back here (with the session's CSRF token,
+// checked by the router) and redirect to a page that says what happened.
+// Holds references to services that outlive it; handlers are thread-safe.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "compliance/ledger_service.h"
+#include "domain/calendar.h"
+#include "domain/clock.h"
+#include "domain/rules.h"
+#include "http/request.h"
+#include "http/router.h"
+#include "http/web_sessions.h"
+#include "letters/letter_context.h"
+#include "letters/letter_service.h"
+#include "notifications/notification_service.h"
+#include "rendering/page_templates.h"
+#include "rendering/value.h"
+#include "storage/database.h"
+#include "web/static_assets.h"
+
+namespace vc::web {
+
+using http::Request;
+using http::Response;
+
+struct WebServices {
+  storage::Database& db;
+  letters::LetterService& letters;
+  notifications::NotificationService& notifications;
+  compliance::LedgerService& ledger;
+  http::WebSessions& sessions;
+  const rendering::PageTemplates& templates;
+  const StaticAssets& assets;
+  const domain::RuleBook& rules;
+  const letters::VluContacts& contacts;
+  const domain::Clock& clock;
+  const domain::WorkingDayCalendar& calendar;
+};
+
+class WebPages {
+ public:
+  explicit WebPages(WebServices s);
+
+  // Every page's route, with its roles (added to the API's in the one route table).
+  std::vector<http::Route> routes();
+  // An error as a page: what went wrong in words, never a stack trace.
+  Response errorPage(const Error& error, const Request& req) const;
+
+ private:
+  // pages.cpp: the frame every page shares, signing in and out, static files.
+  Response home(Request& req);
+  Response loginForm(Request& req);
+  Response login(Request& req);
+  Response logout(Request& req);
+  Response asset(Request& req);
+  // pages_letters.cpp: the review queue and one letter.
+  Response queue(Request& req);
+  Response letter(Request& req);
+  Response letterPreview(Request& req);
+  Response editLetter(Request& req);
+  Response approveLetter(Request& req);
+  Response rejectLetter(Request& req);
+  // pages_people.cpp: a victim, and the ISVA's inbox.
+  Response victim(Request& req);
+  Response recordReason(Request& req);
+  Response inbox(Request& req);
+  Response inboxItem(Request& req);
+  // pages_manager.cpp: the compliance dashboard and the audit log.
+  Response dashboard(Request& req);
+  Response dashboardCsv(Request& req);
+  Response audit(Request& req);
+
+  // The letter page, with an error summary when an action on it was refused.
+  Response letterPage(Request& req, const Error* refused, int status);
+  Response loginPage(const std::string& next, const std::string& error, int status, const std::string& notice = "");
+
+  // The layout's data: title, who is signed in, the navigation for their role, the CSRF token.
+  rendering::Value frame(const Request& req, const std::string& title, const std::string& section) const;
+  Response page(const std::string& view, const rendering::Value& data, int status = 200) const;
+  std::string ruleTitle(const std::string& rule_id) const;
+
+  WebServices s_;
+  std::map<std::string, std::string> rule_titles_;
+};
+
+// Where each role starts.
+std::string homeFor(const std::string& role);
+
+}  // namespace vc::web

@@ -1,0 +1,306 @@
+// The review queue and one letter: read, correct, approve (four eyes), reject.
+
+#include <algorithm>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "domain/letter.h"
+#include "http/error_response.h"
+#include "http/form.h"
+#include "http/json_io.h"
+#include "http/views.h"
+#include "storage/store.h"
+#include "web/page_data.h"
+#include "web/pages.h"
+
+namespace vc::web {
+
+using Poco::JSON::Object;
+using rendering::Value;
+
+namespace {
+
+letters::Actor actorOf(const Request& req) {
+  const http::Principal& p = *req.principal;
+  return {p.user, p.role == "vlu" ? p.area : ""};
+}
+
+struct Tag {
+  const char* text;
+  const char* colour;  // a govuk-tag modifier
+};
+
+Tag stateTag(const std::string& state) {
+  static const std::map<std::string, Tag> kTags = {
+      {"draft", {"Ready for review", "blue"}}, {"blocked", {"Blocked", "red"}},
+      {"approved", {"Approved, sending", "turquoise"}}, {"sent", {"Sent", "green"}},
+      {"rejected", {"Sent back", "orange"}}, {"withdrawn", {"Withdrawn", "grey"}}};
+  auto it = kTags.find(state);
+  return it == kTags.end() ? Tag{"Unknown", "grey"} : it->second;
+}
+
+Tag urgencyTag(const std::string& urgency) {
+  static const std::map<std::string, Tag> kTags = {{"overdue", {"Overdue", "red"}},
+                                                   {"due_today", {"Due today", "orange"}},
+                                                   {"due_next_working_day", {"Due next working day", "yellow"}}};
+  auto it = kTags.find(urgency);
+  return it == kTags.end() ? Tag{"", ""} : it->second;
+}
+
+Value tagValue(const Tag& t) {
+  Value v = Value::map();
+  v.set("text", t.text);
+  v.set("colour", t.colour);
+  return v;
+}
+
+const std::vector<std::pair<std::string, std::string>> kStateFilters = {
+    {"open", "Still to send"}, {"draft", "Ready for review"}, {"blocked", "Blocked"}, {"rejected", "Sent back"},
+    {"approved", "Approved, sending"}, {"sent", "Sent"}, {"withdrawn", "Withdrawn"}, {"all", "All"}};
+
+Value option(const std::string& value, const std::string& text, bool selected) {
+  Value o = Value::map();
+  o.set("value", value);
+  o.set("text", text);
+  o.set("selected", selected);
+  return o;
+}
+
+const std::map<std::string, std::string> kDone = {
+    {"saved", "Your changes are saved. Another officer must now approve the letter."},
+    {"approved", "The letter is approved. It is being sent."},
+    {"rejected", "The letter has been sent back with your reason."},
+};
+
+}  // namespace
+
+Response WebPages::queue(Request& req) {
+  storage::LetterFilter f;
+  std::string state = req.queryOr("state", "open");
+  bool known = false;
+  for (const auto& [value, text] : kStateFilters) known = known || value == state;
+  if (!known) throw Error(Error::Kind::kInvalidArgument, "invalid_query", "choose a state from the list", {}, "state");
+  if (state == "open") f.states = {"draft", "blocked", "rejected", "approved"};
+  else if (state != "all") f.states = {state};
+  f.rule = req.queryOr("rule");
+  f.area = req.queryOr("area");
+  f.limit = 200;
+  const std::string cursor = req.queryOr("after");
+  if (!cursor.empty()) {
+    const size_t sep = cursor.find('~');
+    try {
+      if (sep == std::string::npos || !domain::Date::parse(cursor.substr(0, sep))) throw std::invalid_argument("after");
+      f.after_n = std::stoll(cursor.substr(sep + 1));
+      f.after_due = cursor.substr(0, sep);
+    } catch (const std::exception&) {
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "after: not a link this page made", {}, "after");
+    }
+  }
+  const auto rows = s_.letters.list(f, actorOf(req));
+  const domain::Date today = s_.clock.today();
+
+  Value d = frame(req, "Letters to review", "queue");
+  Value items = Value::list();
+  int overdue = 0, due_today = 0, due_next = 0;
+  for (const auto& row : rows) {
+    Value l = fromJson(http::letterView(row, s_.calendar, today, false));
+    l.set("title", ruleTitle(row.rule));
+    l.set("state_tag", tagValue(stateTag(row.state)));
+    l.set("due_text", displayDate(row.due_by));
+    if (const Value* t = l.find("time_left"); t && t->isMap()) {
+      const std::string urgency = t->find("urgency")->text();
+      const Tag u = urgencyTag(urgency);
+      if (*u.text) l.set("urgency_tag", tagValue(u));
+      overdue += urgency == "overdue";
+      due_today += urgency == "due_today";
+      due_next += urgency == "due_next_working_day";
+    }
+    items.push(l);
+  }
+  d.set("letters", items);
+  d.set("count", std::to_string(rows.size()));
+  d.set("overdue", std::to_string(overdue));
+  d.set("due_today", std::to_string(due_today));
+  d.set("due_next", std::to_string(due_next));
+  d.set("none", rows.empty());
+
+  Value states = Value::list();
+  for (const auto& [value, text] : kStateFilters) states.push(option(value, text, value == state));
+  d.set("states", states);
+  Value rules = Value::list();
+  rules.push(option("", "Any rule", f.rule.empty()));
+  std::vector<std::pair<std::string, std::string>> letter_rules;
+  for (const auto& r : s_.rules.sets().back().rules)
+    if (domain::obligationNeedsLetter(r.kind, r.recipient, r.template_name)) letter_rules.push_back({r.id, r.title});
+  for (const auto& [id, title] : letter_rules) rules.push(option(id, title + " (" + id + ")", id == f.rule));
+  d.set("rules", rules);
+  const bool bound = req.principal->role == "vlu" && !req.principal->area.empty();
+  d.set("choose_area", !bound);
+  Value areas = Value::list();
+  areas.push(option("", "Every Area", f.area.empty()));
+  for (const auto& [area, contact] : s_.contacts) areas.push(option(area, area, area == f.area));
+  d.set("areas", areas);
+  if (rows.size() == static_cast<size_t>(f.limit)) {
+    d.set("next_href", "/queue?state=" + http::urlEncode(state) + "&rule=" + http::urlEncode(f.rule) +
+                           "&area=" + http::urlEncode(f.area) + "&after=" +
+                           http::urlEncode(rows.back().due_by + "~" + std::to_string(rows.back().n)));
+  }
+  return page("queue", d);
+}
+
+Response WebPages::letter(Request& req) { return letterPage(req, nullptr, 200); }
+
+Response WebPages::letterPage(Request& req, const Error* refused, int status) {
+  const letters::LetterDetail detail = s_.letters.read(req.params.at("id"), actorOf(req));
+  const storage::LetterRow& row = detail.letter;
+  const domain::Date today = s_.clock.today();
+  Value d = frame(req, ruleTitle(row.rule), "queue");
+  Value l = fromJson(http::letterDetailView(detail, s_.calendar, today));
+  l.set("title", ruleTitle(row.rule));
+  l.set("state_tag", tagValue(stateTag(row.state)));
+  l.set("due_text", displayDate(row.due_by));
+  l.set("letter_date_text", displayDate(row.letter_date));
+  if (const Value* t = l.find("time_left"); t && t->isMap()) {
+    const Tag u = urgencyTag(t->find("urgency")->text());
+    if (*u.text) l.set("urgency_tag", tagValue(u));
+  }
+  l.set("is_welsh", row.language == "cy");
+  l.set("by_email", row.channel == "email");
+  // Times people read, not timestamps.
+  for (const char* list : {"history", "versions"}) {
+    Value* items = l.find(list);
+    for (Value& item : items->items()) {
+      item.set("at_text", displayTime(item.find("at")->text()));
+      if (Value* action = item.find("action")) item.set("action_text", humanise(action->text()));
+      if (Value* to = item.find("to_state")) item.set("to_text", stateTag(to->text()).text);
+    }
+  }
+  if (!row.sent_at.empty()) l.set("sent_text", displayTime(row.sent_at));
+  if (!row.approved_at.empty()) l.set("approved_text", displayTime(row.approved_at));
+  d.set("letter", l);
+
+  // The deadline, and why it falls when it does (the obligation explains itself).
+  {
+    auto lease = s_.db.session();
+    Poco::Data::Session& session = lease;
+    storage::Store store(session);
+    if (auto ob = store.findObligation(row.obligation_id)) {
+      Object::Ptr o = http::obligationView(*ob, today, s_.calendar, true);
+      Value obligation = fromJson(o);
+      if (Value* x = obligation.find("explanation")) {
+        if (Value* skipped = x->find("days_skipped"))
+          for (Value& day : skipped->items())
+            day.set("date_text", displayDate(day.find("date")->text()));
+      }
+      d.set("obligation", obligation);
+      // The reasons as they stand: the officer's edit, else what the prosecutor recorded.
+      std::string reasons;
+      Object::Ptr fields = http::parseJson(row.fields).extract<Object::Ptr>();
+      if (fields->has("reasons")) reasons = fields->getValue<std::string>("reasons");
+      if (reasons.empty())
+        for (const auto& e : store.caseTimeline(row.case_urn))
+          if (e.id == ob->trigger_event) {
+            Object::Ptr body = http::parseJson(e.body).extract<Object::Ptr>();
+            if (body->has("reasons") && body->get("reasons").isString()) reasons = body->getValue<std::string>("reasons");
+          }
+      d.set("reasons", reasons);
+      d.set("reasons_cy", fields->has("reasons_cy") ? fields->getValue<std::string>("reasons_cy") : "");
+    }
+  }
+
+  const bool officer = req.principal->role == "vlu" || req.principal->role == "admin";
+  const auto state = domain::parseLetterState(row.state);
+  d.set("can_edit", officer && state && !domain::refuseEdit(*state, row.version, row.version));
+  d.set("can_approve", officer && row.state == "draft");
+  d.set("can_reject", officer && !domain::refuseRejection(*state));
+  d.set("you_edited_last", !row.last_edited_by.empty() && row.last_edited_by == req.principal->user);
+  d.set("blocked", row.state == "blocked");
+  auto done = kDone.find(req.queryOr("done"));
+  if (done != kDone.end()) d.set("done", done->second);
+  if (refused) {
+    Value e = Value::map();
+    e.set("message", std::string(refused->what()));
+    e.set("four_eyes", refused->code() == "four_eyes");
+    e.set("field", refused->field().empty() ? std::string("actions") : refused->field());
+    d.set("refused", e);
+    // Keep what the officer typed, so a refusal does not lose it.
+    for (const char* key : {"reasons", "reasons_cy", "free_text", "reject_reason"})
+      if (req.form.count(key)) d.set(key, req.form.at(key));
+  }
+  return page("letter", d, status);
+}
+
+Response WebPages::letterPreview(Request& req) {
+  const letters::LetterDetail detail = s_.letters.read(req.params.at("id"), actorOf(req));
+  Response r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = detail.letter.html;
+  // The letter as it will print, framed by our own letter page only; it runs no script.
+  r.headers["Content-Security-Policy"] =
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; "
+      "form-action 'none'";
+  r.headers["X-Frame-Options"] = "SAMEORIGIN";
+  return r;
+}
+
+// Runs one review action; a refusal (four eyes, a stale version, a blocked
+// letter, a missing reason) is shown on the letter page, with what was typed kept.
+template <typename Action>
+Response reviewAction(WebPages* self, Request& req, Action action, const char* done,
+                      Response (WebPages::*letter_page)(Request&, const Error*, int)) {
+  try {
+    action();
+  } catch (const Error& e) {
+    if (e.kind() == Error::Kind::kNotFound) throw;
+    return (self->*letter_page)(req, &e, http::statusFor(e.kind()));
+  }
+  return Response::redirect("/letters/" + http::urlEncode(req.params.at("id")) + "?done=" + done);
+}
+
+namespace {
+
+int versionFrom(const Request& req) {
+  try {
+    size_t used = 0;
+    const std::string v = req.formOr("version");
+    const int n = std::stoi(v, &used);
+    if (used != v.size() || n < 1) throw std::invalid_argument("version");
+    return n;
+  } catch (const std::exception&) {
+    throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "the form did not say which version you read", {},
+                "version");
+  }
+}
+
+}  // namespace
+
+Response WebPages::editLetter(Request& req) {
+  return reviewAction(this, req, [&] {
+    letters::LetterEdit e;
+    e.version = versionFrom(req);
+    for (const std::string& field : letters::editableFields())
+      if (req.form.count(field)) e.fields[field] = req.form.at(field);
+    if (req.form.count("free_text")) e.free_text = req.form.at("free_text");
+    if (e.fields.empty() && !e.free_text)
+      throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "nothing to change", {}, "reasons");
+    s_.letters.edit(req.params.at("id"), actorOf(req), e);
+  }, "saved", &WebPages::letterPage);
+}
+
+Response WebPages::approveLetter(Request& req) {
+  return reviewAction(this, req, [&] { s_.letters.approve(req.params.at("id"), actorOf(req), versionFrom(req)); },
+                      "approved", &WebPages::letterPage);
+}
+
+Response WebPages::rejectLetter(Request& req) {
+  return reviewAction(this, req, [&] {
+    const std::string reason = req.formOr("reject_reason");
+    if (reason.find_first_not_of(" \t\r\n") == std::string::npos)
+      throw Error(Error::Kind::kInvalidArgument, "invalid_reason", "Say why you are sending the letter back", {},
+                  "reject_reason");
+    s_.letters.reject(req.params.at("id"), actorOf(req), reason);
+  }, "rejected", &WebPages::letterPage);
+}
+
+}  // namespace vc::web

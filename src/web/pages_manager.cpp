@@ -1,0 +1,238 @@
+// The managers' pages: compliance at a glance (tables and charts by rule,
+// right, Area and month; the misses with their reasons; CSV downloads) and
+// the audit log with its filters and the chain's verification.
+
+#include <cstdio>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "compliance/report_format.h"
+#include "http/form.h"
+#include "http/json_io.h"
+#include "storage/audit_log.h"
+#include "web/page_data.h"
+#include "web/pages.h"
+#include "web/svg_chart.h"
+
+namespace vc::web {
+
+using rendering::Value;
+
+namespace {
+
+const char* const kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                               "July",    "August",   "September", "October", "November", "December"};
+
+std::string percentText(const Value* v) {
+  if (!v || v->text().empty()) return "";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f%%", std::stod(v->text()));
+  return buf;
+}
+
+std::string sectionTitle(const std::string& basis) {
+  return basis == "code" ? "Victims' Code rights" : "CPS service standards";
+}
+
+}  // namespace
+
+Response WebPages::dashboard(Request& req) {
+  const compliance::ReportRequest r =
+      compliance::parseReportRequest([&req](const std::string& key) {
+        return key == "from" || key == "to" || key == "area" ? req.queryOr(key) : std::string();
+      }, s_.clock.today());
+  struct Grouping {
+    domain::GroupBy by;
+    const char* id;
+    const char* title;
+  };
+  const std::vector<Grouping> groupings = {{domain::GroupBy::kRule, "rule", "By rule"},
+                                           {domain::GroupBy::kRight, "right", "By right"},
+                                           {domain::GroupBy::kArea, "area", "By Area"},
+                                           {domain::GroupBy::kMonth, "month", "By month"}};
+  std::vector<domain::GroupBy> bys;
+  for (const auto& g : groupings) bys.push_back(g.by);
+  const auto reports = s_.ledger.reports(r.query, bys, req.principal->user, "page");  // one audited read
+
+  Value d = frame(req, "Compliance", "dashboard");
+  d.set("from", r.query.from.toString());
+  d.set("to", r.query.to.toString());
+  d.set("from_text", r.query.from.longString());
+  d.set("to_text", r.query.to.longString());
+  d.set("as_of_text", s_.clock.today().longString());
+  Value areas = Value::list();
+  {
+    Value any = Value::map();
+    any.set("value", "");
+    any.set("text", "Every Area");
+    any.set("selected", r.query.area.empty());
+    areas.push(any);
+  }
+  for (const auto& [area, contact] : s_.contacts) {
+    Value a = Value::map();
+    a.set("value", area);
+    a.set("text", area);
+    a.set("selected", area == r.query.area);
+    areas.push(a);
+  }
+  d.set("areas", areas);
+  const std::string query = "from=" + r.query.from.toString() + "&to=" + r.query.to.toString() +
+                            (r.query.area.empty() ? "" : "&area=" + http::urlEncode(r.query.area));
+
+  Value tabs = Value::list();
+  for (size_t i = 0; i < groupings.size(); ++i) {
+    const Grouping& g = groupings[i];
+    Value json = fromJson(compliance::reportJson(reports[i], r.query.area));
+    Value tab = Value::map();
+    tab.set("id", g.id);
+    tab.set("title", g.title);
+    tab.set("first", i == 0);
+    tab.set("csv_href", "/dashboard/compliance.csv?" + query + "&group_by=" + g.id);
+    Value sections = Value::list();
+    for (Value& section : json.find("sections")->items()) {
+      const std::string basis = section.find("basis")->text();
+      std::vector<Bar> bars;
+      for (Value& group : section.find("groups")->items()) {
+        std::string key = group.find("key")->text();
+        std::string label = key;
+        if (g.by == domain::GroupBy::kRule) label = ruleTitle(key) + " (" + key + ")";
+        if (g.by == domain::GroupBy::kRight) label = key == "none" ? "No numbered right" : "Right " + key;
+        if (g.by == domain::GroupBy::kMonth && key.size() == 7)
+          label = std::string(kMonths[std::stoi(key.substr(5)) - 1]) + " " + key.substr(0, 4);
+        group.set("label", label);
+        const Value* pct = group.find("met_on_time_percent");
+        group.set("percent_text", pct->text().empty() ? "Nothing due" : percentText(pct));
+        const Value* counts = group.find("counts");
+        const int due = std::stoi(counts->find("met")->text()) + std::stoi(counts->find("late")->text()) +
+                        std::stoi(counts->find("breached")->text());
+        Bar b;
+        b.label = g.by == domain::GroupBy::kRule ? key : label;
+        if (!pct->text().empty()) b.percent = std::stod(pct->text());
+        b.value_text = pct->text().empty() ? "nothing due"
+                                           : percentText(pct) + " (" + counts->find("met")->text() + " of " +
+                                                 std::to_string(due) + ")";
+        bars.push_back(b);
+      }
+      Value* total = section.find("total");
+      total->set("percent_text", total->find("met_on_time_percent")->text().empty()
+                                     ? "Nothing due"
+                                     : percentText(total->find("met_on_time_percent")));
+      section.set("title", sectionTitle(basis));
+      section.set("has_groups", !section.find("groups")->items().empty());
+      section.set("chart_html", bars.empty() ? std::string()
+                                             : percentBarChart(std::string("chart-") + g.id + "-" + basis,
+                                                               sectionTitle(basis) + ", met on time, " +
+                                                                   std::string(g.title).substr(3),
+                                                               bars));
+      sections.push(section);
+    }
+    tab.set("sections", sections);
+    tabs.push(tab);
+    if (i == 0) {
+      // The headline figures, and the misses (the same in every grouping).
+      for (Value& section : json.find("sections")->items()) {
+        const std::string basis = section.find("basis")->text();
+        d.set(basis == "code" ? "code_percent" : "standard_percent", section.find("total")->find("percent_text")->text());
+      }
+      Value misses = Value::list();
+      int without_reason = 0;
+      for (Value& m : json.find("misses")->items()) {
+        m.set("rule_title", ruleTitle(m.find("rule")->text()));
+        m.set("due_text", displayDate(m.find("due_by")->text()));
+        m.set("breached", m.find("outcome")->text() == "breached");
+        if (Value* reason = m.find("reason"); reason && reason->isMap())
+          reason->set("code_text", humanise(reason->find("code")->text()));
+        else
+          ++without_reason;
+        misses.push(m);
+      }
+      d.set("misses", misses);
+      d.set("miss_count", std::to_string(misses.items().size()));
+      d.set("without_reason", std::to_string(without_reason));
+      d.set("no_misses", misses.items().empty());
+    }
+  }
+  d.set("tabs", tabs);
+  d.set("misses_csv_href", "/dashboard/compliance.csv?" + query + "&table=misses");
+  return page("dashboard", d);
+}
+
+Response WebPages::dashboardCsv(Request& req) {
+  const compliance::ReportRequest r =
+      compliance::parseReportRequest([&req](const std::string& key) {
+        return key == "format" ? std::string("csv") : req.queryOr(key);
+      }, s_.clock.today());
+  const domain::ComplianceReport report = s_.ledger.report(r.query, req.principal->user, "csv");
+  Response res;
+  res.content_type = "text/csv; charset=utf-8; header=present";
+  res.body = compliance::reportCsv(report, r.table);
+  const std::string name = std::string("compliance-") +
+                           (r.table == compliance::CsvTable::kMisses ? "misses" : "by-" + domain::groupByName(r.query.group_by)) +
+                           "-" + r.query.from.toString() + "-to-" + r.query.to.toString() + ".csv";
+  res.headers["Content-Disposition"] = "attachment; filename=\"" + name + "\"";
+  return res;
+}
+
+Response WebPages::audit(Request& req) {
+  storage::AuditFilter f;
+  f.actor = req.queryOr("actor");
+  f.action = req.queryOr("action");
+  f.subject = req.queryOr("subject");
+  const std::string from = http::dateParam(req, "from"), to = http::dateParam(req, "to");
+  if (!from.empty()) f.at_from = from;
+  if (!to.empty()) f.at_before = domain::Date::parse(to)->plusDays(1).toString();
+  f.limit = 100;
+  const std::string before = req.queryOr("before");
+  if (!before.empty()) {
+    try {
+      size_t used = 0;
+      f.before_seq = std::stoll(before, &used);
+      if (used != before.size() || f.before_seq < 1) throw std::invalid_argument("before");
+    } catch (const std::exception&) {
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "before: not a link this page made", {}, "before");
+    }
+  }
+  auto lease = s_.db.session();
+  Poco::Data::Session& session = lease;
+  storage::AuditLog log(session);
+  const std::string now_text = domain::formatRfc3339Utc(s_.clock.now());
+  // The chain's state first (the check is itself recorded), then the page of entries.
+  const storage::AuditVerification v = log.verifyAndRecord(now_text, req.principal->user);
+  const auto entries = log.list(f);
+  log.append(now_text, req.principal->user, "read_audit", "audit", "entries:" + std::to_string(entries.size()));
+
+  Value d = frame(req, "Audit log", "audit");
+  Value chain = Value::map();
+  chain.set("ok", v.ok);
+  chain.set("entries", std::to_string(v.entries));
+  chain.set("head_hash", v.head_hash);
+  chain.set("broken_seq", std::to_string(v.broken_seq));
+  chain.set("problem", v.problem);
+  d.set("chain", chain);
+  Value items = Value::list();
+  for (const auto& e : entries) {
+    Value item = Value::map();
+    item.set("seq", std::to_string(e.seq));
+    item.set("at_text", displayTime(e.at));
+    item.set("at", e.at);
+    item.set("actor", e.actor);
+    item.set("action", e.action);
+    item.set("subject", e.subject);
+    item.set("detail", e.detail);
+    item.set("correlation_id", e.correlation_id);
+    items.push(item);
+  }
+  d.set("entries", items);
+  d.set("none", entries.empty());
+  for (const char* key : {"actor", "action", "subject"}) d.set(key, req.queryOr(key));
+  d.set("from", from);
+  d.set("to", to);
+  if (entries.size() == static_cast<size_t>(f.limit))
+    d.set("older_href", "/audit?actor=" + http::urlEncode(f.actor) + "&action=" + http::urlEncode(f.action) +
+                            "&subject=" + http::urlEncode(f.subject) + "&from=" + from + "&to=" + to +
+                            "&before=" + std::to_string(entries.back().seq));
+  return page("audit", d);
+}
+
+}  // namespace vc::web

@@ -1,0 +1,144 @@
+// A victim's page (journey, entitlement, obligations, letters), reasons for a
+// miss, and the ISVA's inbox.
+
+#include <Poco/JSON/Object.h>
+
+#include "domain/compliance.h"
+#include "http/form.h"
+#include "http/views.h"
+#include "web/page_data.h"
+#include "web/pages.h"
+
+namespace vc::web {
+
+using rendering::Value;
+
+namespace {
+
+const std::map<std::string, std::pair<const char*, const char*>> kObligationTags = {
+    {"pending", {"Open", "blue"}},     {"met", {"Met", "green"}},         {"late", {"Late", "orange"}},
+    {"breached", {"Missed", "red"}},   {"waived", {"Waived", "grey"}},    {"cancelled", {"Cancelled", "grey"}}};
+
+const std::map<std::string, std::string> kReasonTexts = {
+    {"awaiting_reasons_from_prosecutor", "Waiting for the prosecutor's reasons"},
+    {"contact_details_missing", "The victim's contact details were missing"},
+    {"victim_unreachable", "We could not reach the victim"},
+    {"partner_delay", "A partner agency was late (police, Witness Care Unit)"},
+    {"system_fault", "A system fault"},
+    {"workload", "Workload: not enough staff to do it in time"},
+    {"other", "Another reason (say what in the note)"}};
+
+std::string reasonText(const std::string& code) {
+  auto it = kReasonTexts.find(code);
+  return it == kReasonTexts.end() ? humanise(code) : it->second;
+}
+
+notifications::Reader readerOf(const Request& req) {
+  const http::Principal& p = *req.principal;
+  return {p.user, p.role == "isva" ? p.isva_id : "", p.role == "vlu" ? p.area : ""};
+}
+
+}  // namespace
+
+Response WebPages::victim(Request& req) {
+  const std::string id = req.params.at("id");
+  Value v = fromJson(http::readVictim(s_.db, s_.clock, s_.calendar, id, *req.principal));  // audited
+  const Value* profile = v.find("profile");
+  std::string name = id;
+  if (const Value* n = profile ? profile->find("name") : nullptr; n && n->isMap()) {
+    const Value* given = n->find("given");
+    const Value* family = n->find("family");
+    name = (given ? given->text() : "") + (given && family ? " " : "") + (family ? family->text() : "");
+  }
+  Value d = frame(req, name, "queue");
+  v.set("name", name);
+  for (Value& e : v.find("timeline")->items()) {
+    e.set("when", displayTime(e.find("occurred_at")->text()));
+    e.set("what", humanise(e.find("type")->text()));
+  }
+  const bool can_give_reason = req.principal->role == "vlu" || req.principal->role == "manager" ||
+                               req.principal->role == "admin";
+  for (Value& o : v.find("obligations")->items()) {
+    const std::string status = o.find("status")->text();
+    auto tag = kObligationTags.find(status);
+    Value t = Value::map();
+    t.set("text", tag == kObligationTags.end() ? status : tag->second.first);
+    t.set("colour", tag == kObligationTags.end() ? "grey" : tag->second.second);
+    o.set("status_tag", t);
+    o.set("due_text", displayDate(o.find("due_by")->text()));
+    o.set("missed", status == "late" || status == "breached");
+    o.set("can_give_reason", can_give_reason && (status == "late" || status == "breached"));
+    o.set("form_id", "reason-" + std::to_string(&o - v.find("obligations")->items().data()));
+    if (Value* r = o.find("reason"); r && r->isMap()) r->set("text", reasonText(r->find("code")->text()));
+  }
+  Value codes = Value::list();
+  for (const auto& code : domain::missReasonCodes()) {
+    Value c = Value::map();
+    c.set("value", code);
+    c.set("text", reasonText(code));
+    codes.push(c);
+  }
+  d.set("reason_codes", codes);
+  const Value* ent = v.find("entitlement");
+  d.set("enhanced", ent && ent->find("enhanced") && ent->find("enhanced")->truthy());
+  // The victim's letters, for a way back to the queue's work.
+  storage::LetterFilter f;
+  f.victim_id = id;
+  f.limit = 100;
+  Value letters = Value::list();
+  const http::Principal& p = *req.principal;
+  for (const auto& row : s_.letters.list(f, {p.user, p.role == "vlu" ? p.area : ""})) {
+    Value l = Value::map();
+    l.set("id", row.id());
+    l.set("title", ruleTitle(row.rule));
+    l.set("state", row.state);
+    l.set("due_text", displayDate(row.due_by));
+    letters.push(l);
+  }
+  d.set("letters", letters);
+  d.set("victim", v);
+  if (req.queryOr("done") == "reason") d.set("done", "The reason is recorded.");
+  return page("victim", d);
+}
+
+Response WebPages::recordReason(Request& req) {
+  const http::Principal& p = *req.principal;
+  const std::string& id = req.params.at("id");
+  const std::string victim_id = req.formOr("victim_id");
+  s_.ledger.recordReason(id, req.formOr("reason"), req.formOr("note"), p.user, p.role == "vlu" ? p.area : "");
+  return Response::redirect(victim_id.empty() ? "/queue" : "/victims/" + http::urlEncode(victim_id) + "?done=reason");
+}
+
+Response WebPages::inbox(Request& req) {
+  const bool unread_only = req.queryOr("unread") == "true";
+  const notifications::Inbox box = s_.notifications.inbox(readerOf(req), unread_only, 200);
+  Value d = frame(req, "Your notifications", "inbox");
+  Value items = Value::list();
+  for (const auto& n : box.items) {
+    Value item = fromJson(http::notificationView(n, true, false));
+    item.set("unread", n.read_at.empty());
+    item.set("occurred_text", displayDate(n.occurred_on));
+    item.set("received_text", displayTime(n.sent_at.empty() ? n.created_at : n.sent_at));
+    items.push(item);
+  }
+  d.set("items", items);
+  d.set("none", box.items.empty());
+  d.set("unread_count", std::to_string(box.unread));
+  d.set("unread_only", unread_only);
+  return page("inbox", d);
+}
+
+Response WebPages::inboxItem(Request& req) {
+  // Opening a notification marks it read, as an email client does; both are the ISVA's own only.
+  const storage::NotificationRow n = s_.notifications.markRead(req.params.at("id"), readerOf(req));
+  Value d = frame(req, http::headline(n.event_type), "inbox");
+  Value item = fromJson(http::notificationView(n, true, true));
+  item.set("occurred_text", displayDate(n.occurred_on));
+  Value paragraphs = Value::list();
+  for (const auto& p : letters::paragraphs(n.text)) paragraphs.push(Value(p));
+  item.set("paragraphs", paragraphs);
+  d.set("item", item);
+  return page("inbox_item", d);
+}
+
+}  // namespace vc::web
