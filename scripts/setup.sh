@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Installs what victim-comms needs on Debian 12 (as root, or with sudo) and
-# builds it in build/. Safe to run again: installs only what is missing.
+# builds it in build/; with --tests, also what the test suite needs.
+# Safe to run again: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libpoco-dev libmstch-dev catch2 libsqlite3-dev sqlite3 cmake g++ ninja-build ccache curl python3 python3-aiosmtpd openssl)
+# Node.js and npm fetch GOV.UK Frontend (the web pages' styles) into web/node_modules.
+command -v npm >/dev/null || packages+=(nodejs npm)
+# --tests: also what the test suite needs, Debian's Chromium and playwright-core to drive it.
+for_tests=0
+[ "${1:-}" = --tests ] && { for_tests=1; packages+=(chromium); }
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,6 +22,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+[ -d web/node_modules/govuk-frontend ] || npm ci --prefix web --no-audit --no-fund --loglevel=error
+[ "$for_tests" = 1 ] && { [ -d tests/browser/node_modules/playwright-core ] ||
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; }
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)

@@ -220,7 +220,9 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   if (done != kDone.end()) d.set("done", done->second);
   if (refused) {
     Value e = Value::map();
-    e.set("message", std::string(refused->what()));
+    std::string message = refused->what();
+    if (!message.empty() && message[0] >= 'a' && message[0] <= 'z') message[0] = static_cast<char>(message[0] - 'a' + 'A');
+    e.set("message", message);
     e.set("four_eyes", refused->code() == "four_eyes");
     e.set("field", refused->field().empty() ? std::string("actions") : refused->field());
     d.set("refused", e);

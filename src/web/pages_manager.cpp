@@ -140,7 +140,9 @@ Response WebPages::dashboard(Request& req) {
       for (Value& m : json.find("misses")->items()) {
         m.set("rule_title", ruleTitle(m.find("rule")->text()));
         m.set("due_text", displayDate(m.find("due_by")->text()));
-        m.set("breached", m.find("outcome")->text() == "breached");
+        const bool breached = m.find("outcome")->text() == "breached";
+        m.set("breached", breached);
+        m.set("working_days", m.find(breached ? "working_days_overdue" : "working_days_late")->text());
         if (Value* reason = m.find("reason"); reason && reason->isMap())
           reason->set("code_text", humanise(reason->find("code")->text()));
         else

@@ -431,7 +431,11 @@ TEST_CASE("Unknown victims, cases, obligations and paths are 404 and a wrong met
   requireError(get("/api/v1/cases/52NF0000000", s.vlu), 404, "not_found");
   requireError(get("/api/v1/obligations/" + segment("VCL-NFA:nf-nobody:nf-e1"), s.vlu), 404, "not_found");
   requireError(get("/api/v1/nothing-here", s.vlu), 404, "not_found");
-  requireError(request("GET", "/nothing-here", ""), 404, "not_found");
+  // Outside /api/ a path is a web page's: someone following a broken link gets a page, not JSON.
+  const Reply page = request("GET", "/nothing-here", "");
+  CHECK(page.status == 404);
+  CHECK(page.content_type == "text/html; charset=utf-8");
+  CHECK(page.body.find("Page not found") != std::string::npos);
   requireError(request("DELETE", "/api/v1/events", bearer(s.ingest)), 405, "method_not_allowed");
   requireError(request("DELETE", "/api/v1/events", bearer(s.admin)), 405, "method_not_allowed");
   requireError(request("POST", "/api/v1/victims/v1", bearer(s.vlu), std::string("{}")), 405, "method_not_allowed");

@@ -1,0 +1,308 @@
+// The web pages in headless Chromium, against the real daemon (web_test.sh
+// starts it on the demo data, with the clock fixed at Monday 23 November 2026).
+// Each step is what an officer, an ISVA or a manager does; a failure names the
+// step and leaves a screenshot of where the browser was.
+
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { chromium } from 'playwright-core'
+
+const base = process.env.BASE_URL
+const password = process.env.PASSWORD
+const artefacts = process.env.ARTEFACTS
+const db = process.env.DB
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] })
+let context, page
+let failures = 0
+const problems = [] // CSP violations and script errors, on any page
+
+async function newSession () {
+  if (context) await context.close()
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+  page = await context.newPage()
+  // A document answered 401 or 404 on purpose is not a problem; a refused script or style is.
+  page.on('console', m => {
+    if (m.type() === 'error' && !/Failed to load resource: the server responded/.test(m.text())) problems.push(`${page.url()}: ${m.text()}`)
+  })
+  page.on('pageerror', e => problems.push(`${page.url()}: ${e.message}`))
+}
+
+async function step (name, fn) {
+  try {
+    await fn()
+    console.log(`ok - ${name}`)
+  } catch (e) {
+    failures++
+    console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').join('\n  ')}`)
+    if (page) await page.screenshot({ path: path.join(artefacts, `failed-${name.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true }).catch(() => {})
+  }
+}
+
+const shot = name => page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true })
+const sql = query => execFileSync('sqlite3', [db, query], { encoding: 'utf8' }).trim()
+
+// Clicks something that submits a form or follows a link, and waits for the page it leads to.
+async function go (selector) {
+  await Promise.all([page.waitForNavigation(), page.click(selector)])
+}
+
+async function signIn (name) {
+  await page.fill('#name', name)
+  await page.fill('#password', password)
+  await go('button:has-text("Sign in")')
+}
+
+// What every page should give anyone using a keyboard or a screen reader.
+async function checkAccessible (what) {
+  const report = await page.evaluate(() => {
+    const out = []
+    const fields = [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+    for (const f of fields) {
+      const labelled = (f.id && document.querySelector(`label[for="${f.id}"]`)) || f.getAttribute('aria-label') || f.closest('label')
+      if (!labelled) out.push(`field without a label: ${f.outerHTML.slice(0, 80)}`)
+    }
+    const headings = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].filter(h => h.offsetParent !== null || h.closest('.govuk-tabs__panel'))
+    const h1s = [...document.querySelectorAll('h1')]
+    if (h1s.length !== 1) out.push(`${h1s.length} h1 headings`)
+    let last = 0
+    for (const h of headings) {
+      const level = Number(h.tagName[1])
+      if (last && level > last + 1) out.push(`heading level skips from h${last} to h${level}: ${h.textContent.trim()}`)
+      last = level
+    }
+    if (!document.documentElement.lang) out.push('no lang on <html>')
+    if (!document.title) out.push('no <title>')
+    for (const img of document.querySelectorAll('svg[role=img]')) {
+      if (!img.querySelector('title')) out.push('a chart without a title')
+    }
+    return out
+  })
+  assert.deepEqual(report, [], `${what}: ${report.join('; ')}`)
+  // The first Tab lands on the skip link, which takes focus to the main content.
+  await page.keyboard.press('Tab')
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Skip to main content', `${what}: skip link first`)
+  await page.keyboard.press('Enter')
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main-content', `${what}: the skip link moves focus to the main content`)
+  await page.evaluate(() => document.activeElement.blur())
+}
+
+await newSession()
+
+await step('someone not signed in is sent to the login page, and back after signing in', async () => {
+  const res = await page.goto(base + '/queue?state=draft')
+  assert.match(page.url(), /\/login\?next=%2Fqueue%3Fstate%3Ddraft$/)
+  assert.equal(res.status(), 200)
+  await checkAccessible('login page')
+  await shot('01-login')
+  await page.fill('#name', 'anna-officer')
+  await page.fill('#password', 'not the password at all')
+  await go('button:has-text("Sign in")')
+  assert.match(await page.textContent('.govuk-error-summary'), /The name or the password is not right/)
+  await signIn('anna-officer')
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/queue?state=draft')
+})
+
+await step('every page carries the security headers', async () => {
+  const res = await page.goto(base + '/queue')
+  const h = res.headers()
+  assert.match(h['content-security-policy'], /script-src 'self'/)
+  assert.doesNotMatch(h['content-security-policy'], /unsafe-inline|unsafe-eval/)
+  assert.match(h['content-security-policy'], /frame-ancestors 'none'/)
+  assert.equal(h['x-frame-options'], 'DENY')
+  assert.equal(h['referrer-policy'], 'no-referrer')
+  assert.equal(h['cache-control'], 'no-store')
+  const cookies = await context.cookies()
+  const session = cookies.find(c => c.name === 'vc_session')
+  assert.ok(session.httpOnly, 'the session cookie is HttpOnly')
+  assert.equal(session.sameSite, 'Strict')
+})
+
+let letterId
+await step('the VLU queue lists letters by time left, overdue first, and filters them', async () => {
+  await page.goto(base + '/queue')
+  await checkAccessible('queue')
+  await shot('02-queue')
+  const urgencies = await page.$$eval('#queue tbody tr', rows => rows.map(r => (r.className.match(/vc-row--(\w+)/) || [])[1] || 'later'))
+  const rank = { overdue: 0, due_today: 1, due_next_working_day: 2, later: 3 }
+  const ranks = urgencies.map(u => rank[u])
+  assert.ok(ranks.length > 5, 'the demo has letters to review')
+  assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b), `sorted by time left: ${urgencies.join(', ')}`)
+  assert.ok(urgencies.includes('overdue') && urgencies.includes('due_today') && urgencies.includes('due_next_working_day'))
+  assert.match(await page.textContent('#queue tbody tr.vc-row--overdue .govuk-tag'), /Overdue/)
+  // Filter: blocked letters only, then one rule.
+  await page.selectOption('#state', 'blocked')
+  await go('button:has-text("Apply filters")')
+  const states = await page.$$eval('#queue tbody tr td:last-child', cells => cells.map(c => c.textContent.trim()))
+  assert.ok(states.length >= 1 && states.every(s => s === 'Blocked'), `only blocked: ${states}`)
+  await page.selectOption('#state', 'draft')
+  await page.selectOption('#rule', 'VCL-NFA')
+  await go('button:has-text("Apply filters")')
+  const titles = await page.$$eval('#queue tbody tr td:nth-child(2) a', as => as.map(a => a.textContent.trim()))
+  assert.ok(titles.length >= 1 && titles.every(t => t === 'Letter: decision not to prosecute'), `only NFA letters: ${titles}`)
+  // A posted letter, so that "sent" means written to the print spool.
+  letterId = await page.$$eval('#queue tbody tr', rows => rows.find(r => r.textContent.includes('by post')).dataset.letter)
+  assert.ok(letterId)
+})
+
+await step('a blocked letter says what is missing', async () => {
+  await page.goto(base + '/queue?state=blocked')
+  await go('#queue tbody tr td:nth-child(2) a')
+  assert.match(await page.textContent('#blocked'), /cannot be approved until/)
+  assert.equal(await page.$('#approve'), null, 'no approve button on a blocked letter')
+})
+
+await step('an officer corrects a letter: reasons and free text, and sees it as it will print', async () => {
+  await page.goto(`${base}/letters/${letterId}`)
+  await checkAccessible('letter page')
+  assert.match(await page.textContent('#deadline-explanation'), /working day/)
+  await page.fill('#reasons', 'We looked at all of the evidence again.\n\nThere is not enough of it for a court to be likely to convict.')
+  await page.fill('#free_text', 'Please call us on the number above if you would like to talk about this letter.')
+  await go('#save')
+  assert.match(await page.textContent('#done'), /Your changes are saved/)
+  const frame = page.frameLocator('iframe.vc-letter-frame')
+  await frame.locator('text=Please call us on the number above').waitFor()
+  await frame.locator('text=There is not enough of it for a court').waitFor()
+  assert.match(await page.textContent('#history'), /anna-officer/)
+  await shot('03-letter')
+})
+
+await step('the officer who edited it cannot approve it: four eyes', async () => {
+  assert.match(await page.textContent('#four-eyes-hint'), /another officer must approve it/)
+  await go('#approve')
+  assert.match(await page.textContent('.govuk-error-summary'), /Another officer must approve this letter/)
+  assert.match(await page.textContent('#refusal'), /four eyes|another|last edit/i)
+  assert.match(await page.textContent('#letter-state'), /Ready for review/)
+  await shot('04-four-eyes-refused')
+})
+
+await step('a form posted without the CSRF token is refused, and changes nothing', async () => {
+  const version = sql(`SELECT version FROM letters WHERE n = ${letterId.slice(2)}`)
+  for (const form of [{ reject_reason: 'forged' }, { reject_reason: 'forged', csrf_token: 'vc_' + '0'.repeat(48) }]) {
+    const res = await page.request.post(`${base}/letters/${letterId}/reject`, { form, maxRedirects: 0 })
+    assert.equal(res.status(), 403)
+    assert.match(await res.text(), /You cannot do that/)
+  }
+  assert.equal(sql(`SELECT state || ' ' || version FROM letters WHERE n = ${letterId.slice(2)}`), `draft ${version}`)
+  assert.ok(Number(sql("SELECT COUNT(*) FROM audit_log WHERE action = 'csrf_refused'")) >= 2, 'the refusals are audited')
+})
+
+await step('signing out ends the session: the queue sends you to the login page', async () => {
+  await go('button:has-text("Sign out")')
+  assert.match(await page.textContent('#notice'), /You have signed out/)
+  await page.goto(base + '/queue')
+  assert.match(page.url(), /\/login\?next=%2Fqueue$/)
+})
+
+await step('a second officer approves it, and it is sent', async () => {
+  await signIn('ben-officer')
+  await page.goto(`${base}/letters/${letterId}`)
+  assert.equal(await page.$('#four-eyes-hint'), null)
+  await go('#approve')
+  assert.match(await page.textContent('#done'), /approved/)
+  for (let i = 0; i < 50 && !/Sent/.test(await page.textContent('#letter-state')); i++) {
+    await page.waitForTimeout(200)
+    await page.reload()
+  }
+  assert.match(await page.textContent('#letter-state'), /Sent/)
+  assert.match(await page.textContent('#sent-at'), /November 2026/)
+  const spooled = readdirSync(process.env.SPOOL).filter(f => f.startsWith(letterId + '.'))
+  assert.deepEqual(spooled.sort(), [`${letterId}.html`, `${letterId}.txt`])
+  assert.match(readFileSync(path.join(process.env.SPOOL, `${letterId}.txt`), 'utf8'), /Please call us on the number above/)
+  await shot('05-letter-sent')
+})
+
+await step('the victim page shows the journey, the entitlement and its reasons, and the obligations; the read is audited', async () => {
+  const victim = sql(`SELECT o.victim_id FROM letters l JOIN obligations o ON o.id = l.obligation_id WHERE l.n = ${letterId.slice(2)}`)
+  const before = Number(sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'read_victim' AND subject = 'victim:${victim}'`))
+  await page.goto(`${base}/victims/${victim}`)
+  await checkAccessible('victim page')
+  assert.match(await page.textContent('#entitlement'), /rights/)
+  assert.ok((await page.$$('#timeline tbody tr')).length >= 3)
+  assert.match(await page.textContent('#obligations'), /VCL-NFA/)
+  assert.equal(Number(sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'read_victim' AND subject = 'victim:${victim}' AND actor = 'ben-officer'`)), before + 1)
+  await shot('06-victim')
+})
+
+await step('an ISVA sees their own notifications, unread first, and nothing of another ISVA\'s', async () => {
+  await newSession()
+  await page.goto(base + '/')
+  await signIn('isla-isva')
+  assert.equal(new URL(page.url()).pathname, '/inbox')
+  await checkAccessible('ISVA inbox')
+  const listed = await page.$$eval('#inbox tbody tr', rows => rows.map(r => r.dataset.notification))
+  const own = sql("SELECT 'n-' || n FROM notifications WHERE isva_id = 'isva-1' ORDER BY n").split('\n')
+  const others = sql("SELECT 'n-' || n FROM notifications WHERE isva_id <> 'isva-1'").split('\n').filter(Boolean)
+  assert.ok(others.length >= 1, 'another ISVA has a notification to hide')
+  assert.deepEqual([...listed].sort(), [...own].sort())
+  const unreadBefore = Number(await page.textContent('#unread-count strong'))
+  await go('#inbox tbody tr:last-child a')
+  assert.ok((await page.textContent('#notification-text')).length > 20)
+  await page.goto(base + '/inbox')
+  assert.equal(Number(await page.textContent('#unread-count strong')), unreadBefore - 1)
+  const reads = await page.$$eval('#inbox tbody tr td:last-child', cells => cells.map(c => c.textContent.trim()))
+  assert.deepEqual(reads, [...reads].sort((a, b) => (a === 'Unread' ? 0 : 1) - (b === 'Unread' ? 0 : 1)), 'unread first')
+  await shot('07-isva-inbox')
+  const res = await page.goto(`${base}/inbox/${others[0]}`)
+  assert.equal(res.status(), 404)
+  assert.match(await page.textContent('h1'), /Page not found/)
+  const queue = await page.goto(base + '/queue')
+  assert.equal(queue.status(), 403)
+})
+
+await step('a manager sees compliance at a glance and downloads the CSV', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('meg-manager')
+  assert.equal(new URL(page.url()).pathname, '/dashboard')
+  await page.goto(base + '/dashboard?from=2026-01-01&to=2026-12-31')
+  await checkAccessible('dashboard')
+  assert.ok((await page.$$('svg.vc-chart[role=img]')).length >= 2, 'charts')
+  for (const tab of ['rule', 'right', 'area', 'month']) assert.ok(await page.$(`#by-${tab} table`), `a table by ${tab}`)
+  assert.match(await page.textContent('#code-percent'), /%$/)
+  assert.ok((await page.$$('#misses tbody tr')).length >= 1, 'the misses are listed')
+  await page.click('.govuk-tabs__tab[href="#by-area"]')
+  await shot('08-dashboard')
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv-misses')])
+  assert.match(download.suggestedFilename(), /^compliance-misses-2026-01-01-to-2026-12-31\.csv$/)
+  const csv = readFileSync(await download.path(), 'utf8')
+  assert.ok(csv.startsWith('\uFEFF'), 'a byte-order mark for Excel')
+  assert.match(csv.split('\r\n')[0], /obligation_id/)
+  assert.ok(csv.split('\r\n').filter(Boolean).length >= 2)
+})
+
+await step('a manager reads the audit log, filtered, with the chain verified', async () => {
+  await page.goto(base + '/audit')
+  await checkAccessible('audit log')
+  assert.match(await page.textContent('#chain-status'), /intact/)
+  await page.fill('#actor', 'anna-officer')
+  await go('button:has-text("Filter")')
+  const actors = await page.$$eval('#audit tbody tr td:nth-child(3)', cells => cells.map(c => c.textContent.trim()))
+  assert.ok(actors.length >= 3 && actors.every(a => a === 'anna-officer'), `only anna: ${actors}`)
+  const actions = await page.$$eval('#audit tbody tr td:nth-child(4)', cells => cells.map(c => c.textContent.trim()))
+  for (const a of ['login', 'login_failed', 'logout', 'letter_edited', 'csrf_refused']) assert.ok(actions.includes(a), `${a} in ${actions}`)
+  await shot('09-audit')
+})
+
+await step('errors are pages, not stack traces', async () => {
+  const res = await page.goto(base + '/letters/l-999999')
+  assert.equal(res.status(), 404)
+  assert.match(await page.textContent('h1'), /Page not found/)
+  assert.equal(res.headers()['content-type'], 'text/html; charset=utf-8')
+  const none = await page.goto(base + '/no/such/page')
+  assert.equal(none.status(), 404)
+  await shot('10-not-found')
+})
+
+await step('no page broke its Content-Security-Policy or threw a script error', async () => {
+  assert.deepEqual(problems, [])
+})
+
+await browser.close()
+if (failures) {
+  console.log(`${failures} step(s) failed; screenshots in ${artefacts}`)
+  process.exit(1)
+}
+console.log(`all steps passed; screenshots in ${artefacts}`)
