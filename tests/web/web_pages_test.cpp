@@ -1,0 +1,230 @@
+// The pages over real HTTP (the real server, a real SQLite file): signing in
+// with the login form's own CSRF pair, the session cookie, idle expiry, the
+// CSRF check on every page POST, the redirect to the login page, headers,
+// static files, and the line between the API (Bearer) and the pages (cookie).
+// The journeys through the pages are in tests/browser/.
+
+#include <regex>
+
+#include <catch2/catch.hpp>
+
+#include "app/users.h"
+#include "http/form.h"
+#include "storage/store.h"
+#include "support/test_daemon.h"
+
+using namespace vc;           // NOLINT
+using namespace vc::testing;  // NOLINT
+
+namespace {
+
+constexpr const char* kPassword = "correct horse battery";
+
+// The value a Set-Cookie header gives a cookie ("" if it sets another).
+std::string setCookie(const Reply& r, const std::string& name) {
+  auto it = r.headers.find("Set-Cookie");
+  if (it == r.headers.end() || it->second.rfind(name + "=", 0) != 0) return "";
+  return it->second.substr(name.size() + 1, it->second.find(';') - name.size() - 1);
+}
+
+std::string hidden(const std::string& html, const std::string& name) {
+  std::smatch m;
+  const std::regex re("name=\"" + name + "\" value=\"([^\"]*)\"");
+  return std::regex_search(html, m, re) ? m[1].str() : "";
+}
+
+struct Browser {
+  uint16_t port;
+  std::string cookie;  // "vc_session=..." once signed in
+
+  Reply get(const std::string& target) { return httpRequest(port, "GET", target, "", std::nullopt, "", headers()); }
+  Reply post(const std::string& target, const std::string& form, std::map<std::string, std::string> extra = {}) {
+    auto h = headers();
+    h.insert(extra.begin(), extra.end());
+    return httpRequest(port, "POST", target, "", form, "application/x-www-form-urlencoded", h);
+  }
+  std::map<std::string, std::string> headers() const {
+    return cookie.empty() ? std::map<std::string, std::string>{} : std::map<std::string, std::string>{{"Cookie", cookie}};
+  }
+  // The login form, then the POST with its token and its cookie, as a browser does.
+  Reply signIn(const std::string& name, const std::string& password) {
+    Reply form = get("/login");
+    const std::string token = setCookie(form, "vc_login");
+    REQUIRE(!token.empty());
+    REQUIRE(hidden(form.body, "csrf_token") == token);
+    Reply r = httpRequest(port, "POST", "/login", "",
+                          "csrf_token=" + token + "&next=&name=" + http::urlEncode(name) +
+                              "&password=" + http::urlEncode(password),
+                          "application/x-www-form-urlencoded", {{"Cookie", "vc_login=" + token}});
+    const std::string session = setCookie(r, "vc_session");
+    if (!session.empty()) cookie = "vc_session=" + session;
+    return r;
+  }
+};
+
+struct Site {
+  TestDaemon d;
+  Site() {
+    for (const auto& [name, role, isva] : std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"web-officer", "vlu", ""}, {"web-isva", "isva", "isva-1"}})
+      app::addUser(d.services.db, name, role, isva, "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  }
+  Browser browser() { return Browser{d.port(), ""}; }
+  int64_t audits(const std::string& action) {
+    auto lease = d.services.db.session();
+    return storage::Store(lease).auditCount(action);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Someone not signed in is sent to the login page, and the API still answers in JSON", "[web]") {
+  Site site;
+  Browser b = site.browser();
+  Reply r = b.get("/queue?state=draft");
+  CHECK(r.status == 303);
+  CHECK(r.headers["Location"] == "/login?next=%2Fqueue%3Fstate%3Ddraft");
+  // A Bearer token opens the API, not the pages.
+  r = httpRequest(site.d.port(), "GET", "/queue", bearer(site.d.vlu));
+  CHECK(r.status == 303);
+  r = b.get("/api/v1/letters");
+  CHECK(r.status == 401);
+  CHECK(r.content_type == "application/json");
+  CHECK(r.www_authenticate == "Bearer");
+}
+
+TEST_CASE("Signing in needs the login form's own token, and starts an HttpOnly, SameSite=Strict session", "[web]") {
+  Site site;
+  Browser b = site.browser();
+  // Without the form's cookie (a login posted from another site): refused, no session.
+  Reply forged = httpRequest(site.d.port(), "POST", "/login", "",
+                             std::string("csrf_token=x&name=web-officer&password=") + http::urlEncode(kPassword),
+                             "application/x-www-form-urlencoded");
+  CHECK(forged.status == 403);
+  CHECK(setCookie(forged, "vc_session").empty());
+
+  Reply wrong = b.signIn("web-officer", "not the right password");
+  CHECK(wrong.status == 401);
+  CHECK(wrong.body.find("The name or the password is not right") != std::string::npos);
+  CHECK(b.cookie.empty());
+
+  Reply ok = b.signIn("web-officer", kPassword);
+  CHECK(ok.status == 303);
+  CHECK(ok.headers["Location"] == "/queue");
+  CHECK(ok.headers["Set-Cookie"].find("; Path=/; HttpOnly; SameSite=Strict") != std::string::npos);
+  CHECK(ok.headers["Set-Cookie"].find("Secure") == std::string::npos);  // web.secure_cookie is off here
+  Reply queue = b.get("/queue");
+  CHECK(queue.status == 200);
+  CHECK(queue.content_type == "text/html; charset=utf-8");
+  CHECK(queue.body.find("Letters to review") != std::string::npos);
+  // The session's cookie does not open the API: an API call carries no CSRF token, so it needs a Bearer token.
+  CHECK(b.get("/api/v1/letters").status == 401);
+  CHECK(site.audits("login") == 1);
+  CHECK(site.audits("login_failed") == 1);
+}
+
+TEST_CASE("Every page POST needs the session's CSRF token, from the form or the X-CSRF-Token header", "[web]") {
+  Site site;
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  const std::string token = hidden(b.get("/queue").body, "csrf_token");
+  REQUIRE(token.size() > 40);
+  // An unknown letter, so that what gets past the check is answered 404.
+  for (const std::string form : {"version=1", "version=1&csrf_token=wrong", "version=1&csrf_token="}) {
+    INFO(form);
+    Reply r = b.post("/letters/l-999/approve", form);
+    CHECK(r.status == 403);
+    CHECK(r.body.find("You cannot do that") != std::string::npos);
+  }
+  CHECK(site.audits("csrf_refused") == 3);
+  CHECK(b.post("/letters/l-999/approve", "version=1&csrf_token=" + token).status == 404);
+  CHECK(b.post("/letters/l-999/approve", "version=1", {{"X-CSRF-Token", token}}).status == 404);
+  // Signing out needs it too, so no other site can sign someone out.
+  CHECK(b.post("/logout", "").status == 403);
+  Reply out = b.post("/logout", "csrf_token=" + token);
+  CHECK(out.status == 303);
+  CHECK(out.headers["Location"] == "/login?signed_out=1");
+  CHECK(b.get("/queue").status == 303);
+}
+
+TEST_CASE("A session ends after the idle time (30 minutes here)", "[web]") {
+  Site site;
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  site.d.setNow("2026-04-06T09:29:00+01:00");
+  CHECK(b.get("/queue").status == 200);  // each request keeps it alive
+  site.d.setNow("2026-04-06T09:58:00+01:00");
+  CHECK(b.get("/queue").status == 200);
+  site.d.setNow("2026-04-06T10:28:01+01:00");
+  Reply r = b.get("/queue");
+  CHECK(r.status == 303);
+  CHECK(r.headers["Location"] == "/login?next=%2Fqueue");
+}
+
+TEST_CASE("Pages carry the security headers, and the letter preview may be framed by our own page only", "[web]") {
+  Site site;
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  for (const std::string target : {"/queue", "/login", "/no-such-page"}) {
+    INFO(target);
+    Reply r = b.get(target);
+    CHECK(r.headers["Content-Security-Policy"].find("script-src 'self'") != std::string::npos);
+    CHECK(r.headers["Content-Security-Policy"].find("unsafe-inline") == std::string::npos);
+    CHECK(r.headers["Content-Security-Policy"].find("frame-ancestors 'none'") != std::string::npos);
+    CHECK(r.headers["X-Frame-Options"] == "DENY");
+    CHECK(r.headers["Referrer-Policy"] == "no-referrer");
+    CHECK(r.headers["Cache-Control"] == "no-store");
+    CHECK(r.headers["X-Content-Type-Options"] == "nosniff");
+  }
+  CHECK(httpRequest(site.d.port(), "GET", "/api/v1/letters", bearer(site.d.vlu)).headers["X-Frame-Options"] == "DENY");
+
+  REQUIRE(site.d.services.letters.refresh({}).drafted == 0);  // nothing ingested yet: post a case
+  const std::string events = batch({std::string(R"({"id":"wp-e1","type":"case.registered","occurred_at":"2026-04-01T09:00:00+01:00","case_urn":"52WP0100126","area":"CPS South West","offences":["rape"]})"),
+                                    std::string(R"({"id":"wp-e2","type":"victim.registered","occurred_at":"2026-04-01T09:05:00+01:00","case_urn":"52WP0100126","victim_id":"v-wp","name":{"given":"Pat","family":"Web"},"date_of_birth":"1990-01-01","address":{"lines":["1 Page Road","Sampleford"],"postcode":"ZZ1 1AA"},"language":"en"})"),
+                                    std::string(R"({"id":"wp-e3","type":"charging.decided","occurred_at":"2026-04-02T15:00:00+01:00","case_urn":"52WP0100126","decision":"no_further_action","reasons":"Not enough evidence."})")});
+  REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest), events).status == 200);
+  site.d.services.letters.refresh({});
+  Reply list = httpRequest(site.d.port(), "GET", "/api/v1/letters", bearer(site.d.vlu));
+  const std::string id = list.object()->getArray("items")->getObject(0)->getValue<std::string>("id");
+  Reply preview = b.get("/letters/" + id + "/preview");
+  CHECK(preview.status == 200);
+  CHECK(preview.body.find("Dear Pat Web") != std::string::npos);
+  CHECK(preview.headers["Content-Security-Policy"].find("frame-ancestors 'self'") != std::string::npos);
+  CHECK(preview.headers["Content-Security-Policy"].find("script-src") == std::string::npos);  // default-src 'none'
+  CHECK(preview.headers["X-Frame-Options"] == "SAMEORIGIN");
+  Reply page = b.get("/letters/" + id);
+  CHECK(page.status == 200);
+  CHECK(page.body.find("<iframe class=\"vc-letter-frame\" src=\"/letters/" + id + "/preview\"") != std::string::npos);
+}
+
+TEST_CASE("Roles: an ISVA cannot open the queue or a victim's page, and the refusal is audited", "[web]") {
+  Site site;
+  Browser b = site.browser();
+  Reply in = b.signIn("web-isva", kPassword);
+  CHECK(in.headers["Location"] == "/inbox");
+  CHECK(b.get("/inbox").status == 200);
+  const int64_t before = site.audits("access_denied");
+  for (const std::string target : {"/queue", "/victims/v-anyone", "/dashboard", "/audit"}) {
+    INFO(target);
+    Reply r = b.get(target);
+    CHECK(r.status == 403);
+    CHECK(r.content_type == "text/html; charset=utf-8");
+  }
+  CHECK(site.audits("access_denied") == before + 4);
+}
+
+TEST_CASE("Static files: GOV.UK Frontend and our own are cacheable, and nothing else on disk is reachable", "[web]") {
+  Site site;
+  Browser b = site.browser();
+  Reply css = b.get("/assets/govuk-frontend.min.css");
+  CHECK(css.status == 200);
+  CHECK(css.content_type == "text/css; charset=utf-8");
+  CHECK(css.headers["Cache-Control"] == "public, max-age=3600");
+  CHECK(b.get("/assets/app/app.js").content_type == "text/javascript; charset=utf-8");
+  CHECK(b.get("/assets/fonts/bold-b542beb274-v2.woff2").status == 200);
+  for (const std::string target : {"/assets/../CMakeLists.txt", "/assets/%2e%2e/%2e%2e/CMakeLists.txt",
+                                    "/assets/app/../templates/layout.mustache", "/assets/nothing.css"}) {
+    INFO(target);
+    CHECK(b.get(target).status == 404);
+  }
+}
