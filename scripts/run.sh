@@ -23,6 +23,16 @@ vlu=$($exe user add "demo-vlu-$stamp" --role vlu "${config[@]}" | tail -n 1)
 vlu2=$($exe user add "demo-vlu2-$stamp" --role vlu "${config[@]}" | tail -n 1)
 manager=$($exe user add "demo-manager-$stamp" --role manager "${config[@]}" | tail -n 1)
 isva=$($exe user add "demo-isva-$stamp" --role isva --isva-id isva-1 "${config[@]}" | tail -n 1)
+# People sign in to the web pages with a name and password; these are made for this run and shown once.
+web_password() { head -c 18 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16; }
+web_users=""
+for who in "officer vlu" "second-officer vlu" "manager manager" "isva isva --isva-id isva-1"; do
+  read -r -a w <<<"$who"  # name, role, and any more options (not `set --`: "$@" is for serve)
+  name="web-${w[0]}-$stamp"
+  pw=$(web_password)
+  printf '%s\n' "$pw" | $exe user add "$name" --role "${w[@]:1}" --password-stdin "${config[@]}" >/dev/null
+  web_users+=$(printf '  %-34s %s\n' "$name" "$pw")$'\n'
+done
 port=8080
 for ((i = 1; i <= $#; i++)); do [ "${!i}" = --port ] && { j=$((i + 1)); port=${!j}; }; done
 
@@ -36,6 +46,8 @@ grep -q '^ready' var/demo-mail.log || { echo "the demo mailbox on 127.0.0.1:8025
 cat <<INFO
 
 victim-comms demo: http://127.0.0.1:$port/  (database var/victim-comms.db; Ctrl-C stops it)
+Sign in to the web pages at http://127.0.0.1:$port/ as (name, password; made for this run, shown once):
+$web_users  (an officer who changes a letter cannot approve it: sign in as the second officer to approve)
 Posted letters are written to var/spool/; emailed letters and ISVA notifications arrive in var/demo-mail/new/.
 API tokens made for this run (shown once):
   ingest   $ingest
