@@ -145,6 +145,12 @@ Object::Ptr reportJson(const domain::ComplianceReport& r, const std::string& are
   return o;
 }
 
+std::string csvFileName(const ReportRequest& r) {
+  return std::string("compliance-") +
+         (r.table == CsvTable::kMisses ? "misses" : "summary-by-" + domain::groupByName(r.query.group_by)) + "-" +
+         r.query.from.toString() + "-to-" + r.query.to.toString() + ".csv";
+}
+
 std::string csvCell(const std::string& text) {
   std::string cell = text;
   if (!cell.empty() && std::string("=+-@\t\r").find(cell.front()) != std::string::npos) cell = "'" + cell;

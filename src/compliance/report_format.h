@@ -34,6 +34,8 @@ ReportRequest parseReportRequest(const std::function<std::string(const std::stri
 Poco::JSON::Object::Ptr reportJson(const domain::ComplianceReport& report, const std::string& area);
 
 std::string reportCsv(const domain::ComplianceReport& report, CsvTable table);
+// The CSV download's file name: compliance-summary-by-rule-FROM-to-TO.csv, compliance-misses-FROM-to-TO.csv.
+std::string csvFileName(const ReportRequest& request);
 
 // One CSV cell: quoted when it holds a comma, quote or line break; text a
 // spreadsheet would take for a formula (starting =, +, -, @, tab or CR) is

@@ -14,14 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string readAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw TemplateError(p.string() + ": cannot be read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool endsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -45,7 +37,7 @@ std::map<std::string, std::string> readDir(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string file = entry.path().filename().string();
     if (!entry.is_regular_file() || !endsWith(file, ".mustache")) continue;
-    out[file.substr(0, file.size() - 9)] = readAll(entry.path());
+    out[file.substr(0, file.size() - 9)] = readTemplateFile(entry.path().string());
   }
   return out;
 }

@@ -1,10 +1,21 @@
 #include "rendering/template_check.h"
 
+#include <fstream>
+#include <sstream>
+
 #include <algorithm>
 #include <functional>
 #include <set>
 
 namespace vc::rendering {
+
+std::string readTemplateFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw TemplateError(path + ": cannot be read");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 namespace {
 
 constexpr int kMaxPartialDepth = 16;

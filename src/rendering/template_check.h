@@ -19,6 +19,9 @@ class TemplateError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A template file's text; throws TemplateError naming the file if it cannot be read.
+std::string readTemplateFile(const std::string& path);
+
 struct TemplateNode {
   enum class Kind { kVariable, kRawVariable, kSection, kInverted, kPartial };
   Kind kind = Kind::kVariable;

@@ -23,13 +23,7 @@ namespace {
 constexpr const char* kExtension = ".mustache";
 constexpr const char* kContent = "content";  // the partial name the layout includes the letter body by
 
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw TemplateError(p.string() + ": cannot be read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string readFile(const fs::path& p) { return readTemplateFile(p.string()); }
 
 bool endsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;

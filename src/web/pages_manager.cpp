@@ -169,10 +169,7 @@ Response WebPages::dashboardCsv(Request& req) {
   Response res;
   res.content_type = "text/csv; charset=utf-8; header=present";
   res.body = compliance::reportCsv(report, r.table);
-  const std::string name = std::string("compliance-") +
-                           (r.table == compliance::CsvTable::kMisses ? "misses" : "by-" + domain::groupByName(r.query.group_by)) +
-                           "-" + r.query.from.toString() + "-to-" + r.query.to.toString() + ".csv";
-  res.headers["Content-Disposition"] = "attachment; filename=\"" + name + "\"";
+  res.headers["Content-Disposition"] = "attachment; filename=\"" + compliance::csvFileName(r) + "\"";
   return res;
 }
 

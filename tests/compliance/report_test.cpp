@@ -180,7 +180,7 @@ TEST_CASE("The report as CSV opens cleanly in a spreadsheet", "[report]") {
   Reply r = get("/api/v1/compliance?from=2026-06-01&to=2026-06-30&format=csv", juneData().manager);
   REQUIRE(r.status == 200);
   CHECK(r.content_type.rfind("text/csv", 0) == 0);
-  CHECK(r.headers["Content-Disposition"] == "attachment; filename=\"compliance-summary-2026-06-01-to-2026-06-30.csv\"");
+  CHECK(r.headers["Content-Disposition"] == "attachment; filename=\"compliance-summary-by-rule-2026-06-01-to-2026-06-30.csv\"");
   CHECK(r.body.rfind("\xEF\xBB\xBF" "basis,group_by,group,met,late,breached,waived,cancelled,pending,total,met_on_time_percent,"
                      "completed,median_working_days,p90_working_days,from,to,as_of\r\n", 0) == 0);
   CHECK(r.body.find("\r\ncode,rule,WCU-HEARING,3,1,1,1,0,1,7,60.0,4,1.0,3,2026-06-01,2026-06-30,2026-06-30\r\n") !=
