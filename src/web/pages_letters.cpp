@@ -204,8 +204,11 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
             Object::Ptr body = http::parseJson(e.body).extract<Object::Ptr>();
             if (body->has("reasons") && body->get("reasons").isString()) reasons = body->getValue<std::string>("reasons");
           }
+      const std::string reasons_cy = fields->has("reasons_cy") ? fields->getValue<std::string>("reasons_cy") : "";
       d.set("reasons", reasons);
-      d.set("reasons_cy", fields->has("reasons_cy") ? fields->getValue<std::string>("reasons_cy") : "");
+      d.set("reasons_was", reasons);
+      d.set("reasons_cy", reasons_cy);
+      d.set("reasons_cy_was", reasons_cy);
     }
   }
 
@@ -262,6 +265,25 @@ Response reviewAction(WebPages* self, Request& req, Action action, const char* d
 
 namespace {
 
+// A browser sends a text area's line breaks as CRLF; letters keep plain ones.
+std::string plainLines(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i)
+    if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) out += text[i];
+  return out;
+}
+
+// A box's text, if the officer changed it from what the page showed (in `<name>_was`).
+std::optional<std::string> changedField(const Request& req, const std::string& name) {
+  auto given = req.form.find(name);
+  if (given == req.form.end()) return std::nullopt;
+  const std::string text = plainLines(given->second);
+  auto was = req.form.find(name + "_was");
+  if (was != req.form.end() && plainLines(was->second) == text) return std::nullopt;
+  return text;
+}
+
 int versionFrom(const Request& req) {
   try {
     size_t used = 0;
@@ -282,10 +304,11 @@ Response WebPages::editLetter(Request& req) {
     letters::LetterEdit e;
     e.version = versionFrom(req);
     for (const std::string& field : letters::editableFields())
-      if (req.form.count(field)) e.fields[field] = req.form.at(field);
-    if (req.form.count("free_text")) e.free_text = req.form.at("free_text");
+      if (auto text = changedField(req, field)) e.fields[field] = *text;
+    e.free_text = changedField(req, "free_text");
     if (e.fields.empty() && !e.free_text)
-      throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "nothing to change", {}, "reasons");
+      throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "You have not changed anything in the letter", {},
+                  "reasons");
     s_.letters.edit(req.params.at("id"), actorOf(req), e);
   }, "saved", &WebPages::letterPage);
 }

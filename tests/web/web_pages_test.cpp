@@ -33,6 +33,39 @@ std::string hidden(const std::string& html, const std::string& name) {
   return std::regex_search(html, m, re) ? m[1].str() : "";
 }
 
+// The fields one form on a page would send, as a browser collects them: its
+// inputs' values and its text areas' text (entities decoded, line breaks as CRLF).
+std::map<std::string, std::string> formFields(const std::string& html, const std::string& action) {
+  const size_t start = html.find("<form method=\"post\" action=\"" + action + "\"");
+  REQUIRE(start != std::string::npos);
+  const std::string form = html.substr(start, html.find("</form>", start) - start);
+  std::map<std::string, std::string> fields;
+  auto decode = [](std::string v) {
+    for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
+             {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&#x2F;", "/"}, {"&amp;", "&"}})
+      for (size_t at = v.find(entity); at != std::string::npos; at = v.find(entity, at + c.size()))
+        v.replace(at, entity.size(), c);
+    return v;
+  };
+  std::smatch m;
+  const std::regex input("<input[^>]*name=\"([^\"]+)\" value=\"([^\"]*)\"");
+  for (auto it = std::sregex_iterator(form.begin(), form.end(), input); it != std::sregex_iterator(); ++it)
+    fields[(*it)[1]] = decode((*it)[2]);
+  const std::regex area("<textarea[^>]*name=\"([^\"]+)\"[^>]*>([^<]*)</textarea>");
+  for (auto it = std::sregex_iterator(form.begin(), form.end(), area); it != std::sregex_iterator(); ++it) {
+    std::string text = decode((*it)[2]), crlf;
+    for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    fields[(*it)[1]] = crlf;
+  }
+  return fields;
+}
+
+std::string encodeForm(const std::map<std::string, std::string>& fields) {
+  std::string body;
+  for (const auto& [k, v] : fields) body += (body.empty() ? "" : "&") + http::urlEncode(k) + "=" + http::urlEncode(v);
+  return body;
+}
+
 struct Browser {
   uint16_t port;
   std::string cookie;  // "vc_session=..." once signed in
@@ -70,6 +103,16 @@ struct Site {
       app::addUser(d.services.db, name, role, isva, "", "2026-04-06T08:00:00Z", {kPassword, 100000});
   }
   Browser browser() { return Browser{d.port(), ""}; }
+  // A case with a decision not to prosecute for Pat Web; returns the drafted letter's id.
+  std::string nfaLetter() {
+    const std::string events = batch({std::string(R"({"id":"wp-e1","type":"case.registered","occurred_at":"2026-04-01T09:00:00+01:00","case_urn":"52WP0100126","area":"CPS South West","offences":["rape"]})"),
+                                      std::string(R"({"id":"wp-e2","type":"victim.registered","occurred_at":"2026-04-01T09:05:00+01:00","case_urn":"52WP0100126","victim_id":"v-wp","name":{"given":"Pat","family":"Web"},"date_of_birth":"1990-01-01","address":{"lines":["1 Page Road","Sampleford"],"postcode":"ZZ1 1AA"},"language":"en"})"),
+                                      std::string(R"({"id":"wp-e3","type":"charging.decided","occurred_at":"2026-04-02T15:00:00+01:00","case_urn":"52WP0100126","decision":"no_further_action","reasons":"Not enough evidence.\n\nNobody else saw it."})")});
+    REQUIRE(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), events).status == 200);
+    d.services.letters.refresh({});
+    Reply list = httpRequest(d.port(), "GET", "/api/v1/letters", bearer(d.vlu));
+    return list.object()->getArray("items")->getObject(0)->getValue<std::string>("id");
+  }
   int64_t audits(const std::string& action) {
     auto lease = d.services.db.session();
     return storage::Store(lease).auditCount(action);
@@ -178,14 +221,7 @@ TEST_CASE("Pages carry the security headers, and the letter preview may be frame
   }
   CHECK(httpRequest(site.d.port(), "GET", "/api/v1/letters", bearer(site.d.vlu)).headers["X-Frame-Options"] == "DENY");
 
-  REQUIRE(site.d.services.letters.refresh({}).drafted == 0);  // nothing ingested yet: post a case
-  const std::string events = batch({std::string(R"({"id":"wp-e1","type":"case.registered","occurred_at":"2026-04-01T09:00:00+01:00","case_urn":"52WP0100126","area":"CPS South West","offences":["rape"]})"),
-                                    std::string(R"({"id":"wp-e2","type":"victim.registered","occurred_at":"2026-04-01T09:05:00+01:00","case_urn":"52WP0100126","victim_id":"v-wp","name":{"given":"Pat","family":"Web"},"date_of_birth":"1990-01-01","address":{"lines":["1 Page Road","Sampleford"],"postcode":"ZZ1 1AA"},"language":"en"})"),
-                                    std::string(R"({"id":"wp-e3","type":"charging.decided","occurred_at":"2026-04-02T15:00:00+01:00","case_urn":"52WP0100126","decision":"no_further_action","reasons":"Not enough evidence."})")});
-  REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest), events).status == 200);
-  site.d.services.letters.refresh({});
-  Reply list = httpRequest(site.d.port(), "GET", "/api/v1/letters", bearer(site.d.vlu));
-  const std::string id = list.object()->getArray("items")->getObject(0)->getValue<std::string>("id");
+  const std::string id = site.nfaLetter();
   Reply preview = b.get("/letters/" + id + "/preview");
   CHECK(preview.status == 200);
   CHECK(preview.body.find("Dear Pat Web") != std::string::npos);
@@ -195,6 +231,42 @@ TEST_CASE("Pages carry the security headers, and the letter preview may be frame
   Reply page = b.get("/letters/" + id);
   CHECK(page.status == 200);
   CHECK(page.body.find("<iframe class=\"vc-letter-frame\" src=\"/letters/" + id + "/preview\"") != std::string::npos);
+}
+
+TEST_CASE("Saving the letter form changes only what the officer changed", "[web]") {
+  Site site;
+  const std::string id = site.nfaLetter();
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  // The reasons box shows the prosecutor's reasons; the officer adds only a paragraph of their own.
+  auto form = formFields(b.get("/letters/" + id).body, "/letters/" + id + "/edit");
+  CHECK(form["reasons"] == "Not enough evidence.\r\n\r\nNobody else saw it.");
+  form["free_text"] = "Please ring us if you would like to talk about it.";
+  Reply saved = b.post("/letters/" + id + "/edit", encodeForm(form));
+  REQUIRE(saved.status == 303);
+  auto letter = httpRequest(site.d.port(), "GET", "/api/v1/letters/" + id, bearer(site.d.vlu)).object();
+  CHECK(letter->getValue<std::string>("free_text") == "Please ring us if you would like to talk about it.");
+  // The prosecutor's reasons are not copied into the letter as the officer's edit.
+  CHECK(letter->getObject("fields")->size() == 0);
+  auto history = letter->getArray("history");
+  CHECK(history->getObject(history->size() - 1)->getValue<std::string>("note") == "edited by web-officer: free text");
+
+  // Then the reasons: what is stored is what was typed, with plain line breaks.
+  form = formFields(b.get("/letters/" + id).body, "/letters/" + id + "/edit");
+  form["reasons"] = "There is not enough evidence.\r\n\r\nNobody else saw what happened.";
+  REQUIRE(b.post("/letters/" + id + "/edit", encodeForm(form)).status == 303);
+  letter = httpRequest(site.d.port(), "GET", "/api/v1/letters/" + id, bearer(site.d.vlu)).object();
+  CHECK(letter->getObject("fields")->getValue<std::string>("reasons") ==
+        "There is not enough evidence.\n\nNobody else saw what happened.");
+  history = letter->getArray("history");
+  CHECK(history->getObject(history->size() - 1)->getValue<std::string>("note") == "edited by web-officer: reasons");
+
+  // Saving with nothing changed says so, and writes no new version.
+  form = formFields(b.get("/letters/" + id).body, "/letters/" + id + "/edit");
+  Reply nothing = b.post("/letters/" + id + "/edit", encodeForm(form));
+  CHECK(nothing.status == 400);
+  CHECK(nothing.body.find("You have not changed anything") != std::string::npos);
+  CHECK(httpRequest(site.d.port(), "GET", "/api/v1/letters/" + id, bearer(site.d.vlu)).object()->getValue<int>("version") == 3);
 }
 
 TEST_CASE("Roles: an ISVA cannot open the queue or a victim's page, and the refusal is audited", "[web]") {
