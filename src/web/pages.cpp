@@ -1,5 +1,7 @@
 #include "web/pages.h"
 
+#include <cctype>
+
 #include <Poco/Logger.h>
 
 #include "common/correlation.h"
@@ -152,10 +154,11 @@ Response WebPages::login(Request& req) {
     r.headers["Set-Cookie"] = s_.sessions.cookieHeader(started.cookie_value);
     return r;
   } catch (const Error& e) {
-    if (e.kind() == Error::Kind::kTooManyRequests)
-      return loginPage(next, "There have been too many failed attempts to sign in with this name. " +
-                                 std::string(e.what()).substr(std::string(e.what()).find("try again")) + ".",
-                       429);
+    if (e.kind() == Error::Kind::kTooManyRequests) {
+      std::string message = e.what();  // says how long to wait
+      message[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(message[0])));
+      return loginPage(next, message + ".", 429);
+    }
     if (e.kind() == Error::Kind::kUnauthenticated)
       return loginPage(next, "The name or the password is not right.", 401);
     throw;

@@ -6,6 +6,7 @@
 // checked by the router) and redirect to a page that says what happened.
 // Holds references to services that outlive it; handlers are thread-safe.
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -78,6 +79,9 @@ class WebPages {
   Response dashboardCsv(Request& req);
   Response audit(Request& req);
 
+  // Runs one review action and redirects to the letter saying `done`; a refusal (four eyes, a
+  // stale version, a blocked letter, a missing reason) is shown on the letter page, with what was typed kept.
+  Response reviewAction(Request& req, const std::function<void()>& action, const std::string& done);
   // The letter page, with an error summary when an action on it was refused.
   Response letterPage(Request& req, const Error* refused, int status);
   Response loginPage(const std::string& next, const std::string& error, int status, const std::string& notice = "");

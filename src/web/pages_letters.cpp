@@ -168,13 +168,10 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   l.set("is_welsh", row.language == "cy");
   l.set("by_email", row.channel == "email");
   // Times people read, not timestamps.
-  for (const char* list : {"history", "versions"}) {
-    Value* items = l.find(list);
-    for (Value& item : items->items()) {
-      item.set("at_text", displayTime(item.find("at")->text()));
-      if (Value* action = item.find("action")) item.set("action_text", humanise(action->text()));
-      if (Value* to = item.find("to_state")) item.set("to_text", stateTag(to->text()).text);
-    }
+  for (Value& item : l.find("history")->items()) {
+    item.set("at_text", displayTime(item.find("at")->text()));
+    item.set("action_text", humanise(item.find("action")->text()));
+    item.set("to_text", stateTag(item.find("to_state")->text()).text);
   }
   if (!row.sent_at.empty()) l.set("sent_text", displayTime(row.sent_at));
   if (!row.approved_at.empty()) l.set("approved_text", displayTime(row.approved_at));
@@ -216,7 +213,7 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   const auto state = domain::parseLetterState(row.state);
   d.set("can_edit", officer && state && !domain::refuseEdit(*state, row.version, row.version));
   d.set("can_approve", officer && row.state == "draft");
-  d.set("can_reject", officer && !domain::refuseRejection(*state));
+  d.set("can_reject", officer && state && !domain::refuseRejection(*state));
   d.set("you_edited_last", !row.last_edited_by.empty() && row.last_edited_by == req.principal->user);
   d.set("blocked", row.state == "blocked");
   auto done = kDone.find(req.queryOr("done"));
@@ -247,20 +244,6 @@ Response WebPages::letterPreview(Request& req) {
       "form-action 'none'";
   r.headers["X-Frame-Options"] = "SAMEORIGIN";
   return r;
-}
-
-// Runs one review action; a refusal (four eyes, a stale version, a blocked
-// letter, a missing reason) is shown on the letter page, with what was typed kept.
-template <typename Action>
-Response reviewAction(WebPages* self, Request& req, Action action, const char* done,
-                      Response (WebPages::*letter_page)(Request&, const Error*, int)) {
-  try {
-    action();
-  } catch (const Error& e) {
-    if (e.kind() == Error::Kind::kNotFound) throw;
-    return (self->*letter_page)(req, &e, http::statusFor(e.kind()));
-  }
-  return Response::redirect("/letters/" + http::urlEncode(req.params.at("id")) + "?done=" + done);
 }
 
 namespace {
@@ -299,8 +282,18 @@ int versionFrom(const Request& req) {
 
 }  // namespace
 
+Response WebPages::reviewAction(Request& req, const std::function<void()>& action, const std::string& done) {
+  try {
+    action();
+  } catch (const Error& e) {
+    if (e.kind() == Error::Kind::kNotFound) throw;
+    return letterPage(req, &e, http::statusFor(e.kind()));
+  }
+  return Response::redirect("/letters/" + http::urlEncode(req.params.at("id")) + "?done=" + done);
+}
+
 Response WebPages::editLetter(Request& req) {
-  return reviewAction(this, req, [&] {
+  return reviewAction(req, [&] {
     letters::LetterEdit e;
     e.version = versionFrom(req);
     for (const std::string& field : letters::editableFields())
@@ -310,22 +303,22 @@ Response WebPages::editLetter(Request& req) {
       throw Error(Error::Kind::kInvalidArgument, "invalid_edit", "You have not changed anything in the letter", {},
                   "reasons");
     s_.letters.edit(req.params.at("id"), actorOf(req), e);
-  }, "saved", &WebPages::letterPage);
+  }, "saved");
 }
 
 Response WebPages::approveLetter(Request& req) {
-  return reviewAction(this, req, [&] { s_.letters.approve(req.params.at("id"), actorOf(req), versionFrom(req)); },
-                      "approved", &WebPages::letterPage);
+  return reviewAction(req, [&] { s_.letters.approve(req.params.at("id"), actorOf(req), versionFrom(req)); },
+                      "approved");
 }
 
 Response WebPages::rejectLetter(Request& req) {
-  return reviewAction(this, req, [&] {
+  return reviewAction(req, [&] {
     const std::string reason = req.formOr("reject_reason");
     if (reason.find_first_not_of(" \t\r\n") == std::string::npos)
       throw Error(Error::Kind::kInvalidArgument, "invalid_reason", "Say why you are sending the letter back", {},
                   "reject_reason");
     s_.letters.reject(req.params.at("id"), actorOf(req), reason);
-  }, "rejected", &WebPages::letterPage);
+  }, "rejected");
 }
 
 }  // namespace vc::web

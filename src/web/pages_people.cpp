@@ -60,7 +60,9 @@ Response WebPages::victim(Request& req) {
   }
   const bool can_give_reason = req.principal->role == "vlu" || req.principal->role == "manager" ||
                                req.principal->role == "admin";
-  for (Value& o : v.find("obligations")->items()) {
+  std::vector<Value>& obligations = v.find("obligations")->items();
+  for (size_t i = 0; i < obligations.size(); ++i) {
+    Value& o = obligations[i];
     const std::string status = o.find("status")->text();
     auto tag = kObligationTags.find(status);
     Value t = Value::map();
@@ -70,7 +72,7 @@ Response WebPages::victim(Request& req) {
     o.set("due_text", displayDate(o.find("due_by")->text()));
     o.set("missed", status == "late" || status == "breached");
     o.set("can_give_reason", can_give_reason && (status == "late" || status == "breached"));
-    o.set("form_id", "reason-" + std::to_string(&o - v.find("obligations")->items().data()));
+    o.set("form_id", "reason-" + std::to_string(i));
     if (Value* r = o.find("reason"); r && r->isMap()) r->set("text", reasonText(r->find("code")->text()));
   }
   Value codes = Value::list();

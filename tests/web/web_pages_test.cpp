@@ -166,6 +166,18 @@ TEST_CASE("Signing in needs the login form's own token, and starts an HttpOnly, 
   CHECK(site.audits("login_failed") == 1);
 }
 
+TEST_CASE("After five failed sign-ins the page says how long to wait, and even the right password waits", "[web]") {
+  Site site;
+  Browser b = site.browser();
+  for (int i = 0; i < 5; ++i) CHECK(b.signIn("web-officer", "wrong password " + std::to_string(i)).status == 401);
+  Reply slowed = b.signIn("web-officer", kPassword);
+  CHECK(slowed.status == 429);
+  CHECK(slowed.body.find("Too many failed logins for this name: try again in 30 seconds.") != std::string::npos);
+  CHECK(b.cookie.empty());
+  site.d.setNow("2026-04-06T09:00:31+01:00");
+  CHECK(b.signIn("web-officer", kPassword).status == 303);
+}
+
 TEST_CASE("Every page POST needs the session's CSRF token, from the form or the X-CSRF-Token header", "[web]") {
   Site site;
   Browser b = site.browser();
