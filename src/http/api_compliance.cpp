@@ -5,6 +5,7 @@
 #include "domain/compliance.h"
 #include "http/api.h"
 #include "http/json_io.h"
+#include "http/views.h"
 #include "storage/audit_log.h"
 #include "storage/store.h"
 
@@ -45,34 +46,11 @@ Response Api::complianceReport(Request& req) {
       compliance::parseReportRequest([&req](const std::string& key) { return req.queryOr(key); }, clock_.today());
   const domain::ComplianceReport report = ledger_.report(r.query, req.principal->user, r.format);
   if (r.format == "json") return json(compliance::reportJson(report, r.query.area));
-  Response res;
-  res.content_type = "text/csv; charset=utf-8; header=present";
-  res.body = compliance::reportCsv(report, r.table);
-  res.headers["Content-Disposition"] = "attachment; filename=\"" + compliance::csvFileName(r) + "\"";
-  return res;
+  return csvDownload(report, r);
 }
 
 Response Api::listAudit(Request& req) {
-  storage::AuditFilter f;
-  f.actor = req.queryOr("actor");
-  f.action = req.queryOr("action");
-  f.subject = req.queryOr("subject");
-  f.correlation_id = req.queryOr("correlation_id");
-  // Dates are the UTC dates in each entry's timestamp; `to` is inclusive.
-  const std::string from = dateParam(req, "from"), to = dateParam(req, "to");
-  if (!from.empty()) f.at_from = from;
-  if (!to.empty()) f.at_before = domain::Date::parse(to)->plusDays(1).toString();
-  f.limit = limitFrom(req);
-  const std::string cursor = req.queryOr("cursor");
-  if (!cursor.empty()) {
-    try {
-      size_t used = 0;
-      f.before_seq = std::stoll(cursor, &used);
-      if (used != cursor.size() || f.before_seq < 1) throw std::invalid_argument("cursor");
-    } catch (const std::exception&) {
-      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "cursor: not a cursor this API returned", {}, "cursor");
-    }
-  }
+  const storage::AuditFilter f = auditFilterFrom(req);
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
   storage::AuditLog log(session);

@@ -74,4 +74,28 @@ Object::Ptr bodyObject(const Request& req) {
   return v.extract<Object::Ptr>();
 }
 
+storage::AuditFilter auditFilterFrom(const Request& req) {
+  storage::AuditFilter f;
+  f.actor = req.queryOr("actor");
+  f.action = req.queryOr("action");
+  f.subject = req.queryOr("subject");
+  f.correlation_id = req.queryOr("correlation_id");
+  const std::string from = dateParam(req, "from"), to = dateParam(req, "to");
+  if (!from.empty()) f.at_from = from;
+  if (!to.empty()) f.at_before = domain::Date::parse(to)->plusDays(1).toString();
+  f.limit = limitFrom(req);
+  const std::string cursor = req.queryOr("cursor");
+  if (!cursor.empty()) {
+    try {
+      size_t used = 0;
+      f.before_seq = std::stoll(cursor, &used);
+      if (used != cursor.size() || f.before_seq < 1) throw std::invalid_argument("cursor");
+    } catch (const std::exception&) {
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "cursor: not a cursor this service gave", {},
+                  "cursor");
+    }
+  }
+  return f;
+}
+
 }  // namespace vc::http

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "http/request.h"
+#include "storage/audit_log.h"
 
 namespace vc::http {
 
@@ -21,5 +22,8 @@ Error notFound(const std::string& what);
 void requireJsonBody(const Request& req);             // 415 unless Content-Type is application/json
 int limitFrom(const Request& req);                    // ?limit=, 1..1000, default 100
 std::string dateParam(const Request& req, const std::string& key);  // "" or a valid YYYY-MM-DD
+// The audit log's filters (actor, action, subject, correlation_id, from, to as UTC dates, `to` inclusive),
+// limit and cursor (entries older than that seq), for the API and the audit page alike.
+storage::AuditFilter auditFilterFrom(const Request& req);
 
 }  // namespace vc::http

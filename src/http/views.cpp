@@ -221,6 +221,14 @@ Object::Ptr readVictim(storage::Database& db, const domain::Clock& clock, const 
   return victimView(store, *victim, *case_row, clock.today(), calendar);
 }
 
+Response csvDownload(const domain::ComplianceReport& report, const compliance::ReportRequest& request) {
+  Response res;
+  res.content_type = "text/csv; charset=utf-8; header=present";
+  res.body = compliance::reportCsv(report, request.table);
+  res.headers["Content-Disposition"] = "attachment; filename=\"" + compliance::csvFileName(request) + "\"";
+  return res;
+}
+
 Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::WorkingDayCalendar& calendar,
                              const domain::Date& today) {
   Object::Ptr o = letterView(d.letter, calendar, today);

@@ -11,6 +11,7 @@
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Object.h>
 
+#include "compliance/report_format.h"
 #include "domain/calendar.h"
 #include "domain/clock.h"
 #include "http/request.h"
@@ -56,6 +57,9 @@ Poco::JSON::Object::Ptr letterView(const storage::LetterRow& l, const domain::Wo
 // One letter with its fields, free text, delivery, versions, history and rendering.
 Poco::JSON::Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::WorkingDayCalendar& calendar,
                                          const domain::Date& today);
+
+// A compliance report as a CSV file to download (reportCsv, named by csvFileName).
+Response csvDownload(const domain::ComplianceReport& report, const compliance::ReportRequest& request);
 
 // A few words an ISVA can scan an inbox by.
 std::string headline(const std::string& event_type);

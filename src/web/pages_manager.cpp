@@ -10,6 +10,7 @@
 #include "compliance/report_format.h"
 #include "http/form.h"
 #include "http/json_io.h"
+#include "http/views.h"
 #include "storage/audit_log.h"
 #include "web/page_data.h"
 #include "web/pages.h"
@@ -165,33 +166,12 @@ Response WebPages::dashboardCsv(Request& req) {
       compliance::parseReportRequest([&req](const std::string& key) {
         return key == "format" ? std::string("csv") : req.queryOr(key);
       }, s_.clock.today());
-  const domain::ComplianceReport report = s_.ledger.report(r.query, req.principal->user, "csv");
-  Response res;
-  res.content_type = "text/csv; charset=utf-8; header=present";
-  res.body = compliance::reportCsv(report, r.table);
-  res.headers["Content-Disposition"] = "attachment; filename=\"" + compliance::csvFileName(r) + "\"";
-  return res;
+  return http::csvDownload(s_.ledger.report(r.query, req.principal->user, "csv"), r);
 }
 
 Response WebPages::audit(Request& req) {
-  storage::AuditFilter f;
-  f.actor = req.queryOr("actor");
-  f.action = req.queryOr("action");
-  f.subject = req.queryOr("subject");
-  const std::string from = http::dateParam(req, "from"), to = http::dateParam(req, "to");
-  if (!from.empty()) f.at_from = from;
-  if (!to.empty()) f.at_before = domain::Date::parse(to)->plusDays(1).toString();
-  f.limit = 100;
-  const std::string before = req.queryOr("before");
-  if (!before.empty()) {
-    try {
-      size_t used = 0;
-      f.before_seq = std::stoll(before, &used);
-      if (used != before.size() || f.before_seq < 1) throw std::invalid_argument("before");
-    } catch (const std::exception&) {
-      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "before: not a link this page made", {}, "before");
-    }
-  }
+  const storage::AuditFilter f = http::auditFilterFrom(req);
+  const std::string from = req.queryOr("from"), to = req.queryOr("to");  // checked by auditFilterFrom
   auto lease = s_.db.session();
   Poco::Data::Session& session = lease;
   storage::AuditLog log(session);
@@ -229,8 +209,9 @@ Response WebPages::audit(Request& req) {
   d.set("to", to);
   if (entries.size() == static_cast<size_t>(f.limit))
     d.set("older_href", "/audit?actor=" + http::urlEncode(f.actor) + "&action=" + http::urlEncode(f.action) +
-                            "&subject=" + http::urlEncode(f.subject) + "&from=" + from + "&to=" + to +
-                            "&before=" + std::to_string(entries.back().seq));
+                            "&subject=" + http::urlEncode(f.subject) +
+                            "&correlation_id=" + http::urlEncode(f.correlation_id) + "&from=" + from + "&to=" + to +
+                            "&cursor=" + std::to_string(entries.back().seq));
   return page("audit", d);
 }
 

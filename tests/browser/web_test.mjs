@@ -277,6 +277,12 @@ await step('a manager reads the audit log, filtered, with the chain verified', a
   await page.goto(base + '/audit')
   await checkAccessible('audit log')
   assert.match(await page.textContent('#chain-status'), /intact/)
+  // Paging back: the next page starts just below where this one ended.
+  const seqs = await page.$$eval('#audit tbody tr td:first-child', cells => cells.map(c => Number(c.textContent)))
+  assert.equal(seqs.length, 100)
+  await go('a:has-text("Older entries")')
+  const older = await page.$$eval('#audit tbody tr td:first-child', cells => cells.map(c => Number(c.textContent)))
+  assert.equal(older[0], seqs[99] - 1)
   await page.fill('#actor', 'anna-officer')
   await go('button:has-text("Filter")')
   const actors = await page.$$eval('#audit tbody tr td:nth-child(3)', cells => cells.map(c => c.textContent.trim()))
