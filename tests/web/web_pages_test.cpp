@@ -281,6 +281,35 @@ TEST_CASE("Saving the letter form changes only what the officer changed", "[web]
   CHECK(httpRequest(site.d.port(), "GET", "/api/v1/letters/" + id, bearer(site.d.vlu)).object()->getValue<int>("version") == 3);
 }
 
+TEST_CASE("A reason for a miss given on the victim page: a bad one is refused as a page and stores nothing", "[web]") {
+  Site site;
+  site.nfaLetter();
+  site.d.setNow("2026-04-09T10:00:00+01:00");  // the NFA letter was due on 7 April: missed
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  const std::string page = b.get("/victims/v-wp").body;
+  const std::string action = "/obligations/" + segment("VCL-NFA:v-wp:wp-e3") + "/reason";
+  const std::string token = hidden(page, "csrf_token");
+  REQUIRE(page.find("Say why it was missed") != std::string::npos);
+  Reply bad = b.post(action, "csrf_token=" + token + "&victim_id=v-wp&reason=other&note=");
+  CHECK(bad.status == 400);
+  CHECK(bad.content_type == "text/html; charset=utf-8");
+  CHECK(bad.body.find("note") != std::string::npos);
+  CHECK(b.post(action, "csrf_token=" + token + "&victim_id=v-wp&reason=no_such_reason").status == 400);
+  auto reasons = [&] {
+    return httpRequest(site.d.port(), "GET", "/api/v1/obligations/" + segment("VCL-NFA:v-wp:wp-e3"), bearer(site.d.vlu))
+        .object()
+        ->getArray("reasons")
+        ->size();
+  };
+  CHECK(reasons() == 0);
+  Reply ok = b.post(action, "csrf_token=" + token + "&victim_id=v-wp&reason=workload&note=");
+  CHECK(ok.status == 303);
+  CHECK(ok.headers["Location"] == "/victims/v-wp?done=reason");
+  CHECK(reasons() == 1);
+  CHECK(b.get("/victims/v-wp").body.find("Workload: not enough staff to do it in time") != std::string::npos);
+}
+
 TEST_CASE("Roles: an ISVA cannot open the queue or a victim's page, and the refusal is audited", "[web]") {
   Site site;
   Browser b = site.browser();
