@@ -26,6 +26,7 @@
 #include "compliance/report_format.h"
 #include "common/correlation.h"
 #include "common/error.h"
+#include "common/json_reader.h"
 #include "domain/clock.h"
 #include "domain/engine.h"
 #include "http/api.h"
@@ -389,11 +390,10 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     for (size_t n = 1; std::getline(in, line); ++n) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       try {
-        Poco::JSON::Parser parser;
-        items.push_back(parser.parse(line));
+        items.push_back(readUntrustedJson(line));
         line_of.push_back(n);
-      } catch (const Poco::Exception& e) {
-        std::cerr << path << ":" << n << ": not valid JSON: " << e.message() << " (nothing was imported)" << std::endl;
+      } catch (const JsonSyntaxError& e) {
+        std::cerr << path << ":" << n << ": not valid JSON: " << e.what() << " (nothing was imported)" << std::endl;
         return EXIT_DATAERR;
       }
     }

@@ -79,7 +79,7 @@ Services::Services(const Settings& s)
       contacts(loading::loadVluContacts(s.contacts_file)),
       templates(loadLetterTemplates(s.templates_dir, rules, calendar)),
       notification_templates(notifications::loadNotificationTemplates(s.templates_dir + "/notifications")),
-      ingestor(migrated(db), engine, *clock),
+      ingestor(migrated(db), engine, *clock, ingest::IngestLimits{s.ingest_max_event_bytes}),
       spool(s.spool_dir),
       smtp(smtpSettings(s)),
       outbox(db, *clock, {{"post", &spool}, {"email", &smtp}},

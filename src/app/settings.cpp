@@ -1,5 +1,7 @@
 #include "app/settings.h"
 
+#include "common/email_address.h"
+
 #include <Poco/AutoPtr.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
@@ -13,6 +15,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"http.threads", "8", "most requests handled at once"},
     {"http.max_body_bytes", "16777216", "largest request body; larger is 413"},
     {"http.max_events_per_request", "10000", "most events in one POST; more is 413"},
+    {"ingest.max_event_bytes", "65536", "largest single event (as compact JSON, unknown fields included), posted or imported; larger is 413 naming the event's index"},
     {"db.path", "../var/victim-comms.db", "SQLite file (created and migrated on first start)"},
     {"rules.file", "rules/victims-code-2020.json", "rule sets, comma-separated; each chosen by its effective_from"},
     {"calendar.file", "calendars/england-and-wales.json", "England and Wales bank holidays"},
@@ -23,7 +26,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"spool.dir", "../var/spool", "where approved postal letters are written (HTML with print CSS, and text) for printing"},
     {"smtp.host", "localhost", "SMTP server for emailed letters"},
     {"smtp.port", "25", "SMTP port"},
-    {"smtp.sender", "victim-liaison@localhost", "From address; its domain also names each Message-ID"},
+    {"smtp.sender", "victim-liaison@localhost.localdomain", "From address, a plain address (name@a.dotted.domain); its domain also names each Message-ID"},
     {"smtp.starttls", "false", "true: require STARTTLS, checking the server's certificate"},
     {"smtp.ca_file", "(unset: the system's certificates)", "PEM file of certificates to trust for STARTTLS"},
     {"smtp.user", "(unset: no AUTH)", "SMTP AUTH user"},
@@ -174,6 +177,8 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   s.http_max_body_bytes = static_cast<size_t>(r.integer("http.max_body_bytes", static_cast<long>(s.http_max_body_bytes), 1024, 1L << 30));
   s.http_max_events_per_request = static_cast<size_t>(
       r.integer("http.max_events_per_request", static_cast<long>(s.http_max_events_per_request), 1, 100000));
+  s.ingest_max_event_bytes = static_cast<size_t>(
+      r.integer("ingest.max_event_bytes", static_cast<long>(s.ingest_max_event_bytes), 1024, 16L << 20));
   s.db_path = r.path("db.path", "../var/victim-comms.db", first_dir);
   {
     const Source* src = r.find("rules.file");
@@ -206,12 +211,8 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   if (s.smtp_host.empty()) r.fail("smtp.host", "must not be empty");
   s.smtp_port = static_cast<int>(r.integer("smtp.port", s.smtp_port, 1, 65535));
   s.smtp_sender = r.string("smtp.sender", s.smtp_sender);
-  {
-    const auto at = s.smtp_sender.find('@');
-    if (at == std::string::npos || at == 0 || at + 1 == s.smtp_sender.size() ||
-        s.smtp_sender.find_first_of(" <>\t") != std::string::npos)
-      r.fail("smtp.sender", "must be an email address (name@domain)");
-  }
+  if (auto problem = emailAddressProblem(s.smtp_sender))
+    r.fail("smtp.sender", "must be a plain email address (name@example.org), but it " + *problem);
   s.smtp_starttls = r.boolean("smtp.starttls", s.smtp_starttls);
   if (r.find("smtp.ca_file")) {
     s.smtp_ca_file = r.path("smtp.ca_file", "", first_dir);

@@ -25,6 +25,7 @@ struct Settings {
   int http_threads = 8;
   size_t http_max_body_bytes = 16 * 1024 * 1024;
   size_t http_max_events_per_request = 10000;
+  size_t ingest_max_event_bytes = 64 * 1024;  // one event, unknown fields included; larger is 413
   std::string db_path;                      // absolute
   std::vector<std::string> rules_files;     // absolute
   std::string calendar_file;                // absolute
@@ -36,7 +37,7 @@ struct Settings {
   // Email (SMTP).
   std::string smtp_host = "localhost";
   int smtp_port = 25;
-  std::string smtp_sender = "victim-liaison@localhost";
+  std::string smtp_sender = "victim-liaison@localhost.localdomain";
   bool smtp_starttls = false;
   std::string smtp_ca_file;                 // absolute, or empty: the system's trusted certificates
   std::string smtp_user, smtp_password;

@@ -21,6 +21,8 @@ struct OutgoingMessage {
 struct DeliveryOutcome {
   bool delivered = false;
   bool permanent = false;  // the server says trying again will not help (an SMTP 5xx reply)
+  bool undeliverable = false;  // nothing was sent and nothing ever will be as it stands (a malformed
+                               // address): the message is dead at once, for a person to correct
   std::string error;       // kept with the message; may quote the server
   std::string summary;     // safe for the log: no addresses or content
   std::string receipt;     // where it went, e.g. "spooled as l-7.html"

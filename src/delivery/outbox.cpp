@@ -129,8 +129,8 @@ bool Outbox::attempt(storage::OutboxRow row) {
       log().information("%s sent by %s (attempt %d)", what, row.channel, row.attempts);
     } else {
       // Even a 5xx is tried again (servers misreport their own faults as permanent); only
-      // running out of attempts makes a message dead.
-      const bool dead = row.attempts >= policy_.max_attempts;
+      // running out of attempts, or a message no channel could ever send as it is, makes it dead.
+      const bool dead = outcome.undeliverable || row.attempts >= policy_.max_attempts;
       const int64_t next = dead ? 0 : real_now_() + retryDelay(row.attempts);
       store.finish(row.id, dead ? "dead" : "retrying", "", outcome.error, next);
       row.state = dead ? "dead" : "retrying";

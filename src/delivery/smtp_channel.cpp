@@ -1,5 +1,7 @@
 #include "delivery/smtp_channel.h"
 
+#include "common/email_address.h"
+
 #include <memory>
 
 #include <Poco/Net/Context.h>
@@ -44,6 +46,19 @@ SmtpChannel::~SmtpChannel() { Poco::Net::uninitializeSSL(); }
 
 DeliveryOutcome SmtpChannel::deliver(const OutgoingMessage& m) {
   DeliveryOutcome out;
+  // Checked again here, before any connection: an address stored before ingest checked it could
+  // carry CR LF and a second SMTP command. Such a message is never sent, on any attempt.
+  using Address = std::pair<const char*, const std::string*>;
+  for (const auto& [role, address] : {Address{"recipient's", &m.recipient}, Address{"sender's", &settings_.sender}}) {
+    if (auto problem = emailAddressProblem(*address)) {
+      out.undeliverable = true;
+      out.error = std::string("not sent: the ") + role + " address is not a plain email address (it " + *problem +
+                  "), so nothing was sent and no attempt will be made again: correct the address at its source, "
+                  "then send it another way";
+      out.summary = std::string("not sent: the ") + role + " address is malformed";
+      return out;
+    }
+  }
   const Poco::Timespan timeout(settings_.timeout_seconds, 0);
   const std::string helo = heloName(settings_.sender);
   try {

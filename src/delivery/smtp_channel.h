@@ -3,7 +3,9 @@
 // SecureSMTPClientSession with STARTTLS) as multipart/alternative (plain text
 // and HTML), with the message's own Message-ID so a resend can be recognised.
 // A 5xx reply is a permanent failure; anything else (no connection, a 4xx,
-// a timeout) is worth trying again. One connection per message.
+// a timeout) is worth trying again. A recipient or sender that is not a
+// plain address (common/email_address.h) is undeliverable: no connection is
+// made at all. One connection per message.
 
 #include <string>
 

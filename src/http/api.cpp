@@ -9,6 +9,7 @@
 #include <Poco/Logger.h>
 
 #include "common/error.h"
+#include "common/json_reader.h"
 #include "domain/compliance.h"
 #include "domain/engine.h"
 #include "http/json_io.h"
@@ -77,9 +78,9 @@ Response Api::postEvents(Request& req) {
   requireJsonBody(req);
   Var body;
   try {
-    body = parseJson(req.body);
-  } catch (const Poco::Exception& e) {
-    throw Error(Error::Kind::kInvalidArgument, "invalid_json", "the body is not valid JSON: " + e.message());
+    body = readUntrustedJson(req.body);
+  } catch (const JsonSyntaxError& e) {
+    throw Error(Error::Kind::kInvalidArgument, "invalid_json", std::string("the body is not valid JSON: ") + e.what());
   }
   std::vector<Var> items;
   if (body.type() == typeid(Array::Ptr)) {

@@ -5,6 +5,8 @@
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
+#include "common/json_reader.h"
+#include "common/text.h"
 #include "domain/date.h"
 
 namespace vc::http {
@@ -65,12 +67,20 @@ Object::Ptr bodyObject(const Request& req) {
   requireJsonBody(req);
   Var v;
   try {
-    v = parseJson(req.body);
-  } catch (const Poco::Exception& e) {
-    throw Error(Error::Kind::kInvalidArgument, "invalid_json", "the body is not valid JSON: " + e.message());
+    v = readUntrustedJson(req.body);
+  } catch (const JsonSyntaxError& e) {
+    throw Error(Error::Kind::kInvalidArgument, "invalid_json", std::string("the body is not valid JSON: ") + e.what());
   }
   if (v.type() != typeid(Object::Ptr))
     throw Error(Error::Kind::kInvalidArgument, "invalid_json", "the body must be a JSON object");
+  // The text a caller sends us here is either a code or an officer's paragraphs.
+  visitJsonText(v, [](const std::string& path, const std::string&, const std::string& text, bool is_key) {
+    if (auto problem = textProblem(text, is_key ? TextKind::kLine : TextKind::kFreeText)) {
+      const std::string field = path.empty() ? "keys" : path;
+      throw Error(Error::Kind::kInvalidArgument, "invalid_body", field + ": " + (is_key ? "a key " : "") + *problem, {},
+                  field);
+    }
+  });
   return v.extract<Object::Ptr>();
 }
 

@@ -14,8 +14,12 @@
 namespace vc::http {
 
 Poco::JSON::Object::Ptr ordered();                    // an object that keeps the order keys were set in
-Poco::Dynamic::Var parseJson(const std::string& text);  // keeps key order; throws Poco::JSON exceptions
-// A request body that must be one JSON object: 415 if not JSON, 400 if malformed or not an object.
+// JSON the daemon wrote itself (stored rows); keeps key order; throws Poco::JSON exceptions.
+// A caller's JSON is read with readUntrustedJson (common/json_reader.h).
+Poco::Dynamic::Var parseJson(const std::string& text);
+// A request body that must be one JSON object: 415 if not JSON, 400 if malformed (a key given
+// twice included) or not an object, or if any text in it holds a control character other than
+// the line breaks and tabs of free text (the field is named).
 Poco::JSON::Object::Ptr bodyObject(const Request& req);
 Response json(const Poco::JSON::Object::Ptr& o, int status = 200);
 Error notFound(const std::string& what);

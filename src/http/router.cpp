@@ -6,6 +6,7 @@
 #include <Poco/URI.h>
 
 #include "common/correlation.h"
+#include "common/text.h"
 #include "http/auth.h"
 #include "http/error_response.h"
 #include "http/form.h"
@@ -57,6 +58,23 @@ Surface surfaceOfPath(const std::string& path) {
   return path.rfind("/api/", 0) == 0 || path == "/api" || path == "/healthz" ? Surface::kApi : Surface::kPage;
 }
 
+// Path segments and query parameters are single lines; a form's boxes may hold an officer's
+// paragraphs (line breaks and tabs). Nothing else a control character could smuggle gets past here.
+void refuseControlCharacters(const Request& req) {
+  const auto check = [](const std::map<std::string, std::string>& values, TextKind kind, const char* where) {
+    for (const auto& [name, value] : values) {
+      auto problem = textProblem(name, TextKind::kLine);
+      if (!problem) problem = textProblem(value, kind);
+      if (!problem) continue;
+      const std::string field = textProblem(name, TextKind::kLine) ? std::string(where) : name;
+      throw Error(Error::Kind::kInvalidArgument, std::string("invalid_") + where, field + ": " + *problem, {}, field);
+    }
+  };
+  check(req.params, TextKind::kLine, "path");
+  check(req.query, TextKind::kLine, "query");
+  check(req.form, TextKind::kFreeText, "form");
+}
+
 }  // namespace
 
 std::string safeLocalPath(const std::string& next) {
@@ -92,6 +110,7 @@ Response Router::dispatch(Request& req, Surface& surface) const {
     if (r.method != req.method && !(r.method == "GET" && req.method == "HEAD")) continue;
     req.params = std::move(params);
     if (r.surface == Surface::kPage && req.method == "POST" && isFormBody(req.content_type)) req.form = parseForm(req.body);
+    refuseControlCharacters(req);
     if (r.roles.empty()) return r.handler(req);
 
     if (r.surface == Surface::kPage) {

@@ -8,7 +8,10 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
+#include "common/email_address.h"
 #include "common/error.h"
+#include "common/json_reader.h"
+#include "common/text.h"
 
 namespace vc::ingest {
 
@@ -30,6 +33,11 @@ const std::set<std::string> kFlags = {"mental_disorder", "learning_disability", 
                                       "intimidated",     "persistently_targeted", "bereaved_relative"};
 const std::set<std::string> kMeetings = {"familiarisation_meeting", "special_measures_meeting",
                                          "bereaved_family_meeting"};
+
+const domain::Date kEarliestDate(1900, 1, 1);
+
+// Fields whose text is paragraphs from a person: line breaks and tabs are allowed there, nowhere else.
+const std::set<std::string> kFreeTextFields = {"reasons", "notes", "summary", "diagnostic"};
 
 bool idChar(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
@@ -72,6 +80,26 @@ class Reader {
   }
   std::string optString(const std::string& f, size_t max_len = 10000) const {
     return has(f) ? string(f, 0, max_len) : std::string();
+  }
+  // An email address: a plain addr-spec (common/email_address.h); "" is kept as "none".
+  std::string optEmail(const std::string& f) const {
+    const std::string s = optString(f, 320);
+    if (s.empty()) return s;
+    if (auto problem = emailAddressProblem(s)) fail(f, "not a plain email address (like name@example.org): it " + *problem);
+    return s;
+  }
+  std::string email(const std::string& f) const {
+    if (!has(f)) fail(f, "is required");
+    const std::string s = optEmail(f);
+    if (s.empty()) fail(f, "must not be empty");
+    return s;
+  }
+  // A date that must fall from 1900 to the event's own date (a birth, an offence).
+  std::optional<domain::Date> optPastDate(const std::string& f, const domain::Date& event_date) const {
+    auto d = optDate(f);
+    if (d && *d < kEarliestDate) fail(f, "is before 1900");
+    if (d && event_date < *d) fail(f, "is after the event itself (" + event_date.toString() + ")");
+    return d;
   }
   std::string identifier(const std::string& f) const {
     std::string s = string(f, 1, 128);
@@ -157,7 +185,7 @@ void contact(const Reader& r, const std::string& f, bool name_required) {
   auto o = r.optObject(f);
   if (!o) return;
   if (name_required) o->string("name", 1, 200); else o->optString("name", 200);
-  o->optString("email", 320);
+  o->optEmail("email");
   o->optString("phone", 64);
 }
 
@@ -169,13 +197,13 @@ void victimProfile(const Reader& r, domain::Event& e, bool registering) {
     name.string("family", 1, 200);
   }
   r.optString("title", 50);
-  e.date_of_birth = r.optDate("date_of_birth");
+  e.date_of_birth = r.optPastDate("date_of_birth", e.local_date);
   if (auto a = r.optObject("address")) {
     std::vector<std::string> lines = a->stringArray("lines", 200);
     if (lines.empty()) a->fail("lines", "must not be empty");
     a->optString("postcode", 16);
   }
-  r.optString("email", 320);
+  r.optEmail("email");
   r.optString("phone", 64);
   r.optOneOf("preferred_channel", {"post", "email"});
   r.optOneOf("language", {"en", "cy"});
@@ -194,7 +222,7 @@ void victimProfile(const Reader& r, domain::Event& e, bool registering) {
       a.stringArray("lines", 200);
       a.optString("postcode", 16);
     }
-    rep->optString("email", 320);
+    rep->optEmail("email");
   }
 }
 
@@ -206,7 +234,7 @@ const std::map<std::string, TypeReader>& typeReaders() {
        [](const Reader& r, domain::Event& e) {
          e.area = r.string("area", 1, 100);
          e.offences = r.enumArray("offences", kOffences, false);
-         e.offence_date = r.optDate("offence_date");
+         e.offence_date = r.optPastDate("offence_date", e.local_date);
          r.optString("police_force", 100);
          e.unit = r.optString("unit", 100);
          contact(r, "prosecutor", true);
@@ -223,7 +251,7 @@ const std::map<std::string, TypeReader>& typeReaders() {
        [](const Reader& r, domain::Event&) {
          r.object("prosecutor").string("name", 1, 200);
          contact(r, "prosecutor", true);
-         r.optString("email", 320);
+         r.optEmail("email");
          r.optString("phone", 64);
          r.optString("unit", 100);
        }},
@@ -232,7 +260,7 @@ const std::map<std::string, TypeReader>& typeReaders() {
          e.isva_id = r.identifier("isva_id");
          r.string("name", 1, 200);
          r.string("organisation", 1, 200);
-         r.string("email", 3, 320);
+         r.email("email");
          r.optString("phone", 64);
          r.optOneOf("language", {"en", "cy"});  // extension: the language notifications are written in (default en)
        }},
@@ -363,8 +391,30 @@ std::string typeList() {
 
 // `from_outside`: posted or imported by an integration (canonicalised, and
 // barred from the daemon's own event types and ids); else re-read from the store.
-DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool from_outside) {
+// Every key and every string anywhere in the event, unknown fields included, is text of its kind:
+// one line, or free text where a person writes paragraphs.
+void checkText(const Object::Ptr& event, const Reader& r) {
+  visitJsonText(event, [&r](const std::string& path, const std::string& member, const std::string& text, bool is_key) {
+    const TextKind kind = !is_key && kFreeTextFields.count(member) ? TextKind::kFreeText : TextKind::kLine;
+    if (auto problem = textProblem(text, kind)) r.fail(path.empty() ? "keys" : path, (is_key ? "a key " : "") + *problem);
+  });
+}
+
+DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool from_outside, const DecodeLimits& limits = {}) {
   Reader r(obj, index, "");
+  std::string compact;
+  if (from_outside) {
+    std::ostringstream os;
+    obj->stringify(os);
+    compact = os.str();
+    if (compact.size() > limits.max_event_bytes)
+      throw Error(Error::Kind::kPayloadTooLarge, "event_too_large",
+                  "events[" + std::to_string(index) + "]: the event is " + std::to_string(compact.size()) +
+                      " bytes, more than the limit of " + std::to_string(limits.max_event_bytes) +
+                      " (ingest.max_event_bytes)",
+                  index, "");
+    checkText(obj, r);
+  }
   DecodedEvent d;
   domain::Event& e = d.event;
   e.id = r.identifier("id");
@@ -377,6 +427,9 @@ DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool from_outside) {
   e.occurred_at_text = r.string("occurred_at", 1, 64);
   e.occurred_at = r.timestamp("occurred_at");
   e.local_date = domain::londonDate(e.occurred_at);
+  if (from_outside && limits.now && e.occurred_at > *limits.now + kClockSkewSeconds)
+    r.fail("occurred_at", "is later than now (" + domain::formatRfc3339Utc(*limits.now) +
+                              "): an event is something that has already happened");
   if (e.type != "isva.registered") {
     e.case_urn = r.string("case_urn", 1, 32);
     for (char c : e.case_urn)
@@ -391,22 +444,20 @@ DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool from_outside) {
   // of the same content compare equal whatever key order the sender used.
   d.json = obj;
   if (!from_outside) return d;  // stored events are canonical already
-  std::ostringstream os;
-  obj->stringify(os);
   Poco::JSON::Parser sorted;  // the default handler sorts keys
   std::ostringstream canonical;
-  sorted.parse(os.str()).extract<Object::Ptr>()->stringify(canonical);
+  sorted.parse(compact).extract<Object::Ptr>()->stringify(canonical);
   d.canonical_json = canonical.str();
   return d;
 }
 
 }  // namespace
 
-DecodedEvent decodeEvent(const Var& value, size_t index) {
+DecodedEvent decodeEvent(const Var& value, size_t index, const DecodeLimits& limits) {
   if (value.type() != typeid(Object::Ptr))
     throw Error(Error::Kind::kInvalidArgument, "invalid_event",
                 "events[" + std::to_string(index) + "]: must be a JSON object", index, "");
-  return decodeObject(value.extract<Object::Ptr>(), index, true);
+  return decodeObject(value.extract<Object::Ptr>(), index, true, limits);
 }
 
 DecodedEvent decodeStoredEvent(const std::string& canonical_json) {

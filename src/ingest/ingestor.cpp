@@ -216,7 +216,8 @@ bool knownOptKey(const domain::Engine& engine, const std::string& key) {
 IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items, const std::string& actor) {
   std::vector<DecodedEvent> decoded;
   decoded.reserve(items.size());
-  for (size_t i = 0; i < items.size(); ++i) decoded.push_back(decodeEvent(items[i], i));
+  const DecodeLimits limits{limits_.max_event_bytes, clock_.now()};
+  for (size_t i = 0; i < items.size(); ++i) decoded.push_back(decodeEvent(items[i], i, limits));
 
   IngestResult result = storeBatch(decoded, actor);
   if (result.accepted > 0 && after_commit_) after_commit_(result);

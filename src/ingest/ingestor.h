@@ -28,13 +28,18 @@ struct IngestResult {
   std::vector<std::string> affected_cases;
 };
 
+struct IngestLimits {
+  size_t max_event_bytes = 64 * 1024;  // one event as compact JSON; larger is refused (413)
+};
+
 class Ingestor {
  public:
-  Ingestor(storage::Database& db, const domain::Engine& engine, const domain::Clock& clock)
-      : db_(db), engine_(engine), clock_(clock) {}
+  Ingestor(storage::Database& db, const domain::Engine& engine, const domain::Clock& clock, IngestLimits limits = {})
+      : db_(db), engine_(engine), clock_(clock), limits_(limits) {}
 
-  // Throws vc::Error: kInvalidArgument (400, names the index and field),
-  // kConflict (409: an id already stored with other content, or a case or
+  // Throws vc::Error: kInvalidArgument (400, names the index and field: an
+  // event that has not happened yet by the clock is one), kPayloadTooLarge
+  // (413: one event over the limit, by its index), kConflict (409: an id already stored with other content, or a case or
   // victim registered twice). Nothing is stored when it throws. Each stored
   // event, and each obligation it creates or changes, is audited; `actor` is
   // who sent the events.
@@ -58,6 +63,7 @@ class Ingestor {
   storage::Database& db_;
   const domain::Engine& engine_;
   const domain::Clock& clock_;
+  const IngestLimits limits_;
   std::mutex write_mutex_;  // one writer at a time within this process
   std::function<void(const IngestResult&)> after_commit_;
 };

@@ -208,3 +208,110 @@ TEST_CASE("With smtp.starttls the letter goes over TLS, after AUTH", "[letters][
     CHECK(smtp.messages().empty());
   }
 }
+
+// ---- Addresses that could carry SMTP commands (issue 13, item 1) ------------------------------
+
+namespace {
+
+// The attack as it was found: an address that closes the RCPT path and starts commands of its own.
+const std::string kInjected =
+    "v5@example.org>\r\nRCPT TO:<attacker@evil.example>\r\nDATA\r\nSubject: forged\r\n\r\nforged\r\n.\r\n";
+
+}  // namespace
+
+TEST_CASE("An email address that could carry SMTP commands is refused at ingest, naming the field",
+          "[letters][smtp][hostile]") {
+  TestDaemon d;
+  auto refused = [&](const std::string& body, const std::string& field) {
+    Reply r = httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), body);
+    INFO(r.body);
+    CHECK(r.status == 400);
+    CHECK(r.object()->getObject("error")->getValue<std::string>("field") == field);
+  };
+  auto quoted = [](const std::string& s) {
+    std::string out;
+    for (char c : s)
+      out += c == '\r' ? std::string("\\r") : c == '\n' ? std::string("\\n") : c == '\t' ? std::string("\\t") : std::string(1, c);
+    return out;
+  };
+  const std::vector<std::string> addresses = {kInjected,
+                                              "v5@example.org\nBcc: attacker@evil.example",
+                                              "Victim <v5@example.org>",
+                                              "v5@example",
+                                              "v5@@example.org",
+                                              "v5@exa mple.org",
+                                              "v5@example.org\t",
+                                              "v5@example.org" + std::string(250, 'x')};
+  for (const std::string& address : addresses) {
+    INFO(quoted(address));
+    const std::string email = "\"email\":\"" + quoted(address) + "\"";
+    // The victim's own, a representative's, an ISVA's and a prosecutor's.
+    refused(emailCase("52BA0100126", "ba1-v", quoted(address)), "email");
+    refused(batch({R"({"id":"ba2-e1","type":"case.registered","occurred_at":"2026-03-02T09:00:00Z","case_urn":"52BA0200126","area":"CPS South West","offences":["rape"]})",
+                   R"({"id":"ba2-e2","type":"victim.registered","occurred_at":"2026-03-02T09:05:00Z","case_urn":"52BA0200126","victim_id":"ba2-v","name":{"given":"Sam","family":"Child"},"representative":{"relationship":"parent_or_guardian","name":"Pat Child",)" +
+                       email + "}}"}),
+            "representative.email");
+    refused(R"({"id":"ba3-i","type":"isva.registered","occurred_at":"2026-03-02T09:00:00Z","isva_id":"isva-ba3","name":"Alex Isva","organisation":"Support Org",)" +
+                email + "}",
+            "email");
+    refused(R"({"id":"ba4-e1","type":"case.registered","occurred_at":"2026-03-02T09:00:00Z","case_urn":"52BA0400126","area":"CPS South West","offences":["other"],"prosecutor":{"name":"Ada Prosecutor",)" +
+                email + "}}",
+            "prosecutor.email");
+  }
+  Object::Ptr letters = ok(httpRequest(d.port(), "GET", "/api/v1/letters?state=all", bearer(d.vlu)));
+  CHECK(letters->getArray("items")->size() == 0);  // nothing of any batch was stored
+}
+
+TEST_CASE("Plain addresses, dotted domains and address literals are accepted", "[letters][smtp]") {
+  TestDaemon d;
+  const std::string address =
+      GENERATE(std::string("sam.o'neil+cps@example.org"), std::string("a@b.co"), std::string("x_y-z@mail.example.org.uk"),
+               std::string("sam@[192.0.2.10]"), std::string("sam@[IPv6:2001:db8::1]"));
+  INFO(address);
+  ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), emailCase("52GA0100126", "ga1-v", address)));
+}
+
+TEST_CASE("A stored address from before the check is never sent: the message is dead at once and the SMTP server hears "
+          "no command",
+          "[letters][smtp][hostile]") {
+  TempDir mail;
+  const std::string commands = mail.path + "/commands.txt";
+  SmtpSink smtp(freePort(), mail.path + "/maildir", {"--commands", commands});
+  DaemonOptions options;
+  options.smtp_port = smtp.port();
+  TestDaemon d(options);  // the outbox is worked by hand
+
+  // As a store written before the check would hold it: the address reached the outbox as the CMS sent it.
+  const std::string bad = approveEmailLetter(d, "52IN0100126", "in1-v", "sam.mailtest@example.org");
+  {
+    auto lease = d.services.db.session();
+    Poco::Data::Session& s = lease;
+    std::string injected = kInjected;
+    Poco::Int64 n = std::stoll(bad.substr(2));
+    s << "UPDATE outbox SET recipient = ? WHERE letter_n = ?", Poco::Data::Keywords::bind(injected),
+        Poco::Data::Keywords::bind(n), Poco::Data::Keywords::now;
+  }
+  CHECK(d.services.outbox.sendDue() == 0);
+  Object::Ptr l = readLetter(d, bad);
+  CHECK(l->getValue<std::string>("state") == "approved");
+  Object::Ptr delivery = l->getObject("delivery");
+  CHECK(delivery->getValue<std::string>("state") == "dead");  // not retried: a person must look
+  CHECK(delivery->getValue<int>("attempts") == 1);
+  CHECK_THAT(delivery->getValue<std::string>("last_error"), Catch::Contains("not a plain email address"));
+  CHECK(d.services.outbox.sendDue() == 0);  // and it stays dead
+  CHECK(SmtpSink::commandLines(commands).empty());  // not one command: no connection was made
+  CHECK(smtp.messages().empty());
+
+  // A good letter afterwards: the server hears one RCPT, to the victim, and nothing from the attacker.
+  const std::string good = approveEmailLetter(d, "52IN0200126", "in2-v", "sam.mailtest@example.org");
+  CHECK(d.services.outbox.sendDue() == 1);
+  CHECK(readLetter(d, good)->getValue<std::string>("state") == "sent");
+  std::vector<std::string> rcpt;
+  for (const auto& line : SmtpSink::commandLines(commands)) {
+    INFO(line);
+    CHECK(line.find("evil.example") == std::string::npos);
+    if (line.rfind("RCPT", 0) == 0) rcpt.push_back(line);
+  }
+  CHECK(rcpt == std::vector<std::string>{"RCPT TO: <sam.mailtest@example.org>"});
+  REQUIRE(smtp.messages().size() == 1);
+}

@@ -152,7 +152,8 @@ TEST_CASE("a deadline beyond the calendar is refused and nothing is stored", "[s
   TempDb t;
   storage::Database db(t.path);
   db.migrate();
-  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  domain::FixedClock in_2029(*domain::parseRfc3339("2029-01-03T12:00:00Z"));
+  ingest::Ingestor ingestor(db, policy().engine, in_2029);
   ingestor.ingest(events(kExample));
   try {
     ingestor.ingest(events(R"([{"id":"late1","type":"hearing.listed","occurred_at":"2029-01-03T10:00:00Z",

@@ -92,6 +92,14 @@ class SmtpSink {
 
   uint16_t port() const { return port_; }
 
+  // With --commands FILE among the extra arguments: every command line the server has received.
+  static std::vector<std::string> commandLines(const std::string& file) {
+    std::vector<std::string> out;
+    std::ifstream in(file, std::ios::binary);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
+
   // Every message delivered so far, raw (headers and body).
   std::vector<std::string> messages() const {
     std::vector<std::string> out;

@@ -5,11 +5,14 @@ and AUTH (--auth USER:PASSWORD). With --stall-first SECONDS it stores the
 first message and then waits that long before answering, so a test can kill
 the sender while it waits (the message arrived; the sender never heard).
 Prints "ready" once it accepts connections, then runs until killed or until
-its stdin closes.
+its stdin closes. With --commands FILE it appends every command line it
+receives (not the message text after DATA), one per line, to FILE: what a
+client really sent, so a test can see an injected command.
 
-Usage: smtp_sink.py PORT MAILDIR [--tls CERT KEY] [--auth USER:PASSWORD] [--stall-first SECONDS]
+Usage: smtp_sink.py PORT MAILDIR [--tls CERT KEY] [--auth USER:PASSWORD] [--stall-first SECONDS] [--commands FILE]
 """
 import asyncio
+import logging
 import mailbox
 import ssl
 import sys
@@ -35,6 +38,22 @@ class StallingMailbox(Mailbox):
         return reply
 
 
+class CommandRecorder(logging.Handler):
+    """aiosmtpd logs each command line it reads as (peer, line) on "mail.log"; keep the lines."""
+
+    def __init__(self, path):
+        super().__init__(logging.INFO)
+        self.path = path
+
+    def emit(self, record):
+        if ">>" not in str(record.msg) or len(record.args or ()) != 2:
+            return
+        line = record.args[1]
+        text = line.decode("latin-1") if isinstance(line, bytes) else str(line)
+        with open(self.path, "a", encoding="latin-1") as f:
+            f.write(text + "\n")
+
+
 def main(argv):
     port, maildir = int(argv[1]), argv[2]
     mailbox.Maildir(maildir, create=True)  # new/, cur/ and tmp/ must exist before the first message
@@ -54,6 +73,11 @@ def main(argv):
             authenticator=lambda server, session, envelope, mechanism, data: AuthResult(
                 success=(data.login, data.password) == (user.encode(), password.encode())),
         )
+    if "--commands" in argv:
+        log = logging.getLogger("mail.log")
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        log.addHandler(CommandRecorder(argv[argv.index("--commands") + 1]))
     handler = Mailbox(maildir)
     if "--stall-first" in argv:
         handler = StallingMailbox(maildir, float(argv[argv.index("--stall-first") + 1]))
