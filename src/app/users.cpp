@@ -5,6 +5,7 @@
 #include <Poco/Data/DataException.h>
 
 #include "common/error.h"
+#include "common/text.h"
 #include "http/auth.h"
 #include "http/passwords.h"
 #include "storage/store.h"
@@ -16,6 +17,7 @@ std::string addUser(storage::Database& db, const std::string& name, const std::s
                     const NewPassword& password) {
   auto bad = [](const std::string& what) { return Error(Error::Kind::kInvalidArgument, "invalid_user", what); };
   if (name.empty() || name.size() > 100) throw bad("a user name of 1 to 100 characters is required");
+  if (auto problem = textProblem(name, TextKind::kLine)) throw bad("the user name " + *problem);
   if (std::find(http::kRoles.begin(), http::kRoles.end(), role) == http::kRoles.end())
     throw bad("--role must be one of ingest, vlu, isva, manager, admin");
   if (role == "isva" && isva_id.empty()) throw bad("an isva user needs --isva-id, the ISVA they are");

@@ -26,6 +26,7 @@ struct Request {
   std::string authorization;
   std::string cookie;       // the Cookie header
   std::string csrf_header;  // X-CSRF-Token, for a script's POST
+  std::string client_address;  // the peer's IP address (a proxy's, behind one)
   std::map<std::string, std::string> form;  // a web page's urlencoded POST body, parsed by the router
   std::optional<Principal> principal;  // set by the router once authenticated
   std::string csrf_token;  // a web session's token, for the forms a page renders (set by the router)

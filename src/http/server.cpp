@@ -115,6 +115,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     req.authorization = in.get("Authorization", "");
     req.cookie = in.get("Cookie", "");
     req.csrf_header = in.get("X-CSRF-Token", "");
+    req.client_address = in.clientAddress().host().toString();
     if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(max_body_))
       throw tooLarge();
     // Without Content-Length or chunked encoding an HTTP/1.1 request has no body (RFC 9112 6.3);

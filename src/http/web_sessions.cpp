@@ -5,6 +5,8 @@
 #include <openssl/crypto.h>
 
 #include "common/error.h"
+#include "common/sha256.h"
+#include "common/text.h"
 #include "http/auth.h"
 #include "http/passwords.h"
 #include "storage/session_store.h"
@@ -19,45 +21,77 @@ Error wrongNameOrPassword() {
 
 }  // namespace
 
-int64_t WebSessions::waitSeconds(int failures, int64_t last_failed_at, int64_t now) {
-  if (failures < kFreeAttempts) return 0;
-  const int doublings = std::min(failures - kFreeAttempts, 5);  // 30 s, 60 s, ... 16 min, capped at 15 min
+int64_t WebSessions::waitSeconds(int failures, int64_t last_failed_at, int64_t now, int free_attempts) {
+  if (failures < free_attempts) return 0;
+  const int doublings = std::min(failures - free_attempts, 5);  // 30 s, 60 s, ... 16 min, capped at 15 min
   const int64_t wait = std::min<int64_t>(30LL << doublings, 15 * 60);
   return std::max<int64_t>(0, last_failed_at + wait - now);
 }
 
-WebSessions::Started WebSessions::login(const std::string& name, const std::string& password) {
+WebSessions::Started WebSessions::login(const std::string& name, const std::string& password,
+                                        const std::string& client_address) {
   const int64_t now = clock_.now();
   const std::string at = domain::formatRfc3339Utc(now);
+  // Checked before anything reads, stores or audits the name: no user is called this.
+  const bool plausible = !name.empty() && name.size() <= kMaxNameBytes && !textProblem(name, TextKind::kLine);
+  const std::string name_key = plausible ? "name:" + hmacSha256Hex(settings_.name_key, name) : "";
+  const std::string address_key = client_address.empty() ? "" : "address:" + client_address.substr(0, 64);
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
   storage::Store store(session);
   storage::SessionStore sessions(session);
-  const storage::LoginFailures before = sessions.failures(name);
-  if (int64_t wait = waitSeconds(before.failures, before.last_failed_at, now); wait > 0) {
-    store.audit(at, name, "login_refused", "user:" + name, "failures:" + std::to_string(before.failures));
-    throw Error(Error::Kind::kTooManyRequests, "too_many_attempts",
-                "too many failed logins for this name: try again in " + std::to_string(wait) + " seconds");
+
+  std::optional<storage::UserRow> user;
+  storage::LoginFailures by_name, by_address;
+  {
+    // Check the counts and count this attempt in one immediate transaction, before the slow
+    // hash: parallel attempts queue here, so each sees those before it.
+    storage::WriteTransaction tx(session);
+    if (plausible) user = store.userByName(name);
+    const std::string actor = user ? user->name : "unknown";
+    const std::string subject = user ? "user:" + user->name : "login";
+    if (plausible) by_name = sessions.failures(name_key);
+    if (!address_key.empty()) by_address = sessions.failures(address_key, now - kAddressWindowSeconds);
+    const int64_t wait = std::max(waitSeconds(by_name.failures, by_name.last_failed_at, now),
+                                  waitSeconds(by_address.failures, by_address.last_failed_at, now,
+                                              kFreeAttemptsPerAddress));
+    if (wait > 0) {
+      store.audit(at, actor, "login_refused", subject,
+                  "failures:" + std::to_string(by_name.failures) + " address_failures:" +
+                      std::to_string(by_address.failures) + (client_address.empty() ? "" : " from:" + client_address));
+      tx.commit();
+      throw Error(Error::Kind::kTooManyRequests, "too_many_attempts",
+                  "too many failed sign-ins: try again in " + std::to_string(wait) + " seconds");
+    }
+    if (plausible) by_name = sessions.recordFailure(name_key, now);
+    if (!address_key.empty()) by_address = sessions.recordFailure(address_key, now, now - kAddressWindowSeconds);
+    sessions.forgetFailuresBefore(now - 24 * 3600);
+    tx.commit();
   }
-  auto user = store.userByName(name);
+
   // Hash even for an unknown name, so the answer takes as long either way.
   static const std::string kDecoy = hashPassword("not anyone's password", kMinPbkdf2Iterations);
-  const bool right = verifyPassword(password, user && !user->password_hash.empty() ? user->password_hash : kDecoy) &&
-                     user && !user->password_hash.empty();
+  const bool has_password = user && !user->password_hash.empty();
+  const bool right = verifyPassword(password, has_password ? user->password_hash : kDecoy) && has_password;
   storage::WriteTransaction tx(session);
   if (!right) {
-    const storage::LoginFailures after = sessions.recordFailure(name, now);
-    store.audit(at, name, "login_failed", "user:" + name, "failures:" + std::to_string(after.failures));
+    // The attempt was counted when it was reserved; only the audit entry is left to write.
+    store.audit(at, user ? user->name : "unknown", "login_failed", user ? "user:" + user->name : "login",
+                "failures:" + std::to_string(by_name.failures) +
+                    (user ? "" : plausible ? " unknown name" : " name not plausible") +
+                    (client_address.empty() ? "" : " from:" + client_address));
     tx.commit();
     throw wrongNameOrPassword();
   }
-  sessions.clearFailures(name);
+  sessions.clearFailures(name_key);
+  if (!address_key.empty()) sessions.forgetOneFailure(address_key);  // this one was not a failure after all
   Started s;
   s.cookie_value = newToken();
   s.csrf_token = newToken();
   s.principal = Principal{user->name, user->role, user->isva_id, user->area};
   sessions.create(hashToken(s.cookie_value), user->id, s.csrf_token, now);
-  store.audit(at, name, "login", "user:" + name, "role:" + user->role);
+  store.audit(at, user->name, "login", "user:" + user->name,
+              "role:" + user->role + " failures_before:" + std::to_string(std::max(0, by_name.failures - 1)));
   tx.commit();
   return s;
 }

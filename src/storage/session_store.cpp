@@ -38,27 +38,40 @@ void SessionStore::removeIdleSince(int64_t last_seen_before) {
   s_ << "DELETE FROM web_sessions WHERE last_seen_at < ?", bind(before), now;
 }
 
-LoginFailures SessionStore::failures(const std::string& name) {
+LoginFailures SessionStore::failures(const std::string& key, int64_t window_start) {
   std::vector<int> count;
   std::vector<Poco::Int64> last;
-  std::string n = name;
-  s_ << "SELECT failures, last_failed_at FROM login_failures WHERE name = ?", bind(n), into(count), into(last), now;
+  std::string k = key;
+  Poco::Int64 since = window_start;
+  s_ << "SELECT failures, last_failed_at FROM login_failures WHERE name = ? AND last_failed_at >= ?", bind(k),
+      bind(since), into(count), into(last), now;
   if (count.empty()) return {};
   return {count[0], last[0]};
 }
 
-LoginFailures SessionStore::recordFailure(const std::string& name, int64_t at_seconds) {
-  Poco::Int64 at = at_seconds;
-  std::string n = name;
+LoginFailures SessionStore::recordFailure(const std::string& key, int64_t at_seconds, int64_t window_start) {
+  Poco::Int64 at = at_seconds, since = window_start;
+  std::string k = key;
   s_ << "INSERT INTO login_failures(name, failures, last_failed_at) VALUES(?, 1, ?) "
-        "ON CONFLICT(name) DO UPDATE SET failures = failures + 1, last_failed_at = excluded.last_failed_at",
-      bind(n), bind(at), now;
-  return failures(name);
+        "ON CONFLICT(name) DO UPDATE SET failures = CASE WHEN last_failed_at < ? THEN 1 ELSE failures + 1 END, "
+        "last_failed_at = excluded.last_failed_at",
+      bind(k), bind(at), bind(since), now;
+  return failures(key);
 }
 
-void SessionStore::clearFailures(const std::string& name) {
-  std::string n = name;
-  s_ << "DELETE FROM login_failures WHERE name = ?", bind(n), now;
+void SessionStore::forgetOneFailure(const std::string& key) {
+  std::string k = key;
+  s_ << "UPDATE login_failures SET failures = failures - 1 WHERE name = ? AND failures > 0", bind(k), now;
+}
+
+void SessionStore::clearFailures(const std::string& key) {
+  std::string k = key;
+  s_ << "DELETE FROM login_failures WHERE name = ?", bind(k), now;
+}
+
+void SessionStore::forgetFailuresBefore(int64_t last_failed_before) {
+  Poco::Int64 before = last_failed_before;
+  s_ << "DELETE FROM login_failures WHERE last_failed_at < ?", bind(before), now;
 }
 
 }  // namespace vc::storage

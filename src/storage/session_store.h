@@ -33,9 +33,13 @@ class SessionStore {
   void remove(const std::string& id_sha256);
   void removeIdleSince(int64_t last_seen_before);
 
-  LoginFailures failures(const std::string& name);
-  LoginFailures recordFailure(const std::string& name, int64_t at_seconds);
-  void clearFailures(const std::string& name);
+  // Failed sign-ins counted under `key` (a keyed digest of a name, or a client address).
+  // Failures last seen before `window_start` count as none (0: they always count).
+  LoginFailures failures(const std::string& key, int64_t window_start = 0);
+  LoginFailures recordFailure(const std::string& key, int64_t at_seconds, int64_t window_start = 0);
+  void forgetOneFailure(const std::string& key);
+  void clearFailures(const std::string& key);
+  void forgetFailuresBefore(int64_t last_failed_before);
 
  private:
   Poco::Data::Session& s_;

@@ -147,7 +147,7 @@ Response WebPages::login(Request& req) {
   if (name.empty() || password.empty())
     return loginPage(next, "Enter your name and your password.", 400);
   try {
-    const http::WebSessions::Started started = s_.sessions.login(name, password);
+    const http::WebSessions::Started started = s_.sessions.login(name, password, req.client_address);
     Poco::Logger::get("vc.web").information("web session started (%s role)", started.principal.role);
     const std::string target = http::safeLocalPath(next);
     Response r = Response::redirect(target == "/" ? homeFor(started.principal.role) : target);

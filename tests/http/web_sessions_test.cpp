@@ -2,7 +2,12 @@
 // forward: sessions, idle expiry, logout, slowed repeated failures, cookies
 // and CSRF tokens.
 
+#include <atomic>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -129,4 +134,105 @@ TEST_CASE("The session cookie is HttpOnly and SameSite=Strict, Secure over TLS; 
   CHECK_FALSE(http::WebSessions::csrfMatches("token-1", "token-2"));
   CHECK_FALSE(http::WebSessions::csrfMatches("token-1", "token-"));
   CHECK_FALSE(http::WebSessions::csrfMatches("", ""));
+}
+
+namespace {
+
+// Every byte of the store as it is on disk: the database file and its write-ahead log.
+std::string storeBytes(const std::string& db_path) {
+  std::string all;
+  for (const std::string& f : {db_path, db_path + "-wal"}) {
+    std::ifstream in(f, std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("A sign-in name is capped before anything reads, stores or audits it; an unknown name is never stored",
+          "[web-login][hostile]") {
+  Web w;
+  const std::string path = w.dir.path + "/web.db";
+  const size_t before = storeBytes(path).size();
+  const std::string huge(5 << 20, 'A');
+  for (int i = 0; i < 3; ++i) CHECK(statusOf([&] { w.sessions.login(huge, "whatever it is", "192.0.2.10"); }) == 401);
+  CHECK(storeBytes(path).size() < before + 256 * 1024);  // was 88 MB for three 5 MiB names
+  CHECK(w.audits("login_failed") == 3);
+
+  // A name with a line break or other control character is no one's name either.
+  CHECK(statusOf([&] { w.sessions.login("officer\r\nadmin", kPassword, "192.0.2.10"); }) == 401);
+
+  // An unknown name fails like a wrong password, and its text is nowhere in the store.
+  const std::string typed = "my-Secret-Passw0rd-typed-as-a-name";
+  CHECK(statusOf([&] { w.sessions.login(typed, "x", "192.0.2.10"); }) == 401);
+  CHECK(storeBytes(path).find(typed) == std::string::npos);
+  // Nor is a real user's name kept in the failure counts: only a keyed digest.
+  CHECK(statusOf([&] { w.sessions.login("officer", "wrong password here", "192.0.2.10"); }) == 401);
+  auto lease = w.db.session();
+  std::vector<std::string> keys;
+  lease.get() << "SELECT name FROM login_failures", Poco::Data::Keywords::into(keys), Poco::Data::Keywords::now;
+  for (const auto& k : keys) {
+    INFO(k);
+    CHECK(k.find("officer") == std::string::npos);
+    CHECK(k.size() < 100);
+  }
+}
+
+TEST_CASE("Thirty parallel sign-ins get no more than five passwords checked before the wait", "[web-login][hostile]") {
+  Web w;
+  std::atomic<int> checked{0}, refused{0}, accepted{0};
+  auto burst = [&](int right_one) {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 30; ++i)
+      threads.emplace_back([&, i] {
+        const int status = statusOf([&] {
+          w.sessions.login("officer", i == right_one ? kPassword : "wrong password " + std::to_string(i),
+                           "192.0.2." + std::to_string(i));
+        });
+        (status == 401 ? checked : status == 429 ? refused : accepted)++;
+      });
+    for (auto& t : threads) t.join();
+  };
+  SECTION("all wrong: exactly five are checked, the rest wait unseen") {
+    burst(-1);
+    CHECK(checked == 5);
+    CHECK(refused == 25);
+  }
+  SECTION("the right password after a burst of wrong ones waits too") {
+    burst(-1);
+    CHECK(statusOf([&] { w.sessions.login("officer", kPassword, "192.0.2.200"); }) == 429);
+    w.wait(31);
+    CHECK(statusOf([&] { w.sessions.login("officer", kPassword, "192.0.2.200"); }) == 200);
+  }
+  SECTION("the right password in the middle of a burst is accepted only while fewer than five failures stand") {
+    burst(17);
+    CHECK(checked + accepted + refused == 30);
+    if (accepted == 1) {
+      // Counted in the order they reached the store: it may have been among the first five, never later.
+      auto lease = w.db.session();
+      std::string detail;
+      lease.get() << "SELECT detail FROM audit_log WHERE action = 'login'", Poco::Data::Keywords::into(detail),
+          Poco::Data::Keywords::now;
+      INFO(detail);
+      const int before = std::stoi(detail.substr(detail.find("failures_before:") + 16));
+      CHECK(before < 5);
+    } else {
+      CHECK(checked == 5);
+    }
+  }
+}
+
+TEST_CASE("One client address that fails twenty times must wait, whatever names it tries; others may still sign in",
+          "[web-login][hostile]") {
+  Web w;
+  for (int i = 0; i < 20; ++i)
+    CHECK(statusOf([&] { w.sessions.login("guess-" + std::to_string(i), "x", "198.51.100.7"); }) == 401);
+  CHECK(statusOf([&] { w.sessions.login("officer", kPassword, "198.51.100.7"); }) == 429);
+  CHECK(statusOf([&] { w.sessions.login("officer", kPassword, "198.51.100.8"); }) == 200);
+  // Successful sign-ins are not failures: an office behind one address is not slowed by its own staff.
+  for (int i = 0; i < 25; ++i) CHECK(statusOf([&] { w.sessions.login("officer", kPassword, "203.0.113.1"); }) == 200);
+  // An hour after its last failure, the address starts again.
+  w.wait(3601);
+  CHECK(statusOf([&] { w.sessions.login("officer", kPassword, "198.51.100.7"); }) == 200);
 }

@@ -97,7 +97,7 @@ struct Browser {
 
 struct Site {
   TestDaemon d;
-  Site() {
+  explicit Site(DaemonOptions options = {}) : d(options) {
     for (const auto& [name, role, isva] : std::vector<std::tuple<std::string, std::string, std::string>>{
              {"web-officer", "vlu", ""}, {"web-isva", "isva", "isva-1"}})
       app::addUser(d.services.db, name, role, isva, "", "2026-04-06T08:00:00Z", {kPassword, 100000});
@@ -172,9 +172,27 @@ TEST_CASE("After five failed sign-ins the page says how long to wait, and even t
   for (int i = 0; i < 5; ++i) CHECK(b.signIn("web-officer", "wrong password " + std::to_string(i)).status == 401);
   Reply slowed = b.signIn("web-officer", kPassword);
   CHECK(slowed.status == 429);
-  CHECK(slowed.body.find("Too many failed logins for this name: try again in 30 seconds.") != std::string::npos);
+  CHECK(slowed.body.find("Too many failed sign-ins: try again in 30 seconds.") != std::string::npos);
   CHECK(b.cookie.empty());
   site.d.setNow("2026-04-06T09:00:31+01:00");
+  CHECK(b.signIn("web-officer", kPassword).status == 303);
+}
+
+TEST_CASE("Sign-in names of megabytes are refused and leave the store as it was", "[web][hostile]") {
+  DaemonOptions options;
+  options.max_body_bytes = 16 << 20;  // the default body cap: it was the only cap on the name
+  Site site(options);
+  Browser b = site.browser();
+  auto size = [&] {
+    std::uintmax_t total = 0;
+    for (const std::string& f : {site.d.settings.db_path, site.d.settings.db_path + "-wal"})
+      if (Poco::File(f).exists()) total += Poco::File(f).getSize();
+    return total;
+  };
+  const auto before = size();
+  for (int i = 0; i < 3; ++i) CHECK(b.signIn(std::string(5 << 20, 'N'), "wrong password here").status == 401);
+  CHECK(size() < before + 256 * 1024);  // three such attempts grew it by 88 MB
+  CHECK(site.audits("login_failed") == 3);
   CHECK(b.signIn("web-officer", kPassword).status == 303);
 }
 
