@@ -214,6 +214,13 @@ storage::NotificationRow NotificationService::read(const std::string& id, const 
 }
 
 storage::NotificationRow NotificationService::markRead(const std::string& id, const Reader& isva) {
+  if (isva.isva_id.empty()) {
+    // Reading one is open to an admin; marking it read is the ISVA's own act, or their unread count lies.
+    auto lease = db_.session();
+    storage::Store(lease).audit(domain::formatRfc3339Utc(clock_.now()), isva.name, "mark_read_denied",
+                                "notification:" + id, "not an ISVA");
+    throw Error(Error::Kind::kForbidden, "forbidden", "only the ISVA a notification is for may mark it read");
+  }
   storage::NotificationRow row = read(id, isva);
   auto lease = db_.session();
   storage::WriteTransaction tx(lease);

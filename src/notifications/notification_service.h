@@ -59,6 +59,7 @@ class NotificationService : public delivery::DeliveryListener {
   // else is kNotFound, and the attempt is audited); every read is audited.
   storage::NotificationRow read(const std::string& id, const Reader& reader);
   // Marks an ISVA's own notification read (idempotent); returns it as read() does.
+  // Anyone but an ISVA (an admin reading the inbox) is kForbidden, and the attempt is audited.
   storage::NotificationRow markRead(const std::string& id, const Reader& isva);
   // Notifications for VLU officers and managers (no content; not personal data).
   // The caller binds a VLU officer's Area into the filter.

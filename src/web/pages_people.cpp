@@ -133,8 +133,11 @@ Response WebPages::inbox(Request& req) {
 }
 
 Response WebPages::inboxItem(Request& req) {
-  // Opening a notification marks it read, as an email client does; both are the ISVA's own only.
-  const storage::NotificationRow n = s_.notifications.markRead(req.params.at("id"), readerOf(req));
+  // Opening a notification marks it read, as an email client does, when its ISVA opens it;
+  // an admin may look without changing what the ISVA has still to read.
+  const notifications::Reader reader = readerOf(req);
+  const storage::NotificationRow n = reader.isva_id.empty() ? s_.notifications.read(req.params.at("id"), reader)
+                                                            : s_.notifications.markRead(req.params.at("id"), reader);
   Value d = frame(req, http::headline(n.event_type), "inbox");
   Value item = fromJson(http::notificationView(n, true, true));
   item.set("occurred_text", displayDate(n.occurred_on));

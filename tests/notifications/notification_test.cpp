@@ -330,6 +330,15 @@ TEST_CASE("An ISVA's inbox holds their own notifications only; anything else is 
   CHECK(items(page)->size() == 1);
   CHECK(page->getValue<int>("unread") == 3);
   CHECK(httpRequest(d.port(), "GET", "/api/v1/isva/notifications?unread=maybe", bearer(d.isva)).status == 400);
+
+  // An admin may read any ISVA's notification, but marking it read is that ISVA's own act.
+  Object::Ptr seen = ok(httpRequest(d.port(), "GET", "/api/v1/isva/notifications/" + other, bearer(d.admin)));
+  CHECK(seen->isNull("read_at"));
+  Reply marked = httpRequest(d.port(), "POST", "/api/v1/isva/notifications/" + other + "/read", bearer(d.admin));
+  CHECK(marked.status == 403);
+  CHECK(marked.object()->getObject("error")->getValue<std::string>("code") == "forbidden");
+  CHECK(auditCount(d, "mark_read_denied") == 1);
+  CHECK(ok(httpRequest(d.port(), "GET", "/api/v1/isva/notifications", bearer(d.isva2)))->getValue<int>("unread") == 1);
 }
 
 TEST_CASE("Meetings are listed for VLU officers with their state and deadline, across a re-listed trial",
