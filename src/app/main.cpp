@@ -153,6 +153,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       return usage("unknown command '" + command + "'");
     } catch (const Error& e) {
       std::cerr << "victim-comms " << command << ": " << e.what() << std::endl;
+      if (e.code() == "store_location") return EXIT_CONFIG;  // where db.path points cannot hold the store
       return e.kind() == Error::Kind::kInternal ? EXIT_SOFTWARE : EXIT_DATAERR;
     } catch (const Poco::Exception& e) {
       std::cerr << "victim-comms " << command << ": " << e.displayText() << std::endl;
@@ -291,7 +292,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     std::unique_ptr<domain::Clock> clock;
     storage::Database db;
     explicit OfflineStore(const Settings& s)
-        : clock(makeClock(s)), db(s.db_path, 2) {
+        : clock(makeClock(s)), db(s.db_path, 2, storeOptions(s)) {
       db.migrate();
     }
   };
@@ -371,7 +372,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   int migrate() {
-    storage::Database db(settings_.db_path, 2);
+    storage::Database db(settings_.db_path, 2, storeOptions(settings_));
     auto [from, to] = db.migrate();
     std::cout << "schema of " << settings_.db_path << " at version " << to
               << (from == to ? " (already current)" : " (was " + std::to_string(from) + ")") << std::endl;
@@ -411,7 +412,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   int userAdd(const std::string& name) {
-    storage::Database db(settings_.db_path, 2);
+    storage::Database db(settings_.db_path, 2, storeOptions(settings_));
     db.migrate();
     const std::string role = cli_.count("role") ? cli_["role"] : "";
     domain::SystemClock clock;

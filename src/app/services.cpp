@@ -33,6 +33,13 @@ storage::Database& migrated(storage::Database& db) {
 
 const std::vector<std::string> kLetterLanguages = {"en", "cy"};
 
+storage::StoreOptions storeOptions(const Settings& s) {
+  storage::StoreOptions o;
+  o.busy_timeout_ms = s.db_busy_timeout_ms;
+  o.create_missing_directory = s.db_path_is_default;
+  return o;
+}
+
 std::unique_ptr<domain::Clock> makeClock(const Settings& s) {
   if (s.clock_now) return std::make_unique<domain::FixedClock>(*s.clock_now);
   return std::make_unique<domain::SystemClock>();
@@ -75,7 +82,7 @@ Services::Services(const Settings& s)
       rules(loading::loadRuleBook(s.rules_files)),
       engine(rules, calendar),
       clock(makeClock(s)),
-      db(s.db_path, s.http_threads + 4),
+      db(s.db_path, s.http_threads + 4, storeOptions(s)),
       contacts(loading::loadVluContacts(s.contacts_file)),
       templates(loadLetterTemplates(s.templates_dir, rules, calendar)),
       notification_templates(notifications::loadNotificationTemplates(s.templates_dir + "/notifications")),

@@ -46,6 +46,9 @@ rendering::TemplateSet loadLetterTemplates(const std::string& dir, const domain:
 // (web_dir/static). Missing GOV.UK Frontend is logged, not fatal: the pages still work, unstyled.
 web::StaticAssets loadWebAssets(const std::string& web_dir);
 
+// How the settings ask for the store to be opened.
+storage::StoreOptions storeOptions(const Settings& settings);
+
 // The clock the configuration asks for: fixed at clock.now, else the system's.
 std::unique_ptr<domain::Clock> makeClock(const Settings& settings);
 

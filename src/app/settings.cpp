@@ -16,7 +16,8 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"http.max_body_bytes", "16777216", "largest request body; larger is 413"},
     {"http.max_events_per_request", "10000", "most events in one POST; more is 413"},
     {"ingest.max_event_bytes", "65536", "largest single event (as compact JSON, unknown fields included), posted or imported; larger is 413 naming the event's index"},
-    {"db.path", "../var/victim-comms.db", "SQLite file (created and migrated on first start)"},
+    {"db.path", "../var/victim-comms.db", "SQLite file (created and migrated on first start); its directory must exist and be writable (the default's, var/, is made if missing)"},
+    {"db.busy_timeout_ms", "2000", "how long a write waits for another writer's lock before giving up: the request is then answered 503 with Retry-After"},
     {"rules.file", "rules/victims-code-2020.json", "rule sets, comma-separated; each chosen by its effective_from"},
     {"calendar.file", "calendars/england-and-wales.json", "England and Wales bank holidays"},
     {"templates.dir", "../letter_templates", "letter templates, checked at start (`victim-comms check-templates`)"},
@@ -180,6 +181,8 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   s.ingest_max_event_bytes = static_cast<size_t>(
       r.integer("ingest.max_event_bytes", static_cast<long>(s.ingest_max_event_bytes), 1024, 16L << 20));
   s.db_path = r.path("db.path", "../var/victim-comms.db", first_dir);
+  s.db_path_is_default = s.db_path == Reader::resolve("../var/victim-comms.db", first_dir);
+  s.db_busy_timeout_ms = static_cast<int>(r.integer("db.busy_timeout_ms", s.db_busy_timeout_ms, 50, 60000));
   {
     const Source* src = r.find("rules.file");
     std::string list = src ? src->value : "rules/victims-code-2020.json";

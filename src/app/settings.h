@@ -27,6 +27,8 @@ struct Settings {
   size_t http_max_events_per_request = 10000;
   size_t ingest_max_event_bytes = 64 * 1024;  // one event, unknown fields included; larger is 413
   std::string db_path;                      // absolute
+  bool db_path_is_default = true;           // db.path is the default's: its directory (var/) is made if missing
+  int db_busy_timeout_ms = 2000;            // how long a writer waits for another's lock before a 503
   std::vector<std::string> rules_files;     // absolute
   std::string calendar_file;                // absolute
   std::string templates_dir;                // absolute

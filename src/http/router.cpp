@@ -92,6 +92,10 @@ Response Router::route(Request& req) const {
   } catch (const Error& e) {
     return renderError(e, req, surface);
   } catch (const Poco::Exception& e) {
+    if (storage::isStoreBusy(e))
+      return renderError(Error(Error::Kind::kUnavailable, "store_busy",
+                               "the store is busy with other work: try again in a moment"),
+                         req, surface);
     return renderError(Error(Error::Kind::kInternal, "internal", e.displayText()), req, surface);
   } catch (const std::exception& e) {
     return renderError(Error(Error::Kind::kInternal, "internal", e.what()), req, surface);
@@ -152,6 +156,12 @@ void Router::authenticatePage(Request& req) const {
 }
 
 Response Router::renderError(const Error& e, const Request& req, Surface surface) const {
+  Response r = renderErrorBody(e, req, surface);
+  if (r.status == 503) r.headers["Retry-After"] = "2";
+  return r;
+}
+
+Response Router::renderErrorBody(const Error& e, const Request& req, Surface surface) const {
   if (surface == Surface::kPage) {
     // Someone not logged in (or whose session ended) is sent to log in, and back here after.
     if (e.kind() == Error::Kind::kUnauthenticated && req.path != "/login") {

@@ -54,6 +54,7 @@ class Router {
   Response dispatch(Request& request, Surface& surface) const;
   void authenticatePage(Request& request) const;
   Response renderError(const Error& e, const Request& request, Surface surface) const;
+  Response renderErrorBody(const Error& e, const Request& request, Surface surface) const;
 
   std::vector<Route> routes_;
   storage::Database& db_;

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <vector>
 
+#include <unistd.h>
+
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
 
@@ -320,13 +323,40 @@ const std::vector<Migration>& migrations() {
 
 }  // namespace
 
-Database::Database(const std::string& path, int max_sessions)
-    : path_(path), max_idle_(static_cast<size_t>(max_sessions)) {
-  Poco::Data::SQLite::Connector::registerConnector();
-  if (path_ != ":memory:") {
-    Poco::Path parent = Poco::Path(path_).absolute().parent();
-    Poco::File(parent).createDirectories();
+namespace {
+
+// SQLite would otherwise find out itself, by retrying to open a file it may not create for as
+// long as the connector lets it: start-up hung silently on a directory it could not write.
+void checkStoreLocation(const std::string& path, bool create_missing_directory) {
+  if (path == ":memory:") return;
+  const std::string dir = Poco::Path(path).absolute().parent().toString();
+  auto unusable = [&](const std::string& what) {
+    return Error(Error::Kind::kUnavailable, "store_location", what + " (db.path = " + path + ")");
+  };
+  if (!Poco::File(dir).exists()) {
+    if (!create_missing_directory)
+      throw unusable("the store's directory " + dir + " does not exist: create it, or set db.path to a file in one that does");
+    Poco::File(dir).createDirectories();
   }
+  if (!Poco::File(dir).isDirectory()) throw unusable(dir + " is not a directory");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw unusable("this process (uid " + std::to_string(::geteuid()) + ") cannot write in the store's directory " + dir +
+                   ", where SQLite keeps its -wal and -shm files beside the database: change its owner or permissions");
+  if (Poco::File(path).exists() && ::access(path.c_str(), R_OK | W_OK) != 0)
+    throw unusable("this process (uid " + std::to_string(::geteuid()) + ") cannot read and write the store " + path);
+}
+
+}  // namespace
+
+bool isStoreBusy(const std::exception& e) {
+  return dynamic_cast<const Poco::Data::SQLite::DBLockedException*>(&e) != nullptr ||
+         dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&e) != nullptr;
+}
+
+Database::Database(const std::string& path, int max_sessions, StoreOptions options)
+    : path_(path), max_idle_(static_cast<size_t>(max_sessions)), options_(options) {
+  Poco::Data::SQLite::Connector::registerConnector();
+  checkStoreLocation(path_, options_.create_missing_directory);
   auto lease = session();
   std::string mode;
   lease.get() << "PRAGMA journal_mode=WAL", into(mode), now;
@@ -346,7 +376,7 @@ SessionLease Database::session() {
   auto s = std::make_unique<Poco::Data::Session>("SQLite", path_);
   *s << "PRAGMA foreign_keys=ON", now;
   *s << "PRAGMA synchronous=FULL", now;
-  *s << "PRAGMA busy_timeout=10000", now;
+  *s << "PRAGMA busy_timeout=" + std::to_string(options_.busy_timeout_ms), now;
   return SessionLease(*this, std::move(s));
 }
 

@@ -30,10 +30,19 @@ class SessionLease {
   std::unique_ptr<Poco::Data::Session> session_;
 };
 
+// How the store is opened.
+struct StoreOptions {
+  int busy_timeout_ms = 2000;            // a writer waits this long for another's lock, then gives up
+  bool create_missing_directory = true;  // false: a missing directory is an error, not made
+};
+
 class Database {
  public:
-  // Opens (creating if needed) the SQLite file. Does not migrate.
-  explicit Database(const std::string& path, int max_sessions = 16);
+  // Opens (creating if needed) the SQLite file. Does not migrate. Throws
+  // vc::Error(kUnavailable, "store_location") naming the path when its
+  // directory is missing (unless the options allow making it) or is not
+  // writable, or the file is not readable and writable, by this process.
+  explicit Database(const std::string& path, int max_sessions = 16, StoreOptions options = {});
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
@@ -55,6 +64,7 @@ class Database {
 
   std::string path_;
   size_t max_idle_;
+  StoreOptions options_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Poco::Data::Session>> idle_;  // guarded by mutex_
 };
@@ -92,5 +102,9 @@ class Savepoint {
 
 // Rows changed by the session's last INSERT, UPDATE or DELETE (SQLite's changes()).
 int64_t changedRows(Poco::Data::Session& session);
+
+// True when `e` says the store was locked by another writer for longer than the busy timeout:
+// worth trying again in a moment (HTTP 503 with Retry-After), not an internal error.
+bool isStoreBusy(const std::exception& e);
 
 }  // namespace vc::storage

@@ -3,7 +3,7 @@
 # the daemon detached with --daemon and stopped with SIGTERM, curl against it.
 # Usage: daemon_test.sh PATH/TO/victim-comms SOURCE_DIR
 set -euo pipefail
-exe=$1
+exe=$(readlink -f "$1")
 src=$2
 tmp=$(mktemp -d)
 pid=""
@@ -35,6 +35,23 @@ set -e
 [ "$rc" = 78 ] || fail "bad config exit code $rc, wanted 78"
 grep -q "http.port" <<<"$err" || fail "bad config message does not name http.port: $err"
 check "a bad value stops start-up with the key named (exit 78)"
+
+# a store whose directory is missing, or that this user cannot write in, stops start-up at once, naming the path
+set +e
+err=$(timeout 20 "$exe" migrate $cfg --db "$tmp/no-such-dir/x.db" 2>&1); rc=$?
+set -e
+[ "$rc" = 78 ] && grep -q "$tmp/no-such-dir" <<<"$err" || fail "a missing store directory: exit $rc: $err"
+[ -e "$tmp/no-such-dir" ] && fail "the missing store directory was made"
+locked=$(mktemp -d); chmod 755 "$locked"; mkdir "$locked/read-only"; chmod 555 "$locked/read-only"
+as_other=(); [ "$(id -u)" = 0 ] && as_other=(runuser -u nobody --)  # root may write anywhere
+started=$(date +%s)
+set +e
+err=$(cd / && timeout 20 "${as_other[@]}" "$exe" serve $cfg --db "$locked/read-only/x.db" --port 0 2>&1); rc=$?
+set -e
+rm -rf "$locked"
+[ "$rc" = 78 ] && grep -q "$locked/read-only" <<<"$err" || fail "an unwritable store directory: exit $rc: $err"
+[ $(( $(date +%s) - started )) -lt 10 ] || fail "an unwritable store directory took $(( $(date +%s) - started )) s to refuse"
+check "a missing or unwritable store directory stops start-up at once, naming it (exit 78)"
 
 "$exe" migrate $cfg --db "$db" | grep -q "at version 6" || fail "migrate"
 check "migrate creates the schema"

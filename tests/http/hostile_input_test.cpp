@@ -1,12 +1,15 @@
 // Input an attacker (or a broken integration) sends, against the real daemon
 // over HTTP on a real SQLite file: control characters in text, a key given
 // twice, one event too large, events from the future, impossible dates, and
-// control characters in request bodies, query strings and forms. Each is
-// refused with the one error shape, naming what is wrong, and nothing already
-// stored changes.
+// control characters in request bodies, query strings and forms, and a store
+// another writer holds. Each is refused with the one error shape, naming what
+// is wrong, and nothing already stored changes.
 
+#include <chrono>
 #include <string>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include <catch2/catch.hpp>
 
@@ -204,4 +207,36 @@ TEST_CASE("Control characters in a body, a query or a form are refused naming th
                   "application/x-www-form-urlencoded");
   CHECK(r.status == 400);
   CHECK(r.content_type.find("text/html") == 0);
+}
+
+TEST_CASE("A store another writer holds answers 503 with Retry-After within the busy wait, and loses nothing",
+          "[http][hostile]") {
+  TestDaemon d;  // db.busy_timeout_ms: the default, 2000
+  ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), batch({caseRegistered()})));
+  const int64_t events_before = countRows(d, "events");
+
+  // Another process (a backup, a purge, a stuck tool) takes the write lock and keeps it.
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(d.settings.db_path.c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+
+  const auto started = std::chrono::steady_clock::now();
+  Reply r = httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest),
+                        batch({jsonEvent("busy1", "plea.entered", "2026-04-01T09:00:00+01:00", kUrn, R"("plea":"guilty")")}));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  CHECK(r.status == 503);
+  CHECK(r.headers["Retry-After"] == "2");
+  CHECK(r.object()->getObject("error")->getValue<std::string>("code") == "store_busy");
+  CHECK(waited >= std::chrono::milliseconds(1500));  // it did wait for the lock, about 2 s
+  CHECK(waited < std::chrono::seconds(5));            // and no longer (it was 10 s, then a 500)
+  // An audited read must write its audit entry, so it waits too; the health check only reads.
+  CHECK(httpRequest(d.port(), "GET", "/api/v1/cases/" + kUrn, bearer(d.vlu)).status == 503);
+  CHECK(httpRequest(d.port(), "GET", "/healthz", "").status == 200);
+
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  CHECK(countRows(d, "events") == events_before);
+  ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest),
+                 batch({jsonEvent("busy1", "plea.entered", "2026-04-01T09:00:00+01:00", kUrn, R"("plea":"guilty")")})));
+  CHECK(countRows(d, "events") == events_before + 1);
 }
