@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include <Poco/Exception.h>
-#include <Poco/URI.h>
 
 #include "common/correlation.h"
 #include "common/text.h"
@@ -37,14 +36,10 @@ bool matchPattern(const std::string& pattern, const std::string& path, std::map<
       std::string tail;
       for (size_t k = i; k < s.size(); ++k) tail += (k > i ? "/" : "") + s[k];
       if (tail.empty()) return false;
-      std::string decoded;
-      Poco::URI::decode(tail, decoded);
-      found[p[i].substr(1, p[i].size() - 3)] = decoded;
+      found[p[i].substr(1, p[i].size() - 3)] = percentDecode(tail);
     } else if (p[i].size() > 2 && p[i].front() == '{' && p[i].back() == '}') {
       if (s[i].empty()) return false;
-      std::string decoded;
-      Poco::URI::decode(s[i], decoded);
-      found[p[i].substr(1, p[i].size() - 2)] = decoded;
+      found[p[i].substr(1, p[i].size() - 2)] = percentDecode(s[i]);
     } else if (p[i] != s[i]) {
       return false;
     }
@@ -92,10 +87,7 @@ Response Router::route(Request& req) const {
   } catch (const Error& e) {
     return renderError(e, req, surface);
   } catch (const Poco::Exception& e) {
-    if (storage::isStoreBusy(e))
-      return renderError(Error(Error::Kind::kUnavailable, "store_busy",
-                               "the store is busy with other work: try again in a moment"),
-                         req, surface);
+    if (storage::isStoreBusy(e)) return renderError(storage::storeBusy(), req, surface);
     return renderError(Error(Error::Kind::kInternal, "internal", e.displayText()), req, surface);
   } catch (const std::exception& e) {
     return renderError(Error(Error::Kind::kInternal, "internal", e.what()), req, surface);

@@ -1,12 +1,16 @@
 #include "storage/database.h"
 
 #include <algorithm>
+#include <chrono>
+#include <map>
 #include <vector>
 
 #include <unistd.h>
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/Utility.h>
+#include <sqlite3.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
 
@@ -422,7 +426,31 @@ std::pair<int, int> Database::migrateTo(int target) {
   return {from, std::max(from, target)};
 }
 
-WriteTransaction::WriteTransaction(Poco::Data::Session& session) : session_(session) {
+namespace {
+
+// One writer mutex per store file in this process, found by the file's name as SQLite knows it,
+// so that every session on the store shares it.
+std::timed_mutex& writerMutex(Poco::Data::Session& session) {
+  static std::mutex registry_mutex;
+  static std::map<std::string, std::unique_ptr<std::timed_mutex>> registry;  // guarded by registry_mutex
+  const char* file = sqlite3_db_filename(Poco::Data::SQLite::Utility::dbHandle(session), "main");
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  auto& m = registry[file ? file : ""];
+  if (!m) m = std::make_unique<std::timed_mutex>();
+  return *m;
+}
+
+}  // namespace
+
+Error storeBusy() {
+  return Error(Error::Kind::kUnavailable, "store_busy", "the store is busy with other work: try again in a moment");
+}
+
+WriteTransaction::WriteTransaction(Poco::Data::Session& session)
+    : session_(session), writer_(writerMutex(session), std::defer_lock) {
+  int busy_timeout_ms = 0;
+  session_ << "PRAGMA busy_timeout", into(busy_timeout_ms), now;
+  if (!writer_.try_lock_for(std::chrono::milliseconds(busy_timeout_ms))) throw storeBusy();
   session_ << "BEGIN IMMEDIATE", now;
 }
 

@@ -10,6 +10,8 @@
 
 #include <Poco/Data/Session.h>
 
+#include "common/error.h"
+
 namespace vc::storage {
 
 class Database;
@@ -70,7 +72,12 @@ class Database {
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless committed.
-// Immediate, so two writers queue on the busy timeout instead of deadlocking.
+// Immediate, so two writers queue instead of deadlocking. Within this process
+// writers to one store queue on its writer mutex first (waking in turn, where
+// SQLite's busy handler polls and can starve one writer for seconds under
+// load); only another process's lock is left to SQLite's busy timeout. This
+// is where "one writer at a time per store" is kept in a process. Either wait
+// longer than the busy timeout throws vc::Error(kUnavailable, "store_busy").
 class WriteTransaction {
  public:
   explicit WriteTransaction(Poco::Data::Session& session);
@@ -81,6 +88,7 @@ class WriteTransaction {
 
  private:
   Poco::Data::Session& session_;
+  std::unique_lock<std::timed_mutex> writer_;
   bool done_ = false;
 };
 
@@ -106,5 +114,7 @@ int64_t changedRows(Poco::Data::Session& session);
 // True when `e` says the store was locked by another writer for longer than the busy timeout:
 // worth trying again in a moment (HTTP 503 with Retry-After), not an internal error.
 bool isStoreBusy(const std::exception& e);
+// The error that says so.
+Error storeBusy();
 
 }  // namespace vc::storage
