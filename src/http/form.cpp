@@ -10,11 +10,11 @@ int hexValue(char c) {
   return -1;
 }
 
-std::string decode(const std::string& s) {
+std::string decode(const std::string& s, bool plus_is_space = true) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
+    if (s[i] == '+' && plus_is_space) {
       out += ' ';
     } else if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 &&
                hexValue(s[i + 2]) >= 0) {
@@ -28,6 +28,8 @@ std::string decode(const std::string& s) {
 }
 
 }  // namespace
+
+std::string percentDecode(const std::string& text) { return decode(text, false); }
 
 std::map<std::string, std::string> parseForm(const std::string& body) {
   std::map<std::string, std::string> out;
@@ -43,6 +45,16 @@ std::map<std::string, std::string> parseForm(const std::string& body) {
     start = end + 1;
   }
   return out;
+}
+
+RequestTarget parseRequestTarget(const std::string& raw) {
+  RequestTarget t;
+  const size_t fragment = raw.find('#');
+  t.target = raw.substr(0, fragment);
+  const size_t question = t.target.find('?');
+  t.path = t.target.substr(0, question);
+  if (question != std::string::npos) t.query = parseForm(t.target.substr(question + 1));
+  return t;
 }
 
 std::string urlEncode(const std::string& text) {

@@ -11,11 +11,11 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
-#include <Poco/URI.h>
 
 #include "common/correlation.h"
 #include "common/error.h"
 #include "http/error_response.h"
+#include "http/form.h"
 
 namespace vc::http {
 namespace {
@@ -105,12 +105,11 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   Request read(Poco::Net::HTTPServerRequest& in) {
     Request req;
     req.method = in.getMethod();
-    Poco::URI uri(in.getURI());
     // Keep the path encoded: the router decodes each segment, so a URN with "/" sent as %2F still matches.
-    const std::string& raw = in.getURI();
-    req.path = raw.substr(0, raw.find_first_of("?#"));
-    req.target = raw.substr(0, raw.find('#'));
-    for (const auto& [k, v] : uri.getQueryParameters()) req.query[k] = v;
+    RequestTarget target = parseRequestTarget(in.getURI());
+    req.path = std::move(target.path);
+    req.target = std::move(target.target);
+    req.query = std::move(target.query);
     req.content_type = in.getContentType();
     req.authorization = in.get("Authorization", "");
     req.cookie = in.get("Cookie", "");

@@ -1,0 +1,114 @@
+#include "fuzz/fuzz_targets.h"
+
+#include <stdexcept>
+#include <string>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "common/error.h"
+#include "common/json_reader.h"
+#include "common/text.h"
+#include "http/form.h"
+#include "ingest/event_codec.h"
+
+namespace vc::fuzz {
+namespace {
+
+// A property every accepted input must have; a broken one is a finding like a crash.
+void require(bool holds, const char* property) {
+  if (!holds) throw std::logic_error(std::string("property broken: ") + property);
+}
+
+bool eventBatch(std::string_view input) {
+  Poco::Dynamic::Var body;
+  try {
+    body = readUntrustedJson(std::string(input));
+  } catch (const JsonSyntaxError&) {
+    return false;  // refused as not JSON: a 400
+  }
+  bool all_accepted = true;
+  std::vector<Poco::Dynamic::Var> items;
+  if (body.type() == typeid(Poco::JSON::Array::Ptr)) {
+    auto array = body.extract<Poco::JSON::Array::Ptr>();
+    for (size_t i = 0; i < array->size() && i < 50; ++i) items.push_back(array->get(static_cast<unsigned>(i)));
+  } else {
+    items.push_back(body);
+  }
+  const ingest::DecodeLimits limits{64 * 1024, 1798761600};  // now: 2027-01-01
+  for (size_t i = 0; i < items.size(); ++i) {
+    try {
+      const ingest::DecodedEvent d = ingest::decodeEvent(items[i], i, limits);
+      // What is stored must read back as the same event, and hold only acceptable text.
+      const ingest::DecodedEvent again = ingest::decodeStoredEvent(d.canonical_json);
+      require(again.event.id == d.event.id && again.event.type == d.event.type &&
+                  again.event.case_urn == d.event.case_urn && again.event.occurred_at == d.event.occurred_at,
+              "a stored event reads back as the event accepted");
+      require(d.canonical_json.size() <= 2 * limits.max_event_bytes, "an accepted event is within the size limit");
+      require(isValidUtf8(d.canonical_json), "an accepted event is UTF-8");
+    } catch (const Error& e) {
+      require(e.kind() == Error::Kind::kInvalidArgument || e.kind() == Error::Kind::kPayloadTooLarge,
+              "an event is refused as bad input, never as an internal error");
+      require(!e.index() || *e.index() == i, "a refusal names the event's own index");
+      all_accepted = false;
+    }
+  }
+  return all_accepted;
+}
+
+bool form(std::string_view input) {
+  const auto fields = http::parseForm(std::string(input));
+  for (const auto& [name, value] : fields) {
+    // Whatever was decoded encodes and decodes back to itself.
+    const auto again = http::parseForm(http::urlEncode(name) + "=" + http::urlEncode(value));
+    require(again.size() == 1 && again.begin()->first == name && again.begin()->second == value,
+            "a form field survives encoding and decoding");
+  }
+  return !fields.empty();
+}
+
+bool requestTarget(std::string_view input) {
+  const http::RequestTarget t = http::parseRequestTarget(std::string(input));
+  require(t.target.find('#') == std::string::npos, "the target has no fragment");
+  require(t.path.find('?') == std::string::npos, "the path has no query");
+  require(std::string_view(t.target).substr(0, t.path.size()) == t.path, "the path begins the target");
+  (void)http::percentDecode(t.path);
+  return true;
+}
+
+bool json(std::string_view input) {
+  try {
+    const Poco::Dynamic::Var v = readUntrustedJson(std::string(input));
+    visitJsonText(v, [](const std::string&, const std::string&, const std::string& text, bool) {
+      require(isValidUtf8(text), "JSON text read from valid UTF-8 is valid UTF-8");
+    });
+    return true;
+  } catch (const JsonSyntaxError&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+const std::vector<Target>& targets() {
+  static const std::vector<Target> kTargets = {
+      {"event_batch",
+       eventBatch,
+       {R"([{"id":"e1","type":"case.registered","occurred_at":"2026-03-30T09:00:00+01:00","case_urn":"52SW0100126","area":"CPS South West","offences":["rape"],"offence_date":"2026-03-01","prosecutor":{"name":"A. Khan","email":"a.khan@example.org"}}])",
+        R"({"id":"e2","type":"victim.registered","occurred_at":"2026-03-30T09:05:00+01:00","case_urn":"52SW0100126","victim_id":"v1","name":{"given":"Sam","family":"Jones"},"date_of_birth":"1990-05-01","address":{"lines":["1 High St","Bristol"],"postcode":"BS1 1AA"},"email":"sam@example.org","needs":{"interpreter":"Polish"},"flags":["intimidated"],"representative":{"relationship":"parent_or_guardian","name":"Pat Jones","address":{"lines":["1 High St"]}}})",
+        R"({"id":"e3","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","decision":"charge","charges":["Rape"],"reasons":"Line one.\nLine two.","first_hearing":{"date":"2026-04-20","court":"Bristol"}})",
+        R"({"id":"e4","type":"meeting.responded","occurred_at":"2026-04-02T15:20:00Z","case_urn":"52SW0100126","victim_id":"v1","meeting":"familiarisation_meeting","response":"accepted","scheduled_for":"2026-05-01T10:00:00+01:00","invite_isva":false})"}},
+      {"form",
+       form,
+       {"csrf_token=abc&next=%2Fqueue%3Fstate%3Ddraft&name=web-officer&password=correct+horse",
+        "version=2&reasons=Not+enough+evidence.%0D%0A%0D%0ASecond&reasons_was=&free_text=&action=approve"}},
+      {"request_target",
+       requestTarget,
+       {"/api/v1/obligations?status=at_risk&area=CPS+South+West&limit=50&cursor=2026-04-07%1FVCL-NFA",
+        "/api/v1/cases/52SW%2F0100126", "/queue?state=draft#main", "/login?next=%2F%2Fevil"}},
+      {"json", json, {R"({"version":2,"fields":{"reasons":"x","reasons_cy":"y"},"free_text":"z\n\tq"})", "[1,2.5e3,true,null,\"\\u00e9\"]"}},
+  };
+  return kTargets;
+}
+
+}  // namespace vc::fuzz
