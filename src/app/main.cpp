@@ -150,6 +150,10 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         return userAdd(args[2]);
       }
       return usage("unknown command '" + command + "'");
+    } catch (const http::ListenError& e) {
+      // serve on an address in use (or not this host's): the configuration's to fix
+      std::cerr << "victim-comms " << command << ": " << e.what() << std::endl;
+      return EXIT_CONFIG;
     } catch (const Error& e) {
       std::cerr << "victim-comms " << command << ": " << e.what() << std::endl;
       return e.kind() == Error::Kind::kInternal ? EXIT_SOFTWARE : EXIT_DATAERR;

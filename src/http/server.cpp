@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <cerrno>
 #include <istream>
 
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -150,10 +151,28 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
   size_t max_body_;
 };
 
+Poco::Net::ServerSocket listenOn(const ServerOptions& options) {
+  const std::string where = options.bind + ":" + std::to_string(options.port);
+  try {
+    Poco::Net::ServerSocket listener;
+    // SO_REUSEADDR (a restart need not wait out TIME_WAIT) but not SO_REUSEPORT, which
+    // Poco's ServerSocket(SocketAddress) sets: with it a second daemon would share the
+    // port and the requests would be split between two stores.
+    listener.bind(Poco::Net::SocketAddress(options.bind, options.port), true, false);
+    listener.listen(256);
+    return listener;
+  } catch (const Poco::Exception& e) {
+    if (e.code() == EADDRINUSE)
+      throw ListenError("cannot listen on " + where +
+                        ": the address is already in use (is another victim-comms running? see http.bind and http.port)");
+    throw ListenError("cannot listen on " + where + ": " + e.displayText() + " (see http.bind and http.port)");
+  }
+}
+
 }  // namespace
 
 HttpServer::HttpServer(const Router& router, ServerOptions options) {
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(options.bind, options.port));
+  Poco::Net::ServerSocket socket = listenOn(options);
   port_ = socket.address().port();
   threads_ = std::make_unique<Poco::ThreadPool>(2, options.threads);
   auto* params = new Poco::Net::HTTPServerParams;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "http/router.h"
@@ -26,8 +27,17 @@ struct ServerOptions {
   size_t max_body_bytes = 8 * 1024 * 1024;
 };
 
+// The address cannot be listened on: in use (by another program, or another
+// victim-comms), not this host's, or not allowed. A configuration problem.
+class ListenError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class HttpServer {
  public:
+  // Binds and listens at once (without SO_REUSEPORT, so a port in use is an
+  // error rather than shared); throws ListenError naming the address and port.
   HttpServer(const Router& router, ServerOptions options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
