@@ -214,6 +214,11 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     options.port = settings_.http_port;
     options.threads = settings_.http_threads;
     options.max_body_bytes = settings_.http_max_body_bytes;
+    options.header_timeout = std::chrono::seconds(settings_.http_header_timeout_seconds);
+    options.keepalive_idle = std::chrono::seconds(settings_.http_keepalive_idle_seconds);
+    options.body_timeout = std::chrono::seconds(settings_.http_body_timeout_seconds);
+    options.max_connections = settings_.http_max_connections;
+    options.max_connections_per_client = settings_.http_max_connections_per_client;
     http::HttpServer server(front.router, options);
     services.scheduler.start();
     server.start();
