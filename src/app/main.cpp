@@ -151,6 +151,10 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         return userAdd(args[2]);
       }
       return usage("unknown command '" + command + "'");
+    } catch (const http::ListenError& e) {
+      // serve on an address in use (or not this host's): the configuration's to fix
+      std::cerr << "victim-comms " << command << ": " << e.what() << std::endl;
+      return EXIT_CONFIG;
     } catch (const Error& e) {
       std::cerr << "victim-comms " << command << ": " << e.what() << std::endl;
       if (e.code() == "store_location") return EXIT_CONFIG;  // where db.path points cannot hold the store
@@ -212,6 +216,11 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     options.port = settings_.http_port;
     options.threads = settings_.http_threads;
     options.max_body_bytes = settings_.http_max_body_bytes;
+    options.header_timeout = std::chrono::seconds(settings_.http_header_timeout_seconds);
+    options.keepalive_idle = std::chrono::seconds(settings_.http_keepalive_idle_seconds);
+    options.body_timeout = std::chrono::seconds(settings_.http_body_timeout_seconds);
+    options.max_connections = settings_.http_max_connections;
+    options.max_connections_per_client = settings_.http_max_connections_per_client;
     http::HttpServer server(front.router, options);
     services.scheduler.start();
     server.start();

@@ -13,6 +13,11 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"http.bind", "127.0.0.1", "address the HTTP server listens on"},
     {"http.port", "8080", "TCP port (0 picks a free one; the log says which)"},
     {"http.threads", "8", "most requests handled at once"},
+    {"http.header_timeout_seconds", "10", "a request's whole head must arrive within this; else 408 and the connection is closed"},
+    {"http.keepalive_idle_seconds", "5", "an idle kept-alive connection is closed after this (0: no keep-alive)"},
+    {"http.body_timeout_seconds", "30", "a request's whole body must arrive within this of its head; else 408"},
+    {"http.max_connections", "512", "open connections, all clients together; beyond it 503 at once"},
+    {"http.max_connections_per_client", "64", "open connections from one client address (behind a proxy: the proxy's); beyond it 503"},
     {"http.max_body_bytes", "16777216", "largest request body; larger is 413"},
     {"http.max_events_per_request", "10000", "most events in one POST; more is 413"},
     {"ingest.max_event_bytes", "65536", "largest single event (as compact JSON, unknown fields included), posted or imported; larger is 413 naming the event's index"},
@@ -175,6 +180,18 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   if (s.http_bind.empty()) r.fail("http.bind", "must not be empty");
   s.http_port = static_cast<uint16_t>(r.integer("http.port", s.http_port, 0, 65535));
   s.http_threads = static_cast<int>(r.integer("http.threads", s.http_threads, 1, 256));
+  s.http_header_timeout_seconds =
+      static_cast<int>(r.integer("http.header_timeout_seconds", s.http_header_timeout_seconds, 1, 300));
+  s.http_keepalive_idle_seconds =
+      static_cast<int>(r.integer("http.keepalive_idle_seconds", s.http_keepalive_idle_seconds, 0, 300));
+  s.http_body_timeout_seconds =
+      static_cast<int>(r.integer("http.body_timeout_seconds", s.http_body_timeout_seconds, 1, 3600));
+  s.http_max_connections = static_cast<int>(r.integer("http.max_connections", s.http_max_connections, 1, 65536));
+  s.http_max_connections_per_client = static_cast<int>(
+      r.integer("http.max_connections_per_client", s.http_max_connections_per_client, 1, 65536));
+  if (s.http_max_connections_per_client > s.http_max_connections)
+    r.fail("http.max_connections_per_client", "must not be more than http.max_connections (" +
+                                                  std::to_string(s.http_max_connections) + ")");
   s.http_max_body_bytes = static_cast<size_t>(r.integer("http.max_body_bytes", static_cast<long>(s.http_max_body_bytes), 1024, 1L << 30));
   s.http_max_events_per_request = static_cast<size_t>(
       r.integer("http.max_events_per_request", static_cast<long>(s.http_max_events_per_request), 1, 100000));

@@ -23,6 +23,12 @@ struct Settings {
   std::string http_bind = "127.0.0.1";
   uint16_t http_port = 8080;
   int http_threads = 8;
+  // Hostile or slow clients (http/server.h): deadlines and connection caps.
+  int http_header_timeout_seconds = 10;      // a whole request head must arrive within this
+  int http_keepalive_idle_seconds = 5;       // an idle keep-alive connection is closed after this; 0: no keep-alive
+  int http_body_timeout_seconds = 30;        // a whole request body must arrive within this
+  int http_max_connections = 512;            // open connections, all clients together
+  int http_max_connections_per_client = 64;  // open connections from one client address
   size_t http_max_body_bytes = 16 * 1024 * 1024;
   size_t http_max_events_per_request = 10000;
   size_t ingest_max_event_bytes = 64 * 1024;  // one event, unknown fields included; larger is 413

@@ -17,10 +17,12 @@ class Error : public std::runtime_error {
     kForbidden,             // 403
     kNotFound,              // 404
     kMethodNotAllowed,      // 405
+    kRequestTimeout,        // 408: the request did not arrive in time (http.*_timeout_seconds)
     kConflict,              // 409
     kPayloadTooLarge,       // 413
     kUnsupportedMediaType,  // 415
     kTooManyRequests,       // 429
+    kHeadersTooLarge,       // 431: a request head over the server's limit
     kUnavailable,           // 503
     kInternal,              // 500
   };

@@ -16,10 +16,12 @@ int statusFor(Error::Kind kind) {
     case Error::Kind::kForbidden: return 403;
     case Error::Kind::kNotFound: return 404;
     case Error::Kind::kMethodNotAllowed: return 405;
+    case Error::Kind::kRequestTimeout: return 408;
     case Error::Kind::kConflict: return 409;
     case Error::Kind::kPayloadTooLarge: return 413;
     case Error::Kind::kUnsupportedMediaType: return 415;
     case Error::Kind::kTooManyRequests: return 429;
+    case Error::Kind::kHeadersTooLarge: return 431;
     case Error::Kind::kUnavailable: return 503;
     case Error::Kind::kInternal: return 500;
   }

@@ -36,6 +36,11 @@ TEST_CASE("the shipped configuration loads with every path made absolute", "[app
   CHECK(s.templates_dir == VC_SOURCE_DIR "/letter_templates");
   CHECK(s.contacts_file == VC_SOURCE_DIR "/config/letters/vlu-contacts.json");
   CHECK(s.spool_dir == VC_SOURCE_DIR "/var/spool");
+  CHECK(s.http_header_timeout_seconds == 10);
+  CHECK(s.http_keepalive_idle_seconds == 5);
+  CHECK(s.http_body_timeout_seconds == 30);
+  CHECK(s.http_max_connections == 512);
+  CHECK(s.http_max_connections_per_client == 64);
   CHECK(s.smtp_host == "localhost");
   CHECK(s.smtp_port == 25);
   CHECK_FALSE(s.smtp_starttls);
@@ -87,6 +92,11 @@ TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
       {"letters.contacts_file = missing.json", "letters.contacts_file"},
       {"outbox.max_attempts = 0", "outbox.max_attempts"},
       {"outbox.retry_max_seconds = 1", "outbox.retry_max_seconds"},
+      {"http.header_timeout_seconds = 0", "http.header_timeout_seconds"},
+      {"http.keepalive_idle_seconds = -1", "http.keepalive_idle_seconds"},
+      {"http.body_timeout_seconds = 0", "http.body_timeout_seconds"},
+      {"http.max_connections = 0", "http.max_connections"},
+      {"http.max_connections_per_client = 513", "http.max_connections_per_client"},  // above http.max_connections
   }));
   CAPTURE(text);
   auto bad = t.write("bad.properties", text + "\n");

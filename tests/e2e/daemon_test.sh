@@ -116,6 +116,15 @@ pid=$(cat "$tmp/vc.pid")
 [ "$(curl -s "http://127.0.0.1:$port/healthz")" = '{"status":"ok"}' ] || fail "healthz"
 check "serve --daemon --pidfile starts the daemon"
 
+# a second daemon on the same port stops at once: bound without SO_REUSEPORT, it cannot share
+# the port (the kernel would split the requests between two stores)
+set +e; err=$(timeout 10 "$exe" serve $cfg --config "$tmp/local.properties" --db "$tmp/second.db" --port "$port" 2>&1); rc=$?; set -e
+[ "$rc" = 78 ] || fail "a second serve on port $port exited $rc, wanted 78: $err"
+grep -q "127.0.0.1:$port" <<<"$err" && grep -q "already in use" <<<"$err" \
+  || fail "the second serve does not name the address and port in use: $err"
+[ "$(curl -s "http://127.0.0.1:$port/healthz")" = '{"status":"ok"}' ] || fail "healthz after the second serve"
+check "a second serve on a port in use stops at once (exit 78), naming the address and port"
+
 code=$(curl -s -o "$tmp/out.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $ingest" \
   -H 'Content-Type: application/json' "http://127.0.0.1:$port/api/v1/events" \
   -d '{"id":"e3","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","decision":"no_further_action","reasons":"..."}')

@@ -67,13 +67,25 @@ struct DaemonOptions {
   int retry_base_seconds = 1;
   int retry_max_seconds = 1;
   int max_attempts = 10;
+  // The HTTP front's deadlines and caps (http.* settings); the defaults are the daemon's.
+  int threads = 4;
+  int header_timeout_seconds = 10;
+  int keepalive_idle_seconds = 5;
+  int body_timeout_seconds = 30;
+  int max_connections = 512;
+  int max_connections_per_client = 64;
 };
 
 inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o) {
   app::Settings s;
   s.http_bind = "127.0.0.1";
   s.http_port = 0;
-  s.http_threads = 4;
+  s.http_threads = o.threads;
+  s.http_header_timeout_seconds = o.header_timeout_seconds;
+  s.http_keepalive_idle_seconds = o.keepalive_idle_seconds;
+  s.http_body_timeout_seconds = o.body_timeout_seconds;
+  s.http_max_connections = o.max_connections;
+  s.http_max_connections_per_client = o.max_connections_per_client;
   s.http_max_body_bytes = o.max_body_bytes;
   s.http_max_events_per_request = o.max_events_per_request;
   s.db_path = dir + "/victim-comms.db";
@@ -106,6 +118,11 @@ inline http::ServerOptions serverOptions(const app::Settings& s) {
   o.port = s.http_port;
   o.threads = s.http_threads;
   o.max_body_bytes = s.http_max_body_bytes;
+  o.header_timeout = std::chrono::seconds(s.http_header_timeout_seconds);
+  o.keepalive_idle = std::chrono::seconds(s.http_keepalive_idle_seconds);
+  o.body_timeout = std::chrono::seconds(s.http_body_timeout_seconds);
+  o.max_connections = s.http_max_connections;
+  o.max_connections_per_client = s.http_max_connections_per_client;
   return o;
 }
 
