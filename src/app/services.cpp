@@ -1,5 +1,6 @@
 #include "app/services.h"
 
+#include <Poco/File.h>
 #include <Poco/Logger.h>
 
 #include <set>
@@ -32,6 +33,22 @@ storage::Database& migrated(storage::Database& db) {
 }  // namespace
 
 const std::vector<std::string> kLetterLanguages = {"en", "cy"};
+
+storage::StoreOptions storeOptions(const Settings& s, int max_sessions) {
+  storage::StoreOptions o;
+  o.max_sessions = max_sessions;
+  if (!Poco::File(s.audit_key_file).exists() && storage::Database::hasKeyedAuditEntries(s.db_path))
+    throw KeyFileError("audit.key_file " + s.audit_key_file + " does not exist, but the audit log of " + s.db_path +
+                       " holds entries made with a key: restore the key file from its backup (a new key would "
+                       "leave them unverifiable). If the key is lost for good, create the file empty (mode 0600): a "
+                       "new key is then added, and the entries made with the lost one can no longer be verified");
+  o.audit_keys = std::make_shared<const Keyring>(Keyring::open(s.audit_key_file, "audit.key_file", true));
+  o.audit_checkpoint_file = s.audit_checkpoint_file;
+  if (o.audit_keys->created())
+    Poco::Logger::get("vc.app").warning("made a new audit key in " + s.audit_key_file +
+                                        ": back it up (see docs/compliance.md)");
+  return o;
+}
 
 std::unique_ptr<domain::Clock> makeClock(const Settings& s) {
   if (s.clock_now) return std::make_unique<domain::FixedClock>(*s.clock_now);
@@ -75,7 +92,7 @@ Services::Services(const Settings& s)
       rules(loading::loadRuleBook(s.rules_files)),
       engine(rules, calendar),
       clock(makeClock(s)),
-      db(s.db_path, s.http_threads + 4),
+      db(s.db_path, storeOptions(s, s.http_threads + 4)),
       contacts(loading::loadVluContacts(s.contacts_file)),
       templates(loadLetterTemplates(s.templates_dir, rules, calendar)),
       notification_templates(notifications::loadNotificationTemplates(s.templates_dir + "/notifications")),
@@ -89,6 +106,7 @@ Services::Services(const Settings& s)
       notifications(db, ingestor, notification_templates, *clock, contacts, outbox, s.public_url),
       ledger(db, *clock, calendar),
       scheduler(letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)),
+      checkpointer(db, *clock, std::chrono::seconds(s.audit_checkpoint_interval_seconds)),
       web_sessions(db, *clock, http::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie}),
       page_templates(rendering::PageTemplates::load(s.web_dir + "/templates")),
       web_assets(loadWebAssets(s.web_dir)) {

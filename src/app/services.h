@@ -27,6 +27,7 @@
 #include "notifications/notification_service.h"
 #include "rendering/page_templates.h"
 #include "rendering/template_set.h"
+#include "scheduling/audit_checkpointer.h"
 #include "scheduling/scheduler.h"
 #include "storage/database.h"
 #include "web/static_assets.h"
@@ -49,6 +50,12 @@ web::StaticAssets loadWebAssets(const std::string& web_dir);
 // The clock the configuration asks for: fixed at clock.now, else the system's.
 std::unique_ptr<domain::Clock> makeClock(const Settings& settings);
 
+// What the store needs from outside its file, from the settings: the audit key (the key file made,
+// mode 0600, on first start) and the audit checkpoint file. Throws KeyFileError (a
+// configuration error, exit 78) for a key file others may read, or when the audit key file is missing
+// but the store already holds entries made with a key (a new key would orphan them: restore it).
+storage::StoreOptions storeOptions(const Settings& settings, int max_sessions);
+
 struct Services {
   // Throws on bad policy files, templates or store (the caller reports and exits).
   explicit Services(const Settings& settings);
@@ -69,6 +76,7 @@ struct Services {
   notifications::NotificationService notifications;
   compliance::LedgerService ledger;
   scheduling::Scheduler scheduler;
+  scheduling::AuditCheckpointer checkpointer;  // started by serve() (and test daemons), after the scheduler
   http::WebSessions web_sessions;
   rendering::PageTemplates page_templates;  // checked at start: a bad one stops it
   web::StaticAssets web_assets;

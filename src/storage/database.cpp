@@ -1,11 +1,15 @@
 #include "storage/database.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <vector>
 
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SessionImpl.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
+#include <sqlite3.h>
 
 #include "common/error.h"
 #include "storage/audit_log.h"
@@ -314,15 +318,82 @@ const std::vector<Migration>& migrations() {
                failures INTEGER NOT NULL,
                last_failed_at INTEGER NOT NULL))",
       }},
+      {
+          // 7: the audit chain keyed with a secret kept outside the database (HMAC-SHA256 under the
+          // key named by key_id), and a random id for the store, which its checkpoints carry. Entries
+          // written before stay as they were (plain SHA-256, key_id ''); one keyed entry, audit_keyed,
+          // records how many there are and chains to the last of them, so none can be added, removed
+          // or changed, and no keyed entry relabelled as unkeyed, without the key.
+          {
+              "ALTER TABLE audit_log ADD COLUMN key_id TEXT NOT NULL DEFAULT ''",
+              "CREATE TABLE store_identity(store_id TEXT NOT NULL)",
+              "INSERT INTO store_identity(store_id) VALUES(lower(hex(randomblob(16))))",
+          },
+          &AuditLog::vouchForUnkeyedEntries,
+      },
   };
   return kMigrations;
 }
 
+// A session that knows the options of the Database that opened it (see Database::optionsOf).
+class StoreSessionImpl : public Poco::Data::SQLite::SessionImpl {
+ public:
+  StoreSessionImpl(const std::string& connect, const StoreOptions& options)
+      : Poco::Data::SQLite::SessionImpl(connect), options_(options) {}
+  const StoreOptions& options() const { return options_; }
+
+ private:
+  const StoreOptions& options_;
+};
+
+// A file: URI that opens `path` read-only: immutable (no lock, no -shm made beside it) when no -wal
+// file is there, since then there is nothing else to read; otherwise read-only through the WAL.
+std::string readOnlyUri(const std::string& path) {
+  const std::string absolute = Poco::Path(path).absolute().toString();
+  std::string uri = "file:";
+  for (unsigned char c : absolute) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      uri += hex;
+    }
+  }
+  return uri + (Poco::File(path + "-wal").exists() ? "?mode=ro" : "?immutable=1");
+}
+
 }  // namespace
 
-Database::Database(const std::string& path, int max_sessions)
-    : path_(path), max_idle_(static_cast<size_t>(max_sessions)) {
+Database::Database(const std::string& path, int max_sessions) : Database(path, [max_sessions] {
+  StoreOptions o;
+  o.max_sessions = max_sessions;
+  return o;
+}()) {}
+
+Database::Database(const std::string& path, StoreOptions options)
+    : path_(path), options_(std::move(options)), max_idle_(static_cast<size_t>(options_.max_sessions)) {
   Poco::Data::SQLite::Connector::registerConnector();
+  if (options_.read_only) {
+    if (!Poco::File(path_).exists())
+      throw Error(Error::Kind::kInvalidArgument, "storage", path_ + ": no such file to open read-only");
+    connect_ = readOnlyUri(path_);
+    try {
+      auto lease = session();
+      int version = 0;
+      lease.get() << "PRAGMA user_version", into(version), now;
+    } catch (const Poco::Exception& e) {
+      throw Error(Error::Kind::kInvalidArgument, "storage",
+                  "cannot open " + path_ + " read-only: " + e.displayText() +
+                      (Poco::File(path_ + "-wal").exists()
+                           ? " (SQLite reads its write-ahead log " + path_ +
+                                 "-wal only with a -shm file beside it, which it cannot make here: copy both files "
+                                 "to a directory you can write to and examine the copy)"
+                           : ""));
+    }
+    return;
+  }
+  connect_ = path_;
   if (path_ != ":memory:") {
     Poco::Path parent = Poco::Path(path_).absolute().parent();
     Poco::File(parent).createDirectories();
@@ -334,6 +405,33 @@ Database::Database(const std::string& path, int max_sessions)
     throw Error(Error::Kind::kInternal, "storage", "could not switch " + path_ + " to WAL (got '" + mode + "')");
 }
 
+const StoreOptions& Database::optionsOf(Poco::Data::Session& session) {
+  auto* impl = dynamic_cast<StoreSessionImpl*>(session.impl());
+  if (!impl) throw Error(Error::Kind::kInternal, "storage", "a session that no Database opened");
+  return impl->options();
+}
+
+bool Database::hasKeyedAuditEntries(const std::string& path) {
+  if (path == ":memory:" || !Poco::File(path).exists()) return false;
+  sqlite3* db = nullptr;
+  bool keyed = false;
+  if (sqlite3_open_v2(readOnlyUri(path).c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 10000);
+    auto one = [db](const char* sql) {
+      sqlite3_stmt* st = nullptr;
+      int value = 0;
+      if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        value = sqlite3_column_int(st, 0);
+      sqlite3_finalize(st);
+      return value;
+    };
+    keyed = one("PRAGMA user_version") >= kKeyedAuditSchema &&
+            one("SELECT EXISTS(SELECT 1 FROM audit_log WHERE key_id <> '')") == 1;
+  }
+  sqlite3_close(db);
+  return keyed;
+}
+
 SessionLease Database::session() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -343,9 +441,14 @@ SessionLease Database::session() {
       return SessionLease(*this, std::move(s));
     }
   }
-  auto s = std::make_unique<Poco::Data::Session>("SQLite", path_);
+  auto s = std::make_unique<Poco::Data::Session>(
+      Poco::AutoPtr<Poco::Data::SessionImpl>(new StoreSessionImpl(connect_, options_)));
   *s << "PRAGMA foreign_keys=ON", now;
-  *s << "PRAGMA synchronous=FULL", now;
+  if (options_.read_only) {
+    *s << "PRAGMA query_only=ON", now;
+  } else {
+    *s << "PRAGMA synchronous=FULL", now;
+  }
   *s << "PRAGMA busy_timeout=10000", now;
   return SessionLease(*this, std::move(s));
 }
@@ -372,6 +475,8 @@ int Database::schemaVersion() {
 std::pair<int, int> Database::migrate() { return migrateTo(latestSchemaVersion()); }
 
 std::pair<int, int> Database::migrateTo(int target) {
+  if (options_.read_only)
+    throw Error(Error::Kind::kInternal, "storage", path_ + " is open read-only: it is never migrated");
   auto lease = session();
   Poco::Data::Session& s = lease;
   WriteTransaction tx(s);

@@ -2,6 +2,12 @@
 // The SQLite store behind Poco::Data: a pool of sessions on one file, each
 // with WAL, synchronous=FULL, foreign keys and a busy timeout; versioned
 // schema migrations. Thread-safe: take one session per request or task.
+//
+// What the store needs from outside its file (StoreOptions: the audit key,
+// the audit checkpoint file) is given once, at construction,
+// and every session the Database opens carries it, so that whatever writes
+// the audit chain or a purge marker on that session finds it
+// (Database::optionsOf) without it being passed through every layer.
 
 #include <memory>
 #include <mutex>
@@ -10,9 +16,21 @@
 
 #include <Poco/Data/Session.h>
 
+#include "common/keyring.h"
+
 namespace vc::storage {
 
 class Database;
+
+// Set once at start from the settings (app/services.cpp), constant after.
+struct StoreOptions {
+  int max_sessions = 16;
+  // A copy to examine (e.g. a forensic snapshot): opened read-only, never migrated or written. A file
+  // without a -wal beside it is opened immutable (nothing is created next to it, not even a -shm).
+  bool read_only = false;
+  std::shared_ptr<const Keyring> audit_keys;      // HMAC keys of the audit chain; null: no entry can be written
+  std::string audit_checkpoint_file;              // where the chain's head is noted; "": none kept (unit tests)
+};
 
 // A session borrowed from the Database; goes back to the pool when destroyed.
 // (Poco's SessionPool is not used: its janitor timer deadlocks with shutdown in 1.11.)
@@ -32,8 +50,12 @@ class SessionLease {
 
 class Database {
  public:
-  // Opens (creating if needed) the SQLite file. Does not migrate.
+  // Opens (creating if needed) the SQLite file. Does not migrate. No keys: the audit log cannot be
+  // written (tests of other things).
   explicit Database(const std::string& path, int max_sessions = 16);
+  // The same with the audit key and a checkpoint file; read-only if options.read_only (then the file
+  // must exist).
+  Database(const std::string& path, StoreOptions options);
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
@@ -41,19 +63,31 @@ class Database {
   SessionLease session();
 
   // Brings the schema to the latest version (or `target`, for tests of an
-  // upgrade); returns {from, to}.
+  // upgrade); returns {from, to}. Upgrading a store that already has audit entries needs the
+  // audit key. Refused on a read-only store.
   std::pair<int, int> migrate();
   std::pair<int, int> migrateTo(int target);
   int schemaVersion();
   static int latestSchemaVersion();
 
   const std::string& path() const { return path_; }
+  const StoreOptions& options() const { return options_; }
+
+  // The options of the Database that opened `session`; throws if no Database opened it.
+  static const StoreOptions& optionsOf(Poco::Data::Session& session);
+  // Whether the SQLite file at `path` (if there is one) holds audit entries made with a key: looked at
+  // read-only, before a Database is opened on it (a missing key file must not be replaced then).
+  static bool hasKeyedAuditEntries(const std::string& path);
+  // The schema version from which audit entries are keyed (HMAC).
+  static constexpr int kKeyedAuditSchema = 7;
 
  private:
   friend class SessionLease;
   void giveBack(std::unique_ptr<Poco::Data::Session> s);
 
   std::string path_;
+  std::string connect_;  // what SQLite opens: the path, or a file: URI for a read-only store
+  const StoreOptions options_;
   size_t max_idle_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Poco::Data::Session>> idle_;  // guarded by mutex_

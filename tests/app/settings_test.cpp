@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include <Poco/File.h>
+#include <Poco/Path.h>
 #include <Poco/TemporaryFile.h>
 
 #include "app/settings.h"
@@ -87,6 +88,7 @@ TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
       {"letters.contacts_file = missing.json", "letters.contacts_file"},
       {"outbox.max_attempts = 0", "outbox.max_attempts"},
       {"outbox.retry_max_seconds = 1", "outbox.retry_max_seconds"},
+      {"audit.checkpoint_interval_seconds = 0", "audit.checkpoint_interval_seconds"},
   }));
   CAPTURE(text);
   auto bad = t.write("bad.properties", text + "\n");
@@ -95,4 +97,17 @@ TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
 
 TEST_CASE("a missing configuration file is named", "[app][settings]") {
   CHECK_THROWS_AS(loadSettings({"/nonexistent/victim-comms.properties"}), SettingsError);
+}
+
+TEST_CASE("the key file defaults under var/, and the checkpoint beside the database", "[app][settings]") {
+  auto s = loadSettings({kShipped});
+  CHECK(s.audit_key_file == VC_SOURCE_DIR "/var/audit.key");
+  CHECK(s.audit_checkpoint_file == VC_SOURCE_DIR "/var/victim-comms.db.audit-checkpoint");
+  CHECK(s.audit_checkpoint_interval_seconds == 300);
+  // Another database (--db) has its own checkpoint file unless one is named.
+  CHECK(loadSettings({kShipped}, {{"db.path", "/tmp/other.db"}}).audit_checkpoint_file == "/tmp/other.db.audit-checkpoint");
+  TempDir t;
+  auto local = t.write("local.properties", "audit.checkpoint_file = ../elsewhere/audit.checkpoint\n");
+  CHECK(loadSettings({kShipped, local}).audit_checkpoint_file ==
+        Poco::Path(t.dir.path() + "/../elsewhere/audit.checkpoint").absolute().toString());
 }

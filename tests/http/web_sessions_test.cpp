@@ -22,7 +22,7 @@ constexpr const char* kPassword = "correct horse battery";
 
 struct Web {
   testing::TempDir dir;
-  storage::Database db{dir.path + "/web.db", 2};
+  storage::Database db{dir.path + "/web.db", testing::keyedStore(dir.path, 2)};
   domain::FixedClock clock{*domain::parseRfc3339("2026-11-23T09:00:00Z")};
   http::WebSessions sessions{db, clock, {30, false}};
 

@@ -25,6 +25,7 @@
 #include "app/services.h"
 #include "app/settings.h"
 #include "app/users.h"
+#include "common/keyring.h"
 #include "domain/date.h"
 #include "http/api.h"
 #include "http/router.h"
@@ -67,7 +68,19 @@ struct DaemonOptions {
   int retry_base_seconds = 1;
   int retry_max_seconds = 1;
   int max_attempts = 10;
+  int checkpoint_interval_seconds = 300;
 };
+
+// The audit key for a store a test opens itself, in a key file made (mode 0600) in `dir` as on a first start,
+// and no checkpoint file unless one is named.
+inline storage::StoreOptions keyedStore(const std::string& dir, int max_sessions = 4,
+                                        const std::string& checkpoint_file = "") {
+  storage::StoreOptions o;
+  o.max_sessions = max_sessions;
+  o.audit_keys = std::make_shared<const Keyring>(Keyring::open(dir + "/audit.key", "audit.key_file", true));
+  o.audit_checkpoint_file = checkpoint_file;
+  return o;
+}
 
 inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o) {
   app::Settings s;
@@ -97,6 +110,9 @@ inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o
   s.outbox_max_attempts = o.max_attempts;
   s.outbox_retry_base_seconds = o.retry_base_seconds;
   s.outbox_retry_max_seconds = o.retry_max_seconds;
+  s.audit_key_file = dir + "/audit.key";
+  s.audit_checkpoint_file = s.db_path + ".audit-checkpoint";
+  s.audit_checkpoint_interval_seconds = o.checkpoint_interval_seconds;
   return s;
 }
 
@@ -133,12 +149,14 @@ struct TestDaemon {
     isva2 = addUser("isva-other-worker", "isva", "isva-2");
     manager = addUser("vlu-manager", "manager");
     admin = addUser("operator", "admin");
+    services.checkpointer.start();  // as serve does
     if (o.start_scheduler) services.scheduler.start();
     server.start();
   }
   ~TestDaemon() {
     server.stop();
     services.scheduler.stop();
+    services.checkpointer.stop();
   }
 
   std::string addUser(const std::string& name, const std::string& role, const std::string& isva_id = "",
