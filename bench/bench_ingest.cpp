@@ -346,6 +346,8 @@ Row benchIngestor(const Policy& p, const std::vector<const GenEvent*>& order, co
   vc::storage::StoreOptions options;
   options.max_sessions = 4;
   options.audit_keys = std::make_shared<const vc::Keyring>(vc::Keyring::open(path + ".audit.key", "audit.key_file", true));
+  options.retention_keys =
+      std::make_shared<const vc::Keyring>(vc::Keyring::open(path + ".retention.key", "retention.key_file", true));
   vc::storage::Database db(path, options);
   db.migrate();
   vc::domain::SystemClock clock;
@@ -403,6 +405,7 @@ Row benchHttp(const Policy& p, const std::vector<const GenEvent*>& order, const 
   settings.contacts_file = VC_SOURCE_DIR "/config/letters/vlu-contacts.json";
   settings.spool_dir = path + ".spool";
   settings.audit_key_file = path + ".audit.key";
+  settings.retention_key_file = path + ".retention.key";
   settings.audit_checkpoint_file = path + ".audit-checkpoint";
   vc::app::Services services(settings);
   vc::storage::Database& db = services.db;

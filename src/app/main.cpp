@@ -156,7 +156,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       if (command == "verify-audit") return verifyAudit();
       if (command == "purge") return purge();
       if (command == "rotate-key") {
-        if (args.size() != 2 || args[1] != "audit") return usage("rotate-key needs audit");
+        if (args.size() != 2 || (args[1] != "audit" && args[1] != "retention"))
+          return usage("rotate-key needs audit or retention");
         return rotateKey(args[1]);
       }
       if (command == "user") {
@@ -208,11 +209,11 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "                        re-walk the audit log's keyed hash chain and check it against the checkpoint\n"
         "                        file; exit 0 if intact, 65 naming the first entry that does not match. A store\n"
         "                        that cannot be written (or --read-only) is opened read-only and nothing recorded\n"
-        "  rotate-key audit\n"
-        "                        add a new key to audit.key_file (used from the next start; the older keys\n"
-        "                        stay in the file)\n"
+        "  rotate-key audit|retention\n"
+        "                        add a new key to audit.key_file or retention.key_file (used from the next\n"
+        "                        start; the older keys stay in the file)\n"
         "  purge [--before DATE] [--dry-run]\n"
-        "                        replace with hashes the personal data of cases that ended before DATE\n"
+        "                        replace with keyed markers the personal data of cases that ended before DATE\n"
         "                        (needs retention.closed_case_days; DATE no later than today less that)\n"
         "  help                  this text\n\n"
         "Options:");
@@ -411,12 +412,16 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   int rotateKey(const std::string& which) {
-    const std::string setting = which + ".key_file";
-    const std::string& file = settings_.audit_key_file;
+    const bool audit = which == "audit";
+    const std::string setting = audit ? "audit.key_file" : "retention.key_file";
+    const std::string& file = audit ? settings_.audit_key_file : settings_.retention_key_file;
     const std::string id = Keyring::addKey(file, setting);
-    std::cout << "added key " << id << " to " << file << " (" << setting << "); new audit entries are made with it "
-              << "from the daemon's next start, and the older keys stay in the file to verify the entries they made. "
-              << "Back the file up again now." << std::endl;
+    std::cout << "added key " << id << " to " << file << " (" << setting << "); "
+              << (audit ? "new audit entries are made with it from the daemon's next start, and the older keys stay in "
+                          "the file to verify the entries they made. Back the file up again now."
+                        : "purges use it from the next start; markers made with the older keys keep them. To make "
+                          "older markers unlinkable for good, remove their keys from the file (and its backups).")
+              << std::endl;
     return EXIT_OK;
   }
 

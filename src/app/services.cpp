@@ -43,6 +43,7 @@ storage::StoreOptions storeOptions(const Settings& s, int max_sessions) {
                        "leave them unverifiable). If the key is lost for good, create the file empty (mode 0600): a "
                        "new key is then added, and the entries made with the lost one can no longer be verified");
   o.audit_keys = std::make_shared<const Keyring>(Keyring::open(s.audit_key_file, "audit.key_file", true));
+  o.retention_keys = std::make_shared<const Keyring>(Keyring::open(s.retention_key_file, "retention.key_file", true));
   o.audit_checkpoint_file = s.audit_checkpoint_file;
   if (o.audit_keys->created())
     Poco::Logger::get("vc.app").warning("made a new audit key in " + s.audit_key_file +

@@ -50,8 +50,8 @@ web::StaticAssets loadWebAssets(const std::string& web_dir);
 // The clock the configuration asks for: fixed at clock.now, else the system's.
 std::unique_ptr<domain::Clock> makeClock(const Settings& settings);
 
-// What the store needs from outside its file, from the settings: the audit key (the key file made,
-// mode 0600, on first start) and the audit checkpoint file. Throws KeyFileError (a
+// What the store needs from outside its file, from the settings: the audit and retention keys (each
+// key file made, mode 0600, on first start) and the audit checkpoint file. Throws KeyFileError (a
 // configuration error, exit 78) for a key file others may read, or when the audit key file is missing
 // but the store already holds entries made with a key (a new key would orphan them: restore it).
 storage::StoreOptions storeOptions(const Settings& settings, int max_sessions);

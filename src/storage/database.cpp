@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "storage/audit_log.h"
+#include "storage/retention_store.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -40,6 +41,23 @@ std::string appendOnlyUnlessPurge(const std::string& table, const std::vector<st
   std::string allowed;
   for (const auto& c : kept) allowed += (allowed.empty() ? "" : " AND ") + ("NEW." + c + " IS OLD." + c);
   for (const auto& c : purgeable) allowed += (allowed.empty() ? "" : " AND ") + purgeMarker(c);
+  return "CREATE TRIGGER " + table + "_no_update BEFORE UPDATE ON " + table + " WHEN NOT (" + allowed +
+         ") BEGIN SELECT RAISE(ABORT, '" + message + "'); END";
+}
+
+// From migration 8: a purge marker is keyed, {"purged":"hmac-sha256:<key id>:<hex>"}; a value may become
+// one, and so may a marker of the older, unkeyed kind (the upgrade re-keys those), and nothing else changes.
+std::string keyedPurgeMarker(const std::string& column) {
+  const std::string n = "NEW." + column, o = "OLD." + column;
+  return "(" + n + " IS " + o + " OR (" + n + " LIKE '{\"purged\":\"hmac-sha256:%' AND (" + o +
+         " NOT LIKE '{\"purged\":%' OR " + o + " LIKE '{\"purged\":\"sha256:%')))";
+}
+
+std::string appendOnlyUnlessKeyedPurge(const std::string& table, const std::vector<std::string>& kept,
+                                       const std::vector<std::string>& purgeable, const std::string& message) {
+  std::string allowed;
+  for (const auto& c : kept) allowed += (allowed.empty() ? "" : " AND ") + ("NEW." + c + " IS OLD." + c);
+  for (const auto& c : purgeable) allowed += (allowed.empty() ? "" : " AND ") + keyedPurgeMarker(c);
   return "CREATE TRIGGER " + table + "_no_update BEFORE UPDATE ON " + table + " WHEN NOT (" + allowed +
          ") BEGIN SELECT RAISE(ABORT, '" + message + "'); END";
 }
@@ -331,6 +349,32 @@ const std::vector<Migration>& migrations() {
           },
           &AuditLog::vouchForUnkeyedEntries,
       },
+      {
+          // 8: purge markers keyed (retention.key_file), so that holding the file no longer lets anyone
+          // confirm a guessed name, email or postcode; markers of the older, unkeyed kind are re-keyed.
+          {
+              "DROP TRIGGER events_no_update",
+              appendOnlyUnlessKeyedPurge("events",
+                                         {"seq", "id", "type", "case_urn", "victim_id", "occurred_at", "local_date",
+                                          "received_at"},
+                                         {"body"}, "events are append-only (a purge alone may replace a body with its marker)"),
+              "DROP TRIGGER letter_versions_no_update",
+              appendOnlyUnlessKeyedPurge("letter_versions",
+                                         {"letter_n", "version", "at", "author", "why", "language", "channel",
+                                          "letter_date", "blocked_by", "context_hash", "template_version", "policy"},
+                                         {"fields", "free_text", "html", "text"}, "letter versions are kept as written"),
+              "DROP TRIGGER letter_history_no_update",
+              appendOnlyUnlessKeyedPurge("letter_history",
+                                         {"letter_n", "n", "at", "actor", "action", "from_state", "to_state", "version"},
+                                         {"note"}, "letter history is append-only"),
+              "DROP TRIGGER obligation_reasons_no_update",
+              appendOnlyUnlessKeyedPurge("obligation_reasons",
+                                         {"n", "obligation_id", "reason", "outcome", "recorded_by", "recorded_at",
+                                          "correlation_id"},
+                                         {"note"}, "reasons are changed only by adding a new one"),
+          },
+          &RetentionStore::rekeyUnkeyedMarkers,
+      },
   };
   return kMigrations;
 }
@@ -448,6 +492,9 @@ SessionLease Database::session() {
     *s << "PRAGMA query_only=ON", now;
   } else {
     *s << "PRAGMA synchronous=FULL", now;
+    // Freed content is overwritten with zeros, so that what a purge replaces leaves no copy behind
+    // (Debian's SQLite does this by default; not every build does).
+    *s << "PRAGMA secure_delete=ON", now;
   }
   *s << "PRAGMA busy_timeout=10000", now;
   return SessionLease(*this, std::move(s));
@@ -479,6 +526,8 @@ std::pair<int, int> Database::migrateTo(int target) {
     throw Error(Error::Kind::kInternal, "storage", path_ + " is open read-only: it is never migrated");
   auto lease = session();
   Poco::Data::Session& s = lease;
+  // An upgrade may replace values (e.g. unkeyed purge markers): freed content is zeroed (secure_delete is on
+  // for every session), and the write-ahead log emptied afterwards, so what they held is left in neither file.
   WriteTransaction tx(s);
   int from = 0;
   s << "PRAGMA user_version", into(from), now;
@@ -494,6 +543,15 @@ std::pair<int, int> Database::migrateTo(int target) {
     s << "PRAGMA user_version=" + std::to_string(v + 1), now;
   }
   tx.commit();
+  if (from < target && path_ != ":memory:") {
+    // Unkeyed markers re-keyed: rebuild the file, so that no page keeps an older copy in its unused space.
+    Poco::Int64 purged = 0;
+    if (from < kKeyedMarkerSchema && target >= kKeyedMarkerSchema)
+      s << "SELECT COUNT(*) FROM cases WHERE purged_at IS NOT NULL", into(purged), now;
+    if (purged > 0) s << "VACUUM", now;
+    int busy = 0, log_pages = 0, checkpointed = 0;
+    s << "PRAGMA wal_checkpoint(TRUNCATE)", into(busy), into(log_pages), into(checkpointed), now;
+  }
   return {from, std::max(from, target)};
 }
 

@@ -3,8 +3,8 @@
 // with WAL, synchronous=FULL, foreign keys and a busy timeout; versioned
 // schema migrations. Thread-safe: take one session per request or task.
 //
-// What the store needs from outside its file (StoreOptions: the audit key,
-// the audit checkpoint file) is given once, at construction,
+// What the store needs from outside its file (StoreOptions: the audit and
+// retention keys, the audit checkpoint file) is given once, at construction,
 // and every session the Database opens carries it, so that whatever writes
 // the audit chain or a purge marker on that session finds it
 // (Database::optionsOf) without it being passed through every layer.
@@ -29,6 +29,7 @@ struct StoreOptions {
   // without a -wal beside it is opened immutable (nothing is created next to it, not even a -shm).
   bool read_only = false;
   std::shared_ptr<const Keyring> audit_keys;      // HMAC keys of the audit chain; null: no entry can be written
+  std::shared_ptr<const Keyring> retention_keys;  // HMAC key of purge markers; null: nothing can be purged
   std::string audit_checkpoint_file;              // where the chain's head is noted; "": none kept (unit tests)
 };
 
@@ -53,8 +54,7 @@ class Database {
   // Opens (creating if needed) the SQLite file. Does not migrate. No keys: the audit log cannot be
   // written (tests of other things).
   explicit Database(const std::string& path, int max_sessions = 16);
-  // The same with the audit key and a checkpoint file; read-only if options.read_only (then the file
-  // must exist).
+  // The same with keys and a checkpoint file; read-only if options.read_only (then the file must exist).
   Database(const std::string& path, StoreOptions options);
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -63,8 +63,8 @@ class Database {
   SessionLease session();
 
   // Brings the schema to the latest version (or `target`, for tests of an
-  // upgrade); returns {from, to}. Upgrading a store that already has audit entries needs the
-  // audit key. Refused on a read-only store.
+  // upgrade); returns {from, to}. Upgrading a store that already has audit entries or purge
+  // markers needs the audit or retention keys. Refused on a read-only store.
   std::pair<int, int> migrate();
   std::pair<int, int> migrateTo(int target);
   int schemaVersion();
@@ -78,8 +78,9 @@ class Database {
   // Whether the SQLite file at `path` (if there is one) holds audit entries made with a key: looked at
   // read-only, before a Database is opened on it (a missing key file must not be replaced then).
   static bool hasKeyedAuditEntries(const std::string& path);
-  // The schema version from which audit entries are keyed (HMAC).
+  // The schema version from which audit entries are keyed (HMAC) and purge markers keyed.
   static constexpr int kKeyedAuditSchema = 7;
+  static constexpr int kKeyedMarkerSchema = 8;
 
  private:
   friend class SessionLease;

@@ -99,9 +99,11 @@ TEST_CASE("a missing configuration file is named", "[app][settings]") {
   CHECK_THROWS_AS(loadSettings({"/nonexistent/victim-comms.properties"}), SettingsError);
 }
 
-TEST_CASE("the key file defaults under var/, and the checkpoint beside the database", "[app][settings]") {
+TEST_CASE("the key files default under var/, the checkpoint beside the database, and the two keys apart",
+          "[app][settings]") {
   auto s = loadSettings({kShipped});
   CHECK(s.audit_key_file == VC_SOURCE_DIR "/var/audit.key");
+  CHECK(s.retention_key_file == VC_SOURCE_DIR "/var/retention.key");
   CHECK(s.audit_checkpoint_file == VC_SOURCE_DIR "/var/victim-comms.db.audit-checkpoint");
   CHECK(s.audit_checkpoint_interval_seconds == 300);
   // Another database (--db) has its own checkpoint file unless one is named.
@@ -110,4 +112,6 @@ TEST_CASE("the key file defaults under var/, and the checkpoint beside the datab
   auto local = t.write("local.properties", "audit.checkpoint_file = ../elsewhere/audit.checkpoint\n");
   CHECK(loadSettings({kShipped, local}).audit_checkpoint_file ==
         Poco::Path(t.dir.path() + "/../elsewhere/audit.checkpoint").absolute().toString());
+  auto same = t.write("same.properties", "retention.key_file = " VC_SOURCE_DIR "/var/audit.key\n");
+  CHECK_THROWS_WITH(loadSettings({kShipped, same}), Catch::Contains("retention.key_file"));
 }

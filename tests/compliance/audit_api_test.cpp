@@ -191,6 +191,11 @@ TEST_CASE("Start-up refuses a key file others may read, and will not make a new 
     CHECK_THROWS_WITH(app::Services(settings),
                       Catch::Contains("audit.key_file " + settings.audit_key_file) && Catch::Contains("(mode 0644)"));
   }
+  SECTION("a retention key file readable by its group") {
+    Keyring::open(settings.retention_key_file, "retention.key_file", true);
+    ::chmod(settings.retention_key_file.c_str(), 0640);
+    CHECK_THROWS_WITH(app::Services(settings), Catch::Contains("retention.key_file " + settings.retention_key_file));
+  }
   SECTION("the audit key file gone from under a keyed log") {
     {
       app::Services services(settings);

@@ -15,8 +15,8 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { echo "ok: $*"; }
 
-# The key lives in this run's directory (made on first start, as on a fresh install).
-printf 'audit.key_file = %s\n' "$tmp/keys/audit.key" > "$tmp/keys.properties"
+# The keys live in this run's directory (made on first start, as on a fresh install).
+printf 'audit.key_file = %s\nretention.key_file = %s\n' "$tmp/keys/audit.key" "$tmp/keys/retention.key" > "$tmp/keys.properties"
 cfg="--config $src/config/victim-comms.properties --config $tmp/keys.properties"
 db="$tmp/e2e.db"
 
@@ -38,11 +38,11 @@ set -e
 grep -q "http.port" <<<"$err" || fail "bad config message does not name http.port: $err"
 check "a bad value stops start-up with the key named (exit 78)"
 
-"$exe" migrate $cfg --db "$db" | grep -q "at version 7" || fail "migrate"
+"$exe" migrate $cfg --db "$db" | grep -q "at version 8" || fail "migrate"
 check "migrate creates the schema"
 
 # the keys are made on first start, readable by the daemon's user only; one others may read stops start-up
-for k in audit; do
+for k in audit retention; do
   [ "$(stat -c %a "$tmp/keys/$k.key")" = 600 ] || fail "$k.key was made with mode $(stat -c %a "$tmp/keys/$k.key")"
 done
 chmod 644 "$tmp/keys/audit.key"
@@ -50,7 +50,7 @@ set +e; err=$("$exe" migrate $cfg --db "$db" 2>&1 >/dev/null); rc=$?; set -e
 [ "$rc" = 78 ] && grep -q "audit.key_file $tmp/keys/audit.key may be read or changed by others" <<<"$err" \
   || fail "a key file others may read: $rc $err"
 chmod 600 "$tmp/keys/audit.key"
-check "the key file is made with mode 0600, and one that others may read stops start-up naming it (exit 78)"
+check "the key files are made with mode 0600, and one that others may read stops start-up naming it (exit 78)"
 
 # the letter templates: checked as start-up does, and a sample rendered for template authors
 "$exe" check-templates $cfg | grep -q "10 letters in 2 languages" || fail "check-templates"
@@ -275,10 +275,14 @@ JSONL
 grep -q "Retentioncase" "$tmp/ended.db" "$tmp/ended.db-wal" 2>/dev/null || fail "the imported case is not in the file to begin with"
 "$exe" purge $ret --db "$tmp/ended.db" | grep -q "^purged 52RT0000001 (CPS South West, ended 2026-01-08, " || fail "the ended case was not purged"
 ! grep -q "Retentioncase" "$tmp/ended.db" "$tmp/ended.db-wal" 2>/dev/null || fail "the surname is still in the database file after the purge"
+for value in Retentioncase jo.retentioncase@example.org "Jo Retentioncase"; do
+  hash=$(printf '%s' "$value" | sha256sum | cut -c1-64)
+  ! grep -q "$hash" "$tmp/ended.db" "$tmp/ended.db-wal" 2>/dev/null || fail "the SHA-256 of '$value' is in the file after the purge"
+done
 [ "$(sqlite3 "$tmp/ended.db" "SELECT status FROM obligations WHERE id = 'VCL-NFA:rt-v1:rt-nfa'")" = met ] || fail "the ledger lost the obligation"
 "$exe" verify-audit $clk --db "$tmp/ended.db" | grep -q "intact" || fail "the chain does not verify after purging a case"
 printf '%s\n' '{"id":"rt-late","type":"hearing.listed","occurred_at":"2026-11-20T10:00:00Z","case_urn":"52RT0000001","kind":"appeal","date":"2026-12-01","court":"Test Court"}' > "$tmp/late.jsonl"
 set +e; "$exe" import "$tmp/late.jsonl" $clk --db "$tmp/ended.db" >/dev/null 2>"$tmp/err"; rc=$?; set -e
 [ "$rc" = 65 ] && grep -q "was purged" "$tmp/err" || fail "an event for a purged case: $rc $(cat "$tmp/err")"
-check "purge removes an ended case's name from the file, keeps its ledger row and the chain, and refuses its later events"
+check "purge removes an ended case's name, and any plain hash of it, from the file, keeps its ledger row and the chain, and refuses its later events"
 echo "e2e: all checks passed"
