@@ -53,6 +53,7 @@
 #include "http/server.h"
 #include "ingest/ingestor.h"
 #include "loading/policy_files.h"
+#include "common/keyring.h"
 #include "storage/database.h"
 
 namespace {
@@ -192,7 +193,7 @@ std::vector<std::vector<const GenEvent*>> batches(const std::vector<const GenEve
 // Files and SQLite helpers
 
 void removeDb(const std::string& path) {
-  for (const std::string suffix : {"", "-wal", "-shm", "-journal"}) {
+  for (const std::string suffix : {"", "-wal", "-shm", "-journal", ".audit-checkpoint"}) {
     Poco::File f(path + suffix);
     if (f.exists()) f.remove();
   }
@@ -342,7 +343,12 @@ std::vector<Poco::Dynamic::Var> parseBatch(const std::vector<const GenEvent*>& b
 Row benchIngestor(const Policy& p, const std::vector<const GenEvent*>& order, const std::string& path,
                   const std::string& label) {
   removeDb(path);
-  vc::storage::Database db(path, 4);
+  vc::storage::StoreOptions options;
+  options.max_sessions = 4;
+  options.audit_keys = std::make_shared<const vc::Keyring>(vc::Keyring::open(path + ".audit.key", "audit.key_file", true));
+  options.retention_keys =
+      std::make_shared<const vc::Keyring>(vc::Keyring::open(path + ".retention.key", "retention.key_file", true));
+  vc::storage::Database db(path, options);
   db.migrate();
   vc::domain::SystemClock clock;
   vc::ingest::Ingestor ingestor(db, p.engine, clock);
@@ -398,6 +404,9 @@ Row benchHttp(const Policy& p, const std::vector<const GenEvent*>& order, const 
   settings.templates_dir = VC_SOURCE_DIR "/letter_templates";
   settings.contacts_file = VC_SOURCE_DIR "/config/letters/vlu-contacts.json";
   settings.spool_dir = path + ".spool";
+  settings.audit_key_file = path + ".audit.key";
+  settings.retention_key_file = path + ".retention.key";
+  settings.audit_checkpoint_file = path + ".audit-checkpoint";
   vc::app::Services services(settings);
   vc::storage::Database& db = services.db;
   const vc::domain::Clock& clock = *services.clock;

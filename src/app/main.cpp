@@ -8,6 +8,9 @@
 #include <memory>
 #include <sstream>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <Poco/File.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Path.h>
@@ -27,6 +30,7 @@
 #include "common/correlation.h"
 #include "common/error.h"
 #include "common/json_reader.h"
+#include "common/keyring.h"
 #include "domain/clock.h"
 #include "domain/engine.h"
 #include "http/api.h"
@@ -37,6 +41,7 @@
 #include "notifications/notification_context.h"
 #include "rendering/template_set.h"
 #include "retention/purger.h"
+#include "scheduling/audit_checkpointer.h"
 #include "storage/audit_log.h"
 #include "storage/store.h"
 #include "storage/database.h"
@@ -61,6 +66,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
                                                    "input (one line, at least 12 characters)")
                           .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
     options.addOption(Option("dry-run", "", "for `purge`: list the cases that would be purged, change nothing")
+                          .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
+    options.addOption(Option("read-only", "", "for `verify-audit`: open the store read-only and record nothing, even "
+                                              "if it could be written (a copy being examined)")
                           .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
     for (auto [name, help, arg, repeatable] : std::vector<std::tuple<std::string, std::string, std::string, bool>>{
              {"config", "properties file; may be repeated, later files override earlier ones "
@@ -93,6 +101,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       sample_ = true;
     } else if (name == "dry-run") {
       dry_run_ = true;
+    } else if (name == "read-only") {
+      read_only_ = true;
     } else if (name == "password-stdin") {
       password_stdin_ = true;
     } else if (name == "help") {
@@ -146,6 +156,11 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       if (command == "report") return report();
       if (command == "verify-audit") return verifyAudit();
       if (command == "purge") return purge();
+      if (command == "rotate-key") {
+        if (args.size() != 2 || (args[1] != "audit" && args[1] != "retention"))
+          return usage("rotate-key needs audit or retention");
+        return rotateKey(args[1]);
+      }
       if (command == "user") {
         if (args.size() != 3 || args[1] != "add") return usage("user add NAME --role ROLE [--isva-id ID] [--area AREA]");
         return userAdd(args[2]);
@@ -196,10 +211,15 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  report [--from DATE] [--to DATE] [--group-by rule|right|area|basis|month] [--area AREA]\n"
         "         [--format json|csv] [--table summary|misses]\n"
         "                        the compliance report (obligations due in the period) on standard output\n"
-        "  verify-audit          re-walk the audit log's hash chain; exit 0 if intact, 65 naming the first\n"
-        "                        entry that does not match\n"
+        "  verify-audit [--read-only]\n"
+        "                        re-walk the audit log's keyed hash chain and check it against the checkpoint\n"
+        "                        file; exit 0 if intact, 65 naming the first entry that does not match. A store\n"
+        "                        that cannot be written (or --read-only) is opened read-only and nothing recorded\n"
+        "  rotate-key audit|retention\n"
+        "                        add a new key to audit.key_file or retention.key_file (used from the next\n"
+        "                        start; the older keys stay in the file)\n"
         "  purge [--before DATE] [--dry-run]\n"
-        "                        replace with hashes the personal data of cases that ended before DATE\n"
+        "                        replace with keyed markers the personal data of cases that ended before DATE\n"
         "                        (needs retention.closed_case_days; DATE no later than today less that)\n"
         "  help                  this text\n\n"
         "Options:");
@@ -222,6 +242,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     options.max_connections = settings_.http_max_connections;
     options.max_connections_per_client = settings_.http_max_connections_per_client;
     http::HttpServer server(front.router, options);
+    services.checkpointer.start();  // notes the head now; a checkpoint file of another store stops start-up here
     services.scheduler.start();
     server.start();
     Poco::Logger& log = Poco::Logger::get("vc.app");
@@ -231,6 +252,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     log.information("stopping");
     server.stop();
     services.scheduler.stop();
+    services.checkpointer.stop();  // the head at shutdown, after every writer has stopped
     log.information("stopped");
     return EXIT_OK;
   }
@@ -296,14 +318,18 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     }
   }
 
-  // The store, migrated, with a clock, for the commands that read or change it without serving.
+  // The store, migrated, with a clock, for the commands that read or change it without serving. The
+  // audit chain's head is noted in the checkpoint file when it opens and when the command is done.
   struct OfflineStore {
     std::unique_ptr<domain::Clock> clock;
     storage::Database db;
+    scheduling::AuditCheckpointer checkpointer;
     explicit OfflineStore(const Settings& s)
-        : clock(makeClock(s)), db(s.db_path, 2, storeOptions(s)) {
+        : clock(makeClock(s)), db(s.db_path, storeOptions(s, 2)), checkpointer(db, *clock, std::chrono::seconds(1)) {
       db.migrate();
+      checkpointer.writeNow();
     }
+    void done() { checkpointer.writeNow(); }
   };
 
   int report() {
@@ -321,6 +347,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     }
     compliance::LedgerService ledger(store.db, *store.clock, calendar);
     const domain::ComplianceReport report = ledger.report(r.query, "cli", r.format);
+    store.done();
     if (r.format == "csv") {
       std::cout << compliance::reportCsv(report, r.table);
     } else {
@@ -330,20 +357,83 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     return EXIT_OK;
   }
 
+  // Verifies the chain without migrating the store. A store that cannot be written (no write permission
+  // on it or its directory, for root too: a copy being examined), or any with --read-only, is opened
+  // read-only and the check is not recorded; a writable, current one records it (audit_verified).
   int verifyAudit() {
-    OfflineStore store(settings_);
-    auto lease = store.db.session();
-    const storage::AuditVerification v =
-        storage::AuditLog(lease).verifyAndRecord(domain::formatRfc3339Utc(store.clock->now()), "cli");
+    const std::string& path = settings_.db_path;
+    if (!Poco::File(path).exists()) {
+      std::cerr << "victim-comms verify-audit: there is no store at " << path << std::endl;
+      return EXIT_NOINPUT;
+    }
+    // The key must be the one the entries were made with: never make a new one here.
+    storage::StoreOptions o;
+    o.max_sessions = 2;
+    if (Poco::File(settings_.audit_key_file).exists())
+      o.audit_keys = std::make_shared<const Keyring>(Keyring::open(settings_.audit_key_file, "audit.key_file", false));
+    o.audit_checkpoint_file = settings_.audit_checkpoint_file;
+    o.read_only = read_only_ || !writableByPermission(path);
+    storage::Database db(path, o);
+    const int schema = db.schemaVersion();
+    const bool record = !o.read_only && schema == storage::Database::latestSchemaVersion() && o.audit_keys;
+    std::unique_ptr<domain::Clock> clock = makeClock(settings_);
+    storage::AuditVerification v;
+    {
+      auto lease = db.session();
+      storage::AuditLog log(lease);
+      v = record ? log.verifyAndRecord(domain::formatRfc3339Utc(clock->now()), "cli") : log.verify();
+    }
+    if (record) scheduling::AuditCheckpointer(db, *clock, std::chrono::seconds(1)).writeNow();
+    const std::string how = o.read_only ? " (opened read-only; this check is not recorded)"
+                            : record    ? ""
+                                        : " (schema " + std::to_string(schema) + ", not migrated; this check is not recorded)";
     if (v.ok) {
-      std::cout << "audit log of " << settings_.db_path << ": " << v.entries
-                << " entries, the hash chain is intact; head hash " << (v.head_hash.empty() ? "(none)" : v.head_hash)
-                << std::endl;
+      std::cout << "audit log of " << path << ": " << v.entries << " entries";
+      if (v.unkeyed_entries) std::cout << " (" << v.unkeyed_entries << " from before the chain was keyed)";
+      std::cout << ", the hash chain is intact";
+      if (!v.keyed)
+        std::cout << " but not keyed: schema " << schema << " chains with plain SHA-256, which anyone with the file "
+                  << "could recompute";
+      if (v.checkpoint_checked && v.checkpoint_seq > 0)
+        std::cout << " and holds the checkpoint of " << v.checkpoint_at << " (entry " << v.checkpoint_seq << ") in "
+                  << v.checkpoint_file;
+      else if (v.checkpoint_checked)
+        std::cout << " (" << v.checkpoint_file << " notes no entry yet)";
+      else if (v.keyed)
+        std::cout << " (no checkpoint file configured)";
+      std::cout << "; head hash " << (v.head_hash.empty() ? "(none)" : v.head_hash) << how << std::endl;
       return EXIT_OK;
     }
-    std::cout << "audit log of " << settings_.db_path << ": BROKEN at entry " << v.broken_seq << ": " << v.problem
-              << " (" << v.entries << " entries before it match)" << std::endl;
+    std::cout << "audit log of " << path << ": BROKEN"
+              << (v.broken_seq ? " at entry " + std::to_string(v.broken_seq) : std::string()) << ": " << v.problem
+              << (v.broken_seq ? " (" + std::to_string(v.entries) + " entries before it match)"
+                               : " (the chain's " + std::to_string(v.entries) + " entries match each other)")
+              << how << std::endl;
     return EXIT_DATAERR;
+  }
+
+  // Whether the store may be written: the file and its directory carry a write permission bit and the
+  // process may write both (root passes access(2) whatever the bits, so the bits are checked too).
+  static bool writableByPermission(const std::string& path) {
+    const std::string dir = Poco::Path(Poco::Path(path).absolute()).parent().toString();
+    struct stat file_st {}, dir_st {};
+    if (::stat(path.c_str(), &file_st) != 0 || ::stat(dir.c_str(), &dir_st) != 0) return false;
+    return (file_st.st_mode & 0222) && (dir_st.st_mode & 0222) && ::access(path.c_str(), W_OK) == 0 &&
+           ::access(dir.c_str(), W_OK) == 0;
+  }
+
+  int rotateKey(const std::string& which) {
+    const bool audit = which == "audit";
+    const std::string setting = audit ? "audit.key_file" : "retention.key_file";
+    const std::string& file = audit ? settings_.audit_key_file : settings_.retention_key_file;
+    const std::string id = Keyring::addKey(file, setting);
+    std::cout << "added key " << id << " to " << file << " (" << setting << "); "
+              << (audit ? "new audit entries are made with it from the daemon's next start, and the older keys stay in "
+                          "the file to verify the entries they made. Back the file up again now."
+                        : "purges use it from the next start; markers made with the older keys keep them. To make "
+                          "older markers unlinkable for good, remove their keys from the file (and its backups).")
+              << std::endl;
+    return EXIT_OK;
   }
 
   int purge() {
@@ -368,6 +458,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     }
     retention::Purger purger(store.db, *store.clock);
     const retention::PurgeResult r = purger.run(before, dry_run_, "cli");
+    store.done();
     for (const auto& c : r.cases)
       std::cout << (r.dry_run ? "would purge " : "purged ") << c.urn << " (" << c.area << ", ended " << c.ended_on
                 << (r.dry_run ? "" : ", " + std::to_string(c.values) + " values replaced by their hashes") << ")\n";
@@ -381,8 +472,10 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   int migrate() {
-    storage::Database db(settings_.db_path, 2, storeOptions(settings_));
+    std::unique_ptr<domain::Clock> clock = makeClock(settings_);
+    storage::Database db(settings_.db_path, storeOptions(settings_, 2));
     auto [from, to] = db.migrate();
+    scheduling::AuditCheckpointer(db, *clock, std::chrono::seconds(1)).writeNow();
     std::cout << "schema of " << settings_.db_path << " at version " << to
               << (from == to ? " (already current)" : " (was " + std::to_string(from) + ")") << std::endl;
     return EXIT_OK;
@@ -408,8 +501,10 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       }
     }
     Services services(settings_);
+    services.checkpointer.writeNow();
     try {
       ingest::IngestResult r = services.ingestor.ingest(items);
+      services.checkpointer.writeNow();
       std::cout << "imported " << r.accepted << " events (" << r.duplicates << " duplicates) from " << path << " into "
                 << settings_.db_path << "; " << r.affected_cases.size() << " cases updated" << std::endl;
       return EXIT_OK;
@@ -421,8 +516,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   int userAdd(const std::string& name) {
-    storage::Database db(settings_.db_path, 2, storeOptions(settings_));
-    db.migrate();
+    OfflineStore store(settings_);
+    storage::Database& db = store.db;
     const std::string role = cli_.count("role") ? cli_["role"] : "";
     domain::SystemClock clock;
     NewPassword password;
@@ -434,6 +529,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     }
     const std::string token =
         addUser(db, name, role, cli_["isva-id"], cli_["area"], domain::formatRfc3339Utc(clock.now()), password);
+    store.done();
     std::cout << "added user " << name << " with role " << role << (password_stdin_ ? " and a password" : "");
     if (!cli_["isva-id"].empty()) std::cout << " for ISVA " << cli_["isva-id"];
     if (!cli_["area"].empty()) std::cout << " in " << cli_["area"];
@@ -444,6 +540,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   bool help_ = false;
   bool sample_ = false;
   bool dry_run_ = false;
+  bool read_only_ = false;
   bool password_stdin_ = false;
   std::string config_error_;
   std::vector<std::string> config_files_;

@@ -1,5 +1,6 @@
 #include "app/services.h"
 
+#include <Poco/File.h>
 #include <Poco/Logger.h>
 
 #include <set>
@@ -29,14 +30,35 @@ storage::Database& migrated(storage::Database& db) {
   return db;
 }
 
+// The key of the digests kept of failed sign-in names (never the names): derived from the audit key,
+// so that it too lives outside the store, and a copy of the store alone cannot test a guessed name.
+std::string signInNameKey(const storage::Database& db) {
+  const auto& keys = db.options().audit_keys;
+  return keys ? keys->mac("victim-comms sign-in name digests v1") : std::string();
+}
+
 }  // namespace
 
 const std::vector<std::string> kLetterLanguages = {"en", "cy"};
 
-storage::StoreOptions storeOptions(const Settings& s) {
+storage::StoreOptions storeOptions(const Settings& s, int max_sessions) {
   storage::StoreOptions o;
+  o.max_sessions = max_sessions;
   o.busy_timeout_ms = s.db_busy_timeout_ms;
   o.create_missing_directory = s.db_path_is_default;
+  // Where the store goes is checked first: a key file there cannot help a store that cannot be written.
+  storage::checkStoreLocation(s.db_path, o.create_missing_directory);
+  if (!Poco::File(s.audit_key_file).exists() && storage::Database::hasKeyedAuditEntries(s.db_path))
+    throw KeyFileError("audit.key_file " + s.audit_key_file + " does not exist, but the audit log of " + s.db_path +
+                       " holds entries made with a key: restore the key file from its backup (a new key would "
+                       "leave them unverifiable). If the key is lost for good, create the file empty (mode 0600): a "
+                       "new key is then added, and the entries made with the lost one can no longer be verified");
+  o.audit_keys = std::make_shared<const Keyring>(Keyring::open(s.audit_key_file, "audit.key_file", true));
+  o.retention_keys = std::make_shared<const Keyring>(Keyring::open(s.retention_key_file, "retention.key_file", true));
+  o.audit_checkpoint_file = s.audit_checkpoint_file;
+  if (o.audit_keys->created())
+    Poco::Logger::get("vc.app").warning("made a new audit key in " + s.audit_key_file +
+                                        ": back it up (see docs/compliance.md)");
   return o;
 }
 
@@ -82,7 +104,7 @@ Services::Services(const Settings& s)
       rules(loading::loadRuleBook(s.rules_files)),
       engine(rules, calendar),
       clock(makeClock(s)),
-      db(s.db_path, s.http_threads + 4, storeOptions(s)),
+      db(s.db_path, storeOptions(s, s.http_threads + 4)),
       contacts(loading::loadVluContacts(s.contacts_file)),
       templates(loadLetterTemplates(s.templates_dir, rules, calendar)),
       notification_templates(notifications::loadNotificationTemplates(s.templates_dir + "/notifications")),
@@ -96,7 +118,9 @@ Services::Services(const Settings& s)
       notifications(db, ingestor, notification_templates, *clock, contacts, outbox, s.public_url),
       ledger(db, *clock, calendar),
       scheduler(letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)),
-      web_sessions(db, *clock, http::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie}),
+      checkpointer(db, *clock, std::chrono::seconds(s.audit_checkpoint_interval_seconds)),
+      web_sessions(db, *clock,
+                   http::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie, signInNameKey(db)}),
       page_templates(rendering::PageTemplates::load(s.web_dir + "/templates")),
       web_assets(loadWebAssets(s.web_dir)) {
   outbox.setListener("letter", &letters);

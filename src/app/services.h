@@ -27,6 +27,7 @@
 #include "notifications/notification_service.h"
 #include "rendering/page_templates.h"
 #include "rendering/template_set.h"
+#include "scheduling/audit_checkpointer.h"
 #include "scheduling/scheduler.h"
 #include "storage/database.h"
 #include "web/static_assets.h"
@@ -46,11 +47,15 @@ rendering::TemplateSet loadLetterTemplates(const std::string& dir, const domain:
 // (web_dir/static). Missing GOV.UK Frontend is logged, not fatal: the pages still work, unstyled.
 web::StaticAssets loadWebAssets(const std::string& web_dir);
 
-// How the settings ask for the store to be opened.
-storage::StoreOptions storeOptions(const Settings& settings);
-
 // The clock the configuration asks for: fixed at clock.now, else the system's.
 std::unique_ptr<domain::Clock> makeClock(const Settings& settings);
+
+// How the settings ask for the store to be opened, and what it needs from outside its file: the busy
+// wait, whether a missing directory may be made (only the default var/), the audit and retention keys
+// (each key file made, mode 0600, on first start) and the audit checkpoint file. Throws KeyFileError (a
+// configuration error, exit 78) for a key file others may read, or when the audit key file is missing
+// but the store already holds entries made with a key (a new key would orphan them: restore it).
+storage::StoreOptions storeOptions(const Settings& settings, int max_sessions);
 
 struct Services {
   // Throws on bad policy files, templates or store (the caller reports and exits).
@@ -72,6 +77,7 @@ struct Services {
   notifications::NotificationService notifications;
   compliance::LedgerService ledger;
   scheduling::Scheduler scheduler;
+  scheduling::AuditCheckpointer checkpointer;  // started by serve() (and test daemons), after the scheduler
   http::WebSessions web_sessions;
   rendering::PageTemplates page_templates;  // checked at start: a bad one stops it
   web::StaticAssets web_assets;

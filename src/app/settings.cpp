@@ -48,6 +48,10 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"web.secure_cookie", "false", "`true` when people reach the daemon over TLS (behind a proxy): the session cookie is marked Secure"},
     {"auth.pbkdf2_iterations", "600000", "PBKDF2-HMAC-SHA256 iterations for new passwords (at least 100000)"},
     {"retention.closed_case_days", "0 (off)", "days after a case ends before `victim-comms purge` may remove its personal data; 0: never"},
+    {"retention.key_file", "../var/retention.key", "the secret key purge markers are made with (HMAC-SHA256), created with mode 0600 on first start; destroying it leaves no way to tell what a marker stood for"},
+    {"audit.key_file", "../var/audit.key", "the secret key the audit chain is made with (HMAC-SHA256), created with mode 0600 on first start; start-up refuses one its group or others may read (exit 78)"},
+    {"audit.checkpoint_file", "`db.path` + `.audit-checkpoint`", "append-only file where the audit chain's head is noted (at start, every interval, at shutdown); keep it where those who can write the database cannot"},
+    {"audit.checkpoint_interval_seconds", "300", "how often the daemon notes the audit chain's head in the checkpoint file (when it has moved)"},
     {"clock.now", "(unset: the system clock)", "an RFC 3339 time that fixes now, for tests and demos"},
     {"logging.*", "console, information", "Poco LoggingConfigurator keys (channels, formatters, loggers)"},
 };
@@ -223,6 +227,15 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   s.demo_file = r.path("demo.file", "demo/events.jsonl", first_dir);
   s.scheduler_interval_seconds = static_cast<int>(r.integer("scheduler.interval_seconds", 60, 1, 86400));
   s.retention_closed_case_days = static_cast<int>(r.integer("retention.closed_case_days", 0, 0, 36500));
+  s.retention_key_file = r.path("retention.key_file", "../var/retention.key", first_dir);
+  s.audit_key_file = r.path("audit.key_file", "../var/audit.key", first_dir);
+  if (Poco::Path(s.audit_key_file).absolute().toString() == Poco::Path(s.retention_key_file).absolute().toString())
+    r.fail("retention.key_file", "must not be the audit key file (destroying the retention key must leave the audit "
+                                 "chain verifiable)");
+  s.audit_checkpoint_file = r.find("audit.checkpoint_file") ? r.path("audit.checkpoint_file", "", first_dir)
+                                                            : s.db_path + ".audit-checkpoint";
+  s.audit_checkpoint_interval_seconds =
+      static_cast<int>(r.integer("audit.checkpoint_interval_seconds", 300, 1, 86400));
   s.auth_pbkdf2_iterations = static_cast<int>(r.integer("auth.pbkdf2_iterations", 600000, 100000, 100000000));
   s.contacts_file = r.path("letters.contacts_file", "letters/vlu-contacts.json", first_dir);
   requireFile(r, "letters.contacts_file", s.contacts_file, false);

@@ -60,6 +60,11 @@ struct Settings {
   int web_session_idle_minutes = 30;
   bool web_secure_cookie = false;      // served over TLS: the session cookie is Secure
   int retention_closed_case_days = 0;  // 0: purging is off
+  std::string retention_key_file;      // absolute: the key purge markers are made with (destroy it to unlink them)
+  // The audit chain's key and the file its head is noted in, both outside the database.
+  std::string audit_key_file;          // absolute
+  std::string audit_checkpoint_file;   // absolute; by default beside the database (db.path + ".audit-checkpoint")
+  int audit_checkpoint_interval_seconds = 300;
   int auth_pbkdf2_iterations = 600000;  // for new passwords
   std::optional<domain::UnixSeconds> clock_now;  // fixed "now", for tests and demos
   std::map<std::string, std::string> logging;     // every logging.* key, for Poco's LoggingConfigurator

@@ -88,6 +88,12 @@ Response Api::verifyAudit(Request& req) {
   o->set("entries", static_cast<Poco::Int64>(v.entries));
   if (v.ok) {
     o->set("head_hash", v.head_hash.empty() ? Var() : Var(v.head_hash));
+    o->set("unkeyed_entries", static_cast<Poco::Int64>(v.unkeyed_entries));
+    // The newest head noted in the checkpoint file outside the database (null: none checked or noted yet).
+    Object::Ptr checkpoint = ordered();
+    checkpoint->set("seq", static_cast<Poco::Int64>(v.checkpoint_seq));
+    checkpoint->set("at", v.checkpoint_at);
+    o->set("checkpoint", v.checkpoint_checked && v.checkpoint_seq > 0 ? Var(checkpoint) : Var());
   } else {
     Object::Ptr broken = ordered();
     broken->set("seq", static_cast<Poco::Int64>(v.broken_seq));

@@ -17,7 +17,6 @@ PurgeResult Purger::run(const domain::Date& before, bool dry_run, const std::str
   result.dry_run = dry_run;
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
-  session << "PRAGMA secure_delete=ON", now;  // zero what is overwritten or freed
   {
     storage::Store store(session);
     storage::RetentionStore retention(session);
@@ -38,9 +37,12 @@ PurgeResult Purger::run(const domain::Date& before, bool dry_run, const std::str
     }
     tx.commit();
   }
-  session << "PRAGMA secure_delete=OFF", now;
   if (!dry_run && !result.cases.empty()) {
-    // Copy the new pages over the old in the file and empty the log, so the old text is gone from both.
+    // Freed cells are zeroed as they go (secure_delete, on every session), but a page's unused space
+    // can still hold older copies of a value from before (a row moved, a page split or reused).
+    // VACUUM writes every page afresh from the live rows only. Then copy the new pages over the old
+    // in the file and empty the log, so the old text is gone from both.
+    session << "VACUUM", now;
     int busy = 1, log_pages = 0, checkpointed = 0;
     session << "PRAGMA wal_checkpoint(TRUNCATE)", into(busy), into(log_pages), into(checkpointed), now;
     result.checkpointed = busy == 0;

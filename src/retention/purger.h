@@ -1,11 +1,12 @@
 #pragma once
 // The retention purge: for each case whose journey has ended
 // (domain/retention.h) and that has had no event since the cut-off, replaces
-// its personal data with hashes (storage/retention_store.h), in one
+// its personal data with keyed markers (storage/retention_store.h), in one
 // transaction, audited per case. The ledger keeps its counts and the audit
-// chain stays verifiable: neither is touched. Overwritten pages are zeroed
-// (secure_delete) and the write-ahead log is checkpointed, so the old text is
-// not left in the file.
+// chain stays verifiable: neither is touched. Freed content is zeroed
+// (secure_delete), the file is then rebuilt (VACUUM) so that no page keeps an
+// older copy in its unused space, and the write-ahead log is checkpointed and
+// emptied, so the old text is left in neither file.
 
 #include <string>
 #include <vector>

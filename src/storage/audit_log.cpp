@@ -1,5 +1,7 @@
 #include "storage/audit_log.h"
 
+#include <algorithm>
+#include <ctime>
 #include <optional>
 
 #include <Poco/Data/RecordSet.h>
@@ -8,7 +10,10 @@
 #include <sqlite3.h>
 
 #include "common/correlation.h"
+#include "common/error.h"
 #include "common/sha256.h"
+#include "domain/date.h"
+#include "storage/audit_checkpoint.h"
 #include "storage/database.h"
 
 using namespace Poco::Data::Keywords;
@@ -17,7 +22,21 @@ using Poco::Data::Statement;
 namespace vc::storage {
 namespace {
 
-constexpr const char* kColumns = "seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash";
+constexpr const char* kAuditKeyedAction = "audit_keyed";
+
+// The columns read; key_id exists from schema 7 (before it, every entry is unkeyed).
+std::string columns(bool keyed_schema) {
+  return std::string("seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash, ") +
+         (keyed_schema ? "key_id" : "'' AS key_id");
+}
+
+int schemaVersion(Poco::Data::Session& s) {
+  int version = 0;
+  s << "PRAGMA user_version", into(version), now;
+  return version;
+}
+
+bool keyedSchema(Poco::Data::Session& s) { return schemaVersion(s) >= Database::kKeyedAuditSchema; }
 
 std::vector<AuditEntry> readEntries(Statement& st) {
   st.execute();
@@ -27,7 +46,8 @@ std::vector<AuditEntry> readEntries(Statement& st) {
     AuditEntry e;
     e.seq = rs.value(0).convert<Poco::Int64>();
     size_t c = 1;
-    for (std::string* f : {&e.at, &e.actor, &e.action, &e.subject, &e.detail, &e.correlation_id, &e.prev_hash, &e.hash})
+    for (std::string* f :
+         {&e.at, &e.actor, &e.action, &e.subject, &e.detail, &e.correlation_id, &e.prev_hash, &e.hash, &e.key_id})
       *f = rs.value(c++).convert<std::string>();
     out.push_back(std::move(e));
   }
@@ -49,15 +69,41 @@ int64_t highestSeqIssued(Poco::Data::Session& s) {
   return seq.empty() ? 0 : seq.front();
 }
 
+const Keyring& auditKeys(Poco::Data::Session& s) {
+  const auto& keys = Database::optionsOf(s).audit_keys;
+  if (!keys)
+    throw Error(Error::Kind::kInternal, "audit",
+                "the audit log is keyed, and this store was opened without its key (audit.key_file)");
+  return *keys;
+}
+
+std::string range(int64_t from, int64_t to) {
+  return from == to ? "entry " + std::to_string(from) : "entries " + std::to_string(from) + " to " + std::to_string(to);
+}
+
 }  // namespace
 
-std::string AuditLog::entryHash(const AuditEntry& e) {
+std::string AuditLog::unkeyedHash(const AuditEntry& e) {
   std::string content = "victim-comms audit v1\n";
   appendField(content, e.prev_hash);
   appendField(content, std::to_string(e.seq));
   for (const std::string* f : {&e.at, &e.actor, &e.action, &e.subject, &e.detail, &e.correlation_id})
     appendField(content, *f);
   return sha256Hex(content);
+}
+
+std::string AuditLog::keyedContent(const AuditEntry& e) {
+  std::string content = "victim-comms audit v2\n";
+  appendField(content, e.prev_hash);
+  appendField(content, std::to_string(e.seq));
+  appendField(content, e.key_id);
+  for (const std::string* f : {&e.at, &e.actor, &e.action, &e.subject, &e.detail, &e.correlation_id})
+    appendField(content, *f);
+  return content;
+}
+
+std::optional<std::string> AuditLog::keyedHash(const AuditEntry& e, const Keyring& keys) {
+  return keys.macWith(e.key_id, keyedContent(e));
 }
 
 void AuditLog::append(const std::string& at, const std::string& actor, const std::string& action,
@@ -73,6 +119,7 @@ void AuditLog::append(const std::string& at, const std::string& actor, const std
 
 void AuditLog::appendAll(const std::vector<AuditEntry>& entries) {
   if (entries.empty()) return;
+  const Keyring& keys = auditKeys(s_);
   std::optional<WriteTransaction> own;
   if (sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(s_))) own.emplace(s_);
   std::vector<std::string> prev;
@@ -81,13 +128,14 @@ void AuditLog::appendAll(const std::vector<AuditEntry>& entries) {
   int64_t seq = highestSeqIssued(s_);
   const std::string& correlation = correlationId();
   std::vector<Poco::Int64> seqs;
-  std::vector<std::string> at, actor, action, subject, detail, correlation_ids, prev_hashes, hashes;
+  std::vector<std::string> at, actor, action, subject, detail, correlation_ids, prev_hashes, hashes, key_ids;
   for (const AuditEntry& given : entries) {
     AuditEntry e = given;
     e.seq = ++seq;
     e.correlation_id = correlation;
     e.prev_hash = prev_hash;
-    e.hash = entryHash(e);
+    e.key_id = keys.currentId();
+    e.hash = keys.mac(keyedContent(e));
     prev_hash = e.hash;
     seqs.push_back(e.seq);
     at.push_back(std::move(e.at));
@@ -98,16 +146,17 @@ void AuditLog::appendAll(const std::vector<AuditEntry>& entries) {
     correlation_ids.push_back(std::move(e.correlation_id));
     prev_hashes.push_back(std::move(e.prev_hash));
     hashes.push_back(std::move(e.hash));
+    key_ids.push_back(std::move(e.key_id));
   }
-  s_ << "INSERT INTO audit_log(seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  s_ << "INSERT INTO audit_log(seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash, key_id) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       use(seqs), use(at), use(actor), use(action), use(subject), use(detail), use(correlation_ids), use(prev_hashes),
-      use(hashes), now;
+      use(hashes), use(key_ids), now;
   if (own) own->commit();
 }
 
 std::vector<AuditEntry> AuditLog::list(const AuditFilter& f) {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM audit_log WHERE 1 = 1";
+  std::string sql = "SELECT " + columns(keyedSchema(s_)) + " FROM audit_log WHERE 1 = 1";
   std::vector<std::string> args;
   for (auto [column, value] : std::vector<std::pair<const char*, const std::string*>>{
            {"actor", &f.actor}, {"action", &f.action}, {"subject", &f.subject}, {"correlation_id", &f.correlation_id}}) {
@@ -140,10 +189,12 @@ int64_t AuditLog::count(const std::string& action) {
   return n;
 }
 
-AuditVerification AuditLog::verify() {
+AuditVerification AuditLog::walk(bool keyed_schema, const Keyring* keys) {
   AuditVerification v;
+  v.keyed = keyed_schema;
   std::string prev_hash = kGenesisHash;
   int64_t prev_seq = 0;
+  int64_t first_keyed = 0;  // the seq of the first keyed entry (0: none yet)
   auto broken = [&](int64_t seq, std::string problem) {
     v.ok = false;
     v.broken_seq = seq;
@@ -154,32 +205,159 @@ AuditVerification AuditLog::verify() {
   constexpr int kPage = 5000;
   while (true) {
     Statement st(s_);
-    st << std::string("SELECT ") + kColumns + " FROM audit_log WHERE seq > " + std::to_string(prev_seq) +
+    st << "SELECT " + columns(keyed_schema) + " FROM audit_log WHERE seq > " + std::to_string(prev_seq) +
               " ORDER BY seq LIMIT " + std::to_string(kPage);
     const auto page = readEntries(st);
     for (const AuditEntry& e : page) {
+      const std::string entry = "entry " + std::to_string(e.seq);
       if (e.seq != prev_seq + 1)
-        return broken(e.seq, "entry " + std::to_string(e.seq) + " follows entry " + std::to_string(prev_seq) +
-                                 ": entries " + std::to_string(prev_seq + 1) +
-                                 (e.seq - prev_seq > 2 ? " to " + std::to_string(e.seq - 1) : "") + " are missing");
+        return broken(e.seq, entry + " follows entry " + std::to_string(prev_seq) + ": " +
+                                 range(prev_seq + 1, e.seq - 1) + (e.seq - prev_seq > 2 ? " are" : " is") + " missing");
       if (e.prev_hash != prev_hash)
-        return broken(e.seq, "entry " + std::to_string(e.seq) + " does not chain to the entry before it "
-                                 "(an entry was removed, inserted or moved, or its chain field changed)");
-      if (entryHash(e) != e.hash)
-        return broken(e.seq, "entry " + std::to_string(e.seq) + " has been changed since it was written "
-                                 "(its content no longer matches its hash)");
+        return broken(e.seq, entry + " does not chain to the entry before it "
+                                     "(an entry was removed, inserted or moved, or its chain field changed)");
+      if (e.key_id.empty()) {
+        if (first_keyed)
+          return broken(e.seq, entry + " carries no key, but entry " + std::to_string(first_keyed) +
+                                   " before it does: only entries from before the chain was keyed may be unkeyed "
+                                   "(a keyed entry was relabelled and rehashed without the key)");
+        if (unkeyedHash(e) != e.hash)
+          return broken(e.seq, entry + " has been changed since it was written "
+                                       "(its content no longer matches its hash)");
+        ++v.unkeyed_entries;
+      } else {
+        if (!keys)
+          throw Error(Error::Kind::kInternal, "audit",
+                      "the audit log holds keyed entries; checking them needs the audit key (audit.key_file)");
+        const auto expected = keyedHash(e, *keys);
+        if (!expected)
+          return broken(e.seq, entry + " was made with key " + e.key_id + ", which " +
+                                   (keys->path().empty() ? std::string("the key file") : keys->path()) +
+                                   " does not hold (the key file is not this log's, or the entry was made with "
+                                   "another key)");
+        if (*expected != e.hash)
+          return broken(e.seq, entry + " has been changed since it was written "
+                                       "(its content no longer matches its keyed hash)");
+        if (!first_keyed) {
+          first_keyed = e.seq;
+          const std::string vouch = "unkeyed_entries:" + std::to_string(v.unkeyed_entries) + " ";
+          if (v.unkeyed_entries > 0 && (e.action != kAuditKeyedAction || e.detail.rfind(vouch, 0) != 0)) {
+            v.entries = 0;
+            return broken(1, range(1, v.unkeyed_entries) + " carry no key, and entry " + std::to_string(e.seq) +
+                                 ", the first keyed one, is not the upgrade's audit_keyed entry vouching for exactly "
+                                 "them (keyed entries were relabelled as unkeyed)");
+          }
+        }
+      }
       prev_hash = e.hash;
       prev_seq = e.seq;
       ++v.entries;
     }
     if (page.size() < static_cast<size_t>(kPage)) break;
   }
+  if (keyed_schema && v.unkeyed_entries > 0 && !first_keyed) {
+    v.entries = 0;
+    return broken(1, range(1, v.unkeyed_entries) + " carry no key, and no keyed entry vouches for them (the upgrade "
+                                                   "that keyed the chain writes one): the log was rewritten without the key");
+  }
   const int64_t issued = highestSeqIssued(s_);
   if (issued > prev_seq)
-    return broken(prev_seq + 1, "entries " + std::to_string(prev_seq + 1) + " to " + std::to_string(issued) +
-                                    " were written but are missing (the log was cut short)");
+    return broken(prev_seq + 1, range(prev_seq + 1, issued) + (issued > prev_seq + 1 ? " were" : " was") +
+                                    " written but " + (issued > prev_seq + 1 ? "are" : "is") +
+                                    " missing (the log was cut short)");
   v.head_hash = prev_seq ? prev_hash : "";
   return v;
+}
+
+AuditVerification AuditLog::verify() {
+  const int version = schemaVersion(s_);
+  if (version < 4) {
+    AuditVerification v;
+    v.ok = false;
+    v.keyed = false;
+    v.problem = "the store is at schema " + std::to_string(version) + ", from before the audit log was chained: "
+                "migrate it first";
+    return v;
+  }
+  const StoreOptions& options = Database::optionsOf(s_);
+  const bool keyed_schema = version >= Database::kKeyedAuditSchema;
+  AuditVerification v = walk(keyed_schema, options.audit_keys.get());
+  if (!v.ok) return v;
+  if (v.entries == 0) {
+    // Adding a user and storing an event are audited, so a store that holds either had entries.
+    Poco::Int64 events = 0, users = 0;
+    s_ << "SELECT COUNT(*) FROM events", into(events), now;
+    s_ << "SELECT COUNT(*) FROM users", into(users), now;
+    if (events + users > 0) {
+      v.ok = false;
+      v.broken_seq = 1;
+      v.problem = "the log is empty, but the store holds " + std::to_string(events) + " events and " +
+                  std::to_string(users) + " users, each audited as it was added: the log was emptied";
+      return v;
+    }
+  }
+  if (keyed_schema && !options.audit_checkpoint_file.empty())
+    checkAgainstCheckpoints(v, auditKeys(s_), options.audit_checkpoint_file);
+  return v;
+}
+
+void AuditLog::checkAgainstCheckpoints(AuditVerification& v, const Keyring& keys, const std::string& file) {
+  v.checkpoint_checked = true;
+  v.checkpoint_file = file;
+  auto broken = [&](int64_t seq, std::string problem) {
+    v.ok = false;
+    v.broken_seq = seq;
+    v.problem = std::move(problem);
+  };
+  const CheckpointFile f = readCheckpoints(file);
+  const std::string where = "the checkpoint file " + file;
+  if (!f.malformed.empty())
+    return broken(0, "line " + std::to_string(f.malformed.front()) + " of " + where +
+                         " is not a checkpoint line: the file was edited");
+  const std::string store = storeId();
+  const Checkpoint* newest = nullptr;
+  for (const Checkpoint& c : f.checkpoints) {
+    const std::string line = "line " + std::to_string(c.line) + " of " + where;
+    if (c.store != store)
+      return broken(0, line + " is a checkpoint of another store (" + c.store + "; this one is " + store +
+                           "): each store needs its own checkpoint file, or this store is not the one it was");
+    const auto authentic = checkpointAuthentic(c, keys);
+    if (!authentic)
+      return broken(0, line + " was made with key " + c.key_id + ", which " + keys.path() + " does not hold");
+    if (!*authentic)
+      return broken(0, line + " does not carry its MAC: it was written or changed by something other than "
+                              "victim-comms");
+    if (!newest || c.seq > newest->seq) newest = &c;
+  }
+  const int64_t last = v.entries;  // the walk checked 1..entries, each in turn
+  if (!newest) {
+    if (last > 0)
+      broken(1, where + " holds no checkpoint of this store, though the log has " + std::to_string(last) +
+                    " entries: its checkpoints were removed, or this is a copy examined without them (set "
+                    "audit.checkpoint_file to the store's own)");
+    return;
+  }
+  v.checkpoint_seq = newest->seq;
+  v.checkpoint_at = newest->at;
+  if (newest->seq > last)
+    return broken(last + 1, last == 0 ? "the log is empty, but the checkpoint of " + newest->at + " recorded " +
+                                            std::to_string(newest->seq) + " entries: the log was emptied"
+                                      : "the log ends at entry " + std::to_string(last) + ", but the checkpoint of " +
+                                            newest->at + " recorded entry " + std::to_string(newest->seq) + ": " +
+                                            range(last + 1, newest->seq) + " were removed from its end");
+  std::vector<const Checkpoint*> by_seq;
+  for (const Checkpoint& c : f.checkpoints)
+    if (c.seq > 0) by_seq.push_back(&c);
+  std::sort(by_seq.begin(), by_seq.end(), [](const Checkpoint* a, const Checkpoint* b) { return a->seq < b->seq; });
+  for (const Checkpoint* c : by_seq) {
+    std::vector<std::string> hash;
+    Poco::Int64 seq = c->seq;
+    s_ << "SELECT hash FROM audit_log WHERE seq = ?", bind(seq), into(hash), now;
+    if (hash.empty() || hash.front() != c->hash)
+      return broken(c->seq, "entry " + std::to_string(c->seq) + " does not match the checkpoint of " + c->at +
+                                " (line " + std::to_string(c->line) + " of " + where +
+                                "): it or an entry before it was rewritten since, by someone who holds the key");
+  }
 }
 
 AuditVerification AuditLog::verifyAndRecord(const std::string& at, const std::string& actor) {
@@ -189,17 +367,58 @@ AuditVerification AuditLog::verifyAndRecord(const std::string& at, const std::st
   return v;
 }
 
+std::pair<int64_t, std::string> AuditLog::head() {
+  std::vector<Poco::Int64> seq;
+  std::vector<std::string> hash;
+  s_ << "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", into(seq), into(hash), now;
+  if (seq.empty()) return {0, kGenesisHash};
+  return {seq.front(), hash.front()};
+}
+
+std::string AuditLog::storeId() {
+  std::vector<std::string> id;
+  s_ << "SELECT store_id FROM store_identity LIMIT 1", into(id), now;
+  if (id.empty()) throw Error(Error::Kind::kInternal, "audit", "the store has no id (store_identity is empty)");
+  return id.front();
+}
+
+int64_t AuditLog::writeCheckpoint(const std::string& at) {
+  const StoreOptions& options = Database::optionsOf(s_);
+  if (options.audit_checkpoint_file.empty()) return -1;
+  const Keyring& keys = auditKeys(s_);
+  const std::string store = storeId();
+  if (auto other = checkpointStore(options.audit_checkpoint_file); other && *other != store)
+    throw CheckpointError("audit.checkpoint_file " + options.audit_checkpoint_file +
+                          " holds the checkpoints of another store (" + *other + "); this store is " + store +
+                          ": give each store its own checkpoint file");
+  const auto [seq, hash] = head();
+  appendCheckpoint(options.audit_checkpoint_file, formatCheckpoint(store, seq, hash, at, keys));
+  return seq;
+}
+
 void AuditLog::chainUnchainedEntries(Poco::Data::Session& s) {
   Statement st(s);
-  st << std::string("SELECT ") + kColumns + " FROM audit_log ORDER BY seq";
+  st << "SELECT " + columns(false) + " FROM audit_log ORDER BY seq";
   std::string prev_hash = kGenesisHash;
   for (AuditEntry e : readEntries(st)) {
     e.prev_hash = prev_hash;
-    e.hash = entryHash(e);
+    e.hash = unkeyedHash(e);
     Poco::Int64 seq = e.seq;
     s << "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", bind(e.prev_hash), bind(e.hash), bind(seq), now;
     prev_hash = e.hash;
   }
+}
+
+void AuditLog::vouchForUnkeyedEntries(Poco::Data::Session& s) {
+  AuditLog log(s);
+  if (log.count() == 0) return;
+  // Every entry is unkeyed here; the walk says whether their chain is intact as the key takes over.
+  const AuditVerification unkeyed = log.walk(false, nullptr);
+  const auto [seq, hash] = log.head();
+  log.append(domain::formatRfc3339Utc(static_cast<domain::UnixSeconds>(std::time(nullptr))), "system",
+             kAuditKeyedAction, "audit",
+             "unkeyed_entries:" + std::to_string(seq) + " head:" + hash + " chain:" +
+                 (unkeyed.ok ? std::string("intact") : "broken_at_" + std::to_string(unkeyed.broken_seq)));
 }
 
 }  // namespace vc::storage

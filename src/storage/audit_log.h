@@ -1,24 +1,42 @@
 #pragma once
 // The audit log: who did or read what, when, under which correlation id,
-// kept as a hash chain. Each entry's hash is SHA-256 over the hash of the
-// entry before it and the entry's own content (its seq included), so a
-// changed byte, a deleted row or two rows swapped break the chain from that
-// entry on, and verify() names the first entry that no longer matches.
+// kept as a keyed hash chain. Each entry's hash is HMAC-SHA256, under a
+// secret key kept outside the database (audit.key_file, named by the entry's
+// key_id), over the hash of the entry before it and the entry's own content
+// (its seq and key id included). Someone who can write the database file but
+// does not hold the key can therefore neither change, remove, insert nor
+// reorder an entry and make the chain match again. Removing entries from the
+// end, or emptying the log, is caught against the checkpoint file (outside
+// the database; storage/audit_checkpoint.h), where the head is noted every
+// few minutes and at shutdown.
+//
+// Entries written before the chain was keyed (schema 6 and older) keep their
+// plain SHA-256 hashes and an empty key_id; the upgrade appends one keyed
+// entry, audit_keyed, that chains to the last of them and records how many
+// there are, so they too are pinned by the key from then on.
+//
+// The key and the checkpoint file come with the session (Database::optionsOf).
 // Append-only: triggers refuse UPDATE and DELETE on the table, and no code
 // path tries. Entries carry ids and codes, never personal data.
 // One per session; not thread-safe.
 
 #include <cstdint>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <Poco/Data/Session.h>
+
+#include "common/keyring.h"
 
 namespace vc::storage {
 
 struct AuditEntry {
   int64_t seq = 0;
   std::string at, actor, action, subject, detail, correlation_id, prev_hash, hash;
+  std::string key_id;  // the key the hash was made with; "" for an entry from before the chain was keyed
 };
 
 struct AuditFilter {
@@ -31,9 +49,22 @@ struct AuditFilter {
 struct AuditVerification {
   bool ok = true;
   int64_t entries = 0;      // how many were checked
-  std::string head_hash;    // the last entry's hash: note it elsewhere to pin the whole log
+  std::string head_hash;    // the last entry's hash
   int64_t broken_seq = 0;   // the first entry that does not match (0 when ok)
   std::string problem;      // what is wrong with it, in words
+  bool keyed = true;        // false: a store from before schema 7, chained with plain SHA-256 only
+  int64_t unkeyed_entries = 0;  // entries from before the chain was keyed (vouched for by audit_keyed)
+  // The checkpoint file: whether it was checked, and the newest head it holds.
+  bool checkpoint_checked = false;
+  std::string checkpoint_file;
+  int64_t checkpoint_seq = 0;
+  std::string checkpoint_at;
+};
+
+// A checkpoint file that belongs to another store (a configuration problem).
+class CheckpointError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class AuditLog {
@@ -43,9 +74,9 @@ class AuditLog {
 
   explicit AuditLog(Poco::Data::Session& session) : s_(session) {}
 
-  // Appends one entry chained to the last, with the thread's correlation id.
-  // Joins the caller's open write transaction, or takes one of its own, so
-  // that two writers never chain to the same predecessor.
+  // Appends one entry chained to the last, with the thread's correlation id, made with the current
+  // audit key. Joins the caller's open write transaction, or takes one of its own, so that two
+  // writers never chain to the same predecessor. Throws (vc::Error, internal) without a key.
   void append(const std::string& at, const std::string& actor, const std::string& action,
               const std::string& subject, const std::string& detail);
   // Appends several in order, reading the chain's end once and inserting them together (for a
@@ -56,18 +87,37 @@ class AuditLog {
   std::vector<AuditEntry> list(const AuditFilter& filter);
   int64_t count(const std::string& action = "");
 
-  // Re-walks the whole chain from the first entry.
+  // Re-walks the whole chain from the first entry, then checks it against every line of the
+  // checkpoint file (when the store has one configured). Reads only: works on a read-only store.
+  // Throws (vc::Error, internal) if there are keyed entries and no key to check them with.
   AuditVerification verify();
   // The same, then records who checked and what they found (audit_verified).
   AuditVerification verifyAndRecord(const std::string& at, const std::string& actor);
 
-  // The hash an entry must carry, given its content and prev_hash.
-  static std::string entryHash(const AuditEntry& e);
+  // The last entry's seq and hash (0 and the genesis hash for an empty log).
+  std::pair<int64_t, std::string> head();
+  // The store's random id (schema 7 on), which its checkpoints carry.
+  std::string storeId();
+  // Appends the head to the checkpoint file, if the store has one; returns the seq noted (-1: none
+  // kept). Throws CheckpointError if the file holds another store's checkpoints.
+  int64_t writeCheckpoint(const std::string& at);
 
-  // For migration 4: chains entries written before the log was chained.
+  // What an entry's hash is made over (the v2, keyed, encoding), and the hash itself under `keys`
+  // (nullopt: they do not hold the entry's key_id).
+  static std::string keyedContent(const AuditEntry& e);
+  static std::optional<std::string> keyedHash(const AuditEntry& e, const Keyring& keys);
+  // The plain SHA-256 hash of the entries written before the chain was keyed.
+  static std::string unkeyedHash(const AuditEntry& e);
+
+  // For migration 4: chains entries written before the log was chained (plain SHA-256).
   static void chainUnchainedEntries(Poco::Data::Session& session);
+  // For migration 7: appends the keyed audit_keyed entry that pins the unkeyed entries, if any.
+  static void vouchForUnkeyedEntries(Poco::Data::Session& session);
 
  private:
+  AuditVerification walk(bool keyed_schema, const Keyring* keys);
+  void checkAgainstCheckpoints(AuditVerification& v, const Keyring& keys, const std::string& file);
+
   Poco::Data::Session& s_;
 };
 

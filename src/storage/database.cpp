@@ -1,7 +1,9 @@
 #include "storage/database.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <vector>
 
@@ -9,13 +11,15 @@
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/SessionImpl.h>
 #include <Poco/Data/SQLite/Utility.h>
-#include <sqlite3.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
+#include <sqlite3.h>
 
 #include "common/error.h"
 #include "storage/audit_log.h"
+#include "storage/retention_store.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -43,6 +47,23 @@ std::string appendOnlyUnlessPurge(const std::string& table, const std::vector<st
   std::string allowed;
   for (const auto& c : kept) allowed += (allowed.empty() ? "" : " AND ") + ("NEW." + c + " IS OLD." + c);
   for (const auto& c : purgeable) allowed += (allowed.empty() ? "" : " AND ") + purgeMarker(c);
+  return "CREATE TRIGGER " + table + "_no_update BEFORE UPDATE ON " + table + " WHEN NOT (" + allowed +
+         ") BEGIN SELECT RAISE(ABORT, '" + message + "'); END";
+}
+
+// From migration 8: a purge marker is keyed, {"purged":"hmac-sha256:<key id>:<hex>"}; a value may become
+// one, and so may a marker of the older, unkeyed kind (the upgrade re-keys those), and nothing else changes.
+std::string keyedPurgeMarker(const std::string& column) {
+  const std::string n = "NEW." + column, o = "OLD." + column;
+  return "(" + n + " IS " + o + " OR (" + n + " LIKE '{\"purged\":\"hmac-sha256:%' AND (" + o +
+         " NOT LIKE '{\"purged\":%' OR " + o + " LIKE '{\"purged\":\"sha256:%')))";
+}
+
+std::string appendOnlyUnlessKeyedPurge(const std::string& table, const std::vector<std::string>& kept,
+                                       const std::vector<std::string>& purgeable, const std::string& message) {
+  std::string allowed;
+  for (const auto& c : kept) allowed += (allowed.empty() ? "" : " AND ") + ("NEW." + c + " IS OLD." + c);
+  for (const auto& c : purgeable) allowed += (allowed.empty() ? "" : " AND ") + keyedPurgeMarker(c);
   return "CREATE TRIGGER " + table + "_no_update BEFORE UPDATE ON " + table + " WHEN NOT (" + allowed +
          ") BEGIN SELECT RAISE(ABORT, '" + message + "'); END";
 }
@@ -321,13 +342,90 @@ const std::vector<Migration>& migrations() {
                failures INTEGER NOT NULL,
                last_failed_at INTEGER NOT NULL))",
       }},
+      {
+          // 7: the audit chain keyed with a secret kept outside the database (HMAC-SHA256 under the
+          // key named by key_id), and a random id for the store, which its checkpoints carry. Entries
+          // written before stay as they were (plain SHA-256, key_id ''); one keyed entry, audit_keyed,
+          // records how many there are and chains to the last of them, so none can be added, removed
+          // or changed, and no keyed entry relabelled as unkeyed, without the key.
+          {
+              "ALTER TABLE audit_log ADD COLUMN key_id TEXT NOT NULL DEFAULT ''",
+              "CREATE TABLE store_identity(store_id TEXT NOT NULL)",
+              "INSERT INTO store_identity(store_id) VALUES(lower(hex(randomblob(16))))",
+          },
+          &AuditLog::vouchForUnkeyedEntries,
+      },
+      {
+          // 8: purge markers keyed (retention.key_file), so that holding the file no longer lets anyone
+          // confirm a guessed name, email or postcode; markers of the older, unkeyed kind are re-keyed.
+          {
+              "DROP TRIGGER events_no_update",
+              appendOnlyUnlessKeyedPurge("events",
+                                         {"seq", "id", "type", "case_urn", "victim_id", "occurred_at", "local_date",
+                                          "received_at"},
+                                         {"body"}, "events are append-only (a purge alone may replace a body with its marker)"),
+              "DROP TRIGGER letter_versions_no_update",
+              appendOnlyUnlessKeyedPurge("letter_versions",
+                                         {"letter_n", "version", "at", "author", "why", "language", "channel",
+                                          "letter_date", "blocked_by", "context_hash", "template_version", "policy"},
+                                         {"fields", "free_text", "html", "text"}, "letter versions are kept as written"),
+              "DROP TRIGGER letter_history_no_update",
+              appendOnlyUnlessKeyedPurge("letter_history",
+                                         {"letter_n", "n", "at", "actor", "action", "from_state", "to_state", "version"},
+                                         {"note"}, "letter history is append-only"),
+              "DROP TRIGGER obligation_reasons_no_update",
+              appendOnlyUnlessKeyedPurge("obligation_reasons",
+                                         {"n", "obligation_id", "reason", "outcome", "recorded_by", "recorded_at",
+                                          "correlation_id"},
+                                         {"note"}, "reasons are changed only by adding a new one"),
+          },
+          &RetentionStore::rekeyUnkeyedMarkers,
+      },
   };
   return kMigrations;
 }
 
-}  // namespace
+// A session that knows the options of the Database that opened it (see Database::optionsOf).
+class StoreSessionImpl : public Poco::Data::SQLite::SessionImpl {
+ public:
+  StoreSessionImpl(const std::string& connect, const StoreOptions& options)
+      : Poco::Data::SQLite::SessionImpl(connect), options_(options) {}
+  const StoreOptions& options() const { return options_; }
 
-namespace {
+ private:
+  const StoreOptions& options_;
+};
+
+// A file: URI that opens `path` read-only: immutable (no lock, no -shm made beside it) when no -wal
+// file is there, since then there is nothing else to read; otherwise read-only through the WAL.
+std::string readOnlyUri(const std::string& path) {
+  const std::string absolute = Poco::Path(path).absolute().toString();
+  std::string uri = "file:";
+  for (unsigned char c : absolute) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      uri += hex;
+    }
+  }
+  return uri + (Poco::File(path + "-wal").exists() ? "?mode=ro" : "?immutable=1");
+}
+
+// One writer mutex per store file in this process, found by the file's name as SQLite knows it,
+// so that every session on the store shares it.
+std::timed_mutex& writerMutex(Poco::Data::Session& session) {
+  static std::mutex registry_mutex;
+  static std::map<std::string, std::unique_ptr<std::timed_mutex>> registry;  // guarded by registry_mutex
+  const char* file = sqlite3_db_filename(Poco::Data::SQLite::Utility::dbHandle(session), "main");
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  auto& m = registry[file ? file : ""];
+  if (!m) m = std::make_unique<std::timed_mutex>();
+  return *m;
+}
+
+}  // namespace
 
 // SQLite would otherwise find out itself, by retrying to open a file it may not create for as
 // long as the connector lets it: start-up hung silently on a directory it could not write.
@@ -350,22 +448,77 @@ void checkStoreLocation(const std::string& path, bool create_missing_directory) 
     throw unusable("this process (uid " + std::to_string(::geteuid()) + ") cannot read and write the store " + path);
 }
 
-}  // namespace
-
 bool isStoreBusy(const std::exception& e) {
   return dynamic_cast<const Poco::Data::SQLite::DBLockedException*>(&e) != nullptr ||
          dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&e) != nullptr;
 }
 
-Database::Database(const std::string& path, int max_sessions, StoreOptions options)
-    : path_(path), max_idle_(static_cast<size_t>(max_sessions)), options_(options) {
+Error storeBusy() {
+  return Error(Error::Kind::kUnavailable, "store_busy", "the store is busy with other work: try again in a moment");
+}
+
+Database::Database(const std::string& path, int max_sessions) : Database(path, [max_sessions] {
+  StoreOptions o;
+  o.max_sessions = max_sessions;
+  return o;
+}()) {}
+
+Database::Database(const std::string& path, StoreOptions options)
+    : path_(path), options_(std::move(options)), max_idle_(static_cast<size_t>(options_.max_sessions)) {
   Poco::Data::SQLite::Connector::registerConnector();
+  if (options_.read_only) {
+    if (!Poco::File(path_).exists())
+      throw Error(Error::Kind::kInvalidArgument, "storage", path_ + ": no such file to open read-only");
+    connect_ = readOnlyUri(path_);
+    try {
+      auto lease = session();
+      int version = 0;
+      lease.get() << "PRAGMA user_version", into(version), now;
+    } catch (const Poco::Exception& e) {
+      throw Error(Error::Kind::kInvalidArgument, "storage",
+                  "cannot open " + path_ + " read-only: " + e.displayText() +
+                      (Poco::File(path_ + "-wal").exists()
+                           ? " (SQLite reads its write-ahead log " + path_ +
+                                 "-wal only with a -shm file beside it, which it cannot make here: copy both files "
+                                 "to a directory you can write to and examine the copy)"
+                           : ""));
+    }
+    return;
+  }
+  connect_ = path_;
   checkStoreLocation(path_, options_.create_missing_directory);
   auto lease = session();
   std::string mode;
   lease.get() << "PRAGMA journal_mode=WAL", into(mode), now;
   if (mode != "wal" && path_ != ":memory:")
     throw Error(Error::Kind::kInternal, "storage", "could not switch " + path_ + " to WAL (got '" + mode + "')");
+}
+
+const StoreOptions& Database::optionsOf(Poco::Data::Session& session) {
+  auto* impl = dynamic_cast<StoreSessionImpl*>(session.impl());
+  if (!impl) throw Error(Error::Kind::kInternal, "storage", "a session that no Database opened");
+  return impl->options();
+}
+
+bool Database::hasKeyedAuditEntries(const std::string& path) {
+  if (path == ":memory:" || !Poco::File(path).exists()) return false;
+  sqlite3* db = nullptr;
+  bool keyed = false;
+  if (sqlite3_open_v2(readOnlyUri(path).c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 10000);
+    auto one = [db](const char* sql) {
+      sqlite3_stmt* st = nullptr;
+      int value = 0;
+      if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        value = sqlite3_column_int(st, 0);
+      sqlite3_finalize(st);
+      return value;
+    };
+    keyed = one("PRAGMA user_version") >= kKeyedAuditSchema &&
+            one("SELECT EXISTS(SELECT 1 FROM audit_log WHERE key_id <> '')") == 1;
+  }
+  sqlite3_close(db);
+  return keyed;
 }
 
 SessionLease Database::session() {
@@ -377,9 +530,17 @@ SessionLease Database::session() {
       return SessionLease(*this, std::move(s));
     }
   }
-  auto s = std::make_unique<Poco::Data::Session>("SQLite", path_);
+  auto s = std::make_unique<Poco::Data::Session>(
+      Poco::AutoPtr<Poco::Data::SessionImpl>(new StoreSessionImpl(connect_, options_)));
   *s << "PRAGMA foreign_keys=ON", now;
-  *s << "PRAGMA synchronous=FULL", now;
+  if (options_.read_only) {
+    *s << "PRAGMA query_only=ON", now;
+  } else {
+    *s << "PRAGMA synchronous=FULL", now;
+    // Freed content is overwritten with zeros, so that what a purge replaces leaves no copy behind
+    // (Debian's SQLite does this by default; not every build does).
+    *s << "PRAGMA secure_delete=ON", now;
+  }
   *s << "PRAGMA busy_timeout=" + std::to_string(options_.busy_timeout_ms), now;
   return SessionLease(*this, std::move(s));
 }
@@ -406,8 +567,12 @@ int Database::schemaVersion() {
 std::pair<int, int> Database::migrate() { return migrateTo(latestSchemaVersion()); }
 
 std::pair<int, int> Database::migrateTo(int target) {
+  if (options_.read_only)
+    throw Error(Error::Kind::kInternal, "storage", path_ + " is open read-only: it is never migrated");
   auto lease = session();
   Poco::Data::Session& s = lease;
+  // An upgrade may replace values (e.g. unkeyed purge markers): freed content is zeroed (secure_delete is on
+  // for every session), and the write-ahead log emptied afterwards, so what they held is left in neither file.
   WriteTransaction tx(s);
   int from = 0;
   s << "PRAGMA user_version", into(from), now;
@@ -423,27 +588,16 @@ std::pair<int, int> Database::migrateTo(int target) {
     s << "PRAGMA user_version=" + std::to_string(v + 1), now;
   }
   tx.commit();
+  if (from < target && path_ != ":memory:") {
+    // Unkeyed markers re-keyed: rebuild the file, so that no page keeps an older copy in its unused space.
+    Poco::Int64 purged = 0;
+    if (from < kKeyedMarkerSchema && target >= kKeyedMarkerSchema)
+      s << "SELECT COUNT(*) FROM cases WHERE purged_at IS NOT NULL", into(purged), now;
+    if (purged > 0) s << "VACUUM", now;
+    int busy = 0, log_pages = 0, checkpointed = 0;
+    s << "PRAGMA wal_checkpoint(TRUNCATE)", into(busy), into(log_pages), into(checkpointed), now;
+  }
   return {from, std::max(from, target)};
-}
-
-namespace {
-
-// One writer mutex per store file in this process, found by the file's name as SQLite knows it,
-// so that every session on the store shares it.
-std::timed_mutex& writerMutex(Poco::Data::Session& session) {
-  static std::mutex registry_mutex;
-  static std::map<std::string, std::unique_ptr<std::timed_mutex>> registry;  // guarded by registry_mutex
-  const char* file = sqlite3_db_filename(Poco::Data::SQLite::Utility::dbHandle(session), "main");
-  std::lock_guard<std::mutex> lock(registry_mutex);
-  auto& m = registry[file ? file : ""];
-  if (!m) m = std::make_unique<std::timed_mutex>();
-  return *m;
-}
-
-}  // namespace
-
-Error storeBusy() {
-  return Error(Error::Kind::kUnavailable, "store_busy", "the store is busy with other work: try again in a moment");
 }
 
 WriteTransaction::WriteTransaction(Poco::Data::Session& session)

@@ -2,6 +2,12 @@
 // The SQLite store behind Poco::Data: a pool of sessions on one file, each
 // with WAL, synchronous=FULL, foreign keys and a busy timeout; versioned
 // schema migrations. Thread-safe: take one session per request or task.
+//
+// What the store needs from outside its file (StoreOptions: the audit and
+// retention keys, the audit checkpoint file) is given once, at construction,
+// and every session the Database opens carries it, so that whatever writes
+// the audit chain or a purge marker on that session finds it
+// (Database::optionsOf) without it being passed through every layer.
 
 #include <memory>
 #include <mutex>
@@ -11,10 +17,24 @@
 #include <Poco/Data/Session.h>
 
 #include "common/error.h"
+#include "common/keyring.h"
 
 namespace vc::storage {
 
 class Database;
+
+// Set once at start from the settings (app/services.cpp), constant after.
+struct StoreOptions {
+  int max_sessions = 16;
+  int busy_timeout_ms = 2000;            // a writer waits this long for another's lock, then gives up (store_busy)
+  bool create_missing_directory = true;  // false: a missing directory is an error, not made
+  // A copy to examine (e.g. a forensic snapshot): opened read-only, never migrated or written. A file
+  // without a -wal beside it is opened immutable (nothing is created next to it, not even a -shm).
+  bool read_only = false;
+  std::shared_ptr<const Keyring> audit_keys;      // HMAC keys of the audit chain; null: no entry can be written
+  std::shared_ptr<const Keyring> retention_keys;  // HMAC key of purge markers; null: nothing can be purged
+  std::string audit_checkpoint_file;              // where the chain's head is noted; "": none kept (unit tests)
+};
 
 // A session borrowed from the Database; goes back to the pool when destroyed.
 // (Poco's SessionPool is not used: its janitor timer deadlocks with shutdown in 1.11.)
@@ -32,19 +52,16 @@ class SessionLease {
   std::unique_ptr<Poco::Data::Session> session_;
 };
 
-// How the store is opened.
-struct StoreOptions {
-  int busy_timeout_ms = 2000;            // a writer waits this long for another's lock, then gives up
-  bool create_missing_directory = true;  // false: a missing directory is an error, not made
-};
-
 class Database {
  public:
-  // Opens (creating if needed) the SQLite file. Does not migrate. Throws
-  // vc::Error(kUnavailable, "store_location") naming the path when its
-  // directory is missing (unless the options allow making it) or is not
-  // writable, or the file is not readable and writable, by this process.
-  explicit Database(const std::string& path, int max_sessions = 16, StoreOptions options = {});
+  // Opens (creating if needed) the SQLite file. Does not migrate. No keys: the audit log cannot be
+  // written (tests of other things).
+  explicit Database(const std::string& path, int max_sessions = 16);
+  // The same with keys and a checkpoint file; read-only if options.read_only (then the file must exist).
+  // Throws vc::Error(kUnavailable, "store_location") naming the path when a writable store's directory
+  // is missing (unless the options allow making it) or is not writable, or the file is not readable
+  // and writable, by this process.
+  Database(const std::string& path, StoreOptions options);
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
@@ -52,21 +69,33 @@ class Database {
   SessionLease session();
 
   // Brings the schema to the latest version (or `target`, for tests of an
-  // upgrade); returns {from, to}.
+  // upgrade); returns {from, to}. Upgrading a store that already has audit entries or purge
+  // markers needs the audit or retention keys. Refused on a read-only store.
   std::pair<int, int> migrate();
   std::pair<int, int> migrateTo(int target);
   int schemaVersion();
   static int latestSchemaVersion();
 
   const std::string& path() const { return path_; }
+  const StoreOptions& options() const { return options_; }
+
+  // The options of the Database that opened `session`; throws if no Database opened it.
+  static const StoreOptions& optionsOf(Poco::Data::Session& session);
+  // Whether the SQLite file at `path` (if there is one) holds audit entries made with a key: looked at
+  // read-only, before a Database is opened on it (a missing key file must not be replaced then).
+  static bool hasKeyedAuditEntries(const std::string& path);
+  // The schema version from which audit entries are keyed (HMAC) and purge markers keyed.
+  static constexpr int kKeyedAuditSchema = 7;
+  static constexpr int kKeyedMarkerSchema = 8;
 
  private:
   friend class SessionLease;
   void giveBack(std::unique_ptr<Poco::Data::Session> s);
 
   std::string path_;
+  std::string connect_;  // what SQLite opens: the path, or a file: URI for a read-only store
+  const StoreOptions options_;
   size_t max_idle_;
-  StoreOptions options_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Poco::Data::Session>> idle_;  // guarded by mutex_
 };
@@ -110,6 +139,11 @@ class Savepoint {
 
 // Rows changed by the session's last INSERT, UPDATE or DELETE (SQLite's changes()).
 int64_t changedRows(Poco::Data::Session& session);
+
+// Checks, before SQLite sees it, that a writable store can live at `path`: its directory exists (or is
+// made, if allowed) and this process may write in it, and the file (if there) may be read and written.
+// Throws vc::Error(kUnavailable, "store_location") naming the path.
+void checkStoreLocation(const std::string& path, bool create_missing_directory);
 
 // True when `e` says the store was locked by another writer for longer than the busy timeout:
 // worth trying again in a moment (HTTP 503 with Retry-After), not an internal error.

@@ -1,9 +1,13 @@
 #include "storage/retention_store.h"
 
+#include <optional>
+
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 
+#include "common/error.h"
 #include "common/sha256.h"
+#include "storage/database.h"
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::Statement;
@@ -42,10 +46,82 @@ const std::vector<PurgeTarget>& targets() {
   return kTargets;
 }
 
+constexpr const char* kUnkeyedPrefix = "{\"purged\":\"sha256:";
+
+const Keyring& retentionKeys(Poco::Data::Session& s) {
+  const auto& keys = Database::optionsOf(s).retention_keys;
+  if (!keys)
+    throw Error(Error::Kind::kInternal, "retention",
+                "purge markers are keyed, and this store was opened without the retention key (retention.key_file)");
+  return *keys;
+}
+
+// The digest an unkeyed marker holds, if `value` is one.
+std::optional<std::string> unkeyedDigest(const std::string& value) {
+  const std::string prefix = kUnkeyedPrefix;
+  if (value.size() != prefix.size() + 64 + 2 || value.rfind(prefix, 0) != 0 || value.compare(value.size() - 2, 2, "\"}") != 0)
+    return std::nullopt;
+  std::string hex = value.substr(prefix.size(), 64);
+  if (hex.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
+  return hex;
+}
+
 }  // namespace
 
-std::string RetentionStore::marker(const std::string& value) {
-  return "{\"purged\":\"sha256:" + sha256Hex(value) + "\"}";
+std::string RetentionStore::markerOfDigest(const Keyring& keys, const std::string& urn, const std::string& sha256_hex) {
+  return "{\"purged\":\"hmac-sha256:" + keys.currentId() + ":" +
+         keys.mac("victim-comms purge v1\n" + urn + "\n" + sha256_hex) + "\"}";
+}
+
+std::string RetentionStore::marker(const Keyring& keys, const std::string& urn, const std::string& value) {
+  return markerOfDigest(keys, urn, sha256Hex(value));
+}
+
+void RetentionStore::rekeyUnkeyedMarkers(Poco::Data::Session& s) {
+  std::vector<std::string> urns;
+  s << "SELECT urn FROM cases WHERE purged_at IS NOT NULL ORDER BY urn", into(urns), now;
+  for (const std::string& urn : urns) {
+    for (const PurgeTarget& t : targets()) {
+      for (const char* column : t.columns) {
+        Statement st(s);
+        std::string u = urn;
+        st << std::string("SELECT ") + t.key + ", " + column + " FROM " + t.table + " WHERE (" + t.rows_of_case +
+                  ") AND " + column + " LIKE '{\"purged\":\"sha256:%'",
+            bind(u);
+        st.execute();
+        Poco::Data::RecordSet rs(st);
+        std::vector<std::pair<std::string, std::string>> rows;
+        for (bool more = rs.moveFirst(); more; more = rs.moveNext())
+          if (auto digest = unkeyedDigest(rs.value(1).convert<std::string>()))
+            rows.emplace_back(rs.value(0).convert<std::string>(), *digest);
+        for (const auto& [key, digest] : rows) {
+          std::string replacement = markerOfDigest(retentionKeys(s), urn, digest), k = key;
+          s << std::string("UPDATE ") + t.table + " SET " + column + " = ? WHERE " + t.key + " = ?", bind(replacement),
+              bind(k), now;
+        }
+      }
+    }
+    Statement st(s);
+    std::string u = urn;
+    st << "SELECT id, IFNULL(json_extract(body, '$.explanation'), ''), IFNULL(json_extract(body, '$.changes'), '') "
+          "FROM obligations WHERE case_urn = ?",
+        bind(u);
+    st.execute();
+    Poco::Data::RecordSet rs(st);
+    std::vector<std::vector<std::string>> obligations;
+    for (bool more = rs.moveFirst(); more; more = rs.moveNext())
+      obligations.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>(),
+                             rs.value(2).convert<std::string>()});
+    for (auto& o : obligations) {
+      for (auto [path, index] : {std::pair{"$.explanation", 1}, std::pair{"$.changes", 2}}) {
+        const auto digest = unkeyedDigest(o[static_cast<size_t>(index)]);
+        if (!digest) continue;
+        std::string replacement = markerOfDigest(retentionKeys(s), urn, *digest), p = path;
+        s << "UPDATE obligations SET body = json_set(body, ?, json(?)) WHERE id = ?", bind(p), bind(replacement),
+            bind(o[0]), now;
+      }
+    }
+  }
 }
 
 bool RetentionStore::isMarker(const std::string& value) { return value.rfind("{\"purged\":", 0) == 0; }
@@ -73,6 +149,7 @@ std::vector<QuietCase> RetentionStore::quietCasesBefore(const std::string& befor
 }
 
 int RetentionStore::purgeCase(const std::string& urn, const std::string& at) {
+  const Keyring& keys = retentionKeys(s_);
   int replaced = 0;
   for (const PurgeTarget& t : targets()) {
     for (const char* column : t.columns) {
@@ -86,7 +163,7 @@ int RetentionStore::purgeCase(const std::string& urn, const std::string& at) {
         if (!rs.value(1).isEmpty()) rows.emplace_back(rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>());
       for (const auto& [key, value] : rows) {
         if (value.empty() || isMarker(value)) continue;  // nothing there, or purged already
-        std::string replacement = marker(value), k = key;
+        std::string replacement = marker(keys, urn, value), k = key;
         s_ << std::string("UPDATE ") + t.table + " SET " + column + " = ? WHERE " + t.key + " = ?", bind(replacement),
             bind(k), now;
         ++replaced;
@@ -110,7 +187,7 @@ int RetentionStore::purgeCase(const std::string& urn, const std::string& at) {
     for (auto [path, index] : {std::pair{"$.explanation", 1}, std::pair{"$.changes", 2}}) {
       const std::string& value = o[static_cast<size_t>(index)];
       if (value.empty() || value == "[]" || isMarker(value)) continue;
-      std::string replacement = marker(value), p = path;
+      std::string replacement = marker(keys, urn, value), p = path;
       s_ << "UPDATE obligations SET body = json_set(body, ?, json(?)) WHERE id = ?", bind(p), bind(replacement),
           bind(o[0]), now;
       ++replaced;

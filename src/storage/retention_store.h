@@ -1,15 +1,23 @@
 #pragma once
 // The SQL of a retention purge: which cases have gone quiet (no open work,
 // no event since a date), and replacing a case's personal data, wherever it
-// was copied, with the marker {"purged":"sha256:<hex of what it held>"}.
-// The ledger's fields (rule, area, dates, outcome) and the audit log are
-// left as they were. One per session; the caller owns the transaction.
+// was copied, with a keyed marker, {"purged":"hmac-sha256:<key id>:<hex>"}:
+// HMAC-SHA256, under the retention key (retention.key_file, outside the
+// database, which the session carries: Database::optionsOf), of the case URN
+// and the SHA-256 of what the value held. Without that key the marker tells
+// nothing about the value (a guessed name or email cannot be checked against
+// it); whoever holds the key and a guess can check it; once the key is
+// destroyed nobody can. The ledger's fields (rule, area, dates, outcome) and
+// the audit log are left as they were. One per session; the caller owns the
+// transaction.
 
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <Poco/Data/Session.h>
+
+#include "common/keyring.h"
 
 namespace vc::storage {
 
@@ -33,9 +41,16 @@ class RetentionStore {
   // When the case was purged, if it was.
   std::optional<std::string> purgedAt(const std::string& urn);
 
-  // The marker that stands in for `value`.
-  static std::string marker(const std::string& value);
+  // The marker that stands in for `value`, a value of case `urn`, under the current key.
+  static std::string marker(const Keyring& keys, const std::string& urn, const std::string& value);
+  // The same, from the SHA-256 (hex) of the value: what an unkeyed marker of schema 7 and older held.
+  static std::string markerOfDigest(const Keyring& keys, const std::string& urn, const std::string& sha256_hex);
   static bool isMarker(const std::string& value);
+
+  // For migration 8: replaces every unkeyed marker, {"purged":"sha256:<hex>"}, with the keyed marker of
+  // the same digest, so that the file no longer lets anyone check a guess. Needs the retention key if
+  // there are any.
+  static void rekeyUnkeyedMarkers(Poco::Data::Session& session);
 
  private:
   Poco::Data::Session& s_;

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include <Poco/File.h>
+#include <Poco/Path.h>
 #include <Poco/TemporaryFile.h>
 
 #include "app/settings.h"
@@ -97,6 +98,7 @@ TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
       {"http.body_timeout_seconds = 0", "http.body_timeout_seconds"},
       {"http.max_connections = 0", "http.max_connections"},
       {"http.max_connections_per_client = 513", "http.max_connections_per_client"},  // above http.max_connections
+      {"audit.checkpoint_interval_seconds = 0", "audit.checkpoint_interval_seconds"},
   }));
   CAPTURE(text);
   auto bad = t.write("bad.properties", text + "\n");
@@ -105,4 +107,21 @@ TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
 
 TEST_CASE("a missing configuration file is named", "[app][settings]") {
   CHECK_THROWS_AS(loadSettings({"/nonexistent/victim-comms.properties"}), SettingsError);
+}
+
+TEST_CASE("the key files default under var/, the checkpoint beside the database, and the two keys apart",
+          "[app][settings]") {
+  auto s = loadSettings({kShipped});
+  CHECK(s.audit_key_file == VC_SOURCE_DIR "/var/audit.key");
+  CHECK(s.retention_key_file == VC_SOURCE_DIR "/var/retention.key");
+  CHECK(s.audit_checkpoint_file == VC_SOURCE_DIR "/var/victim-comms.db.audit-checkpoint");
+  CHECK(s.audit_checkpoint_interval_seconds == 300);
+  // Another database (--db) has its own checkpoint file unless one is named.
+  CHECK(loadSettings({kShipped}, {{"db.path", "/tmp/other.db"}}).audit_checkpoint_file == "/tmp/other.db.audit-checkpoint");
+  TempDir t;
+  auto local = t.write("local.properties", "audit.checkpoint_file = ../elsewhere/audit.checkpoint\n");
+  CHECK(loadSettings({kShipped, local}).audit_checkpoint_file ==
+        Poco::Path(t.dir.path() + "/../elsewhere/audit.checkpoint").absolute().toString());
+  auto same = t.write("same.properties", "retention.key_file = " VC_SOURCE_DIR "/var/audit.key\n");
+  CHECK_THROWS_WITH(loadSettings({kShipped, same}), Catch::Contains("retention.key_file"));
 }

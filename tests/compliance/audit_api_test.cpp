@@ -1,15 +1,23 @@
 // The audit log through the API: what is recorded for a change and for a read
 // of personal data, tied together by the request's correlation id; filtered
-// reads; and the chain verified before and after someone edits the file.
+// reads; the chain verified before and after someone edits the file; the
+// head noted in the checkpoint file; and the key files checked at start.
 
+#include <chrono>
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <sqlite3.h>
 
+#include "common/keyring.h"
+#include "storage/audit_checkpoint.h"
+#include "storage/audit_log.h"
 #include "support/replies.h"
 #include "support/test_daemon.h"
 
@@ -128,4 +136,85 @@ TEST_CASE("GET /api/v1/audit/verify: ok on an untouched log, the first broken en
   CHECK(v->getValue<int>("entries") == 3);
   CHECK(v->getObject("first_broken")->getValue<int>("seq") == 4);
   CHECK(v->getObject("first_broken")->getValue<std::string>("problem").find("changed") != std::string::npos);
+}
+
+TEST_CASE("The daemon notes the chain's head in the checkpoint file at start, every interval and at shutdown",
+          "[audit]") {
+  auto head = [](TestDaemon& d) {
+    auto lease = d.services.db.session();
+    return storage::AuditLog(lease).head().first;
+  };
+  {
+    testing::DaemonOptions o;
+    o.checkpoint_interval_seconds = 1;
+    TestDaemon d(o);
+    const std::string file = d.settings.audit_checkpoint_file;
+    auto at_start = storage::readCheckpoints(file).checkpoints;
+    REQUIRE(at_start.size() == 1);
+    CHECK(at_start[0].seq == head(d));  // the users the test daemon added
+
+    ok(testing::httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), kEvents));
+    const int64_t moved = head(d);
+    REQUIRE(moved > at_start[0].seq);
+    bool noted = false;
+    for (int i = 0; i < 50 && !noted; ++i) {  // within a few intervals
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      for (const auto& c : storage::readCheckpoints(file).checkpoints) noted = noted || c.seq == moved;
+    }
+    CHECK(noted);
+    // Nothing new is written while the head stays where it is.
+    const size_t lines = storage::readCheckpoints(file).checkpoints.size();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(storage::readCheckpoints(file).checkpoints.size() == lines);
+
+    // The verification reads the checkpoint (and is itself an entry, noted only at shutdown).
+    auto v = ok(testing::httpRequest(d.port(), "GET", "/api/v1/audit/verify", bearer(d.manager)));
+    CHECK(v->getValue<bool>("ok"));
+    CHECK(v->getObject("checkpoint")->getValue<Poco::Int64>("seq") == moved);
+    ok(testing::httpRequest(d.port(), "GET", "/api/v1/audit?limit=5", bearer(d.manager)));
+    const int64_t head_at_shutdown = head(d);
+    REQUIRE(head_at_shutdown > moved);
+    d.services.checkpointer.stop();  // as serve does once the server and scheduler have stopped
+    const auto last = storage::readCheckpoints(file).checkpoints;
+    REQUIRE_FALSE(last.empty());
+    CHECK(last.back().seq == head_at_shutdown);
+  }
+}
+
+TEST_CASE("Start-up refuses a key file others may read, and will not make a new key over a keyed log", "[audit]") {
+  testing::TempDir dir;
+  const app::Settings settings = testing::testSettings(dir.path, {});
+  SECTION("an audit key file readable by its group and others") {
+    Keyring::open(settings.audit_key_file, "audit.key_file", true);
+    ::chmod(settings.audit_key_file.c_str(), 0644);
+    CHECK_THROWS_AS(app::Services(settings), KeyFileError);
+    CHECK_THROWS_WITH(app::Services(settings),
+                      Catch::Contains("audit.key_file " + settings.audit_key_file) && Catch::Contains("(mode 0644)"));
+  }
+  SECTION("a retention key file readable by its group") {
+    Keyring::open(settings.retention_key_file, "retention.key_file", true);
+    ::chmod(settings.retention_key_file.c_str(), 0640);
+    CHECK_THROWS_WITH(app::Services(settings), Catch::Contains("retention.key_file " + settings.retention_key_file));
+  }
+  SECTION("the audit key file gone from under a keyed log") {
+    {
+      app::Services services(settings);
+      app::addUser(services.db, "officer", "vlu", "", "", "2026-04-06T09:00:00Z");
+    }
+    struct stat st {};
+    REQUIRE(::stat(settings.audit_key_file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0600);  // as it was made on the first start
+    const std::string lost = Keyring::open(settings.audit_key_file, "audit.key_file", false).currentId();
+    Poco::File(settings.audit_key_file).remove();
+    CHECK_THROWS_WITH(app::Services(settings), Catch::Contains("restore the key file from its backup"));
+    CHECK_FALSE(Poco::File(settings.audit_key_file).exists());  // no new key was made
+    // An operator who knows the key is lost for good starts afresh with an empty file, knowingly.
+    std::ofstream(settings.audit_key_file).close();
+    ::chmod(settings.audit_key_file.c_str(), 0600);
+    app::Services services(settings);
+    auto lease = services.db.session();
+    auto v = storage::AuditLog(lease).verify();
+    CHECK_FALSE(v.ok);
+    CHECK(v.problem.find("was made with key " + lost) != std::string::npos);
+  }
 }

@@ -1,5 +1,5 @@
 // The retention purge on a real SQLite file: a case that ended long enough ago
-// loses its personal data (replaced by hashes) from every table and from the
+// loses its personal data (replaced by keyed markers) from every table and from the
 // file itself, while the compliance ledger's figures and the audit chain stay
 // as they were; a case still open, or ended too recently, is left alone.
 
@@ -15,10 +15,13 @@
 #include <Poco/JSON/Object.h>
 
 #include "common/sha256.h"
+#include "common/keyring.h"
 #include "retention/purger.h"
 #include "storage/audit_log.h"
+#include "storage/retention_store.h"
 #include "support/events.h"
 #include "support/replies.h"
+#include "support/smtp_sink.h"
 #include "support/test_daemon.h"
 
 using namespace vc;  // NOLINT
@@ -47,7 +50,8 @@ std::string fileText(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("A purge replaces an ended case's personal data with hashes and keeps the ledger and audit chain", "[purge]") {
+TEST_CASE("A purge replaces an ended case's personal data with keyed markers and keeps the ledger and audit chain",
+          "[purge]") {
   TestDaemon d([] {
     testing::DaemonOptions o;
     o.now = "2026-09-01T09:00:00+01:00";
@@ -119,16 +123,23 @@ TEST_CASE("A purge replaces an ended case's personal data with hashes and keeps 
     CHECK(file.find("Keepcase") != std::string::npos);
     CHECK(file.find("Recentcase") != std::string::npos);
 
-    // What was there is replaced by its hash.
+    // What was there is replaced by its marker: HMAC-SHA256, under the retention key, of the case and the
+    // value's SHA-256 (as a holder of the key would check a guess).
     {
       auto lease = d.services.db.session();
       Poco::Data::Session& s = lease;
       std::string purged_body;
       s << "SELECT body FROM events WHERE id = 'pg1-v-reg'", into(purged_body), now;
-      CHECK(purged_body == "{\"purged\":\"sha256:" + sha256Hex(event_body) + "\"}");
+      const Keyring& keys = *d.services.db.options().retention_keys;
+      CHECK(purged_body == storage::RetentionStore::marker(keys, ended, event_body));
+      CHECK(purged_body == "{\"purged\":\"hmac-sha256:" + keys.currentId() + ":" +
+                               hmacSha256Hex(keys.size() == 1 ? testing::rawKey(d.settings.retention_key_file) : "",
+                                             "victim-comms purge v1\n" + ended + "\n" + sha256Hex(event_body)) +
+                               "\"}");
+      CHECK(purged_body.find(sha256Hex(event_body)) == std::string::npos);
     }
     auto v = ok(testing::httpRequest(d.port(), "GET", "/api/v1/victims/pg1-v", bearer(d.vlu)));
-    CHECK(v->getObject("profile")->getValue<std::string>("purged").rfind("sha256:", 0) == 0);
+    CHECK(v->getObject("profile")->getValue<std::string>("purged").rfind("hmac-sha256:", 0) == 0);
     auto obligations = v->getArray("obligations");
     REQUIRE(obligations->size() == 1);
     CHECK(obligations->getObject(0)->getValue<std::string>("status") == "late");
@@ -170,4 +181,136 @@ TEST_CASE("A purge replaces an ended case's personal data with hashes and keeps 
     // Running it again finds nothing more to do.
     CHECK(purger.run(*domain::Date::parse("2026-06-01"), false, "cli").cases.empty());
   }
+}
+
+// What a purge must not leave behind: for a victim of a sexual offence, who has lifelong anonymity,
+// anyone holding the file must not be able to confirm a guess of who she was. So neither any value
+// the case held nor the plain SHA-256 of any value may be left in the file or its write-ahead log
+// (an unsalted hash of a name, email or postcode is confirmed by hashing the guess).
+TEST_CASE("A purge leaves neither any personal value of the case nor a plain hash of one in the file", "[purge]") {
+  testing::TempDir mail;
+  testing::SmtpSink smtp(testing::freePort(), mail.path + "/maildir");
+  testing::DaemonOptions o;
+  o.now = "2026-09-01T09:00:00+01:00";
+  o.smtp_port = smtp.port();
+  TestDaemon d(o);
+  const std::string urn = "52PG0000009";
+  const std::string given = "Jessamy", family = "Purgeable", title = "Ms", email = "jessamy.purgeable@example.org",
+                    born = "1987-07-19", line1 = "14 Quillfeather Row", line2 = "Unusualton", postcode = "QX9 4ZZ",
+                    phone = "07700 900417", prosecutor = "Octavia Rarename";
+  ok(testing::httpRequest(
+      d.port(), "POST", "/api/v1/events", bearer(d.ingest),
+      testing::batch({
+          ev("pz-case", "case.registered", "2026-04-01T09:00:00+01:00", urn,
+             R"("area":"CPS South West","offences":["rape"],"prosecutor":{"name":")" + prosecutor + R"("})"),
+          ev("pz-v", "victim.registered", "2026-04-01T09:01:00+01:00", urn,
+             R"("victim_id":"pz-v1","title":")" + title + R"(","name":{"given":")" + given + R"(","family":")" + family +
+                 R"("},"date_of_birth":")" + born + R"(","address":{"lines":[")" + line1 + R"(",")" + line2 +
+                 R"("],"postcode":")" + postcode + R"("},"email":")" + email + R"(","phone":")" + phone +
+                 R"(","preferred_channel":"email")"),
+          ev("pz-nfa", "charging.decided", "2026-04-02T10:00:00+01:00", urn,
+             R"("decision":"no_further_action","reasons":"The account could not be supported.")"),
+      })));
+  // The decision letter is emailed to her: approved by a second officer and sent through SMTP.
+  auto letters = ok(testing::httpRequest(d.port(), "GET", "/api/v1/letters?case_urn=" + urn, bearer(d.vlu)))->getArray("items");
+  REQUIRE(letters->size() == 1);
+  const std::string letter = letters->getObject(0)->getValue<std::string>("id");
+  ok(testing::httpRequest(d.port(), "POST", "/api/v1/letters/" + letter + "/approve", bearer(d.vlu2)));
+  d.services.outbox.sendDue();
+  REQUIRE(ok(testing::httpRequest(d.port(), "GET", "/api/v1/letters/" + letter, bearer(d.vlu)))
+              ->getValue<std::string>("state") == "sent");
+  ok(testing::httpRequest(d.port(), "POST", "/api/v1/obligations/" + segment("VCL-NFA:pz-v1:pz-nfa") + "/reason",
+                          bearer(d.vlu), std::string(R"({"reason":"other","note":"Ms Purgeable asked for email only"})")));
+
+  const std::vector<std::string> values = {given, family, given + " " + family, title + " " + given + " " + family,
+                                           title + " " + family, email, born, line1, line2, postcode, phone, prosecutor};
+  auto fileBytes = [&] { return fileText(d.settings.db_path) + fileText(d.settings.db_path + "-wal"); };
+  {
+    const std::string before = fileBytes();
+    for (const auto& v : {family, email, postcode, born}) {
+      INFO(v);
+      REQUIRE(before.find(v) != std::string::npos);  // the search can find them while they are there
+    }
+  }
+  retention::Purger purger(d.services.db, *d.services.clock);
+  auto result = purger.run(*domain::Date::parse("2026-10-01"), false, "cli");
+  REQUIRE(result.cases.size() == 1);
+  REQUIRE(result.checkpointed);
+
+  const std::string file = fileBytes();
+  for (const auto& v : values) {
+    INFO("the value '" << v << "'");
+    CHECK(file.find(v) == std::string::npos);
+    INFO("its SHA-256 " << sha256Hex(v));
+    CHECK(file.find(sha256Hex(v)) == std::string::npos);
+  }
+}
+
+// A store purged by schema 7 or older holds unkeyed markers, {"purged":"sha256:<hex>"}: each is as much a
+// confirmation oracle as the plain hashes above. The upgrade re-keys them, and nothing of them is left.
+TEST_CASE("Upgrading re-keys the unkeyed markers an older purge left, so the file no longer confirms a guess",
+          "[purge]") {
+  testing::TempDir dir;
+  const std::string path = dir.path + "/v6.db", urn = "52PG0000042";
+  const std::string email = "lee.legacy@example.org", profile = R"({"name":{"given":"Lee","family":"Legacyname"}})",
+                    explanation = R"({"text":"Lee Legacyname is a victim of a sexual offence"})";
+  auto unkeyed = [](const std::string& value) { return "{\"purged\":\"sha256:" + sha256Hex(value) + "\"}"; };
+  {
+    storage::Database db(path, 2);
+    db.migrateTo(6);
+    auto lease = db.session();
+    Poco::Data::Session& s = lease;
+    // What a purge at schema 6 left: the case, its victim and an email letter, each value replaced by its SHA-256.
+    s << "INSERT INTO events(id, type, case_urn, victim_id, occurred_at, local_date, received_at, body) VALUES("
+         "'lg-v', 'victim.registered', ?, 'lg-v1', '2026-01-05T09:00:00Z', '2026-01-05', '2026-01-05T09:00:00Z', ?)",
+        bind(urn), bind(unkeyed(profile)), now;
+    s << "INSERT INTO cases(urn, area, unit, details, registered_event, last_event_seq, purged_at) VALUES(?, "
+         "'CPS South West', 'RASSO', ?, 'lg-v', 1, '2026-08-01T09:00:00Z')",
+        bind(urn), bind(unkeyed("{}")), now;
+    s << "INSERT INTO victims(victim_id, case_urn, enhanced, reasons, profile, consent_to_share, opted_out) VALUES("
+         "'lg-v1', ?, 1, ?, ?, 0, '[]')",
+        bind(urn), bind(unkeyed("[\"sexual_offence\"]")), bind(unkeyed(profile)), now;
+    s << "INSERT INTO obligations(id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, due_by, "
+         "status, body, created_n) VALUES('VCL-NFA:lg-v1:lg-v', 'VCL-NFA', 'p', 'code', 'letter', 'lg-v1', ?, "
+         "'CPS South West', 'lg-v', 'enhanced', '2026-01-12', 'met', json_object('explanation', json(?)), 1)",
+        bind(urn), bind(unkeyed(explanation)), now;
+    s << "INSERT INTO letters(obligation_id, kind, language, channel, state, version, letter_date, blocked_by, fields, "
+         "free_text, context_hash, template_version, policy, recipient_email, html, text, note, created_at, updated_at) "
+         "VALUES('VCL-NFA:lg-v1:lg-v', 'decision_not_to_prosecute', 'en', 'email', 'sent', 1, '2026-01-06', '[]', ?, ?, "
+         "'c', 't', 'p', ?, ?, ?, ?, '2026-01-06T09:00:00Z', '2026-01-06T09:00:00Z')",
+        bind(unkeyed("{}")), bind(unkeyed("x")), bind(unkeyed(email)), bind(unkeyed("<p>Dear Lee</p>")),
+        bind(unkeyed("Dear Lee")), bind(unkeyed("n")), now;
+  }
+  REQUIRE(fileText(path).find(sha256Hex(email)) != std::string::npos);
+
+  storage::Database db(path, testing::keyedStore(dir.path, 2));
+  db.migrate();
+  const Keyring& keys = *db.options().retention_keys;
+  auto lease = db.session();
+  Poco::Data::Session& s = lease;
+  std::string recipient, event_body, explanation_marker;
+  s << "SELECT recipient_email FROM letters", into(recipient), now;
+  s << "SELECT body FROM events WHERE id = 'lg-v'", into(event_body), now;
+  s << "SELECT json_extract(body, '$.explanation') FROM obligations", into(explanation_marker), now;
+  // Keyed, and still the same value for whoever holds the key and the value.
+  CHECK(recipient == storage::RetentionStore::marker(keys, urn, email));
+  CHECK(event_body == storage::RetentionStore::marker(keys, urn, profile));
+  CHECK(explanation_marker == storage::RetentionStore::marker(keys, urn, explanation));
+  Poco::Int64 unkeyed_left = 0;
+  s << "SELECT (SELECT COUNT(*) FROM events WHERE body LIKE '%\"sha256:%') + (SELECT COUNT(*) FROM victims WHERE "
+       "profile LIKE '%\"sha256:%' OR reasons LIKE '%\"sha256:%') + (SELECT COUNT(*) FROM cases WHERE details LIKE "
+       "'%\"sha256:%') + (SELECT COUNT(*) FROM letters WHERE recipient_email LIKE '%\"sha256:%' OR html LIKE "
+       "'%\"sha256:%' OR text LIKE '%\"sha256:%' OR note LIKE '%\"sha256:%') + (SELECT COUNT(*) FROM obligations WHERE "
+       "body LIKE '%\"sha256:%')",
+      into(unkeyed_left), now;
+  CHECK(unkeyed_left == 0);
+  const std::string file = fileText(path) + fileText(path + "-wal");
+  for (const auto& v : {email, profile, explanation}) {
+    INFO(v);
+    CHECK(file.find(sha256Hex(v)) == std::string::npos);
+  }
+  // The triggers let nothing change a marker now: neither back to an unkeyed one, nor to another keyed one.
+  CHECK_THROWS(s << "UPDATE events SET body = ? WHERE id = 'lg-v'", bind(unkeyed("other")), now);
+  CHECK_THROWS(s << "UPDATE events SET body = ? WHERE id = 'lg-v'",
+               bind(storage::RetentionStore::marker(keys, urn, "other")), now);
 }

@@ -15,14 +15,16 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { echo "ok: $*"; }
 
-cfg="--config $src/config/victim-comms.properties"
+# The keys live in this run's directory (made on first start, as on a fresh install).
+printf 'audit.key_file = %s\nretention.key_file = %s\n' "$tmp/keys/audit.key" "$tmp/keys/retention.key" > "$tmp/keys.properties"
+cfg="--config $src/config/victim-comms.properties --config $tmp/keys.properties"
 db="$tmp/e2e.db"
 
 # --help lists every subcommand and option
 help=$("$exe" --help)
 for word in serve migrate import demo "user add" check-templates render --config --db --port --daemon --pidfile \
     --role --isva-id --area --letter --lang --sample --format report verify-audit purge --from --to --group-by \
-    --table --before --dry-run --password-stdin; do
+    --table --before --dry-run --password-stdin rotate-key --read-only; do
   grep -q -- "$word" <<<"$help" || fail "--help does not mention $word"
 done
 check "--help lists the subcommands and options"
@@ -43,18 +45,33 @@ set -e
 [ "$rc" = 78 ] && grep -q "$tmp/no-such-dir" <<<"$err" || fail "a missing store directory: exit $rc: $err"
 [ -e "$tmp/no-such-dir" ] && fail "the missing store directory was made"
 locked=$(mktemp -d); chmod 755 "$locked"; mkdir "$locked/read-only"; chmod 555 "$locked/read-only"
+printf 'audit.key_file = %s\nretention.key_file = %s\n' "$locked/keys/audit.key" "$locked/keys/retention.key" \
+  > "$locked/keys.properties"
+chmod 644 "$locked/keys.properties"
 as_other=(); [ "$(id -u)" = 0 ] && as_other=(runuser -u nobody --)  # root may write anywhere
 started=$(date +%s)
 set +e
-err=$(cd / && timeout 20 "${as_other[@]}" "$exe" serve $cfg --db "$locked/read-only/x.db" --port 0 2>&1); rc=$?
+err=$(cd / && timeout 20 "${as_other[@]}" "$exe" serve --config "$src/config/victim-comms.properties" \
+  --config "$locked/keys.properties" --db "$locked/read-only/x.db" --port 0 2>&1); rc=$?
 set -e
 rm -rf "$locked"
 [ "$rc" = 78 ] && grep -q "$locked/read-only" <<<"$err" || fail "an unwritable store directory: exit $rc: $err"
 [ $(( $(date +%s) - started )) -lt 10 ] || fail "an unwritable store directory took $(( $(date +%s) - started )) s to refuse"
 check "a missing or unwritable store directory stops start-up at once, naming it (exit 78)"
 
-"$exe" migrate $cfg --db "$db" | grep -q "at version 6" || fail "migrate"
+"$exe" migrate $cfg --db "$db" | grep -q "at version 8" || fail "migrate"
 check "migrate creates the schema"
+
+# the keys are made on first start, readable by the daemon's user only; one others may read stops start-up
+for k in audit retention; do
+  [ "$(stat -c %a "$tmp/keys/$k.key")" = 600 ] || fail "$k.key was made with mode $(stat -c %a "$tmp/keys/$k.key")"
+done
+chmod 644 "$tmp/keys/audit.key"
+set +e; err=$("$exe" migrate $cfg --db "$db" 2>&1 >/dev/null); rc=$?; set -e
+[ "$rc" = 78 ] && grep -q "audit.key_file $tmp/keys/audit.key may be read or changed by others" <<<"$err" \
+  || fail "a key file others may read: $rc $err"
+chmod 600 "$tmp/keys/audit.key"
+check "the key files are made with mode 0600, and one that others may read stops start-up naming it (exit 78)"
 
 # the letter templates: checked as start-up does, and a sample rendered for template authors
 "$exe" check-templates $cfg | grep -q "10 letters in 2 languages" || fail "check-templates"
@@ -163,6 +180,11 @@ kill -0 "$pid" 2>/dev/null && fail "the daemon did not stop on SIGTERM"
 pid=""
 check "SIGTERM stops the daemon cleanly and removes the pid file"
 
+last_noted=$(tail -n 1 "$db.audit-checkpoint" | sed 's/.* seq=\([0-9]*\) .*/\1/')
+[ "$last_noted" = "$(sqlite3 "$db" 'SELECT MAX(seq) FROM audit_log')" ] \
+  || fail "the checkpoint at shutdown noted entry $last_noted, not the last one"
+check "the daemon notes the audit chain's head in the checkpoint file as it stops"
+
 "$exe" demo $cfg --db "$tmp/demo.db" | grep -q "imported" || fail "demo"
 [ "$(sqlite3 "$tmp/demo.db" 'SELECT COUNT(DISTINCT rule) FROM obligations')" -ge 15 ] || fail "demo does not cover every rule"
 check "demo loads synthetic cases covering every rule"
@@ -205,12 +227,57 @@ set +e; "$exe" report $clk --db "$tmp/demo.db" --group-by victim >/dev/null 2>"$
   || fail "the CLI's two reports are not audited"
 check "report prints the compliance figures as JSON or as CSV a spreadsheet reads cleanly"
 
-"$exe" verify-audit $clk --db "$tmp/demo.db" | grep -q "the hash chain is intact" || fail "verify-audit on an untouched log"
+"$exe" verify-audit $clk --db "$tmp/demo.db" | grep -q "the hash chain is intact and holds the checkpoint" \
+  || fail "verify-audit on an untouched log"
 cp "$tmp/demo.db" "$tmp/tampered.db"
 sqlite3 "$tmp/tampered.db" "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = 'type:nothing' WHERE seq = 5"
 set +e; out=$("$exe" verify-audit $clk --db "$tmp/tampered.db"); rc=$?; set -e
 [ "$rc" = 65 ] && grep -q "BROKEN at entry 5" <<<"$out" || fail "verify-audit did not name the changed entry: $rc $out"
 check "verify-audit passes an untouched log and names the first changed entry (exit 65)"
+
+# Someone with the database file (not the key, not the checkpoint file) covering their tracks. Each copy
+# is examined with the store's checkpoint file beside it, as an examiner would.
+tampered() {  # NAME SQL: a copy of demo.db with its checkpoints, edited through sqlite3 without the triggers
+  cp "$tmp/demo.db" "$tmp/$1.db"; cp "$tmp/demo.db.audit-checkpoint" "$tmp/$1.db.audit-checkpoint"
+  sqlite3 "$tmp/$1.db" "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; $2"
+}
+expect_broken() {  # NAME TEXT
+  set +e; out=$("$exe" verify-audit $clk --db "$tmp/$1.db" --read-only); rc=$?; set -e
+  [ "$rc" = 65 ] && grep -q -- "$2" <<<"$out" || fail "verify-audit of $1: $rc $out"
+}
+last=$(sqlite3 "$tmp/demo.db" 'SELECT MAX(seq) FROM audit_log')
+tampered renumbered "DELETE FROM audit_log WHERE seq = 5; UPDATE audit_log SET seq = seq - 1 WHERE seq > 5;
+  UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'audit_log'"
+expect_broken renumbered "BROKEN at entry 5: entry 5 does not chain"
+tampered cut "DELETE FROM audit_log WHERE seq > 10; UPDATE sqlite_sequence SET seq = 10 WHERE name = 'audit_log'"
+expect_broken cut "BROKEN at entry 11: the log ends at entry 10, but the checkpoint of .* recorded entry $last"
+tampered emptied "DELETE FROM audit_log; DELETE FROM sqlite_sequence WHERE name = 'audit_log'"
+expect_broken emptied "the log is empty, but .*the log was emptied"
+# an entry changed and every hash recomputed with plain SHA-256, as schema 6 chained them
+tampered rehashed "UPDATE audit_log SET actor = 'nobody' WHERE seq = 5"
+/usr/bin/python3 - "$tmp/rehashed.db" <<'PY'
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); prev = "0" * 64
+for row in db.execute("SELECT seq, at, actor, action, subject, detail, correlation_id FROM audit_log ORDER BY seq").fetchall():
+    text = "victim-comms audit v1\n" + "".join(f"{len(f.encode())}:{f}\n" for f in [prev, str(row[0])] + list(row[1:]))
+    h = hashlib.sha256(text.encode()).hexdigest()
+    db.execute("UPDATE audit_log SET prev_hash = ?, hash = ?, key_id = '' WHERE seq = ?", (prev, h, row[0])); prev = h
+db.commit()
+PY
+expect_broken rehashed "no keyed entry vouches for them"
+check "verify-audit finds an entry removed and the rest renumbered, the tail cut, the log emptied, and a log rehashed without the key"
+
+# a forensic copy: read-only file and directory, no -wal or -shm; verified, and nothing written there
+mkdir "$tmp/evidence"
+cp "$tmp/demo.db" "$tmp/demo.db.audit-checkpoint" "$tmp/evidence/"
+chmod 444 "$tmp/evidence/"*; chmod 555 "$tmp/evidence"
+sum=$(sha256sum "$tmp/evidence/demo.db" | cut -c1-64)
+out=$("$exe" verify-audit $clk --db "$tmp/evidence/demo.db") || fail "verify-audit of a read-only copy: $out"
+grep -q "intact .*opened read-only; this check is not recorded" <<<"$out" || fail "verify-audit of a read-only copy: $out"
+[ "$(sha256sum "$tmp/evidence/demo.db" | cut -c1-64)" = "$sum" ] || fail "the read-only copy was changed"
+[ "$(ls "$tmp/evidence" | wc -l)" = 2 ] || fail "files were made beside the read-only copy: $(ls "$tmp/evidence")"
+chmod 755 "$tmp/evidence"
+check "verify-audit checks a read-only copy without migrating it, writing to it or making files beside it"
 
 set +e; "$exe" purge $clk --db "$tmp/demo.db" >/dev/null 2>"$tmp/err"; rc=$?; set -e
 [ "$rc" = 78 ] && grep -q "retention is off" "$tmp/err" || fail "purge with retention off: $rc $(cat "$tmp/err")"
@@ -238,10 +305,14 @@ JSONL
 grep -q "Retentioncase" "$tmp/ended.db" "$tmp/ended.db-wal" 2>/dev/null || fail "the imported case is not in the file to begin with"
 "$exe" purge $ret --db "$tmp/ended.db" | grep -q "^purged 52RT0000001 (CPS South West, ended 2026-01-08, " || fail "the ended case was not purged"
 ! grep -q "Retentioncase" "$tmp/ended.db" "$tmp/ended.db-wal" 2>/dev/null || fail "the surname is still in the database file after the purge"
+for value in Retentioncase jo.retentioncase@example.org "Jo Retentioncase"; do
+  hash=$(printf '%s' "$value" | sha256sum | cut -c1-64)
+  ! grep -q "$hash" "$tmp/ended.db" "$tmp/ended.db-wal" 2>/dev/null || fail "the SHA-256 of '$value' is in the file after the purge"
+done
 [ "$(sqlite3 "$tmp/ended.db" "SELECT status FROM obligations WHERE id = 'VCL-NFA:rt-v1:rt-nfa'")" = met ] || fail "the ledger lost the obligation"
 "$exe" verify-audit $clk --db "$tmp/ended.db" | grep -q "intact" || fail "the chain does not verify after purging a case"
 printf '%s\n' '{"id":"rt-late","type":"hearing.listed","occurred_at":"2026-11-20T10:00:00Z","case_urn":"52RT0000001","kind":"appeal","date":"2026-12-01","court":"Test Court"}' > "$tmp/late.jsonl"
 set +e; "$exe" import "$tmp/late.jsonl" $clk --db "$tmp/ended.db" >/dev/null 2>"$tmp/err"; rc=$?; set -e
 [ "$rc" = 65 ] && grep -q "was purged" "$tmp/err" || fail "an event for a purged case: $rc $(cat "$tmp/err")"
-check "purge removes an ended case's name from the file, keeps its ledger row and the chain, and refuses its later events"
+check "purge removes an ended case's name, and any plain hash of it, from the file, keeps its ledger row and the chain, and refuses its later events"
 echo "e2e: all checks passed"

@@ -54,7 +54,7 @@ TEST_CASE("A new password must be long enough and one line", "[passwords]") {
 TEST_CASE("user add with a password stores only its hash, with the configured iterations, and audits it",
           "[passwords]") {
   testing::TempDir dir;
-  storage::Database db(dir.path + "/users.db", 2);
+  storage::Database db(dir.path + "/users.db", testing::keyedStore(dir.path, 2));
   db.migrate();
   app::addUser(db, "vlu-web", "vlu", "", "", "2026-11-23T09:00:00Z", {"correct horse battery", 123456});
   CHECK_THROWS_WITH(app::addUser(db, "vlu-short", "vlu", "", "", "2026-11-23T09:00:00Z", {"too short", 123456}),

@@ -27,9 +27,9 @@ constexpr const char* kPassword = "correct horse battery";
 
 struct Web {
   testing::TempDir dir;
-  storage::Database db{dir.path + "/web.db", 2};
+  storage::Database db{dir.path + "/web.db", testing::keyedStore(dir.path, 2)};
   domain::FixedClock clock{*domain::parseRfc3339("2026-11-23T09:00:00Z")};
-  http::WebSessions sessions{db, clock, {30, false}};
+  http::WebSessions sessions{db, clock, {30, false, "a test key for sign-in name digests"}};
 
   Web() {
     db.migrate();
@@ -123,7 +123,7 @@ TEST_CASE("The session cookie is HttpOnly and SameSite=Strict, Secure over TLS; 
           "[web-login]") {
   Web w;
   CHECK(w.sessions.cookieHeader("abc") == "vc_session=abc; Path=/; HttpOnly; SameSite=Strict");
-  http::WebSessions tls(w.db, w.clock, {30, true});
+  http::WebSessions tls(w.db, w.clock, {30, true, "a test key"});
   CHECK(tls.cookieHeader("abc") == "vc_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure");
   CHECK(tls.clearingCookieHeader().find("Max-Age=0") != std::string::npos);
   CHECK(http::WebSessions::cookieValue("theme=dark; vc_session=abc123; other=1") == "abc123");

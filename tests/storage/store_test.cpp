@@ -10,6 +10,7 @@
 #include "loading/policy_files.h"
 #include "storage/database.h"
 #include "storage/store.h"
+#include "support/test_daemon.h"
 
 using namespace vc;
 
@@ -65,7 +66,7 @@ int64_t count(storage::Database& db, const std::string& table) {
 
 TEST_CASE("migrations create the schema in an empty file, once", "[storage]") {
   TempDb t;
-  storage::Database db(t.path);
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
   CHECK(db.schemaVersion() == 0);
   auto [from, to] = db.migrate();
   CHECK(from == 0);
@@ -85,7 +86,7 @@ TEST_CASE("migrations create the schema in an empty file, once", "[storage]") {
 
 TEST_CASE("events are stored with their derived state, and a repeat is a counted duplicate", "[storage]") {
   TempDb t;
-  storage::Database db(t.path);
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
   db.migrate();
   ingest::Ingestor ingestor(db, policy().engine, policy().clock);
   auto first = ingestor.ingest(events(kExample));
@@ -105,7 +106,7 @@ TEST_CASE("events are stored with their derived state, and a repeat is a counted
 
 TEST_CASE("the same id with different content is a conflict and stores nothing of the batch", "[storage]") {
   TempDb t;
-  storage::Database db(t.path);
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
   db.migrate();
   ingest::Ingestor ingestor(db, policy().engine, policy().clock);
   ingestor.ingest(events(kExample));
@@ -125,7 +126,7 @@ TEST_CASE("the same id with different content is a conflict and stores nothing o
 
 TEST_CASE("one bad event rejects the whole batch and loses nothing already stored", "[storage]") {
   TempDb t;
-  storage::Database db(t.path);
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
   db.migrate();
   ingest::Ingestor ingestor(db, policy().engine, policy().clock);
   ingestor.ingest(events(kExample));
@@ -150,7 +151,7 @@ TEST_CASE("one bad event rejects the whole batch and loses nothing already store
 
 TEST_CASE("a deadline beyond the calendar is refused and nothing is stored", "[storage]") {
   TempDb t;
-  storage::Database db(t.path);
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
   db.migrate();
   domain::FixedClock in_2029(*domain::parseRfc3339("2029-01-03T12:00:00Z"));
   ingest::Ingestor ingestor(db, policy().engine, in_2029);
@@ -168,7 +169,7 @@ TEST_CASE("a deadline beyond the calendar is refused and nothing is stored", "[s
 
 TEST_CASE("stored events cannot be changed or deleted", "[storage]") {
   TempDb t;
-  storage::Database db(t.path);
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
   db.migrate();
   ingest::Ingestor ingestor(db, policy().engine, policy().clock);
   ingestor.ingest(events(kExample));
@@ -181,12 +182,12 @@ TEST_CASE("stored events cannot be changed or deleted", "[storage]") {
 TEST_CASE("a restart keeps everything", "[storage]") {
   TempDb t;
   {
-    storage::Database db(t.path);
+    storage::Database db(t.path, testing::keyedStore(t.dir.path()));
     db.migrate();
     ingest::Ingestor ingestor(db, policy().engine, policy().clock);
     ingestor.ingest(events(kExample));
   }
-  storage::Database reopened(t.path);
+  storage::Database reopened(t.path, testing::keyedStore(t.dir.path()));
   CHECK(reopened.migrate().first == storage::Database::latestSchemaVersion());
   CHECK(count(reopened, "events") == 3);
   ingest::Ingestor ingestor(reopened, policy().engine, policy().clock);

@@ -6,6 +6,7 @@
 // project's own files; only the clock is fixed and SMTP points where a test says.
 
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -25,6 +26,7 @@
 #include "app/services.h"
 #include "app/settings.h"
 #include "app/users.h"
+#include "common/keyring.h"
 #include "domain/date.h"
 #include "http/api.h"
 #include "http/router.h"
@@ -74,7 +76,34 @@ struct DaemonOptions {
   int body_timeout_seconds = 30;
   int max_connections = 512;
   int max_connections_per_client = 64;
+  int checkpoint_interval_seconds = 300;
 };
+
+// The raw bytes of the (only) key in a key file, as someone holding the file would read it.
+inline std::string rawKey(const std::string& key_file) {
+  std::ifstream in(key_file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::string hex = line.substr(line.find(' ') + 1);
+    std::string raw;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    return raw;
+  }
+  return "";
+}
+
+// Keys for a store a test opens itself, in key files made (mode 0600) in `dir` as on a first start,
+// and no checkpoint file unless one is named.
+inline storage::StoreOptions keyedStore(const std::string& dir, int max_sessions = 4,
+                                        const std::string& checkpoint_file = "") {
+  storage::StoreOptions o;
+  o.max_sessions = max_sessions;
+  o.audit_keys = std::make_shared<const Keyring>(Keyring::open(dir + "/audit.key", "audit.key_file", true));
+  o.retention_keys = std::make_shared<const Keyring>(Keyring::open(dir + "/retention.key", "retention.key_file", true));
+  o.audit_checkpoint_file = checkpoint_file;
+  return o;
+}
 
 inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o) {
   app::Settings s;
@@ -109,6 +138,10 @@ inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o
   s.outbox_max_attempts = o.max_attempts;
   s.outbox_retry_base_seconds = o.retry_base_seconds;
   s.outbox_retry_max_seconds = o.retry_max_seconds;
+  s.audit_key_file = dir + "/audit.key";
+  s.retention_key_file = dir + "/retention.key";
+  s.audit_checkpoint_file = s.db_path + ".audit-checkpoint";
+  s.audit_checkpoint_interval_seconds = o.checkpoint_interval_seconds;
   return s;
 }
 
@@ -150,12 +183,14 @@ struct TestDaemon {
     isva2 = addUser("isva-other-worker", "isva", "isva-2");
     manager = addUser("vlu-manager", "manager");
     admin = addUser("operator", "admin");
+    services.checkpointer.start();  // as serve does
     if (o.start_scheduler) services.scheduler.start();
     server.start();
   }
   ~TestDaemon() {
     server.stop();
     services.scheduler.stop();
+    services.checkpointer.stop();
   }
 
   std::string addUser(const std::string& name, const std::string& role, const std::string& isva_id = "",
