@@ -88,6 +88,9 @@ std::string londonTime(const Date& d, int hour, int minute) {
   return d.toString() + "T" + pad(hour, 2) + ":" + pad(minute, 2) + ":00" + (bst ? "+01:00" : "Z");
 }
 
+// "Now" for every figure: after the last generated event (events dated after now are refused).
+constexpr const char* kBenchNow = "2027-03-01T12:00:00Z";
+
 std::vector<GenEvent> generate(int cases) {
   static const char* kOffences[] = {"rape", "domestic_abuse", "other", "homicide"};
   static const char* kAreas[] = {"CPS South West", "CPS London North", "CPS Wales", "CPS North East",
@@ -350,7 +353,7 @@ Row benchIngestor(const Policy& p, const std::vector<const GenEvent*>& order, co
       std::make_shared<const vc::Keyring>(vc::Keyring::open(path + ".retention.key", "retention.key_file", true));
   vc::storage::Database db(path, options);
   db.migrate();
-  vc::domain::SystemClock clock;
+  vc::domain::FixedClock clock(*vc::domain::parseRfc3339(kBenchNow));
   vc::ingest::Ingestor ingestor(db, p.engine, clock);
   double parse_s = 0, ingest_s = 0;
   size_t derivations = 0, accepted = 0;
@@ -407,6 +410,7 @@ Row benchHttp(const Policy& p, const std::vector<const GenEvent*>& order, const 
   settings.audit_key_file = path + ".audit.key";
   settings.retention_key_file = path + ".retention.key";
   settings.audit_checkpoint_file = path + ".audit-checkpoint";
+  settings.clock_now = vc::domain::parseRfc3339(kBenchNow);
   vc::app::Services services(settings);
   vc::storage::Database& db = services.db;
   const vc::domain::Clock& clock = *services.clock;
@@ -471,8 +475,14 @@ Row benchCli(const std::string& exe, const std::vector<const GenEvent*>& order, 
     std::ofstream out(jsonl);
     for (const GenEvent* e : order) out << e->json << '\n';
   }
-  Poco::Process::Args args{"import",   jsonl, "--db", path, "--config",
-                           VC_SOURCE_DIR "/config/victim-comms.properties"};
+  const std::string local = dir + "/bench-local.properties";
+  {
+    std::ofstream out(local);
+    out << "clock.now = " << kBenchNow << "\naudit.key_file = " << path << ".audit.key\nretention.key_file = " << path
+        << ".retention.key\n";
+  }
+  Poco::Process::Args args{"import", jsonl,  "--db", path, "--config", VC_SOURCE_DIR "/config/victim-comms.properties",
+                           "--config", local};
   Poco::Pipe out_pipe, err_pipe;
   const auto t0 = Clock::now();
   Poco::ProcessHandle ph = Poco::Process::launch(exe, args, nullptr, &out_pipe, &err_pipe);

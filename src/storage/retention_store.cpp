@@ -1,5 +1,6 @@
 #include "storage/retention_store.h"
 
+#include <functional>
 #include <optional>
 
 #include <Poco/Data/RecordSet.h>
@@ -66,6 +67,57 @@ std::optional<std::string> unkeyedDigest(const std::string& value) {
   return hex;
 }
 
+// Every personal-data value the case `urn` left in the store, each given to `replace`; where it
+// returns a replacement, the value is overwritten with it. Obligations stay in the ledger: only their
+// explanation (which names the victim's reasons for enhanced rights) and record of recomputations
+// are values here. Returns how many were replaced.
+int replaceCaseValues(Poco::Data::Session& s, const std::string& urn,
+                      const std::function<std::optional<std::string>(const std::string&)>& replace) {
+  int replaced = 0;
+  for (const PurgeTarget& t : targets()) {
+    for (const char* column : t.columns) {
+      Statement st(s);
+      std::string u = urn;
+      st << std::string("SELECT ") + t.key + ", " + column + " FROM " + t.table + " WHERE " + t.rows_of_case, bind(u);
+      st.execute();
+      Poco::Data::RecordSet rs(st);
+      std::vector<std::pair<std::string, std::string>> rows;  // read whole before writing
+      for (bool more = rs.moveFirst(); more; more = rs.moveNext())
+        if (!rs.value(1).isEmpty()) rows.emplace_back(rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>());
+      for (const auto& [key, value] : rows) {
+        auto replacement = replace(value);
+        if (!replacement) continue;
+        std::string k = key;
+        s << std::string("UPDATE ") + t.table + " SET " + column + " = ? WHERE " + t.key + " = ?", bind(*replacement),
+            bind(k), now;
+        ++replaced;
+      }
+    }
+  }
+  Statement st(s);
+  std::string u = urn;
+  st << "SELECT id, IFNULL(json_extract(body, '$.explanation'), ''), IFNULL(json_extract(body, '$.changes'), '') "
+        "FROM obligations WHERE case_urn = ?",
+      bind(u);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<std::vector<std::string>> obligations;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext())
+    obligations.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>(),
+                           rs.value(2).convert<std::string>()});
+  for (auto& o : obligations) {
+    for (auto [path, index] : {std::pair{"$.explanation", 1}, std::pair{"$.changes", 2}}) {
+      auto replacement = replace(o[static_cast<size_t>(index)]);
+      if (!replacement) continue;
+      std::string p = path;
+      s << "UPDATE obligations SET body = json_set(body, ?, json(?)) WHERE id = ?", bind(p), bind(*replacement),
+          bind(o[0]), now;
+      ++replaced;
+    }
+  }
+  return replaced;
+}
+
 }  // namespace
 
 std::string RetentionStore::markerOfDigest(const Keyring& keys, const std::string& urn, const std::string& sha256_hex) {
@@ -80,48 +132,12 @@ std::string RetentionStore::marker(const Keyring& keys, const std::string& urn, 
 void RetentionStore::rekeyUnkeyedMarkers(Poco::Data::Session& s) {
   std::vector<std::string> urns;
   s << "SELECT urn FROM cases WHERE purged_at IS NOT NULL ORDER BY urn", into(urns), now;
-  for (const std::string& urn : urns) {
-    for (const PurgeTarget& t : targets()) {
-      for (const char* column : t.columns) {
-        Statement st(s);
-        std::string u = urn;
-        st << std::string("SELECT ") + t.key + ", " + column + " FROM " + t.table + " WHERE (" + t.rows_of_case +
-                  ") AND " + column + " LIKE '{\"purged\":\"sha256:%'",
-            bind(u);
-        st.execute();
-        Poco::Data::RecordSet rs(st);
-        std::vector<std::pair<std::string, std::string>> rows;
-        for (bool more = rs.moveFirst(); more; more = rs.moveNext())
-          if (auto digest = unkeyedDigest(rs.value(1).convert<std::string>()))
-            rows.emplace_back(rs.value(0).convert<std::string>(), *digest);
-        for (const auto& [key, digest] : rows) {
-          std::string replacement = markerOfDigest(retentionKeys(s), urn, digest), k = key;
-          s << std::string("UPDATE ") + t.table + " SET " + column + " = ? WHERE " + t.key + " = ?", bind(replacement),
-              bind(k), now;
-        }
-      }
-    }
-    Statement st(s);
-    std::string u = urn;
-    st << "SELECT id, IFNULL(json_extract(body, '$.explanation'), ''), IFNULL(json_extract(body, '$.changes'), '') "
-          "FROM obligations WHERE case_urn = ?",
-        bind(u);
-    st.execute();
-    Poco::Data::RecordSet rs(st);
-    std::vector<std::vector<std::string>> obligations;
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext())
-      obligations.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>(),
-                             rs.value(2).convert<std::string>()});
-    for (auto& o : obligations) {
-      for (auto [path, index] : {std::pair{"$.explanation", 1}, std::pair{"$.changes", 2}}) {
-        const auto digest = unkeyedDigest(o[static_cast<size_t>(index)]);
-        if (!digest) continue;
-        std::string replacement = markerOfDigest(retentionKeys(s), urn, *digest), p = path;
-        s << "UPDATE obligations SET body = json_set(body, ?, json(?)) WHERE id = ?", bind(p), bind(replacement),
-            bind(o[0]), now;
-      }
-    }
-  }
+  for (const std::string& urn : urns)
+    replaceCaseValues(s, urn, [&](const std::string& value) -> std::optional<std::string> {
+      const auto digest = unkeyedDigest(value);
+      if (!digest) return std::nullopt;
+      return markerOfDigest(retentionKeys(s), urn, *digest);
+    });
 }
 
 bool RetentionStore::isMarker(const std::string& value) { return value.rfind("{\"purged\":", 0) == 0; }
@@ -150,50 +166,11 @@ std::vector<QuietCase> RetentionStore::quietCasesBefore(const std::string& befor
 
 int RetentionStore::purgeCase(const std::string& urn, const std::string& at) {
   const Keyring& keys = retentionKeys(s_);
-  int replaced = 0;
-  for (const PurgeTarget& t : targets()) {
-    for (const char* column : t.columns) {
-      Statement st(s_);
-      std::string u = urn;
-      st << std::string("SELECT ") + t.key + ", " + column + " FROM " + t.table + " WHERE " + t.rows_of_case, bind(u);
-      st.execute();
-      Poco::Data::RecordSet rs(st);
-      std::vector<std::pair<std::string, std::string>> rows;
-      for (bool more = rs.moveFirst(); more; more = rs.moveNext())
-        if (!rs.value(1).isEmpty()) rows.emplace_back(rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>());
-      for (const auto& [key, value] : rows) {
-        if (value.empty() || isMarker(value)) continue;  // nothing there, or purged already
-        std::string replacement = marker(keys, urn, value), k = key;
-        s_ << std::string("UPDATE ") + t.table + " SET " + column + " = ? WHERE " + t.key + " = ?", bind(replacement),
-            bind(k), now;
-        ++replaced;
-      }
-    }
-  }
-  // Obligations stay in the ledger: only their explanation (which names the victim's reasons for
-  // enhanced rights) and the record of recomputations are replaced.
-  Statement st(s_);
-  std::string u = urn;
-  st << "SELECT id, IFNULL(json_extract(body, '$.explanation'), ''), IFNULL(json_extract(body, '$.changes'), '') "
-        "FROM obligations WHERE case_urn = ?",
-      bind(u);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
-  std::vector<std::vector<std::string>> obligations;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext())
-    obligations.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>(),
-                           rs.value(2).convert<std::string>()});
-  for (auto& o : obligations) {
-    for (auto [path, index] : {std::pair{"$.explanation", 1}, std::pair{"$.changes", 2}}) {
-      const std::string& value = o[static_cast<size_t>(index)];
-      if (value.empty() || value == "[]" || isMarker(value)) continue;
-      std::string replacement = marker(keys, urn, value), p = path;
-      s_ << "UPDATE obligations SET body = json_set(body, ?, json(?)) WHERE id = ?", bind(p), bind(replacement),
-          bind(o[0]), now;
-      ++replaced;
-    }
-  }
-  std::string when = at;
+  const int replaced = replaceCaseValues(s_, urn, [&](const std::string& value) -> std::optional<std::string> {
+    if (value.empty() || value == "[]" || isMarker(value)) return std::nullopt;  // nothing there, or purged already
+    return marker(keys, urn, value);
+  });
+  std::string when = at, u = urn;
   s_ << "UPDATE cases SET purged_at = ? WHERE urn = ?", bind(when), bind(u), now;
   return replaced;
 }
