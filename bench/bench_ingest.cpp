@@ -407,6 +407,7 @@ Row benchHttp(const Policy& p, const std::vector<const GenEvent*>& order, const 
   settings.templates_dir = VC_SOURCE_DIR "/letter_templates";
   settings.contacts_file = VC_SOURCE_DIR "/config/letters/vlu-contacts.json";
   settings.spool_dir = path + ".spool";
+  settings.web_dir = VC_SOURCE_DIR "/web";  // the web pages' templates are checked at start, as in service
   settings.audit_key_file = path + ".audit.key";
   settings.retention_key_file = path + ".retention.key";
   settings.audit_checkpoint_file = path + ".audit-checkpoint";

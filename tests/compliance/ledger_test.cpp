@@ -64,7 +64,7 @@ Object::Ptr obligation(TestDaemon& d, const std::string& id) {
 TEST_CASE("Walking the clock over Easter: warned once when at risk, breached once as the due date passes, "
           "then late when done",
           "[ledger]") {
-  TestDaemon d({.now = "2026-04-01T09:10:00+01:00"});
+  TestDaemon d(testing::at("2026-04-01T09:10:00+01:00"));
   post(d, {caseRegistered("52LE0000001", "CPS South West", "rape", "2026-04-01T09:00:00+01:00"),
            victimRegistered("52LE0000001", "v-le-1", "2026-04-01T09:05:00+01:00")});
   // Thursday 2 April, 15:20: no further action, decided and sent to us at once.
@@ -124,7 +124,7 @@ TEST_CASE("Walking the clock over Easter: warned once when at risk, breached onc
 }
 
 TEST_CASE("A reason for a miss: checked, area-bound, audited, and changed only by adding another", "[ledger]") {
-  TestDaemon d({.now = "2026-06-01T10:30:00+01:00"});
+  TestDaemon d(testing::at("2026-06-01T10:30:00+01:00"));
   post(d, {caseRegistered("52RE0000001", "CPS South West", "other", "2026-06-01T09:00:00+01:00"),
            victimRegistered("52RE0000001", "v-re-1", "2026-06-01T09:01:00+01:00"),
            R"({"id":"re1-h1","type":"hearing.listed","occurred_at":"2026-06-01T10:00:00+01:00",)"

@@ -104,7 +104,7 @@ const std::vector<Target>& targets() {
         "version=2&reasons=Not+enough+evidence.%0D%0A%0D%0ASecond&reasons_was=&free_text=&action=approve"}},
       {"request_target",
        requestTarget,
-       {"/api/v1/obligations?status=at_risk&area=CPS+South+West&limit=50&cursor=2026-04-07%1FVCL-NFA",
+       {"/api/v1/obligations?status=at_risk&area=CPS+South+West&limit=50&cursor=2026-04-07~VCL-NFA%3Av1%3Ae3",
         "/api/v1/cases/52SW%2F0100126", "/queue?state=draft#main", "/login?next=%2F%2Fevil"}},
       {"json", json, {R"({"version":2,"fields":{"reasons":"x","reasons_cy":"y"},"free_text":"z\n\tq"})", "[1,2.5e3,true,null,\"\\u00e9\"]"}},
   };

@@ -105,6 +105,13 @@ inline storage::StoreOptions keyedStore(const std::string& dir, int max_sessions
   return o;
 }
 
+// The default options with the clock fixed at `now` (RFC 3339).
+inline DaemonOptions at(const std::string& now) {
+  DaemonOptions o;
+  o.now = now;
+  return o;
+}
+
 inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o) {
   app::Settings s;
   s.http_bind = "127.0.0.1";
