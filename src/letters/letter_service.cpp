@@ -85,6 +85,27 @@ std::string blockedJson(const std::vector<BlockedItem>& items) {
   return toJson(a);
 }
 
+// The due date the trigger event moved another obligation of the victim's to (vrr.extended moves
+// VRR-OUT's), as the engine worked it out and stored it: the letter layer never recomputes it.
+std::optional<domain::Date> extendedDueBy(storage::Store& store, const storage::ObligationRow& o) {
+  storage::ObligationFilter f;
+  f.case_urn = o.case_urn;
+  f.victim_id = o.victim_id;
+  f.limit = 1000;
+  for (const auto& other : store.listObligations(f)) {
+    const Object::Ptr body = parseObject(other.body);
+    const Object::Ptr extension = body->getObject("extension");
+    if (!extension) continue;
+    const Array::Ptr steps = extension->getArray("steps");
+    for (size_t i = 0; steps && i < steps->size(); ++i) {
+      const Object::Ptr step = steps->getObject(static_cast<unsigned>(i));
+      if (step && step->optValue<std::string>("event_id", "") == o.trigger_event)
+        return domain::Date::parse(step->optValue<std::string>("to_due_by", ""));
+    }
+  }
+  return std::nullopt;
+}
+
 size_t blockedCount(const std::string& json) {
   Poco::JSON::Parser p;
   return json.empty() ? 0 : p.parse(json).extract<Array::Ptr>()->size();
@@ -141,6 +162,8 @@ LetterService::Rendition LetterService::prepare(storage::Store& store, const sto
   in.vlu = vlu == contacts_.end() ? nullptr : &vlu->second;
   const Object::Ptr fields = parseObject(fields_json);
   for (const auto& [k, v] : *fields) in.fields[k] = v.toString();
+  // An extending event (it carries working_days: vrr.extended) moved another obligation's due date.
+  if (in.trigger->has("working_days")) in.extended_due_by = extendedDueBy(store, o);
   in.free_text = free_text;
 
   Rendition r;
@@ -237,7 +260,8 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
   for (const auto& o : undrafted) {
     const Object::Ptr body = parseObject(o.body);
     if (domain::obligationNeedsLetter(o.kind, body->optValue<std::string>("recipient", ""),
-                                      body->optValue<std::string>("template", "")))
+                                      body->optValue<std::string>("template", ""),
+                                      body->optValue<std::string>("carried_by", "")))
       to_draft.push_back(&o);
   }
   constexpr size_t kDraftsPerCommit = 50;
