@@ -405,8 +405,15 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
       target = &o;  // the latest
     }
     if (!named) {
-      r.out.refused.push_back({e.id, "victim_id", "victim " + e.victim_id + " has no " + e.type +
-                                                      " to apply it to (no open obligation this event extends)"});
+      std::string rules;  // the rules this event would extend
+      for (const auto& set : rules_.sets())
+        for (const auto& rule : set.rules)
+          if (anyMatch(rule.extended_by, e) && rules.find(rule.id) == std::string::npos)
+            rules += (rules.empty() ? "" : ", ") + rule.id;
+      r.out.refused.push_back({e.id, "victim_id",
+                               "victim " + e.victim_id + " has no open review to extend (no " +
+                                   (rules.empty() ? std::string("obligation this event extends") : rules) +
+                                   " obligation for this victim)"});
       return;
     }
     if (!target || target->status != "pending" || r.extension_closed.count(target->id)) {

@@ -66,7 +66,8 @@ bool holeExplained(const std::string& hole, const std::vector<BlockedItem>& item
       {"postal_address", "recipient.address_lines"}, {"email_address", "recipient.email"},
       {"vlu_contact", "vlu."},                        {"vlu_contact", "signatory."},
       {"reasons", "decision.reasons"},               {"charges", "decision.charges"},
-      {"prosecutor", "prosecutor"},                  {"vrr_outcome", "vrr.outcome"}};
+      {"prosecutor", "prosecutor"},                  {"vrr_outcome", "vrr.outcome"},
+      {"extended_date", "extension."}};
   for (const auto& [code, prefix] : kCovers)
     if (hole.rfind(prefix, 0) == 0 &&
         std::any_of(items.begin(), items.end(), [&](const BlockedItem& b) { return b.code == code; }))
