@@ -51,6 +51,16 @@ std::string skippedAndSource(const WorkingDayCount& count, const RuleDef& rule, 
   return text + "Rule " + rule.id + ", policy " + set.policy + " effective from " + set.effective_from.toString() + ".";
 }
 
+// Whether any rule extends an obligation on, or closes extensions at, events of this type.
+bool ruleExtendsOn(const RuleBook& book, const std::string& type) {
+  for (const auto& set : book.sets())
+    for (const auto& r : set.rules)
+      for (const auto* list : {&r.extended_by, &r.extension_closed_by})
+        for (const auto& m : *list)
+          if (m.type == type) return true;
+  return false;
+}
+
 bool ruleTriggersOn(const RuleBook& book, const std::string& type) {
   for (const auto& set : book.sets())
     for (const auto& r : set.rules)
@@ -388,6 +398,7 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
   };
 
   auto extend = [&](const Event& e) {
+    if (!ruleExtendsOn(rules_, e.type)) return;
     // What closes an obligation to extension (the review was decided) comes first.
     for (const Obligation& o : r.out.obligations) {
       if (!e.victim_id.empty() && e.victim_id != o.victim_id) continue;
@@ -416,7 +427,7 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
                                    " obligation for this victim)"});
       return;
     }
-    if (!target || target->status != "pending" || r.extension_closed.count(target->id)) {
+    if (target->status != "pending" || r.extension_closed.count(target->id)) {
       r.out.refused.push_back(
           {e.id, "victim_id",
            "victim " + e.victim_id + " has no open review to extend: " + target->id +
@@ -614,6 +625,7 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
     }
     for (VictimFacts* v : in_scope) {
       std::vector<std::string> created_for_victim;
+      const size_t first_created = obligations.size();
       for (const RuleDef& rule : set->rules) {
         bool triggered = std::any_of(rule.triggers.begin(), rule.triggers.end(),
                                      [&](const EventMatch& m) { return m.matches(e); });
@@ -657,10 +669,12 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
         if (rule.kind == "meeting") meetings.offered(obligations.back(), e);
       }
       // Offers the same event's letter for this victim already carries (carries_offer) get no letter of their own.
-      for (Obligation& carried : obligations) {
-        if (carried.trigger_event != e.id || carried.victim_id != v->victim_id || carried.status != "pending") continue;
-        for (const Obligation& carrier : obligations) {
-          if (carrier.trigger_event != e.id || carrier.victim_id != v->victim_id || carrier.status != "pending") continue;
+      for (size_t i = first_created; i < obligations.size(); ++i) {
+        Obligation& carried = obligations[i];
+        if (carried.status != "pending") continue;
+        for (size_t j = first_created; j < obligations.size(); ++j) {
+          const Obligation& carrier = obligations[j];
+          if (carrier.status != "pending") continue;
           const RuleDef* carrier_rule = set->find(carrier.rule);
           if (carrier_rule && contains(carrier_rule->carries_offer, carried.rule) && carried.carried_by.empty())
             carried.carried_by = carrier.id;

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
@@ -128,7 +129,12 @@ class Reader {
     if (!has(f)) fail(f, "is required");
     Var v = obj_->get(f);
     if (!v.isInteger() || v.type() == typeid(bool)) fail(f, "must be a whole number");
-    const Poco::Int64 n = v.convert<Poco::Int64>();
+    Poco::Int64 n = 0;
+    try {
+      n = v.convert<Poco::Int64>();
+    } catch (const Poco::Exception&) {  // beyond 64 bits
+      n = max + 1;
+    }
     if (n < min || n > max) fail(f, "must be from " + std::to_string(min) + " to " + std::to_string(max));
     return static_cast<int>(n);
   }

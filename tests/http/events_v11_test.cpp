@@ -176,6 +176,8 @@ TEST_CASE("vrr.extended: working_days 1 to 60 and reasons are required; an exten
         {R"("working_days":"5","reasons":"Waiting for a statement.")", "working_days"},
         {R"("working_days":2.5,"reasons":"Waiting for a statement.")", "working_days"},
         {R"("working_days":true,"reasons":"Waiting for a statement.")", "working_days"},
+        {R"("working_days":18446744073709551615,"reasons":"Waiting for a statement.")", "working_days"},
+        {R"("working_days":-3,"reasons":"Waiting for a statement.")", "working_days"},
         {R"("working_days":5)", "reasons"},
         {R"("working_days":5,"reasons":"")", "reasons"},
         {R"("working_days":5,"reasons":"   \n ")", "reasons"},
