@@ -390,3 +390,46 @@ TEST_CASE("vrr.extended with no open review to extend is refused and changes not
     CHECK(out->due_by == Date(2026, 5, 19));
   }
 }
+
+// ---- the rule book's new keys are checked at load ----------------------------------------------------
+
+TEST_CASE("the rule book refuses carries_offer, not_created_in_case and held_before that name nothing sensible",
+          "[domain][rules]") {
+  auto rule = [](std::string id, std::string kind) {
+    RuleDef r;
+    r.id = std::move(id);
+    r.title = r.id;
+    r.kind = std::move(kind);
+    r.template_name = "t";
+    r.recipient = "victim";
+    r.owner = "cps";
+    r.basis = "service_standard";
+    r.triggers = {EventMatch{"charging.decided", {}}};
+    return r;
+  };
+  auto load = [](std::vector<RuleDef> rules) {
+    RuleSet set;
+    set.policy = "test";
+    set.effective_from = Date(2021, 4, 1);
+    set.rules = std::move(rules);
+    return RuleBook({set});
+  };
+  RuleDef letter = rule("L", "letter"), offer = rule("M", "meeting");
+  letter.carries_offer = {"M"};
+  CHECK_NOTHROW(load({letter, offer}));
+  letter.carries_offer = {"L2"};
+  CHECK_THROWS_WITH(load({letter, offer}), Catch::Contains("carries_offer 'L2' must name a meeting rule"));
+  letter.carries_offer = {};
+  letter.conditions = {"not_created_in_case:L"};  // itself: once per victim per case
+  CHECK_NOTHROW(load({letter, offer}));
+  letter.conditions = {"not_created_in_case:NOPE"};
+  CHECK_THROWS_WITH(load({letter, offer}), Catch::Contains("names no rule"));
+  letter.conditions = {};
+  RuleDef held = rule("H", "meeting_held");
+  held.triggers.clear();
+  held.meeting = "t";
+  held.held_before = HeldBefore{"sentence", {"sentence"}, 0, true};
+  CHECK_NOTHROW(load({letter, offer, held}));
+  held.held_before->working_days = -1;
+  CHECK_THROWS_WITH(load({letter, offer, held}), Catch::Contains("0 or more working days"));
+}
