@@ -84,6 +84,7 @@ Object::Ptr groupJson(const domain::ReportGroup& g) {
   o->set("completed", g.completed);
   o->set("median_working_days", number(g.median_working_days));
   o->set("p90_working_days", g.p90_working_days ? Var(*g.p90_working_days) : Var());
+  o->set("extended", g.extended);
   return o;
 }
 
@@ -101,6 +102,8 @@ Object::Ptr reportJson(const domain::ComplianceReport& r, const std::string& are
   defs->set("met_on_time_percent", "met / (met + late + breached), to one decimal place; null when none was due");
   defs->set("working_days", "working days from the trigger's date to the completion date (England and Wales), "
                             "over met and late obligations; median, and 90th percentile by nearest rank");
+  defs->set("extended", "obligations whose due date was extended on purpose (vrr.extended); each counts against "
+                        "its new due date, so an extension is not a breach; listed under `extensions`");
   o->set("definitions", defs);
   Array::Ptr sections = new Array;
   for (const auto& s : r.sections) {
@@ -142,6 +145,24 @@ Object::Ptr reportJson(const domain::ComplianceReport& r, const std::string& are
     misses->add(mo);
   }
   o->set("misses", misses);
+  // Due dates moved on purpose (vrr.extended): shown as extensions, each judged against its new date.
+  Array::Ptr extensions = new Array;
+  for (const auto& x : r.extensions) {
+    const auto& e = x.entry;
+    Object::Ptr xo = ordered();
+    xo->set("obligation_id", e.id);
+    xo->set("rule", e.rule);
+    xo->set("basis", e.basis);
+    xo->set("area", e.area);
+    xo->set("case_urn", e.case_urn);
+    xo->set("victim_id", e.victim_id);
+    xo->set("original_due_by", e.original_due_by ? Var(e.original_due_by->toString()) : Var());
+    xo->set("due_by", e.due_by.toString());
+    xo->set("extended_working_days", e.extended_working_days);
+    xo->set("outcome", x.outcome);
+    extensions->add(xo);
+  }
+  o->set("extensions", extensions);
   return o;
 }
 

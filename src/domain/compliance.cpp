@@ -97,8 +97,10 @@ bool keyBefore(const std::string& a, const std::string& b, GroupBy g) {
 struct Tally {
   OutcomeCounts counts;
   std::vector<int> working_days;  // trigger to completion, for met and late
+  int extended = 0;
 
-  void add(const std::string& outcome, std::optional<int> took) {
+  void add(const std::string& outcome, std::optional<int> took, bool was_extended) {
+    if (was_extended) ++extended;
     if (outcome == "pending") ++counts.pending;
     else if (outcome == "met") ++counts.met;
     else if (outcome == "late") ++counts.late;
@@ -116,6 +118,7 @@ struct Tally {
     g.completed = static_cast<int>(working_days.size());
     g.median_working_days = median(working_days);
     g.p90_working_days = nearestRankPercentile(working_days, 90);
+    g.extended = extended;
     return g;
   }
 };
@@ -138,8 +141,10 @@ ComplianceReport buildComplianceReport(const std::vector<LedgerEntry>& entries, 
     std::optional<int> took;
     if ((outcome == "met" || outcome == "late") && e.completed_on)
       took = calendar.workingDaysBetween(e.trigger_date, *e.completed_on);
-    by_basis[e.basis][groupKey(e, group_by)].add(outcome, took);
-    totals[e.basis].add(outcome, took);
+    const bool extended = e.extended_working_days > 0;
+    by_basis[e.basis][groupKey(e, group_by)].add(outcome, took, extended);
+    totals[e.basis].add(outcome, took, extended);
+    if (extended) report.extensions.push_back({e, outcome});
     if (outcome == "late")
       report.misses.push_back({e, outcome, e.late_working_days.value_or(0)});
     else if (outcome == "breached")
@@ -159,6 +164,9 @@ ComplianceReport buildComplianceReport(const std::vector<LedgerEntry>& entries, 
     report.sections.push_back(std::move(section));
   }
   std::sort(report.misses.begin(), report.misses.end(), [](const Miss& a, const Miss& b) {
+    return a.entry.due_by != b.entry.due_by ? a.entry.due_by < b.entry.due_by : a.entry.id < b.entry.id;
+  });
+  std::sort(report.extensions.begin(), report.extensions.end(), [](const Extension& a, const Extension& b) {
     return a.entry.due_by != b.entry.due_by ? a.entry.due_by < b.entry.due_by : a.entry.id < b.entry.id;
   });
   return report;

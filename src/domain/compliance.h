@@ -36,6 +36,8 @@ struct LedgerEntry {
   std::string closed_by_event;        // what completed, waived or cancelled it
   std::string reason, reason_note, reason_by, reason_at;  // the latest reason given, if any
   std::string breach_detected_at;     // when the scheduler saw it pass its due date, if it did
+  int extended_working_days = 0;      // how far its due date was moved on purpose (vrr.extended); 0: never
+  std::optional<Date> original_due_by;  // the due date before any extension
 };
 
 // The outcome on `today`: an open obligation past its due date is breached.
@@ -59,6 +61,7 @@ struct ReportGroup {
   int completed = 0;                          // met + late: the ones with a completion time
   std::optional<double> median_working_days;  // trigger to completion
   std::optional<int> p90_working_days;        // nearest rank
+  int extended = 0;                           // how many had their due date extended (counted by their new date)
 };
 
 // code and service_standard obligations are reported apart (rules.md section 4).
@@ -66,6 +69,12 @@ struct ReportSection {
   std::string basis;
   std::vector<ReportGroup> groups;  // in key order
   ReportGroup total;
+};
+
+// An obligation whose due date was extended, with its outcome against the new date.
+struct Extension {
+  LedgerEntry entry;
+  std::string outcome;
 };
 
 // A late or breached obligation, with the reason a person gave (if any yet).
@@ -80,6 +89,7 @@ struct ComplianceReport {
   GroupBy group_by = GroupBy::kRule;
   std::vector<ReportSection> sections;  // code, then service_standard
   std::vector<Miss> misses;             // by due date, then id
+  std::vector<Extension> extensions;    // by due date, then id
 };
 
 // Obligations due from `from` to `to` (inclusive) count; others are ignored.

@@ -51,6 +51,16 @@ std::string skippedAndSource(const WorkingDayCount& count, const RuleDef& rule, 
   return text + "Rule " + rule.id + ", policy " + set.policy + " effective from " + set.effective_from.toString() + ".";
 }
 
+// Whether any rule extends an obligation on, or closes extensions at, events of this type.
+bool ruleExtendsOn(const RuleBook& book, const std::string& type) {
+  for (const auto& set : book.sets())
+    for (const auto& r : set.rules)
+      for (const auto* list : {&r.extended_by, &r.extension_closed_by})
+        for (const auto& m : *list)
+          if (m.type == type) return true;
+  return false;
+}
+
 bool ruleTriggersOn(const RuleBook& book, const std::string& type) {
   for (const auto& set : book.sets())
     for (const auto& r : set.rules)
@@ -65,6 +75,8 @@ struct Replay {
   std::map<std::string, size_t> victim_index;             // victim id -> index in out.victims
   std::map<std::string, Event> triggers;                  // trigger events, for recomputation
   std::map<std::string, std::map<std::string, std::string>> opt_out_events;  // victim -> key -> event id
+  std::map<std::string, std::string> extended;            // extending event id -> the obligation it extended
+  std::set<std::string> extension_closed;                 // obligations no longer open to extension
 
   VictimFacts* victim(const std::string& id) {
     auto it = victim_index.find(id);
@@ -82,8 +94,9 @@ EntitlementFacts factsFor(const CaseFacts& c, const VictimFacts& v) {
   return f;
 }
 
-bool conditionHolds(const std::string& condition, const CaseFacts& c, const VictimFacts& v, const Event& e,
+bool conditionHolds(const std::string& condition, const Replay& r, const VictimFacts& v, const Event& e,
                     const std::vector<std::string>& created_for_victim) {
+  const CaseFacts& c = r.out.case_facts;
   if (condition == "rasso_case")
     return std::any_of(c.offences.begin(), c.offences.end(), isRassoOffence);
   if (condition == "adult_on_trigger_date") return !v.date_of_birth || ageOn(*v.date_of_birth, e.local_date) >= 18;
@@ -91,9 +104,20 @@ bool conditionHolds(const std::string& condition, const CaseFacts& c, const Vict
     return std::any_of(v.entitlement.reasons.begin(), v.entitlement.reasons.end(), [](const EnhancedReason& r) {
       return r.category == "vulnerable" || r.category == "intimidated";
     });
-  if (condition == "bereaved_relative") return v.flags.count("bereaved_relative") || contains(c.offences, "homicide");
+  // Bereaved: the victim's own flag, or a family spokesperson speaking for them (rules.md section 3),
+  // not every victim on a homicide case (an injured survivor is not bereaved).
+  if (condition == "bereaved_relative")
+    return v.flags.count("bereaved_relative") || v.representative == "family_spokesperson";
   if (condition == "isva_with_consent") return !v.isva_id.empty() && v.consent_to_share;
   if (condition.rfind("not_created:", 0) == 0) return !contains(created_for_victim, condition.substr(12));
+  if (condition.rfind("not_created_in_case:", 0) == 0) {
+    const std::string rule = condition.substr(20);
+    return !contains(created_for_victim, rule) &&
+           std::none_of(r.out.obligations.begin(), r.out.obligations.end(), [&](const Obligation& o) {
+             return o.rule == rule && o.victim_id == v.victim_id && o.status != "cancelled";
+           });
+  }
+  if (condition == "extension_applied") return r.extended.count(e.id) > 0;
   return false;  // RuleBook rejects unknown conditions at load
 }
 
@@ -229,13 +253,21 @@ class MeetingTracker {
       m.deadline_note = "a deadline applies after a conviction: before the " + hb.hearing + " hearing";
       return;
     }
-    auto listing = c.hearings.find(hb.hearing);
+    // The earliest of the hearings it counts back from, each as most recently listed.
+    auto listing = c.hearings.end();
+    for (const auto& kind : hb.hearings) {
+      auto it = c.hearings.find(kind);
+      if (it != c.hearings.end() && (listing == c.hearings.end() || it->second.date < listing->second.date)) listing = it;
+    }
     if (listing == c.hearings.end()) {
-      m.deadline_note = "no " + hb.hearing + " hearing is listed yet; the deadline is set when one is";
+      std::string kinds;
+      for (size_t i = 0; i < hb.hearings.size(); ++i)
+        kinds += (i == 0 ? "" : i + 1 == hb.hearings.size() ? " or " : ", ") + hb.hearings[i];
+      m.deadline_note = "no " + kinds + " hearing is listed yet; the deadline is set when one is";
       return;
     }
     if (!held && listing->second.date < acceptance.local_date) {
-      m.deadline_note = "the " + hb.hearing + " hearing listed for " + listing->second.date.toString() +
+      m.deadline_note = "the " + listing->first + " hearing listed for " + listing->second.date.toString() +
                         " was already past when the victim accepted";
       return;
     }
@@ -277,7 +309,7 @@ class MeetingTracker {
     }
     if (held->due_by == x.count.result) return;
     held->changes.push_back({e.id, e.local_date, held->tier, x.tier, held->due_by, x.count.result,
-                             "the " + hb.hearing + " hearing was listed for " + listing->second.date.toString() +
+                             "the " + listing->first + " hearing was listed for " + listing->second.date.toString() +
                                  " (event " + listing->second.event_id + ")"});
     held->tier = x.tier;
     held->due_by = x.count.result;
@@ -298,12 +330,22 @@ DeadlineExplanation Engine::explainHeld(const RuleSet& set, const RuleDef& rule,
   x.working_days = hb.working_days;
   x.count = calendar_.workingDaysBefore(hearing.date, hb.working_days);
 
-  std::string text = "Due by " + x.count.result.longString() + ": the meeting is to be held " +
-                     (hb.working_days == 1 ? std::string("before") : "at least " + plural(hb.working_days, "working day") + " before") +
-                     " the " + hb.hearing + " hearing listed for " + hearing.date.longString() + " (event " +
-                     hearing.event_id + "), that is by the " + ordinal(hb.working_days) +
-                     " working day before it. The victim accepted the meeting on " + x.trigger_date.longString() +
-                     " (event " + acceptance.id + "). ";
+  const std::string kind = hearing.kind.empty() ? hb.hearing : hearing.kind;
+  const std::string listed = " the " + kind + " hearing listed for " + hearing.date.longString() + " (event " +
+                             hearing.event_id + ")";
+  std::string text = "Due by " + x.count.result.longString() + ": the meeting is to be held ";
+  if (hb.working_days == 0)
+    text += "on or before the day of" + listed + ", so by that day itself";  // 0 working days: the hearing date
+  else
+    text += (hb.working_days == 1 ? std::string("before") : "at least " + plural(hb.working_days, "working day") + " before") +
+            listed + ", that is by the " + ordinal(hb.working_days) + " working day before it";
+  if (hb.hearings.size() > 1) {
+    text += " (the earliest listed of the ";
+    for (size_t i = 0; i < hb.hearings.size(); ++i)
+      text += (i == 0 ? "" : i + 1 == hb.hearings.size() ? " and " : ", ") + hb.hearings[i];
+    text += " hearings)";
+  }
+  text += ". The victim accepted the meeting on " + x.trigger_date.longString() + " (event " + acceptance.id + "). ";
   if (hb.after_conviction) text += "This deadline applies because the defendant has been convicted. ";
   text += skippedAndSource(x.count, rule, set);
   x.text = text;
@@ -344,6 +386,78 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
   auto& obligations = r.out.obligations;
   MeetingTracker meetings(*this, r);
 
+  auto complete = [&](Obligation& o, const Event& e) {
+    o.completed_at = e.occurred_at_text;
+    o.completed_by = e.id;
+    if (e.local_date <= o.due_by) {
+      o.status = "met";
+    } else {
+      o.status = "late";
+      o.late_working_days = calendar_.workingDaysBetween(o.due_by, e.local_date);
+    }
+  };
+
+  auto extend = [&](const Event& e) {
+    if (!ruleExtendsOn(rules_, e.type)) return;
+    // What closes an obligation to extension (the review was decided) comes first.
+    for (const Obligation& o : r.out.obligations) {
+      if (!e.victim_id.empty() && e.victim_id != o.victim_id) continue;
+      const RuleDef* rule = rules_.inForceOn(o.trigger_date).find(o.rule);
+      if (rule && anyMatch(rule->extension_closed_by, e)) r.extension_closed.insert(o.id);
+    }
+    if (!e.working_days || e.victim_id.empty()) return;
+    bool named = false;  // a rule in force extends on this event
+    Obligation* target = nullptr;
+    for (Obligation& o : r.out.obligations) {
+      if (o.victim_id != e.victim_id) continue;
+      const RuleDef* rule = rules_.inForceOn(o.trigger_date).find(o.rule);
+      if (!rule || !anyMatch(rule->extended_by, e)) continue;
+      named = true;
+      target = &o;  // the latest
+    }
+    if (!named) {
+      std::string rules;  // the rules this event would extend
+      for (const auto& set : rules_.sets())
+        for (const auto& rule : set.rules)
+          if (anyMatch(rule.extended_by, e) && rules.find(rule.id) == std::string::npos)
+            rules += (rules.empty() ? "" : ", ") + rule.id;
+      r.out.refused.push_back({e.id, "victim_id",
+                               "victim " + e.victim_id + " has no open review to extend (no " +
+                                   (rules.empty() ? std::string("obligation this event extends") : rules) +
+                                   " obligation for this victim)"});
+      return;
+    }
+    if (target->status != "pending" || r.extension_closed.count(target->id)) {
+      r.out.refused.push_back(
+          {e.id, "victim_id",
+           "victim " + e.victim_id + " has no open review to extend: " + target->id +
+               (target->status != "pending" ? " is " + target->status : std::string(" has been decided already"))});
+      return;
+    }
+    if (target->due_by < e.local_date) {
+      r.out.refused.push_back({e.id, "occurred_at",
+                               "an extension must be made by the due date: " + target->id + " was due " +
+                                   target->due_by.longString() + ", before this event's date (" +
+                                   e.local_date.longString() + ")"});
+      return;
+    }
+    WorkingDayCount count;
+    try {
+      count = calendar_.addWorkingDays(target->due_by, *e.working_days);
+    } catch (const CalendarRangeError& err) {
+      throw EventError(e.id, "working_days", std::string("cannot extend ") + target->id + ": " + err.what());
+    }
+    const Date from = target->due_by;
+    target->extensions.push_back({e.id, e.local_date, *e.working_days, from, count.result});
+    target->changes.push_back({e.id, e.local_date, target->tier, target->tier, from, count.result,
+                               "extended: " + e.reasons});
+    target->due_by = count.result;
+    target->explanation.count.result = count.result;
+    target->explanation.text += " Extended by " + plural(*e.working_days, "working day") + " from " +
+                                from.longString() + " to " + count.result.longString() + " (event " + e.id + ").";
+    r.extended[e.id] = target->id;
+  };
+
   for (const Event& e : events) {
     // 1. Facts.
     bool entitlement_may_change = false;
@@ -361,11 +475,12 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
       v.registered_date = e.local_date;
       v.date_of_birth = e.date_of_birth;
       if (e.flags) v.flags = std::set<std::string>(e.flags->begin(), e.flags->end());
+      v.representative = e.representative.value_or("");
       v.entitlement = evaluateEntitlement(factsFor(c, v));
       r.victim_index[v.victim_id] = r.out.victims.size();
       r.out.victims.push_back(std::move(v));
     } else if (e.type == "hearing.listed" && e.hearing_date) {
-      c.hearings[e.attr("kind")] = {*e.hearing_date, e.id};
+      c.hearings[e.attr("kind")] = {*e.hearing_date, e.id, e.attr("kind")};
     } else if (convicts(e)) {
       c.convicted = true;
     } else if (e.type == "sentence.passed") {
@@ -374,6 +489,7 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
       if (e.type == "victim.updated") {
         if (e.date_of_birth) v->date_of_birth = e.date_of_birth;
         if (e.flags) v->flags = std::set<std::string>(e.flags->begin(), e.flags->end());
+        if (e.representative) v->representative = *e.representative;
         for (const auto& key : e.opt_out) {
           v->opted_out.insert(key);
           r.opt_out_events[v->victim_id][key] = e.id;
@@ -401,6 +517,10 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
           const RuleSet& set = rules_.inForceOn(o.trigger_date);
           const RuleDef* rule = set.find(o.rule);
           DeadlineExplanation x = explain(set, *rule, r.triggers.at(o.trigger_event), now);
+          if (!o.extensions.empty()) {  // an extension stays: it moves the recomputed date too
+            x.count.result = calendar_.addWorkingDays(x.count.result, o.extendedWorkingDays()).result;
+            x.text += " Extended by " + plural(o.extendedWorkingDays(), "working day") + " (see extensions).";
+          }
           if (x.tier == o.tier && x.count.result == o.due_by) {
             o.explanation = x;  // same deadline, reasons refreshed
             continue;
@@ -427,6 +547,11 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
           o.waived_by = by;
         }
       }
+      // An offer whose carrying letter will not go now needs a letter of its own.
+      for (Obligation& o : obligations)
+        if (o.status == "pending" && !o.carried_by.empty())
+          for (const Obligation& carrier : obligations)
+            if (carrier.id == o.carried_by && carrier.status == "waived") o.carried_by.clear();
     }
 
     // 4. Completions: each matching rule's oldest open obligation for the victim,
@@ -444,14 +569,15 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
                                           [&](const EventMatch& m) { return m.matches(e); });
       if (!matches) continue;
       if (!named && !completed.insert({o.rule, o.victim_id}).second) continue;
-      o.completed_at = e.occurred_at_text;
-      o.completed_by = e.id;
-      if (e.local_date <= o.due_by) {
-        o.status = "met";
-      } else {
-        o.status = "late";
-        o.late_working_days = calendar_.workingDaysBetween(o.due_by, e.local_date);
-      }
+      complete(o, e);
+    }
+    // An offer carried by a letter is done when that letter is (met or late against its own due date).
+    for (Obligation& o : obligations) {
+      if (o.status != "pending" || o.carried_by.empty()) continue;
+      for (const Obligation& carrier : obligations)
+        if (carrier.id == o.carried_by && (carrier.status == "met" || carrier.status == "late") &&
+            carrier.completed_by == e.id)
+          complete(o, e);
     }
 
     // 5. Superseding events cancel what they make moot; a notification the daemon
@@ -466,6 +592,19 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
         o.cancelled_by = e.id;
       }
     }
+    // An offer carried by a letter that is no longer needed goes with it (a later event offers it again).
+    for (Obligation& o : obligations) {
+      if (o.status != "pending" || o.carried_by.empty()) continue;
+      for (const Obligation& carrier : obligations)
+        if (carrier.id == o.carried_by && carrier.status == "cancelled" && carrier.cancelled_by == e.id) {
+          o.status = "cancelled";
+          o.cancelled_by = e.id;
+        }
+    }
+
+    // 5a. Extensions: an event a rule lists in extended_by moves the due date of the victim's
+    //     latest open obligation of that rule, unless nothing is left to extend.
+    extend(e);
 
     // 6. Meetings: responses, meetings held, what cancels them, when they must be held.
     meetings.apply(e);
@@ -486,12 +625,13 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
     }
     for (VictimFacts* v : in_scope) {
       std::vector<std::string> created_for_victim;
+      const size_t first_created = obligations.size();
       for (const RuleDef& rule : set->rules) {
         bool triggered = std::any_of(rule.triggers.begin(), rule.triggers.end(),
                                      [&](const EventMatch& m) { return m.matches(e); });
         if (!triggered) continue;
         bool holds = std::all_of(rule.conditions.begin(), rule.conditions.end(), [&](const std::string& cond) {
-          return conditionHolds(cond, c, *v, e, created_for_victim);
+          return conditionHolds(cond, r, *v, e, created_for_victim);
         });
         if (!holds) continue;
 
@@ -527,6 +667,18 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
         r.triggers.emplace(e.id, e);
         obligations.push_back(std::move(o));
         if (rule.kind == "meeting") meetings.offered(obligations.back(), e);
+      }
+      // Offers the same event's letter for this victim already carries (carries_offer) get no letter of their own.
+      for (size_t i = first_created; i < obligations.size(); ++i) {
+        Obligation& carried = obligations[i];
+        if (carried.status != "pending") continue;
+        for (size_t j = first_created; j < obligations.size(); ++j) {
+          const Obligation& carrier = obligations[j];
+          if (carrier.status != "pending") continue;
+          const RuleDef* carrier_rule = set->find(carrier.rule);
+          if (carrier_rule && contains(carrier_rule->carries_offer, carried.rule) && carried.carried_by.empty())
+            carried.carried_by = carrier.id;
+        }
       }
     }
   }

@@ -44,6 +44,15 @@ struct ObligationChange {
   std::string why;
 };
 
+// A due date moved on purpose (vrr.extended): kept apart from recomputations so
+// the ledger can show the extension, not a breach.
+struct ObligationExtension {
+  std::string event_id;
+  Date date;  // the extending event's Europe/London date
+  int working_days = 0;
+  Date from_due, to_due;
+};
+
 struct Obligation {
   std::string id;  // "<rule>:<victim>:<trigger event>", stable across replays
   std::string rule;
@@ -68,8 +77,17 @@ struct Obligation {
   std::optional<int> late_working_days;
   std::string waived_by;            // event id of the opt-out
   std::string cancelled_by;         // event id of the superseding event
+  // The obligation (same event, same victim) whose letter carries this offer
+  // (rule carries_offer): no letter of its own, completed when that one is.
+  std::string carried_by;
   DeadlineExplanation explanation;
   std::vector<ObligationChange> changes;
+  std::vector<ObligationExtension> extensions;  // oldest first
+  int extendedWorkingDays() const {
+    int n = 0;
+    for (const auto& x : extensions) n += x.working_days;
+    return n;
+  }
 };
 
 struct EntitlementChange {
@@ -85,6 +103,7 @@ struct EntitlementChange {
 struct HearingListing {
   Date date;
   std::string event_id;
+  std::string kind;  // trial, s28, sentence, ...
 };
 
 struct CaseFacts {
@@ -128,14 +147,24 @@ struct VictimFacts {
   Date registered_date;
   std::optional<Date> date_of_birth;
   std::set<std::string> flags;
+  std::string representative;  // the representative's relationship, or ""
   std::string isva_id;
   bool consent_to_share = false;
   std::set<std::string> opted_out;  // rule ids, obligation ids or "all"
   Entitlement entitlement;
 };
 
+// An event that could not do what it asks (a vrr.extended with no open review
+// to extend): the ingestor refuses it when it is new, and it changes nothing.
+struct RefusedEvent {
+  std::string event_id;
+  std::string field;
+  std::string message;
+};
+
 struct CaseDerivation {
   CaseFacts case_facts;
+  std::vector<RefusedEvent> refused;  // in event order
   std::vector<VictimFacts> victims;  // in registration order
   std::vector<Obligation> obligations;  // in creation order
   std::vector<EntitlementChange> entitlement_changes;

@@ -36,6 +36,9 @@ struct Event {
   std::optional<std::vector<std::string>> flags;
   std::vector<std::string> opt_out;
   std::vector<std::string> opt_in;
+  // The representative's relationship when the event carries one
+  // ("parent_or_guardian" | "family_spokesperson").
+  std::optional<std::string> representative;
 
   // isva.registered / isva.assigned / isva.consent_changed
   std::string isva_id;
@@ -43,6 +46,10 @@ struct Event {
 
   // hearing.listed
   std::optional<Date> hearing_date;
+
+  // vrr.extended: how many working days the review's due date moves, and why.
+  std::optional<int> working_days;
+  std::string reasons;
 
   std::string attr(const std::string& key) const {
     auto it = attrs.find(key);

@@ -38,8 +38,9 @@ std::optional<LetterState> parseLetterState(const std::string& text) {
 
 bool isOpen(LetterState s) { return s != LetterState::kSent && s != LetterState::kWithdrawn; }
 
-bool obligationNeedsLetter(const std::string& kind, const std::string& recipient, const std::string& template_name) {
-  return (kind == "letter" || kind == "meeting") && recipient == "victim" && !template_name.empty();
+bool obligationNeedsLetter(const std::string& kind, const std::string& recipient, const std::string& template_name,
+                           const std::string& carried_by) {
+  return (kind == "letter" || kind == "meeting") && recipient == "victim" && !template_name.empty() && carried_by.empty();
 }
 
 std::optional<ReviewRefusal> refuseEdit(LetterState state, int current_version, int edited_version) {

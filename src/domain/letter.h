@@ -24,8 +24,10 @@ std::optional<LetterState> parseLetterState(const std::string& text);
 bool isOpen(LetterState s);
 
 // Whether a letter is needed for an obligation: letters and meeting offers
-// addressed to the victim (ISVA notifications and partner duties are not letters).
-bool obligationNeedsLetter(const std::string& kind, const std::string& recipient, const std::string& template_name);
+// addressed to the victim (ISVA notifications and partner duties are not letters),
+// except an offer another letter already carries (`carried_by`: that obligation's id).
+bool obligationNeedsLetter(const std::string& kind, const std::string& recipient, const std::string& template_name,
+                           const std::string& carried_by = "");
 
 // A review step refused, with the code and message the caller shows.
 struct ReviewRefusal {

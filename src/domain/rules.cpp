@@ -9,10 +9,14 @@ const std::vector<std::string> kKnownConditions = {
     "rasso_case",                 // the case has rape or sexual_offence
     "adult_on_trigger_date",      // aged 18 or over on the trigger date (no date of birth: taken as adult)
     "vulnerable_or_intimidated",  // an enhanced reason in either category
-    "bereaved_relative",          // a close relative bereaved by criminal conduct
+    "bereaved_relative",          // flagged bereaved_relative, or represented by a family spokesperson
     "isva_with_consent",          // an ISVA is assigned and consent to share stands
     "leave_granted",              // appeal.lodged with leave_granted true
+    "extension_applied",          // the triggering event moved an obligation's due date (vrr.extended)
 };
+// Also: "not_created:RULE" (RULE not created for the victim by this same event; RULE listed
+// earlier) and "not_created_in_case:RULE" (no RULE obligation for the victim earlier in the
+// case, other than a cancelled one: once per victim per case).
 
 bool EventMatch::matches(const Event& e) const {
   if (e.type != type) return false;
@@ -57,8 +61,8 @@ RuleBook::RuleBook(std::vector<RuleSet> sets) : sets_(std::move(sets)) {
       if (r.kind == "meeting_held") {
         if (!r.triggers.empty()) throw RuleError(where + "a meeting_held rule has no triggers (its meeting creates it)");
         if (r.meeting.empty() || !r.held_before) throw RuleError(where + "a meeting_held rule needs 'meeting' and 'held_before'");
-        if (r.held_before->hearing.empty() || r.held_before->working_days < 1)
-          throw RuleError(where + "held_before needs a hearing kind and at least 1 working day");
+        if (r.held_before->hearings.empty() || r.held_before->hearing.empty() || r.held_before->working_days < 0)
+          throw RuleError(where + "held_before needs a hearing kind and 0 or more working days");
       } else if (r.triggers.empty()) {
         throw RuleError(where + "no triggers");
       }
@@ -66,10 +70,20 @@ RuleBook::RuleBook(std::vector<RuleSet> sets) : sets_(std::move(sets)) {
       for (const auto& c : r.conditions) {
         bool known = std::find(kKnownConditions.begin(), kKnownConditions.end(), c) != kKnownConditions.end();
         bool not_created = c.rfind("not_created:", 0) == 0;
-        if (!known && !not_created) throw RuleError(where + "unknown condition '" + c + "'");
+        bool not_in_case = c.rfind("not_created_in_case:", 0) == 0;
+        if (!known && !not_created && !not_in_case) throw RuleError(where + "unknown condition '" + c + "'");
         if (not_created && !ids.count(c.substr(12)))
           throw RuleError(where + "condition '" + c + "' must name a rule listed before it");
+        if (not_in_case && !set.find(c.substr(20)))
+          throw RuleError(where + "condition '" + c + "' names no rule in the set");
       }
+      for (const auto& offer : r.carries_offer) {
+        const RuleDef* carried = set.find(offer);
+        if (!carried || carried->kind != "meeting")
+          throw RuleError(where + "carries_offer '" + offer + "' must name a meeting rule in the set");
+      }
+      if (!r.extension_closed_by.empty() && r.extended_by.empty())
+        throw RuleError(where + "extension_closed_by needs extended_by");
     }
   }
   std::sort(sets_.begin(), sets_.end(),

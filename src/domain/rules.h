@@ -33,10 +33,13 @@ struct EventMatch {
 extern const std::vector<std::string> kKnownConditions;
 
 // When an accepted meeting must be held: `working_days` before the most
-// recently listed hearing of kind `hearing` (a re-listing moves it), and, with
+// recently listed hearing of kind `hearing` (a re-listing moves it), or of the
+// earliest listed of several kinds (`hearings`, e.g. a trial or an s28
+// hearing); 0 working days means on or before the hearing's own date. With
 // after_conviction, only once the defendant stands convicted.
 struct HeldBefore {
-  std::string hearing;  // trial | sentence | ...
+  std::string hearing;                // trial | sentence | ...: the first of `hearings`
+  std::vector<std::string> hearings;  // every kind it counts back from (at least `hearing`)
   int working_days = 1;
   bool after_conviction = false;
 };
@@ -60,6 +63,15 @@ struct RuleDef {
   int standard_days = 0;
   std::vector<EventMatch> completed_by;
   std::vector<EventMatch> cancelled_by;
+  // Offers this rule's letter makes itself (e.g. VCL-NFA carries BRV-MEET): an
+  // obligation of such a rule created by the same event for the same victim
+  // gets no letter of its own and is completed when this one is.
+  std::vector<std::string> carries_offer;
+  // Events that move the due date of the victim's latest open obligation of this
+  // rule by their `working_days` (vrr.extended for VRR-OUT), until an event in
+  // extension_closed_by (vrr.decided) says there is nothing left to extend.
+  std::vector<EventMatch> extended_by;
+  std::vector<EventMatch> extension_closed_by;
 };
 
 struct RuleSet {

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
@@ -124,6 +125,25 @@ class Reader {
   std::optional<bool> optBoolean(const std::string& f) const {
     return has(f) ? std::optional<bool>(boolean(f)) : std::nullopt;
   }
+  int integer(const std::string& f, int min, int max) const {
+    if (!has(f)) fail(f, "is required");
+    Var v = obj_->get(f);
+    if (!v.isInteger() || v.type() == typeid(bool)) fail(f, "must be a whole number");
+    Poco::Int64 n = 0;
+    try {
+      n = v.convert<Poco::Int64>();
+    } catch (const Poco::Exception&) {  // beyond 64 bits
+      n = max + 1;
+    }
+    if (n < min || n > max) fail(f, "must be from " + std::to_string(min) + " to " + std::to_string(max));
+    return static_cast<int>(n);
+  }
+  // Free text a person writes, which must say something (not only spaces and line breaks).
+  std::string text(const std::string& f, size_t max_len = 10000) const {
+    std::string s = string(f, 1, max_len);
+    if (s.find_first_not_of(" \t\r\n") == std::string::npos) fail(f, "must not be empty");
+    return s;
+  }
   domain::Date date(const std::string& f) const {
     auto d = domain::Date::parse(string(f));
     if (!d) fail(f, "not a date (YYYY-MM-DD)");
@@ -181,6 +201,12 @@ class Reader {
   std::string prefix_;
 };
 
+// v1.1: the person who died (homicide and road-death cases), named in bereaved families' letters.
+void deceased(const Reader& r, bool required) {
+  if (!required && !r.has("deceased")) return;
+  r.object("deceased").string("name", 1, 200);
+}
+
 void contact(const Reader& r, const std::string& f, bool name_required) {
   auto o = r.optObject(f);
   if (!o) return;
@@ -214,7 +240,7 @@ void victimProfile(const Reader& r, domain::Event& e, bool registering) {
   }
   if (r.has("flags")) e.flags = r.enumArray("flags", kFlags);
   if (auto rep = r.optObject("representative")) {
-    rep->oneOf("relationship", {"parent_or_guardian", "family_spokesperson"});
+    e.representative = rep->oneOf("relationship", {"parent_or_guardian", "family_spokesperson"});
     rep->string("name", 1, 200);
     if (rep->has("address") && !rep->isString("address")) {
       // an address object like the victim's, or one line of text
@@ -239,7 +265,10 @@ const std::map<std::string, TypeReader>& typeReaders() {
          e.unit = r.optString("unit", 100);
          contact(r, "prosecutor", true);
          contact(r, "victim_liaison_officer", true);
+         deceased(r, false);
        }},
+      {"case.updated",  // v1.1: case details that arrive after registration (today only `deceased`)
+       [](const Reader& r, domain::Event&) { deceased(r, true); }},
       {"victim.registered", [](const Reader& r, domain::Event& e) { victimProfile(r, e, true); }},
       {"victim.updated",
        [](const Reader& r, domain::Event& e) {
@@ -304,7 +333,7 @@ const std::map<std::string, TypeReader>& typeReaders() {
        [](const Reader& r, domain::Event& e) { e.attrs["plea"] = r.oneOf("plea", {"guilty", "not_guilty", "mixed"}); }},
       {"hearing.listed",
        [](const Reader& r, domain::Event& e) {
-         e.attrs["kind"] = r.oneOf("kind", {"first_appearance", "plea", "trial", "sentence", "appeal"});
+         e.attrs["kind"] = r.oneOf("kind", {"first_appearance", "plea", "trial", "s28", "sentence", "appeal"});
          e.hearing_date = r.date("date");
          r.string("court", 1, 200);
          r.optString("time", 20);
@@ -328,6 +357,20 @@ const std::map<std::string, TypeReader>& typeReaders() {
        [](const Reader& r, domain::Event& e) {
          e.attrs["outcome"] = r.oneOf("outcome", {"upheld", "overturned"});
          r.optString("reasons");
+         // v1.1: which stage of the scheme this was (absent: local resolution), who reviewed, what happens next.
+         const std::string stage = r.optOneOf("stage", {"local_resolution", "independent_review"});
+         e.attrs["stage"] = stage.empty() ? "local_resolution" : stage;
+         if (auto reviewer = r.optObject("reviewer")) reviewer->string("name", 1, 200);
+         const std::string next = r.optOneOf("next_step", {"charge", "proceedings_reinstated", "explanation_and_apology"});
+         if (!next.empty() && e.attrs["outcome"] != "overturned")
+           r.fail("next_step", "applies only when the outcome is overturned (this review upheld the decision)");
+         if (!next.empty()) e.attrs["next_step"] = next;
+       }},
+      {"vrr.extended",  // v1.1: the review's outcome will take longer; its due date moves
+       [](const Reader& r, domain::Event& e) {
+         e.working_days = r.integer("working_days", 1, 60);
+         e.attrs["working_days"] = std::to_string(*e.working_days);
+         e.reasons = r.text("reasons");
        }},
       {"meeting.responded",
        [](const Reader& r, domain::Event& e) {
@@ -375,7 +418,7 @@ const std::map<std::string, TypeReader>& typeReaders() {
 
 // Types whose events are about one victim.
 const std::set<std::string> kVictimTypes = {"victim.registered", "victim.updated",    "isva.assigned",
-                                            "isva.consent_changed", "vrr.requested", "vrr.decided",
+                                            "isva.consent_changed", "vrr.requested", "vrr.decided", "vrr.extended",
                                             "meeting.responded", "meeting.held",     "contact.recorded",
                                             "letter.sent", "notification.sent", "notification.withheld"};
 

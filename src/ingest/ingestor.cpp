@@ -92,7 +92,10 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
     if (e.type == "case.registered") {
       registered_event = e.id;
       copyFields(d.json, details,
-                 {"area", "unit", "police_force", "offences", "offence_date", "prosecutor", "victim_liaison_officer"});
+                 {"area", "unit", "police_force", "offences", "offence_date", "prosecutor", "victim_liaison_officer",
+                  "deceased"});
+    } else if (e.type == "case.updated") {
+      copyFields(d.json, details, {"deceased"});  // letters read details.deceased.name
     } else if (e.type == "prosecutor.assigned") {
       Object::Ptr p = d.json->getObject("prosecutor");
       Object::Ptr merged = new Object(*p);
@@ -118,6 +121,12 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
     if (it != batch_index.end()) throw badEvent(it->second, err.field(), err.what());
     throw Error(Error::Kind::kInternal, "internal",
                 "case " + urn + " can no longer be derived at stored event " + err.eventId() + ": " + err.what());
+  }
+  // An event that could do nothing (a vrr.extended with no open review) is refused when it is new;
+  // one already stored stays a no-op.
+  for (const auto& refused : derived.refused) {
+    auto it = batch_index.find(refused.event_id);
+    if (it != batch_index.end()) throw badEvent(it->second, refused.field, refused.message);
   }
 
   const domain::CaseFacts& c = derived.case_facts;

@@ -82,6 +82,28 @@ Object::Ptr obligationJson(const domain::Obligation& ob) {
   o->set("reason", Poco::Dynamic::Var());
   o->set("waived_by_event", orNull(ob.waived_by));
   o->set("cancelled_by_event", orNull(ob.cancelled_by));
+  // The obligation whose letter carries this offer (no letter of its own), or null.
+  o->set("carried_by", orNull(ob.carried_by));
+  // Due dates moved on purpose (vrr.extended), kept as ledger facts (no free text: that is in `changes`).
+  Poco::Dynamic::Var extension;
+  if (!ob.extensions.empty()) {
+    Object::Ptr x = ordered();
+    x->set("working_days", ob.extendedWorkingDays());
+    x->set("original_due_by", ob.extensions.front().from_due.toString());
+    Array::Ptr steps = new Array;
+    for (const auto& step : ob.extensions) {
+      Object::Ptr st = ordered();
+      st->set("event_id", step.event_id);
+      st->set("date", step.date.toString());
+      st->set("working_days", step.working_days);
+      st->set("from_due_by", step.from_due.toString());
+      st->set("to_due_by", step.to_due.toString());
+      steps->add(st);
+    }
+    x->set("steps", steps);
+    extension = x;
+  }
+  o->set("extension", extension);
   o->set("policy", ob.policy);
   Array::Ptr changes = new Array;
   for (const auto& c : ob.changes) {

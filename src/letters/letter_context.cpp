@@ -244,7 +244,7 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   decision.set("no_evidence_offered", type == "case.discontinued" && scope == "no_evidence_offered");
   d.set("decision", decision);
   static const std::vector<std::string> kNeedReasons = {"decision_not_to_prosecute", "discontinuance",
-                                                         "charges_altered", "vrr_outcome"};
+                                                         "charges_altered", "vrr_outcome", "vrr_extension"};
   if (std::find(kNeedReasons.begin(), kNeedReasons.end(), in.kind) != kNeedReasons.end() && paragraphs(reasons).empty())
     block("reasons", in.kind == "vrr_outcome"
                          ? "the reviewing prosecutor's reasons, in plain English (send vrr.decided with reasons, or edit "
@@ -281,6 +281,13 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   d.set("vrr", vrr);
   if (in.kind == "vrr_outcome" && !vrr_decided)
     block("vrr_outcome", "the outcome of the review (send vrr.decided when the review is finished)");
+
+  // An extension (vrr.extended): the new date the victim can expect the outcome by; its reasons are decision.reasons.
+  Value extension;
+  extension.set("new_date", in.extended_due_by ? dateValue(*in.extended_due_by) : emptyDate());
+  d.set("extension", extension);
+  if (in.kind == "vrr_extension" && !in.extended_due_by)
+    block("extended_date", "the review's new due date (the vrr.extended event extended no open review)");
 
   Value isva = Value::list();
   if (in.isva && !str(in.isva, "name").empty()) {
@@ -326,6 +333,8 @@ std::string sampleTrigger(const std::string& kind) {
        R"j({"id":"sample-e5","type":"vrr.requested","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","victim_id":"v-sample","received_at":"2026-04-02T15:20:00+01:00"})j"},
       {"vrr_outcome",
        R"j({"id":"sample-e5","type":"vrr.requested","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","victim_id":"v-sample","received_at":"2026-04-02T15:20:00+01:00"})j"},
+      {"vrr_extension",
+       R"j({"id":"sample-e5","type":"vrr.extended","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","victim_id":"v-sample","working_days":10,"reasons":"The reviewing prosecutor has asked the police for a statement that was not in the file. They need it to look at the case fully."})j"},
   };
   auto it = kTriggers.find(kind);
   // Any other kind (a new rule's template): a decision with everything in it.
@@ -367,6 +376,7 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language) 
   in.vlu = &kVlu;
   in.fields["reasons_cy"] = "Rydym wedi edrych yn ofalus ar yr holl dystiolaeth. (Cyfieithiad sampl.)";
   in.free_text = "If you would like us to send future letters in large print or another format, please tell us.";
+  in.extended_due_by = domain::Date(2026, 6, 3);  // VRR-OUT's 19 May 2026, extended by 10 working days
   return in;
 }
 

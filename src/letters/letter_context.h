@@ -12,6 +12,7 @@
 // Stateless functions; thread-safe.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,11 +50,14 @@ struct LetterInputs {
   const VluContact* vlu = nullptr;                // null when the Area has no entry
   std::map<std::string, std::string> fields;      // the officer's edits: "reasons", "reasons_cy"
   std::string free_text;                          // the officer's own paragraph(s)
+  // When the trigger extended another obligation (vrr.extended moves VRR-OUT): its new due
+  // date, as the engine stored it (the letter service reads it; nothing here recomputes it).
+  std::optional<domain::Date> extended_due_by;
 };
 
 // Something the letter needs before it can be approved.
 struct BlockedItem {
-  std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome | field:<path>
+  std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome | extended_date | field:<path>
   std::string message;  // plain English, with what supplies it
 };
 

@@ -66,7 +66,8 @@ bool holeExplained(const std::string& hole, const std::vector<BlockedItem>& item
       {"postal_address", "recipient.address_lines"}, {"email_address", "recipient.email"},
       {"vlu_contact", "vlu."},                        {"vlu_contact", "signatory."},
       {"reasons", "decision.reasons"},               {"charges", "decision.charges"},
-      {"prosecutor", "prosecutor"},                  {"vrr_outcome", "vrr.outcome"}};
+      {"prosecutor", "prosecutor"},                  {"vrr_outcome", "vrr.outcome"},
+      {"extended_date", "extension."}};
   for (const auto& [code, prefix] : kCovers)
     if (hole.rfind(prefix, 0) == 0 &&
         std::any_of(items.begin(), items.end(), [&](const BlockedItem& b) { return b.code == code; }))
@@ -83,6 +84,27 @@ std::string blockedJson(const std::vector<BlockedItem>& items) {
     a->add(o);
   }
   return toJson(a);
+}
+
+// The due date the trigger event moved another obligation of the victim's to (vrr.extended moves
+// VRR-OUT's), as the engine worked it out and stored it: the letter layer never recomputes it.
+std::optional<domain::Date> extendedDueBy(storage::Store& store, const storage::ObligationRow& o) {
+  storage::ObligationFilter f;
+  f.case_urn = o.case_urn;
+  f.victim_id = o.victim_id;
+  f.limit = 1000;
+  for (const auto& other : store.listObligations(f)) {
+    const Object::Ptr body = parseObject(other.body);
+    const Object::Ptr extension = body->getObject("extension");
+    if (!extension) continue;
+    const Array::Ptr steps = extension->getArray("steps");
+    for (size_t i = 0; steps && i < steps->size(); ++i) {
+      const Object::Ptr step = steps->getObject(static_cast<unsigned>(i));
+      if (step && step->optValue<std::string>("event_id", "") == o.trigger_event)
+        return domain::Date::parse(step->optValue<std::string>("to_due_by", ""));
+    }
+  }
+  return std::nullopt;
 }
 
 size_t blockedCount(const std::string& json) {
@@ -141,6 +163,8 @@ LetterService::Rendition LetterService::prepare(storage::Store& store, const sto
   in.vlu = vlu == contacts_.end() ? nullptr : &vlu->second;
   const Object::Ptr fields = parseObject(fields_json);
   for (const auto& [k, v] : *fields) in.fields[k] = v.toString();
+  // An extending event (it carries working_days: vrr.extended) moved another obligation's due date.
+  if (in.trigger->has("working_days")) in.extended_due_by = extendedDueBy(store, o);
   in.free_text = free_text;
 
   Rendition r;
@@ -237,7 +261,8 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
   for (const auto& o : undrafted) {
     const Object::Ptr body = parseObject(o.body);
     if (domain::obligationNeedsLetter(o.kind, body->optValue<std::string>("recipient", ""),
-                                      body->optValue<std::string>("template", "")))
+                                      body->optValue<std::string>("template", ""),
+                                      body->optValue<std::string>("carried_by", "")))
       to_draft.push_back(&o);
   }
   constexpr size_t kDraftsPerCommit = 50;

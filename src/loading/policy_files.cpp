@@ -113,6 +113,13 @@ domain::RuleSet loadRuleSet(const std::string& path) {
     d.triggers = matches(r, "triggers", where);
     d.completed_by = matches(r, "completed_by", where);
     d.cancelled_by = matches(r, "cancelled_by", where);
+    d.extended_by = matches(r, "extended_by", where);
+    d.extension_closed_by = matches(r, "extension_closed_by", where);
+    if (r->has("carries_offer")) {
+      Array::Ptr c = r->getArray("carries_offer");
+      if (!c) throw std::runtime_error(where + ": 'carries_offer' must be an array of rule ids");
+      for (size_t j = 0; j < c->size(); ++j) d.carries_offer.push_back(c->getElement<std::string>(static_cast<unsigned>(j)));
+    }
     if (r->has("conditions")) {
       Array::Ptr c = r->getArray("conditions");
       for (size_t j = 0; j < c->size(); ++j) d.conditions.push_back(c->getElement<std::string>(static_cast<unsigned>(j)));
@@ -120,7 +127,15 @@ domain::RuleSet loadRuleSet(const std::string& path) {
     d.meeting = str(r, "meeting", where, false);
     if (Object::Ptr held = r->getObject("held_before")) {
       domain::HeldBefore h;
-      h.hearing = str(held, "hearing", where + ".held_before");
+      if (held->has("hearings")) {
+        Array::Ptr kinds = held->getArray("hearings");
+        if (!kinds) throw std::runtime_error(where + ".held_before: 'hearings' must be an array");
+        for (size_t j = 0; j < kinds->size(); ++j) h.hearings.push_back(kinds->getElement<std::string>(static_cast<unsigned>(j)));
+        if (!h.hearings.empty()) h.hearing = h.hearings.front();
+      } else {
+        h.hearing = str(held, "hearing", where + ".held_before");
+        h.hearings = {h.hearing};
+      }
       if (held->has("working_days")) h.working_days = held->getValue<int>("working_days");
       h.after_conviction = held->has("after_conviction") && held->getValue<bool>("after_conviction");
       d.held_before = h;

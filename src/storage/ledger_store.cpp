@@ -88,7 +88,9 @@ std::vector<domain::LedgerEntry> LedgerStore::entries(const std::string& from, c
       "json_extract(o.body, '$.cancelled_by_event'), ''), "
       "IFNULL(r.reason, ''), IFNULL(r.note, ''), IFNULL(r.recorded_by, ''), IFNULL(r.recorded_at, ''), "
       "IFNULL((SELECT raised_at FROM obligation_alerts a WHERE a.obligation_id = o.id AND a.alert = 'breached' "
-      "AND a.due_by = o.due_by), '') "
+      "AND a.due_by = o.due_by), ''), "
+      "IFNULL(json_extract(o.body, '$.extension.working_days'), 0), "
+      "IFNULL(json_extract(o.body, '$.extension.original_due_by'), '') "
       "FROM obligations o LEFT JOIN obligation_reasons r ON r.n = "
       "(SELECT MAX(n) FROM obligation_reasons x WHERE x.obligation_id = o.id) "
       "WHERE o.due_by >= ? AND o.due_by <= ?";
@@ -126,6 +128,8 @@ std::vector<domain::LedgerEntry> LedgerStore::entries(const std::string& from, c
     e.reason_by = text(16);
     e.reason_at = text(17);
     e.breach_detected_at = text(18);
+    e.extended_working_days = rs.value(19).convert<int>();
+    e.original_due_by = domain::Date::parse(text(20));
     out.push_back(std::move(e));
   }
   return out;

@@ -70,10 +70,11 @@ TEST_CASE("each rule creates its obligation with the enhanced or standard deadli
           {"VCL-ALT", "other", "charges.altered", "substantial", "true", "2026-04-07", "2026-04-13"},
           {"VCL-ALT", "other", "case.discontinued", "scope", "partial", "2026-04-07", "2026-04-13"},
           {"RASSO-INTRO", "rape", "charging.referred", "kind", "full_code_test", "2026-04-13", "2026-04-13"},
-          {"RASSO-CHARGE", "sexual_offence", "charging.decided", "decision", "charge", "2026-04-13", "2026-04-13"},
+          {"RASSO-CHARGE", "sexual_offence", "charging.decided", "decision", "charge", "2026-04-07", "2026-04-13"},
           {"FAM-MEET", "rape", "plea.entered", "plea", "not_guilty", "2026-04-13", "2026-04-13"},
           {"SM-MEET", "other", "plea.entered", "plea", "not_guilty", "2026-04-13", ""},
-          {"BRV-MEET", "homicide", "verdict.recorded", "outcome", "convicted", "2026-04-13", ""},
+          // A victim on a homicide case is not bereaved by that alone (engine_rules_test.cpp has who is).
+          {"BRV-MEET", "homicide", "verdict.recorded", "outcome", "convicted", "", ""},
           {"VRR-ACK", "other", "vrr.requested", "", "", "2026-04-13", "2026-04-13"},
           {"VRR-OUT", "other", "vrr.requested", "", "", "2026-05-19", "2026-05-19"},
           {"WCU-HEARING", "other", "hearing.listed", "kind", "trial", "2026-04-07", "2026-04-07"},
@@ -372,7 +373,7 @@ TEST_CASE("a meeting accepted before the trial is listed gets its deadline when 
   auto d = j.derive();
   const Meeting* m = meetingOf(d, "familiarisation_meeting");
   CHECK(m->held_obligation.empty());
-  CHECK(m->deadline_note == "no trial hearing is listed yet; the deadline is set when one is");
+  CHECK(m->deadline_note == "no trial or s28 hearing is listed yet; the deadline is set when one is");
   CHECK(ofRule(d, "FAM-MEET-HELD").empty());
 
   j.add("hearing.listed", "2026-04-22T10:00:00+01:00", "", {{"kind", "trial"}}).hearing_date = Date(2026, 6, 15);
@@ -435,8 +436,8 @@ TEST_CASE("a bereaved family meeting accepted after a conviction must be held be
   const Obligation* held = obligation(d, m->held_obligation);
   REQUIRE(held);
   CHECK(held->rule == "BRV-MEET-HELD");
-  CHECK(held->due_by == Date(2026, 7, 9));  // the working day before Friday 10 July
-  CHECK(held->basis == "code");
+  CHECK(held->due_by == Date(2026, 7, 10));  // on or before the day of the hearing, Friday 10 July
+  CHECK(held->basis == "service_standard");
   // The verdict offered another meeting; it joins the one already accepted.
   CHECK(d.meetings.size() == 1);
   CHECK(m->offers.size() == 2);

@@ -74,7 +74,7 @@ chmod 600 "$tmp/keys/audit.key"
 check "the key files are made with mode 0600, and one that others may read stops start-up naming it (exit 78)"
 
 # the letter templates: checked as start-up does, and a sample rendered for template authors
-"$exe" check-templates $cfg | grep -q "10 letters in 2 languages" || fail "check-templates"
+"$exe" check-templates $cfg | grep -q "11 letters in 2 languages" || fail "check-templates"
 "$exe" render --letter decision_not_to_prosecute --lang en --sample $cfg | grep -q "^Dear Mx Example," || fail "render en"
 "$exe" render --letter rasso_charge --lang cy --sample $cfg > "$tmp/cy.txt"
 [ "$(grep -n '^Annwyl' "$tmp/cy.txt" | cut -d: -f1)" -lt "$(grep -n '^Dear' "$tmp/cy.txt" | cut -d: -f1)" ] \

@@ -364,7 +364,7 @@ TEST_CASE("Meetings are listed for VLU officers with their state and deadline, a
   CHECK(m->getValue<std::string>("state") == "accepted");
   CHECK(m->getValue<bool>("isva_invited"));
   CHECK(m->getObject("response")->getValue<std::string>("scheduled_for") == "2026-05-12T14:30:00+01:00");
-  CHECK(m->getValue<std::string>("deadline_note") == "no trial hearing is listed yet; the deadline is set when one is");
+  CHECK(m->getValue<std::string>("deadline_note") == "no trial or s28 hearing is listed yet; the deadline is set when one is");
 
   post(d, {events[2]});  // the trial, Monday 15 June
   m = items(ok(httpRequest(d.port(), "GET", "/api/v1/meetings?state=accepted", bearer(d.vlu))))->getObject(0);

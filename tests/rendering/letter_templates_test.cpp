@@ -85,11 +85,11 @@ std::string loadError(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("The rule book's letter kinds are the ten letters of rules.md", "[rendering]") {
+TEST_CASE("The rule book's letter kinds are the ten letters of rules.md and VRR-EXT's", "[rendering]") {
   CHECK(letterKinds() == std::vector<std::string>{"bereaved_family_meeting", "charges_altered", "decision_not_to_prosecute",
                                                   "discontinuance", "familiarisation_meeting", "rasso_charge",
                                                   "rasso_introduction", "special_measures_meeting", "vrr_acknowledgement",
-                                                  "vrr_outcome"});
+                                                  "vrr_extension", "vrr_outcome"});
 }
 
 TEST_CASE("Every letter renders in English and in Welsh from a full context, with nothing missing", "[rendering]") {
