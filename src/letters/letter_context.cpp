@@ -234,6 +234,7 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
       v.set("web", s->web);
       support.push(v);
     }
+  d.set("has_support_services", !support.items().empty());
   d.set("support_services", support);
 
   const Object::Ptr prosecutor = obj(in.case_details, "prosecutor");

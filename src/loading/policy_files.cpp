@@ -184,6 +184,8 @@ letters::SupportServices loadSupportServices(const std::string& path) {
   Object::Ptr root = readJsonObject(path);
   Array::Ptr services = root->getArray("services");
   if (!services) throw std::runtime_error(path + ": 'services' (an array of support services) is required");
+  if (services->size() == 0)
+    throw std::runtime_error(path + ": 'services' must list at least one service (every letter points to one)");
   letters::SupportServices out;
   std::set<std::string> ids;
   for (size_t i = 0; i < services->size(); ++i) {

@@ -380,6 +380,6 @@ TEST_CASE("A support services file that is wrong stops the load, saying what is 
   CHECK(has(error(R"({"services":[{"id":"a","name":"A","about_en":"x","about_cy":"y","web":"w"},{"id":"a","name":"B","about_en":"x","about_cy":"y","web":"w"}]})"),
             "used twice"));
   CHECK(has(error(R"({"x":1})"), "'services'"));
-  CHECK(error(R"({"services":[]})").empty());
+  CHECK(has(error(R"({"services":[]})"), "at least one service"));
   CHECK(configured().size() >= 7);
 }
