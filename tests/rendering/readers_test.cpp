@@ -299,6 +299,13 @@ TEST_CASE("A letter to a parent speaks to the parent throughout and names the ch
     const std::string welsh = templates().render(kind, "cy", contextOf(letters::sampleInputs(kind, "cy", "child-with-parent")).data).text;
     CHECK(has(welsh, "Annwyl Rhian Example,"));
     CHECK(has(welsh, "Mia"));
+    const std::string welsh_half = welsh.substr(0, welsh.find("Dear Rhian Example,"));
+    for (const std::string wrong : {"a ddywedoch wrth yr heddlu", "Eich hawliau", "eich ISVA", "Eich Cynghorydd",
+                                    "gennych hawl i hawliau uwch", "gofynnir i chi roi tystiolaeth",
+                                    "angen i chi roi tystiolaeth"}) {
+      INFO(wrong);
+      CHECK_FALSE(has(welsh_half, wrong));
+    }
   }
   const std::string sm = textOf(letters::sampleInputs("special_measures_meeting", "en", "child-with-parent"));
   CHECK(has(sm, "which of these would help Mia."));
