@@ -80,6 +80,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
              {"area", "for `user add --role vlu`: the CPS Area the officer works in", "AREA", false},
              {"letter", "for `render`: the letter kind (a template name, e.g. decision_not_to_prosecute)", "KIND", false},
              {"lang", "for `render`: en or cy", "LANG", false},
+             {"variant", "for `render`: a variant of the sample (see the list under Commands)", "NAME", false},
              {"format", "for `render`: text (default), html, or context (the fields, as JSON); "
                         "for `report`: json (default) or csv", "FORMAT", false},
              {"from", "for `report`: first due date counted (YYYY-MM-DD; default: three months before --to)", "DATE", false},
@@ -205,9 +206,11 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "                        add a user; the API token is printed once, on the last line;\n"
         "                        --password-stdin also sets a password for the web pages (PBKDF2)\n"
         "  check-templates       load and check the letter templates (templates.dir) as start-up does\n"
-        "  render --letter KIND --lang en|cy --sample [--format text|html|context]\n"
+        "  render --letter KIND --lang en|cy --sample [--variant NAME] [--format text|html|context]\n"
         "                        print a letter rendered from the synthetic sample, for template authors\n"
-        "                        (context: the fields a template may use, as JSON)\n"
+        "                        (context: the fields a template may use, as JSON); what would block it\n"
+        "                        goes to standard error. Variants:\n" +
+        sampleVariantHelp() +
         "  report [--from DATE] [--to DATE] [--group-by rule|right|area|basis|month] [--area AREA]\n"
         "         [--format json|csv] [--table summary|misses]\n"
         "                        the compliance report (obligations due in the period) on standard output\n"
@@ -276,8 +279,17 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     }
   }
 
+  static std::string sampleVariantHelp() {
+    std::string out;
+    for (const auto& [name, what] : letters::sampleVariants()) out += "                          " + name + ": " + what + "\n";
+    return out;
+  }
+
   int render() {
     const std::string kind = cli_["letter"], lang = cli_.count("lang") ? cli_["lang"] : "en";
+    const std::string variant = cli_.count("variant") ? cli_["variant"] : "";
+    if (!variant.empty() && !letters::sampleVariants().count(variant))
+      return usage("no sample variant '" + variant + "' (see --help for the list)");
     const std::string format = cli_.count("format") ? cli_["format"] : "text";
     if (!sample_) return usage("render needs --sample (the only context it renders from)");
     if (kind.empty()) return usage("render needs --letter KIND");
@@ -298,10 +310,17 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
           notification ? notifications::loadNotificationTemplates(settings_.templates_dir + "/notifications")
                        : loadLetterTemplates(settings_.templates_dir, rules, calendar);
       // The ISVA notification's sample is a meeting response, the fullest of its kinds.
+      // The sample, with the configured support services (the built-in ones only check the templates).
+      const letters::SupportServices support = loading::loadSupportServices(settings_.support_services_file);
+      letters::LetterInputs in = letters::sampleInputs(kind, lang, variant);
+      in.support = &support;
+      const letters::LetterContext letter = letters::buildLetterContext(in, calendar);
+      if (!notification)
+        for (const auto& b : letter.blocked_by) std::cerr << "blocked: " << b.code << ": " << b.message << std::endl;
       const rendering::Value context =
           notification
               ? notifications::buildNotificationContext(notifications::sampleNotificationInputs("meeting.responded", lang)).data
-              : letters::buildLetterContext(letters::sampleInputs(kind, lang), calendar).data;
+              : letter.data;
       if (format == "context") {
         // Every field a template may name, as JSON (the sample fills them all).
         Poco::JSON::Parser parser;

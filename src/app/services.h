@@ -67,6 +67,7 @@ struct Services {
   std::unique_ptr<domain::Clock> clock;
   storage::Database db;
   letters::VluContacts contacts;
+  letters::SupportServices support_services;
   rendering::TemplateSet templates;
   rendering::TemplateSet notification_templates;
   ingest::Ingestor ingestor;

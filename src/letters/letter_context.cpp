@@ -1,6 +1,7 @@
 #include "letters/letter_context.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
@@ -79,6 +80,22 @@ domain::Date plusMonths(const domain::Date& d, int months) {
 }
 
 }  // namespace
+
+std::vector<const SupportService*> servicesFor(const SupportServices& all, const std::vector<std::string>& offences,
+                                               int age) {
+  std::vector<const SupportService*> out;
+  for (const auto& s : all) {
+    if (!s.offences.empty() && std::none_of(s.offences.begin(), s.offences.end(), [&](const std::string& o) {
+          return std::find(offences.begin(), offences.end(), o) != offences.end();
+        }))
+      continue;
+    // An unknown age is taken as an adult's: no service for children only, every one from an age.
+    if (s.max_age >= 0 && (age < 0 || age > s.max_age)) continue;
+    if (s.min_age >= 0 && age >= 0 && age < s.min_age) continue;
+    out.push_back(&s);
+  }
+  return out;
+}
 
 const std::vector<std::string>& editableFields() {
   static const std::vector<std::string> kFields = {"reasons", "reasons_cy"};
@@ -175,6 +192,50 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   kase.set("area", in.area);
   kase.set("rasso", std::any_of(offences.begin(), offences.end(), domain::isRassoOffence));
   d.set("case", kase);
+
+  // Who reads it. A child (under 18 on the letter's date; without a date of birth, as the entitlement
+  // found) is written to through a parent or guardian: a letter that would go to the child is blocked.
+  const auto dob = domain::Date::parse(str(profile, "date_of_birth"));
+  const int age = dob ? domain::ageOn(*dob, in.letter_date) : -1;
+  const bool child = dob ? age < 18 : in.victim_under_18;
+  const bool to_representative = rep && !str(rep, "name").empty();
+  Value reader;
+  reader.set("victim", !to_representative);
+  reader.set("parent", to_representative && relationship == "parent_or_guardian");
+  reader.set("child", child);
+  // "This decision does not mean that we do not believe what you told the police": for the person who
+  // made the complaint (not a bereaved relative) in a sexual-offence, domestic-abuse or child-abuse case.
+  const std::vector<std::string> flags = strings(profile, "flags");
+  const bool bereaved = std::find(flags.begin(), flags.end(), "bereaved_relative") != flags.end() ||
+                        relationship == "family_spokesperson";
+  static const std::vector<std::string> kAccountCases = {"rape", "sexual_offence", "domestic_abuse", "child_abuse"};
+  reader.set("complainant_sexual_or_domestic_abuse",
+             !bereaved && std::any_of(offences.begin(), offences.end(), [](const std::string& o) {
+               return std::find(kAccountCases.begin(), kAccountCases.end(), o) != kAccountCases.end();
+             }));
+  d.set("reader", reader);
+  if (child && !to_representative)
+    block("representative", "a parent or guardian for " + (given.empty() ? std::string("the victim") : given) +
+                                ", who is under 18: letters to a child go to their parent or guardian (send "
+                                "victim.updated with representative {relationship: parent_or_guardian, name, address})");
+
+  // Support services for this reader, from letters.support_services_file.
+  Value support = Value::list();
+  if (in.support)
+    for (const SupportService* s : servicesFor(*in.support, offences, age)) {
+      Value v;
+      v.set("name", s->name);
+      v.set("name_cy", s->name_cy.empty() ? s->name : s->name_cy);
+      v.set("about_en", s->about_en);
+      v.set("about_cy", s->about_cy);
+      v.set("phone", s->phone);
+      v.set("hours_en", s->hours_en);
+      v.set("hours_cy", s->hours_cy.empty() ? s->hours_en : s->hours_cy);
+      v.set("web", s->web);
+      support.push(v);
+    }
+  d.set("has_support_services", !support.items().empty());
+  d.set("support_services", support);
 
   const Object::Ptr prosecutor = obj(in.case_details, "prosecutor");
   const Object::Ptr vlo = obj(in.case_details, "victim_liaison_officer");
@@ -314,9 +375,9 @@ Object::Ptr parse(const std::string& json) {
 std::string sampleTrigger(const std::string& kind) {
   static const std::map<std::string, std::string> kTriggers = {
       {"decision_not_to_prosecute",
-       R"j({"id":"sample-e5","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","decision":"no_further_action","reasons":"We have looked carefully at all of the evidence the police sent us, including your account, the medical evidence and the messages between you and the suspect.\n\nThe law says we can only charge someone if there is enough evidence for a court to be more likely than not to convict. The messages do not show what happened that night, and nobody else saw it. We decided that there is not enough evidence to give a realistic prospect of conviction. "})j"},
+       R"j({"id":"sample-e5","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","decision":"no_further_action","reasons":"We have looked carefully at all of the evidence the police sent us. This includes your account, the medical evidence and the messages between you and the suspect.\n\nThe messages do not show what happened that night, and nobody else saw it. We decided that there is not enough evidence to give a realistic prospect of conviction. "})j"},
       {"discontinuance",
-       R"j({"id":"sample-e5","type":"case.discontinued","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","scope":"all","reasons":"A witness whose evidence was important to the case has said they will no longer give evidence, and without it there is no longer a realistic prospect of conviction."})j"},
+       R"j({"id":"sample-e5","type":"case.discontinued","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","scope":"all","reasons":"A witness whose evidence was important to the case has said they will no longer give evidence. Without it, there is no longer a realistic prospect of conviction."})j"},
       {"charges_altered",
        R"j({"id":"sample-e5","type":"charges.altered","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","substantial":true,"charges":["Sexual assault (Sexual Offences Act 2003, s.3) - sample"],"reasons":"The medical evidence does not support the original charge, so the charge has been changed to one the evidence does support."})j"},
       {"rasso_introduction",
@@ -345,7 +406,39 @@ std::string sampleTrigger(const std::string& kind) {
 
 }  // namespace
 
-LetterInputs sampleInputs(const std::string& kind, const std::string& language) {
+const SupportServices& sampleSupportServices() {
+  static const SupportServices kServices = {
+      {"everyone", "Example Support (sample)", "Cymorth Enghreifftiol (sampl)", "Free help for anyone affected by crime.",
+       "Help am ddim i unrhyw un y mae trosedd wedi effeithio arno.", "01632 960500", "free, every day and night",
+       "am ddim, bob dydd a nos", "www.example.org", {}, -1, -1},
+      {"sexual_violence", "Example Sexual Violence Line (sample)", "Llinell Trais Rhywiol Enghreifftiol (sampl)",
+       "Free help for anyone aged 16 or over affected by sexual violence.",
+       "Help am ddim i unrhyw un 16 oed neu hŷn y mae trais rhywiol wedi effeithio arno.", "01632 960501",
+       "free, any time", "am ddim, unrhyw bryd", "www.example.org/line", {"rape", "sexual_offence"}, 16, -1},
+      {"children", "Example Children's Line (sample)", "Llinell Plant Enghreifftiol (sampl)",
+       "Free help for children and young people.", "Help am ddim i blant a phobl ifanc.", "01632 960502", "free, any time",
+       "am ddim, unrhyw bryd", "www.example.org/children", {}, -1, 17},
+  };
+  return kServices;
+}
+
+const std::map<std::string, std::string>& sampleVariants() {
+  static const std::map<std::string, std::string> kVariants = {
+      {"child-no-guardian", "a victim aged 13 with no parent or guardian recorded: blocked (representative)"},
+      {"child-with-parent", "a victim aged 11, written to through her mother: the letter speaks to the parent"},
+      {"teen-rape", "a victim aged 16 on a rape case, through a parent: children's and 16-and-over support lines"},
+      {"standard", "an adult on an assault case without enhanced rights: the standard tier, no meeting offer"},
+      {"domestic-abuse", "an adult on a domestic abuse case: the domestic abuse helpline"},
+  };
+  return kVariants;
+}
+
+LetterInputs sampleInputs(const std::string& kind, const std::string& language, const std::string& variant) {
+  if (!variant.empty() && !sampleVariants().count(variant)) {
+    std::string known;
+    for (const auto& [name, what] : sampleVariants()) known += (known.empty() ? "" : ", ") + name;
+    throw std::invalid_argument("no sample variant '" + variant + "' (variants: " + known + ")");
+  }
   static const VluContact kVlu = {"Victim Liaison Unit, CPS South West (sample)",
                                   "Uned Cyswllt Dioddefwyr, CPS De-orllewin (sampl)",
                                   "01632 960900",
@@ -377,6 +470,36 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language) 
   in.fields["reasons_cy"] = "Rydym wedi edrych yn ofalus ar yr holl dystiolaeth. (Cyfieithiad sampl.)";
   in.free_text = "If you would like us to send future letters in large print or another format, please tell us.";
   in.extended_due_by = domain::Date(2026, 6, 3);  // VRR-OUT's 19 May 2026, extended by 10 working days
+  in.support = &sampleSupportServices();
+  auto parent = [&] {
+    in.profile->set("representative",
+                    parse(R"j({"relationship":"parent_or_guardian","name":"Rhian Example","address":{"lines":["1 Example Street","Sampleford"],"postcode":"ZZ1 1AA"},"email":"rhian.example@example.org"})j"));
+  };
+  if (variant == "child-no-guardian" || variant == "child-with-parent" || variant == "teen-rape") {
+    in.profile->getObject("name")->set("given", std::string(variant == "teen-rape" ? "Alex" : "Mia"));
+    in.profile->remove("title");
+    in.profile->set("date_of_birth", std::string(variant == "child-no-guardian" ? "2012-09-01"
+                                                 : variant == "teen-rape"        ? "2009-06-10"
+                                                                                 : "2014-09-01"));
+    in.victim_under_18 = true;
+    if (variant != "child-no-guardian") parent();
+    // The prosecutor writes the reasons for the parent, about the child.
+    const std::string given = variant == "teen-rape" ? "Alex" : "Mia";
+    std::string reasons = in.trigger->optValue<std::string>("reasons", "");
+    for (auto [from, to] : {std::pair<std::string, std::string>{"your account", given + "'s account"},
+                            {"between you and", "between " + given + " and"}})
+      if (reasons.find(from) != std::string::npos) reasons.replace(reasons.find(from), from.size(), to);
+    if (!reasons.empty()) in.trigger->set("reasons", reasons);
+    if (variant != "teen-rape") in.isva = nullptr;
+    if (variant == "child-with-parent") in.case_details->set("offences", parse(R"j({"o":["child_abuse"]})j")->get("o"));
+  } else if (variant == "standard") {
+    in.victim_enhanced = false;
+    in.case_details->set("offences", parse(R"j({"o":["other"]})j")->get("o"));
+    in.isva = nullptr;
+  } else if (variant == "domestic-abuse") {
+    in.case_details->set("offences", parse(R"j({"o":["domestic_abuse"]})j")->get("o"));
+    in.isva = nullptr;
+  }
   return in;
 }
 

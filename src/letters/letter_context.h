@@ -33,6 +33,17 @@ struct VluContact {
 };
 using VluContacts = std::map<std::string, VluContact>;  // by Area
 
+// A national support service a letter may point its reader to (letters.support_services_file).
+struct SupportService {
+  std::string id;
+  std::string name, name_cy;
+  std::string about_en, about_cy;  // one plain sentence (or two) on who it helps
+  std::string phone, hours_en, hours_cy, web;
+  std::vector<std::string> offences;  // shown only when the case has one of these; empty: every case
+  int min_age = -1, max_age = -1;     // the victim's age on the letter's date, inclusive; -1: no limit
+};
+using SupportServices = std::vector<SupportService>;
+
 struct LetterInputs {
   std::string letter_id;  // "l-7"
   std::string kind;       // the template, e.g. "decision_not_to_prosecute"
@@ -48,6 +59,7 @@ struct LetterInputs {
   std::vector<Poco::JSON::Object::Ptr> timeline;  // the case's events in the order received
   Poco::JSON::Object::Ptr isva;                   // null when no ISVA is assigned
   const VluContact* vlu = nullptr;                // null when the Area has no entry
+  const SupportServices* support = nullptr;       // the configured services (null: none)
   std::map<std::string, std::string> fields;      // the officer's edits: "reasons", "reasons_cy"
   std::string free_text;                          // the officer's own paragraph(s)
   // When the trigger extended another obligation (vrr.extended moves VRR-OUT): its new due
@@ -57,7 +69,7 @@ struct LetterInputs {
 
 // Something the letter needs before it can be approved.
 struct BlockedItem {
-  std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome | extended_date | field:<path>
+  std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome | extended_date | representative | field:<path>
   std::string message;  // plain English, with what supplies it
 };
 
@@ -77,7 +89,16 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
 
 // Synthetic inputs for a kind and language, with every optional part filled
 // (fictional people, ZZ postcodes, example.org addresses, Ofcom drama numbers).
-LetterInputs sampleInputs(const std::string& kind, const std::string& language);
+// A variant ("" is the default sample) changes the sample to reach another branch
+// of the letters; sampleVariants() lists them. Throws std::invalid_argument for an unknown one.
+LetterInputs sampleInputs(const std::string& kind, const std::string& language, const std::string& variant = "");
+// The variants sampleInputs knows, with what each shows.
+const std::map<std::string, std::string>& sampleVariants();
+// The built-in synthetic support services the sample uses when no file is given (every field filled).
+const SupportServices& sampleSupportServices();
+// The services a reader gets: those whose offences and ages fit (age < 0: not known, taken as an adult).
+std::vector<const SupportService*> servicesFor(const SupportServices& all, const std::vector<std::string>& offences,
+                                               int age);
 // The shape every template is checked against: the sample context with every field and list filled.
 rendering::Value letterContextSchema(const domain::WorkingDayCalendar& calendar);
 

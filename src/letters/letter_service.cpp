@@ -130,9 +130,9 @@ struct LetterService::Rendition {
 
 LetterService::LetterService(storage::Database& db, ingest::Ingestor& ingestor, const rendering::TemplateSet& templates,
                              const domain::Engine& engine, const domain::Clock& clock, const VluContacts& contacts,
-                             delivery::Outbox& outbox)
+                             delivery::Outbox& outbox, const SupportServices* support)
     : db_(db), ingestor_(ingestor), templates_(templates), engine_(engine), clock_(clock), contacts_(contacts),
-      outbox_(outbox) {}
+      support_(support), outbox_(outbox) {}
 
 LetterService::Rendition LetterService::prepare(storage::Store& store, const storage::ObligationRow& o,
                                                 int64_t letter_n, const domain::Date& letter_date,
@@ -161,6 +161,7 @@ LetterService::Rendition LetterService::prepare(storage::Store& store, const sto
     if (auto isva = store.isvaDetails(victim->isva_id)) in.isva = parseObject(*isva);
   auto vlu = contacts_.find(o.area);
   in.vlu = vlu == contacts_.end() ? nullptr : &vlu->second;
+  in.support = support_;
   const Object::Ptr fields = parseObject(fields_json);
   for (const auto& [k, v] : *fields) in.fields[k] = v.toString();
   // An extending event (it carries working_days: vrr.extended) moved another obligation's due date.

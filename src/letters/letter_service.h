@@ -62,7 +62,7 @@ class LetterService : public delivery::DeliveryListener {
  public:
   LetterService(storage::Database& db, ingest::Ingestor& ingestor, const rendering::TemplateSet& templates,
                 const domain::Engine& engine, const domain::Clock& clock, const VluContacts& contacts,
-                delivery::Outbox& outbox);
+                delivery::Outbox& outbox, const SupportServices* support = nullptr);
 
   // Drafts a letter for every open obligation that needs one and has none,
   // re-renders drafts whose content has changed, and withdraws open letters
@@ -113,6 +113,7 @@ class LetterService : public delivery::DeliveryListener {
   const domain::Engine& engine_;
   const domain::Clock& clock_;
   const VluContacts& contacts_;
+  const SupportServices* support_;  // letters.support_services_file (null: letters list none)
   delivery::Outbox& outbox_;
   std::function<void()> on_approved_;
 };

@@ -1,6 +1,8 @@
 #include "loading/policy_files.h"
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -184,6 +186,64 @@ letters::VluContacts loadVluContacts(const std::string& path) {
     for (const std::string* f : {&c.name, &c.phone, &c.email})
       if (f->empty()) throw std::runtime_error(where + ": name, phone and email must not be empty");
     out[area] = std::move(c);
+  }
+  return out;
+}
+
+letters::SupportServices loadSupportServices(const std::string& path) {
+  // The offence categories of events.md, so that a misspelt one is not silently never shown.
+  static const std::vector<std::string> kOffences = {
+      "rape",     "sexual_offence",   "domestic_abuse", "stalking",           "harassment",          "hate_crime",
+      "terrorism", "modern_slavery",  "homicide",       "attempted_murder",   "kidnap",              "false_imprisonment",
+      "arson_endanger_life", "gbh_with_intent", "child_abuse", "other"};
+  Object::Ptr root = readJsonObject(path);
+  Array::Ptr services = root->getArray("services");
+  if (!services) throw std::runtime_error(path + ": 'services' (an array of support services) is required");
+  if (services->size() == 0)
+    throw std::runtime_error(path + ": 'services' must list at least one service (every letter points to one)");
+  letters::SupportServices out;
+  std::set<std::string> ids;
+  for (size_t i = 0; i < services->size(); ++i) {
+    std::string where = path + ": services[" + std::to_string(i) + "]";
+    Object::Ptr o = services->getObject(static_cast<unsigned>(i));
+    if (!o) throw std::runtime_error(where + ": must be an object");
+    letters::SupportService s;
+    s.id = str(o, "id", where);
+    where += " (" + s.id + ")";
+    if (!ids.insert(s.id).second) throw std::runtime_error(where + ": the id is used twice");
+    s.name = str(o, "name", where);
+    s.name_cy = str(o, "name_cy", where, false);
+    s.about_en = str(o, "about_en", where);
+    s.about_cy = str(o, "about_cy", where);
+    s.phone = str(o, "phone", where, false);
+    s.hours_en = str(o, "hours_en", where, false);
+    s.hours_cy = str(o, "hours_cy", where, false);
+    s.web = str(o, "web", where, false);
+    for (const std::string* f : {&s.name, &s.about_en, &s.about_cy})
+      if (f->empty()) throw std::runtime_error(where + ": name, about_en and about_cy must not be empty");
+    if (s.phone.empty() && s.web.empty()) throw std::runtime_error(where + ": needs a phone number or a web address");
+    if (o->has("offences")) {
+      Array::Ptr offences = o->getArray("offences");
+      if (!offences || offences->size() == 0)
+        throw std::runtime_error(where + ": 'offences' must be a non-empty array of offence categories (leave it out "
+                                         "for every case)");
+      for (size_t j = 0; j < offences->size(); ++j) {
+        const std::string offence = offences->getElement<std::string>(static_cast<unsigned>(j));
+        if (std::find(kOffences.begin(), kOffences.end(), offence) == kOffences.end())
+          throw std::runtime_error(where + ": '" + offence + "' is not an offence category of events.md");
+        s.offences.push_back(offence);
+      }
+    }
+    for (auto [key, field] : {std::pair<const char*, int*>{"min_age", &s.min_age}, {"max_age", &s.max_age}}) {
+      if (!o->has(key)) continue;
+      const Poco::Dynamic::Var v = o->get(key);
+      if (!v.isInteger() || v.convert<int>() < 0 || v.convert<int>() > 150)
+        throw std::runtime_error(where + ": '" + key + "' must be a whole number of years (0 to 150)");
+      *field = v.convert<int>();
+    }
+    if (s.min_age >= 0 && s.max_age >= 0 && s.min_age > s.max_age)
+      throw std::runtime_error(where + ": min_age is above max_age, so no one would see it");
+    out.push_back(std::move(s));
   }
   return out;
 }

@@ -21,4 +21,9 @@ domain::RuleBook loadRuleBook(const std::vector<std::string>& paths);
 // entry needs a name, phone, email and address.
 letters::VluContacts loadVluContacts(const std::string& path);
 
+// The national support services letters point to (letters.support_services_file): each needs
+// an id, a name, English and Welsh 'about' text and a phone or web address; 'offences' must be
+// events.md categories and the ages whole years.
+letters::SupportServices loadSupportServices(const std::string& path);
+
 }  // namespace vc::loading

@@ -36,6 +36,7 @@ TEST_CASE("the shipped configuration loads with every path made absolute", "[app
   CHECK(s.logging.count("logging.loggers.root.level"));
   CHECK(s.templates_dir == VC_SOURCE_DIR "/letter_templates");
   CHECK(s.contacts_file == VC_SOURCE_DIR "/config/letters/vlu-contacts.json");
+  CHECK(s.support_services_file == VC_SOURCE_DIR "/config/letters/support-services.json");
   CHECK(s.spool_dir == VC_SOURCE_DIR "/var/spool");
   CHECK(s.http_header_timeout_seconds == 10);
   CHECK(s.http_keepalive_idle_seconds == 5);
@@ -91,6 +92,7 @@ TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
       {"smtp.auth = cram", "smtp.auth"},
       {"smtp.ca_file = missing.pem", "smtp.ca_file"},
       {"letters.contacts_file = missing.json", "letters.contacts_file"},
+      {"letters.support_services_file = missing.json", "letters.support_services_file"},
       {"outbox.max_attempts = 0", "outbox.max_attempts"},
       {"outbox.retry_max_seconds = 1", "outbox.retry_max_seconds"},
       {"http.header_timeout_seconds = 0", "http.header_timeout_seconds"},

@@ -98,6 +98,16 @@ grep -q "signature.en.mustache:2: {{signatory.nmae}}: the letter context has no 
 [ "$src_rc" = 78 ] && grep -q "signatory.nmae" <<<"$serr" || fail "serve started with a broken template ($src_rc): $serr"
 check "a template naming a field the context lacks stops check-templates and serve (exit 78), file and field named"
 
+printf '{"services":[{"id":"x","name":"X","about_en":"Help.","about_cy":"Help.","web":"www.example.org","offences":["rapee"]}]}' \
+  > "$tmp/bad-services.json"
+printf 'letters.support_services_file = %s\n' "$tmp/bad-services.json" > "$tmp/bad-services.properties"
+set +e
+serr=$("$exe" serve $cfg --config "$tmp/bad-services.properties" --db "$db" --port 0 2>&1); src_rc=$?
+set -e
+[ "$src_rc" = 78 ] && grep -q "bad-services.json: services\[0\] (x): 'rapee' is not an offence category" <<<"$serr" \
+  || fail "serve started with a bad support services file ($src_rc): $serr"
+check "a support services file that is wrong stops serve (exit 78), naming the entry and what is wrong"
+
 ingest=$("$exe" user add feed $cfg --db "$db" --role ingest | tail -n 1)
 vlu=$("$exe" user add officer $cfg --db "$db" --role vlu | tail -n 1)
 [[ "$ingest" == vc_* && "$vlu" == vc_* ]] || fail "user add did not print a token on the last line"

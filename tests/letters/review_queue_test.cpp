@@ -430,3 +430,28 @@ TEST_CASE("An approve sent with no body at all is answered at once", "[letters][
   INFO(body);
   CHECK(res.getStatus() == Poco::Net::HTTPResponse::HTTP_OK);
 }
+
+TEST_CASE("A letter to a child with no parent or guardian is blocked until one is recorded, then goes to the parent",
+          "[letters][children]") {
+  post({caseRegistered("52RF0900126", R"(["sexual_offence"])"),
+        R"({"id":"rf9-reg","type":"victim.registered","occurred_at":"2026-03-02T09:05:00Z","case_urn":"52RF0900126","victim_id":"rf9-v","name":{"given":"Mia","family":"Testcase"},"date_of_birth":"2013-05-01","address":{"lines":["1 Example Street","Sampleford"],"postcode":"ZZ1 1AA"}})",
+        decision("rf9-nfa", "52RF0900126", "no_further_action", "2026-04-02T15:20:00+01:00")});
+  Object::Ptr l = onlyLetterOf("52RF0900126");
+  const std::string id = l->getValue<std::string>("id");
+  CHECK(l->getValue<std::string>("state") == "blocked");
+  CHECK(blockedCodes(l) == std::vector<std::string>{"representative"});
+  CHECK(l->getArray("blocked_by")->getObject(0)->getValue<std::string>("message").find("parent or guardian for Mia") !=
+        std::string::npos);
+  error(call("POST", "/api/v1/letters/" + id + "/approve", daemon().vlu2), 409, "letter_blocked");
+
+  post({R"({"id":"rf9-upd","type":"victim.updated","occurred_at":"2026-04-06T08:00:00+01:00","case_urn":"52RF0900126","victim_id":"rf9-v","representative":{"relationship":"parent_or_guardian","name":"Dee Testcase","address":{"lines":["3 Example Road","Sampleford"],"postcode":"ZZ3 3CC"}}})"});
+  l = letter(id);
+  CHECK(l->getValue<std::string>("state") == "draft");
+  const std::string text = l->getValue<std::string>("text");
+  CHECK(text.find("Dear Dee Testcase,") != std::string::npos);
+  CHECK(text.find("3 Example Road") != std::string::npos);
+  CHECK(text.find("what Mia told the police") != std::string::npos);
+  CHECK(text.find("Childline") != std::string::npos);  // 12: the children's line, not the 16-and-over one
+  CHECK(text.find("247sexualabusesupport.org.uk") == std::string::npos);
+  CHECK(text.find("Mia's rights") != std::string::npos);
+}

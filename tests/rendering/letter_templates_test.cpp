@@ -43,8 +43,21 @@ std::vector<std::string> letterKinds() {
 
 const std::vector<std::string> kLanguages = {"en", "cy"};
 
+// The sample with the shipped support services (the built-in sample's are only for the load check).
+const letters::SupportServices& supportServices() {
+  static const letters::SupportServices kServices =
+      loading::loadSupportServices(VC_SOURCE_DIR "/config/letters/support-services.json");
+  return kServices;
+}
+
+letters::LetterInputs sampleWithServices(const std::string& kind, const std::string& lang) {
+  letters::LetterInputs in = letters::sampleInputs(kind, lang);
+  in.support = &supportServices();
+  return in;
+}
+
 rendering::Value sample(const std::string& kind, const std::string& lang) {
-  return letters::buildLetterContext(letters::sampleInputs(kind, lang), calendar()).data;
+  return letters::buildLetterContext(sampleWithServices(kind, lang), calendar()).data;
 }
 
 rendering::TemplateSet loadFrom(const std::string& dir) {
@@ -96,7 +109,7 @@ TEST_CASE("Every letter renders in English and in Welsh from a full context, wit
   const std::string kind = GENERATE(from_range(letterKinds()));
   const std::string lang = GENERATE(from_range(kLanguages));
   INFO(kind << "." << lang);
-  const letters::LetterContext ctx = letters::buildLetterContext(letters::sampleInputs(kind, lang), calendar());
+  const letters::LetterContext ctx = letters::buildLetterContext(sampleWithServices(kind, lang), calendar());
   CHECK(ctx.blocked_by.empty());
   const rendering::RenderedLetter r = templates().render(kind, lang, ctx.data);
   CHECK(r.holes.empty());
