@@ -47,13 +47,14 @@ struct LetterInputs {
   std::vector<Poco::JSON::Object::Ptr> timeline;  // the case's events in the order received
   Poco::JSON::Object::Ptr isva;                   // null when no ISVA is assigned
   const VluContact* vlu = nullptr;                // null when the Area has no entry
-  std::map<std::string, std::string> fields;      // the officer's edits: "reasons", "reasons_cy"
+  std::map<std::string, std::string> fields;      // the officer's edits: editableFields()
   std::string free_text;                          // the officer's own paragraph(s)
 };
 
 // Something the letter needs before it can be approved.
 struct BlockedItem {
-  std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome | field:<path>
+  std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome |
+                        // reviewer | next_step | deceased | previous_charges | field:<path>
   std::string message;  // plain English, with what supplies it
 };
 
@@ -66,14 +67,22 @@ struct LetterContext {
 };
 
 // The fields an officer may edit (PUT fields.<name>): the reasons paragraph,
-// and its Welsh translation for Welsh letters (shown in English until given).
+// and its Welsh translation for Welsh letters (shown in English until given);
+// for a review's outcome, the reviewer's name and the next step when they are
+// missing from vrr.decided; for altered charges, the charges now and before
+// (one charge a line) when the events do not list them.
 const std::vector<std::string>& editableFields();
 
 LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDayCalendar& calendar);
 
 // Synthetic inputs for a kind and language, with every optional part filled
 // (fictional people, ZZ postcodes, example.org addresses, Ofcom drama numbers).
-LetterInputs sampleInputs(const std::string& kind, const std::string& language);
+// `variant` ("" for the default) picks another branch of a letter, e.g. a
+// review's stage or a bereaved reader; throws std::invalid_argument for a
+// variant sampleVariants(kind) does not list.
+LetterInputs sampleInputs(const std::string& kind, const std::string& language, const std::string& variant = "");
+// The variants sampleInputs knows for a kind, in the order `render --help` lists them.
+std::vector<std::string> sampleVariants(const std::string& kind);
 // The shape every template is checked against: the sample context with every field and list filled.
 rendering::Value letterContextSchema(const domain::WorkingDayCalendar& calendar);
 
