@@ -252,9 +252,22 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   if (!in.vlu)
     block("vlu_contact", "the Victim Liaison Unit's contact details for " + in.area + " (add them to letters.contacts_file)");
 
-  // The review's outcome (VRR-OUT): the latest vrr.decided for this victim after the request.
+  // The review's outcome (VRR-OUT): the latest vrr.decided for this victim after the request and before
+  // their next request (asking for the independent review after local resolution starts a new one).
   const Object::Ptr& t = in.trigger;
-  const Object::Ptr vrr_decided = latest(in.timeline, "vrr.decided", str(t, "id"), in.victim_id);
+  Object::Ptr vrr_decided;
+  {
+    bool after = false;
+    for (const auto& e : in.timeline) {
+      if (!after) {
+        after = str(e, "id") == str(t, "id");
+        continue;
+      }
+      if (str(e, "victim_id") != in.victim_id) continue;
+      if (str(e, "type") == "vrr.requested") break;
+      if (str(e, "type") == "vrr.decided") vrr_decided = e;
+    }
+  }
   auto edit = [&](const std::string& field) {
     auto it = in.fields.find(field);
     return it == in.fields.end() ? std::string() : it->second;
