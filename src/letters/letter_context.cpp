@@ -277,13 +277,14 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
 
   // Signed by the prosecutor who made the decision, else the Victim Liaison Officer, else the unit. A
   // review's outcome is signed by the prosecutor who reviewed it, never by the one whose decision it was;
-  // its acknowledgement by the Victim Liaison Unit, which runs the scheme.
+  // its other letters (the acknowledgement, an extension: every vrr_* kind) by the Victim Liaison Unit,
+  // which runs the scheme.
   Value signatory;
   if (in.kind == "vrr_outcome") {
     signatory.set("name", reviewer);
     signatory.set("role_en", "Reviewing prosecutor, Crown Prosecution Service");
     signatory.set("role_cy", "Erlynydd sy'n adolygu, Gwasanaeth Erlyn y Goron");
-  } else if (in.kind != "vrr_acknowledgement" && !str(prosecutor, "name").empty()) {
+  } else if (in.kind.rfind("vrr_", 0) != 0 && !str(prosecutor, "name").empty()) {
     signatory.set("name", str(prosecutor, "name"));
     signatory.set("role_en", "Prosecutor, Crown Prosecution Service");
     signatory.set("role_cy", "Erlynydd, Gwasanaeth Erlyn y Goron");
