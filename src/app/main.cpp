@@ -288,8 +288,6 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   int render() {
     const std::string kind = cli_["letter"], lang = cli_.count("lang") ? cli_["lang"] : "en";
     const std::string variant = cli_.count("variant") ? cli_["variant"] : "";
-    if (!variant.empty() && !letters::sampleVariants().count(variant))
-      return usage("no sample variant '" + variant + "' (see --help for the list)");
     const std::string format = cli_.count("format") ? cli_["format"] : "text";
     if (!sample_) return usage("render needs --sample (the only context it renders from)");
     if (kind.empty()) return usage("render needs --letter KIND");
@@ -304,6 +302,14 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       std::string known;
       for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k;
       return usage("no letter '" + kind + "' (letters: " + known + "; and " + notifications::kNotificationKind + ")");
+    }
+    if (!variant.empty()) {
+      const auto variants = notification ? std::vector<std::string>{} : letters::sampleVariants(kind);
+      if (std::find(variants.begin(), variants.end(), variant) == variants.end()) {
+        std::string known;
+        for (const auto& v : variants) known += (known.empty() ? "" : ", ") + v;
+        return usage("no variant '" + variant + "' of " + kind + " (variants: " + (known.empty() ? "none" : known) + ")");
+      }
     }
     try {
       const rendering::TemplateSet set =

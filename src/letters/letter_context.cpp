@@ -65,6 +65,48 @@ Object::Ptr latest(const std::vector<Object::Ptr>& timeline, const std::string& 
   return found;
 }
 
+// One item per non-blank line of an officer's edit.
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t b = line.find_first_not_of(" \t");
+    if (b != std::string::npos) out.push_back(line.substr(b, line.find_last_not_of(" \t") - b + 1));
+    start = end + 1;
+  }
+  return out;
+}
+
+// The charges the case had before the event `before_id`: those of the last
+// charging.decided (charge) or charges.altered before it that lists any.
+std::vector<std::string> chargesBefore(const std::vector<Object::Ptr>& timeline, const std::string& before_id) {
+  std::vector<std::string> found;
+  for (const auto& e : timeline) {
+    if (str(e, "id") == before_id) break;
+    const std::string type = str(e, "type");
+    const bool charged = type == "charging.decided" && str(e, "decision") == "charge";
+    if ((charged || type == "charges.altered") && !strings(e, "charges").empty()) found = strings(e, "charges");
+  }
+  return found;
+}
+
+// The name of the person who died: the case details' deceased.name, else the
+// latest case.registered or case.updated in the timeline that names them.
+std::string deceasedName(const Object::Ptr& case_details, const std::vector<Object::Ptr>& timeline) {
+  std::string name = str(obj(case_details, "deceased"), "name");
+  if (!name.empty()) return name;
+  for (const auto& e : timeline) {
+    const std::string type = str(e, "type");
+    if ((type == "case.registered" || type == "case.updated") && !str(obj(e, "deceased"), "name").empty())
+      name = str(obj(e, "deceased"), "name");
+  }
+  return name;
+}
+
 std::string joinNames(const std::string& given, const std::string& family) {
   if (given.empty()) return family;
   if (family.empty()) return given;
@@ -82,9 +124,10 @@ domain::Date plusMonths(const domain::Date& d, int months) {
 }  // namespace
 
 std::vector<const SupportService*> servicesFor(const SupportServices& all, const std::vector<std::string>& offences,
-                                               int age) {
+                                               int age, bool bereaved) {
   std::vector<const SupportService*> out;
   for (const auto& s : all) {
+    if (s.bereaved_only && !bereaved) continue;
     if (!s.offences.empty() && std::none_of(s.offences.begin(), s.offences.end(), [&](const std::string& o) {
           return std::find(offences.begin(), offences.end(), o) != offences.end();
         }))
@@ -98,7 +141,8 @@ std::vector<const SupportService*> servicesFor(const SupportServices& all, const
 }
 
 const std::vector<std::string>& editableFields() {
-  static const std::vector<std::string> kFields = {"reasons", "reasons_cy"};
+  static const std::vector<std::string> kFields = {"reasons", "reasons_cy", "reviewer", "next_step", "previous_charges",
+                                                   "charges"};
   return kFields;
 }
 
@@ -180,6 +224,20 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   if (ctx.channel == "email" && ctx.recipient_email.empty())
     block("email_address", "an email address for " + who + " (send victim.updated with the email address)");
 
+  // Bereaved: the victim is flagged a bereaved relative, or a family spokesperson speaks for them. Not
+  // every victim on a homicide case: an injured survivor is not bereaved.
+  const std::vector<std::string> flags = strings(profile, "flags");
+  const bool bereaved = std::find(flags.begin(), flags.end(), "bereaved_relative") != flags.end() ||
+                        relationship == "family_spokesperson";
+  const std::string deceased_name = deceasedName(in.case_details, in.timeline);
+  d.set("bereaved", bereaved);
+  Value deceased;
+  deceased.set("name", deceased_name);
+  d.set("deceased", deceased);
+  if (bereaved && deceased_name.empty())
+    block("deceased", "the name of the person who died, which a letter to a bereaved family gives (send case.updated "
+                      "with deceased {name})");
+
   Value victim;
   victim.set("name", victim_name);
   victim.set("given_name", given);
@@ -191,6 +249,7 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   kase.set("urn", in.case_urn);
   kase.set("area", in.area);
   kase.set("rasso", std::any_of(offences.begin(), offences.end(), domain::isRassoOffence));
+  kase.set("homicide", std::find(offences.begin(), offences.end(), "homicide") != offences.end());
   d.set("case", kase);
 
   // Who reads it. A child (under 18 on the letter's date; without a date of birth, as the entitlement
@@ -205,9 +264,6 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   reader.set("child", child);
   // "This decision does not mean that we do not believe what you told the police": for the person who
   // made the complaint (not a bereaved relative) in a sexual-offence, domestic-abuse or child-abuse case.
-  const std::vector<std::string> flags = strings(profile, "flags");
-  const bool bereaved = std::find(flags.begin(), flags.end(), "bereaved_relative") != flags.end() ||
-                        relationship == "family_spokesperson";
   static const std::vector<std::string> kAccountCases = {"rape", "sexual_offence", "domestic_abuse", "child_abuse"};
   reader.set("complainant_sexual_or_domestic_abuse",
              !bereaved && std::any_of(offences.begin(), offences.end(), [](const std::string& o) {
@@ -222,7 +278,7 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   // Support services for this reader, from letters.support_services_file.
   Value support = Value::list();
   if (in.support)
-    for (const SupportService* s : servicesFor(*in.support, offences, age)) {
+    for (const SupportService* s : servicesFor(*in.support, offences, age, bereaved)) {
       Value v;
       v.set("name", s->name);
       v.set("name_cy", s->name_cy.empty() ? s->name : s->name_cy);
@@ -254,9 +310,39 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   if (!in.vlu)
     block("vlu_contact", "the Victim Liaison Unit's contact details for " + in.area + " (add them to letters.contacts_file)");
 
-  // Signed by the prosecutor who made the decision, else the Victim Liaison Officer, else the unit.
+  // The review's outcome (VRR-OUT): the latest vrr.decided for this victim after the request and before
+  // their next request (asking for the independent review after local resolution starts a new one).
+  const Object::Ptr& t = in.trigger;
+  Object::Ptr vrr_decided;
+  {
+    bool after = false;
+    for (const auto& e : in.timeline) {
+      if (!after) {
+        after = str(e, "id") == str(t, "id");
+        continue;
+      }
+      if (str(e, "victim_id") != in.victim_id) continue;
+      if (str(e, "type") == "vrr.requested") break;
+      if (str(e, "type") == "vrr.decided") vrr_decided = e;
+    }
+  }
+  auto edit = [&](const std::string& field) {
+    auto it = in.fields.find(field);
+    return it == in.fields.end() ? std::string() : it->second;
+  };
+  std::string reviewer = edit("reviewer");
+  if (reviewer.empty()) reviewer = str(obj(vrr_decided, "reviewer"), "name");
+
+  // Signed by the prosecutor who made the decision, else the Victim Liaison Officer, else the unit. A
+  // review's outcome is signed by the prosecutor who reviewed it, never by the one whose decision it was;
+  // its other letters (the acknowledgement, an extension: every vrr_* kind) by the Victim Liaison Unit,
+  // which runs the scheme.
   Value signatory;
-  if (!str(prosecutor, "name").empty()) {
+  if (in.kind == "vrr_outcome") {
+    signatory.set("name", reviewer);
+    signatory.set("role_en", "Reviewing prosecutor, Crown Prosecution Service");
+    signatory.set("role_cy", "Erlynydd sy'n adolygu, Gwasanaeth Erlyn y Goron");
+  } else if (in.kind.rfind("vrr_", 0) != 0 && !str(prosecutor, "name").empty()) {
     signatory.set("name", str(prosecutor, "name"));
     signatory.set("role_en", "Prosecutor, Crown Prosecution Service");
     signatory.set("role_cy", "Erlynydd, Gwasanaeth Erlyn y Goron");
@@ -272,7 +358,6 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   d.set("signatory", signatory);
 
   // What happened: the trigger event, with the officer's reasons taking precedence over the event's.
-  const Object::Ptr& t = in.trigger;
   const std::string type = str(t, "type");
   const std::string scope = str(t, "scope");
   Value trigger;
@@ -290,15 +375,22 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   decision.set("date", dateValue(domain::londonDate(*domain::parseRfc3339(str(t, "occurred_at")))));
   auto edited = in.fields.find("reasons");
   std::string reasons = edited != in.fields.end() && !edited->second.empty() ? edited->second : str(t, "reasons");
-  const Object::Ptr vrr_decided = latest(in.timeline, "vrr.decided", str(t, "id"), in.victim_id);
   if (in.kind == "vrr_outcome")
     reasons = edited != in.fields.end() && !edited->second.empty() ? edited->second : str(vrr_decided, "reasons");
   decision.set("reasons", Value::textList(paragraphs(reasons)));
   auto edited_cy = in.fields.find("reasons_cy");
   decision.set("reasons_cy", Value::textList(paragraphs(edited_cy != in.fields.end() ? edited_cy->second : "")));
-  const std::vector<std::string> charges = strings(t, "charges");
+  // Charges: as the event lists them (for an alteration, what they are now; an edit can supply them), and
+  // for an alteration, what they were before it.
+  std::vector<std::string> charges = strings(t, "charges");
+  const bool altered = type == "charges.altered";
+  if (altered && charges.empty()) charges = lines(edit("charges"));
+  std::vector<std::string> previous = lines(edit("previous_charges"));
+  if (altered && previous.empty()) previous = chargesBefore(in.timeline, str(t, "id"));
   decision.set("charges", Value::textList(charges));
   decision.set("has_charges", !charges.empty());
+  decision.set("previous_charges", Value::textList(previous));
+  decision.set("has_previous_charges", !previous.empty());
   decision.set("first_hearing", hearingList(obj(t, "first_hearing")));
   decision.set("scope_all", type == "case.discontinued" && scope == "all");
   decision.set("scope_partial", type == "case.discontinued" && scope == "partial");
@@ -313,10 +405,17 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
                          : "the prosecutor's reasons for the decision, in plain English (edit the letter's reasons)");
   if (in.kind == "rasso_charge" && charges.empty())
     block("charges", "the charges (charging.decided did not list them)");
+  if (in.kind == "charges_altered" && altered && charges.empty())
+    block("charges", "the charges as they are now (charges.altered did not list them: edit the letter's charges, one "
+                     "charge a line)");
+  if (in.kind == "charges_altered" && altered && previous.empty())
+    block("previous_charges", "the charges as they were before this change (no earlier charging.decided or "
+                              "charges.altered lists them: edit the letter's previous_charges, one charge a line)");
 
   // Meetings: the offer in a specified case, the trial it prepares for.
   Value meeting;
   meeting.set("offered", domain::isSpecifiedCase(offences, in.victim_under_18));
+  meeting.set("bereaved", bereaved);  // the bereaved family meeting is offered instead
   meeting.set("trial", hearingList(latest(in.timeline, "hearing.listed", "", "", "trial")));
   d.set("meeting", meeting);
 
@@ -332,11 +431,36 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
                                                   : emptyDate());
   Value outcome = Value::list();
   if (vrr_decided) {
+    // Two stages: local resolution (also when no stage is given), then an independent review.
+    const bool independent = str(vrr_decided, "stage") == "independent_review";
+    const bool overturned = str(vrr_decided, "outcome") == "overturned";
+    std::string next_step = edit("next_step");
+    if (next_step.empty()) next_step = str(vrr_decided, "next_step");
     Value o;
-    o.set("upheld", str(vrr_decided, "outcome") == "upheld");
-    o.set("overturned", str(vrr_decided, "outcome") == "overturned");
+    o.set("upheld", !overturned);
+    o.set("overturned", overturned);
     o.set("date", dateValue(domain::londonDate(*domain::parseRfc3339(str(vrr_decided, "occurred_at")))));
+    o.set("local_resolution", !independent);
+    o.set("independent_review", independent);
+    o.set("reviewer", reviewer);
+    o.set("next_charge", overturned && next_step == "charge");
+    o.set("next_reinstated", overturned && next_step == "proceedings_reinstated");
+    o.set("next_apology", overturned && next_step == "explanation_and_apology");
+    // Whether the decision reviewed was to offer no evidence: the last discontinuance before the request.
+    std::string last_scope;
+    for (const auto& e : in.timeline) {
+      if (str(e, "id") == str(t, "id")) break;
+      if (str(e, "type") == "case.discontinued") last_scope = str(e, "scope");
+    }
+    o.set("no_evidence_offered", last_scope == "no_evidence_offered");
     outcome.push(o);
+    if (in.kind == "vrr_outcome" && reviewer.empty())
+      block("reviewer", "the name of the prosecutor who did the review, who signs the letter (send vrr.decided with "
+                        "reviewer {name}, or edit the letter's reviewer)");
+    if (in.kind == "vrr_outcome" && overturned && next_step != "charge" && next_step != "proceedings_reinstated" &&
+        next_step != "explanation_and_apology")
+      block("next_step", "what happens now the decision is overturned: charge, proceedings_reinstated or "
+                         "explanation_and_apology (send vrr.decided with next_step, or edit the letter's next_step)");
   }
   vrr.set("outcome", outcome);
   d.set("vrr", vrr);
@@ -404,6 +528,29 @@ std::string sampleTrigger(const std::string& kind) {
              : R"j({"id":"sample-e5","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SW0100126","decision":"no_further_action","reasons":"Sample reasons.","charges":["Sample charge"],"first_hearing":{"date":"2026-04-16","court":"Sample Court"}})j";
 }
 
+// The variants of the sample: what each shows, and the kinds it applies to (none listed: every kind).
+struct SampleVariant {
+  std::string name, what;
+  std::vector<std::string> kinds;
+};
+const std::vector<SampleVariant>& sampleVariantTable() {
+  static const std::vector<SampleVariant> kVariants = {
+      {"local_resolution", "a review upheld at local resolution: the independent review is still open", {"vrr_outcome"}},
+      {"independent_review", "a review upheld after an independent review: final, judicial review", {"vrr_outcome"}},
+      {"overturned_charge", "a decision overturned: the suspect will now be charged", {"vrr_outcome"}},
+      {"overturned_reinstated", "a decision overturned: the case starts again", {"vrr_outcome"}},
+      {"overturned_apology", "a decision overturned where the case cannot restart: explanation and apology", {"vrr_outcome"}},
+      {"bereaved", "a relative bereaved by a homicide (flagged bereaved_relative)", {}},
+      {"family_spokesperson", "a family spokesperson writing for a bereaved family", {}},
+      {"child-no-guardian", "a victim aged 13 with no parent or guardian recorded: blocked (representative)", {}},
+      {"child-with-parent", "a victim aged 11, written to through her mother: the letter speaks to the parent", {}},
+      {"teen-rape", "a victim aged 16 on a rape case, through a parent: children's and 16-and-over support lines", {}},
+      {"standard", "an adult on an assault case without enhanced rights: the standard tier, no meeting offer", {}},
+      {"domestic-abuse", "an adult on a domestic abuse case: the domestic abuse helpline", {}},
+  };
+  return kVariants;
+}
+
 }  // namespace
 
 const SupportServices& sampleSupportServices() {
@@ -418,26 +565,36 @@ const SupportServices& sampleSupportServices() {
       {"children", "Example Children's Line (sample)", "Llinell Plant Enghreifftiol (sampl)",
        "Free help for children and young people.", "Help am ddim i blant a phobl ifanc.", "01632 960502", "free, any time",
        "am ddim, unrhyw bryd", "www.example.org/children", {}, -1, 17},
+      {"homicide", "National Homicide Service (sample)", "Gwasanaeth Dynladdiad Cenedlaethol (sampl)",
+       "Help for families bereaved by murder or manslaughter.",
+       "Help i deuluoedd sydd wedi colli rhywun drwy lofruddiaeth neu ddynladdiad.", "01632 960503", "free, any time",
+       "am ddim, unrhyw bryd", "www.example.org/homicide", {"homicide"}, -1, -1, true},
   };
   return kServices;
 }
 
 const std::map<std::string, std::string>& sampleVariants() {
-  static const std::map<std::string, std::string> kVariants = {
-      {"child-no-guardian", "a victim aged 13 with no parent or guardian recorded: blocked (representative)"},
-      {"child-with-parent", "a victim aged 11, written to through her mother: the letter speaks to the parent"},
-      {"teen-rape", "a victim aged 16 on a rape case, through a parent: children's and 16-and-over support lines"},
-      {"standard", "an adult on an assault case without enhanced rights: the standard tier, no meeting offer"},
-      {"domestic-abuse", "an adult on a domestic abuse case: the domestic abuse helpline"},
-  };
-  return kVariants;
+  static const std::map<std::string, std::string> kAll = [] {
+    std::map<std::string, std::string> all;
+    for (const auto& v : sampleVariantTable())
+      all[v.name] = v.what + (v.kinds.empty() ? "" : " (" + v.kinds.front() + " only)");
+    return all;
+  }();
+  return kAll;
+}
+
+std::vector<std::string> sampleVariants(const std::string& kind) {
+  std::vector<std::string> out;
+  for (const auto& v : sampleVariantTable())
+    if (v.kinds.empty() || std::find(v.kinds.begin(), v.kinds.end(), kind) != v.kinds.end()) out.push_back(v.name);
+  return out;
 }
 
 LetterInputs sampleInputs(const std::string& kind, const std::string& language, const std::string& variant) {
-  if (!variant.empty() && !sampleVariants().count(variant)) {
-    std::string known;
-    for (const auto& [name, what] : sampleVariants()) known += (known.empty() ? "" : ", ") + name;
-    throw std::invalid_argument("no sample variant '" + variant + "' (variants: " + known + ")");
+  if (!variant.empty()) {
+    const auto known = sampleVariants(kind);
+    if (std::find(known.begin(), known.end(), variant) == known.end())
+      throw std::invalid_argument("no sample variant '" + variant + "' for " + kind);
   }
   static const VluContact kVlu = {"Victim Liaison Unit, CPS South West (sample)",
                                   "Uned Cyswllt Dioddefwyr, CPS De-orllewin (sampl)",
@@ -461,9 +618,10 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language, 
       R"j("victim_liaison_officer":{"name":"Bea Liaison","email":"bea.liaison@example.org","phone":"01632 960101"}})j");
   in.trigger = parse(sampleTrigger(kind));
   in.timeline = {
+      parse(R"j({"id":"sample-e2","type":"charging.decided","occurred_at":"2026-02-10T11:00:00Z","case_urn":"52SW0100126","decision":"charge","charges":["Rape (Sexual Offences Act 2003, s.1) - sample"]})j"),
       parse(R"j({"id":"sample-e3","type":"hearing.listed","occurred_at":"2026-03-20T10:00:00Z","case_urn":"52SW0100126","kind":"trial","date":"2026-06-15","court":"Sampleford Crown Court (sample)"})j"),
       in.trigger,
-      parse(R"j({"id":"sample-e9","type":"vrr.decided","occurred_at":"2026-04-20T10:00:00+01:00","case_urn":"52SW0100126","victim_id":"v-sample","outcome":"upheld","reasons":"A prosecutor who had not worked on the case looked at all of the evidence again. They agreed with the original decision: there is not enough evidence for a realistic prospect of conviction."})j"),
+      parse(R"j({"id":"sample-e9","type":"vrr.decided","occurred_at":"2026-04-20T10:00:00+01:00","case_urn":"52SW0100126","victim_id":"v-sample","outcome":"upheld","reviewer":{"name":"Rhys Reviewer"},"reasons":"I looked at all of the evidence again. I agree with the original decision: there is not enough evidence for a realistic prospect of conviction."})j"),
   };
   in.isva = parse(R"j({"name":"Jo Advocate","organisation":"Example Sexual Violence Support (sample)","email":"jo.advocate@example.org","phone":"01632 960001"})j");
   in.vlu = &kVlu;
@@ -500,13 +658,59 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language, 
     in.case_details->set("offences", parse(R"j({"o":["domestic_abuse"]})j")->get("o"));
     in.isva = nullptr;
   }
+
+  // A review's outcome at each stage, and each next step after an overturned decision.
+  Object::Ptr decided = in.timeline.back();
+  if (variant == "independent_review") decided->set("stage", std::string("independent_review"));
+  if (variant == "local_resolution") decided->set("stage", std::string("local_resolution"));
+  if (variant.rfind("overturned_", 0) == 0) {
+    decided->set("outcome", std::string("overturned"));
+    decided->set("stage", std::string("independent_review"));
+  }
+  if (variant == "overturned_charge") {
+    decided->set("next_step", std::string("charge"));
+    decided->set("reasons", std::string("I looked at all of the evidence again. The messages and the medical evidence "
+                                        "together give a realistic prospect of conviction."));
+  }
+  if (variant == "overturned_reinstated") {
+    decided->set("next_step", std::string("proceedings_reinstated"));
+    decided->set("reasons", std::string("I looked at all of the evidence again. The witness's earlier statement can "
+                                        "still be used, so the case should not have been stopped."));
+  }
+  if (variant == "overturned_apology") {
+    decided->set("next_step", std::string("explanation_and_apology"));
+    in.timeline.insert(in.timeline.end() - 2, parse(R"j({"id":"sample-e4","type":"case.discontinued","occurred_at":"2026-03-16T10:00:00Z","case_urn":"52SW0100126","scope":"no_evidence_offered"})j"));
+    decided->set("reasons", std::string("We offered no evidence at court, so the court found the defendant not "
+                                        "guilty. The evidence was strong enough, and we should have gone on."));
+  }
+  // A family bereaved by a homicide: the victim is a bereaved relative, or a family spokesperson writes for them.
+  // The bereaved family meeting only ever goes to a bereaved reader, whatever else the variant changes.
+  if (variant == "bereaved" || variant == "family_spokesperson" || kind == "bereaved_family_meeting") {
+    in.case_details->set("offences", parse(R"j({"o":["homicide"]})j")->getArray("o"));
+    in.case_details->set("deceased", parse(R"j({"name":"Alex Example"})j"));
+    in.isva = nullptr;  // ISVAs support victims of sexual violence
+    if (in.trigger->has("reasons"))
+      in.trigger->set("reasons", std::string("We have looked carefully at all of the evidence the police sent us about "
+                                             "how Alex Example died.\n\nWe decided that there is not enough evidence "
+                                             "to give a realistic prospect of conviction."));
+    if (kind == "charges_altered") {
+      in.trigger->set("charges", parse(R"j({"c":["Manslaughter - sample"]})j")->getArray("c"));
+      in.timeline.front()->set("charges", parse(R"j({"c":["Murder - sample"]})j")->getArray("c"));
+    }
+    if (variant == "family_spokesperson")
+      in.profile->set("representative", parse(R"j({"relationship":"family_spokesperson","name":"Jo Example",)j"
+                                              R"j("address":{"lines":["2 Example Street","Sampleford"],"postcode":"ZZ1 1AB"}})j"));
+    else
+      in.profile->set("flags", parse(R"j({"f":["bereaved_relative"]})j")->getArray("f"));
+  }
   return in;
 }
 
 rendering::Value letterContextSchema(const domain::WorkingDayCalendar& calendar) {
   LetterInputs in = sampleInputs("", "en");
   in.trigger = parse(sampleTrigger(""));  // a decision carrying reasons, charges and a first hearing
-  in.timeline[1] = in.trigger;
+  in.timeline[2] = in.trigger;
+  in.fields["previous_charges"] = "Sample earlier charge";
   return buildLetterContext(in, calendar).data;
 }
 

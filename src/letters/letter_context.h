@@ -41,6 +41,7 @@ struct SupportService {
   std::string phone, hours_en, hours_cy, web;
   std::vector<std::string> offences;  // shown only when the case has one of these; empty: every case
   int min_age = -1, max_age = -1;     // the victim's age on the letter's date, inclusive; -1: no limit
+  bool bereaved_only = false;         // only for a bereaved reader (an injured survivor of a homicide is not)
 };
 using SupportServices = std::vector<SupportService>;
 
@@ -60,7 +61,7 @@ struct LetterInputs {
   Poco::JSON::Object::Ptr isva;                   // null when no ISVA is assigned
   const VluContact* vlu = nullptr;                // null when the Area has no entry
   const SupportServices* support = nullptr;       // the configured services (null: none)
-  std::map<std::string, std::string> fields;      // the officer's edits: "reasons", "reasons_cy"
+  std::map<std::string, std::string> fields;      // the officer's edits: editableFields()
   std::string free_text;                          // the officer's own paragraph(s)
   // When the trigger extended another obligation (vrr.extended moves VRR-OUT): its new due
   // date, as the engine stored it (the letter service reads it; nothing here recomputes it).
@@ -69,7 +70,8 @@ struct LetterInputs {
 
 // Something the letter needs before it can be approved.
 struct BlockedItem {
-  std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome | extended_date | representative | field:<path>
+  std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome |
+                        // extended_date | representative | reviewer | next_step | deceased | previous_charges | field:<path>
   std::string message;  // plain English, with what supplies it
 };
 
@@ -82,23 +84,28 @@ struct LetterContext {
 };
 
 // The fields an officer may edit (PUT fields.<name>): the reasons paragraph,
-// and its Welsh translation for Welsh letters (shown in English until given).
+// and its Welsh translation for Welsh letters (shown in English until given);
+// for a review's outcome, the reviewer's name and the next step when they are
+// missing from vrr.decided; for altered charges, the charges now and before
+// (one charge a line) when the events do not list them.
 const std::vector<std::string>& editableFields();
 
 LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDayCalendar& calendar);
 
 // Synthetic inputs for a kind and language, with every optional part filled
 // (fictional people, ZZ postcodes, example.org addresses, Ofcom drama numbers).
-// A variant ("" is the default sample) changes the sample to reach another branch
-// of the letters; sampleVariants() lists them. Throws std::invalid_argument for an unknown one.
+// `variant` ("" for the default) picks another branch of a letter (a review's stage, a bereaved
+// reader, a child ...); throws std::invalid_argument for a variant sampleVariants(kind) does not list.
 LetterInputs sampleInputs(const std::string& kind, const std::string& language, const std::string& variant = "");
-// The variants sampleInputs knows, with what each shows.
+// Every variant, with what it shows (for `render --help`).
 const std::map<std::string, std::string>& sampleVariants();
+// The variants sampleInputs knows for a kind.
+std::vector<std::string> sampleVariants(const std::string& kind);
 // The built-in synthetic support services the sample uses when no file is given (every field filled).
 const SupportServices& sampleSupportServices();
 // The services a reader gets: those whose offences and ages fit (age < 0: not known, taken as an adult).
 std::vector<const SupportService*> servicesFor(const SupportServices& all, const std::vector<std::string>& offences,
-                                               int age);
+                                               int age, bool bereaved = false);
 // The shape every template is checked against: the sample context with every field and list filled.
 rendering::Value letterContextSchema(const domain::WorkingDayCalendar& calendar);
 

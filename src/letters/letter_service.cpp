@@ -67,7 +67,8 @@ bool holeExplained(const std::string& hole, const std::vector<BlockedItem>& item
       {"vlu_contact", "vlu."},                        {"vlu_contact", "signatory."},
       {"reasons", "decision.reasons"},               {"charges", "decision.charges"},
       {"prosecutor", "prosecutor"},                  {"vrr_outcome", "vrr.outcome"},
-      {"extended_date", "extension."}};
+      {"extended_date", "extension."},              {"vrr_outcome", "signatory."},
+      {"reviewer", "signatory."},                    {"deceased", "deceased."}};
   for (const auto& [code, prefix] : kCovers)
     if (hole.rfind(prefix, 0) == 0 &&
         std::any_of(items.begin(), items.end(), [&](const BlockedItem& b) { return b.code == code; }))
@@ -416,9 +417,16 @@ storage::LetterRow LetterService::edit(const std::string& id, const Actor& actor
   const auto& editable = editableFields();
   std::string changed;
   for (const auto& [k, v] : e.fields) {
-    if (std::find(editable.begin(), editable.end(), k) == editable.end())
+    if (std::find(editable.begin(), editable.end(), k) == editable.end()) {
+      std::string names;
+      for (const auto& f : editable) names += (names.empty() ? "" : ", ") + f;
       throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
-                  "fields." + k + ": not an editable field (editable: reasons, reasons_cy)", {}, "fields." + k);
+                  "fields." + k + ": not an editable field (editable: " + names + ")", {}, "fields." + k);
+    }
+    if (k == "next_step" && !v.empty() && v != "charge" && v != "proceedings_reinstated" && v != "explanation_and_apology")
+      throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
+                  "fields.next_step: one of charge, proceedings_reinstated, explanation_and_apology", {},
+                  "fields.next_step");
     if (v.size() > kMaxEditChars)
       throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
                   "fields." + k + ": at most " + std::to_string(kMaxEditChars) + " characters", {}, "fields." + k);

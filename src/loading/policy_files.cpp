@@ -241,6 +241,11 @@ letters::SupportServices loadSupportServices(const std::string& path) {
         throw std::runtime_error(where + ": '" + key + "' must be a whole number of years (0 to 150)");
       *field = v.convert<int>();
     }
+    if (o->has("bereaved_only")) {
+      const Poco::Dynamic::Var v = o->get("bereaved_only");
+      if (!v.isBoolean()) throw std::runtime_error(where + ": 'bereaved_only' must be true or false");
+      s.bereaved_only = v.convert<bool>();
+    }
     if (s.min_age >= 0 && s.max_age >= 0 && s.min_age > s.max_age)
       throw std::runtime_error(where + ": min_age is above max_age, so no one would see it");
     out.push_back(std::move(s));

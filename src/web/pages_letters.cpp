@@ -206,6 +206,32 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
       d.set("reasons_was", reasons);
       d.set("reasons_cy", reasons_cy);
       d.set("reasons_cy_was", reasons_cy);
+      // What only some letters need when the events lack it: a review's reviewer and next step, and
+      // the charges before and after an alteration (docs/letters.md).
+      Value extra = Value::list();
+      auto add = [&](const std::string& name, const std::string& label, const std::string& hint, bool multiline) {
+        Value f = Value::map();
+        const std::string value = fields->has(name) ? fields->getValue<std::string>(name) : "";
+        f.set("name", name);
+        f.set("label", label);
+        f.set("hint", hint);
+        f.set("value", req.form.count(name) ? req.form.at(name) : value);
+        f.set("was", value);
+        f.set("multiline", multiline);
+        extra.push(f);
+      };
+      if (row.rule == "VRR-OUT") {
+        add("reviewer", "Reviewing prosecutor", "Their name, as the letter is signed. Empty: the name vrr.decided gave.",
+            false);
+        add("next_step", "What happens next (if the decision was overturned)",
+            "charge, proceedings_reinstated or explanation_and_apology. Empty: what vrr.decided said.", false);
+      }
+      if (row.rule == "VCL-ALT") {
+        add("previous_charges", "The charges before this change",
+            "One charge a line. Empty: the charges the case's events last listed.", true);
+        add("charges", "The charges now", "One charge a line. Empty: the charges the event listed.", true);
+      }
+      d.set("extra_fields", extra);
     }
   }
 

@@ -119,10 +119,17 @@ TEST_CASE("Every letter renders in English and in Welsh from a full context, wit
   // Addressed, dated, referenced and signed, in the plain text as in the HTML.
   for (const std::string& s : {std::string("Dear Mx Example,"), std::string("Mx Sam Example"), std::string("ZZ1 1AA"),
                                std::string("52SW0100126/l-0"), std::string("7 April 2026"), std::string("Yours sincerely,"),
-                               std::string("Ada Prosecutor"), std::string("08 08 16 89 111")}) {
+                               std::string("08 08 16 89 111")}) {
     INFO(s);
     CHECK(r.text.find(s) != std::string::npos);
   }
+  // Signed by the prosecutor who made the decision; a review's outcome by the reviewer, its acknowledgement by
+  // the other review letters by the Victim Liaison Officer (never by the prosecutor whose decision is being reviewed).
+  const std::string signer = kind == "vrr_outcome"          ? "Rhys Reviewer"
+                             : kind.rfind("vrr_", 0) == 0 ? "Bea Liaison"
+                                                          : "Ada Prosecutor";
+  CHECK(r.text.find(signer) != std::string::npos);
+  if (kind.rfind("vrr_", 0) == 0) CHECK(r.text.find("Ada Prosecutor") == std::string::npos);
   CHECK(r.text.find("{{") == std::string::npos);
   CHECK(r.text.find('<') == std::string::npos);  // no markup left in the text form
   if (lang == "cy") {
@@ -270,7 +277,7 @@ TEST_CASE("The load check refuses what would let a letter go wrong", "[rendering
   SECTION("a section never closed") {
     copy.replaceIn("charges_altered.cy.mustache", "{{/decision.scope_partial}}", "");
     CHECK(loadError(copy.dir.path())
-              .find("charges_altered.cy.mustache:15: {{#decision.scope_partial}}: the section is never closed") !=
+              .find("charges_altered.cy.mustache:23: {{#decision.scope_partial}}: the section is never closed") !=
           std::string::npos);
   }
   SECTION("a tag the plain-text version cannot show") {

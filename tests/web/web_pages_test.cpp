@@ -299,6 +299,37 @@ TEST_CASE("Saving the letter form changes only what the officer changed", "[web]
   CHECK(httpRequest(site.d.port(), "GET", "/api/v1/letters/" + id, bearer(site.d.vlu)).object()->getValue<int>("version") == 3);
 }
 
+TEST_CASE("A review outcome blocked for want of the reviewer is put right on the letter page", "[web]") {
+  Site site;
+  const std::string urn = "52WP0200126";
+  REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest),
+                      batch({std::string(R"({"id":"wp2-e1","type":"case.registered","occurred_at":"2026-03-01T09:00:00Z","case_urn":"52WP0200126","area":"CPS South West","offences":["other"],"prosecutor":{"name":"Ada Prosecutor"}})"),
+                             std::string(R"({"id":"wp2-e2","type":"victim.registered","occurred_at":"2026-03-01T09:05:00Z","case_urn":"52WP0200126","victim_id":"v-wp2","name":{"given":"Pat","family":"Web"},"address":{"lines":["1 Page Road","Sampleford"],"postcode":"ZZ1 1AA"}})"),
+                             std::string(R"({"id":"wp2-e3","type":"vrr.requested","occurred_at":"2026-03-05T10:00:00Z","case_urn":"52WP0200126","victim_id":"v-wp2"})"),
+                             std::string(R"({"id":"wp2-e4","type":"vrr.decided","occurred_at":"2026-04-02T10:00:00+01:00","case_urn":"52WP0200126","victim_id":"v-wp2","outcome":"upheld","reasons":"Agreed."})")}))
+              .status == 200);
+  site.d.services.letters.refresh({});
+  auto items = httpRequest(site.d.port(), "GET", "/api/v1/letters?case_urn=" + urn, bearer(site.d.vlu)).object()->getArray("items");
+  std::string id;
+  for (size_t i = 0; i < items->size(); ++i)
+    if (items->getObject(static_cast<unsigned>(i))->getValue<std::string>("kind") == "vrr_outcome")
+      id = items->getObject(static_cast<unsigned>(i))->getValue<std::string>("id");
+  REQUIRE_FALSE(id.empty());
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  const std::string page = b.get("/letters/" + id).body;
+  CHECK(page.find("Reviewing prosecutor") != std::string::npos);
+  auto form = formFields(page, "/letters/" + id + "/edit");
+  REQUIRE(form.count("reviewer"));
+  form["reviewer"] = "Rhys Reviewer";
+  REQUIRE(b.post("/letters/" + id + "/edit", encodeForm(form)).status == 303);
+  auto letter = httpRequest(site.d.port(), "GET", "/api/v1/letters/" + id, bearer(site.d.vlu)).object();
+  CHECK(letter->getObject("fields")->getValue<std::string>("reviewer") == "Rhys Reviewer");
+  CHECK(letter->getObject("fields")->size() == 1);  // the other boxes were left as they were
+  CHECK(letter->getValue<std::string>("state") == "draft");
+  CHECK(letter->getValue<std::string>("text").find("Rhys Reviewer\nReviewing prosecutor") != std::string::npos);
+}
+
 TEST_CASE("A reason for a miss given on the victim page: a bad one is refused as a page and stores nothing", "[web]") {
   Site site;
   site.nfaLetter();
