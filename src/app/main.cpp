@@ -80,6 +80,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
              {"area", "for `user add --role vlu`: the CPS Area the officer works in", "AREA", false},
              {"letter", "for `render`: the letter kind (a template name, e.g. decision_not_to_prosecute)", "KIND", false},
              {"lang", "for `render`: en or cy", "LANG", false},
+             {"variant", "for `render`: a branch of the sample letter (listed under render below)", "NAME", false},
              {"format", "for `render`: text (default), html, or context (the fields, as JSON); "
                         "for `report`: json (default) or csv", "FORMAT", false},
              {"from", "for `report`: first due date counted (YYYY-MM-DD; default: three months before --to)", "DATE", false},
@@ -205,9 +206,15 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "                        add a user; the API token is printed once, on the last line;\n"
         "                        --password-stdin also sets a password for the web pages (PBKDF2)\n"
         "  check-templates       load and check the letter templates (templates.dir) as start-up does\n"
-        "  render --letter KIND --lang en|cy --sample [--format text|html|context]\n"
+        "  render --letter KIND --lang en|cy --sample [--variant NAME] [--format text|html|context]\n"
         "                        print a letter rendered from the synthetic sample, for template authors\n"
-        "                        (context: the fields a template may use, as JSON)\n"
+        "                        (context: the fields a template may use, as JSON); variants:\n" +
+        [] {
+          std::string lines;
+          for (const auto& [name, what] : letters::sampleVariants())
+            lines += "                          " + name + ": " + what + "\n";
+          return lines;
+        }() +
         "  report [--from DATE] [--to DATE] [--group-by rule|right|area|basis|month] [--area AREA]\n"
         "         [--format json|csv] [--table summary|misses]\n"
         "                        the compliance report (obligations due in the period) on standard output\n"
@@ -279,7 +286,13 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   int render() {
     const std::string kind = cli_["letter"], lang = cli_.count("lang") ? cli_["lang"] : "en";
     const std::string format = cli_.count("format") ? cli_["format"] : "text";
+    const std::string variant = cli_.count("variant") ? cli_["variant"] : "";
     if (!sample_) return usage("render needs --sample (the only context it renders from)");
+    if (!variant.empty() && !letters::sampleVariants().count(variant)) {
+      std::string known;
+      for (const auto& [name, what] : letters::sampleVariants()) known += (known.empty() ? "" : ", ") + name;
+      return usage("no sample variant '" + variant + "' (variants: " + known + ")");
+    }
     if (kind.empty()) return usage("render needs --letter KIND");
     if (lang != "en" && lang != "cy") return usage("--lang must be en or cy");
     if (format != "text" && format != "html" && format != "context")
@@ -301,7 +314,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       const rendering::Value context =
           notification
               ? notifications::buildNotificationContext(notifications::sampleNotificationInputs("meeting.responded", lang)).data
-              : letters::buildLetterContext(letters::sampleInputs(kind, lang), calendar).data;
+              : letters::buildLetterContext(letters::sampleInputs(kind, lang, variant), calendar).data;
       if (format == "context") {
         // Every field a template may name, as JSON (the sample fills them all).
         Poco::JSON::Parser parser;

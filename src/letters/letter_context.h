@@ -47,13 +47,16 @@ struct LetterInputs {
   std::vector<Poco::JSON::Object::Ptr> timeline;  // the case's events in the order received
   Poco::JSON::Object::Ptr isva;                   // null when no ISVA is assigned
   const VluContact* vlu = nullptr;                // null when the Area has no entry
-  std::map<std::string, std::string> fields;      // the officer's edits: "reasons", "reasons_cy"
+  bool welsh_area = false;                        // the Area is in letters.welsh_areas: bilingual unless the
+                                                  // victim stated a language
+  std::map<std::string, std::string> fields;      // the officer's edits: editableFields()
   std::string free_text;                          // the officer's own paragraph(s)
 };
 
 // Something the letter needs before it can be approved.
 struct BlockedItem {
-  std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome | field:<path>
+  std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome
+                        // | needs_translation | needs_easy_read | welsh_text | field:<path>
   std::string message;  // plain English, with what supplies it
 };
 
@@ -65,15 +68,33 @@ struct LetterContext {
   std::string recipient_email;  // for the email channel
 };
 
-// The fields an officer may edit (PUT fields.<name>): the reasons paragraph,
-// and its Welsh translation for Welsh letters (shown in English until given).
+// The fields an officer may edit (PUT fields.<name>): the reasons paragraph;
+// for Welsh letters the Welsh reasons and free text (reasons_cy, free_text_cy:
+// shown in English until given, and the letter is blocked (welsh_text) until
+// they are); for a victim with a communication need, the translation
+// (translation, translation_language) or the Easy Read text (easy_read_text),
+// printed before the English letter, which stays for the record.
 const std::vector<std::string>& editableFields();
+
+// The victim's communication needs (Victims' Code Right 1), from the profile's
+// `needs`: `interpreter` is a language ("Polish", "pl") or true (language not
+// recorded: "" here); `easy_read` is true or false.
+struct CommunicationNeeds {
+  bool interpreter = false;
+  std::string language;
+  bool easy_read = false;
+  bool any() const { return interpreter || easy_read; }
+};
+CommunicationNeeds communicationNeeds(const Poco::JSON::Object::Ptr& profile);
 
 LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDayCalendar& calendar);
 
 // Synthetic inputs for a kind and language, with every optional part filled
 // (fictional people, ZZ postcodes, example.org addresses, Ofcom drama numbers).
-LetterInputs sampleInputs(const std::string& kind, const std::string& language);
+// `variant` ("" for the default) picks a branch of the letter to show; see sampleVariants().
+LetterInputs sampleInputs(const std::string& kind, const std::string& language, const std::string& variant = "");
+// The sample's variants, with what each shows (for `render --help` and the docs).
+const std::map<std::string, std::string>& sampleVariants();
 // The shape every template is checked against: the sample context with every field and list filled.
 rendering::Value letterContextSchema(const domain::WorkingDayCalendar& calendar);
 
