@@ -101,6 +101,10 @@ Object::Ptr reportJson(const domain::ComplianceReport& r, const std::string& are
   defs->set("met_on_time_percent", "met / (met + late + breached), to one decimal place; null when none was due");
   defs->set("working_days", "working days from the trigger's date to the completion date (England and Wales), "
                             "over met and late obligations; median, and 90th percentile by nearest rank");
+  defs->set("communication_needs", "letters of the period's obligations for victims needing an interpreter or Easy "
+                                   "Read: still waiting (awaiting_*), carrying the translation or Easy Read text "
+                                   "(*_attached), or met another way (the content reached the victim by another "
+                                   "route, recorded with a reason as a contact)");
   o->set("definitions", defs);
   Array::Ptr sections = new Array;
   for (const auto& s : r.sections) {
@@ -142,6 +146,15 @@ Object::Ptr reportJson(const domain::ComplianceReport& r, const std::string& are
     misses->add(mo);
   }
   o->set("misses", misses);
+  // Victims' Code Right 1: letters that needed a translation or Easy Read, and how each was handled.
+  Object::Ptr needs = ordered();
+  const auto& n = r.communication_needs;
+  needs->set("awaiting_translation", n.awaiting_translation);
+  needs->set("awaiting_easy_read", n.awaiting_easy_read);
+  needs->set("translation_attached", n.translation_attached);
+  needs->set("easy_read_attached", n.easy_read_attached);
+  needs->set("met_another_way", n.met_another_way);
+  o->set("communication_needs", needs);
   return o;
 }
 
