@@ -358,18 +358,17 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
     easy_read.push(e);
   }
   d.set("easy_read", easy_read);
-  const std::string or_another_way =
-      ", or record how the letter reached the victim another way (for example, read to them by phone with an "
-      "interpreter)";
+  const std::string or_another_way = ", or record how the letter reached the victim another way";
   if (needs.interpreter && translated.empty())
     block("needs_translation",
           "a translation of this letter into " + (needs.language.empty() ? "the victim's language" : needs.language) +
-              " (attach it as the letter's translation)" + or_another_way);
+              " (attach it as the letter's translation)" + or_another_way +
+              " (for example, read to them by phone with an interpreter)");
   else if (needs.interpreter && translation_language.empty())
     block("needs_translation", "the language of the attached translation (edit translation_language)");
   if (needs.easy_read && easy_read_text.empty())
     block("needs_easy_read", "an Easy Read version of this letter (attach it as the letter's Easy Read text)" +
-                                 or_another_way);
+                                 or_another_way + " (for example, explained to them in person in plain words)");
   return ctx;
 }
 
@@ -458,7 +457,7 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language, 
     in.profile->getObject("needs")->set("interpreter", std::string("Polish"));
     in.fields["translation"] =
         "To jest przykładowe tłumaczenie tego listu na język polski. (Próbka.)\n\n"
-        "Jeśli mają Państwo pytania, prosimy o kontakt. Zapewnimy tłumacza.";
+        "Jeśli mają Państwo pytania, prosimy o kontakt.";
   } else if (variant == "easy_read") {
     in.profile->getObject("needs")->set("easy_read", true);
     in.fields["easy_read_text"] =
