@@ -549,7 +549,9 @@ storage::LetterRow LetterService::meetAnotherWay(const std::string& id, const Ac
   const std::string now = domain::formatRfc3339Utc(clock_.now());
   const std::string from = row.state;
   row.state = domain::toString(domain::LetterState::kMetAnotherWay);
-  row.note = "met another way (" + m.channel + "): " + m.reason;
+  std::string how = m.channel;
+  std::replace(how.begin(), how.end(), '_', ' ');  // "in person"
+  row.note = "met another way (" + how + "): " + m.reason;
   row.updated_at = now;
   row.last_edited_by = actor.name;
   if (!letters.updateLetter(row, row.version))
