@@ -296,6 +296,9 @@ await step('a manager sees compliance at a glance and downloads the CSV', async 
   for (const tab of ['rule', 'right', 'area', 'month']) assert.ok(await page.$(`#by-${tab} table`), `a table by ${tab}`)
   assert.match(await page.textContent('#code-percent'), /%$/)
   assert.ok((await page.$$('#misses tbody tr')).length >= 1, 'the misses are listed')
+  // Right 1: the demo's Polish letter has its translation and the Easy Read one was given in person (steps above).
+  assert.match(await page.textContent('#communication-needs'), /with a translation attached\s*1/)
+  assert.match(await page.textContent('#communication-needs'), /given another way\s*1/)
   await page.click('.govuk-tabs__tab[href="#by-area"]')
   await shot('08-dashboard')
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv-misses')])
