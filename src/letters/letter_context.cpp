@@ -462,8 +462,8 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language, 
     in.profile->getObject("needs")->set("easy_read", true);
     in.fields["easy_read_text"] =
         "This letter is from the Crown Prosecution Service. (Sample.)\n\n"
-        "We have made a decision about your case.\n\n"
-        "You can ask us to look at it again.\n\n"
+        "We are writing to tell you what has happened in your case.\n\n"
+        "The full letter is below.\n\n"
         "You can phone us. The number is at the top of this letter.";
   }
   return in;
