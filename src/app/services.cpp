@@ -127,6 +127,7 @@ Services::Services(const Settings& s)
   outbox.setListener("letter", &letters);
   outbox.setListener("notification", &notifications);
   letters.setOnApproved([this] { scheduler.wake(); });
+  letters.setWelshAreas(s.welsh_areas);
   outbox.setOnRequeued([this] { scheduler.wake(); });
   ingestor.setAfterCommit([this](const ingest::IngestResult& r) { scheduler.refreshNow(r.affected_cases); });
 }

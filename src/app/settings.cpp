@@ -28,6 +28,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"templates.dir", "../letter_templates", "letter templates, checked at start (`victim-comms check-templates`)"},
     {"letters.contacts_file", "letters/vlu-contacts.json", "each CPS Area's Victim Liaison Unit: name, address, phone, email"},
     {"letters.support_services_file", "letters/support-services.json", "the national support services letters list, each chosen by the case's offences and the victim's age"},
+    {"letters.welsh_areas", "CPS Cymru-Wales", "CPS Areas, comma-separated, whose letters are bilingual (Welsh first) when the victim has not stated a language"},
     {"demo.file", "demo/events.jsonl", "synthetic events loaded by `victim-comms demo`"},
     {"scheduler.interval_seconds", "60", "how often the scheduler drafts, re-renders, withdraws and sends"},
     {"spool.dir", "../var/spool", "where approved postal letters are written (HTML with print CSS, and text) for printing"},
@@ -242,6 +243,20 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   requireFile(r, "letters.contacts_file", s.contacts_file, false);
   s.support_services_file = r.path("letters.support_services_file", "letters/support-services.json", first_dir);
   requireFile(r, "letters.support_services_file", s.support_services_file, false);
+  {
+    s.welsh_areas.clear();
+    const std::string list = r.string("letters.welsh_areas", "CPS Cymru-Wales");
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      std::string item = list.substr(start, comma - start);
+      item.erase(0, item.find_first_not_of(" \t"));
+      item.erase(item.find_last_not_of(" \t") + 1);
+      if (!item.empty()) s.welsh_areas.insert(item);
+      start = comma + 1;
+    }
+  }
   s.spool_dir = r.path("spool.dir", "../var/spool", first_dir);
   s.smtp_host = r.string("smtp.host", s.smtp_host);
   if (s.smtp_host.empty()) r.fail("smtp.host", "must not be empty");

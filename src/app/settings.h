@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,7 @@ struct Settings {
   std::string demo_file;                    // absolute
   std::string contacts_file;                // absolute: each Area's Victim Liaison Unit
   std::string support_services_file;        // absolute: the national support services letters list
+  std::set<std::string> welsh_areas = {"CPS Cymru-Wales"};  // bilingual letters unless the victim stated a language
   std::string spool_dir;                    // absolute: where posted letters are written for printing
   int scheduler_interval_seconds = 60;
   // Email (SMTP).

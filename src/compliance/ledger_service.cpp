@@ -104,7 +104,9 @@ std::vector<domain::ComplianceReport> LedgerService::reports(const ReportQuery& 
                                                              const std::string& reader, const std::string& format) {
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
-  const auto entries = storage::LedgerStore(session).entries(q.from.toString(), q.to.toString(), q.area);
+  storage::LedgerStore ledger(session);
+  const auto entries = ledger.entries(q.from.toString(), q.to.toString(), q.area);
+  const auto needs = ledger.communicationNeeds(q.from.toString(), q.to.toString(), q.area);
   std::string names;
   for (const auto g : groupings) names += (names.empty() ? "" : ",") + domain::groupByName(g);
   storage::Store(session).audit(domain::formatRfc3339Utc(clock_.now()), reader, "read_compliance",
@@ -113,6 +115,7 @@ std::vector<domain::ComplianceReport> LedgerService::reports(const ReportQuery& 
   std::vector<domain::ComplianceReport> out;
   for (const auto g : groupings)
     out.push_back(domain::buildComplianceReport(entries, q.from, q.to, g, clock_.today(), calendar_));
+  for (auto& r : out) r.communication_needs = needs;
   return out;
 }
 

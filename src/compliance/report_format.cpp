@@ -104,6 +104,10 @@ Object::Ptr reportJson(const domain::ComplianceReport& r, const std::string& are
                             "over met and late obligations; median, and 90th percentile by nearest rank");
   defs->set("extended", "obligations whose due date was extended on purpose (vrr.extended); each counts against "
                         "its new due date, so an extension is not a breach; listed under `extensions`");
+  defs->set("communication_needs", "letters of the period's obligations for victims needing an interpreter or Easy "
+                                   "Read: still waiting (awaiting_*), carrying the translation or Easy Read text "
+                                   "(*_attached), or met another way (the content reached the victim by another "
+                                   "route, recorded with a reason as a contact)");
   o->set("definitions", defs);
   Array::Ptr sections = new Array;
   for (const auto& s : r.sections) {
@@ -163,6 +167,15 @@ Object::Ptr reportJson(const domain::ComplianceReport& r, const std::string& are
     extensions->add(xo);
   }
   o->set("extensions", extensions);
+  // Victims' Code Right 1: letters that needed a translation or Easy Read, and how each was handled.
+  Object::Ptr needs = ordered();
+  const auto& n = r.communication_needs;
+  needs->set("awaiting_translation", n.awaiting_translation);
+  needs->set("awaiting_easy_read", n.awaiting_easy_read);
+  needs->set("translation_attached", n.translation_attached);
+  needs->set("easy_read_attached", n.easy_read_attached);
+  needs->set("met_another_way", n.met_another_way);
+  o->set("communication_needs", needs);
   return o;
 }
 

@@ -84,12 +84,25 @@ struct Miss {
   int working_days = 0;  // late by (late) or overdue by, as of today (breached)
 };
 
+// Communication needs (Victims' Code Right 1) among the letters of the
+// obligations due in the period: those still waiting for a translation or an
+// Easy Read version (or a record of how the need was met), those that carry
+// one, and those whose content reached the victim another way.
+struct CommunicationNeedCounts {
+  int awaiting_translation = 0;  // open letters blocked by needs_translation
+  int awaiting_easy_read = 0;    // open letters blocked by needs_easy_read
+  int translation_attached = 0;  // letters (not withdrawn) carrying a translation
+  int easy_read_attached = 0;    // letters (not withdrawn) carrying Easy Read text
+  int met_another_way = 0;       // letters whose obligation was met another way (state met_another_way)
+};
+
 struct ComplianceReport {
   Date from, to, today;
   GroupBy group_by = GroupBy::kRule;
   std::vector<ReportSection> sections;  // code, then service_standard
   std::vector<Miss> misses;             // by due date, then id
   std::vector<Extension> extensions;    // by due date, then id
+  CommunicationNeedCounts communication_needs;  // filled by the ledger service from the letters
 };
 
 // Obligations due from `from` to `to` (inclusive) count; others are ignored.

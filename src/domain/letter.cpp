@@ -10,6 +10,7 @@ const std::vector<std::pair<LetterState, std::string>>& stateNames() {
       {LetterState::kDraft, "draft"},       {LetterState::kBlocked, "blocked"},
       {LetterState::kApproved, "approved"}, {LetterState::kSent, "sent"},
       {LetterState::kRejected, "rejected"}, {LetterState::kWithdrawn, "withdrawn"},
+      {LetterState::kMetAnotherWay, "met_another_way"},
   };
   return kNames;
 }
@@ -36,7 +37,9 @@ std::optional<LetterState> parseLetterState(const std::string& text) {
   return std::nullopt;
 }
 
-bool isOpen(LetterState s) { return s != LetterState::kSent && s != LetterState::kWithdrawn; }
+bool isOpen(LetterState s) {
+  return s != LetterState::kSent && s != LetterState::kWithdrawn && s != LetterState::kMetAnotherWay;
+}
 
 bool obligationNeedsLetter(const std::string& kind, const std::string& recipient, const std::string& template_name,
                            const std::string& carried_by) {
@@ -125,6 +128,18 @@ bool decisionQualifiesForReview(const std::string& template_name, const std::str
   return false;
 }
 
+std::optional<ReviewRefusal> refuseMetAnotherWay(LetterState state, int current_version, int read_version) {
+  if (state != LetterState::kDraft && state != LetterState::kBlocked && state != LetterState::kRejected)
+    return refusal(ReviewRefusal::Why::kWrongState, "invalid_state",
+                   "the letter is " + toString(state) +
+                       "; only a draft, blocked or rejected letter can be recorded as met another way");
+  if (read_version != current_version)
+    return refusal(ReviewRefusal::Why::kStaleVersion, "stale_version",
+                   "the letter is at version " + std::to_string(current_version) + ", not " +
+                       std::to_string(read_version) + "; read it again first");
+  return std::nullopt;
+}
+
 std::string englishDate(const Date& d) {
   static const char* const kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
                                         "July",    "August",   "September", "October", "November", "December"};
@@ -142,5 +157,10 @@ std::string welshLongDate(const Date& d) {
                                          "Dydd Gwener", "Dydd Sadwrn", "Dydd Sul"};
   return std::string(kDyddiau[d.isoWeekday() - 1]) + " " + welshDate(d);
 }
+
+std::string welshLongDateInSentence(const Date& d) { return "d" + welshLongDate(d).substr(1); }
+
+// "ar" takes the soft mutation: dydd -> ddydd.
+std::string welshOnDate(const Date& d) { return "ar d" + welshLongDateInSentence(d); }
 
 }  // namespace vc::domain

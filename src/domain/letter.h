@@ -15,12 +15,17 @@ namespace vc::domain {
 
 // draft -> approved -> sent; draft <-> blocked (content missing); draft/blocked
 // -> rejected (a person sends it back) -> draft again on the next edit;
-// any state before sent -> withdrawn (the obligation was superseded).
-enum class LetterState { kDraft, kBlocked, kApproved, kSent, kRejected, kWithdrawn };
+// any state before sent -> withdrawn (the obligation was superseded);
+// draft/blocked/rejected -> met_another_way (an officer recorded, with a reason,
+// that the victim was told another way because of a communication need, e.g.
+// read to them by phone with an interpreter: the letter is never sent, and the
+// daemon's contact.recorded completes the obligation). sent, withdrawn and
+// met_another_way are final.
+enum class LetterState { kDraft, kBlocked, kApproved, kSent, kRejected, kWithdrawn, kMetAnotherWay };
 
 std::string toString(LetterState s);
 std::optional<LetterState> parseLetterState(const std::string& text);
-// Not yet sent or withdrawn: still work for the Victim Liaison Unit.
+// Not yet sent, withdrawn or met another way: still work for the Victim Liaison Unit.
 bool isOpen(LetterState s);
 
 // Whether a letter is needed for an obligation: letters and meeting offers
@@ -47,6 +52,10 @@ std::optional<ReviewRefusal> refuseApproval(LetterState state, size_t blocked_it
                                             const std::string& approver, int current_version,
                                             std::optional<int> read_version);
 std::optional<ReviewRefusal> refuseRejection(LetterState state);
+// Recording that a letter's content reached the victim another way (its
+// communication need was met another way) is allowed on a letter that is not
+// yet approved: draft, blocked or rejected, and only against the version read.
+std::optional<ReviewRefusal> refuseMetAnotherWay(LetterState state, int current_version, int read_version);
 
 // How long a letter has before its due date, in working days.
 struct TimeLeft {
@@ -68,8 +77,13 @@ bool isSpecifiedCase(const std::vector<std::string>& offences, bool victim_under
 bool decisionQualifiesForReview(const std::string& template_name, const std::string& trigger_type,
                                 const std::string& discontinuance_scope);
 
-// Dates as a Welsh letter writes them: "Dydd Mawrth 7 Ebrill 2026".
+// Dates as a Welsh letter writes them: "Dydd Mawrth 7 Ebrill 2026" (a heading
+// or the start of a sentence), "dydd Mawrth 7 Ebrill 2026" (mid-sentence: day
+// names are lower-case), and after "ar", which takes the soft mutation:
+// "ar ddydd Mawrth 7 Ebrill 2026".
 std::string welshLongDate(const Date& d);
+std::string welshLongDateInSentence(const Date& d);
+std::string welshOnDate(const Date& d);
 std::string welshDate(const Date& d);    // "7 Ebrill 2026"
 std::string englishDate(const Date& d);  // "7 April 2026"
 

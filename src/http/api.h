@@ -46,6 +46,7 @@ class Api {
   Response editLetter(Request& req);
   Response approveLetter(Request& req);
   Response rejectLetter(Request& req);
+  Response meetLetterAnotherWay(Request& req);
   // ISVA notifications, meetings and the outbox (api_isva.cpp).
   Response isvaInbox(Request& req);
   Response isvaNotification(Request& req);

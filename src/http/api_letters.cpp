@@ -45,7 +45,8 @@ std::optional<int> versionIn(const Object::Ptr& body, bool required) {
 }  // namespace
 
 Response Api::listLetters(Request& req) {
-  static const std::vector<std::string> kStates = {"draft", "blocked", "approved", "sent", "rejected", "withdrawn"};
+  static const std::vector<std::string> kStates = {"draft",    "blocked",   "approved",       "sent",
+                                                   "rejected", "withdrawn", "met_another_way"};
   storage::LetterFilter f;
   const std::string state = req.queryOr("state", "open");
   if (state == "open") {
@@ -53,7 +54,8 @@ Response Api::listLetters(Request& req) {
   } else if (state != "all") {
     if (std::find(kStates.begin(), kStates.end(), state) == kStates.end())
       throw Error(Error::Kind::kInvalidArgument, "invalid_query",
-                  "state: must be one of open (the default), all, draft, blocked, approved, sent, rejected, withdrawn",
+                  "state: must be one of open (the default), all, draft, blocked, approved, sent, rejected, withdrawn, "
+                  "met_another_way",
                   {}, "state");
     f.states = {state};
   }
@@ -62,6 +64,13 @@ Response Api::listLetters(Request& req) {
   f.victim_id = req.queryOr("victim_id");
   f.case_urn = req.queryOr("case_urn");
   f.delivery_state = req.queryOr("delivery");
+  const std::string attention = req.queryOr("attention");
+  if (!attention.empty() && attention != "communication_need")
+    throw Error(Error::Kind::kInvalidArgument, "invalid_query",
+                "attention: must be communication_need (letters waiting for a translation, Easy Read text, or a "
+                "record of how the need was met)",
+                {}, "attention");
+  f.communication_need = !attention.empty();
   f.limit = limitFrom(req);
   const std::string cursor = req.queryOr("cursor");
   if (!cursor.empty()) {
@@ -130,6 +139,31 @@ Response Api::approveLetter(Request& req) {
   if (!req.body.empty()) version = versionIn(bodyObject(req), false);
   const storage::LetterRow row = letters_.approve(req.params.at("id"), actorOf(req), version);
   return json(letterView(row, calendar_, clock_.today()));
+}
+
+Response Api::meetLetterAnotherWay(Request& req) {
+  const Object::Ptr body = bodyObject(req);
+  letters::MetAnotherWay m;
+  m.version = *versionIn(body, true);
+  static const std::set<std::string> kKnown = {"version", "channel", "reason"};
+  for (const auto& name : body->getNames())
+    if (!kKnown.count(name))
+      throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                  name + ": not part of this request (send version, channel and reason)", {}, name);
+  for (const char* key : {"channel", "reason"}) {
+    if (!body->has(key) || !body->get(key).isString())
+      throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                  std::string(key) + (std::string(key) == "channel"
+                                          ? ": say how the victim was reached: phone, in_person, video or other"
+                                          : ": say how the victim was given the letter's content"),
+                  {}, key);
+  }
+  m.channel = body->getValue<std::string>("channel");
+  m.reason = body->getValue<std::string>("reason");
+  const storage::LetterRow row = letters_.meetAnotherWay(req.params.at("id"), actorOf(req), m);
+  Object::Ptr o = letterView(row, calendar_, clock_.today());
+  o->set("note", row.note);
+  return json(o);
 }
 
 Response Api::rejectLetter(Request& req) {

@@ -114,9 +114,12 @@ Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCale
   o->set("channel", l.channel);
   o->set("state", l.state);
   o->set("blocked_by", parseJson(l.blocked_by));
+  // Needs attention: waiting for a translation or Easy Read text, or for a record of how the need was met.
+  o->set("communication_need", l.blocked_by.find("\"needs_translation\"") != std::string::npos ||
+                                   l.blocked_by.find("\"needs_easy_read\"") != std::string::npos);
   o->set("version", l.version);
   o->set("due_by", l.due_by);
-  const bool open = l.state != "sent" && l.state != "withdrawn";
+  const bool open = l.state != "sent" && l.state != "withdrawn" && l.state != "met_another_way";
   o->set("time_left", open ? Var(timeLeftView(calendar, today, l.due_by)) : Var());
   o->set("obligation_status", domain::effectiveStatus(l.obligation_status, *domain::Date::parse(l.due_by), today));
   bool at_risk = false;
@@ -255,6 +258,7 @@ Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::Worki
     vo->set("why", v.why);
     vo->set("letter_date", v.letter_date);
     vo->set("blocked_by", parseJson(v.blocked_by));
+    vo->set("fields", parseJson(v.fields));  // the officer's edits in this version (a translation, Welsh text, ...)
     vo->set("template_version", v.template_version);
     vo->set("policy", v.policy);
     versions->add(vo);

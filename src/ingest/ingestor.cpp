@@ -104,7 +104,7 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
     } else if (e.type == "victim.registered") {
       Object::Ptr profile = new Object;
       profile->set("preferred_channel", std::string("post"));
-      profile->set("language", std::string("en"));
+      // No default language: unstated, a Welsh Area's letters are bilingual (letters.welsh_areas), others English.
       copyFields(d.json, profile, profileFields());
       profiles[e.victim_id] = profile;
     } else if (e.type == "victim.updated") {

@@ -39,13 +39,14 @@ Value dateValue(const domain::Date& d) {
   v.set("en", domain::englishDate(d));
   v.set("cy", domain::welshDate(d));
   v.set("en_long", d.longString());
-  v.set("cy_long", domain::welshLongDate(d));
+  v.set("cy_long", domain::welshLongDateInSentence(d));  // mid-sentence: "dydd Mawrth 7 Ebrill 2026"
+  v.set("cy_on", domain::welshOnDate(d));                 // "ar ddydd Mawrth 7 Ebrill 2026"
   return v;
 }
 
 Value emptyDate() {
   Value v;
-  for (const char* k : {"en", "cy", "en_long", "cy_long"}) v.set(k, "");
+  for (const char* k : {"en", "cy", "en_long", "cy_long", "cy_on"}) v.set(k, "");
   return v;
 }
 

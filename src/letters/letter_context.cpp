@@ -141,9 +141,32 @@ std::vector<const SupportService*> servicesFor(const SupportServices& all, const
 }
 
 const std::vector<std::string>& editableFields() {
-  static const std::vector<std::string> kFields = {"reasons", "reasons_cy", "reviewer", "next_step", "previous_charges",
-                                                   "charges"};
+  static const std::vector<std::string> kFields = {"reasons",          "reasons_cy",  "free_text_cy",         "reviewer",
+                                                   "next_step",        "previous_charges", "charges",         "translation",
+                                                   "translation_language", "easy_read_text"};
   return kFields;
+}
+
+CommunicationNeeds communicationNeeds(const Object::Ptr& profile) {
+  CommunicationNeeds n;
+  const Object::Ptr needs = obj(profile, "needs");
+  if (!needs || !needs->has("interpreter") || needs->isNull("interpreter")) {
+    n.easy_read = flag(needs, "easy_read");
+    return n;
+  }
+  const Poco::Dynamic::Var v = needs->get("interpreter");
+  if (v.isString()) {
+    const std::string text = v.extract<std::string>();
+    const size_t b = text.find_first_not_of(" \t");
+    if (b != std::string::npos) {
+      n.interpreter = true;
+      n.language = text.substr(b, text.find_last_not_of(" \t") - b + 1);
+    }
+  } else if (v.type() == typeid(bool)) {
+    n.interpreter = v.extract<bool>();
+  }
+  n.easy_read = flag(needs, "easy_read");
+  return n;
 }
 
 std::vector<std::string> paragraphs(const std::string& text) {
@@ -173,7 +196,9 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   LetterContext ctx;
   Value& d = ctx.data;
   const Object::Ptr& profile = in.profile;
-  ctx.language = str(profile, "language") == "cy" ? "cy" : "en";
+  // The victim's stated language; unstated, bilingual in a Welsh Area (letters.welsh_areas).
+  const std::string stated_language = str(profile, "language");
+  ctx.language = stated_language == "cy" || (stated_language.empty() && in.welsh_area) ? "cy" : "en";
   ctx.channel = str(profile, "preferred_channel") == "email" ? "email" : "post";
   auto block = [&](std::string code, std::string message) { ctx.blocked_by.push_back({std::move(code), std::move(message)}); };
 
@@ -485,6 +510,57 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   }
   d.set("isva", isva);
   d.set("free_text", Value::textList(paragraphs(in.free_text)));
+
+  auto field = [&](const char* name) {
+    auto it = in.fields.find(name);
+    return it == in.fields.end() ? std::string() : it->second;
+  };
+  d.set("free_text_cy", Value::textList(paragraphs(field("free_text_cy"))));
+  // A Welsh letter goes with its Welsh text: the English under a line is not enough.
+  if (ctx.language == "cy") {
+    std::vector<std::string> missing;
+    const bool prints_reasons = std::find(kNeedReasons.begin(), kNeedReasons.end(), in.kind) != kNeedReasons.end();
+    if (prints_reasons && !paragraphs(reasons).empty() && paragraphs(field("reasons_cy")).empty())
+      missing.push_back("the reasons in Welsh (edit reasons_cy)");
+    if (!paragraphs(in.free_text).empty() && paragraphs(field("free_text_cy")).empty())
+      missing.push_back("your own paragraph in Welsh (edit free_text_cy)");
+    if (!missing.empty())
+      block("welsh_text", "the Welsh text of this bilingual letter: " +
+                              (missing.size() == 1 ? missing[0] : missing[0] + " and " + missing[1]));
+  }
+
+  // Communication needs (Right 1): the translation or Easy Read text goes first; the English stays.
+  const CommunicationNeeds needs = communicationNeeds(profile);
+  const std::string translation_language = field("translation_language").empty() ? needs.language
+                                                                                 : field("translation_language");
+  const std::vector<std::string> translated = paragraphs(field("translation"));
+  Value translation = Value::list();
+  if (!translated.empty()) {
+    Value t;
+    t.set("language", translation_language.empty() ? std::string("another language") : translation_language);
+    t.set("paragraphs", Value::textList(translated));
+    translation.push(t);
+  }
+  d.set("translation", translation);
+  const std::vector<std::string> easy_read_text = paragraphs(field("easy_read_text"));
+  Value easy_read = Value::list();
+  if (!easy_read_text.empty()) {
+    Value e;
+    e.set("paragraphs", Value::textList(easy_read_text));
+    easy_read.push(e);
+  }
+  d.set("easy_read", easy_read);
+  const std::string or_another_way = ", or record how the letter reached the victim another way";
+  if (needs.interpreter && translated.empty())
+    block("needs_translation",
+          "a translation of this letter into " + (needs.language.empty() ? "the victim's language" : needs.language) +
+              " (attach it as the letter's translation)" + or_another_way +
+              " (for example, read to them by phone with an interpreter)");
+  else if (needs.interpreter && translation_language.empty())
+    block("needs_translation", "the language of the attached translation (edit translation_language)");
+  if (needs.easy_read && easy_read_text.empty())
+    block("needs_easy_read", "an Easy Read version of this letter (attach it as the letter's Easy Read text)" +
+                                 or_another_way + " (for example, explained to them in person in plain words)");
   return ctx;
 }
 
@@ -547,6 +623,8 @@ const std::vector<SampleVariant>& sampleVariantTable() {
       {"teen-rape", "a victim aged 16 on a rape case, through a parent: children's and 16-and-over support lines", {}},
       {"standard", "an adult on an assault case without enhanced rights: the standard tier, no meeting offer", {}},
       {"domestic-abuse", "an adult on a domestic abuse case: the domestic abuse helpline", {}},
+      {"interpreter", "the victim needs a Polish interpreter; the officer has attached the Polish translation", {}},
+      {"easy_read", "the victim asked for Easy Read; the officer has attached the Easy Read text", {}},
   };
   return kVariants;
 }
@@ -703,6 +781,21 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language, 
     else
       in.profile->set("flags", parse(R"j({"f":["bereaved_relative"]})j")->getArray("f"));
   }
+  in.fields["free_text_cy"] =
+      "Os hoffech i ni anfon llythyrau atoch mewn print bras neu mewn ffordd arall, rhowch wybod i ni.";
+  if (variant == "interpreter") {
+    in.profile->getObject("needs")->set("interpreter", std::string("Polish"));
+    in.fields["translation"] =
+        "To jest przykładowe tłumaczenie tego listu na język polski. (Próbka.)\n\n"
+        "Jeśli mają Państwo pytania, prosimy o kontakt.";
+  } else if (variant == "easy_read") {
+    in.profile->getObject("needs")->set("easy_read", true);
+    in.fields["easy_read_text"] =
+        "This letter is from the Crown Prosecution Service. (Sample.)\n\n"
+        "We are writing to tell you what has happened in your case.\n\n"
+        "The full letter is below.\n\n"
+        "You can phone us. The number is at the top of this letter.";
+  }
   return in;
 }
 
@@ -711,6 +804,9 @@ rendering::Value letterContextSchema(const domain::WorkingDayCalendar& calendar)
   in.trigger = parse(sampleTrigger(""));  // a decision carrying reasons, charges and a first hearing
   in.timeline[2] = in.trigger;
   in.fields["previous_charges"] = "Sample earlier charge";
+  in.fields["translation"] = "Sample translation.";  // every optional part filled
+  in.fields["translation_language"] = "Polish";
+  in.fields["easy_read_text"] = "Sample Easy Read text.";
   return buildLetterContext(in, calendar).data;
 }
 

@@ -61,6 +61,8 @@ struct LetterInputs {
   Poco::JSON::Object::Ptr isva;                   // null when no ISVA is assigned
   const VluContact* vlu = nullptr;                // null when the Area has no entry
   const SupportServices* support = nullptr;       // the configured services (null: none)
+  bool welsh_area = false;                        // the Area is in letters.welsh_areas: bilingual unless the
+                                                  // victim stated a language
   std::map<std::string, std::string> fields;      // the officer's edits: editableFields()
   std::string free_text;                          // the officer's own paragraph(s)
   // When the trigger extended another obligation (vrr.extended moves VRR-OUT): its new due
@@ -71,7 +73,8 @@ struct LetterInputs {
 // Something the letter needs before it can be approved.
 struct BlockedItem {
   std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome |
-                        // extended_date | representative | reviewer | next_step | deceased | previous_charges | field:<path>
+                        // extended_date | representative | reviewer | next_step | deceased | previous_charges |
+                        // needs_translation | needs_easy_read | welsh_text | field:<path>
   std::string message;  // plain English, with what supplies it
 };
 
@@ -83,12 +86,27 @@ struct LetterContext {
   std::string recipient_email;  // for the email channel
 };
 
-// The fields an officer may edit (PUT fields.<name>): the reasons paragraph,
-// and its Welsh translation for Welsh letters (shown in English until given);
+// The fields an officer may edit (PUT fields.<name>): the reasons paragraph;
+// for Welsh letters the Welsh reasons and free text (reasons_cy, free_text_cy:
+// shown in English until given, and the letter is blocked (welsh_text) until
+// they are); for a victim with a communication need, the translation
+// (translation, translation_language) or the Easy Read text (easy_read_text),
+// printed before the English letter, which stays for the record;
 // for a review's outcome, the reviewer's name and the next step when they are
 // missing from vrr.decided; for altered charges, the charges now and before
 // (one charge a line) when the events do not list them.
 const std::vector<std::string>& editableFields();
+
+// The victim's communication needs (Victims' Code Right 1), from the profile's
+// `needs`: `interpreter` is a language ("Polish", "pl") or true (language not
+// recorded: "" here); `easy_read` is true or false.
+struct CommunicationNeeds {
+  bool interpreter = false;
+  std::string language;
+  bool easy_read = false;
+  bool any() const { return interpreter || easy_read; }
+};
+CommunicationNeeds communicationNeeds(const Poco::JSON::Object::Ptr& profile);
 
 LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDayCalendar& calendar);
 

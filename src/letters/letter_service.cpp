@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/sha256.h"
+#include "common/text.h"
 #include "domain/letter.h"
 #include "ingest/event_codec.h"
 #include "storage/letter_store.h"
@@ -68,7 +69,8 @@ bool holeExplained(const std::string& hole, const std::vector<BlockedItem>& item
       {"reasons", "decision.reasons"},               {"charges", "decision.charges"},
       {"prosecutor", "prosecutor"},                  {"vrr_outcome", "vrr.outcome"},
       {"extended_date", "extension."},              {"vrr_outcome", "signatory."},
-      {"reviewer", "signatory."},                    {"deceased", "deceased."}};
+      {"reviewer", "signatory."},                    {"deceased", "deceased."},
+      {"needs_translation", "translation"},          {"needs_easy_read", "easy_read"}};
   for (const auto& [code, prefix] : kCovers)
     if (hole.rfind(prefix, 0) == 0 &&
         std::any_of(items.begin(), items.end(), [&](const BlockedItem& b) { return b.code == code; }))
@@ -114,6 +116,11 @@ size_t blockedCount(const std::string& json) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& metAnotherWayChannels() {
+  static const std::vector<std::string> kChannels = {"phone", "in_person", "video", "other"};
+  return kChannels;
+}
 
 std::string emailSubject(const std::string& language) {
   return language == "cy" ? "Llythyr gan Wasanaeth Erlyn y Goron / A letter from the Crown Prosecution Service"
@@ -163,6 +170,7 @@ LetterService::Rendition LetterService::prepare(storage::Store& store, const sto
   auto vlu = contacts_.find(o.area);
   in.vlu = vlu == contacts_.end() ? nullptr : &vlu->second;
   in.support = support_;
+  in.welsh_area = welsh_areas_.count(o.area) > 0;
   const Object::Ptr fields = parseObject(fields_json);
   for (const auto& [k, v] : *fields) in.fields[k] = v.toString();
   // An extending event (it carries working_days: vrr.extended) moved another obligation's due date.
@@ -532,6 +540,70 @@ storage::LetterRow LetterService::reject(const std::string& id, const Actor& act
   letters.updateLetter(row, row.version);
   letters.appendHistory(row.n, {now, actor.name, "rejected", from, "rejected", row.version, reason});
   store.audit(now, actor.name, "letter_rejected", "letter:" + row.id(), "obligation:" + row.obligation_id);
+  tx.commit();
+  return *letters.findLetter(row.n);
+}
+
+storage::LetterRow LetterService::meetAnotherWay(const std::string& id, const Actor& actor, const MetAnotherWay& m) {
+  const auto& channels = metAnotherWayChannels();
+  if (std::find(channels.begin(), channels.end(), m.channel) == channels.end())
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                "channel: say how the victim was reached: phone, in_person, video or other", {}, "channel");
+  if (m.reason.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                "reason: say how the victim was given the letter's content (for example, read to them by phone "
+                "with a Polish interpreter)",
+                {}, "reason");
+  if (m.reason.size() > kMaxReasonChars)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                "reason: at most " + std::to_string(kMaxReasonChars) + " characters", {}, "reason");
+  if (auto problem = textProblem(m.reason, TextKind::kFreeText))
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason", "reason: " + *problem, {}, "reason");
+
+  auto lease = db_.session();
+  storage::Store store(lease);
+  storage::LetterStore letters(lease);
+  storage::WriteTransaction tx(lease);
+  storage::LetterRow row = loadForChange(letters, id, actor);
+  if (auto refusal = domain::refuseMetAnotherWay(stateOf(row), row.version, m.version)) throw refused(*refusal);
+  auto obligation = store.findObligation(row.obligation_id);
+  if (!obligation || obligation->status != "pending")
+    throw Error(Error::Kind::kConflict, "invalid_state",
+                "obligation " + row.obligation_id + " is no longer open; the letter is being withdrawn");
+  auto victim = store.findVictim(row.victim_id);
+  if (!victim || !communicationNeeds(parseObject(victim->profile)).any())
+    throw Error(Error::Kind::kConflict, "no_communication_need",
+                "the victim has no interpreter or Easy Read need recorded; a letter is met another way only "
+                "for a communication need (send or withdraw it as usual)");
+
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  const std::string from = row.state;
+  row.state = domain::toString(domain::LetterState::kMetAnotherWay);
+  std::string how = m.channel;
+  std::replace(how.begin(), how.end(), '_', ' ');  // "in person"
+  row.note = "met another way (" + how + "): " + m.reason;
+  row.updated_at = now;
+  row.last_edited_by = actor.name;
+  if (!letters.updateLetter(row, row.version))
+    throw Error(Error::Kind::kConflict, "stale_version", "letter " + row.id() + " changed while it was being written");
+  letters.appendHistory(row.n, {now, actor.name, "met_another_way", from, row.state, row.version, row.note});
+  // The reason may name people: the audit keeps the channel, not the words.
+  store.audit(now, actor.name, "letter_met_another_way", "letter:" + row.id(),
+              "obligation:" + row.obligation_id + " channel:" + m.channel);
+
+  // The contact completes the obligation, through the same event-derived ledger as a letter sent.
+  Object::Ptr event = new Object;
+  event->set("id", std::string(ingest::kSystemEventIdPrefix) + "contact-recorded:" + row.id());
+  event->set("type", std::string("contact.recorded"));
+  event->set("occurred_at", now);
+  event->set("case_urn", row.case_urn);
+  event->set("victim_id", row.victim_id);
+  event->set("obligation", row.obligation_id);
+  event->set("by", std::string("cps"));
+  event->set("channel", m.channel);
+  event->set("notes", m.reason);
+  event->set("letter_id", row.id());
+  ingestor_.appendSystemEvent(store, event);
   tx.commit();
   return *letters.findLetter(row.n);
 }

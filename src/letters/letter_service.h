@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,15 @@ struct LetterEdit {
   std::optional<std::string> free_text;         // replaces the free text when given
 };
 
+// How a letter's content reached a victim with a communication need another
+// way (e.g. read to them by phone with an interpreter), instead of the letter.
+struct MetAnotherWay {
+  int version = 0;      // the version the officer read
+  std::string channel;  // metAnotherWayChannels()
+  std::string reason;   // how the need was met, in the officer's words (the contact's notes)
+};
+const std::vector<std::string>& metAnotherWayChannels();  // phone, in_person, video, other
+
 // The subject line of an emailed letter; it carries nothing identifying.
 std::string emailSubject(const std::string& language);
 
@@ -82,6 +92,18 @@ class LetterService : public delivery::DeliveryListener {
   storage::LetterRow edit(const std::string& id, const Actor& actor, const LetterEdit& edit);
   storage::LetterRow approve(const std::string& id, const Actor& actor, std::optional<int> read_version);
   storage::LetterRow reject(const std::string& id, const Actor& actor, const std::string& reason);
+  // Victims' Code Right 1: the letter of a victim with a communication need
+  // (an interpreter or Easy Read) reached them another way. In one transaction
+  // the letter becomes met_another_way (final; never sent) with the reason in
+  // its note and history, and the daemon records a contact.recorded event (by
+  // cps, the channel, notes = the reason) naming the obligation, which completes
+  // it as met or late. Audited (letter_met_another_way, without the reason's
+  // words). Throws as edit(), and kConflict no_communication_need when the
+  // victim has none recorded.
+  storage::LetterRow meetAnotherWay(const std::string& id, const Actor& actor, const MetAnotherWay& m);
+
+  // letters.welsh_areas: Areas whose letters are bilingual (cy) when the victim has not stated a language.
+  void setWelshAreas(std::set<std::string> areas) { welsh_areas_ = std::move(areas); }
 
   // Called after an approval is committed (the scheduler sends it at once).
   void setOnApproved(std::function<void()> f) { on_approved_ = std::move(f); }
@@ -116,6 +138,7 @@ class LetterService : public delivery::DeliveryListener {
   const SupportServices* support_;  // letters.support_services_file (null: letters list none)
   delivery::Outbox& outbox_;
   std::function<void()> on_approved_;
+  std::set<std::string> welsh_areas_;
 };
 
 }  // namespace vc::letters

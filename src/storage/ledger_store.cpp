@@ -77,6 +77,44 @@ bool LedgerStore::raiseAlert(const std::string& obligation_id, const std::string
   return n > 0;
 }
 
+domain::CommunicationNeedCounts LedgerStore::communicationNeeds(const std::string& from, const std::string& to,
+                                                                const std::string& area) {
+  auto blocked = [](const char* code) {
+    return std::string("EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') = '") +
+           code + "')";
+  };
+  auto attached = [](const char* field) {
+    return std::string("IFNULL(json_extract(l.fields, '$.") + field + "'), '') <> ''";
+  };
+  const std::string open = "l.state IN ('draft', 'blocked', 'rejected', 'approved')";
+  std::string sql = "SELECT "
+                    "IFNULL(SUM(" + open + " AND " + blocked("needs_translation") + "), 0), "
+                    "IFNULL(SUM(" + open + " AND " + blocked("needs_easy_read") + "), 0), "
+                    "IFNULL(SUM(l.state <> 'withdrawn' AND " + attached("translation") + "), 0), "
+                    "IFNULL(SUM(l.state <> 'withdrawn' AND " + attached("easy_read_text") + "), 0), "
+                    "IFNULL(SUM(l.state = 'met_another_way'), 0) "
+                    "FROM letters l JOIN obligations o ON o.id = l.obligation_id WHERE o.due_by >= ? AND o.due_by <= ?";
+  std::vector<std::string> args = {from, to};
+  if (!area.empty()) {
+    sql += " AND o.area = ?";
+    args.push_back(area);
+  }
+  Statement st(s_);
+  st << sql;
+  for (auto& a : args) st, bind(a);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  domain::CommunicationNeedCounts c;
+  if (rs.moveFirst()) {
+    c.awaiting_translation = rs.value(0).convert<int>();
+    c.awaiting_easy_read = rs.value(1).convert<int>();
+    c.translation_attached = rs.value(2).convert<int>();
+    c.easy_read_attached = rs.value(3).convert<int>();
+    c.met_another_way = rs.value(4).convert<int>();
+  }
+  return c;
+}
+
 std::vector<domain::LedgerEntry> LedgerStore::entries(const std::string& from, const std::string& to,
                                                       const std::string& area) {
   // The ledger's fields survive a purge: only the explanation is replaced in a purged body.

@@ -35,6 +35,9 @@ class LedgerStore {
 
   // Obligations due from `from` to `to` (YYYY-MM-DD, inclusive), in one Area or all.
   std::vector<domain::LedgerEntry> entries(const std::string& from, const std::string& to, const std::string& area);
+  // The communication-need counts over the letters of those obligations.
+  domain::CommunicationNeedCounts communicationNeeds(const std::string& from, const std::string& to,
+                                                     const std::string& area);
 
  private:
   std::vector<AlertCandidate> candidates(const std::string& sql, const std::vector<std::string>& args);

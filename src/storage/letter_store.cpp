@@ -151,6 +151,9 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   eq("o.victim_id", f.victim_id);
   eq("o.case_urn", f.case_urn);
   eq(kDeliveryState, f.delivery_state);
+  if (f.communication_need)
+    sql += " AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') IN "
+           "('needs_translation', 'needs_easy_read'))";
   if (!f.after_due.empty()) {
     sql += " AND (o.due_by > ? OR (o.due_by = ? AND l.n > " + std::to_string(f.after_n) + "))";
     args.push_back(f.after_due);

@@ -100,6 +100,7 @@ struct LetterFilter {
   std::vector<std::string> states;  // empty: every state
   std::string rule, area, victim_id, case_urn;
   std::string delivery_state;       // e.g. "dead": letters whose delivery needs a person
+  bool communication_need = false;  // only letters blocked by needs_translation or needs_easy_read
   std::vector<std::string> cases;   // any of these cases (empty: all)
   std::string after_due;            // cursor: rows after (due_by, n)
   int64_t after_n = 0;

@@ -69,6 +69,7 @@ class WebPages {
   Response editLetter(Request& req);
   Response approveLetter(Request& req);
   Response rejectLetter(Request& req);
+  Response meetLetterAnotherWay(Request& req);
   // pages_people.cpp: a victim, and the ISVA's inbox.
   Response victim(Request& req);
   Response recordReason(Request& req);

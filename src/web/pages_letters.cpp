@@ -35,7 +35,8 @@ Tag stateTag(const std::string& state) {
   static const std::map<std::string, Tag> kTags = {
       {"draft", {"Ready for review", "blue"}}, {"blocked", {"Blocked", "red"}},
       {"approved", {"Approved, sending", "turquoise"}}, {"sent", {"Sent", "green"}},
-      {"rejected", {"Sent back", "orange"}}, {"withdrawn", {"Withdrawn", "grey"}}};
+      {"rejected", {"Sent back", "orange"}}, {"withdrawn", {"Withdrawn", "grey"}},
+      {"met_another_way", {"Met another way", "green"}}};
   auto it = kTags.find(state);
   return it == kTags.end() ? Tag{"Unknown", "grey"} : it->second;
 }
@@ -57,7 +58,8 @@ Value tagValue(const Tag& t) {
 
 const std::vector<std::pair<std::string, std::string>> kStateFilters = {
     {"open", "Still to send"}, {"draft", "Ready for review"}, {"blocked", "Blocked"}, {"rejected", "Sent back"},
-    {"approved", "Approved, sending"}, {"sent", "Sent"}, {"withdrawn", "Withdrawn"}, {"all", "All"}};
+    {"approved", "Approved, sending"}, {"sent", "Sent"}, {"withdrawn", "Withdrawn"},
+    {"met_another_way", "Met another way"}, {"all", "All"}};
 
 Value option(const std::string& value, const std::string& text, bool selected) {
   Value o = Value::map();
@@ -71,6 +73,7 @@ const std::map<std::string, std::string> kDone = {
     {"saved", "Your changes are saved. Another officer must now approve the letter."},
     {"approved", "The letter is approved. It is being sent."},
     {"rejected", "The letter has been sent back with your reason."},
+    {"met_another_way", "You have recorded how the victim was given this letter's content. It will not be sent."},
 };
 
 }  // namespace
@@ -85,6 +88,10 @@ Response WebPages::queue(Request& req) {
   else if (state != "all") f.states = {state};
   f.rule = req.queryOr("rule");
   f.area = req.queryOr("area");
+  const std::string need = req.queryOr("need");
+  if (!need.empty() && need != "communication_need")
+    throw Error(Error::Kind::kInvalidArgument, "invalid_query", "choose a need from the list", {}, "need");
+  f.communication_need = !need.empty();
   f.limit = 200;
   const std::string cursor = req.queryOr("after");
   if (!cursor.empty()) {
@@ -102,12 +109,17 @@ Response WebPages::queue(Request& req) {
 
   Value d = frame(req, "Letters to review", "queue");
   Value items = Value::list();
-  int overdue = 0, due_today = 0, due_next = 0;
+  int overdue = 0, due_today = 0, due_next = 0, communication_need = 0;
   for (const auto& row : rows) {
     Value l = fromJson(http::letterView(row, s_.calendar, today, false));
     l.set("title", ruleTitle(row.rule));
     l.set("state_tag", tagValue(stateTag(row.state)));
     l.set("due_text", displayDate(row.due_by));
+    if (row.blocked_by.find("\"needs_translation\"") != std::string::npos)
+      l.set("need_tag", tagValue({"Needs translation", "purple"}));
+    else if (row.blocked_by.find("\"needs_easy_read\"") != std::string::npos)
+      l.set("need_tag", tagValue({"Needs Easy Read", "purple"}));
+    communication_need += l.find("need_tag") != nullptr;
     if (const Value* t = l.find("time_left"); t && t->isMap()) {
       const std::string urgency = t->find("urgency")->text();
       const Tag u = urgencyTag(urgency);
@@ -123,6 +135,11 @@ Response WebPages::queue(Request& req) {
   d.set("overdue", std::to_string(overdue));
   d.set("due_today", std::to_string(due_today));
   d.set("due_next", std::to_string(due_next));
+  d.set("communication_need", std::to_string(communication_need));
+  Value needs = Value::list();
+  needs.push(option("", "Any", need.empty()));
+  needs.push(option("communication_need", "Waiting for a translation or Easy Read", !need.empty()));
+  d.set("needs", needs);
   d.set("none", rows.empty());
 
   Value states = Value::list();
@@ -143,7 +160,7 @@ Response WebPages::queue(Request& req) {
   d.set("areas", areas);
   if (rows.size() == static_cast<size_t>(f.limit)) {
     d.set("next_href", "/queue?state=" + http::urlEncode(state) + "&rule=" + http::urlEncode(f.rule) +
-                           "&area=" + http::urlEncode(f.area) + "&after=" +
+                           "&area=" + http::urlEncode(f.area) + "&need=" + http::urlEncode(need) + "&after=" +
                            http::urlEncode(rows.back().due_by + "~" + std::to_string(rows.back().n)));
   }
   return page("queue", d);
@@ -232,6 +249,21 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
         add("charges", "The charges now", "One charge a line. Empty: the charges the event listed.", true);
       }
       d.set("extra_fields", extra);
+      // The Welsh free text, and what a communication need asks for (Victims' Code Right 1).
+      for (const char* key : {"free_text_cy", "translation", "translation_language", "easy_read_text"}) {
+        const std::string text = fields->has(key) ? fields->get(key).toString() : "";
+        d.set(key, text);
+        d.set(std::string(key) + "_was", text);
+      }
+      if (auto victim = store.findVictim(row.victim_id)) {
+        const letters::CommunicationNeeds needs =
+            letters::communicationNeeds(http::parseJson(victim->profile).extract<Object::Ptr>());
+        Value need = Value::map();
+        need.set("interpreter", needs.interpreter);
+        need.set("language", needs.language.empty() ? std::string("a language not recorded") : needs.language);
+        need.set("easy_read", needs.easy_read);
+        if (needs.any()) d.set("need", need);
+      }
     }
   }
 
@@ -242,6 +274,13 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   d.set("can_reject", officer && state && !domain::refuseRejection(*state));
   d.set("you_edited_last", !row.last_edited_by.empty() && row.last_edited_by == req.principal->user);
   d.set("blocked", row.state == "blocked");
+  d.set("can_meet_another_way", officer && d.find("need") && state && !domain::refuseMetAnotherWay(*state, row.version, row.version));
+  Value channels = Value::list();
+  static const std::map<std::string, std::string> kChannelText = {
+      {"phone", "By phone"}, {"in_person", "In person"}, {"video", "By video call"}, {"other", "Another way"}};
+  for (const auto& c : letters::metAnotherWayChannels())
+    channels.push(option(c, kChannelText.at(c), req.form.count("channel") && req.form.at("channel") == c));
+  d.set("channels", channels);
   auto done = kDone.find(req.queryOr("done"));
   if (done != kDone.end()) d.set("done", done->second);
   if (refused) {
@@ -253,7 +292,8 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
     e.set("field", refused->field().empty() ? std::string("actions") : refused->field());
     d.set("refused", e);
     // Keep what the officer typed, so a refusal does not lose it.
-    for (const char* key : {"reasons", "reasons_cy", "free_text", "reject_reason"})
+    for (const char* key : {"reasons", "reasons_cy", "free_text", "reject_reason", "free_text_cy", "translation",
+                            "translation_language", "easy_read_text", "met_reason"})
       if (req.form.count(key)) d.set(key, req.form.at(key));
   }
   return page("letter", d, status);
@@ -335,6 +375,21 @@ Response WebPages::editLetter(Request& req) {
 Response WebPages::approveLetter(Request& req) {
   return reviewAction(req, [&] { s_.letters.approve(req.params.at("id"), actorOf(req), versionFrom(req)); },
                       "approved");
+}
+
+Response WebPages::meetLetterAnotherWay(Request& req) {
+  return reviewAction(req, [&] {
+    letters::MetAnotherWay m;
+    m.version = versionFrom(req);
+    m.channel = req.formOr("channel");
+    m.reason = plainLines(req.formOr("met_reason"));
+    if (m.channel.empty())
+      throw Error(Error::Kind::kInvalidArgument, "invalid_reason", "Choose how the victim was reached", {}, "channel");
+    if (m.reason.find_first_not_of(" \t\r\n") == std::string::npos)
+      throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                  "Say how the victim was given the letter's content", {}, "met_reason");
+    s_.letters.meetAnotherWay(req.params.at("id"), actorOf(req), m);
+  }, "met_another_way");
 }
 
 Response WebPages::rejectLetter(Request& req) {

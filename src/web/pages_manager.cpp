@@ -59,6 +59,16 @@ Response WebPages::dashboard(Request& req) {
   Value d = frame(req, "Compliance", "dashboard");
   d.set("from", r.query.from.toString());
   d.set("to", r.query.to.toString());
+  if (!reports.empty()) {  // Victims' Code Right 1: letters for victims who need an interpreter or Easy Read
+    const domain::CommunicationNeedCounts& n = reports.front().communication_needs;
+    Value needs = Value::map();
+    needs.set("awaiting_translation", std::to_string(n.awaiting_translation));
+    needs.set("awaiting_easy_read", std::to_string(n.awaiting_easy_read));
+    needs.set("translation_attached", std::to_string(n.translation_attached));
+    needs.set("easy_read_attached", std::to_string(n.easy_read_attached));
+    needs.set("met_another_way", std::to_string(n.met_another_way));
+    d.set("communication_needs", needs);
+  }
   d.set("from_text", r.query.from.longString());
   d.set("to_text", r.query.to.longString());
   d.set("as_of_text", s_.clock.today().longString());

@@ -53,7 +53,9 @@ Response WebPages::victim(Request& req) {
   Value d = frame(req, name, "queue");
   v.set("name", name);
   const Value* language = profile ? profile->find("language") : nullptr;
-  v.set("language_text", language && language->text() == "cy" ? "Welsh (Cymraeg), with English" : "English");
+  v.set("language_text", !language || language->text().empty() ? "the language of their Area (not stated)"
+                         : language->text() == "cy"                ? "Welsh (Cymraeg), with English"
+                                                                   : "English");
   for (Value& e : v.find("timeline")->items()) {
     e.set("when", displayTime(e.find("occurred_at")->text()));
     e.set("what", humanise(e.find("type")->text()));

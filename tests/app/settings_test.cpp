@@ -70,6 +70,13 @@ TEST_CASE("a later file overrides an earlier one, and its relative paths are its
   REQUIRE(s.clock_now);
 }
 
+TEST_CASE("letters.welsh_areas: CPS Cymru-Wales by default, or the Areas listed", "[app][settings][welsh]") {
+  CHECK(loadSettings({kShipped}).welsh_areas == std::set<std::string>{"CPS Cymru-Wales"});
+  CHECK(loadSettings({kShipped}, {{"letters.welsh_areas", " CPS Cymru-Wales , CPS Example Border ,"}}).welsh_areas ==
+        std::set<std::string>{"CPS Cymru-Wales", "CPS Example Border"});
+  CHECK(loadSettings({kShipped}, {{"letters.welsh_areas", ""}}).welsh_areas.empty());
+}
+
 TEST_CASE("command-line overrides win over every file", "[app][settings]") {
   auto s = loadSettings({kShipped}, {{"http.port", "7070"}});
   CHECK(s.http_port == 7070);

@@ -226,6 +226,39 @@ await step('the victim page shows the journey, the entitlement and its reasons, 
   await shot('06-victim')
 })
 
+await step('a victim who needs an interpreter or Easy Read: the officer attaches the translation, or records another way', async () => {
+  const letterOf = urn => sql(`SELECT 'l-' || l.n FROM letters l JOIN obligations o ON o.id = l.obligation_id WHERE o.case_urn = '${urn}'`)
+  // The queue tags these letters and filters them.
+  await page.goto(base + '/queue?need=communication_need')
+  const flagged = await page.$$eval('#queue tbody tr', rows => rows.map(r => r.textContent))
+  assert.ok(flagged.length >= 2 && flagged.every(t => /Needs (translation|Easy Read)/.test(t)), `only letters needing attention: ${flagged}`)
+  const polish = letterOf('52WN0100126')
+  await page.goto(`${base}/letters/${polish}`)
+  await checkAccessible('letter page for a victim who needs an interpreter')
+  assert.match(await page.textContent('#communication-need'), /interpreter \(Polish\)/)
+  assert.match(await page.textContent('#blocked'), /into Polish/)
+  await page.fill('#translation', 'Prokuratura zdecydowała, że nikt nie zostanie oskarżony. (demo)')
+  await go('#save')
+  assert.match(await page.textContent('#done'), /Your changes are saved/)
+  assert.match(await page.textContent('#letter-state'), /Ready for review/)
+  await page.frameLocator('iframe.vc-letter-frame').locator('text=Polish: a translation of this letter').waitFor()
+  // Easy Read, given in person instead: the letter is closed and the contact completes the obligation.
+  const easy = letterOf('52WN0200126')
+  await page.goto(`${base}/letters/${easy}`)
+  await page.selectOption('#channel', 'in_person')
+  await page.fill('#met_reason', 'Explained to Robin in person in plain words, with their support worker there (demo).')
+  await go('#meet-another-way')
+  assert.match(await page.textContent('#done'), /It will not be sent/)
+  assert.match(await page.textContent('#letter-state'), /Met another way/)
+  assert.equal(await page.$('#approve'), null)
+  assert.equal(sql(`SELECT o.status FROM obligations o JOIN letters l ON l.obligation_id = o.id WHERE l.n = ${easy.slice(2)}`), 'late')
+  await shot('06b-met-another-way')
+  // A Welsh letter asks for its Welsh free text too.
+  await page.goto(`${base}/letters/${letterOf('52WN0300126')}`)
+  assert.ok(await page.$('#free_text_cy'), 'a Welsh free text box')
+  assert.match(await page.textContent('#blocked'), /reasons_cy/)
+})
+
 await step('an ISVA sees their own notifications, unread first, and nothing of another ISVA\'s', async () => {
   await newSession()
   await page.goto(base + '/')
@@ -263,6 +296,9 @@ await step('a manager sees compliance at a glance and downloads the CSV', async 
   for (const tab of ['rule', 'right', 'area', 'month']) assert.ok(await page.$(`#by-${tab} table`), `a table by ${tab}`)
   assert.match(await page.textContent('#code-percent'), /%$/)
   assert.ok((await page.$$('#misses tbody tr')).length >= 1, 'the misses are listed')
+  // Right 1: the demo's Polish letter has its translation and the Easy Read one was given in person (steps above).
+  assert.match(await page.textContent('#communication-needs'), /with a translation attached\s*1/)
+  assert.match(await page.textContent('#communication-needs'), /given another way\s*1/)
   await page.click('.govuk-tabs__tab[href="#by-area"]')
   await shot('08-dashboard')
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv-misses')])

@@ -148,3 +148,17 @@ TEST_CASE("Dates in Welsh and English letters", "[domain][letters]") {
   CHECK(welshDate(Date(2026, 2, 1)) == "1 Chwefror 2026");
   CHECK(englishDate(Date(2026, 12, 25)) == "25 December 2026");
 }
+
+TEST_CASE("Met another way: only an unapproved letter, at the version read, and then it is closed",
+          "[domain][letters][needs]") {
+  CHECK(toString(LetterState::kMetAnotherWay) == "met_another_way");
+  CHECK(parseLetterState("met_another_way") == LetterState::kMetAnotherWay);
+  CHECK_FALSE(isOpen(LetterState::kMetAnotherWay));
+  for (LetterState s : {LetterState::kDraft, LetterState::kBlocked, LetterState::kRejected})
+    CHECK_FALSE(refuseMetAnotherWay(s, 3, 3));
+  for (LetterState s : {LetterState::kApproved, LetterState::kSent, LetterState::kWithdrawn, LetterState::kMetAnotherWay})
+    CHECK(refuseMetAnotherWay(s, 3, 3)->code == "invalid_state");
+  CHECK(refuseMetAnotherWay(LetterState::kBlocked, 3, 2)->code == "stale_version");
+  CHECK(refuseEdit(LetterState::kMetAnotherWay, 1, 1)->code == "invalid_state");
+  CHECK(refuseRejection(LetterState::kMetAnotherWay)->code == "invalid_state");
+}

@@ -370,7 +370,7 @@ TEST_CASE("Integrations cannot post the daemon's own events", "[letters]") {
 }
 
 TEST_CASE("Welsh letters go to a child victim's parent or guardian, Welsh first", "[letters]") {
-  post({caseRegistered("62CY0100126", R"(["sexual_offence"])", "CPS Wales"),
+  post({caseRegistered("62CY0100126", R"(["sexual_offence"])", "CPS Cymru-Wales"),
         victimRegistered("62CY0100126", "cy1-v",
                          R"(,"language":"cy","date_of_birth":"2010-01-01","representative":{"relationship":"parent_or_guardian","name":"Rhian Guardian","address":{"lines":["2 Heol Enghraifft","Trefsampl"],"postcode":"ZZ2 2BB"}})"),
         decision("cy1-charge", "62CY0100126", "charge", "2026-04-02T15:20:00+01:00", "")});
