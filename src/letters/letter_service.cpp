@@ -326,7 +326,9 @@ bool LetterService::withdrawIfSuperseded(int64_t letter_n) {
     return e ? parseObject(*e)->optValue<std::string>("type", "") : std::string();
   };
   std::string reason;
-  if (obligation->status == "cancelled") {
+  if (obligation->status == "cancelled" && !eventOf("cancelled_note").empty()) {
+    reason = "superseded: obligation " + obligation->id + " was cancelled: " + eventOf("cancelled_note");  // rederive
+  } else if (obligation->status == "cancelled") {
     reason = "superseded: obligation " + obligation->id + " was cancelled by event " + eventOf("cancelled_by_event") +
              " (" + typeOf(eventOf("cancelled_by_event")) + ")";
   } else if (obligation->status == "waived") {

@@ -118,6 +118,12 @@ int64_t Store::eventCount() {
   return n;
 }
 
+std::vector<std::string> Store::caseUrns() {
+  std::vector<std::string> urns;
+  s_ << "SELECT urn FROM cases ORDER BY urn", into(urns), now;
+  return urns;
+}
+
 std::optional<CaseRow> Store::findCase(const std::string& urn) {
   Statement st(s_);
   st << "SELECT urn, area, unit, details, registered_event FROM cases WHERE urn = ?", bind(urn);
