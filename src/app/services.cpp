@@ -106,6 +106,7 @@ Services::Services(const Settings& s)
       clock(makeClock(s)),
       db(s.db_path, storeOptions(s, s.http_threads + 4)),
       contacts(loading::loadVluContacts(s.contacts_file)),
+      plain_english(loading::loadPlainEnglish(s.plain_english_file)),
       templates(loadLetterTemplates(s.templates_dir, rules, calendar)),
       notification_templates(notifications::loadNotificationTemplates(s.templates_dir + "/notifications")),
       ingestor(migrated(db), engine, *clock, ingest::IngestLimits{s.ingest_max_event_bytes}),
@@ -125,6 +126,7 @@ Services::Services(const Settings& s)
       web_assets(loadWebAssets(s.web_dir)) {
   outbox.setListener("letter", &letters);
   outbox.setListener("notification", &notifications);
+  letters.setPlainEnglish(&plain_english);
   letters.setOnApproved([this] { scheduler.wake(); });
   outbox.setOnRequeued([this] { scheduler.wake(); });
   ingestor.setAfterCommit([this](const ingest::IngestResult& r) { scheduler.refreshNow(r.affected_cases); });

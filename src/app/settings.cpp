@@ -27,6 +27,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"calendar.file", "calendars/england-and-wales.json", "England and Wales bank holidays"},
     {"templates.dir", "../letter_templates", "letter templates, checked at start (`victim-comms check-templates`)"},
     {"letters.contacts_file", "letters/vlu-contacts.json", "each CPS Area's Victim Liaison Unit: name, address, phone, email"},
+    {"letters.plain_english_file", "letters/plain-english.json", "terms inspectors flag in officers' words, with a plain alternative each, and the longest sentence; checked at approval"},
     {"demo.file", "demo/events.jsonl", "synthetic events loaded by `victim-comms demo`"},
     {"scheduler.interval_seconds", "60", "how often the scheduler drafts, re-renders, withdraws and sends"},
     {"spool.dir", "../var/spool", "where approved postal letters are written (HTML with print CSS, and text) for printing"},
@@ -239,6 +240,8 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   s.auth_pbkdf2_iterations = static_cast<int>(r.integer("auth.pbkdf2_iterations", 600000, 100000, 100000000));
   s.contacts_file = r.path("letters.contacts_file", "letters/vlu-contacts.json", first_dir);
   requireFile(r, "letters.contacts_file", s.contacts_file, false);
+  s.plain_english_file = r.path("letters.plain_english_file", "letters/plain-english.json", first_dir);
+  requireFile(r, "letters.plain_english_file", s.plain_english_file, false);
   s.spool_dir = r.path("spool.dir", "../var/spool", first_dir);
   s.smtp_host = r.string("smtp.host", s.smtp_host);
   if (s.smtp_host.empty()) r.fail("smtp.host", "must not be empty");

@@ -40,6 +40,7 @@ struct Settings {
   std::string templates_dir;                // absolute
   std::string demo_file;                    // absolute
   std::string contacts_file;                // absolute: each Area's Victim Liaison Unit
+  std::string plain_english_file;           // absolute: terms flagged in officers' words (plain English)
   std::string spool_dir;                    // absolute: where posted letters are written for printing
   int scheduler_interval_seconds = 60;
   // Email (SMTP).

@@ -7,6 +7,7 @@
 
 #include "domain/calendar.h"
 #include "domain/rules.h"
+#include "domain/plain_english.h"
 #include "letters/letter_context.h"
 
 namespace vc::loading {
@@ -20,5 +21,9 @@ domain::RuleBook loadRuleBook(const std::vector<std::string>& paths);
 // Each CPS Area's Victim Liaison Unit contact (letters.contacts_file); every
 // entry needs a name, phone, email and address.
 letters::VluContacts loadVluContacts(const std::string& path);
+
+// The terms inspectors flag in officers' words, each with a plain alternative, and the longest
+// sentence allowed (letters.plain_english_file; see docs/letters.md).
+domain::PlainEnglishRules loadPlainEnglish(const std::string& path);
 
 }  // namespace vc::loading

@@ -36,6 +36,7 @@ TEST_CASE("the shipped configuration loads with every path made absolute", "[app
   CHECK(s.logging.count("logging.loggers.root.level"));
   CHECK(s.templates_dir == VC_SOURCE_DIR "/letter_templates");
   CHECK(s.contacts_file == VC_SOURCE_DIR "/config/letters/vlu-contacts.json");
+  CHECK(s.plain_english_file == VC_SOURCE_DIR "/config/letters/plain-english.json");
   CHECK(s.spool_dir == VC_SOURCE_DIR "/var/spool");
   CHECK(s.http_header_timeout_seconds == 10);
   CHECK(s.http_keepalive_idle_seconds == 5);
