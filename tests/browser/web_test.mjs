@@ -158,6 +158,7 @@ await step('jargon in the officer\'s words is shown beside the box it is in, wit
   await page.goto(`${base}/letters/${letterId}`)
   await page.fill('#reasons', 'The complainant\'s account was considered, but the case did not pass the evidential stage.')
   await go('#save')
+  await page.goto(`${base}/letters/${letterId}`)  // afresh: the saved banner takes the focus
   const finding = page.locator('.vc-finding[data-field="reasons"]').first()
   assert.match(await finding.textContent(), /complainant.*you/)
   // It sits in the reasons box's own form group, just above the box.
