@@ -41,9 +41,9 @@ int runRederive(Services& services, const std::string& only_case, bool dry_run, 
     ingest::RederiveResult r;
     try {
       r = services.ingestor.rederive(urn, dry_run, actor);
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {  // e.g. the store stayed busy past db.busy_timeout_ms: nothing written
       ++failed;
-      err << urn << ": cannot be re-derived: " << e.what() << std::endl;
+      err << urn << ": cannot be re-derived: " << e.what() << " (nothing was written for it)" << std::endl;
       continue;
     }
     if (!r.skipped.empty()) {
