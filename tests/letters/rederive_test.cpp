@@ -172,6 +172,17 @@ TEST_CASE("rederive replays stored cases under a corrected rule book and never t
     CHECK(snapshot(d.settings.db_path) == before);
   }
 
+  SECTION("a later event derived under the corrected rules leaves the closed outcome as stored too") {
+    Poco::JSON::Parser parser;
+    services.ingestor.ingest({parser.parse(
+        R"({"id":"rd1-upd","type":"victim.updated","occurred_at":"2026-04-06T08:30:00+01:00","case_urn":"52RD0100126","victim_id":"rd1-v","phone":"07700 900123"})")});
+    const Object::Ptr met_after = obligation("VCL-NFA:rd1-v:rd1-nfa");
+    CHECK(met_after->getValue<std::string>("status") == "met");
+    CHECK(met_after->getValue<std::string>("due_by") == "2026-04-13");
+    // ... while the case's pending obligations follow the rules the deriving process holds.
+    CHECK(obligation("VCL-NFA-FOLLOWUP:rd1-v:rd1-nfa")->getValue<std::string>("status") == "pending");
+  }
+
   SECTION("--case limits the real run to one case") {
     const Run r = rederive(services, "52RD0200126", false);
     INFO(r.out << r.err);
