@@ -94,10 +94,16 @@ void planRederive(const domain::CaseDerivation& derived, const std::map<std::str
       continue;
     }
     const storage::ObligationState& was = it->second;
-    if (was.due_by == o.due_by.toString() && was.tier == o.tier && was.status == o.status) continue;
-    const std::string from = stateText(was.due_by, was.tier, was.status);
+    if (was.due_by == o.due_by.toString() && was.tier == o.tier && was.status == o.status && was.basis == o.basis)
+      continue;
+    std::string from = stateText(was.due_by, was.tier, was.status);
+    std::string to = now;
+    if (was.basis != o.basis) {
+      from += ", basis " + was.basis;
+      to += ", basis " + o.basis;
+    }
     plan.changes.push_back({closedOutcome(was.status) ? "keep" : "change", o.id, o.rule, o.victim_id,
-                            from + " -> " + now});
+                            from + " -> " + to});
   }
   for (const auto& [id, was] : before) {
     if (derived_ids.count(id) || was.status == "cancelled") continue;

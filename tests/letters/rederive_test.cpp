@@ -41,8 +41,8 @@ std::string caseEvents(const std::string& urn, const std::string& v, const std::
   });
 }
 
-// The project's rule book with three corrections: VCL-NFA's days 1/5 -> 3/10, VRR-ACK no longer
-// triggered by vrr.requested, and a new follow-up letter after a decision not to prosecute.
+// The project's rule book with four corrections: VCL-NFA's days 1/5 -> 3/10, VRR-OUT's basis, VRR-ACK
+// no longer triggered by vrr.requested, and a new follow-up letter after a decision not to prosecute.
 std::string correctedRules(const std::string& dir) {
   std::ifstream in(VC_SOURCE_DIR "/config/rules/victims-code-2020.json");
   Poco::JSON::Parser parser;
@@ -59,6 +59,10 @@ std::string correctedRules(const std::string& dir) {
       std::ostringstream copy;
       r->stringify(copy);
       follow_up = parser.parse(copy.str()).extract<Object::Ptr>();
+    }
+    if (id == "VRR-OUT") {  // a basis corrected: the Code's Right 7 rather than a service standard
+      r->set("basis", std::string("code"));
+      r->set("right", 7);
     }
     if (id == "VRR-ACK") {
       Array::Ptr triggers = new Array;
@@ -161,13 +165,15 @@ TEST_CASE("rederive replays stored cases under a corrected rule book and never t
     const Run r = rederive(services, "", true);
     INFO(r.out << r.err);
     CHECK(r.code == 0);
-    CHECK(has(r.out, "52RD0100126: 1 would appear, 0 would change, 1 would go, 1 closed kept as stored"));
+    CHECK(has(r.out, "52RD0100126: 1 would appear, 1 would change, 1 would go, 1 closed kept as stored"));
     CHECK(has(r.out, "  appear VCL-NFA-FOLLOWUP:rd1-v:rd1-nfa  due 2026-04-20, standard, pending"));
     CHECK(has(r.out, "  go     VRR-ACK:rd1-v:rd1-vrr  due "));
     CHECK(has(r.out, "  keep   VCL-NFA:rd1-v:rd1-nfa  due 2026-04-13, standard, met -> due 2026-04-20, standard, met"
                      " (closed: kept as stored)"));
-    CHECK(has(r.out, "52RD0200126: 1 would appear, 1 would change, 1 would go, 0 closed kept as stored"));
+    CHECK(has(r.out, "52RD0200126: 1 would appear, 2 would change, 1 would go, 0 closed kept as stored"));
     CHECK(has(r.out, "  change VCL-NFA:rd2-v:rd2-nfa  due 2026-04-13, standard, pending -> due 2026-04-20, standard, pending"));
+    CHECK(has(r.out, "  change VRR-OUT:rd1-v:rd1-vrr  due " + vrr_out_due + ", standard, pending, basis service_standard -> due " +
+                         vrr_out_due + ", standard, pending, basis code"));
     CHECK(has(r.out, "; nothing was written"));
     CHECK(snapshot(d.settings.db_path) == before);
   }
@@ -207,7 +213,7 @@ TEST_CASE("rederive replays stored cases under a corrected rule book and never t
     const Run r = rederive(services, "", false);
     INFO(r.out << r.err);
     CHECK(r.code == 0);
-    CHECK(has(r.out, "52RD0100126: 1 appear, 0 change, 1 go, 1 closed kept as stored (victims-code-2020)"));
+    CHECK(has(r.out, "52RD0100126: 1 appear, 1 change, 1 go, 1 closed kept as stored (victims-code-2020)"));
     CHECK(has(r.out, "  letters: 1 drafted, 0 re-rendered, 1 withdrawn"));
 
     // What was closed stays exactly as it was: the met obligation and its sent letter.
@@ -222,7 +228,12 @@ TEST_CASE("rederive replays stored cases under a corrected rule book and never t
 
     // A pending obligation takes the new day count; its draft follows.
     CHECK(obligation("VCL-NFA:rd2-v:rd2-nfa")->getValue<std::string>("due_by") == "2026-04-20");
-    CHECK(obligation("VRR-OUT:rd1-v:rd1-vrr")->getValue<std::string>("due_by") == vrr_out_due);  // unchanged rule
+    CHECK(obligation("VRR-OUT:rd1-v:rd1-vrr")->getValue<std::string>("due_by") == vrr_out_due);  // same days
+    CHECK(obligation("VRR-OUT:rd1-v:rd1-vrr")->getValue<std::string>("basis") == "code");  // the corrected basis
+    {
+      auto lease = d.services.db.session();
+      CHECK(storage::Store(lease).findObligation("VRR-OUT:rd1-v:rd1-vrr")->basis == "code");  // the ledger's column
+    }
     // The gone one is cancelled, not deleted, and its letter withdrawn saying why.
     CHECK(obligation("VRR-ACK:rd1-v:rd1-vrr")->getValue<std::string>("status") == "cancelled");
     const Object::Ptr withdrawn = letterFor("VRR-ACK:rd1-v:rd1-vrr");
@@ -241,7 +252,7 @@ TEST_CASE("rederive replays stored cases under a corrected rule book and never t
     const Reply audit = call("GET", "/api/v1/audit?action=case_rederived&limit=10", d.manager);
     INFO(audit.body);
     CHECK(audit.status == 200);
-    CHECK(has(audit.body, "command:rederive appear:1 change:0 go:1 kept_closed:1 policy:victims-code-2020"));
+    CHECK(has(audit.body, "command:rederive appear:1 change:1 go:1 kept_closed:1 policy:victims-code-2020"));
 
     // Run again: nothing is left to do, and nothing changes.
     const std::string after = snapshot(d.settings.db_path);
