@@ -389,6 +389,11 @@ std::vector<domain::PlainEnglishFinding> LetterService::findings(const storage::
   if (!plain_english_) return {};
   auto lease = db_.session();
   storage::Store store(lease);
+  return findingsIn(store, row);
+}
+
+std::vector<domain::PlainEnglishFinding> LetterService::findingsIn(storage::Store& store, const storage::LetterRow& row) {
+  if (!plain_english_) return {};
   std::optional<Rendition> r;
   try {
     if (auto obligation = store.findObligation(row.obligation_id))
@@ -432,7 +437,7 @@ LetterDetail LetterService::read(const std::string& id, const Actor& actor) {
   d.versions = letters.versions(d.letter.n, false);
   d.history = letters.history(d.letter.n);
   d.delivery = storage::OutboxStore(lease).latestForLetter(d.letter.n);
-  d.findings = findings(d.letter);
+  d.findings = findingsIn(store, d.letter);  // on this session: a second one per request could starve the pool
   return d;
 }
 

@@ -121,6 +121,7 @@ class LetterService : public delivery::DeliveryListener {
   void write(storage::Store& store, storage::LetterStore& letters, storage::LetterRow& row, const Rendition& r,
              const std::string& author, const std::string& why, const std::string& action);
   std::vector<domain::PlainEnglishFinding> findingsOf(const Rendition* r, const storage::LetterRow& row) const;
+  std::vector<domain::PlainEnglishFinding> findingsIn(storage::Store& store, const storage::LetterRow& row);
   storage::LetterRow loadForChange(storage::LetterStore& letters, const std::string& id, const Actor& actor);
 
   storage::Database& db_;
