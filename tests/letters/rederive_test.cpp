@@ -154,6 +154,10 @@ TEST_CASE("rederive replays stored cases under a corrected rule book and never t
   REQUIRE(obligation("VCL-NFA:rd2-v:rd2-nfa")->getValue<std::string>("due_by") == "2026-04-13");  // 5 working days
   const std::string vrr_out_due = obligation("VRR-OUT:rd1-v:rd1-vrr")->getValue<std::string>("due_by");
   REQUIRE(letterFor("VRR-ACK:rd1-v:rd1-vrr")->getValue<std::string>("state") == "draft");
+  // Case 2's acknowledgement is approved and waits in the outbox (no scheduler runs here).
+  ok(call("POST", "/api/v1/letters/" + letterFor("VRR-ACK:rd2-v:rd2-vrr")->getValue<std::string>("id") + "/approve",
+          d.vlu));
+  REQUIRE(letterFor("VRR-ACK:rd2-v:rd2-vrr")->getObject("delivery")->getValue<std::string>("state") == "queued");
 
   // The operator corrects the rule book and runs the command on the same store (the daemon still runs).
   app::Settings corrected = d.settings;
@@ -196,6 +200,10 @@ TEST_CASE("rederive replays stored cases under a corrected rule book and never t
     CHECK_FALSE(has(r.out, "52RD0100126"));
     CHECK(obligation("VCL-NFA:rd2-v:rd2-nfa")->getValue<std::string>("due_by") == "2026-04-20");
     CHECK(obligation("VRR-ACK:rd2-v:rd2-vrr")->getValue<std::string>("status") == "cancelled");
+    // Approved but not yet sent: withdrawn, and its queued delivery cancelled, so it never goes.
+    const Object::Ptr approved = letterFor("VRR-ACK:rd2-v:rd2-vrr");
+    CHECK(approved->getValue<std::string>("state") == "withdrawn");
+    CHECK(approved->getObject("delivery")->getValue<std::string>("state") == "cancelled");
     CHECK(obligation("VRR-ACK:rd1-v:rd1-vrr")->getValue<std::string>("status") == "pending");  // the other case
     CHECK(letterFor("VCL-NFA-FOLLOWUP:rd1-v:rd1-nfa") == nullptr);
     CHECK(letterFor("VCL-NFA-FOLLOWUP:rd2-v:rd2-nfa")->getValue<std::string>("state") == "draft");
