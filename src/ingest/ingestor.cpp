@@ -456,11 +456,13 @@ RederiveResult Ingestor::rederive(const std::string& urn, bool dry_run, const st
   }
   const std::string now = domain::formatRfc3339Utc(clock_.now());
   std::vector<storage::AuditEntry> audit;
-  if (dry_run) {  // reads only: no write transaction, nothing written
+  // One per case; the daemon's writers wait for it (and it for them). The dry run takes it too, so it
+  // reads the case as one consistent whole, writes nothing and never commits (rolled back on return).
+  storage::WriteTransaction tx(session);
+  if (dry_run) {
     deriveAndSave(store, engine_, urn, {}, now, audit, &result, true);
     return result;
   }
-  storage::WriteTransaction tx(session);  // one per case; the daemon's writers wait for it (and it for them)
   deriveAndSave(store, engine_, urn, {}, now, audit, &result, false);
   storage::AuditEntry e;
   e.at = now;
