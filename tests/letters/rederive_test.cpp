@@ -15,6 +15,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "app/rederive_command.h"
+#include "retention/purger.h"
 #include "storage/letter_store.h"
 #include "storage/store.h"
 #include "support/replies.h"
@@ -270,4 +271,26 @@ TEST_CASE("rederive replays stored cases under a corrected rule book and never t
     CHECK(has(again.out, "52RD0200126: no change"));
     CHECK(snapshot(d.settings.db_path) == after);
   }
+}
+
+TEST_CASE("rederive leaves a purged case alone, and says so", "[rederive]") {
+  TestDaemon d(at("2026-09-01T09:00:00+01:00"));
+  const std::string urn = "52RD0600126";
+  ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest),
+                 batch({
+                     R"({"id":"rd6-reg","type":"case.registered","occurred_at":"2026-04-01T09:00:00+01:00","case_urn":"52RD0600126","area":"CPS South West","offences":["other"]})",
+                     R"({"id":"rd6-v","type":"victim.registered","occurred_at":"2026-04-01T09:01:00+01:00","case_urn":"52RD0600126","victim_id":"rd6-v","name":{"given":"Pat","family":"Purgecase"},"address":{"lines":["1 Street","Sampleford"],"postcode":"ZZ1 1AA"}})",
+                     R"({"id":"rd6-nfa","type":"charging.decided","occurred_at":"2026-04-02T10:00:00+01:00","case_urn":"52RD0600126","decision":"no_further_action","reasons":"Not enough evidence."})",
+                     R"({"id":"rd6-done","type":"contact.recorded","occurred_at":"2026-04-03T10:00:00+01:00","case_urn":"52RD0600126","victim_id":"rd6-v","obligation":"VCL-NFA:rd6-v:rd6-nfa","by":"cps"})",
+                 })));
+  retention::Purger purger(d.services.db, *d.services.clock);
+  REQUIRE(purger.run(*domain::Date::parse("2026-06-01"), false, "cli").cases.size() == 1);
+  const std::string before = snapshot(d.settings.db_path);
+  for (const bool dry_run : {true, false}) {
+    const Run r = rederive(d.services, urn, dry_run);
+    INFO(r.out << r.err);
+    CHECK(r.code == 0);
+    CHECK(has(r.out, "52RD0600126: skipped, purged under the retention policy at "));
+  }
+  CHECK(snapshot(d.settings.db_path) == before);
 }
