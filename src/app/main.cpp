@@ -22,6 +22,7 @@
 
 #include "app/logging.h"
 #include "app/http_front.h"
+#include "app/rederive_command.h"
 #include "app/services.h"
 #include "app/settings.h"
 #include "app/users.h"
@@ -65,7 +66,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     options.addOption(Option("password-stdin", "", "for `user add`: read a password for the web pages from standard "
                                                    "input (one line, at least 12 characters)")
                           .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
-    options.addOption(Option("dry-run", "", "for `purge`: list the cases that would be purged, change nothing")
+    options.addOption(Option("dry-run", "", "for `purge`: list the cases that would be purged, change nothing; for "
+                                            "`rederive`: list what would appear, change or go, write nothing")
                           .callback(OptionCallback<VictimCommsApp>(this, &VictimCommsApp::onOption)));
     options.addOption(Option("read-only", "", "for `verify-audit`: open the store read-only and record nothing, even "
                                               "if it could be written (a copy being examined)")
@@ -87,6 +89,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
              {"to", "for `report`: last due date counted (YYYY-MM-DD; default: today)", "DATE", false},
              {"group-by", "for `report`: rule (default), right, area, basis or month", "BY", false},
              {"table", "for `report --format csv`: summary (default) or misses", "TABLE", false},
+             {"case", "for `rederive`: only this case (its URN)", "URN", false},
              {"before", "for `purge`: purge cases that ended before this date (YYYY-MM-DD; default: today less "
                         "retention.closed_case_days)", "DATE", false},
          }) {
@@ -157,6 +160,11 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       if (command == "report") return report();
       if (command == "verify-audit") return verifyAudit();
       if (command == "purge") return purge();
+      if (command == "rederive") {
+        if (args.size() != 1) return usage("rederive takes no arguments: rederive [--case URN] [--dry-run]");
+        if (cli_.count("case") && cli_["case"].empty()) return usage("rederive: --case needs a case URN");
+        return rederive();
+      }
       if (command == "rotate-key") {
         if (args.size() != 2 || (args[1] != "audit" && args[1] != "retention"))
           return usage("rotate-key needs audit or retention");
@@ -224,6 +232,11 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  purge [--before DATE] [--dry-run]\n"
         "                        replace with keyed markers the personal data of cases that ended before DATE\n"
         "                        (needs retention.closed_case_days; DATE no later than today less that)\n"
+        "  rederive [--case URN] [--dry-run]\n"
+        "                        replay stored cases under the current rule book and calendar: list the\n"
+        "                        obligations that appear, change or go; without --dry-run apply it (one audited\n"
+        "                        transaction per case) and re-draft or withdraw their letters. Met, late and\n"
+        "                        waived obligations and sent letters are never changed\n"
         "  help                  this text\n\n"
         "Options:");
     help.setFooter("Configuration keys and their defaults: README.md. Exit codes: 0 ok, 64 usage, 65 bad data, "
@@ -494,6 +507,14 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
                       : "")
               << std::endl;
     return EXIT_OK;
+  }
+
+  int rederive() {
+    Services services(settings_);
+    services.checkpointer.writeNow();
+    const int code = runRederive(services, cli_.count("case") ? cli_["case"] : "", dry_run_, std::cout, std::cerr);
+    services.checkpointer.writeNow();
+    return code;
   }
 
   int migrate() {

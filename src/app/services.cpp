@@ -107,6 +107,7 @@ Services::Services(const Settings& s)
       db(s.db_path, storeOptions(s, s.http_threads + 4)),
       contacts(loading::loadVluContacts(s.contacts_file)),
       support_services(loading::loadSupportServices(s.support_services_file)),
+      plain_english(loading::loadPlainEnglish(s.plain_english_file)),
       templates(loadLetterTemplates(s.templates_dir, rules, calendar)),
       notification_templates(notifications::loadNotificationTemplates(s.templates_dir + "/notifications")),
       ingestor(migrated(db), engine, *clock, ingest::IngestLimits{s.ingest_max_event_bytes}),
@@ -126,6 +127,7 @@ Services::Services(const Settings& s)
       web_assets(loadWebAssets(s.web_dir)) {
   outbox.setListener("letter", &letters);
   outbox.setListener("notification", &notifications);
+  letters.setPlainEnglish(&plain_english);
   letters.setOnApproved([this] { scheduler.wake(); });
   letters.setWelshAreas(s.welsh_areas);
   outbox.setOnRequeued([this] { scheduler.wake(); });

@@ -19,6 +19,7 @@
 #include "domain/calendar.h"
 #include "domain/clock.h"
 #include "domain/engine.h"
+#include "domain/plain_english.h"
 #include "domain/rules.h"
 #include "http/web_sessions.h"
 #include "ingest/ingestor.h"
@@ -68,6 +69,7 @@ struct Services {
   storage::Database db;
   letters::VluContacts contacts;
   letters::SupportServices support_services;
+  domain::PlainEnglishRules plain_english;  // letters.plain_english_file
   rendering::TemplateSet templates;
   rendering::TemplateSet notification_templates;
   ingest::Ingestor ingestor;

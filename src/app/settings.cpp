@@ -29,6 +29,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"letters.contacts_file", "letters/vlu-contacts.json", "each CPS Area's Victim Liaison Unit: name, address, phone, email"},
     {"letters.support_services_file", "letters/support-services.json", "the national support services letters list, each chosen by the case's offences and the victim's age"},
     {"letters.welsh_areas", "CPS Cymru-Wales", "CPS Areas, comma-separated, whose letters are bilingual (Welsh first) when the victim has not stated a language"},
+    {"letters.plain_english_file", "letters/plain-english.json", "terms inspectors flag in officers' words, with a plain alternative each, and the longest sentence; checked at approval"},
     {"demo.file", "demo/events.jsonl", "synthetic events loaded by `victim-comms demo`"},
     {"scheduler.interval_seconds", "60", "how often the scheduler drafts, re-renders, withdraws and sends"},
     {"spool.dir", "../var/spool", "where approved postal letters are written (HTML with print CSS, and text) for printing"},
@@ -257,6 +258,8 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
       start = comma + 1;
     }
   }
+  s.plain_english_file = r.path("letters.plain_english_file", "letters/plain-english.json", first_dir);
+  requireFile(r, "letters.plain_english_file", s.plain_english_file, false);
   s.spool_dir = r.path("spool.dir", "../var/spool", first_dir);
   s.smtp_host = r.string("smtp.host", s.smtp_host);
   if (s.smtp_host.empty()) r.fail("smtp.host", "must not be empty");

@@ -43,6 +43,7 @@ struct Settings {
   std::string contacts_file;                // absolute: each Area's Victim Liaison Unit
   std::string support_services_file;        // absolute: the national support services letters list
   std::set<std::string> welsh_areas = {"CPS Cymru-Wales"};  // bilingual letters unless the victim stated a language
+  std::string plain_english_file;           // absolute: terms flagged in officers' words (plain English)
   std::string spool_dir;                    // absolute: where posted letters are written for printing
   int scheduler_interval_seconds = 60;
   // Email (SMTP).

@@ -131,13 +131,24 @@ Response Api::editLetter(Request& req) {
   Object::Ptr o = letterView(row, calendar_, clock_.today());
   o->set("html", row.html);
   o->set("text", row.text);
+  o->set("findings", findingsView(letters_.findings(row)));
   return json(o);
 }
 
 Response Api::approveLetter(Request& req) {
   std::optional<int> version;
-  if (!req.body.empty()) version = versionIn(bodyObject(req), false);
-  const storage::LetterRow row = letters_.approve(req.params.at("id"), actorOf(req), version);
+  std::string override_reason;
+  if (!req.body.empty()) {
+    const Object::Ptr body = bodyObject(req);
+    version = versionIn(body, false);
+    if (body->has("override_reason") && !body->isNull("override_reason")) {
+      if (!body->get("override_reason").isString())
+        throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                    "override_reason: must be text saying why the words stand", {}, "override_reason");
+      override_reason = body->getValue<std::string>("override_reason");
+    }
+  }
+  const storage::LetterRow row = letters_.approve(req.params.at("id"), actorOf(req), version, override_reason);
   return json(letterView(row, calendar_, clock_.today()));
 }
 

@@ -232,11 +232,25 @@ Response csvDownload(const domain::ComplianceReport& report, const compliance::R
   return res;
 }
 
+Array::Ptr findingsView(const std::vector<domain::PlainEnglishFinding>& findings) {
+  Array::Ptr a = new Array;
+  for (const auto& f : findings) {
+    Object::Ptr o = ordered();
+    o->set("field", f.field);
+    o->set("kind", f.kind);
+    o->set("text", f.text);
+    o->set("suggestion", f.suggestion);
+    a->add(o);
+  }
+  return a;
+}
+
 Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::WorkingDayCalendar& calendar,
                              const domain::Date& today) {
   Object::Ptr o = letterView(d.letter, calendar, today);
   o->set("fields", parseJson(d.letter.fields));
   o->set("free_text", d.letter.free_text);
+  o->set("findings", findingsView(d.findings));
   Object::Ptr delivery;
   if (d.delivery) {
     delivery = ordered();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include "compliance/report_format.h"
@@ -54,6 +55,8 @@ Poco::JSON::Object::Ptr timeLeftView(const domain::WorkingDayCalendar& calendar,
 // or withdrawal note); the queue list carries no free text, so listing it needs no audit.
 Poco::JSON::Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCalendar& calendar,
                                    const domain::Date& today, bool one = true);
+// The plain-English findings on a letter's officers' words: [{field, kind, text, suggestion}].
+Poco::JSON::Array::Ptr findingsView(const std::vector<domain::PlainEnglishFinding>& findings);
 // One letter with its fields, free text, delivery, versions, history and rendering.
 Poco::JSON::Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::WorkingDayCalendar& calendar,
                                          const domain::Date& today);

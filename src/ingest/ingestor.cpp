@@ -6,6 +6,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 
 #include "common/error.h"
 #include "ingest/event_codec.h"
@@ -72,11 +73,56 @@ void auditObligationChange(std::vector<storage::AuditEntry>& audit, const std::s
   }
 }
 
+// A closed ledger outcome: what happened is history, and no re-derivation (a later event, a corrected
+// rule book or calendar) rewrites it. Cancelled is not closed: it is how a superseded duty is kept.
+bool closedOutcome(const std::string& status) { return status == "met" || status == "late" || status == "waived"; }
+
+std::string stateText(const std::string& due_by, const std::string& tier, const std::string& status) {
+  return "due " + due_by + ", " + tier + ", " + status;
+}
+
+// What re-deriving a case under the current rule book would do to its stored obligations.
+void planRederive(const domain::CaseDerivation& derived, const std::map<std::string, storage::ObligationState>& before,
+                  RederiveResult& plan) {
+  std::set<std::string> derived_ids;
+  for (const auto& o : derived.obligations) {
+    derived_ids.insert(o.id);
+    const std::string now = stateText(o.due_by.toString(), o.tier, o.status);
+    auto it = before.find(o.id);
+    if (it == before.end()) {
+      plan.changes.push_back({"appear", o.id, o.rule, o.victim_id, now});
+      continue;
+    }
+    const storage::ObligationState& was = it->second;
+    if (was.due_by == o.due_by.toString() && was.tier == o.tier && was.status == o.status && was.basis == o.basis)
+      continue;
+    std::string from = stateText(was.due_by, was.tier, was.status);
+    std::string to = now;
+    if (was.basis != o.basis) {
+      from += ", basis " + was.basis;
+      to += ", basis " + o.basis;
+    }
+    plan.changes.push_back({closedOutcome(was.status) ? "keep" : "change", o.id, o.rule, o.victim_id,
+                            from + " -> " + to});
+  }
+  for (const auto& [id, was] : before) {
+    if (derived_ids.count(id) || was.status == "cancelled") continue;
+    const std::string rule = id.substr(0, id.find(':'));
+    const std::string from = stateText(was.due_by, was.tier, was.status);
+    plan.changes.push_back({closedOutcome(was.status) ? "keep" : "go", id, rule, "",
+                            closedOutcome(was.status) ? from + " -> no longer created" : from});
+  }
+  std::set<std::string> policies;
+  for (const auto& o : derived.obligations) policies.insert(o.policy);
+  for (const auto& p : policies) plan.policy += (plan.policy.empty() ? "" : ",") + p;
+}
+
 // Derives one case and writes its state; the audit entries for what changed are added to `audit`
-// (the caller appends a whole batch's entries at once: the chain's end is then read once).
+// (the caller appends a whole batch's entries at once: the chain's end is then read once). With
+// `plan`, also works out what changes against the store (rederive); with `dry_run` it stops there.
 void deriveAndSave(storage::Store& store, const domain::Engine& engine, const std::string& urn,
                    const std::map<std::string, size_t>& batch_index, const std::string& at,
-                   std::vector<storage::AuditEntry>& audit) {
+                   std::vector<storage::AuditEntry>& audit, RederiveResult* plan = nullptr, bool dry_run = false) {
   std::vector<std::string> bodies = store.caseEventBodies(urn);
   std::vector<domain::Event> events;
   events.reserve(bodies.size());
@@ -129,6 +175,17 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
     if (it != batch_index.end()) throw badEvent(it->second, refused.field, refused.message);
   }
 
+  if (plan) {
+    planRederive(derived, store.obligationStates(urn), *plan);
+    if (plan->policy.empty() && derived.case_facts.registered) {
+      try {
+        plan->policy = engine.rules().inForceOn(derived.case_facts.registered_date).policy;
+      } catch (const domain::RuleError&) {
+      }
+    }
+    if (dry_run) return;
+  }
+
   const domain::CaseFacts& c = derived.case_facts;
   store.upsertCase({urn, c.area, c.unit, toText(details), registered_event}, static_cast<int64_t>(bodies.size()));
   for (const auto& v : derived.victims) {
@@ -158,6 +215,7 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
   int64_t n = 0;
   for (const auto& o : derived.obligations) {
     auto it = before.find(o.id);
+    if (it != before.end() && closedOutcome(it->second.status)) continue;  // kept as it was closed
     auditObligationChange(audit, at, o, it == before.end() ? std::nullopt : std::optional(it->second));
     storage::ObligationRow r;
     r.id = o.id;
@@ -178,6 +236,32 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
     rows.push_back(std::move(r));
   }
   store.upsertObligations(rows);
+  if (plan) {
+    // A pending obligation the rule book no longer creates is cancelled (never deleted: its letter,
+    // reasons and alerts still point at it), saying why, so its letter is withdrawn with that reason.
+    std::vector<storage::ObligationRow> gone;
+    for (const auto& change : plan->changes) {
+      if (change.what != "go") continue;
+      auto row = store.findObligation(change.id);
+      if (!row || row->status != "pending") continue;
+      Poco::JSON::Parser parser;
+      Object::Ptr body = parser.parse(row->body).extract<Object::Ptr>();
+      const std::string note = "the rule book in force (" + plan->policy + ") no longer creates it (victim-comms rederive)";
+      body->set("status", std::string("cancelled"));
+      body->set("cancelled_note", note);
+      row->status = "cancelled";
+      row->body = toText(body);
+      storage::AuditEntry e;
+      e.at = at;
+      e.actor = "system";
+      e.action = "obligation_cancelled";
+      e.subject = "obligation:" + row->id;
+      e.detail = "status:pending->cancelled by:rederive";
+      audit.push_back(std::move(e));
+      gone.push_back(std::move(*row));
+    }
+    store.upsertObligations(gone);
+  }
 
   std::vector<storage::MeetingRow> meetings;
   for (const auto& m : derived.meetings) {
@@ -364,6 +448,43 @@ void Ingestor::appendSystemEvent(storage::Store& store, const Object::Ptr& event
   audit[0].detail = "type:" + d.event.type + " case:" + d.event.case_urn;
   deriveAndSave(store, engine_, d.event.case_urn, {}, now, audit);
   store.auditAll(audit);
+}
+
+RederiveResult Ingestor::rederive(const std::string& urn, bool dry_run, const std::string& actor) {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  storage::Store store(session);
+  RederiveResult result;
+  result.urn = urn;
+  result.dry_run = dry_run;
+  if (!store.findCase(urn)) throw Error(Error::Kind::kNotFound, "not_found", "no case " + urn);
+  if (auto purged = storage::RetentionStore(session).purgedAt(urn)) {
+    result.skipped = "purged under the retention policy at " + *purged;
+    return result;
+  }
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  std::vector<storage::AuditEntry> audit;
+  // One per case; the daemon's writers wait for it (and it for them). The dry run takes it too, so it
+  // reads the case as one consistent whole, writes nothing and never commits (rolled back on return).
+  storage::WriteTransaction tx(session);
+  if (dry_run) {
+    deriveAndSave(store, engine_, urn, {}, now, audit, &result, true);
+    return result;
+  }
+  deriveAndSave(store, engine_, urn, {}, now, audit, &result, false);
+  storage::AuditEntry e;
+  e.at = now;
+  e.actor = actor;
+  e.action = "case_rederived";
+  e.subject = "case:" + urn;
+  e.detail = "command:rederive appear:" + std::to_string(result.count("appear")) +
+             " change:" + std::to_string(result.count("change")) + " go:" + std::to_string(result.count("go")) +
+             " kept_closed:" + std::to_string(result.count("keep")) + " policy:" + result.policy;
+  audit.push_back(std::move(e));
+  store.auditAll(audit);
+  tx.commit();
+  return result;
 }
 
 void Ingestor::rederiveCase(const std::string& urn) {

@@ -32,6 +32,26 @@ struct IngestLimits {
   size_t max_event_bytes = 64 * 1024;  // one event as compact JSON; larger is refused (413)
 };
 
+// One stored obligation's fate when its case is derived again under the current rule book and calendar.
+struct RederivedObligation {
+  std::string what;  // appear | change | go | keep (a closed outcome, met/late/waived, that stays as stored)
+  std::string id, rule, victim_id;
+  std::string detail;  // "due 2026-04-07, standard, pending" or "<before> -> <after>"
+};
+
+struct RederiveResult {
+  std::string urn;
+  bool dry_run = false;
+  std::string skipped;  // why the case was left alone (purged), or ""
+  std::string policy;   // the rule set(s) its obligations now come from
+  std::vector<RederivedObligation> changes;
+  size_t count(const std::string& what) const {
+    size_t n = 0;
+    for (const auto& c : changes) n += c.what == what;
+    return n;
+  }
+};
+
 class Ingestor {
  public:
   Ingestor(storage::Database& db, const domain::Engine& engine, const domain::Clock& clock, IngestLimits limits = {})
@@ -47,6 +67,14 @@ class Ingestor {
 
   // Re-derives one case from its stored events (used after a rules or calendar change).
   void rederiveCase(const std::string& urn);
+
+  // `victim-comms rederive`: replays one case under the current rule book and calendar. The dry run
+  // works out what would appear, change or go and writes nothing. The real run writes it in one
+  // write transaction with a `case_rederived` audit entry by `actor`: pending obligations are
+  // updated, new ones stored, and pending ones the rules no longer create are cancelled (with a
+  // note); met, late and waived ones stay exactly as stored. Letters are the caller's to refresh.
+  // A purged case is skipped. Throws Error(kNotFound) for an unknown case.
+  RederiveResult rederive(const std::string& urn, bool dry_run, const std::string& actor);
 
   // Appends an event the daemon records itself (e.g. letter.sent, whose id
   // starts "sys:") and re-derives its case, inside the caller's open write

@@ -361,7 +361,9 @@ bool LetterService::withdrawIfSuperseded(int64_t letter_n) {
     return e ? parseObject(*e)->optValue<std::string>("type", "") : std::string();
   };
   std::string reason;
-  if (obligation->status == "cancelled") {
+  if (obligation->status == "cancelled" && !eventOf("cancelled_note").empty()) {
+    reason = "superseded: obligation " + obligation->id + " was cancelled: " + eventOf("cancelled_note");  // rederive
+  } else if (obligation->status == "cancelled") {
     reason = "superseded: obligation " + obligation->id + " was cancelled by event " + eventOf("cancelled_by_event") +
              " (" + typeOf(eventOf("cancelled_by_event")) + ")";
   } else if (obligation->status == "waived") {
@@ -382,6 +384,59 @@ bool LetterService::withdrawIfSuperseded(int64_t letter_n) {
   tx.commit();
   log().information("letter %s withdrawn: obligation %s is %s", row->id(), obligation->id, obligation->status);
   return true;
+}
+
+// ---- plain English ---------------------------------------------------------------------------
+
+std::vector<domain::PlainEnglishFinding> LetterService::findingsOf(const Rendition* r,
+                                                                   const storage::LetterRow& row) const {
+  std::vector<domain::PlainEnglishFinding> out;
+  if (!plain_english_) return out;
+  auto check = [&](const std::string& field, const std::string& text) {
+    for (auto& f : domain::checkPlainEnglish(*plain_english_, field, text)) out.push_back(std::move(f));
+  };
+  // The reasons as the letter prints them (the officer's edit, else the prosecutor's), if it does.
+  bool prints_reasons = false;
+  try {
+    for (const auto& [name, text] : templates_.partialTexts(row.kind, row.language))
+      prints_reasons = prints_reasons || name == "reasons" || text.find("decision.reasons") != std::string::npos;
+  } catch (const std::exception&) {
+  }
+  const Object::Ptr fields = parseObject(row.fields);
+  if (prints_reasons) {
+    std::string reasons;
+    const rendering::Value* decision = r ? r->context.data.find("decision") : nullptr;
+    const rendering::Value* printed = decision ? decision->find("reasons") : nullptr;
+    if (printed)
+      for (const auto& paragraph : printed->items()) reasons += paragraph.text() + "\n";
+    else if (fields->has("reasons"))
+      reasons = fields->getValue<std::string>("reasons");
+    check("reasons", reasons);
+  }
+  // Every other paragraph the officers wrote: the Welsh reasons and free text, the Easy Read text. Not a
+  // translation into another language, nor names and charge lists (reviewer, next_step, *charges).
+  for (const char* key : {"reasons_cy", "free_text_cy", "easy_read_text"})
+    if (fields->has(key) && fields->get(key).isString()) check(key, fields->get(key).toString());
+  check("free_text", row.free_text);
+  return out;
+}
+
+std::vector<domain::PlainEnglishFinding> LetterService::findings(const storage::LetterRow& row) {
+  if (!plain_english_) return {};
+  auto lease = db_.session();
+  storage::Store store(lease);
+  return findingsIn(store, row);
+}
+
+std::vector<domain::PlainEnglishFinding> LetterService::findingsIn(storage::Store& store, const storage::LetterRow& row) {
+  if (!plain_english_) return {};
+  std::optional<Rendition> r;
+  try {
+    if (auto obligation = store.findObligation(row.obligation_id))
+      r = prepare(store, *obligation, row.n, *domain::Date::parse(row.letter_date), row.fields, row.free_text);
+  } catch (const std::exception&) {  // a purged case: what the officers wrote is still checked
+  }
+  return findingsOf(r ? &*r : nullptr, row);
 }
 
 // ---- the review queue -----------------------------------------------------------------------
@@ -418,6 +473,7 @@ LetterDetail LetterService::read(const std::string& id, const Actor& actor) {
   d.versions = letters.versions(d.letter.n, false);
   d.history = letters.history(d.letter.n);
   d.delivery = storage::OutboxStore(lease).latestForLetter(d.letter.n);
+  d.findings = findingsIn(store, d.letter);  // on this session: a second one per request could starve the pool
   return d;
 }
 
@@ -466,7 +522,12 @@ storage::LetterRow LetterService::edit(const std::string& id, const Actor& actor
   return *letters.findLetter(row.n);
 }
 
-storage::LetterRow LetterService::approve(const std::string& id, const Actor& actor, std::optional<int> read_version) {
+storage::LetterRow LetterService::approve(const std::string& id, const Actor& actor, std::optional<int> read_version,
+                                         const std::string& override_reason) {
+  const bool overridden = override_reason.find_first_not_of(" \t\r\n") != std::string::npos;
+  if (override_reason.size() > kMaxReasonChars)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                "override_reason: at most " + std::to_string(kMaxReasonChars) + " characters", {}, "override_reason");
   auto lease = db_.session();
   storage::Store store(lease);
   storage::LetterStore letters(lease);
@@ -493,6 +554,20 @@ storage::LetterRow LetterService::approve(const std::string& id, const Actor& ac
                 "the letter changed before it could be approved (it is now version " + std::to_string(row.version) +
                     "); read it again");
   }
+  // Officers' words in plain English, or a reason why they stand (recorded below).
+  const std::vector<domain::PlainEnglishFinding> found = findingsOf(&as_read, row);
+  if (!found.empty() && !overridden) {
+    std::string what;
+    for (size_t i = 0; i < found.size() && i < 3; ++i)
+      what += (i ? "; " : "") + found[i].field + ": " +
+              (found[i].kind == "term" ? "\"" + found[i].text + "\" (" + found[i].suggestion + ")"
+                                       : "a sentence of " + found[i].suggestion.substr(0, found[i].suggestion.find(':')));
+    throw Error(Error::Kind::kConflict, "plain_english",
+                std::to_string(found.size()) + " plain-English finding" + (found.size() == 1 ? "" : "s") +
+                    " in the officers' words (" + what + (found.size() > 3 ? "; ..." : "") +
+                    "): correct the letter, or approve it with an override_reason saying why the words stand",
+                {}, found[0].field);
+  }
   // A letter carries the date it is sent on.
   if (row.letter_date != today.toString())
     write(store, letters, row, render(store, *obligation, row.n, today, row.fields, row.free_text), kSystem,
@@ -505,9 +580,21 @@ storage::LetterRow LetterService::approve(const std::string& id, const Actor& ac
   row.approved_at = now;
   row.updated_at = now;
   letters.updateLetter(row, row.version);
-  letters.appendHistory(row.n, {now, actor.name, "approved", from, "approved", row.version, ""});
+  const bool override_used = !found.empty();
+  letters.appendHistory(row.n, {now, actor.name, "approved", from, "approved", row.version,
+                                override_used ? "approved despite " + std::to_string(found.size()) +
+                                                    " plain-English findings: " + override_reason
+                                              : ""});
   store.audit(now, actor.name, "letter_approved", "letter:" + row.id(),
-              "obligation:" + row.obligation_id + " version:" + std::to_string(row.version));
+              "obligation:" + row.obligation_id + " version:" + std::to_string(row.version) +
+                  (override_used ? " plain_english_override:" + std::to_string(found.size()) : ""));
+  if (override_used) {
+    size_t terms = 0;
+    for (const auto& f : found) terms += f.kind == "term";
+    store.audit(now, actor.name, "letter_plain_english_overridden", "letter:" + row.id(),
+                "version:" + std::to_string(row.version) + " terms:" + std::to_string(terms) +
+                    " long_sentences:" + std::to_string(found.size() - terms) + " reason:in the letter history");
+  }
   storage::OutboxRow owner;
   owner.letter_n = row.n;
   outbox_.enqueue(lease,

@@ -20,6 +20,7 @@
 #include "delivery/outbox.h"
 #include "domain/clock.h"
 #include "domain/engine.h"
+#include "domain/plain_english.h"
 #include "ingest/ingestor.h"
 #include "letters/letter_context.h"
 #include "rendering/template_set.h"
@@ -48,6 +49,7 @@ struct LetterDetail {
   std::vector<storage::LetterVersionRow> versions;
   std::vector<storage::LetterHistoryRow> history;
   std::optional<storage::OutboxRow> delivery;
+  std::vector<domain::PlainEnglishFinding> findings;  // the plain-English check of the officers' words, now
 };
 
 struct LetterEdit {
@@ -90,7 +92,11 @@ class LetterService : public delivery::DeliveryListener {
   // kConflict (invalid_state, stale_version, letter_blocked, letter_changed);
   // kForbidden (four_eyes).
   storage::LetterRow edit(const std::string& id, const Actor& actor, const LetterEdit& edit);
-  storage::LetterRow approve(const std::string& id, const Actor& actor, std::optional<int> read_version);
+  // Approval also runs the plain-English check (findings()): with findings it is refused (kConflict,
+  // plain_english) unless `override_reason` says why the words stand; that reason is kept in the
+  // letter's history and the override in the audit trail.
+  storage::LetterRow approve(const std::string& id, const Actor& actor, std::optional<int> read_version,
+                             const std::string& override_reason = "");
   storage::LetterRow reject(const std::string& id, const Actor& actor, const std::string& reason);
   // Victims' Code Right 1: the letter of a victim with a communication need
   // (an interpreter or Easy Read) reached them another way. In one transaction
@@ -104,6 +110,15 @@ class LetterService : public delivery::DeliveryListener {
 
   // letters.welsh_areas: Areas whose letters are bilingual (cy) when the victim has not stated a language.
   void setWelshAreas(std::set<std::string> areas) { welsh_areas_ = std::move(areas); }
+
+  // The terms and sentence length officers' words are checked against (letters.plain_english_file).
+  // Set before serving; not thread-safe to change. Without it nothing is flagged.
+  void setPlainEnglish(const domain::PlainEnglishRules* rules) { plain_english_ = rules; }
+
+  // The plain-English findings on a letter's officers' words: the reasons as the letter gives them
+  // (the officer's edit, else the prosecutor's), every other edited field (reasons_cy, ...) and the
+  // free text. Letters whose templates do not print the reasons are not held to them.
+  std::vector<domain::PlainEnglishFinding> findings(const storage::LetterRow& row);
 
   // Called after an approval is committed (the scheduler sends it at once).
   void setOnApproved(std::function<void()> f) { on_approved_ = std::move(f); }
@@ -127,6 +142,8 @@ class LetterService : public delivery::DeliveryListener {
   bool withdrawIfSuperseded(int64_t letter_n);
   void write(storage::Store& store, storage::LetterStore& letters, storage::LetterRow& row, const Rendition& r,
              const std::string& author, const std::string& why, const std::string& action);
+  std::vector<domain::PlainEnglishFinding> findingsOf(const Rendition* r, const storage::LetterRow& row) const;
+  std::vector<domain::PlainEnglishFinding> findingsIn(storage::Store& store, const storage::LetterRow& row);
   storage::LetterRow loadForChange(storage::LetterStore& letters, const std::string& id, const Actor& actor);
 
   storage::Database& db_;
@@ -139,6 +156,7 @@ class LetterService : public delivery::DeliveryListener {
   delivery::Outbox& outbox_;
   std::function<void()> on_approved_;
   std::set<std::string> welsh_areas_;
+  const domain::PlainEnglishRules* plain_english_ = nullptr;
 };
 
 }  // namespace vc::letters

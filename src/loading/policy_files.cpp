@@ -253,4 +253,27 @@ letters::SupportServices loadSupportServices(const std::string& path) {
   return out;
 }
 
+domain::PlainEnglishRules loadPlainEnglish(const std::string& path) {
+  const Object::Ptr root = readJsonObject(path);
+  domain::PlainEnglishRules rules;
+  if (root->has("max_sentence_words")) {
+    const Poco::Dynamic::Var v = root->get("max_sentence_words");
+    if (!v.isInteger() || v.convert<int>() < 5 || v.convert<int>() > 100)
+      throw std::runtime_error(path + ": 'max_sentence_words' must be a whole number from 5 to 100");
+    rules.max_sentence_words = v.convert<int>();
+  }
+  Array::Ptr terms = root->getArray("terms");
+  if (!terms) throw std::runtime_error(path + ": 'terms' must be an array of {term, suggestion}");
+  for (size_t i = 0; i < terms->size(); ++i) {
+    const std::string where = path + ": terms[" + std::to_string(i) + "]";
+    Object::Ptr t = terms->getObject(static_cast<unsigned>(i));
+    if (!t) throw std::runtime_error(where + ": must be an object");
+    domain::PlainTerm term{str(t, "term", where), str(t, "suggestion", where)};
+    if (term.term.find_first_not_of(" \t") == std::string::npos || term.suggestion.empty())
+      throw std::runtime_error(where + ": term and suggestion must not be empty");
+    rules.terms.push_back(std::move(term));
+  }
+  return rules;
+}
+
 }  // namespace vc::loading

@@ -7,6 +7,7 @@
 
 #include "domain/calendar.h"
 #include "domain/rules.h"
+#include "domain/plain_english.h"
 #include "letters/letter_context.h"
 
 namespace vc::loading {
@@ -25,5 +26,9 @@ letters::VluContacts loadVluContacts(const std::string& path);
 // an id, a name, English and Welsh 'about' text and a phone or web address; 'offences' must be
 // events.md categories and the ages whole years.
 letters::SupportServices loadSupportServices(const std::string& path);
+
+// The terms inspectors flag in officers' words, each with a plain alternative, and the longest
+// sentence allowed (letters.plain_english_file; see docs/letters.md).
+domain::PlainEnglishRules loadPlainEnglish(const std::string& path);
 
 }  // namespace vc::loading

@@ -48,6 +48,7 @@ struct ObligationRow {
 // What the audit compares when an obligation is derived again.
 struct ObligationState {
   std::string status, due_by, tier;
+  std::string basis;  // code | service_standard: a corrected rule book may change it (rederive)
 };
 
 struct ObligationFilter {

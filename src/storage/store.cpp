@@ -118,6 +118,12 @@ int64_t Store::eventCount() {
   return n;
 }
 
+std::vector<std::string> Store::caseUrns() {
+  std::vector<std::string> urns;
+  s_ << "SELECT urn FROM cases ORDER BY urn", into(urns), now;
+  return urns;
+}
+
 std::optional<CaseRow> Store::findCase(const std::string& urn) {
   Statement st(s_);
   st << "SELECT urn, area, unit, details, registered_event FROM cases WHERE urn = ?", bind(urn);
@@ -211,7 +217,8 @@ void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
         "due_by, status, completed_at, body, created_n) "
         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?) "
         "ON CONFLICT(id) DO UPDATE SET tier = excluded.tier, due_by = excluded.due_by, status = excluded.status, "
-        "completed_at = excluded.completed_at, body = excluded.body, area = excluded.area "
+        "completed_at = excluded.completed_at, body = excluded.body, area = excluded.area, "
+        "policy = excluded.policy, basis = excluded.basis, kind = excluded.kind "
         "WHERE body IS NOT excluded.body",
       use(id), use(rule), use(policy), use(basis), use(kind), use(victim), use(urn), use(area), use(trigger),
       use(tier), use(due), use(status), use(completed), use(body), use(created), now;
@@ -267,11 +274,11 @@ std::optional<ObligationRow> Store::findObligation(const std::string& id) {
 }
 
 std::map<std::string, ObligationState> Store::obligationStates(const std::string& case_urn) {
-  std::vector<std::string> ids, statuses, due, tiers;
-  s_ << "SELECT id, status, due_by, tier FROM obligations WHERE case_urn = ?", bind(case_urn), into(ids),
-      into(statuses), into(due), into(tiers), now;
+  std::vector<std::string> ids, statuses, due, tiers, bases;
+  s_ << "SELECT id, status, due_by, tier, basis FROM obligations WHERE case_urn = ?", bind(case_urn), into(ids),
+      into(statuses), into(due), into(tiers), into(bases), now;
   std::map<std::string, ObligationState> out;
-  for (size_t i = 0; i < ids.size(); ++i) out[ids[i]] = {statuses[i], due[i], tiers[i]};
+  for (size_t i = 0; i < ids.size(); ++i) out[ids[i]] = {statuses[i], due[i], tiers[i], bases[i]};
   return out;
 }
 

@@ -29,6 +29,7 @@ class Store {
 
   // Derived state.
   std::optional<CaseRow> findCase(const std::string& urn);
+  std::vector<std::string> caseUrns();  // every stored case, in URN order
   std::optional<std::string> victimCase(const std::string& victim_id);
   bool isvaExists(const std::string& isva_id);
   void upsertIsva(const std::string& isva_id, const std::string& details, const std::string& event_id);

@@ -267,6 +267,25 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
     }
   }
 
+  // The plain-English findings, each shown beside its box, and listed again where the letter is approved.
+  if (!detail.findings.empty() && domain::isOpen(domain::parseLetterState(row.state).value_or(domain::LetterState::kSent))) {
+    Value all = Value::list();
+    std::map<std::string, Value> by_field;
+    for (const auto& f : detail.findings) {
+      Value v = Value::map();
+      v.set("field", f.field);
+      v.set("is_term", f.kind == "term");
+      v.set("text", f.text);
+      v.set("suggestion", f.suggestion);
+      auto [it, added] = by_field.emplace(f.field, Value::list());
+      it->second.push(v);
+      all.push(v);
+    }
+    for (auto& [field, list] : by_field) d.set("findings_" + field, list);
+    d.set("findings", all);
+    d.set("finding_count", std::to_string(detail.findings.size()));
+  }
+
   const bool officer = req.principal->role == "vlu" || req.principal->role == "admin";
   const auto state = domain::parseLetterState(row.state);
   d.set("can_edit", officer && state && !domain::refuseEdit(*state, row.version, row.version));
@@ -292,8 +311,9 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
     e.set("field", refused->field().empty() ? std::string("actions") : refused->field());
     d.set("refused", e);
     // Keep what the officer typed, so a refusal does not lose it.
-    for (const char* key : {"reasons", "reasons_cy", "free_text", "reject_reason", "free_text_cy", "translation",
-                            "translation_language", "easy_read_text", "met_reason"})
+    e.set("plain_english", refused->code() == "plain_english");
+    for (const char* key : {"reasons", "reasons_cy", "free_text", "reject_reason", "override_reason", "free_text_cy",
+                            "translation", "translation_language", "easy_read_text", "met_reason"})
       if (req.form.count(key)) d.set(key, req.form.at(key));
   }
   return page("letter", d, status);
@@ -373,8 +393,9 @@ Response WebPages::editLetter(Request& req) {
 }
 
 Response WebPages::approveLetter(Request& req) {
-  return reviewAction(req, [&] { s_.letters.approve(req.params.at("id"), actorOf(req), versionFrom(req)); },
-                      "approved");
+  return reviewAction(req, [&] {
+    s_.letters.approve(req.params.at("id"), actorOf(req), versionFrom(req), plainLines(req.formOr("override_reason")));
+  }, "approved");
 }
 
 Response WebPages::meetLetterAnotherWay(Request& req) {

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 
 #include <Poco/File.h>
@@ -7,6 +8,7 @@
 #include <Poco/TemporaryFile.h>
 
 #include "app/settings.h"
+#include "loading/policy_files.h"
 
 using vc::app::loadSettings;
 using vc::app::SettingsError;
@@ -37,6 +39,7 @@ TEST_CASE("the shipped configuration loads with every path made absolute", "[app
   CHECK(s.templates_dir == VC_SOURCE_DIR "/letter_templates");
   CHECK(s.contacts_file == VC_SOURCE_DIR "/config/letters/vlu-contacts.json");
   CHECK(s.support_services_file == VC_SOURCE_DIR "/config/letters/support-services.json");
+  CHECK(s.plain_english_file == VC_SOURCE_DIR "/config/letters/plain-english.json");
   CHECK(s.spool_dir == VC_SOURCE_DIR "/var/spool");
   CHECK(s.http_header_timeout_seconds == 10);
   CHECK(s.http_keepalive_idle_seconds == 5);
@@ -133,4 +136,31 @@ TEST_CASE("the key files default under var/, the checkpoint beside the database,
         Poco::Path(t.dir.path() + "/../elsewhere/audit.checkpoint").absolute().toString());
   auto same = t.write("same.properties", "retention.key_file = " VC_SOURCE_DIR "/var/audit.key\n");
   CHECK_THROWS_WITH(loadSettings({kShipped, same}), Catch::Contains("retention.key_file"));
+}
+
+TEST_CASE("The plain-English file: the shipped one loads; a bad one is refused naming the file and the entry",
+          "[settings][plain-english]") {
+  const auto shipped = vc::loading::loadPlainEnglish(VC_SOURCE_DIR "/config/letters/plain-english.json");
+  CHECK(shipped.max_sentence_words == 25);
+  std::vector<std::string> terms;
+  for (const auto& t : shipped.terms) terms.push_back(t.term);
+  for (const char* inspectors_flag : {"complainant", "NFA", "Full Code Test", "CPIA", "evidential stage",
+                                      "realistic prospect of conviction"})
+    CHECK(std::find(terms.begin(), terms.end(), inspectors_flag) != terms.end());
+
+  Poco::TemporaryFile file;
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"max_sentence_words":25})", "'terms' must be an array"},
+      {R"({"terms":[{"term":"NFA"}]})", "terms[0]: 'suggestion' is required"},
+      {R"({"terms":[{"term":"  ","suggestion":"x"}]})", "terms[0]: term and suggestion must not be empty"},
+      {R"({"terms":[],"max_sentence_words":2})", "'max_sentence_words' must be a whole number from 5 to 100"},
+      {R"({"terms":[],"max_sentence_words":"25"})", "'max_sentence_words' must be a whole number from 5 to 100"},
+      {"not json", "not valid JSON"},
+  };
+  for (const auto& [text, message] : bad) {
+    INFO(text);
+    std::ofstream(file.path()) << text;
+    CHECK_THROWS_WITH(vc::loading::loadPlainEnglish(file.path()),
+                      Catch::Contains(file.path()) && Catch::Contains(message));
+  }
 }

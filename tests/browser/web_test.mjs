@@ -154,6 +154,20 @@ await step('a blocked letter says what is missing', async () => {
   assert.equal(await page.$('#approve'), null, 'no approve button on a blocked letter')
 })
 
+await step('jargon in the officer\'s words is shown beside the box it is in, with a plain alternative', async () => {
+  await page.goto(`${base}/letters/${letterId}`)
+  await page.fill('#reasons', 'The complainant\'s account was considered, but the case did not pass the evidential stage.')
+  await go('#save')
+  await page.goto(`${base}/letters/${letterId}`)  // afresh: the saved banner takes the focus
+  const finding = page.locator('.vc-finding[data-field="reasons"]').first()
+  assert.match(await finding.textContent(), /complainant.*you/)
+  // It sits in the reasons box's own form group, just above the box.
+  assert.equal(await finding.evaluate(e => e.closest('.govuk-form-group').querySelector('textarea').id), 'reasons')
+  assert.match(await page.textContent('#plain-english'), /plain-English findings/)
+  await checkAccessible('letter page with findings')
+  await shot('03a-plain-english-findings')
+})
+
 await step('an officer corrects a letter: reasons and free text, and sees it as it will print', async () => {
   await page.goto(`${base}/letters/${letterId}`)
   await checkAccessible('letter page')
@@ -165,6 +179,7 @@ await step('an officer corrects a letter: reasons and free text, and sees it as 
   const frame = page.frameLocator('iframe.vc-letter-frame')
   await frame.locator('text=Please call us on the number above').waitFor()
   await frame.locator('text=There is not enough of it for a court').waitFor()
+  assert.equal(await page.$('.vc-finding'), null, 'plain words: no findings left')
   assert.match(await page.textContent('#history'), /anna-officer/)
   await shot('03-letter')
 })

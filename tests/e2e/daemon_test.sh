@@ -24,7 +24,7 @@ db="$tmp/e2e.db"
 help=$("$exe" --help)
 for word in serve migrate import demo "user add" check-templates render --config --db --port --daemon --pidfile \
     --role --isva-id --area --letter --lang --sample --format report verify-audit purge --from --to --group-by \
-    --table --before --dry-run --password-stdin rotate-key --read-only; do
+    --table --before --dry-run --password-stdin rotate-key --read-only rederive --case; do
   grep -q -- "$word" <<<"$help" || fail "--help does not mention $word"
 done
 check "--help lists the subcommands and options"
@@ -198,6 +198,20 @@ check "the daemon notes the audit chain's head in the checkpoint file as it stop
 "$exe" demo $cfg --db "$tmp/demo.db" | grep -q "imported" || fail "demo"
 [ "$(sqlite3 "$tmp/demo.db" 'SELECT COUNT(DISTINCT rule) FROM obligations')" -ge 15 ] || fail "demo does not cover every rule"
 check "demo loads synthetic cases covering every rule"
+
+# rederive: under the same rule book nothing changes; the dry run writes nothing; bad use is 64, an unknown case 65
+rows() { sqlite3 "$tmp/demo.db" 'SELECT COUNT(*), group_concat(id || status || due_by) FROM obligations' | sha256sum; }
+before=$(rows)
+"$exe" rederive $cfg --db "$tmp/demo.db" --dry-run > "$tmp/rederive.out" || fail "rederive --dry-run: exit $?"
+grep -q "^dry run: .* cases read, 0 would change: 0 obligations would appear, 0 would change, 0 would go" "$tmp/rederive.out" \
+  && grep -q "; nothing was written$" "$tmp/rederive.out" || fail "rederive --dry-run: $(tail -n 1 "$tmp/rederive.out")"
+"$exe" rederive $cfg --db "$tmp/demo.db" --case 52SW0100126 | grep -q "^52SW0100126: no change" || fail "rederive --case"
+[ "$(rows)" = "$before" ] || fail "rederive under the same rules changed obligations"
+set +e; "$exe" rederive extra $cfg --db "$tmp/demo.db" >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" = 64 ] || fail "rederive with an argument: exit $rc, not 64"
+set +e; "$exe" rederive $cfg --db "$tmp/demo.db" --case 52XX9999999 >/dev/null 2>"$tmp/err"; rc=$?; set -e
+[ "$rc" = 65 ] && grep -q "no case 52XX9999999" "$tmp/err" || fail "rederive of an unknown case: exit $rc"
+check "rederive under an unchanged rule book changes nothing; usage errors exit 64, an unknown case 65"
 
 # a password for the web pages, read from standard input and stored only as a PBKDF2 hash
 start=$(date +%s%N)

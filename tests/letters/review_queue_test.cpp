@@ -455,3 +455,77 @@ TEST_CASE("A letter to a child with no parent or guardian is blocked until one i
   CHECK(text.find("247sexualabusesupport.org.uk") == std::string::npos);
   CHECK(text.find("Mia's rights") != std::string::npos);
 }
+
+TEST_CASE("Officers' words are checked for plain English: findings beside each field, approval refused without a reason",
+          "[letters][plain-english]") {
+  // The prosecutor's reasons carry two flagged terms; the officer's free text one sentence of 30 words.
+  post({caseRegistered("52RD0300126", R"(["stalking"])"), victimRegistered("52RD0300126", "rd3-v"),
+        decision("rd3-nfa", "52RD0300126", "no_further_action", "2026-04-02T15:20:00+01:00",
+                 "The complainant's account was considered. The case failed the evidential stage.")});
+  const std::string id = onlyLetterOf("52RD0300126")->getValue<std::string>("id");
+  auto findingsOf = [](const Object::Ptr& l) {
+    std::vector<std::string> out;
+    Array::Ptr a = l->getArray("findings");
+    REQUIRE(a);
+    for (size_t i = 0; i < a->size(); ++i) {
+      Object::Ptr f = a->getObject(static_cast<unsigned>(i));
+      out.push_back(f->getValue<std::string>("field") + "/" + f->getValue<std::string>("kind") + "/" +
+                    f->getValue<std::string>("text"));
+    }
+    return out;
+  };
+  Object::Ptr l = letter(id);
+  CHECK(findingsOf(l) == std::vector<std::string>{"reasons/term/complainant", "reasons/term/evidential stage"});
+  CHECK(l->getArray("findings")->getObject(0)->getValue<std::string>("suggestion").find("you") != std::string::npos);
+
+  const std::string long_sentence =
+      "I am writing to let you know that we have looked again at everything the police sent to us and we still "
+      "think that this decision is the right one.";
+  Object::Ptr edited = ok(edit(id, daemon().vlu, 1, R"("free_text":")" + long_sentence + R"(")"));
+  CHECK(findingsOf(edited) == std::vector<std::string>{"reasons/term/complainant", "reasons/term/evidential stage",
+                                                       "free_text/long_sentence/" + long_sentence});
+
+  // Approval with findings is refused, and changes nothing.
+  const int64_t approvals = auditCount("letter_approved");
+  Object::Ptr e = error(call("POST", "/api/v1/letters/" + id + "/approve", daemon().vlu2, R"({"version":2})"), 409,
+                        "plain_english");
+  CHECK(e->getValue<std::string>("message").find("3 plain-English findings") == 0);
+  CHECK(e->getValue<std::string>("field") == "reasons");
+  CHECK(letter(id)->getValue<std::string>("state") == "draft");
+  CHECK(auditCount("letter_approved") == approvals);
+  error(call("POST", "/api/v1/letters/" + id + "/approve", daemon().vlu2, R"({"version":2,"override_reason":"   "})"),
+        409, "plain_english");
+  error(call("POST", "/api/v1/letters/" + id + "/approve", daemon().vlu2, R"({"version":2,"override_reason":7})"), 400,
+        "invalid_reason");
+
+  // Correcting the words clears the findings; an override approves what is left, and is recorded.
+  Object::Ptr corrected = ok(edit(id, daemon().vlu, 2,
+                                  R"("fields":{"reasons":"We looked at your account. There is not enough evidence to charge anyone."},)"
+                                  R"("free_text":"We have looked again at everything. We still think the decision is right.")"));
+  CHECK(findingsOf(corrected).empty());
+  ok(edit(id, daemon().vlu, 3, R"("free_text":"We still think the decision is right. The CPIA rules apply.")"));
+  error(call("POST", "/api/v1/letters/" + id + "/approve", daemon().vlu2, R"({"version":4})"), 409, "plain_english");
+  const int64_t overrides = auditCount("letter_plain_english_overridden");
+  Object::Ptr approved = ok(call("POST", "/api/v1/letters/" + id + "/approve", daemon().vlu2,
+                                 R"({"version":4,"override_reason":"The victim asked us to name the rules; they are explained by phone."})"));
+  CHECK(approved->getValue<std::string>("state") == "approved");
+  CHECK(auditCount("letter_plain_english_overridden") == overrides + 1);
+  Array::Ptr history = letter(id)->getArray("history");
+  Object::Ptr last = history->getObject(static_cast<unsigned>(history->size() - 1));
+  CHECK(last->getValue<std::string>("action") == "approved");
+  CHECK(last->getValue<std::string>("note") ==
+        "approved despite 1 plain-English findings: The victim asked us to name the rules; they are explained by phone.");
+}
+
+TEST_CASE("A letter that does not print the reasons is not held to them", "[letters][plain-english]") {
+  // RASSO-INTRO after a referral: the referral's notes are not in the letter.
+  post({caseRegistered("52RD0400126"), victimRegistered("52RD0400126", "rd4-v"),
+        R"({"id":"rd4-ref","type":"charging.referred","occurred_at":"2026-04-02T10:00:00+01:00","case_urn":"52RD0400126","reasons":"NFA likely: the complainant withdrew support."})"});
+  Array::Ptr items = lettersOf("52RD0400126");
+  REQUIRE(items->size() >= 1);
+  for (size_t i = 0; i < items->size(); ++i) {
+    Object::Ptr l = letter(items->getObject(static_cast<unsigned>(i))->getValue<std::string>("id"));
+    INFO(l->getValue<std::string>("kind"));
+    CHECK(l->getArray("findings")->size() == 0);
+  }
+}

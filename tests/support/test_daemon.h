@@ -130,6 +130,7 @@ inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o
   s.templates_dir = VC_SOURCE_DIR "/letter_templates";
   s.contacts_file = VC_SOURCE_DIR "/config/letters/vlu-contacts.json";
   s.support_services_file = VC_SOURCE_DIR "/config/letters/support-services.json";
+  s.plain_english_file = VC_SOURCE_DIR "/config/letters/plain-english.json";
   s.spool_dir = dir + "/spool";
   s.web_dir = VC_SOURCE_DIR "/web";
   s.scheduler_interval_seconds = o.scheduler_interval_seconds;

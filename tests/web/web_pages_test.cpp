@@ -390,3 +390,35 @@ TEST_CASE("Static files: GOV.UK Frontend and our own are cacheable, and nothing 
     CHECK(b.get(target).status == 404);
   }
 }
+
+TEST_CASE("The letter page shows each plain-English finding beside its box, and approves only with a reason", "[web]") {
+  Site site;
+  const std::string events = batch({std::string(R"({"id":"rd-web-e1","type":"case.registered","occurred_at":"2026-04-01T09:00:00+01:00","case_urn":"52RD0500126","area":"CPS South West","offences":["stalking"]})"),
+                                    std::string(R"({"id":"rd-web-e2","type":"victim.registered","occurred_at":"2026-04-01T09:05:00+01:00","case_urn":"52RD0500126","victim_id":"rd5-v","name":{"given":"Pat","family":"Web"},"address":{"lines":["1 Page Road","Sampleford"],"postcode":"ZZ1 1AA"}})"),
+                                    std::string(R"({"id":"rd-web-e3","type":"charging.decided","occurred_at":"2026-04-02T15:00:00+01:00","case_urn":"52RD0500126","decision":"no_further_action","reasons":"The complainant's account was not supported."})")});
+  REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest), events).status == 200);
+  const std::string id = httpRequest(site.d.port(), "GET", "/api/v1/letters?case_urn=52RD0500126", bearer(site.d.vlu))
+                             .object()->getArray("items")->getObject(0)->getValue<std::string>("id");
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  const std::string page = b.get("/letters/" + id).body;
+  // Beside the reasons box (before it), with the plain alternative.
+  const size_t finding = page.find("class=\"govuk-error-message vc-finding\" data-field=\"reasons\"");
+  REQUIRE(finding != std::string::npos);
+  CHECK(finding < page.find("<textarea class=\"govuk-textarea\" id=\"reasons\""));
+  CHECK(page.find("&ldquo;complainant&rdquo;: say &quot;you&quot;", finding) != std::string::npos);
+  CHECK(page.find("id=\"override_reason\"") != std::string::npos);
+
+  auto form = formFields(page, "/letters/" + id + "/approve");
+  CHECK(form.count("override_reason"));
+  Reply refused = b.post("/letters/" + id + "/approve", encodeForm(form));
+  CHECK(refused.status == 409);
+  CHECK(refused.body.find("1 plain-English finding in the officers") != std::string::npos);
+  CHECK(refused.body.find("href=\"#reasons\"") != std::string::npos);
+
+  form["override_reason"] = "The victim's own word for themself in their statement.";
+  REQUIRE(b.post("/letters/" + id + "/approve", encodeForm(form)).status == 303);
+  auto letter = httpRequest(site.d.port(), "GET", "/api/v1/letters/" + id, bearer(site.d.vlu)).object();
+  CHECK(letter->getValue<std::string>("state") == "approved");
+  CHECK(site.audits("letter_plain_english_overridden") == 1);
+}
