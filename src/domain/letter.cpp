@@ -108,11 +108,11 @@ TimeLeft timeLeft(const WorkingDayCalendar& calendar, const Date& today, const D
   return t;
 }
 
-bool isSpecifiedCase(const std::vector<std::string>& offences, bool victim_under_18) {
-  if (has(offences, "homicide") || has(offences, "rape") || has(offences, "sexual_offence") ||
+bool isSpecifiedCase(const std::vector<std::string>& offences, bool victim_under_18, bool bereaved) {
+  if ((has(offences, "homicide") && bereaved) || has(offences, "rape") || has(offences, "sexual_offence") ||
       has(offences, "hate_crime") || has(offences, "child_abuse"))
     return true;
-  static const char* const kViolent[] = {"domestic_abuse",      "attempted_murder", "gbh_with_intent", "kidnap",
+  static const char* const kViolent[] = {"homicide", "domestic_abuse", "attempted_murder", "gbh_with_intent", "kidnap",
                                          "false_imprisonment", "arson_endanger_life", "terrorism",    "modern_slavery"};
   if (!victim_under_18) return false;
   for (const char* v : kViolent)

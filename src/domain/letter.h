@@ -66,9 +66,10 @@ struct TimeLeft {
 TimeLeft timeLeft(const WorkingDayCalendar& calendar, const Date& today, const Date& due_by);
 
 // rules.md section 2: a "specified case", where a decision letter offers a
-// meeting with the CPS: homicide, child abuse (a victim under 18 and a violent
-// or sexual offence), a sexual offence, or hate crime.
-bool isSpecifiedCase(const std::vector<std::string>& offences, bool victim_under_18);
+// meeting with the CPS: homicide (for the bereaved family: an adult injured in
+// the same attack is not one), child abuse (a victim under 18 and a violent or
+// sexual offence), a sexual offence, or hate crime.
+bool isSpecifiedCase(const std::vector<std::string>& offences, bool victim_under_18, bool bereaved);
 
 // Whether a letter's decision can be reviewed under the Victims' Right to
 // Review scheme: a decision not to charge, or to stop the whole case

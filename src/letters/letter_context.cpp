@@ -439,7 +439,7 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
 
   // Meetings: the offer in a specified case, the trial it prepares for.
   Value meeting;
-  meeting.set("offered", domain::isSpecifiedCase(offences, in.victim_under_18));
+  meeting.set("offered", domain::isSpecifiedCase(offences, in.victim_under_18, bereaved));
   meeting.set("bereaved", bereaved);  // the bereaved family meeting is offered instead
   meeting.set("trial", hearingList(latest(in.timeline, "hearing.listed", "", "", "trial")));
   d.set("meeting", meeting);

@@ -122,15 +122,17 @@ TEST_CASE("Time left counts working days, skipping weekends and bank holidays", 
 
 TEST_CASE("Specified cases, where a decision letter offers a meeting", "[domain][letters]") {
   using V = std::vector<std::string>;
-  CHECK(isSpecifiedCase(V{"homicide"}, false));
-  CHECK(isSpecifiedCase(V{"rape"}, false));
-  CHECK(isSpecifiedCase(V{"sexual_offence"}, false));
-  CHECK(isSpecifiedCase(V{"hate_crime"}, false));
-  CHECK(isSpecifiedCase(V{"child_abuse"}, false));
-  CHECK(isSpecifiedCase(V{"gbh_with_intent"}, true));  // a child victim of violence
-  CHECK_FALSE(isSpecifiedCase(V{"gbh_with_intent"}, false));
-  CHECK_FALSE(isSpecifiedCase(V{"harassment"}, true));  // not violent
-  CHECK_FALSE(isSpecifiedCase(V{"other"}, false));
+  CHECK(isSpecifiedCase(V{"homicide"}, false, true));   // the bereaved family
+  CHECK_FALSE(isSpecifiedCase(V{"homicide"}, false, false));  // an adult injured in the same attack
+  CHECK(isSpecifiedCase(V{"homicide"}, true, false));   // a child injured in it: a child victim of violence
+  CHECK(isSpecifiedCase(V{"rape"}, false, false));
+  CHECK(isSpecifiedCase(V{"sexual_offence"}, false, false));
+  CHECK(isSpecifiedCase(V{"hate_crime"}, false, false));
+  CHECK(isSpecifiedCase(V{"child_abuse"}, false, false));
+  CHECK(isSpecifiedCase(V{"gbh_with_intent"}, true, false));  // a child victim of violence
+  CHECK_FALSE(isSpecifiedCase(V{"gbh_with_intent"}, false, false));
+  CHECK_FALSE(isSpecifiedCase(V{"harassment"}, true, false));  // not violent
+  CHECK_FALSE(isSpecifiedCase(V{"other"}, false, false));
 }
 
 TEST_CASE("The Victims' Right to Review covers not charging and stopping the whole case", "[domain][letters]") {

@@ -274,6 +274,9 @@ TEST_CASE("On a homicide case only the bereaved read condolences; they are told 
     CHECK_FALSE(has(t, "sorry for the loss"));
     CHECK_FALSE(has(t, "Alex Testcase"));
     CHECK_FALSE(has(t, "National Homicide Service"));
+    // Homicide makes a "specified case" for the bereaved family, not for an adult injured in the attack.
+    CHECK_FALSE(has(t, "offer you a meeting"));
+    CHECK_FALSE(has(t, "We offer bereaved families a meeting"));
   }
 
   Object::Ptr l = letterOf(urn, "vt10-mother", "decision_not_to_prosecute");
