@@ -1,6 +1,7 @@
 #include "letters/letter_service.h"
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include <Poco/JSON/Array.h>
@@ -261,9 +262,13 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
     letters = storage::LetterStore(lease).listLetters(open);
     undrafted = storage::Store(lease).obligationsWithoutLetters(cases);
   }
-  // Only letters whose obligation is no longer open need the write transaction withdrawal takes.
+  // Only letters whose obligation is no longer open, or may now be carried by another letter (a
+  // decision letter that carries the meeting offer), need the write transaction withdrawal takes.
+  std::set<std::string> carriable;
+  for (const auto& set : engine_.rules().sets())
+    for (const auto& rule : set.rules) carriable.insert(rule.carries_offer.begin(), rule.carries_offer.end());
   for (const auto& l : letters)
-    if (l.obligation_status != "pending")
+    if (l.obligation_status != "pending" || carriable.count(l.rule))
       if (attempt("withdrawing letter " + l.id(), [&] { return withdrawIfSuperseded(l.n); })) ++report.withdrawn;
   // Drafts are committed a few dozen at a time (each commit is an fsync); each letter is its own
   // savepoint, so one that fails is undone alone and the others still go in.
@@ -345,7 +350,11 @@ bool LetterService::withdrawIfSuperseded(int64_t letter_n) {
   auto row = letters.findLetter(letter_n);
   if (!row || !domain::isOpen(stateOf(*row))) return false;
   auto obligation = store.findObligation(row->obligation_id);
-  if (!obligation || obligation->status == "pending") return false;
+  if (!obligation) return false;
+  const Object::Ptr body = parseObject(obligation->body);
+  // A pending offer another letter now carries (e.g. after rederive): that letter makes the offer.
+  const std::string carried_by = body->optValue<std::string>("carried_by", "");
+  if (obligation->status == "pending" && carried_by.empty()) return false;
 
   if (row->state == "approved") {
     storage::OutboxStore outbox(lease);
@@ -354,14 +363,16 @@ bool LetterService::withdrawIfSuperseded(int64_t letter_n) {
     if (message && (message->state == "queued" || message->state == "retrying" || message->state == "dead"))
       outbox.finish(message->id, "cancelled", "", "the letter was withdrawn", 0);
   }
-  const Object::Ptr body = parseObject(obligation->body);
   auto eventOf = [&](const char* key) { return body->optValue<std::string>(key, ""); };
   auto typeOf = [&](const std::string& id) {
     auto e = store.eventBody(id);
     return e ? parseObject(*e)->optValue<std::string>("type", "") : std::string();
   };
   std::string reason;
-  if (obligation->status == "cancelled" && !eventOf("cancelled_note").empty()) {
+  if (obligation->status == "pending") {
+    reason = "the letter for obligation " + carried_by + " carries this offer, so obligation " + obligation->id +
+             " needs no letter of its own";
+  } else if (obligation->status == "cancelled" && !eventOf("cancelled_note").empty()) {
     reason = "superseded: obligation " + obligation->id + " was cancelled: " + eventOf("cancelled_note");  // rederive
   } else if (obligation->status == "cancelled") {
     reason = "superseded: obligation " + obligation->id + " was cancelled by event " + eventOf("cancelled_by_event") +

@@ -294,3 +294,61 @@ TEST_CASE("rederive leaves a purged case alone, and says so", "[rederive]") {
   }
   CHECK(snapshot(d.settings.db_path) == before);
 }
+
+namespace {
+
+// The project's rule book as it was before decision letters carried the bereaved family meeting offer.
+std::string rulesWithoutCarriedOffers(const std::string& dir) {
+  std::ifstream in(VC_SOURCE_DIR "/config/rules/victims-code-2020.json");
+  Poco::JSON::Parser parser;
+  Object::Ptr book = parser.parse(in).extract<Object::Ptr>();
+  Array::Ptr rules = book->getArray("rules");
+  for (size_t i = 0; i < rules->size(); ++i) rules->getObject(static_cast<unsigned>(i))->remove("carries_offer");
+  const std::string path = dir + "/uncarried-rules.json";
+  std::ofstream out(path);
+  book->stringify(out, 2);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("rederive gives a bereaved family meeting offer its own letter, or withdraws it when the decision letter carries it",
+          "[rederive][bereaved]") {
+  TestDaemon d;
+  ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest),
+                 batch({
+                     R"({"id":"rd7-reg","type":"case.registered","occurred_at":"2026-03-02T09:00:00Z","case_urn":"52RD0700126","area":"CPS South West","offences":["homicide"],"deceased":{"name":"Alex Testcase"},"prosecutor":{"name":"Ada Prosecutor"}})",
+                     R"({"id":"rd7-v","type":"victim.registered","occurred_at":"2026-03-02T09:05:00Z","case_urn":"52RD0700126","victim_id":"rd7-v","name":{"given":"Pat","family":"Testcase"},"flags":["bereaved_relative"],"address":{"lines":["1 Example Street","Sampleford"],"postcode":"ZZ1 1AA"}})",
+                     R"({"id":"rd7-nfa","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52RD0700126","decision":"no_further_action","reasons":"There is not enough evidence."})",
+                 })));
+  const std::string offer = "BRV-MEET:rd7-v:rd7-nfa";
+  auto letterState = [&]() -> std::string {
+    auto lease = d.services.db.session();
+    auto l = storage::LetterStore(lease).findLetterByObligation(offer);
+    return l ? l->state : "none";
+  };
+  // Under the project's rule book the NFA letter carries the offer: no letter of its own.
+  REQUIRE(letterState() == "none");
+
+  // Rederived under a rule book where decision letters carry nothing, the offer gets its own letter ...
+  app::Settings uncarried = d.settings;
+  uncarried.rules_files = {rulesWithoutCarriedOffers(d.dir.path)};
+  {
+    app::Services services(uncarried);
+    const Run r = rederive(services, "52RD0700126", false);
+    INFO(r.out << r.err);
+    CHECK(r.code == 0);
+  }
+  CHECK(letterState() == "draft");
+
+  // ... and rederived under the project's rule book again, that letter is withdrawn, saying which carries it.
+  app::Services services(d.settings);
+  const Run r = rederive(services, "52RD0700126", false);
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(letterState() == "withdrawn");
+  auto lease = d.services.db.session();
+  const auto l = storage::LetterStore(lease).findLetterByObligation(offer);
+  REQUIRE(l);
+  CHECK(has(l->note, "the letter for obligation VCL-NFA:rd7-v:rd7-nfa carries this offer"));
+}
