@@ -168,6 +168,22 @@ void requireFile(const Reader& r, const std::string& key, const std::string& pat
   if (!directory && !f.isFile()) r.fail(key, path + " is not a file");
 }
 
+// A comma-separated list, each item trimmed of spaces and tabs; empty items kept (as "") for the caller to judge.
+std::vector<std::string> commaList(const std::string& list) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    std::string item = list.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    items.push_back(item);
+    start = comma + 1;
+  }
+  return items;
+}
+
 }  // namespace
 
 Settings loadSettings(const std::vector<std::string>& config_files, const std::map<std::string, std::string>& overrides) {
@@ -209,17 +225,9 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   s.db_busy_timeout_ms = static_cast<int>(r.integer("db.busy_timeout_ms", s.db_busy_timeout_ms, 50, 60000));
   {
     const Source* src = r.find("rules.file");
-    std::string list = src ? src->value : "rules/victims-code-2020.json";
-    size_t start = 0;
-    while (start <= list.size()) {
-      size_t comma = list.find(',', start);
-      if (comma == std::string::npos) comma = list.size();
-      std::string item = list.substr(start, comma - start);
-      item.erase(0, item.find_first_not_of(" \t"));
-      item.erase(item.find_last_not_of(" \t") + 1);
+    for (const auto& item : commaList(src ? src->value : "rules/victims-code-2020.json")) {
       if (item.empty()) r.fail("rules.file", "an empty entry in the list");
       s.rules_files.push_back(Reader::resolve(item, src ? src->dir : first_dir));
-      start = comma + 1;
     }
     for (const auto& f : s.rules_files) requireFile(r, "rules.file", f, false);
   }
@@ -244,20 +252,9 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   requireFile(r, "letters.contacts_file", s.contacts_file, false);
   s.support_services_file = r.path("letters.support_services_file", "letters/support-services.json", first_dir);
   requireFile(r, "letters.support_services_file", s.support_services_file, false);
-  {
-    s.welsh_areas.clear();
-    const std::string list = r.string("letters.welsh_areas", "CPS Cymru-Wales");
-    size_t start = 0;
-    while (start <= list.size()) {
-      size_t comma = list.find(',', start);
-      if (comma == std::string::npos) comma = list.size();
-      std::string item = list.substr(start, comma - start);
-      item.erase(0, item.find_first_not_of(" \t"));
-      item.erase(item.find_last_not_of(" \t") + 1);
-      if (!item.empty()) s.welsh_areas.insert(item);
-      start = comma + 1;
-    }
-  }
+  s.welsh_areas.clear();
+  for (const auto& area : commaList(r.string("letters.welsh_areas", "CPS Cymru-Wales")))
+    if (!area.empty()) s.welsh_areas.insert(area);
   s.plain_english_file = r.path("letters.plain_english_file", "letters/plain-english.json", first_dir);
   requireFile(r, "letters.plain_english_file", s.plain_english_file, false);
   s.spool_dir = r.path("spool.dir", "../var/spool", first_dir);
