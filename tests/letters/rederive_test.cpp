@@ -352,3 +352,64 @@ TEST_CASE("rederive gives a bereaved family meeting offer its own letter, or wit
   REQUIRE(l);
   CHECK(has(l->note, "the letter for obligation VCL-NFA:rd7-v:rd7-nfa carries this offer"));
 }
+
+// The way an operator takes this version's rule book corrections (issue 14) onto a store derived under
+// the one before: the store is written under tests/letters/rules-before-issue-14.json (the rule book
+// as it was), then rederived under config/rules as it is now.
+TEST_CASE("rederive takes a store derived under the old rule book onto the corrected one", "[rederive][rules]") {
+  DaemonOptions before;
+  before.rules_file = VC_SOURCE_DIR "/tests/letters/rules-before-issue-14.json";
+  TestDaemon d(before);
+  const std::string victim =
+      R"(,"name":{"given":"Sam","family":"Testcase"},"date_of_birth":"1990-05-01","address":{"lines":["1 Example Street","Sampleford"],"postcode":"ZZ1 1AA"}})";
+  ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest),
+                 batch({
+                     R"({"id":"rd8-reg","type":"case.registered","occurred_at":"2026-03-02T09:00:00Z","case_urn":"52RD0800126","area":"CPS South West","offences":["rape"],"prosecutor":{"name":"Ada Prosecutor"}})",
+                     R"({"id":"rd8-v","type":"victim.registered","occurred_at":"2026-03-02T09:05:00Z","case_urn":"52RD0800126","victim_id":"rd8-v")" + victim,
+                     R"({"id":"rd8-ea","type":"charging.referred","occurred_at":"2026-03-05T10:00:00Z","case_urn":"52RD0800126","kind":"early_advice"})",
+                     R"({"id":"rd8-fct","type":"charging.referred","occurred_at":"2026-03-16T10:00:00Z","case_urn":"52RD0800126","kind":"full_code_test"})",
+                     R"({"id":"rd8-chg","type":"charging.decided","occurred_at":"2026-03-23T10:00:00Z","case_urn":"52RD0800126","decision":"charge","charges":["Rape - test"]})",
+                     R"({"id":"rd8-plea","type":"plea.entered","occurred_at":"2026-04-01T10:00:00+01:00","case_urn":"52RD0800126","plea":"mixed"})",
+                     R"({"id":"rd9-reg","type":"case.registered","occurred_at":"2026-03-02T09:00:00Z","case_urn":"52RD0900126","area":"CPS South West","offences":["homicide"],"deceased":{"name":"Alex Testcase"}})",
+                     R"({"id":"rd9-rel","type":"victim.registered","occurred_at":"2026-03-02T09:05:00Z","case_urn":"52RD0900126","victim_id":"rd9-rel","flags":["bereaved_relative"])" + victim,
+                     R"({"id":"rd9-rb","type":"charging.decided","occurred_at":"2026-03-10T10:00:00Z","case_urn":"52RD0900126","decision":"refer_back"})",
+                 })));
+  auto status = [&](const std::string& id) -> std::string {
+    auto lease = d.services.db.session();
+    auto o = storage::Store(lease).findObligation(id);
+    return o ? o->status + " " + o->due_by : "none";
+  };
+  // What the old rule book made: an introduction at early advice, the charge letter in 5 working days,
+  // nothing for a mixed plea, a bereaved family meeting after the police were asked for more.
+  REQUIRE(status("RASSO-INTRO:rd8-v:rd8-ea") == "pending 2026-03-12");
+  REQUIRE(status("RASSO-INTRO:rd8-v:rd8-fct") == "pending 2026-03-23");
+  REQUIRE(status("RASSO-CHARGE:rd8-v:rd8-chg") == "pending 2026-03-30");
+  REQUIRE(status("FAM-MEET:rd8-v:rd8-plea") == "none");
+  REQUIRE(status("WCU-EVIDENCE:rd8-v:rd8-plea") == "none");
+  REQUIRE(status("BRV-MEET:rd9-rel:rd9-rb") == "pending 2026-03-17");
+
+  app::Settings now = d.settings;
+  now.rules_files = {VC_SOURCE_DIR "/config/rules/victims-code-2020.json"};
+  app::Services services(now);
+  const Run r = rederive(services, "", false);
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  // Early advice introduces nobody; the full code test referral still does, once.
+  CHECK(status("RASSO-INTRO:rd8-v:rd8-ea").rfind("cancelled", 0) == 0);
+  CHECK(status("RASSO-INTRO:rd8-v:rd8-fct") == "pending 2026-03-23");
+  // The charge letter keeps the introduction's promise: 1 working day for an enhanced victim.
+  CHECK(status("RASSO-CHARGE:rd8-v:rd8-chg") == "pending 2026-03-24");
+  // A mixed plea goes to trial on the contested counts.
+  CHECK(status("FAM-MEET:rd8-v:rd8-plea") == "pending 2026-04-10");  // Good Friday and Easter Monday skipped
+  CHECK(status("WCU-EVIDENCE:rd8-v:rd8-plea") == "pending 2026-04-02");
+  // Nothing was decided at refer_back: no meeting to offer.
+  CHECK(status("BRV-MEET:rd9-rel:rd9-rb").rfind("cancelled", 0) == 0);
+
+  // The letters follow: the early-advice introduction is withdrawn, the meeting offer drafted.
+  auto lease = d.services.db.session();
+  storage::LetterStore letters(lease);
+  CHECK(letters.findLetterByObligation("RASSO-INTRO:rd8-v:rd8-ea")->state == "withdrawn");
+  CHECK(letters.findLetterByObligation("BRV-MEET:rd9-rel:rd9-rb")->state == "withdrawn");
+  REQUIRE(letters.findLetterByObligation("FAM-MEET:rd8-v:rd8-plea"));
+  CHECK(letters.findLetterByObligation("FAM-MEET:rd8-v:rd8-plea")->state == "draft");
+}

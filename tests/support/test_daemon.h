@@ -77,6 +77,7 @@ struct DaemonOptions {
   int max_connections = 512;
   int max_connections_per_client = 64;
   int checkpoint_interval_seconds = 300;
+  std::string rules_file = VC_SOURCE_DIR "/config/rules/victims-code-2020.json";  // e.g. an older rule book
 };
 
 // The raw bytes of the (only) key in a key file, as someone holding the file would read it.
@@ -125,7 +126,7 @@ inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o
   s.http_max_body_bytes = o.max_body_bytes;
   s.http_max_events_per_request = o.max_events_per_request;
   s.db_path = dir + "/victim-comms.db";
-  s.rules_files = {VC_SOURCE_DIR "/config/rules/victims-code-2020.json"};
+  s.rules_files = {o.rules_file};
   s.calendar_file = VC_SOURCE_DIR "/config/calendars/england-and-wales.json";
   s.templates_dir = VC_SOURCE_DIR "/letter_templates";
   s.contacts_file = VC_SOURCE_DIR "/config/letters/vlu-contacts.json";
