@@ -91,6 +91,7 @@ EntitlementFacts factsFor(const CaseFacts& c, const VictimFacts& v) {
   f.case_registered_date = c.registered_date;
   f.date_of_birth = v.date_of_birth;
   f.flags = v.flags;
+  f.family_spokesperson = v.representative == "family_spokesperson";
   return f;
 }
 

@@ -41,8 +41,14 @@ Entitlement evaluateEntitlement(const EntitlementFacts& f) {
     if (it != mostSeriousOffences().end())
       add("most_serious_crime", offence, "victim of the most serious crime: " + it->second);
   }
-  if (f.flags.count("bereaved_relative") || has(f.offences, "homicide"))
+  // Bereaved as the meeting rules read it (the flag, or a family spokesperson), not every victim on a
+  // homicide case: someone harmed in the attack that killed another is a victim of the most serious
+  // crime in their own right (the contract records only the case's offence categories).
+  const bool bereaved = f.flags.count("bereaved_relative") || f.family_spokesperson;
+  if (bereaved)
     add("most_serious_crime", "bereaved_close_relative", "close relative bereaved by criminal conduct");
+  else if (has(f.offences, "homicide"))
+    add("most_serious_crime", "homicide", "victim of the most serious crime: harmed in a homicide case, not bereaved");
   if (f.flags.count("persistently_targeted"))
     add("persistently_targeted", "persistently_targeted", "persistently targeted");
 

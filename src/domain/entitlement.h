@@ -39,6 +39,7 @@ struct EntitlementFacts {
   Date case_registered_date;          // used for the age test when there is no offence date
   std::optional<Date> date_of_birth;
   std::set<std::string> flags;
+  bool family_spokesperson = false;   // a family spokesperson speaks for the victim (a bereaved family)
 };
 
 Entitlement evaluateEntitlement(const EntitlementFacts& facts);

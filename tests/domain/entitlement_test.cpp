@@ -56,10 +56,21 @@ TEST_CASE("each flag gives its enhanced reason", "[domain][entitlement]") {
   CHECK(e.reasons[0].category == category);
 }
 
-TEST_CASE("a homicide case makes the bereaved relative enhanced", "[domain][entitlement]") {
-  auto e = evaluateEntitlement(facts({"homicide"}));
-  CHECK(e.enhanced);
-  CHECK(hasReason(e, "most_serious_crime", "bereaved_close_relative"));
+TEST_CASE("on a homicide case the bereaved are enhanced as bereaved, and a survivor as a victim of the most serious crime",
+          "[domain][entitlement]") {
+  auto relative = evaluateEntitlement(facts({"homicide"}, {"bereaved_relative"}));
+  CHECK(hasReason(relative, "most_serious_crime", "bereaved_close_relative"));
+  CHECK_FALSE(hasReason(relative, "most_serious_crime", "homicide"));
+
+  EntitlementFacts spoken_for = facts({"homicide"});
+  spoken_for.family_spokesperson = true;
+  CHECK(hasReason(evaluateEntitlement(spoken_for), "most_serious_crime", "bereaved_close_relative"));
+
+  // An injured survivor is not told they are bereaved; they are still enhanced.
+  auto survivor = evaluateEntitlement(facts({"homicide"}));
+  CHECK(survivor.enhanced);
+  CHECK_FALSE(hasReason(survivor, "most_serious_crime", "bereaved_close_relative"));
+  CHECK(hasReason(survivor, "most_serious_crime", "homicide"));
 }
 
 TEST_CASE("complainants of sexual offences and modern slavery are intimidated automatically", "[domain][entitlement]") {
