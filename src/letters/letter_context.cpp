@@ -339,6 +339,7 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   // their next request (asking for the independent review after local resolution starts a new one).
   const Object::Ptr& t = in.trigger;
   Object::Ptr vrr_decided;
+  bool asked_again = false;  // the victim has already asked again (for the independent review)
   {
     bool after = false;
     for (const auto& e : in.timeline) {
@@ -347,7 +348,10 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
         continue;
       }
       if (str(e, "victim_id") != in.victim_id) continue;
-      if (str(e, "type") == "vrr.requested") break;
+      if (str(e, "type") == "vrr.requested") {
+        asked_again = true;
+        break;
+      }
       if (str(e, "type") == "vrr.decided") vrr_decided = e;
     }
   }
@@ -467,6 +471,7 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
     o.set("date", dateValue(domain::londonDate(*domain::parseRfc3339(str(vrr_decided, "occurred_at")))));
     o.set("local_resolution", !independent);
     o.set("independent_review", independent);
+    o.set("asked_again", asked_again);
     o.set("reviewer", reviewer);
     o.set("next_charge", overturned && next_step == "charge");
     o.set("next_reinstated", overturned && next_step == "proceedings_reinstated");
