@@ -6,12 +6,14 @@
 // signature and the English that follows a Welsh letter are not prose and are left out. Within it,
 // every line of the plain text is a block: a paragraph, a heading (its ==== or ---- underline
 // dropped), or a list item (its "- " or "1. " marker dropped), so headings and list items count as
-// sentences. A block is split after ".", "!" or "?" followed by a space, so "s.1)" or
-// "www.example.org" do not end a sentence. A word is a run of non-spaces with a letter or digit in it.
+// sentences. A block is split into sentences and words as domain::splitSentences and countWords do
+// for the officers' words at approval ("s.1)", "www.example.org" and "e.g." do not end a sentence).
 
 #include <cctype>
 #include <string>
 #include <vector>
+
+#include "domain/plain_english.h"
 
 namespace vc::testing {
 
@@ -40,38 +42,11 @@ inline std::vector<std::string> proseBlocks(const std::string& text, const std::
   return blocks;
 }
 
-inline std::vector<std::string> sentences(const std::string& block) {
-  std::vector<std::string> out;
-  std::string current;
-  for (size_t i = 0; i < block.size(); ++i) {
-    current += block[i];
-    const char c = block[i];
-    if ((c == '.' || c == '!' || c == '?') && (i + 1 == block.size() || block[i + 1] == ' ')) {
-      out.push_back(current);
-      current.clear();
-      while (i + 1 < block.size() && block[i + 1] == ' ') ++i;
-    }
-  }
-  if (current.find_first_not_of(' ') != std::string::npos) out.push_back(current);
-  return out;
-}
+// Sentences and words are counted as the approval check counts an officer's words (domain/plain_english),
+// so the templates and the officers' text are held to one measure.
+inline std::vector<std::string> sentences(const std::string& block) { return domain::splitSentences(block); }
 
-inline size_t wordCount(const std::string& sentence) {
-  size_t n = 0;
-  bool word = false, has_alnum = false;
-  for (size_t i = 0; i <= sentence.size(); ++i) {
-    const bool space = i == sentence.size() || std::isspace(static_cast<unsigned char>(sentence[i]));
-    if (!space) {
-      word = true;
-      if (std::isalnum(static_cast<unsigned char>(sentence[i])) || static_cast<unsigned char>(sentence[i]) >= 0x80)
-        has_alnum = true;
-    } else if (word) {
-      if (has_alnum) ++n;
-      word = has_alnum = false;
-    }
-  }
-  return n;
-}
+inline size_t wordCount(const std::string& sentence) { return static_cast<size_t>(domain::countWords(sentence)); }
 
 // Every sentence of a letter's prose.
 inline std::vector<std::string> letterSentences(const std::string& text, const std::string& salutation = "Dear ",
