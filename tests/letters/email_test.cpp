@@ -3,6 +3,8 @@
 // subject that names nobody; SMTP down then up still delivers exactly once;
 // STARTTLS with AUTH; and a message a stopped daemon left mid-send goes again
 // with the same Message-ID. The daemon's own scheduler thread does the sending.
+// A 5xx to RCPT TO or DATA is one attempt, then dead for a person; a 4xx is
+// tried again; with smtp.require_tls nothing goes to a server without STARTTLS.
 
 #include <algorithm>
 #include <chrono>
