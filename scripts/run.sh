@@ -14,6 +14,8 @@ cat > var/demo.properties <<PROPS
 smtp.host = 127.0.0.1
 smtp.port = 8025
 smtp.sender = vlu-demo@example.org
+# The demo sink is plain SMTP on loopback and offers no STARTTLS.
+smtp.require_tls = false
 PROPS
 config=(--config config/victim-comms.properties --config var/demo.properties)
 $exe demo "${config[@]}"

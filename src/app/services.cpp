@@ -17,6 +17,7 @@ delivery::SmtpSettings smtpSettings(const Settings& s) {
   m.port = s.smtp_port;
   m.sender = s.smtp_sender;
   m.starttls = s.smtp_starttls;
+  m.require_tls = s.smtp_require_tls;
   m.ca_file = s.smtp_ca_file;
   m.user = s.smtp_user;
   m.password = s.smtp_password;

@@ -37,6 +37,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"smtp.port", "25", "SMTP port"},
     {"smtp.sender", "victim-liaison@localhost.localdomain", "From address, a plain address (name@a.dotted.domain); its domain also names each Message-ID"},
     {"smtp.starttls", "false", "true: require STARTTLS, checking the server's certificate"},
+    {"smtp.require_tls", "true", "true: every email (letters and ISVA notifications) goes only over STARTTLS; a server that does not offer it fails the message for good, nothing sent in clear text"},
     {"smtp.ca_file", "(unset: the system's certificates)", "PEM file of certificates to trust for STARTTLS"},
     {"smtp.user", "(unset: no AUTH)", "SMTP AUTH user"},
     {"smtp.password", "(unset)", "SMTP AUTH password"},
@@ -265,6 +266,7 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   if (auto problem = emailAddressProblem(s.smtp_sender))
     r.fail("smtp.sender", "must be a plain email address (name@example.org), but it " + *problem);
   s.smtp_starttls = r.boolean("smtp.starttls", s.smtp_starttls);
+  s.smtp_require_tls = r.boolean("smtp.require_tls", s.smtp_require_tls);
   if (r.find("smtp.ca_file")) {
     s.smtp_ca_file = r.path("smtp.ca_file", "", first_dir);
     requireFile(r, "smtp.ca_file", s.smtp_ca_file, false);

@@ -51,6 +51,7 @@ struct Settings {
   int smtp_port = 25;
   std::string smtp_sender = "victim-liaison@localhost.localdomain";
   bool smtp_starttls = false;
+  bool smtp_require_tls = true;  // never send in clear text: no STARTTLS offered fails the message for good
   std::string smtp_ca_file;                 // absolute, or empty: the system's trusted certificates
   std::string smtp_user, smtp_password;
   std::string smtp_auth = "plain";

@@ -108,7 +108,7 @@ bool Outbox::attempt(storage::OutboxRow row) {
   DeliveryOutcome outcome;
   auto channel = channels_.find(row.channel);
   if (channel == channels_.end()) {
-    outcome.permanent = true;
+    // Our own configuration, not the message: tried again, so a restart with the channel sends it.
     outcome.error = outcome.summary = "no channel '" + row.channel + "' is configured";
   } else {
     outcome = channel->second->deliver({row.channel, row.name, row.recipient, row.subject, row.message_id,
@@ -128,9 +128,11 @@ bool Outbox::attempt(storage::OutboxRow row) {
       tx.commit();
       log().information("%s sent by %s (attempt %d)", what, row.channel, row.attempts);
     } else {
-      // Even a 5xx is tried again (servers misreport their own faults as permanent); only
-      // running out of attempts, or a message no channel could ever send as it is, makes it dead.
-      const bool dead = outcome.undeliverable || row.attempts >= policy_.max_attempts;
+      // A permanent refusal (an SMTP 5xx to MAIL FROM, RCPT TO or DATA; TLS required but not
+      // offered) is the server's final word on this message: trying again would only delay the
+      // person who must act, so it is dead at once, as is a message no channel could send as it is.
+      // Anything else is tried again until the attempts run out.
+      const bool dead = outcome.undeliverable || outcome.permanent || row.attempts >= policy_.max_attempts;
       const int64_t next = dead ? 0 : real_now_() + retryDelay(row.attempts);
       store.finish(row.id, dead ? "dead" : "retrying", "", outcome.error, next);
       row.state = dead ? "dead" : "retrying";
@@ -141,9 +143,8 @@ bool Outbox::attempt(storage::OutboxRow row) {
         log().error("%s by %s failed for good after %d attempt(s): %s; a person must look at it", what, row.channel,
                     row.attempts, outcome.summary);
       else
-        log().warning("%s by %s failed (attempt %d): %s%s; next try in %Ld s", what, row.channel, row.attempts,
-                      outcome.summary, std::string(outcome.permanent ? " (the server calls it permanent: check the address)" : ""),
-                      next - real_now_());
+        log().warning("%s by %s failed (attempt %d): %s; next try in %Ld s", what, row.channel, row.attempts,
+                      outcome.summary, next - real_now_());
     }
   } catch (const std::exception& e) {
     // The outcome could not be recorded. Put the message back in the queue rather than leave it

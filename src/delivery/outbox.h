@@ -2,9 +2,12 @@
 // The durable outbox every letter and ISVA notification goes out through. A message is queued inside the transaction that approved it,
 // so it is never lost; the worker claims a message before sending it
 // (queued -> sending, counting the attempt) so two workers never send it at
-// once; a failed attempt (any failure, a 5xx reply included) is tried again
-// after an exponentially growing delay, until it succeeds or runs out of
-// attempts ("dead": a person must look).
+// once; a temporary failure (no connection, a 4xx reply) is tried again
+// after an exponentially growing delay ("retrying", shown as failure
+// "failed_temporary"), until it succeeds or runs out of attempts; a permanent
+// one (a 5xx reply to the message, TLS required but not offered, a malformed
+// address) is not tried again. Either way it ends "dead" (failure
+// "failed_permanent"): a person must look.
 // A message a stopped daemon left "sending" is sent again with the same
 // Message-ID (at least once), so the receiving side can recognise the resend.
 //

@@ -2,6 +2,7 @@
 
 #include "common/email_address.h"
 
+#include <cctype>
 #include <memory>
 
 #include <Poco/Net/Context.h>
@@ -33,6 +34,21 @@ void compose(const OutgoingMessage& m, const std::string& sender, MailMessage& m
                MailMessage::ENCODING_QUOTED_PRINTABLE);
 }
 
+// The reply code of a refusal: Poco 1.11 passes it as the exception's code; the reply text
+// ("550 5.1.1 ...") is read when it does not.
+int replyCode(const Poco::Net::SMTPException& e) {
+  if (e.code() >= 200 && e.code() < 600) return e.code();
+  const std::string& text = e.message();
+  for (size_t i = 0; i + 3 <= text.size(); ++i) {
+    const bool word_start = i == 0 || text[i - 1] == ' ';
+    if (word_start && text[i] >= '2' && text[i] <= '5' && std::isdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isdigit(static_cast<unsigned char>(text[i + 2])) &&
+        (i + 3 == text.size() || text[i + 3] == ' ' || text[i + 3] == '-'))
+      return std::stoi(text.substr(i, 3));
+  }
+  return 0;
+}
+
 std::string heloName(const std::string& sender) {
   const auto at = sender.rfind('@');
   return at == std::string::npos ? "localhost" : sender.substr(at + 1);
@@ -61,11 +77,16 @@ DeliveryOutcome SmtpChannel::deliver(const OutgoingMessage& m) {
   }
   const Poco::Timespan timeout(settings_.timeout_seconds, 0);
   const std::string helo = heloName(settings_.sender);
+  // Until the session is open (connection, EHLO, STARTTLS, AUTH) a refusal says something about the
+  // server or our own settings, not about this message: it is tried again (a person fixing a wrong
+  // password should not have to requeue every message). From MAIL FROM on, a 5xx reply is the
+  // server's final word on this message.
+  bool in_transaction = false;
   try {
     MailMessage mail;
     compose(m, settings_.sender, mail);
     std::unique_ptr<SMTPClientSession> session;
-    if (settings_.starttls) {
+    if (settings_.starttls || settings_.require_tls) {
       // Connects by host name, so the server's certificate is checked against it.
       auto secure = std::make_unique<Poco::Net::SecureSMTPClientSession>(settings_.host,
                                                                           static_cast<Poco::UInt16>(settings_.port));
@@ -74,8 +95,22 @@ DeliveryOutcome SmtpChannel::deliver(const OutgoingMessage& m) {
       Poco::Net::Context::Ptr context =
           new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", settings_.ca_file,
                                  Poco::Net::Context::VERIFY_RELAXED, 9, settings_.ca_file.empty());
-      if (!secure->startTLS(context))
+      if (!secure->startTLS(context)) {
+        try {
+          secure->close();
+        } catch (const Poco::Exception&) {
+        }
+        if (settings_.require_tls) {
+          // Never in clear text: nothing of the message has left, and it will not leave this way.
+          out.permanent = true;
+          out.error = "not sent: the server did not offer STARTTLS and smtp.require_tls is set, so nothing was "
+                      "sent in clear text and no attempt will be made again: send it another way, or have the "
+                      "SMTP relay offer STARTTLS and retry it";
+          out.summary = "not sent: the SMTP server did not offer STARTTLS (smtp.require_tls)";
+          return out;
+        }
         throw Poco::Net::SMTPException("the server does not offer STARTTLS (smtp.starttls is on)");
+      }
       session = std::move(secure);
     } else {
       Poco::Net::StreamSocket socket;
@@ -89,6 +124,7 @@ DeliveryOutcome SmtpChannel::deliver(const OutgoingMessage& m) {
       session->login(helo, settings_.auth == "login" ? SMTPClientSession::AUTH_LOGIN : SMTPClientSession::AUTH_PLAIN,
                      settings_.user, settings_.password);
     }
+    in_transaction = true;
     session->sendMessage(mail);
     try {
       session->close();
@@ -98,10 +134,16 @@ DeliveryOutcome SmtpChannel::deliver(const OutgoingMessage& m) {
     out.delivered = true;
     out.receipt = "accepted by the SMTP server " + settings_.host + " as " + m.message_id;
   } catch (const Poco::Net::SMTPException& e) {
-    const int code = e.code();
-    out.permanent = code >= 500 && code < 600;
-    out.error = "SMTP: " + e.displayText();
-    out.summary = "SMTP refused it" + (code ? " (reply " + std::to_string(code) + ")" : std::string());
+    const int code = replyCode(e);
+    out.permanent = in_transaction && code >= 500 && code < 600;
+    const std::string status = code ? "SMTP " + std::to_string(code) : std::string("SMTP");
+    if (out.permanent) {
+      out.error = status + " (permanent refusal, not tried again): " + e.displayText();
+      out.summary = "SMTP refused it for good (reply " + std::to_string(code) + ")";
+    } else {
+      out.error = status + (code >= 400 && code < 500 ? " (temporary refusal, tried again): " : ": ") + e.displayText();
+      out.summary = "SMTP refused it" + (code ? " (reply " + std::to_string(code) + ")" : std::string());
+    }
   } catch (const Poco::Exception& e) {
     out.error = "SMTP: " + e.displayText();
     out.summary = "SMTP not reachable or failed (" + std::string(e.name()) + ")";

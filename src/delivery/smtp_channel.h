@@ -2,8 +2,10 @@
 // The email channel: sends a message by SMTP (Poco SMTPClientSession, or
 // SecureSMTPClientSession with STARTTLS) as multipart/alternative (plain text
 // and HTML), with the message's own Message-ID so a resend can be recognised.
-// A 5xx reply is a permanent failure; anything else (no connection, a 4xx,
-// a timeout) is worth trying again. A recipient or sender that is not a
+// A 5xx reply to MAIL FROM, RCPT TO or DATA is a permanent failure; anything
+// else (no connection, a 4xx, a timeout, a refusal while the session opens)
+// is worth trying again. With require_tls a message is never sent in clear
+// text: a server that does not offer STARTTLS fails it permanently. A recipient or sender that is not a
 // plain address (common/email_address.h) is undeliverable: no connection is
 // made at all. One connection per message.
 
@@ -18,6 +20,7 @@ struct SmtpSettings {
   int port = 25;
   std::string sender;          // the From address
   bool starttls = false;       // require STARTTLS before anything is sent
+  bool require_tls = true;     // as starttls, and a server without STARTTLS fails the message for good
   std::string ca_file;         // certificates to trust for STARTTLS ("" = the system's)
   std::string user, password;  // AUTH when user is set
   std::string auth = "plain";  // plain | login

@@ -40,6 +40,7 @@ Object::Ptr outboxView(const storage::OutboxRow& m) {
   o->set("message_id", m.message_id);
   o->set("next_attempt_at",
          m.state == "retrying" || m.state == "queued" ? Var(domain::formatRfc3339Utc(m.next_attempt_at)) : Var());
+  o->set("failure", deliveryFailure(m.state));
   o->set("last_error", orNull(m.last_error));
   o->set("created_at", m.created_at);
   o->set("sent_at", orNull(m.sent_at));
@@ -146,7 +147,9 @@ Response Api::listMeetings(Request& req) {
 Response Api::listOutbox(Request& req) {
   storage::OutboxFilter f;
   f.state = req.queryOr("state");
-  oneOf("state", f.state, {"queued", "sending", "retrying", "sent", "dead", "withheld", "cancelled"});
+  oneOf("state", f.state,
+        {"queued", "sending", "retrying", "sent", "dead", "withheld", "cancelled", "failed_temporary", "failed_permanent"});
+  f.state = outboxStateFilter(f.state);
   f.kind = req.queryOr("kind");
   oneOf("kind", f.kind, {"letter", "notification"});
   f.area = areaFor(req);

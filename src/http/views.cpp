@@ -84,6 +84,18 @@ Object::Ptr caseView(const storage::CaseRow& c) {
 
 Var orNull(const std::string& s) { return s.empty() ? Var() : Var(s); }
 
+Var deliveryFailure(const std::string& state) {
+  if (state == "retrying") return std::string("failed_temporary");
+  if (state == "dead") return std::string("failed_permanent");
+  return {};
+}
+
+std::string outboxStateFilter(const std::string& asked) {
+  if (asked == "failed_temporary") return "retrying";
+  if (asked == "failed_permanent") return "dead";
+  return asked;
+}
+
 Object::Ptr timeLeftView(const domain::WorkingDayCalendar& calendar, const domain::Date& today, const std::string& due) {
   Object::Ptr o = ordered();
   const auto due_by = domain::Date::parse(due);
@@ -259,6 +271,7 @@ Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::Worki
     delivery->set("message_id", d.delivery->message_id);
     delivery->set("next_attempt_at",
                   d.delivery->state == "retrying" ? Var(domain::formatRfc3339Utc(d.delivery->next_attempt_at)) : Var());
+    delivery->set("failure", deliveryFailure(d.delivery->state));
     delivery->set("last_error", orNull(d.delivery->last_error));
     delivery->set("sent_at", orNull(d.delivery->sent_at));
   }

@@ -29,6 +29,12 @@ namespace vc::http {
 
 Poco::Dynamic::Var orNull(const std::string& s);
 
+// An outbox state read as a delivery failure: "failed_temporary" (retrying: tried again),
+// "failed_permanent" (dead: refused for good or out of attempts, a person must act), else null.
+Poco::Dynamic::Var deliveryFailure(const std::string& state);
+// A state filter as asked, the failure names read as the states they stand for.
+std::string outboxStateFilter(const std::string& asked);
+
 // The obligation as stored, with the ledger's view as of today; without the
 // explanation object (a list) it carries only the explanation's text.
 Poco::JSON::Object::Ptr obligationView(const storage::ObligationRow& row, const domain::Date& today,

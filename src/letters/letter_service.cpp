@@ -746,8 +746,15 @@ void LetterService::attemptFailed(Poco::Data::Session& session, const storage::O
       "attempt " + std::to_string(message.attempts) + " failed: " + outcome.summary +
       (dead ? "; no more attempts will be made, so a person must send it another way"
             : "; next attempt at " + domain::formatRfc3339Utc(next_attempt_at));
-  letters.appendHistory(row->n, {domain::formatRfc3339Utc(clock_.now()), kSystem,
-                                 dead ? "delivery_failed" : "delivery_retry", row->state, row->state, row->version, note});
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  letters.appendHistory(row->n, {now, kSystem, dead ? "delivery_failed" : "delivery_retry", row->state, row->state,
+                                 row->version, note});
+  // A message given up on is audited with the reason's class; the summary names no address.
+  if (dead)
+    storage::Store(session).audit(now, kSystem, "letter_delivery_failed", "letter:" + row->id(),
+                                  std::string(outcome.permanent || outcome.undeliverable ? "failed_permanent"
+                                                                                        : "out_of_attempts") +
+                                      " attempts:" + std::to_string(message.attempts) + " " + outcome.summary);
 }
 
 }  // namespace vc::letters

@@ -305,6 +305,13 @@ void NotificationService::attemptFailed(Poco::Data::Session& session, const stor
       (dead ? "; no more attempts will be made, so a person must look (retry it once the cause is fixed)"
             : "; next attempt at " + domain::formatRfc3339Utc(next_attempt_at));
   notes.setState(row->n, dead ? "dead" : "queued", "", note);
+  // A message given up on is audited with the reason's class; the summary names no address.
+  if (dead)
+    storage::Store(session).audit(domain::formatRfc3339Utc(clock_.now()), kSystem, "notification_delivery_failed",
+                                  "notification:" + row->id(),
+                                  std::string(outcome.permanent || outcome.undeliverable ? "failed_permanent"
+                                                                                        : "out_of_attempts") +
+                                      " attempts:" + std::to_string(message.attempts) + " " + outcome.summary);
 }
 
 }  // namespace vc::notifications

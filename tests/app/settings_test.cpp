@@ -49,6 +49,7 @@ TEST_CASE("the shipped configuration loads with every path made absolute", "[app
   CHECK(s.smtp_host == "localhost");
   CHECK(s.smtp_port == 25);
   CHECK_FALSE(s.smtp_starttls);
+  CHECK(s.smtp_require_tls);  // email is never sent in clear text unless the operator says so
   CHECK(s.smtp_ca_file.empty());
   CHECK(s.outbox_max_attempts == 10);
   CHECK(s.outbox_retry_base_seconds == 60);
@@ -99,6 +100,7 @@ TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
       {"smtp.port = 0", "smtp.port"},
       {"smtp.sender = nobody", "smtp.sender"},
       {"smtp.starttls = yes", "smtp.starttls"},
+      {"smtp.require_tls = maybe", "smtp.require_tls"},
       {"smtp.auth = cram", "smtp.auth"},
       {"smtp.ca_file = missing.pem", "smtp.ca_file"},
       {"letters.contacts_file = missing.json", "letters.contacts_file"},

@@ -42,6 +42,7 @@ cat > "$tmp/local.properties" <<PROPS
 smtp.host = 127.0.0.1
 smtp.port = $smtp_port
 smtp.sender = vlu@cps.example.org
+smtp.require_tls = false
 smtp.timeout_seconds = 300
 scheduler.interval_seconds = 1
 outbox.retry_base_seconds = 1

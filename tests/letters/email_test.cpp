@@ -3,10 +3,14 @@
 // subject that names nobody; SMTP down then up still delivers exactly once;
 // STARTTLS with AUTH; and a message a stopped daemon left mid-send goes again
 // with the same Message-ID. The daemon's own scheduler thread does the sending.
+// A 5xx to RCPT TO or DATA is one attempt, then dead for a person; a 4xx is
+// tried again; with smtp.require_tls nothing goes to a server without STARTTLS.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <tuple>
 
 #include <catch2/catch.hpp>
 
@@ -15,6 +19,7 @@
 
 #include "storage/letter_store.h"
 #include "storage/outbox_store.h"
+#include "storage/store.h"
 #include "support/smtp_sink.h"
 #include "support/replies.h"
 #include "support/test_daemon.h"
@@ -314,4 +319,181 @@ TEST_CASE("A stored address from before the check is never sent: the message is 
   }
   CHECK(rcpt == std::vector<std::string>{"RCPT TO: <sam.mailtest@example.org>"});
   REQUIRE(smtp.messages().size() == 1);
+}
+
+// ---- The SMTP reply class, and TLS required (issue 15, items 2 and 5) --------------------------
+
+namespace {
+
+// How many command lines the server received that start with `verb` ("RCPT TO", "MAIL FROM").
+size_t commandsStarting(const std::string& file, const std::string& verb) {
+  size_t n = 0;
+  for (const auto& line : SmtpSink::commandLines(file))
+    if (line.compare(0, verb.size(), verb) == 0) ++n;
+  return n;
+}
+
+bool historyHas(const Object::Ptr& letter, const std::string& action) {
+  Poco::JSON::Array::Ptr history = letter->getArray("history");
+  for (size_t i = 0; i < history->size(); ++i)
+    if (history->getObject(static_cast<unsigned>(i))->getValue<std::string>("action") == action) return true;
+  return false;
+}
+
+int64_t auditCount(TestDaemon& d, const std::string& action) {
+  auto lease = d.services.db.session();
+  return storage::Store(lease).auditCount(action);
+}
+
+std::string selfSignedCertificate(const TempDir& dir) {
+  const std::string cert = dir.path + "/cert.pem", key = dir.path + "/key.pem";
+  const std::string openssl = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+                              " -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost >/dev/null 2>&1";
+  REQUIRE(std::system(openssl.c_str()) == 0);
+  return cert;
+}
+
+}  // namespace
+
+TEST_CASE("A 5xx reply to RCPT TO or DATA is one attempt: the letter goes straight to a person, the reply in the reason",
+          "[letters][smtp][refusal]") {
+  TempDir mail;
+  const std::string commands = mail.path + "/commands";
+  const auto [option, reply, code] = GENERATE(
+      std::make_tuple(std::string("--refuse-rcpt"),
+                      std::string("550 5.1.1 <sam.mailtest@example.org>: Recipient address rejected: no such user"),
+                      std::string("550")),
+      std::make_tuple(std::string("--refuse-data"), std::string("554 5.7.1 Message rejected as spam"),
+                      std::string("554")));
+  INFO(option);
+  SmtpSink smtp(freePort(), mail.path + "/maildir", {option, reply, "--commands", commands});
+  DaemonOptions options;
+  options.smtp_port = smtp.port();  // ten attempts allowed: none but the first is made
+  TestDaemon d(options);
+  int64_t real_now = 1'800'000'000;
+  d.services.outbox.setRealTime([&] { return real_now; });
+  const std::string id = approveEmailLetter(d, "52RF0100126", "rf1-v", "sam.mailtest@example.org");
+
+  CHECK(d.services.outbox.sendDue() == 0);
+  real_now += 7 * 24 * 3600;  // a week on: nothing is due again
+  CHECK(d.services.outbox.sendDue() == 0);
+  CHECK(commandsStarting(commands, "RCPT TO") == 1);
+  CHECK(commandsStarting(commands, "DATA") == (option == "--refuse-data" ? 1u : 0u));
+  CHECK(smtp.messages().empty());
+
+  Object::Ptr l = readLetter(d, id);
+  CHECK(l->getValue<std::string>("state") == "approved");  // not sent: the obligation stays open
+  Object::Ptr delivery = l->getObject("delivery");
+  CHECK(delivery->getValue<std::string>("state") == "dead");
+  CHECK(delivery->getValue<std::string>("failure") == "failed_permanent");
+  CHECK(delivery->getValue<int>("attempts") == 1);
+  CHECK(delivery->isNull("next_attempt_at"));
+  const std::string why = delivery->getValue<std::string>("last_error");
+  INFO(why);
+  CHECK(why.find("SMTP " + code + " (permanent refusal, not tried again)") == 0);
+  CHECK(why.find(reply.substr(4)) != std::string::npos);  // the server's own words
+  CHECK(historyHas(l, "delivery_failed"));
+  CHECK(auditCount(d, "letter_delivery_failed") == 1);
+
+  // The outbox lists it for a person under either name.
+  for (const std::string& state : {std::string("dead"), std::string("failed_permanent")}) {
+    Poco::JSON::Array::Ptr listed =
+        ok(httpRequest(d.port(), "GET", "/api/v1/outbox?state=" + state, bearer(d.vlu)))->getArray("items");
+    REQUIRE(listed->size() == 1);
+    CHECK(listed->getObject(0)->getValue<std::string>("letter_id") == id);
+    CHECK(listed->getObject(0)->getValue<std::string>("failure") == "failed_permanent");
+  }
+  CHECK(ok(httpRequest(d.port(), "GET", "/api/v1/outbox?state=failed_temporary", bearer(d.vlu)))
+            ->getArray("items")
+            ->size() == 0);
+}
+
+TEST_CASE("A 4xx reply is temporary: the letter is tried again, and goes when the server accepts it",
+          "[letters][smtp][refusal]") {
+  TempDir mail;
+  const std::string commands = mail.path + "/commands";
+  SmtpSink smtp(freePort(), mail.path + "/maildir",
+                {"--refuse-rcpt", "451 4.3.0 Temporary local problem, try again later", "--refuse-times", "1",
+                 "--commands", commands});
+  DaemonOptions options;
+  options.smtp_port = smtp.port();
+  TestDaemon d(options);
+  int64_t real_now = 1'800'000'000;
+  d.services.outbox.setRealTime([&] { return real_now; });
+  const std::string id = approveEmailLetter(d, "52RF0200126", "rf2-v", "sam.mailtest@example.org");
+
+  CHECK(d.services.outbox.sendDue() == 0);
+  Object::Ptr delivery = readLetter(d, id)->getObject("delivery");
+  CHECK(delivery->getValue<std::string>("state") == "retrying");
+  CHECK(delivery->getValue<std::string>("failure") == "failed_temporary");
+  CHECK_FALSE(delivery->isNull("next_attempt_at"));
+  CHECK(delivery->getValue<std::string>("last_error").find("SMTP 451 (temporary refusal, tried again)") == 0);
+  CHECK(ok(httpRequest(d.port(), "GET", "/api/v1/outbox?state=failed_temporary", bearer(d.vlu)))
+            ->getArray("items")
+            ->size() == 1);
+  CHECK(auditCount(d, "letter_delivery_failed") == 0);
+
+  real_now += 3600;  // past the retry delay
+  CHECK(d.services.outbox.sendDue() == 1);
+  Object::Ptr l = readLetter(d, id);
+  CHECK(l->getValue<std::string>("state") == "sent");
+  CHECK(attempts(l) == 2);
+  CHECK(l->getObject("delivery")->isNull("failure"));
+  CHECK(commandsStarting(commands, "RCPT TO") == 2);
+  CHECK(smtp.messages().size() == 1);
+}
+
+TEST_CASE("With smtp.require_tls, nothing is sent in clear text to a server that offers no STARTTLS",
+          "[letters][smtp][tls]") {
+  TempDir mail;
+  const std::string commands = mail.path + "/commands";
+  SmtpSink smtp(freePort(), mail.path + "/maildir", {"--commands", commands});  // plain: no STARTTLS
+  DaemonOptions options;
+  options.smtp_port = smtp.port();
+  options.smtp_require_tls = true;
+  TestDaemon d(options);
+  int64_t real_now = 1'800'000'000;
+  d.services.outbox.setRealTime([&] { return real_now; });
+  const std::string id = approveEmailLetter(d, "52RT0100126", "rt1-v", "sam.mailtest@example.org");
+
+  CHECK(d.services.outbox.sendDue() == 0);
+  real_now += 7 * 24 * 3600;
+  CHECK(d.services.outbox.sendDue() == 0);
+  CHECK(commandsStarting(commands, "STARTTLS") == 1);  // asked for once, refused
+  CHECK(commandsStarting(commands, "MAIL FROM") == 0);  // and nothing of the message went
+  CHECK(commandsStarting(commands, "RCPT TO") == 0);
+  CHECK(smtp.messages().empty());
+  Object::Ptr delivery = readLetter(d, id)->getObject("delivery");
+  CHECK(delivery->getValue<std::string>("state") == "dead");
+  CHECK(delivery->getValue<std::string>("failure") == "failed_permanent");
+  CHECK(delivery->getValue<int>("attempts") == 1);
+  CHECK(delivery->getValue<std::string>("last_error").find(
+            "the server did not offer STARTTLS and smtp.require_tls is set") != std::string::npos);
+  CHECK(auditCount(d, "letter_delivery_failed") == 1);
+}
+
+TEST_CASE("With smtp.require_tls and a server that offers STARTTLS, the letter goes, encrypted",
+          "[letters][smtp][tls]") {
+  TempDir tls;
+  const std::string cert = selfSignedCertificate(tls);
+  const std::string commands = tls.path + "/commands";
+  SmtpSink smtp(freePort(), tls.path + "/maildir", {"--tls", cert, tls.path + "/key.pem", "--commands", commands});
+  DaemonOptions options;
+  options.smtp_host = "localhost";  // the name the certificate is for
+  options.smtp_port = smtp.port();
+  options.smtp_require_tls = true;  // smtp.starttls itself left off
+  options.smtp_ca_file = cert;
+  TestDaemon d(options);
+  const std::string id = approveEmailLetter(d, "52RT0200126", "rt2-v", "sam.mailtest@example.org");
+
+  CHECK(d.services.outbox.sendDue() == 1);
+  CHECK(readLetter(d, id)->getValue<std::string>("state") == "sent");
+  REQUIRE(smtp.messages().size() == 1);
+  // The sink requires STARTTLS before MAIL FROM (it refuses it otherwise): STARTTLS came first.
+  const auto lines = SmtpSink::commandLines(commands);
+  const auto starttls = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("STARTTLS", 0) == 0; });
+  const auto mail_from = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("MAIL FROM", 0) == 0; });
+  REQUIRE(starttls != lines.end());
+  REQUIRE(mail_from != lines.end());
+  CHECK(starttls < mail_from);
 }

@@ -442,3 +442,44 @@ TEST_CASE("One message that cannot be checked does not hold up the rest of the q
   CHECK(d.services.outbox.sendDue() == 1);
   CHECK(smtp.messages().size() == 2);
 }
+
+TEST_CASE("An ISVA notification refused for good, or with TLS required but not offered, goes to a person at once",
+          "[notifications][smtp][refusal][tls]") {
+  TempDir mail;
+  const std::string commands = mail.path + "/commands";
+  DaemonOptions options;
+  std::vector<std::string> sink_options = {"--commands", commands};
+  std::string reason;
+  SECTION("a 550 to RCPT TO") {
+    sink_options.insert(sink_options.end(), {"--refuse-rcpt", "550 5.1.1 <jo.advocate@example.org>: no such user"});
+    reason = "SMTP 550 (permanent refusal, not tried again)";
+  }
+  SECTION("smtp.require_tls and a server without STARTTLS") {
+    options.smtp_require_tls = true;
+    reason = "the server did not offer STARTTLS and smtp.require_tls is set";
+  }
+  SmtpSink smtp(freePort(), mail.path + "/maildir", sink_options);
+  options.smtp_port = smtp.port();  // ten attempts allowed
+  TestDaemon d(options);
+  int64_t real_now = 1'800'000'000;
+  d.services.outbox.setRealTime([&] { return real_now; });
+  registerCase(d, "52NT0900126", "nt9-v", "isva-1", true);
+  post(d, {keyEvents("52NT0900126", "nt9-v")[2]});
+  d.services.scheduler.runPass();
+  real_now += 7 * 24 * 3600;
+  d.services.scheduler.runPass();
+
+  CHECK(smtp.messages().empty());
+  size_t mail_from = 0;
+  for (const auto& line : SmtpSink::commandLines(commands)) mail_from += line.rfind("MAIL FROM", 0) == 0;
+  CHECK(mail_from == (options.smtp_require_tls ? 0u : 1u));  // with TLS required, nothing of it went
+  Array::Ptr dead = items(ok(httpRequest(d.port(), "GET", "/api/v1/outbox?state=failed_permanent", bearer(d.vlu))));
+  REQUIRE(dead->size() == 1);
+  CHECK(dead->getObject(0)->getValue<std::string>("state") == "dead");
+  CHECK(dead->getObject(0)->getValue<std::string>("notification_id") == "n-1");
+  CHECK(dead->getObject(0)->getValue<int>("attempts") == 1);
+  CHECK(dead->getObject(0)->getValue<std::string>("last_error").find(reason) != std::string::npos);
+  CHECK(items(ok(httpRequest(d.port(), "GET", "/api/v1/notifications?state=dead", bearer(d.vlu))))->size() == 1);
+  CHECK(auditCount(d, "notification_delivery_failed") == 1);
+  CHECK(obligationStatus(d, "ISVA-NOTE:nt9-v:52NT0900126-e6") == "pending");
+}

@@ -8,8 +8,14 @@ Prints "ready" once it accepts connections, then runs until killed or until
 its stdin closes. With --commands FILE it appends every command line it
 receives (not the message text after DATA), one per line, to FILE: what a
 client really sent, so a test can see an injected command.
+With --refuse-rcpt REPLY or --refuse-data REPLY (e.g. "550 5.1.1 <x@y>: no such
+user", "554 5.7.1 rejected", "451 4.3.0 try again later") it answers RCPT TO or
+the end of DATA with that reply instead of accepting; with --refuse-times N only
+the first N such commands are refused, and the rest are accepted. Without --tls
+the server offers no STARTTLS (a STARTTLS command gets "454 TLS not available").
 
 Usage: smtp_sink.py PORT MAILDIR [--tls CERT KEY] [--auth USER:PASSWORD] [--stall-first SECONDS] [--commands FILE]
+                    [--refuse-rcpt REPLY] [--refuse-data REPLY] [--refuse-times N]
 """
 import asyncio
 import logging
@@ -36,6 +42,35 @@ class StallingMailbox(Mailbox):
             self.stalled = True
             await asyncio.sleep(self.stall_seconds)
         return reply
+
+
+class RefusingMailbox(StallingMailbox):
+    """Answers RCPT TO or DATA with a given refusal (the first `times` of them, or all)."""
+
+    def __init__(self, maildir, stall_seconds, rcpt_reply, data_reply, times):
+        super().__init__(maildir, stall_seconds)
+        self.stalled = stall_seconds <= 0
+        self.rcpt_reply, self.data_reply, self.times = rcpt_reply, data_reply, times
+
+    def refuse(self, reply):
+        if not reply or self.times == 0:
+            return None
+        if self.times > 0:
+            self.times -= 1
+        return reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.refuse(self.rcpt_reply)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = self.refuse(self.data_reply)
+        if reply:
+            return reply
+        return await super().handle_DATA(server, session, envelope)
 
 
 class CommandRecorder(logging.Handler):
@@ -81,6 +116,10 @@ def main(argv):
     handler = Mailbox(maildir)
     if "--stall-first" in argv:
         handler = StallingMailbox(maildir, float(argv[argv.index("--stall-first") + 1]))
+    if "--refuse-rcpt" in argv or "--refuse-data" in argv:
+        option = lambda name: argv[argv.index(name) + 1] if name in argv else None
+        handler = RefusingMailbox(maildir, float(option("--stall-first") or 0), option("--refuse-rcpt"),
+                                  option("--refuse-data"), int(option("--refuse-times") or -1))
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("ready", flush=True)

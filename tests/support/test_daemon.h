@@ -62,6 +62,7 @@ struct DaemonOptions {
   int smtp_port = 1;  // nothing listens there unless a test starts a server
   std::string smtp_host = "127.0.0.1";
   bool smtp_starttls = false;
+  bool smtp_require_tls = false;  // the plain test sink offers no STARTTLS unless a test says so
   std::string smtp_ca_file;
   std::string smtp_user, smtp_password, smtp_auth = "plain";
   int scheduler_interval_seconds = 3600;
@@ -140,6 +141,7 @@ inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o
   s.smtp_port = o.smtp_port;
   s.smtp_sender = "vlu@cps.example.org";
   s.smtp_starttls = o.smtp_starttls;
+  s.smtp_require_tls = o.smtp_require_tls;
   s.smtp_ca_file = o.smtp_ca_file;
   s.smtp_user = o.smtp_user;
   s.smtp_password = o.smtp_password;
