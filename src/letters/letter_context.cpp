@@ -687,6 +687,8 @@ const std::vector<SampleVariant>& sampleVariantTable() {
       {"domestic-abuse", "an adult on a domestic abuse case: the domestic abuse helpline", {}},
       {"interpreter", "the victim needs a Polish interpreter; the officer has attached the Polish translation", {}},
       {"easy_read", "the victim asked for Easy Read; the officer has attached the Easy Read text", {}},
+      {"discreet", "the victim asked for discretion: the letterhead names neither the CPS nor the unit", {}},
+      {"unsafe-post", "the suspect may share the victim's address: blocked (unsafe_channel), naming the safe channels", {}},
   };
   return kVariants;
 }
@@ -857,6 +859,10 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language, 
         "We are writing to tell you what has happened in your case.\n\n"
         "The full letter is below.\n\n"
         "You can phone us. The number is at the top of this letter.";
+  } else if (variant == "discreet") {
+    in.profile->set("contact_safety", parse(R"j({"discreet":true})j"));
+  } else if (variant == "unsafe-post") {
+    in.profile->set("contact_safety", parse(R"j({"suspect_shares_address":true})j"));
   }
   return in;
 }
