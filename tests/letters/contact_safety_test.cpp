@@ -174,6 +174,13 @@ TEST_CASE("A phone call recorded instead of a letter by an unsafe channel comple
   REQUIRE(blockedCodes(e) == std::vector<std::string>{"unsafe_channel"});
   CHECK(blockedMessage(e).find("email is not safe") == 0);
 
+  auto metAnotherWayForNeeds = [] {
+    return ok(call("GET", "/api/v1/compliance?from=2026-04-01&to=2026-04-30&area=CPS%20South%20West",
+                   daemon().manager))
+        ->getObject("communication_needs")
+        ->getValue<int>("met_another_way");
+  };
+  const int counted = metAnotherWayForNeeds();
   const std::string reason = "Phoned Sam on their own mobile on 6 April and explained the decision and their right to a review.";
   Object::Ptr done = ok(call("POST", "/api/v1/letters/" + id + "/met-another-way", daemon().vlu,
                              R"({"version":2,"channel":"phone","reason":")" + reason + R"("})"));
@@ -183,6 +190,8 @@ TEST_CASE("A phone call recorded instead of a letter by an unsafe channel comple
                            daemon().vlu));
   CHECK(ob->getValue<std::string>("status") == "met");
   CHECK(ob->getValue<std::string>("completed_by_event") == "sys:contact-recorded:" + id);
+  // Not a communication need met another way: the report's communication_needs does not count it.
+  CHECK(metAnotherWayForNeeds() == counted);
 }
 
 TEST_CASE("A discreet posted letter's letterhead does not name the CPS; the victim can still reply",
