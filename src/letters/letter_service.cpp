@@ -724,6 +724,28 @@ storage::LetterRow LetterService::meetAnotherWay(const std::string& id, const Ac
 
 // ---- delivery -----------------------------------------------------------------------------
 
+std::string LetterService::withholdReason(Poco::Data::Session& session, const storage::OutboxRow& message) {
+  storage::Store store(session);
+  auto row = storage::LetterStore(session).findLetter(message.letter_n);
+  if (!row) return {};
+  auto victim = store.findVictim(row->victim_id);
+  if (!victim || contactSafety(parseObject(victim->profile)).safe(row->channel)) return {};
+  return row->channel + " is no longer safe for this victim (their contact_safety changed after approval)";
+}
+
+void LetterService::withheld(Poco::Data::Session& session, const storage::OutboxRow& message,
+                             const std::string& reason) {
+  storage::Store store(session);
+  storage::LetterStore letters(session);
+  auto row = letters.findLetter(message.letter_n);
+  if (!row) return;
+  auto obligation = store.findObligation(row->obligation_id);
+  if (!obligation) return;
+  // Back to the queue as a new version, blocked (unsafe_channel), for an officer to choose another way.
+  write(store, letters, *row, render(store, *obligation, row->n, clock_.today(), row->fields, row->free_text), kSystem,
+        "not sent: " + reason, "withheld");
+}
+
 void LetterService::delivered(Poco::Data::Session& session, const storage::OutboxRow& message,
                               const std::string& receipt) {
   storage::Store store(session);

@@ -194,6 +194,29 @@ TEST_CASE("A phone call recorded instead of a letter by an unsafe channel comple
   CHECK(metAnotherWayForNeeds() == counted);
 }
 
+TEST_CASE("An approved letter whose channel became unsafe before it went is withheld and comes back blocked",
+          "[letters][safety]") {
+  nfaCase("52SC1000126", "sc10-v", "");
+  const std::string id = onlyLetterOf("52SC1000126")->getValue<std::string>("id");
+  ok(call("POST", "/api/v1/letters/" + id + "/approve", daemon().vlu2));
+  // Before the print room gets it, the police say the suspect has moved back in.
+  Reply r = call("POST", "/api/v1/events", daemon().ingest,
+                 batch({jsonEvent("52SC1000126-e4", "victim.updated", "2026-04-06T08:30:00+01:00", "52SC1000126",
+                                  R"("victim_id":"sc10-v","contact_safety":{"suspect_shares_address":true})")}));
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  daemon().services.outbox.sendDue();
+  Object::Ptr l = letter(id);
+  CHECK(l->getValue<std::string>("state") == "blocked");
+  CHECK(blockedCodes(l) == std::vector<std::string>{"unsafe_channel"});
+  CHECK(l->getObject("delivery")->getValue<std::string>("state") == "withheld");
+  Array::Ptr history = l->getArray("history");
+  Object::Ptr last = history->getObject(history->size() - 1);
+  CHECK(last->getValue<std::string>("action") == "withheld");
+  CHECK(last->getValue<std::string>("note").find("post is no longer safe for this victim") != std::string::npos);
+  CHECK(l->getValue<std::string>("obligation_status") == "pending");
+}
+
 TEST_CASE("A discreet posted letter's letterhead does not name the CPS; the victim can still reply",
           "[letters][safety]") {
   nfaCase("52SC0500126", "sc5-v", R"(,"contact_safety":{"discreet":true})");
