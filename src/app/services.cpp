@@ -131,6 +131,7 @@ Services::Services(const Settings& s)
   letters.setPlainEnglish(&plain_english);
   letters.setOnApproved([this] { scheduler.wake(); });
   letters.setWelshAreas(s.welsh_areas);
+  letters.setDiscretion({s.discreet_sender_name, s.discreet_subject, s.discreet_subject_cy});
   outbox.setOnRequeued([this] { scheduler.wake(); });
   ingestor.setAfterCommit([this](const ingest::IngestResult& r) { scheduler.refreshNow(r.affected_cases); });
 }

@@ -30,6 +30,9 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"letters.support_services_file", "letters/support-services.json", "the national support services letters list, each chosen by the case's offences and the victim's age"},
     {"letters.welsh_areas", "CPS Cymru-Wales", "CPS Areas, comma-separated, whose letters are bilingual (Welsh first) when the victim has not stated a language"},
     {"letters.plain_english_file", "letters/plain-english.json", "terms inspectors flag in officers' words, with a plain alternative each, and the longest sentence; checked at approval"},
+    {"letters.discreet_sender_name", "Letters Team", "the email sender's display name for a victim who asked for discretion (contact_safety.discreet): must not name the CPS or the offence"},
+    {"letters.discreet_subject", "A letter for you", "the email subject for a victim who asked for discretion"},
+    {"letters.discreet_subject_cy", "Llythyr i chi / A letter for you", "the same, for a Welsh (bilingual) letter"},
     {"demo.file", "demo/events.jsonl", "synthetic events loaded by `victim-comms demo`"},
     {"scheduler.interval_seconds", "60", "how often the scheduler drafts, re-renders, withdraws and sends"},
     {"spool.dir", "../var/spool", "where approved postal letters are written (HTML with print CSS, and text) for printing"},
@@ -258,6 +261,19 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
     if (!area.empty()) s.welsh_areas.insert(area);
   s.plain_english_file = r.path("letters.plain_english_file", "letters/plain-english.json", first_dir);
   requireFile(r, "letters.plain_english_file", s.plain_english_file, false);
+  // Shown outside the letter (a From display name, a subject): one short line, no quotes.
+  for (auto [key, value] : std::vector<std::pair<const char*, std::string*>>{
+           {"letters.discreet_sender_name", &s.discreet_sender_name},
+           {"letters.discreet_subject", &s.discreet_subject},
+           {"letters.discreet_subject_cy", &s.discreet_subject_cy}}) {
+    *value = r.string(key, *value);
+    if (value->empty() || value->size() > 120) r.fail(key, "must be 1 to 120 characters");
+    for (unsigned char c : *value)
+      if (c < 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>')
+        r.fail(key, "must be one line without quotes or angle brackets");
+    if (value->find("Crown Prosecution") != std::string::npos || value->find("CPS") != std::string::npos)
+      r.fail(key, "must not name the Crown Prosecution Service: it is shown where others may see it");
+  }
   s.spool_dir = r.path("spool.dir", "../var/spool", first_dir);
   s.smtp_host = r.string("smtp.host", s.smtp_host);
   if (s.smtp_host.empty()) r.fail("smtp.host", "must not be empty");

@@ -44,6 +44,10 @@ struct Settings {
   std::string support_services_file;        // absolute: the national support services letters list
   std::set<std::string> welsh_areas = {"CPS Cymru-Wales"};  // bilingual letters unless the victim stated a language
   std::string plain_english_file;           // absolute: terms flagged in officers' words (plain English)
+  // What a discreet victim's email shows outside (letters.discreet_*).
+  std::string discreet_sender_name = "Letters Team";
+  std::string discreet_subject = "A letter for you";
+  std::string discreet_subject_cy = "Llythyr i chi / A letter for you";
   std::string spool_dir;                    // absolute: where posted letters are written for printing
   int scheduler_interval_seconds = 60;
   // Email (SMTP).

@@ -16,6 +16,7 @@ struct OutgoingMessage {
   std::string message_id;  // "<letter.l-7.v3@example.org>": the same on every attempt
   std::string text;
   std::string html;
+  std::string sender_name;  // the From display name; "" for the address alone (email only)
 };
 
 struct DeliveryOutcome {

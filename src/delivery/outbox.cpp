@@ -40,6 +40,7 @@ int64_t Outbox::enqueue(Poco::Data::Session& session, OutgoingMessage m, const s
   row.name = m.name;
   row.recipient = m.recipient;
   row.subject = m.subject;
+  row.sender_name = m.sender_name;
   row.message_id = messageId(key);
   row.body_text = m.text;
   row.body_html = m.html;
@@ -112,7 +113,7 @@ bool Outbox::attempt(storage::OutboxRow row) {
     outcome.error = outcome.summary = "no channel '" + row.channel + "' is configured";
   } else {
     outcome = channel->second->deliver({row.channel, row.name, row.recipient, row.subject, row.message_id,
-                                        row.body_text, row.body_html});
+                                        row.body_text, row.body_html, row.sender_name});
   }
 
   try {

@@ -23,7 +23,12 @@ using Poco::Net::MailMessage;
 using Poco::Net::SMTPClientSession;
 
 void compose(const OutgoingMessage& m, const std::string& sender, MailMessage& mail) {
-  mail.setSender(sender);
+  // A display name, if the message has one ("Letters Team <vlu@...>"), encoded for any non-ASCII.
+  // (settings refuse quotes and control characters in it).
+  bool ascii = true;
+  for (unsigned char c : m.sender_name) ascii = ascii && c < 0x80;
+  const std::string display = ascii ? "\"" + m.sender_name + "\"" : MailMessage::encodeWord(m.sender_name, "UTF-8");
+  mail.setSender(m.sender_name.empty() ? sender : display + " <" + sender + ">");
   mail.addRecipient(Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, m.recipient));
   mail.setSubject(MailMessage::encodeWord(m.subject, "UTF-8"));
   mail.set("Message-ID", m.message_id);

@@ -18,7 +18,7 @@ namespace vc::ingest {
 
 const char* const kVictimProfileFields[] = {"name",      "title",   "date_of_birth", "address", "email",
                                             "phone",     "preferred_channel", "language", "needs", "flags",
-                                            "representative", nullptr};
+                                            "representative", "contact_safety", nullptr};
 
 namespace {
 
@@ -194,6 +194,11 @@ class Reader {
   std::optional<Reader> optObject(const std::string& f) const {
     return has(f) ? std::optional<Reader>(object(f)) : std::nullopt;
   }
+  // Refuses a field not in `allowed` (where a misspelt field would silently mean its default).
+  void onlyFields(const std::set<std::string>& allowed) const {
+    for (const auto& [k, v] : *obj_)
+      if (!allowed.count(k)) fail(k, "not a field here (fields: " + joined(allowed) + ")");
+  }
 
  private:
   Object::Ptr obj_;
@@ -249,6 +254,14 @@ void victimProfile(const Reader& r, domain::Event& e, bool registering) {
       a.optString("postcode", 16);
     }
     rep->optEmail("email");
+  }
+  // v1.1: which channels are safe. A misspelt field is refused rather than read as its default
+  // ("safe"), since a wrong default could send a letter where the suspect reads it.
+  if (auto safety = r.optObject("contact_safety")) {
+    static const std::set<std::string> kSafetyFields = {"post", "email", "phone", "voicemail",
+                                                        "suspect_shares_address", "discreet"};
+    safety->onlyFields(kSafetyFields);
+    for (const auto& f : kSafetyFields) safety->optBoolean(f);
   }
 }
 

@@ -143,7 +143,7 @@ std::vector<const SupportService*> servicesFor(const SupportServices& all, const
 const std::vector<std::string>& editableFields() {
   static const std::vector<std::string> kFields = {"reasons",          "reasons_cy",  "free_text_cy",         "reviewer",
                                                    "next_step",        "previous_charges", "charges",         "translation",
-                                                   "translation_language", "easy_read_text"};
+                                                   "translation_language", "easy_read_text", "channel"};
   return kFields;
 }
 
@@ -167,6 +167,37 @@ CommunicationNeeds communicationNeeds(const Object::Ptr& profile) {
   }
   n.easy_read = flag(needs, "easy_read");
   return n;
+}
+
+bool ContactSafety::safe(const std::string& channel) const {
+  if (channel == "post") return postSafe();
+  if (channel == "email") return email;
+  if (channel == "phone") return phone;
+  if (channel == "voicemail") return voicemail;
+  return false;
+}
+
+std::vector<std::string> ContactSafety::safeChannels() const {
+  std::vector<std::string> out;
+  for (const char* c : {"post", "email", "phone", "voicemail"})
+    if (safe(c)) out.emplace_back(c);
+  return out;
+}
+
+ContactSafety contactSafety(const Object::Ptr& profile) {
+  ContactSafety s;
+  const Object::Ptr o = obj(profile, "contact_safety");
+  if (!o) return s;
+  auto stated = [&](const char* key, bool fallback) {
+    return o->has(key) && o->get(key).type() == typeid(bool) ? o->getValue<bool>(key) : fallback;
+  };
+  s.post = stated("post", true);
+  s.email = stated("email", true);
+  s.phone = stated("phone", true);
+  s.voicemail = stated("voicemail", true);
+  s.suspect_shares_address = stated("suspect_shares_address", false);
+  s.discreet = stated("discreet", false);
+  return s;
 }
 
 std::vector<std::string> paragraphs(const std::string& text) {
@@ -199,8 +230,13 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   // The victim's stated language; unstated, bilingual in a Welsh Area (letters.welsh_areas).
   const std::string stated_language = str(profile, "language");
   ctx.language = stated_language == "cy" || (stated_language.empty() && in.welsh_area) ? "cy" : "en";
-  ctx.channel = str(profile, "preferred_channel") == "email" ? "email" : "post";
+  // The officer's choice of channel (fields.channel) over the victim's preferred one.
+  const auto chosen = in.fields.find("channel");
+  const std::string channel = chosen != in.fields.end() && !chosen->second.empty() ? chosen->second
+                                                                                   : str(profile, "preferred_channel");
+  ctx.channel = channel == "email" ? "email" : "post";
   auto block = [&](std::string code, std::string message) { ctx.blocked_by.push_back({std::move(code), std::move(message)}); };
+  const ContactSafety safety = contactSafety(profile);
 
   Value lang;
   lang.set("en", ctx.language == "en");
@@ -214,7 +250,23 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   letter.set("large_print", flag(obj(profile, "needs"), "large_print"));
   letter.set("by_post", ctx.channel == "post");
   letter.set("by_email", ctx.channel == "email");
+  letter.set("discreet", safety.discreet);
   d.set("letter", letter);
+
+  // A channel that is not safe for the victim (contact_safety): blocked, saying what is safe, for the
+  // officer to choose another channel or reach them another way (met another way, by phone).
+  if (!safety.safe(ctx.channel)) {
+    std::string safe;
+    for (const auto& c : safety.safeChannels()) safe += (safe.empty() ? "" : ", ") + c;
+    const std::string why = ctx.channel == "post" && safety.post ? " (the suspect may share the address)" : "";
+    std::string other;
+    if (safety.safe(ctx.channel == "post" ? "email" : "post"))
+      other = "choose " + std::string(ctx.channel == "post" ? "email" : "post") + " as the letter's channel";
+    if (safety.phone) other += (other.empty() ? "" : ", or ") + std::string("record a phone call that gave the victim the letter's content (met another way)");
+    block("unsafe_channel", ctx.channel + " is not safe for this victim" + why + "; safe: " +
+                                (safe.empty() ? std::string("none recorded") : safe) +
+                                (other.empty() ? std::string() : ": " + other));
+  }
 
   // Who it goes to: the victim, or the parent or guardian / family spokesperson events.md names.
   const Object::Ptr name = obj(profile, "name");
@@ -331,6 +383,11 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   vlu.set("phone", in.vlu ? in.vlu->phone : "");
   vlu.set("email", in.vlu ? in.vlu->email : "");
   vlu.set("address_lines", Value::textList(in.vlu ? in.vlu->address : std::vector<std::string>{}));
+  // For a discreet letter's letterhead: the address without its first line, which is the unit's name
+  // (letters.contacts_file), so the victim can still write back without the page naming the unit.
+  vlu.set("street_lines", Value::textList(in.vlu && in.vlu->address.size() > 1
+                                              ? std::vector<std::string>(in.vlu->address.begin() + 1, in.vlu->address.end())
+                                              : std::vector<std::string>{}));
   d.set("vlu", vlu);
   if (!in.vlu)
     block("vlu_contact", "the Victim Liaison Unit's contact details for " + in.area + " (add them to letters.contacts_file)");
@@ -630,6 +687,8 @@ const std::vector<SampleVariant>& sampleVariantTable() {
       {"domestic-abuse", "an adult on a domestic abuse case: the domestic abuse helpline", {}},
       {"interpreter", "the victim needs a Polish interpreter; the officer has attached the Polish translation", {}},
       {"easy_read", "the victim asked for Easy Read; the officer has attached the Easy Read text", {}},
+      {"discreet", "the victim asked for discretion: the letterhead names neither the CPS nor the unit", {}},
+      {"unsafe-post", "the suspect may share the victim's address: blocked (unsafe_channel), naming the safe channels", {}},
   };
   return kVariants;
 }
@@ -800,6 +859,10 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language, 
         "We are writing to tell you what has happened in your case.\n\n"
         "The full letter is below.\n\n"
         "You can phone us. The number is at the top of this letter.";
+  } else if (variant == "discreet") {
+    in.profile->set("contact_safety", parse(R"j({"discreet":true})j"));
+  } else if (variant == "unsafe-post") {
+    in.profile->set("contact_safety", parse(R"j({"suspect_shares_address":true})j"));
   }
   return in;
 }

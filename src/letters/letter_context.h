@@ -74,7 +74,7 @@ struct LetterInputs {
 struct BlockedItem {
   std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome |
                         // extended_date | representative | reviewer | next_step | deceased | previous_charges |
-                        // needs_translation | needs_easy_read | welsh_text | field:<path>
+                        // needs_translation | needs_easy_read | welsh_text | unsafe_channel | field:<path>
   std::string message;  // plain English, with what supplies it
 };
 
@@ -94,7 +94,9 @@ struct LetterContext {
 // printed before the English letter, which stays for the record;
 // for a review's outcome, the reviewer's name and the next step when they are
 // missing from vrr.decided; for altered charges, the charges now and before
-// (one charge a line) when the events do not list them.
+// (one charge a line) when the events do not list them; the channel (post or
+// email) when the officer sends it another way than the victim's preferred one
+// (a channel that is not safe for the victim blocks the letter: unsafe_channel).
 const std::vector<std::string>& editableFields();
 
 // The victim's communication needs (Victims' Code Right 1), from the profile's
@@ -107,6 +109,19 @@ struct CommunicationNeeds {
   bool any() const { return interpreter || easy_read; }
 };
 CommunicationNeeds communicationNeeds(const Poco::JSON::Object::Ptr& profile);
+
+// Which channels are safe for the victim (profile `contact_safety`, events.md v1.1): each channel is safe
+// unless stated false; post is also unsafe when the suspect may share the address. `discreet`: nothing
+// others can see (envelope, letterhead, email sender and subject) names the CPS or the offence.
+struct ContactSafety {
+  bool post = true, email = true, phone = true, voicemail = true;
+  bool suspect_shares_address = false;
+  bool discreet = false;
+  bool postSafe() const { return post && !suspect_shares_address; }
+  bool safe(const std::string& channel) const;  // post | email | phone | voicemail
+  std::vector<std::string> safeChannels() const;  // in that order
+};
+ContactSafety contactSafety(const Poco::JSON::Object::Ptr& profile);
 
 LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDayCalendar& calendar);
 

@@ -181,8 +181,13 @@ LetterService::Rendition LetterService::prepare(storage::Store& store, const sto
   Rendition r;
   r.kind = in.kind;
   r.context = buildLetterContext(in, engine_.calendar());
+  // Whether the channel is safe is not in the data the template reads, but it changes the letter's fate: a
+  // letter drafted before the victim said post is unsafe must be looked at again.
+  std::string unsafe;
+  for (const auto& b : r.context.blocked_by)
+    if (b.code == "unsafe_channel") unsafe += "\n" + b.message;
   r.hash = sha256Hex(r.context.data.canonical() + "\n" + r.context.language + "\n" + r.context.channel + "\n" +
-                  r.context.recipient_email + "\n" + templates_.version(in.kind, r.context.language));
+                  r.context.recipient_email + "\n" + templates_.version(in.kind, r.context.language) + unsafe);
   r.letter_date = letter_date.toString();
   r.fields_json = toJson(fields);
   r.free_text = free_text;
@@ -498,6 +503,9 @@ storage::LetterRow LetterService::edit(const std::string& id, const Actor& actor
       throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
                   "fields." + k + ": not an editable field (editable: " + names + ")", {}, "fields." + k);
     }
+    if (k == "channel" && !v.empty() && v != "post" && v != "email")
+      throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
+                  "fields.channel: post or email (or empty for the victim's preferred channel)", {}, "fields.channel");
     if (k == "next_step" && !v.empty() && v != "charge" && v != "proceedings_reinstated" && v != "explanation_and_apology")
       throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
                   "fields.next_step: one of charge, proceedings_reinstated, explanation_and_apology", {},
@@ -608,9 +616,16 @@ storage::LetterRow LetterService::approve(const std::string& id, const Actor& ac
   }
   storage::OutboxRow owner;
   owner.letter_n = row.n;
+  // Discretion: a neutral subject and sender name, so an inbox someone else sees names neither the CPS
+  // nor the offence.
+  auto victim = store.findVictim(row.victim_id);
+  const bool discreet = victim && contactSafety(parseObject(victim->profile)).discreet;
+  const std::string subject = !discreet                ? emailSubject(row.language)
+                              : row.language == "cy" ? discretion_.subject_cy
+                                                     : discretion_.subject;
   outbox_.enqueue(lease,
-                  {row.channel, row.id(), row.channel == "email" ? row.recipient_email : "", emailSubject(row.language),
-                   "", row.text, row.html},
+                  {row.channel, row.id(), row.channel == "email" ? row.recipient_email : "", subject, "", row.text,
+                   row.html, discreet ? discretion_.sender_name : ""},
                   owner, "letter." + row.id() + ".v" + std::to_string(row.version));
   tx.commit();
   if (on_approved_) on_approved_();
@@ -669,10 +684,11 @@ storage::LetterRow LetterService::meetAnotherWay(const std::string& id, const Ac
     throw Error(Error::Kind::kConflict, "invalid_state",
                 "obligation " + row.obligation_id + " is no longer open; the letter is being withdrawn");
   auto victim = store.findVictim(row.victim_id);
-  if (!victim || !communicationNeeds(parseObject(victim->profile)).any())
+  const bool unsafe_channel = row.blocked_by.find("\"unsafe_channel\"") != std::string::npos;
+  if (!victim || (!communicationNeeds(parseObject(victim->profile)).any() && !unsafe_channel))
     throw Error(Error::Kind::kConflict, "no_communication_need",
-                "the victim has no interpreter or Easy Read need recorded; a letter is met another way only "
-                "for a communication need (send or withdraw it as usual)");
+                "the victim has no interpreter or Easy Read need recorded and the letter's channel is safe; a letter "
+                "is met another way only for a communication need or an unsafe channel (send or withdraw it as usual)");
 
   const std::string now = domain::formatRfc3339Utc(clock_.now());
   const std::string from = row.state;
@@ -707,6 +723,28 @@ storage::LetterRow LetterService::meetAnotherWay(const std::string& id, const Ac
 }
 
 // ---- delivery -----------------------------------------------------------------------------
+
+std::string LetterService::withholdReason(Poco::Data::Session& session, const storage::OutboxRow& message) {
+  storage::Store store(session);
+  auto row = storage::LetterStore(session).findLetter(message.letter_n);
+  if (!row) return {};
+  auto victim = store.findVictim(row->victim_id);
+  if (!victim || contactSafety(parseObject(victim->profile)).safe(row->channel)) return {};
+  return row->channel + " is no longer safe for this victim (their contact_safety changed after approval)";
+}
+
+void LetterService::withheld(Poco::Data::Session& session, const storage::OutboxRow& message,
+                             const std::string& reason) {
+  storage::Store store(session);
+  storage::LetterStore letters(session);
+  auto row = letters.findLetter(message.letter_n);
+  if (!row) return;
+  auto obligation = store.findObligation(row->obligation_id);
+  if (!obligation) return;
+  // Back to the queue as a new version, blocked (unsafe_channel), for an officer to choose another way.
+  write(store, letters, *row, render(store, *obligation, row->n, clock_.today(), row->fields, row->free_text), kSystem,
+        "not sent: " + reason, "withheld");
+}
 
 void LetterService::delivered(Poco::Data::Session& session, const storage::OutboxRow& message,
                               const std::string& receipt) {

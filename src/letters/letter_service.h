@@ -70,6 +70,14 @@ const std::vector<std::string>& metAnotherWayChannels();  // phone, in_person, v
 // The subject line of an emailed letter; it carries nothing identifying.
 std::string emailSubject(const std::string& language);
 
+// What an emailed letter shows outside for a victim who asked for discretion (contact_safety.discreet):
+// a neutral sender display name and subject (letters.discreet_*), never the CPS or the offence.
+struct Discretion {
+  std::string sender_name = "Letters Team";
+  std::string subject = "A letter for you";
+  std::string subject_cy = "Llythyr i chi / A letter for you";
+};
+
 class LetterService : public delivery::DeliveryListener {
  public:
   LetterService(storage::Database& db, ingest::Ingestor& ingestor, const rendering::TemplateSet& templates,
@@ -104,12 +112,17 @@ class LetterService : public delivery::DeliveryListener {
   // its note and history, and the daemon records a contact.recorded event (by
   // cps, the channel, notes = the reason) naming the obligation, which completes
   // it as met or late. Audited (letter_met_another_way, without the reason's
-  // words). Throws as edit(), and kConflict no_communication_need when the
-  // victim has none recorded.
+  // words). Also for a letter blocked because its channel is not safe for the
+  // victim (unsafe_channel: e.g. a phone call instead of a letter the suspect
+  // could read). Throws as edit(), and kConflict no_communication_need when the
+  // victim has no communication need recorded and the letter is not blocked by
+  // unsafe_channel.
   storage::LetterRow meetAnotherWay(const std::string& id, const Actor& actor, const MetAnotherWay& m);
 
   // letters.welsh_areas: Areas whose letters are bilingual (cy) when the victim has not stated a language.
   void setWelshAreas(std::set<std::string> areas) { welsh_areas_ = std::move(areas); }
+  // letters.discreet_sender_name / discreet_subject / discreet_subject_cy.
+  void setDiscretion(Discretion d) { discretion_ = std::move(d); }
 
   // The terms and sentence length officers' words are checked against (letters.plain_english_file).
   // Set before serving; not thread-safe to change. Without it nothing is flagged.
@@ -124,6 +137,10 @@ class LetterService : public delivery::DeliveryListener {
   void setOnApproved(std::function<void()> f) { on_approved_ = std::move(f); }
 
   // delivery::DeliveryListener
+  // At sending: a letter whose channel is no longer safe for the victim (contact_safety changed after it
+  // was approved) is withheld, and goes back to the queue re-rendered, blocked (unsafe_channel).
+  std::string withholdReason(Poco::Data::Session& session, const storage::OutboxRow& row) override;
+  void withheld(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& reason) override;
   void delivered(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& receipt) override;
   void attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& row,
                      const delivery::DeliveryOutcome& outcome, bool dead, int64_t next_attempt_at) override;
@@ -156,6 +173,7 @@ class LetterService : public delivery::DeliveryListener {
   delivery::Outbox& outbox_;
   std::function<void()> on_approved_;
   std::set<std::string> welsh_areas_;
+  Discretion discretion_;
   const domain::PlainEnglishRules* plain_english_ = nullptr;
 };
 

@@ -381,6 +381,11 @@ const std::vector<Migration>& migrations() {
           },
           &RetentionStore::rekeyUnkeyedMarkers,
       },
+      {{
+          // 9: the sender's display name per message (a neutral one where the victim asked for discretion;
+          // '' for the address alone, as before).
+          "ALTER TABLE outbox ADD COLUMN sender_name TEXT NOT NULL DEFAULT ''",
+      }},
   };
   return kMigrations;
 }

@@ -17,6 +17,7 @@ std::string outboxSelect(bool with_bodies) {
   return std::string(
              "SELECT m.id AS id, IFNULL(m.letter_n, 0) AS letter_n, IFNULL(m.notification_n, 0) AS notification_n, "
              "m.channel AS channel, m.name AS name, m.recipient AS recipient, m.subject AS subject, "
+             "m.sender_name AS sender_name, "
              "m.message_id AS message_id, ") +
          (with_bodies ? "m.body_text AS body_text, m.body_html AS body_html, " : "'' AS body_text, '' AS body_html, ") +
          "m.state AS state, m.attempts AS attempts, m.next_attempt_at AS next_attempt_at, m.last_error AS last_error, "
@@ -39,6 +40,7 @@ std::vector<OutboxRow> readOutbox(Statement& st) {
     r.next_attempt_at = rs.value("next_attempt_at").convert<Poco::Int64>();
     for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
              {&r.channel, "channel"}, {&r.name, "name"}, {&r.recipient, "recipient"}, {&r.subject, "subject"},
+             {&r.sender_name, "sender_name"},
              {&r.message_id, "message_id"}, {&r.body_text, "body_text"}, {&r.body_html, "body_html"},
              {&r.state, "state"}, {&r.last_error, "last_error"}, {&r.created_at, "created_at"},
              {&r.sent_at, "sent_at"}, {&r.area, "area"}})
@@ -59,11 +61,11 @@ int64_t OutboxStore::insert(const OutboxRow& r) {
   Poco::Int64 letter_n = r.letter_n, notification_n = r.notification_n, next = r.next_attempt_at;
   int attempts = r.attempts;
   s_ << "INSERT INTO outbox(letter_n, notification_n, channel, name, recipient, subject, message_id, body_text, "
-        "body_html, state, attempts, next_attempt_at, last_error, created_at) "
-        "VALUES(NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "body_html, state, attempts, next_attempt_at, last_error, created_at, sender_name) "
+        "VALUES(NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       bind(letter_n), bind(notification_n), bind(r.channel), bind(r.name), bind(r.recipient), bind(r.subject),
       bind(r.message_id), bind(r.body_text), bind(r.body_html), bind(r.state), bind(attempts), bind(next),
-      bind(r.last_error), bind(r.created_at), now;
+      bind(r.last_error), bind(r.created_at), bind(r.sender_name), now;
   Poco::Int64 id = 0;
   s_ << "SELECT last_insert_rowid()", into(id), now;
   return id;

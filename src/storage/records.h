@@ -119,6 +119,7 @@ struct OutboxRow {
   int64_t letter_n = 0;        // exactly one of letter_n and notification_n is set
   int64_t notification_n = 0;
   std::string channel, name, recipient, subject, message_id, body_text, body_html, state;
+  std::string sender_name;  // the From display name ("" for the address alone)
   int attempts = 0;
   int64_t next_attempt_at = 0;
   std::string last_error, created_at, sent_at;

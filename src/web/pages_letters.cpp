@@ -263,6 +263,17 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
         need.set("language", needs.language.empty() ? std::string("a language not recorded") : needs.language);
         need.set("easy_read", needs.easy_read);
         if (needs.any()) d.set("need", need);
+        // A channel not safe for the victim (contact_safety): offer the other channel if it is safe.
+        const letters::ContactSafety safety =
+            letters::contactSafety(http::parseJson(victim->profile).extract<Object::Ptr>());
+        const std::string other = row.channel == "post" ? "email" : "post";
+        if (row.blocked_by.find("\"unsafe_channel\"") != std::string::npos) {
+          Value unsafe = Value::map();
+          unsafe.set("channel", row.channel);
+          unsafe.set("other", safety.safe(other) ? other : std::string());
+          unsafe.set("phone_safe", safety.phone);
+          d.set("unsafe_channel", unsafe);
+        }
       }
     }
   }
@@ -293,7 +304,9 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   d.set("can_reject", officer && state && !domain::refuseRejection(*state));
   d.set("you_edited_last", !row.last_edited_by.empty() && row.last_edited_by == req.principal->user);
   d.set("blocked", row.state == "blocked");
-  d.set("can_meet_another_way", officer && d.find("need") && state && !domain::refuseMetAnotherWay(*state, row.version, row.version));
+  d.set("unsafe_switch", officer && d.find("unsafe_channel") && !d.find("unsafe_channel")->find("other")->text().empty() &&
+                             state && !domain::refuseEdit(*state, row.version, row.version));
+  d.set("can_meet_another_way", officer && (d.find("need") || d.find("unsafe_channel")) && state && !domain::refuseMetAnotherWay(*state, row.version, row.version));
   Value channels = Value::list();
   static const std::map<std::string, std::string> kChannelText = {
       {"phone", "By phone"}, {"in_person", "In person"}, {"video", "By video call"}, {"other", "Another way"}};

@@ -81,6 +81,15 @@ TEST_CASE("letters.welsh_areas: CPS Cymru-Wales by default, or the Areas listed"
   CHECK(loadSettings({kShipped}, {{"letters.welsh_areas", ""}}).welsh_areas.empty());
 }
 
+TEST_CASE("letters.discreet_*: a neutral sender name and subject by default, or as configured", "[app][settings][safety]") {
+  const auto s = loadSettings({kShipped});
+  CHECK(s.discreet_sender_name == "Letters Team");
+  CHECK(s.discreet_subject == "A letter for you");
+  CHECK(s.discreet_subject_cy == "Llythyr i chi / A letter for you");
+  CHECK(loadSettings({kShipped}, {{"letters.discreet_subject", "Your appointment"}}).discreet_subject ==
+        "Your appointment");
+}
+
 TEST_CASE("command-line overrides win over every file", "[app][settings]") {
   auto s = loadSettings({kShipped}, {{"http.port", "7070"}});
   CHECK(s.http_port == 7070);
@@ -99,6 +108,9 @@ TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
       {"http.prot = 80", "http.prot"},
       {"smtp.port = 0", "smtp.port"},
       {"smtp.sender = nobody", "smtp.sender"},
+      {"letters.discreet_sender_name = Crown Prosecution Service", "letters.discreet_sender_name"},
+      {"letters.discreet_subject = Your CPS letter", "letters.discreet_subject"},
+      {"letters.discreet_sender_name = \"Team\" <x@example.org>", "letters.discreet_sender_name"},
       {"smtp.starttls = yes", "smtp.starttls"},
       {"smtp.require_tls = maybe", "smtp.require_tls"},
       {"smtp.auth = cram", "smtp.auth"},

@@ -115,6 +115,49 @@ TEST_CASE("An emailed letter reaches the victim once, as text and HTML, naming n
   CHECK(o->getValue<std::string>("status") == "met");
 }
 
+TEST_CASE("A discreet victim whose suspect may share the address: switched to email, it goes with a neutral "
+          "subject and sender name",
+          "[letters][smtp][safety]") {
+  TempDir mail;
+  SmtpSink smtp(freePort(), mail.path + "/maildir");
+  DaemonOptions options;
+  options.smtp_port = smtp.port();
+  options.start_scheduler = true;
+  TestDaemon d(options);
+  const std::string urn = "52SC0700126";
+  ok(httpRequest(
+      d.port(), "POST", "/api/v1/events", bearer(d.ingest),
+      batch({R"({"id":"52SC0700126-e1","type":"case.registered","occurred_at":"2026-03-02T09:00:00Z","case_urn":"52SC0700126","area":"CPS South West","offences":["domestic_abuse"],"prosecutor":{"name":"Ada Prosecutor"}})",
+             R"({"id":"52SC0700126-e2","type":"victim.registered","occurred_at":"2026-03-02T09:05:00Z","case_urn":"52SC0700126","victim_id":"sc7-v","name":{"given":"Sam","family":"Mailtest"},"address":{"lines":["7 Private Road","Sampleford"],"postcode":"ZZ7 7ZZ"},"email":"sam.mailtest@example.org","preferred_channel":"post","contact_safety":{"suspect_shares_address":true,"discreet":true}})",
+             R"({"id":"52SC0700126-e3","type":"charging.decided","occurred_at":"2026-04-02T15:20:00+01:00","case_urn":"52SC0700126","decision":"no_further_action","reasons":"There is not enough evidence to charge."})"})));
+  Object::Ptr l = ok(httpRequest(d.port(), "GET", "/api/v1/letters?case_urn=" + urn, bearer(d.vlu)))
+                      ->getArray("items")
+                      ->getObject(0);
+  const std::string id = l->getValue<std::string>("id");
+  REQUIRE(l->getValue<std::string>("state") == "blocked");
+  ok(httpRequest(d.port(), "PUT", "/api/v1/letters/" + id, bearer(d.vlu),
+                 std::string(R"({"version":1,"fields":{"channel":"email"}})")));
+  ok(httpRequest(d.port(), "POST", "/api/v1/letters/" + id + "/approve", bearer(d.vlu2)));
+
+  l = waitForState(d, id, "sent");
+  REQUIRE(l->getValue<std::string>("state") == "sent");
+  CHECK(l->getValue<std::string>("channel") == "email");
+  const auto messages = smtp.messages();
+  REQUIRE(messages.size() == 1);
+  const std::string& m = messages[0];
+  CHECK(mailHeader(m, "To") == "<sam.mailtest@example.org>");
+  CHECK(mailHeader(m, "Subject") == "A letter for you");  // letters.discreet_subject's default
+  CHECK(mailHeader(m, "From") == "\"Letters Team\" <vlu@cps.example.org>");
+  for (const std::string& header : {mailHeader(m, "Subject"), mailHeader(m, "From")}) {
+    CHECK(header.find("Crown Prosecution") == std::string::npos);
+    CHECK(header.find("abuse") == std::string::npos);
+  }
+  // The letter itself may say who wrote it; its letterhead does not.
+  const std::string text = decodedMail(m);
+  CHECK(text.find("There is not enough evidence to charge.") != std::string::npos);
+  CHECK(text.substr(0, text.find("Dear ")).find("Crown Prosecution Service") == std::string::npos);
+}
+
 TEST_CASE("With SMTP down the letter waits and is retried; once SMTP is back it is delivered exactly once",
           "[letters][smtp]") {
   TempDir mail;

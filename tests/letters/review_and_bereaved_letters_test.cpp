@@ -369,10 +369,14 @@ TEST_CASE("Every sample variant renders complete in both languages", "[letters][
         INFO(kind << " " << variant << " " << lang);
         const auto ctx =
             letters::buildLetterContext(letters::sampleInputs(kind, lang, variant), daemon().services.calendar);
-        // A child with no parent or guardian recorded is the one variant that must stay blocked.
+        // A child with no parent or guardian recorded, and post to an address the suspect may share, are
+        // the variants that must stay blocked.
         if (variant == "child-no-guardian") {
           REQUIRE(ctx.blocked_by.size() == 1);
           CHECK(ctx.blocked_by[0].code == "representative");
+        } else if (variant == "unsafe-post") {
+          REQUIRE(ctx.blocked_by.size() == 1);
+          CHECK(ctx.blocked_by[0].code == "unsafe_channel");
         } else {
           CHECK(ctx.blocked_by.empty());
         }

@@ -422,3 +422,45 @@ TEST_CASE("The letter page shows each plain-English finding beside its box, and 
   CHECK(letter->getValue<std::string>("state") == "approved");
   CHECK(site.audits("letter_plain_english_overridden") == 1);
 }
+
+TEST_CASE("A letter by an unsafe channel: the page offers the safe channel and a phone call beside the block",
+          "[web][safety]") {
+  Site site;
+  auto post = [&](const std::string& urn, const std::string& victim, const std::string& safety) {
+    REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest),
+                        batch({R"({"id":")" + urn + R"(-e1","type":"case.registered","occurred_at":"2026-03-01T09:00:00Z","case_urn":")" + urn + R"(","area":"CPS South West","offences":["stalking"]})",
+                               R"({"id":")" + urn + R"(-e2","type":"victim.registered","occurred_at":"2026-03-01T09:05:00Z","case_urn":")" + urn + R"(","victim_id":")" + victim + R"(","name":{"given":"Pat","family":"Web"},"address":{"lines":["1 Page Road","Sampleford"],"postcode":"ZZ1 1AA"},"email":"pat.web@example.org","contact_safety":)" + safety + "}",
+                               R"({"id":")" + urn + R"(-e3","type":"charging.decided","occurred_at":"2026-04-02T15:00:00+01:00","case_urn":")" + urn + R"(","decision":"no_further_action","reasons":"Not enough evidence."})"}))
+                .status == 200);
+    site.d.services.letters.refresh({});
+    return httpRequest(site.d.port(), "GET", "/api/v1/letters?case_urn=" + urn, bearer(site.d.vlu))
+        .object()->getArray("items")->getObject(0)->getValue<std::string>("id");
+  };
+  const std::string shared = post("52SC0800126", "sc8-v", R"({"suspect_shares_address":true})");
+  const std::string neither = post("52SC0900126", "sc9-v", R"({"post":false,"email":false})");
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+
+  std::string page = b.get("/letters/" + shared).body;
+  CHECK(page.find("post is not safe for this victim (the suspect may share the address); safe: email") !=
+        std::string::npos);
+  CHECK(page.find("It is not safe to send this letter to the victim by post.") != std::string::npos);
+  CHECK(page.find("Send it by email instead") != std::string::npos);
+  CHECK(page.find("id=\"met-another-way\"") != std::string::npos);  // the phone-contact form, though no need
+  auto form = formFields(page, "/letters/" + shared + "/edit");
+  REQUIRE(form.at("channel") == "email");
+  REQUIRE(b.post("/letters/" + shared + "/edit", encodeForm(form)).status == 303);
+  auto letter = httpRequest(site.d.port(), "GET", "/api/v1/letters/" + shared, bearer(site.d.vlu)).object();
+  CHECK(letter->getValue<std::string>("channel") == "email");
+  CHECK(letter->getValue<std::string>("state") == "draft");
+
+  // Neither post nor email is safe: no channel to switch to; a phone call is recorded on the page.
+  page = b.get("/letters/" + neither).body;
+  CHECK(page.find("Send it by") == std::string::npos);
+  form = formFields(page, "/letters/" + neither + "/met-another-way");
+  form["channel"] = "phone";
+  form["met_reason"] = "Phoned Pat on their own mobile and explained the decision.";
+  REQUIRE(b.post("/letters/" + neither + "/met-another-way", encodeForm(form)).status == 303);
+  letter = httpRequest(site.d.port(), "GET", "/api/v1/letters/" + neither, bearer(site.d.vlu)).object();
+  CHECK(letter->getValue<std::string>("state") == "met_another_way");
+}
