@@ -196,3 +196,37 @@ TEST_CASE("a restart keeps everything", "[storage]") {
   storage::Store store(lease);
   CHECK(store.findObligation("VCL-NFA:v1:e3")->due_by == "2026-04-07");
 }
+
+TEST_CASE("A store written by schema 8 upgrades to 9 with nothing lost: queued mail keeps going, with no sender name",
+          "[storage][migrate]") {
+  TempDb t;
+  int64_t events_before = 0, obligations_before = 0;
+  {
+    storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+    db.migrateTo(8);
+    ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+    REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+    auto lease = db.session();
+    using namespace Poco::Data::Keywords;
+    lease.get() << "INSERT INTO outbox(channel, name, recipient, subject, message_id, body_text, body_html, state, "
+                   "attempts, next_attempt_at, last_error, created_at) VALUES('email', 'Sam Example', "
+                   "'sam.example@example.org', 'A letter from the Crown Prosecution Service', '<m1@example.org>', "
+                   "'text', '<p>html</p>', 'queued', 0, 0, '', '2026-04-06T08:00:00Z')",
+        now;
+    events_before = count(db, "events");
+    obligations_before = count(db, "obligations");
+    REQUIRE(db.schemaVersion() == 8);
+  }
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  CHECK(db.migrate() == std::make_pair(8, storage::Database::latestSchemaVersion()));
+  CHECK(count(db, "events") == events_before);
+  CHECK(count(db, "obligations") == obligations_before);
+  auto lease = db.session();
+  using namespace Poco::Data::Keywords;
+  std::string recipient, state, sender_name = "unset";
+  lease.get() << "SELECT recipient, state, sender_name FROM outbox WHERE message_id = '<m1@example.org>'",
+      into(recipient), into(state), into(sender_name), now;
+  CHECK(recipient == "sam.example@example.org");
+  CHECK(state == "queued");
+  CHECK(sender_name.empty());  // sent as before: smtp.sender, no display name
+}
