@@ -18,6 +18,8 @@ HttpFront::HttpFront(Services& s, const Settings& settings)
                              s.web_assets, s.rules, s.contacts, *s.clock, s.calendar}),
       router(allRoutes(api, pages), s.db, *s.clock,
              http::PageSupport{&s.web_sessions,
-                               [this](const Error& e, const http::Request& req) { return pages.errorPage(e, req); }}) {}
+                               [this](const Error& e, const http::Request& req) { return pages.errorPage(e, req); }}) {
+  api.setPrintRoom(&s.print_room);
+}
 
 }  // namespace vc::app

@@ -77,7 +77,7 @@ int64_t PrintRoom::handOver(const std::vector<storage::OutboxRow>& posted) {
   session << "UPDATE print_batches SET manifest = ? WHERE n = ?", bind(name), bind(n), now;
 
   Poco::JSON::Object::Ptr manifest = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  manifest->set("batch", n);
+  manifest->set("batch", "pb-" + std::to_string(n));
   manifest->set("created_at", at);
   manifest->set("letters", count);
   manifest->set("confirm_by_creating", confirmedName(n));
