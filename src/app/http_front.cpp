@@ -15,9 +15,11 @@ HttpFront::HttpFront(Services& s, const Settings& settings)
     : api(s.db, s.ingestor, s.letters, s.notifications, s.outbox, s.ledger, *s.clock, s.calendar,
           http::ApiLimits{settings.http_max_events_per_request}),
       pages(web::WebServices{s.db, s.letters, s.notifications, s.ledger, s.web_sessions, s.page_templates,
-                             s.web_assets, s.rules, s.contacts, *s.clock, s.calendar}),
+                             s.web_assets, s.rules, s.contacts, *s.clock, s.calendar, &s.print_room}),
       router(allRoutes(api, pages), s.db, *s.clock,
              http::PageSupport{&s.web_sessions,
-                               [this](const Error& e, const http::Request& req) { return pages.errorPage(e, req); }}) {}
+                               [this](const Error& e, const http::Request& req) { return pages.errorPage(e, req); }}) {
+  api.setPrintRoom(&s.print_room);
+}
 
 }  // namespace vc::app

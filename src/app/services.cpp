@@ -117,6 +117,7 @@ Services::Services(const Settings& s)
       outbox(db, *clock, {{"post", &spool}, {"email", &smtp}},
              delivery::RetryPolicy{s.outbox_max_attempts, s.outbox_retry_base_seconds, s.outbox_retry_max_seconds},
              s.smtp_sender.substr(s.smtp_sender.find('@') + 1)),
+      print_room(db, *clock, s.spool_dir, s.spool_confirm_within_hours),
       letters(db, ingestor, templates, engine, *clock, contacts, outbox, &support_services),
       notifications(db, ingestor, notification_templates, *clock, contacts, outbox, s.public_url),
       ledger(db, *clock, calendar),
@@ -133,6 +134,8 @@ Services::Services(const Settings& s)
   letters.setWelshAreas(s.welsh_areas);
   letters.setDiscretion({s.discreet_sender_name, s.discreet_subject, s.discreet_subject_cy});
   outbox.setOnRequeued([this] { scheduler.wake(); });
+  outbox.setOnPosted([this](const std::vector<storage::OutboxRow>& posted) { print_room.handOver(posted); });
+  scheduler.setPrintRoom(&print_room);
   ingestor.setAfterCommit([this](const ingest::IngestResult& r) { scheduler.refreshNow(r.affected_cases); });
 }
 

@@ -16,6 +16,7 @@
 #include "delivery/outbox.h"
 #include "delivery/smtp_channel.h"
 #include "delivery/spool_channel.h"
+#include "delivery/print_room.h"
 #include "domain/calendar.h"
 #include "domain/clock.h"
 #include "domain/engine.h"
@@ -76,6 +77,7 @@ struct Services {
   delivery::SpoolChannel spool;
   delivery::SmtpChannel smtp;
   delivery::Outbox outbox;
+  delivery::PrintRoom print_room;
   letters::LetterService letters;
   notifications::NotificationService notifications;
   compliance::LedgerService ledger;

@@ -70,13 +70,26 @@ size_t Outbox::sendDue() {
     due = storage::OutboxStore(lease).due(real_now_(), 100);
   }
   size_t sent = 0;
+  std::vector<storage::OutboxRow> posted;
   for (auto& row : due) {
     try {
-      if (attempt(row)) ++sent;
+      if (attempt(row)) {
+        ++sent;
+        if (row.channel == "post" && row.letter_n) posted.push_back(row);
+      }
     } catch (const std::exception& e) {
       // Nothing of this attempt was committed (the claim is undone with it): the message waits
       // for the next pass, and the rest of the queue still goes.
       log().error("message %Ld could not be claimed or checked: %s (the next pass tries again)", row.id,
+                  std::string(e.what()));
+    }
+  }
+  if (!posted.empty() && on_posted_) {
+    try {
+      on_posted_(posted);
+    } catch (const std::exception& e) {
+      // The letters are in the spool; only their manifest is missing. A person must look.
+      log().error("the print batch of %z posted letter(s) could not be recorded: %s", posted.size(),
                   std::string(e.what()));
     }
   }

@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <Poco/Data/Session.h>
 
@@ -61,6 +62,8 @@ class Outbox {
   void setRealTime(std::function<int64_t()> real_now) { real_now_ = std::move(real_now); }
   // Called (after the caller commits) when a message was put back in the queue by a person.
   void setOnRequeued(std::function<void()> f) { on_requeued_ = std::move(f); }
+  // Called after each sending pass with the posted messages it wrote to the spool (the print batch).
+  void setOnPosted(std::function<void(const std::vector<storage::OutboxRow>&)> f) { on_posted_ = std::move(f); }
   void requeued() const {
     if (on_requeued_) on_requeued_();
   }
@@ -98,6 +101,7 @@ class Outbox {
   std::map<std::string, DeliveryListener*> listeners_;
   std::function<int64_t()> real_now_;
   std::function<void()> on_requeued_;
+  std::function<void(const std::vector<storage::OutboxRow>&)> on_posted_;
 };
 
 }  // namespace vc::delivery

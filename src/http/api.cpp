@@ -58,6 +58,8 @@ std::vector<Route> Api::routes() {
       {"GET", "/api/v1/meetings", {"vlu", "manager"}, bind(&Api::listMeetings)},
       {"GET", "/api/v1/outbox", {"vlu", "manager"}, bind(&Api::listOutbox)},
       {"POST", "/api/v1/outbox/{id}/retry", {"vlu"}, bind(&Api::retryOutbox)},
+      {"GET", "/api/v1/print-batches", {"vlu", "manager"}, bind(&Api::listPrintBatches)},
+      {"POST", "/api/v1/print-batches/{id}/confirm", {"vlu"}, bind(&Api::confirmPrintBatch)},
       {"GET", "/api/v1/compliance", {"manager"}, bind(&Api::complianceReport)},
       {"GET", "/api/v1/audit", {"manager"}, bind(&Api::listAudit)},
       {"GET", "/api/v1/audit/verify", {"manager"}, bind(&Api::verifyAudit)},

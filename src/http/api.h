@@ -11,6 +11,7 @@
 #include "http/router.h"
 #include "ingest/ingestor.h"
 #include "delivery/outbox.h"
+#include "delivery/print_room.h"
 #include "letters/letter_service.h"
 #include "notifications/notification_service.h"
 #include "storage/database.h"
@@ -30,6 +31,8 @@ class Api {
       : db_(db), ingestor_(ingestor), letters_(letters), notifications_(notifications), outbox_(outbox),
         ledger_(ledger), clock_(clock), calendar_(calendar), limits_(limits) {}
 
+  // The print room's batches (api_print.cpp); without it the routes answer 404.
+  void setPrintRoom(delivery::PrintRoom* print_room) { print_room_ = print_room; }
   // Every route, with its roles: the daemon's one route table.
   std::vector<Route> routes();
 
@@ -61,6 +64,9 @@ class Api {
   Response complianceReport(Request& req);
   Response listAudit(Request& req);
   Response verifyAudit(Request& req);
+  // Print batches handed to the print room (api_print.cpp).
+  Response listPrintBatches(Request& req);
+  Response confirmPrintBatch(Request& req);
 
   storage::Database& db_;
   ingest::Ingestor& ingestor_;
@@ -71,6 +77,7 @@ class Api {
   const domain::Clock& clock_;
   const domain::WorkingDayCalendar& calendar_;
   ApiLimits limits_;
+  delivery::PrintRoom* print_room_ = nullptr;
 };
 
 }  // namespace vc::http

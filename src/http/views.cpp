@@ -274,6 +274,10 @@ Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::Worki
     delivery->set("failure", deliveryFailure(d.delivery->state));
     delivery->set("last_error", orNull(d.delivery->last_error));
     delivery->set("sent_at", orNull(d.delivery->sent_at));
+    if (d.delivery->channel == "post") {
+      delivery->set("batch", d.delivery->print_batch ? Var("pb-" + std::to_string(d.delivery->print_batch)) : Var());
+      delivery->set("confirmed_at", orNull(d.delivery->print_confirmed_at));
+    }
   }
   o->set("delivery", delivery ? Var(delivery) : Var());
   Array::Ptr versions = new Array;

@@ -65,6 +65,13 @@ void Scheduler::runPass() {
   } catch (const std::exception& e) {
     log().error("the outbox could not be worked: %s (the next pass tries again)", std::string(e.what()));
   }
+  if (print_room_) {
+    try {
+      print_room_->check();
+    } catch (const std::exception& e) {
+      log().error("the print batches could not be checked: %s (the next pass tries again)", std::string(e.what()));
+    }
+  }
   // After sending: a letter that just went is met, not at risk.
   try {
     ledger_.sweep();

@@ -386,6 +386,20 @@ const std::vector<Migration>& migrations() {
           // '' for the address alone, as before).
           "ALTER TABLE outbox ADD COLUMN sender_name TEXT NOT NULL DEFAULT ''",
       }},
+      {{
+          // 10: print batches: the posted letters handed to the print room together, with the manifest
+          // written beside them, and when (and by whom) the print room confirmed it had them.
+          R"(CREATE TABLE print_batches(
+               n INTEGER PRIMARY KEY AUTOINCREMENT,
+               created_at TEXT NOT NULL,
+               created_at_s INTEGER NOT NULL,
+               letters INTEGER NOT NULL,
+               manifest TEXT NOT NULL,
+               confirmed_at TEXT,
+               confirmed_by TEXT,
+               overdue_logged INTEGER NOT NULL DEFAULT 0))",
+          "ALTER TABLE outbox ADD COLUMN print_batch INTEGER",
+      }},
   };
   return kMigrations;
 }

@@ -22,9 +22,10 @@ std::string outboxSelect(bool with_bodies) {
          (with_bodies ? "m.body_text AS body_text, m.body_html AS body_html, " : "'' AS body_text, '' AS body_html, ") +
          "m.state AS state, m.attempts AS attempts, m.next_attempt_at AS next_attempt_at, m.last_error AS last_error, "
          "m.created_at AS created_at, IFNULL(m.sent_at, '') AS sent_at, "
-         "COALESCE(o.area, nt.area, '') AS area "
+         "COALESCE(o.area, nt.area, '') AS area, "
+         "IFNULL(m.print_batch, 0) AS print_batch, IFNULL(pb.confirmed_at, '') AS print_confirmed_at "
          "FROM outbox m LEFT JOIN letters l ON l.n = m.letter_n LEFT JOIN obligations o ON o.id = l.obligation_id "
-         "LEFT JOIN notifications nt ON nt.n = m.notification_n";
+         "LEFT JOIN notifications nt ON nt.n = m.notification_n LEFT JOIN print_batches pb ON pb.n = m.print_batch";
 }
 
 std::vector<OutboxRow> readOutbox(Statement& st) {
@@ -37,13 +38,14 @@ std::vector<OutboxRow> readOutbox(Statement& st) {
     r.letter_n = rs.value("letter_n").convert<Poco::Int64>();
     r.notification_n = rs.value("notification_n").convert<Poco::Int64>();
     r.attempts = rs.value("attempts").convert<int>();
+    r.print_batch = rs.value("print_batch").convert<Poco::Int64>();
     r.next_attempt_at = rs.value("next_attempt_at").convert<Poco::Int64>();
     for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
              {&r.channel, "channel"}, {&r.name, "name"}, {&r.recipient, "recipient"}, {&r.subject, "subject"},
              {&r.sender_name, "sender_name"},
              {&r.message_id, "message_id"}, {&r.body_text, "body_text"}, {&r.body_html, "body_html"},
              {&r.state, "state"}, {&r.last_error, "last_error"}, {&r.created_at, "created_at"},
-             {&r.sent_at, "sent_at"}, {&r.area, "area"}})
+             {&r.sent_at, "sent_at"}, {&r.area, "area"}, {&r.print_confirmed_at, "print_confirmed_at"}})
       *field = rs.value(column).convert<std::string>();
     out.push_back(std::move(r));
   }

@@ -124,6 +124,8 @@ struct OutboxRow {
   int64_t next_attempt_at = 0;
   std::string last_error, created_at, sent_at;
   std::string area;  // read-only: the letter's or notification's CPS Area
+  int64_t print_batch = 0;         // read-only: the print batch a posted letter went in (0: none)
+  std::string print_confirmed_at;  // read-only: when the print room confirmed that batch ("" not yet)
 
   std::string kind() const { return notification_n ? "notification" : "letter"; }
 };

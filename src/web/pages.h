@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "compliance/ledger_service.h"
+#include "delivery/print_room.h"
 #include "domain/calendar.h"
 #include "domain/clock.h"
 #include "domain/rules.h"
@@ -44,6 +45,7 @@ struct WebServices {
   const letters::VluContacts& contacts;
   const domain::Clock& clock;
   const domain::WorkingDayCalendar& calendar;
+  delivery::PrintRoom* print_room = nullptr;  // print batches the print room has not confirmed in time
 };
 
 class WebPages {

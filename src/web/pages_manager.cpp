@@ -167,6 +167,20 @@ Response WebPages::dashboard(Request& req) {
     }
   }
   d.set("tabs", tabs);
+  // Print batches the print room has not confirmed in time (spool.confirm_within_hours).
+  Value overdue_batches = Value::list();
+  if (s_.print_room) {
+    for (const auto& b : s_.print_room->list()) {
+      if (b.state != "overdue") continue;
+      Value o = Value::map();
+      o.set("id", "pb-" + std::to_string(b.n));
+      o.set("letters", std::to_string(b.letters));
+      o.set("handed_over_at", b.created_at);
+      overdue_batches.push(o);
+    }
+  }
+  d.set("has_overdue_print_batches", !overdue_batches.items().empty());
+  d.set("overdue_print_batches", overdue_batches);
   d.set("misses_csv_href", "/dashboard/compliance.csv?" + query + "&table=misses");
   return page("dashboard", d);
 }

@@ -59,7 +59,7 @@ rm -rf "$locked"
 [ $(( $(date +%s) - started )) -lt 10 ] || fail "an unwritable store directory took $(( $(date +%s) - started )) s to refuse"
 check "a missing or unwritable store directory stops start-up at once, naming it (exit 78)"
 
-"$exe" migrate $cfg --db "$db" | grep -q "at version 9" || fail "migrate"
+"$exe" migrate $cfg --db "$db" | grep -q "at version 10" || fail "migrate"
 check "migrate creates the schema"
 
 # the keys are made on first start, readable by the daemon's user only; one others may read stops start-up
@@ -182,6 +182,9 @@ grep -q "Dear Sam Jones," "$tmp/spool/$letter.txt" || fail "the spooled text is 
 curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/letters/$letter" | grep -q '"state":"sent"' \
   || fail "the letter is not recorded as sent"
 check "the drafted letter, approved by a second officer, is spooled for printing and recorded as sent"
+for _ in $(seq 1 50); do [ -f "$tmp/spool/batch-1.manifest.json" ] && break; sleep 0.1; done
+grep -Eq "\"letter_id\" ?: ?\"$letter\"" "$tmp/spool/batch-1.manifest.json" || fail "the print batch manifest does not list the letter"
+check "the spooled letter is listed in its print batch's manifest"
 
 kill -TERM "$pid"
 for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -9,6 +9,7 @@
 #include "ingest/ingestor.h"
 #include "loading/policy_files.h"
 #include "storage/database.h"
+#include "storage/outbox_store.h"
 #include "storage/store.h"
 #include "support/test_daemon.h"
 
@@ -229,4 +230,35 @@ TEST_CASE("A store written by schema 8 upgrades to 9 with nothing lost: queued m
   CHECK(recipient == "sam.example@example.org");
   CHECK(state == "queued");
   CHECK(sender_name.empty());  // sent as before: smtp.sender, no display name
+}
+
+TEST_CASE("A store written by schema 9 upgrades to 10: a letter already spooled belongs to no print batch, and new ones do",
+          "[storage][migrate]") {
+  TempDb t;
+  int64_t events_before = 0;
+  {
+    storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+    db.migrateTo(9);
+    ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+    REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+    auto lease = db.session();
+    using namespace Poco::Data::Keywords;
+    lease.get() << "INSERT INTO outbox(channel, name, recipient, subject, message_id, body_text, body_html, state, "
+                   "attempts, next_attempt_at, last_error, created_at, sent_at, sender_name) VALUES('post', 'l-1', "
+                   "'', '', '<m9@example.org>', 'text', '<p>html</p>', 'sent', 1, 0, '', '2026-04-06T08:00:00Z', "
+                   "'2026-04-06T08:00:00Z', '')",
+        now;
+    events_before = count(db, "events");
+    REQUIRE(db.schemaVersion() == 9);
+  }
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  CHECK(db.migrate() == std::make_pair(9, storage::Database::latestSchemaVersion()));
+  CHECK(count(db, "events") == events_before);
+  CHECK(count(db, "print_batches") == 0);
+  auto lease = db.session();
+  auto row = storage::OutboxStore(lease).list({});
+  REQUIRE(row.size() == 1);
+  CHECK(row[0].state == "sent");
+  CHECK(row[0].print_batch == 0);  // spooled before batches: never reported overdue
+  CHECK(row[0].print_confirmed_at.empty());
 }

@@ -464,3 +464,22 @@ TEST_CASE("A letter by an unsafe channel: the page offers the safe channel and a
   letter = httpRequest(site.d.port(), "GET", "/api/v1/letters/" + neither, bearer(site.d.vlu)).object();
   CHECK(letter->getValue<std::string>("state") == "met_another_way");
 }
+
+TEST_CASE("The dashboard warns of a print batch the print room has not confirmed in time", "[web][print]") {
+  Site site;
+  app::addUser(site.d.services.db, "web-manager", "manager", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  const std::string id = site.nfaLetter();
+  REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/letters/" + id + "/approve", bearer(site.d.vlu)).status == 200);
+  REQUIRE(site.d.services.outbox.sendDue() == 1);
+  Browser b = site.browser();
+  REQUIRE(b.signIn("web-manager", kPassword).status == 303);
+  CHECK(b.get("/dashboard").body.find("print-batches-overdue") == std::string::npos);  // still in time
+  site.d.setNow("2026-04-07T09:00:00+01:00");
+  REQUIRE(b.signIn("web-manager", kPassword).status == 303);  // the session has timed out meanwhile
+  Reply dash = b.get("/dashboard");
+  INFO(dash.status);
+  const std::string page = dash.body;
+  CHECK(page.find("id=\"print-batches-overdue\"") != std::string::npos);
+  CHECK(page.find("pb-1: 1 letter(s), handed over 2026-04-06T08:00:00Z") != std::string::npos);
+  CHECK(page.find("Pat Web") == std::string::npos);
+}

@@ -1,0 +1,189 @@
+#include "delivery/print_room.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Logger.h>
+
+#include "common/sha256.h"
+
+namespace fs = std::filesystem;
+using namespace Poco::Data::Keywords;
+
+namespace vc::delivery {
+namespace {
+
+Poco::Logger& log() { return Poco::Logger::get("vc.printroom"); }
+
+void writeWhole(const fs::path& path, const std::string& content) {
+  const fs::path temporary = path.string() + ".part";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + temporary.string());
+  }
+  fs::rename(temporary, path);
+}
+
+std::string manifestName(int64_t n) { return "batch-" + std::to_string(n) + ".manifest.json"; }
+std::string confirmedName(int64_t n) { return "batch-" + std::to_string(n) + ".confirmed"; }
+
+}  // namespace
+
+bool isLargePrint(const std::string& html) { return html.find("class=\"letter large-print\"") != std::string::npos; }
+
+int estimatePages(const std::string& text, bool large_print) {
+  const size_t width = large_print ? 40 : 80;
+  const size_t per_page = large_print ? 25 : 50;
+  size_t lines = 0, start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    // Characters, not bytes: UTF-8 continuation bytes (Welsh accents) do not count.
+    size_t chars = 0;
+    for (size_t i = start; i < end; ++i)
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++chars;
+    lines += chars == 0 ? 1 : (chars + width - 1) / width;
+    if (end == text.size()) break;
+    start = end + 1;
+  }
+  return static_cast<int>(std::max<size_t>(1, (lines + per_page - 1) / per_page));
+}
+
+PrintRoom::PrintRoom(storage::Database& db, const domain::Clock& clock, std::string spool_dir, int confirm_within_hours)
+    : db_(db), clock_(clock), dir_(std::move(spool_dir)), hours_(confirm_within_hours) {}
+
+int64_t PrintRoom::handOver(const std::vector<storage::OutboxRow>& posted) {
+  if (posted.empty()) return 0;
+  const int64_t now_s = clock_.now();
+  const std::string at = domain::formatRfc3339Utc(now_s);
+  auto lease = db_.session();
+  storage::WriteTransaction tx(lease);
+  Poco::Data::Session& session = lease;
+  const int64_t count = static_cast<int64_t>(posted.size());
+  session << "INSERT INTO print_batches(created_at, created_at_s, letters, manifest) VALUES(?, ?, ?, '')", bind(at),
+      bind(now_s), bind(count), now;
+  int64_t n = 0;
+  session << "SELECT last_insert_rowid()", into(n), now;
+  const std::string name = manifestName(n);
+  session << "UPDATE print_batches SET manifest = ? WHERE n = ?", bind(name), bind(n), now;
+
+  Poco::JSON::Object::Ptr manifest = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  manifest->set("batch", "pb-" + std::to_string(n));
+  manifest->set("created_at", at);
+  manifest->set("letters", count);
+  manifest->set("confirm_by_creating", confirmedName(n));
+  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
+  for (const auto& row : posted) {
+    const bool large = isLargePrint(row.body_html);
+    Poco::JSON::Object::Ptr item = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    item->set("letter_id", "l-" + std::to_string(row.letter_n));
+    item->set("message_id", row.message_id);
+    Poco::JSON::Array::Ptr files = new Poco::JSON::Array;
+    for (const auto& [ext, body] : {std::pair<std::string, const std::string*>{".html", &row.body_html},
+                                    std::pair<std::string, const std::string*>{".txt", &row.body_text}}) {
+      Poco::JSON::Object::Ptr f = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      f->set("file", row.name + ext);
+      f->set("sha256", sha256Hex(*body));
+      files->add(f);
+    }
+    item->set("files", files);
+    item->set("pages", estimatePages(row.body_text, large));
+    item->set("large_print", large);
+    items->add(item);
+    session << "UPDATE outbox SET print_batch = ? WHERE id = ?", bind(n), bind(row.id), now;
+  }
+  manifest->set("items", items);
+  std::ostringstream out;
+  manifest->stringify(out, 2);
+  out << "\n";
+  writeWhole(fs::path(dir_) / name, out.str());  // before the commit: a batch on record has its manifest
+  tx.commit();
+  log().information("print batch %Ld handed over: %Ld letter(s), manifest %s", n, count, name);
+  return n;
+}
+
+bool PrintRoom::confirm(int64_t n, const std::string& by) {
+  auto lease = db_.session();
+  storage::WriteTransaction tx(lease);
+  Poco::Data::Session& session = lease;
+  int found = 0;
+  session << "SELECT COUNT(*) FROM print_batches WHERE n = ?", bind(n), into(found), now;
+  if (!found) return false;
+  const std::string at = domain::formatRfc3339Utc(clock_.now());
+  int changed = 0;
+  session << "UPDATE print_batches SET confirmed_at = ?, confirmed_by = ? WHERE n = ? AND confirmed_at IS NULL",
+      bind(at), bind(by), bind(n), now;
+  session << "SELECT changes()", into(changed), now;
+  tx.commit();
+  if (changed) log().information("print batch %Ld confirmed by %s", n, by);
+  return true;
+}
+
+void PrintRoom::check() {
+  for (const auto& b : list()) {
+    if (!b.confirmed_at.empty()) continue;
+    std::error_code ec;
+    if (fs::exists(fs::path(dir_) / confirmedName(b.n), ec)) {
+      confirm(b.n, "print room (" + confirmedName(b.n) + ")");
+      continue;
+    }
+    if (b.state != "overdue") continue;
+    auto lease = db_.session();
+    storage::WriteTransaction tx(lease);
+    Poco::Data::Session& session = lease;
+    int changed = 0;
+    session << "UPDATE print_batches SET overdue_logged = 1 WHERE n = ? AND overdue_logged = 0", bind(b.n), now;
+    session << "SELECT changes()", into(changed), now;
+    tx.commit();
+    if (changed)
+      log().warning("print batch %Ld (%Ld letter(s), handed over %s) is not confirmed by the print room after %d hour(s)",
+                    b.n, b.letters, b.created_at, hours_);
+  }
+}
+
+PrintBatch PrintRoom::withState(PrintBatch b) const {
+  const int64_t due = b.created_at_s + static_cast<int64_t>(hours_) * 3600;
+  b.due_at = domain::formatRfc3339Utc(due);
+  b.state = !b.confirmed_at.empty() ? "confirmed" : clock_.now() >= due ? "overdue" : "unconfirmed";
+  return b;
+}
+
+std::vector<PrintBatch> PrintRoom::list() {
+  auto lease = db_.session();
+  Poco::Data::Session& session = lease;
+  Poco::Data::Statement select(session);
+  select << "SELECT n, created_at, created_at_s, letters, manifest, COALESCE(confirmed_at, ''), COALESCE(confirmed_by, '') "
+            "FROM print_batches ORDER BY n DESC";
+  select.execute();
+  Poco::Data::RecordSet rs(select);
+  std::vector<PrintBatch> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    PrintBatch b;
+    b.n = rs[0].convert<Poco::Int64>();
+    b.created_at = rs[1].convert<std::string>();
+    b.created_at_s = rs[2].convert<Poco::Int64>();
+    b.letters = rs[3].convert<Poco::Int64>();
+    b.manifest = rs[4].convert<std::string>();
+    b.confirmed_at = rs[5].convert<std::string>();
+    b.confirmed_by = rs[6].convert<std::string>();
+    out.push_back(withState(b));
+  }
+  return out;
+}
+
+std::optional<PrintBatch> PrintRoom::find(int64_t n) {
+  for (auto& b : list())
+    if (b.n == n) return b;
+  return std::nullopt;
+}
+
+}  // namespace vc::delivery
