@@ -107,6 +107,16 @@ TEST_CASE("A posted letter that came back reopens its obligation and goes back t
   INFO(r.body);
   REQUIRE(r.status == 200);
   cameBack(d, "52RT0100126", id, "returned", "returned by post (addressee unknown) (event rt-1-returned)");
+  // The victim's record (what the victim's page shows) says why the obligation is open again.
+  Array::Ptr obligations = ok(call(d, "GET", "/api/v1/victims/rt1-v", d.vlu))->getArray("obligations");
+  bool says_why = false;
+  for (size_t i = 0; i < obligations->size(); ++i) {
+    Object::Ptr o = obligations->getObject(static_cast<unsigned>(i));
+    if (o->has("reopened_note") && !o->isNull("reopened_note"))
+      says_why = o->getValue<std::string>("reopened_note") ==
+                 "letter " + id + " came back: returned by post (addressee unknown) (event rt-1-returned)";
+  }
+  CHECK(says_why);
 
   // It can come back only once: it is not sent now.
   refused(d, jsonEvent("rt-1-again", "letter.returned", "2026-04-06T08:50:00+01:00", "52RT0100126",
