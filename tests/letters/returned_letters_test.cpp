@@ -107,6 +107,10 @@ TEST_CASE("A posted letter that came back reopens its obligation and goes back t
   INFO(r.body);
   REQUIRE(r.status == 200);
   cameBack(d, "52RT0100126", id, "returned", "returned by post (addressee unknown) (event rt-1-returned)");
+  // One sending comes back once: the letter is not sent now.
+  refused(d, jsonEvent("rt-1-again", "letter.returned", "2026-04-06T08:46:00+01:00", "52RT0100126",
+                       R"("letter_id":")" + id + R"(","reason":"moved")"),
+          "letter_id", "is blocked, not sent");
   // The victim's record (what the victim's page shows) says why the obligation is open again.
   Array::Ptr obligations = ok(call(d, "GET", "/api/v1/victims/rt1-v", d.vlu))->getArray("obligations");
   bool says_why = false;
@@ -118,10 +122,26 @@ TEST_CASE("A posted letter that came back reopens its obligation and goes back t
   }
   CHECK(says_why);
 
-  // It can come back only once: it is not sent now.
-  refused(d, jsonEvent("rt-1-again", "letter.returned", "2026-04-06T08:50:00+01:00", "52RT0100126",
-                       R"("letter_id":")" + id + R"(","reason":"moved")"),
-          "letter_id", "is blocked, not sent");
+  // The police give the victim's new address: the letter re-renders to it (a new version, no longer
+  // blocked), a second officer approves it, it goes, and the obligation is met again by that second
+  // sending, judged against its original due date.
+  Reply moved = post(d, jsonEvent("rt-1-moved", "victim.updated", "2026-04-06T08:50:00+01:00", "52RT0100126",
+                                  R"("victim_id":"rt1-v","address":{"lines":["2 New Road","Sampleford"],"postcode":"ZZ2 2BB"})"));
+  INFO(moved.body);
+  REQUIRE(moved.status == 200);
+  Object::Ptr redrawn = ok(call(d, "GET", "/api/v1/letters/" + id, d.vlu));
+  REQUIRE(redrawn->getValue<std::string>("state") == "draft");
+  CHECK(redrawn->getArray("blocked_by")->size() == 0);
+  CHECK(redrawn->getValue<std::string>("text").find("2 New Road") != std::string::npos);
+  ok(call(d, "POST", "/api/v1/letters/" + id + "/approve", d.vlu2));
+  d.services.outbox.sendDue();
+  Object::Ptr again = ok(call(d, "GET", "/api/v1/letters/" + id, d.vlu));
+  CHECK(again->getValue<std::string>("state") == "sent");
+  Object::Ptr ob = obligationOf(d, again);
+  CHECK(ob->getValue<std::string>("status") == "met");
+  CHECK(ob->getValue<std::string>("completed_by_event") ==
+        "sys:letter-sent:" + id + ":v" + std::to_string(again->getValue<int>("version")));
+
 }
 
 TEST_CASE("What cannot have come back is a 400 that stores nothing", "[letters][returned]") {
