@@ -77,6 +77,7 @@ struct Replay {
   std::map<std::string, std::map<std::string, std::string>> opt_out_events;  // victim -> key -> event id
   std::map<std::string, std::string> extended;            // extending event id -> the obligation it extended
   std::set<std::string> extension_closed;                 // obligations no longer open to extension
+  std::map<std::string, std::string> letter_sent;         // letter id -> its latest letter.sent event
 
   VictimFacts* victim(const std::string& id) {
     auto it = victim_index.find(id);
@@ -553,6 +554,28 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
         if (o.status == "pending" && !o.carried_by.empty())
           for (const Obligation& carrier : obligations)
             if (carrier.id == o.carried_by && carrier.status == "waived") o.carried_by.clear();
+    }
+
+    // 3a. A letter that came back (post returned, email bounced) did not meet what its letter.sent
+    //     completed: those obligations (the letter's own and any offer it carried) are pending again,
+    //     with their due dates as they were, so they may now be breached.
+    if (e.type == "letter.sent" && !e.attr("letter_id").empty()) r.letter_sent[e.attr("letter_id")] = e.id;
+    if (e.type == "letter.returned" || e.type == "letter.bounced") {
+      auto sent = r.letter_sent.find(e.attr("letter_id"));
+      if (sent != r.letter_sent.end()) {
+        const std::string why = "letter " + e.attr("letter_id") + " came back: " + e.attr("why") + " (event " + e.id + ")";
+        for (Obligation& o : obligations) {
+          if ((o.status != "met" && o.status != "late") || o.completed_by != sent->second) continue;
+          o.status = "pending";
+          o.completed_at.clear();
+          o.completed_by.clear();
+          o.late_working_days.reset();
+          o.reopened_by = e.id;
+          o.reopened_note = why;
+          o.changes.push_back({e.id, e.local_date, o.tier, o.tier, o.due_by, o.due_by, why});
+        }
+        r.letter_sent.erase(sent);
+      }
     }
 
     // 4. Completions: each matching rule's oldest open obligation for the victim,

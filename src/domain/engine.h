@@ -80,6 +80,10 @@ struct Obligation {
   // The obligation (same event, same victim) whose letter carries this offer
   // (rule carries_offer): no letter of its own, completed when that one is.
   std::string carried_by;
+  // The letter.returned / letter.bounced event that undid the last completion (the letter that met it
+  // came back), and why in plain words; empty when never reopened. The status is pending again.
+  std::string reopened_by;
+  std::string reopened_note;
   DeadlineExplanation explanation;
   std::vector<ObligationChange> changes;
   std::vector<ObligationExtension> extensions;  // oldest first

@@ -1,5 +1,6 @@
 #include "ingest/event_codec.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -267,6 +268,30 @@ void victimProfile(const Reader& r, domain::Event& e, bool registering) {
 
 using TypeReader = std::function<void(const Reader&, domain::Event&)>;
 
+// A letter's id as the API shows it: "l-" and its number.
+std::string letterId(const Reader& r) {
+  const std::string id = r.string("letter_id", 1, 14);
+  bool ok = id.size() > 2 && id.compare(0, 2, "l-") == 0 && id[2] != '0';
+  for (size_t i = 2; ok && i < id.size(); ++i) ok = id[i] >= '0' && id[i] <= '9';
+  if (!ok) r.fail("letter_id", "'" + id + "' is not a letter id (l- and its number, e.g. l-12)");
+  return id;
+}
+
+// An SMTP enhanced status code (RFC 3463): class 2, 4 or 5, subject 0-999, detail 0-999.
+bool smtpStatus(const std::string& s) {
+  size_t i = 0;
+  auto digits = [&](size_t max) {
+    size_t n = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && n < max) ++i, ++n;
+    return n > 0;
+  };
+  if (s.empty() || (s[0] != '2' && s[0] != '4' && s[0] != '5')) return false;
+  ++i;
+  if (i >= s.size() || s[i++] != '.' || !digits(3)) return false;
+  if (i >= s.size() || s[i++] != '.' || !digits(3)) return false;
+  return i == s.size();
+}
+
 const std::map<std::string, TypeReader>& typeReaders() {
   static const std::map<std::string, TypeReader> kReaders = {
       {"case.registered",
@@ -404,8 +429,29 @@ const std::map<std::string, TypeReader>& typeReaders() {
       {"letter.sent",  // recorded by the daemon itself when it dispatches a letter; never posted
        [](const Reader& r, domain::Event& e) {
          e.attrs["obligation"] = r.string("obligation", 1, 300);
-         r.string("letter_id", 1, 64);
+         e.attrs["letter_id"] = r.string("letter_id", 1, 64);
          r.oneOf("channel", {"post", "email"});
+       }},
+      {"letter.returned",  // v1.1: the post came back; the letter's obligation reopens
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["letter_id"] = letterId(r);
+         const std::string reason =
+             r.oneOf("reason", {"addressee_unknown", "moved", "refused", "other"});
+         e.attrs["reason"] = reason;
+         r.optString("notes");
+         std::string why = reason;
+         std::replace(why.begin(), why.end(), '_', ' ');
+         e.attrs["why"] = "returned by post (" + why + ")";
+       }},
+      {"letter.bounced",  // v1.1: an email was refused after it was accepted; the letter's obligation reopens
+       [](const Reader& r, domain::Event& e) {
+         e.attrs["letter_id"] = letterId(r);
+         const std::string status = r.string("status", 1, 16);
+         if (!smtpStatus(status))
+           r.fail("status", "'" + status + "' is not an SMTP enhanced status (class.subject.detail, e.g. 5.1.1)");
+         e.attrs["status"] = status;
+         r.optString("diagnostic");
+         e.attrs["why"] = "email bounced (" + status + ")";
        }},
       {"notification.sent",  // recorded by the daemon when an ISVA notification is delivered; never posted
        [](const Reader& r, domain::Event& e) {

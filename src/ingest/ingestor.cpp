@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "ingest/event_codec.h"
 #include "ingest/state_json.h"
+#include "storage/letter_store.h"
 #include "storage/retention_store.h"
 #include "storage/store.h"
 
@@ -67,8 +68,11 @@ void auditObligationChange(std::vector<storage::AuditEntry>& audit, const std::s
     entry("obligation_recomputed", "due_by:" + before->due_by + "->" + due + " tier:" + before->tier + "->" + o.tier);
   if (before->status != o.status) {
     const bool done = o.status == "met" || o.status == "late";
-    const std::string by = done ? o.completed_by : o.status == "waived" ? o.waived_by : o.cancelled_by;
-    entry(done ? "obligation_completed" : "obligation_" + o.status,
+    const std::string by = done                    ? o.completed_by
+                           : o.status == "waived"  ? o.waived_by
+                           : o.status == "pending" ? o.reopened_by
+                                                   : o.cancelled_by;
+    entry(done ? "obligation_completed" : o.status == "pending" ? "obligation_reopened" : "obligation_" + o.status,
           "status:" + before->status + "->" + o.status + (by.empty() ? "" : " by:" + by));
   }
 }
@@ -215,7 +219,9 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
   int64_t n = 0;
   for (const auto& o : derived.obligations) {
     auto it = before.find(o.id);
-    if (it != before.end() && closedOutcome(it->second.status)) continue;  // kept as it was closed
+    // Kept as it was closed, unless the letter that closed it came back (letter.returned / letter.bounced):
+    // a letter known to have failed did not meet it.
+    if (it != before.end() && closedOutcome(it->second.status) && o.reopened_by.empty()) continue;
     auditObligationChange(audit, at, o, it == before.end() ? std::nullopt : std::optional(it->second));
     storage::ObligationRow r;
     r.id = o.id;
@@ -304,6 +310,40 @@ bool knownOptKey(const domain::Engine& engine, const std::string& key) {
   return false;
 }
 
+// A sent letter that came back goes back to the review queue, blocked (returned), saying what
+// happened, for an officer to choose another channel or check the address and approve it again.
+// There is one letter per obligation, so it is this letter, not a new one, that goes again.
+void letterCameBack(Poco::Data::Session& session, int64_t n, const domain::Event& e, const std::string& at,
+                    const std::string& actor, std::vector<storage::AuditEntry>& audit) {
+  storage::LetterStore letters(session);
+  auto row = letters.findLetter(n);
+  if (!row) return;
+  const std::string what = "came back: " + e.attr("why") + " (event " + e.id + ")";
+  Poco::JSON::Parser parser;
+  Array::Ptr blocked = row->blocked_by.empty() ? Array::Ptr(new Array)
+                                               : parser.parse(row->blocked_by).extract<Array::Ptr>();
+  Object::Ptr b = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  b->set("code", std::string("returned"));
+  b->set("message", "the letter " + what + "; choose another channel or check the address, then approve it again");
+  blocked->add(b);
+  const std::string from = row->state;
+  row->state = "blocked";
+  row->blocked_by = toText(blocked);
+  row->note = "letter " + row->id() + " " + what;
+  row->updated_at = at;
+  letters.updateLetter(*row, row->version);
+  const std::string action = e.type == "letter.returned" ? "returned" : "bounced";
+  letters.appendHistory(n, {at, actor, action, from, row->state, row->version, row->note});
+  storage::AuditEntry a;
+  a.at = at;
+  a.actor = actor;
+  a.action = "letter_" + action;
+  a.subject = "letter:" + row->id();
+  a.detail = "obligation:" + row->obligation_id + " event:" + e.id +
+             (e.type == "letter.returned" ? " reason:" + e.attr("reason") : " status:" + e.attr("status"));
+  audit.push_back(std::move(a));
+}
+
 }  // namespace
 
 IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items, const std::string& actor) {
@@ -334,6 +374,8 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, cons
   std::set<std::string> affected;
   std::vector<storage::EventRow> rows;
   std::vector<const DecodedEvent*> new_isvas;
+  std::set<int64_t> returned_letters;
+  std::vector<std::pair<int64_t, const DecodedEvent*>> returns;  // letters that came back
 
   auto caseKnown = [&](const std::string& urn) {
     auto it = case_known.find(urn);
@@ -398,6 +440,22 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, cons
           throw badEvent(i, std::string(field) + "[" + std::to_string(k) + "]",
                          "'" + (*keys)[k] + "' is not \"all\", a rule id or an obligation id");
 
+    if (e.type == "letter.returned" || e.type == "letter.bounced") {
+      const std::string& id = e.attr("letter_id");
+      auto letter = storage::LetterStore(session).findLetter(std::stoll(id.substr(2)));
+      if (!letter) throw badEvent(i, "letter_id", "unknown letter " + id);
+      if (letter->case_urn != e.case_urn) throw badEvent(i, "letter_id", "letter " + id + " is not on case " + e.case_urn);
+      if (letter->state != "sent" || !returned_letters.insert(letter->n).second)
+        throw badEvent(i, "letter_id", "letter " + id + " is " + (letter->state == "sent" ? "already coming back in this batch" : letter->state) +
+                                           ", not sent: only a letter that was sent can come back");
+      const bool post = e.type == "letter.returned";
+      if (letter->channel != (post ? "post" : "email"))
+        throw badEvent(i, "letter_id", "letter " + id + " went by " + letter->channel + "; " +
+                                           (post ? "an email that came back is letter.bounced"
+                                                 : "post that came back is letter.returned"));
+      returns.push_back({letter->n, &d});
+    }
+
     rows.push_back(eventRow(d, received_at));
     batch_bodies[e.id] = d.canonical_json;
     batch_index[e.id] = i;
@@ -421,6 +479,7 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, cons
     audit.push_back(std::move(e));
   }
   for (const auto& urn : affected) deriveAndSave(store, engine_, urn, batch_index, received_at, audit);
+  for (const auto& [n, d] : returns) letterCameBack(session, n, d->event, received_at, actor, audit);
   store.auditAll(audit);
   tx.commit();
 

@@ -84,6 +84,9 @@ Object::Ptr obligationJson(const domain::Obligation& ob) {
   o->set("cancelled_by_event", orNull(ob.cancelled_by));
   // The obligation whose letter carries this offer (no letter of its own), or null.
   o->set("carried_by", orNull(ob.carried_by));
+  // The letter.returned / letter.bounced event that reopened it (its letter came back), and why.
+  o->set("reopened_by_event", orNull(ob.reopened_by));
+  o->set("reopened_note", orNull(ob.reopened_note));
   // Due dates moved on purpose (vrr.extended), kept as ledger facts (no free text: that is in `changes`).
   Poco::Dynamic::Var extension;
   if (!ob.extensions.empty()) {

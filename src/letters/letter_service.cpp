@@ -764,7 +764,10 @@ void LetterService::delivered(Poco::Data::Session& session, const storage::Outbo
 
   // The ledger learns of it as an event, so the obligation is met or late like any other.
   Object::Ptr event = new Object;
-  event->set("id", std::string(ingest::kSystemEventIdPrefix) + "letter-sent:" + row->id());
+  // A letter that came back and went again is sent a second time: that sending is its own event.
+  std::string sent_id = std::string(ingest::kSystemEventIdPrefix) + "letter-sent:" + row->id();
+  if (store.eventBody(sent_id)) sent_id += ":v" + std::to_string(row->version);
+  event->set("id", sent_id);
   event->set("type", std::string("letter.sent"));
   event->set("occurred_at", message.sent_at);
   event->set("case_urn", row->case_urn);

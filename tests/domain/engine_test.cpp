@@ -294,6 +294,34 @@ TEST_CASE("a letter the daemon sent completes exactly the obligation it names, m
   CHECK(ofRule(d, "VRR-ACK")[0]->status == "pending");  // not named by either letter
 }
 
+TEST_CASE("a letter that came back undoes what its sending met; sent again, it meets it against the same date",
+          "[domain][engine][returned]") {
+  Journey j;
+  j.caseRegistered({"rape"}).victim("v1");
+  j.add("charging.decided", kThursdayBeforeEaster, "", {{"decision", "no_further_action"}});  // e3: due 7 April
+  j.add("letter.sent", "2026-04-06T12:00:00+01:00", "v1", {{"obligation", "VCL-NFA:v1:e3"}, {"letter_id", "l-1"}});
+  REQUIRE(ofRule(j.derive(), "VCL-NFA")[0]->status == "met");
+
+  j.add("letter.returned", "2026-04-08T09:00:00+01:00", "",
+        {{"letter_id", "l-1"}, {"reason", "moved"}, {"why", "returned by post (moved)"}});  // e5
+  CaseDerivation d = j.derive();
+  const Obligation* nfa = ofRule(d, "VCL-NFA")[0];
+  CHECK(nfa->status == "pending");  // past 7 April: read as breached
+  CHECK(nfa->completed_by.empty());
+  CHECK(nfa->due_by.toString() == "2026-04-07");
+  CHECK(nfa->reopened_by == "e5");
+  CHECK(nfa->reopened_note == "letter l-1 came back: returned by post (moved) (event e5)");
+  REQUIRE(!nfa->changes.empty());
+  CHECK(nfa->changes.back().why == nfa->reopened_note);
+
+  j.add("letter.sent", "2026-04-09T12:00:00+01:00", "v1", {{"obligation", "VCL-NFA:v1:e3"}, {"letter_id", "l-1"}});
+  d = j.derive();
+  nfa = ofRule(d, "VCL-NFA")[0];
+  CHECK(nfa->status == "late");
+  CHECK(nfa->late_working_days == 2);
+  CHECK(nfa->completed_by == "e6");
+}
+
 // ---- meetings: from offer to response to the meeting itself ----------------------------------
 
 namespace {
