@@ -407,6 +407,8 @@ Row benchHttp(const Policy& p, const std::vector<const GenEvent*>& order, const 
   settings.templates_dir = VC_SOURCE_DIR "/letter_templates";
   settings.contacts_file = VC_SOURCE_DIR "/config/letters/vlu-contacts.json";
   settings.support_services_file = VC_SOURCE_DIR "/config/letters/support-services.json";
+  settings.plain_english_file = VC_SOURCE_DIR "/config/letters/plain-english.json";
+  settings.support_services_file = VC_SOURCE_DIR "/config/letters/support-services.json";
   settings.spool_dir = path + ".spool";
   settings.web_dir = VC_SOURCE_DIR "/web";  // the web pages' templates are checked at start, as in service
   settings.audit_key_file = path + ".audit.key";

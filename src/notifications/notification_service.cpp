@@ -154,7 +154,7 @@ bool NotificationService::queue(const storage::ObligationRow& o) {
   notes.insert(row);
   storage::OutboxRow owner;
   owner.notification_n = row.n;
-  outbox_.enqueue(lease, {"email", row.id(), row.recipient_email, row.subject, "", row.text, row.html}, owner,
+  outbox_.enqueue(lease, {"email", row.id(), row.recipient_email, row.subject, "", row.text, row.html, ""}, owner,
                   "isva-notification." + row.id());
   store.audit(now, kSystem, "notification_queued", "notification:" + row.id(),
               "obligation:" + o.id + " isva:" + row.isva_id);
