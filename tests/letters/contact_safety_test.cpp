@@ -32,15 +32,6 @@ Reply call(const std::string& method, const std::string& target, const std::stri
   return httpRequest(daemon().port(), method, target, bearer(token), body);
 }
 
-Object::Ptr error(const Reply& r, int status, const std::string& code) {
-  INFO(r.status << ": " << r.body);
-  REQUIRE(r.status == status);
-  Object::Ptr e = r.object()->getObject("error");
-  REQUIRE(e);
-  CHECK(e->getValue<std::string>("code") == code);
-  return e;
-}
-
 std::string victimEvent(const std::string& urn, const std::string& victim, const std::string& extra) {
   return jsonEvent(urn + "-e2", "victim.registered", "2026-03-02T09:05:00Z", urn,
                    R"("victim_id":")" + victim +

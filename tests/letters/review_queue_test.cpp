@@ -34,15 +34,6 @@ Reply call(const std::string& method, const std::string& target, const std::stri
   return httpRequest(daemon().port(), method, target, bearer(token), body);
 }
 
-Object::Ptr error(const Reply& r, int status, const std::string& code) {
-  INFO(r.status << ": " << r.body);
-  REQUIRE(r.status == status);
-  Object::Ptr e = r.object()->getObject("error");
-  REQUIRE(e);
-  CHECK(e->getValue<std::string>("code") == code);
-  return e;
-}
-
 void post(const std::vector<std::string>& events) {
   Reply r = call("POST", "/api/v1/events", daemon().ingest, batch(events));
   INFO(r.body);

@@ -16,4 +16,14 @@ inline Poco::JSON::Object::Ptr ok(const Reply& r) {
   return r.object();
 }
 
+// The error object of a refused request; the test stops unless the status is `status`, and checks the code.
+inline Poco::JSON::Object::Ptr error(const Reply& r, int status, const std::string& code) {
+  INFO(r.status << ": " << r.body);
+  REQUIRE(r.status == status);
+  Poco::JSON::Object::Ptr e = r.object()->getObject("error");
+  REQUIRE(e);
+  CHECK(e->getValue<std::string>("code") == code);
+  return e;
+}
+
 }  // namespace vc::testing
