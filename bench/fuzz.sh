@@ -2,7 +2,7 @@
 # Long, coverage-guided fuzzing of the readers an attacker reaches first (tests/fuzz/fuzz_targets.h)
 # with libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer. Not a test: the test suite runs a
 # short deterministic mutation run of the same targets (fuzz_inputs). Results go in docs/fuzzing.md.
-#   bash bench/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 300 s; targets: event_batch form request_target json)
+#   bash bench/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 300 s; targets: event_batch form request_target json delivery_report)
 # Each target's corpus grows in build-fuzz/corpus/TARGET (start again by deleting it); a crash is
 # kept as build-fuzz/TARGET-crash-* and can be replayed: build-fuzz/TARGET build-fuzz/TARGET-crash-...
 set -euo pipefail
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(event_batch form request_target json)
+[ ${#targets[@]} -gt 0 ] || targets=(event_batch form request_target json delivery_report)
 
 missing=()
 for p in clang libclang-rt-14-dev libpoco-dev; do
@@ -23,7 +23,8 @@ fi
 
 mkdir -p build-fuzz
 sources=(tests/fuzz/libfuzzer_main.cpp tests/fuzz/fuzz_targets.cpp src/ingest/event_codec.cpp src/domain/date.cpp
-         src/common/text.cpp src/common/json_reader.cpp src/common/email_address.cpp src/http/form.cpp)
+         src/common/text.cpp src/common/json_reader.cpp src/common/email_address.cpp src/http/form.cpp
+         src/delivery/dsn.cpp)
 for t in "${targets[@]}"; do
   echo "== $t: building"
   clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -118,6 +118,7 @@ Services::Services(const Settings& s)
              delivery::RetryPolicy{s.outbox_max_attempts, s.outbox_retry_base_seconds, s.outbox_retry_max_seconds},
              s.smtp_sender.substr(s.smtp_sender.find('@') + 1)),
       print_room(db, *clock, s.spool_dir, s.spool_confirm_within_hours),
+      bounces(db, s.bounces_dir, s.smtp_sender.substr(s.smtp_sender.find('@') + 1)),
       letters(db, ingestor, templates, engine, *clock, contacts, outbox, &support_services),
       notifications(db, ingestor, notification_templates, *clock, contacts, outbox, s.public_url),
       ledger(db, *clock, calendar),
@@ -136,6 +137,9 @@ Services::Services(const Settings& s)
   outbox.setOnRequeued([this] { scheduler.wake(); });
   outbox.setOnPosted([this](const std::vector<storage::OutboxRow>& posted) { print_room.handOver(posted); });
   scheduler.setPrintRoom(&print_room);
+  bounces.setListener("letter", &letters);
+  bounces.setListener("notification", &notifications);
+  scheduler.setBounceMailbox(&bounces);
   ingestor.setAfterCommit([this](const ingest::IngestResult& r) { scheduler.refreshNow(r.affected_cases); });
 }
 

@@ -16,6 +16,7 @@
 #include "delivery/outbox.h"
 #include "delivery/smtp_channel.h"
 #include "delivery/spool_channel.h"
+#include "delivery/bounce_mailbox.h"
 #include "delivery/print_room.h"
 #include "domain/calendar.h"
 #include "domain/clock.h"
@@ -78,6 +79,7 @@ struct Services {
   delivery::SmtpChannel smtp;
   delivery::Outbox outbox;
   delivery::PrintRoom print_room;
+  delivery::BounceMailbox bounces;
   letters::LetterService letters;
   notifications::NotificationService notifications;
   compliance::LedgerService ledger;

@@ -36,6 +36,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"demo.file", "demo/events.jsonl", "synthetic events loaded by `victim-comms demo`"},
     {"scheduler.interval_seconds", "60", "how often the scheduler drafts, re-renders, withdraws and sends"},
     {"spool.dir", "../var/spool", "where approved postal letters are written (HTML with print CSS, and text) for printing"},
+    {"bounces.dir", "", "a directory the relay delivers mail for smtp.sender into, one file per message (a Maildir's new/): delivery reports there mark letters and notifications bounced or delivered; empty: none is watched"},
     {"spool.confirm_within_hours", "24", "hours the print room has to confirm a print batch (batch-<n>.confirmed or the API) before it is reported overdue"},
     {"smtp.host", "localhost", "SMTP server for emailed letters"},
     {"smtp.port", "25", "SMTP port"},
@@ -278,6 +279,8 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   s.spool_dir = r.path("spool.dir", "../var/spool", first_dir);
   s.spool_confirm_within_hours =
       static_cast<int>(r.integer("spool.confirm_within_hours", s.spool_confirm_within_hours, 1, 24 * 31));
+  // Optional: empty means no bounce mailbox is watched.
+  if (!r.string("bounces.dir", "").empty()) s.bounces_dir = r.path("bounces.dir", "", first_dir);
   s.smtp_host = r.string("smtp.host", s.smtp_host);
   if (s.smtp_host.empty()) r.fail("smtp.host", "must not be empty");
   s.smtp_port = static_cast<int>(r.integer("smtp.port", s.smtp_port, 1, 65535));

@@ -50,6 +50,7 @@ struct Settings {
   std::string discreet_subject_cy = "Llythyr i chi / A letter for you";
   int spool_confirm_within_hours = 24;      // a print batch not confirmed by then is overdue
   std::string spool_dir;                    // absolute: where posted letters are written for printing
+  std::string bounces_dir;                  // absolute, or "": the mailbox delivery reports arrive in
   int scheduler_interval_seconds = 60;
   // Email (SMTP).
   std::string smtp_host = "localhost";

@@ -13,6 +13,8 @@
 #include <Poco/Logger.h>
 
 #include "common/sha256.h"
+#include "storage/letter_store.h"
+#include "storage/store.h"
 
 namespace fs = std::filesystem;
 using namespace Poco::Data::Keywords;
@@ -123,6 +125,30 @@ bool PrintRoom::confirm(int64_t n, const std::string& by) {
   session << "UPDATE print_batches SET confirmed_at = ?, confirmed_by = ? WHERE n = ? AND confirmed_at IS NULL",
       bind(at), bind(by), bind(n), now;
   session << "SELECT changes()", into(changed), now;
+  if (changed) {
+    // Each letter in the batch is now accepted: said in its history and the audit log.
+    std::vector<Poco::Int64> letter_ns;
+    session << "SELECT letter_n FROM outbox WHERE print_batch = ? AND letter_n IS NOT NULL ORDER BY letter_n",
+        bind(n), into(letter_ns), now;
+    storage::Store store(session);
+    storage::LetterStore letters(session);
+    const std::string batch = "pb-" + std::to_string(n);
+    std::vector<storage::AuditEntry> audit;
+    for (Poco::Int64 letter_n : letter_ns) {
+      auto row = letters.findLetter(letter_n);
+      if (!row) continue;
+      letters.appendHistory(letter_n, {at, by, "accepted", row->state, row->state, row->version,
+                                       "the print room confirmed it has batch " + batch});
+      storage::AuditEntry a;
+      a.at = at;
+      a.actor = by;
+      a.action = "letter_accepted";
+      a.subject = "letter:" + row->id();
+      a.detail = "print_batch:" + batch;
+      audit.push_back(std::move(a));
+    }
+    store.auditAll(audit);
+  }
   tx.commit();
   if (changed) log().information("print batch %Ld confirmed by %s", n, by);
   return true;

@@ -5,6 +5,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "common/error.h"
+#include "domain/delivery_status.h"
 #include "domain/engine.h"
 #include "http/api.h"
 #include "http/json_io.h"
@@ -40,7 +41,7 @@ Object::Ptr outboxView(const storage::OutboxRow& m) {
   o->set("message_id", m.message_id);
   o->set("next_attempt_at",
          m.state == "retrying" || m.state == "queued" ? Var(domain::formatRfc3339Utc(m.next_attempt_at)) : Var());
-  o->set("failure", deliveryFailure(m.state));
+  setDeliveryStatus(o, m);
   o->set("last_error", orNull(m.last_error));
   o->set("created_at", m.created_at);
   o->set("sent_at", orNull(m.sent_at));
@@ -150,6 +151,8 @@ Response Api::listOutbox(Request& req) {
   oneOf("state", f.state,
         {"queued", "sending", "retrying", "sent", "dead", "withheld", "cancelled", "failed_temporary", "failed_permanent"});
   f.state = outboxStateFilter(f.state);
+  f.status = req.queryOr("status");
+  oneOf("status", f.status, domain::deliveryStatuses());
   f.kind = req.queryOr("kind");
   oneOf("kind", f.kind, {"letter", "notification"});
   f.area = areaFor(req);

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "domain/compliance.h"
+#include "domain/delivery_status.h"
 #include "domain/letter.h"
 #include "http/api.h"
 #include "http/json_io.h"
@@ -64,6 +65,16 @@ Response Api::listLetters(Request& req) {
   f.victim_id = req.queryOr("victim_id");
   f.case_urn = req.queryOr("case_urn");
   f.delivery_state = req.queryOr("delivery");
+  f.delivery_status = req.queryOr("delivery_status");
+  if (!f.delivery_status.empty()) {
+    const auto& statuses = domain::deliveryStatuses();
+    if (std::find(statuses.begin(), statuses.end(), f.delivery_status) == statuses.end()) {
+      std::string allowed;
+      for (const auto& s : statuses) allowed += (allowed.empty() ? "" : ", ") + s;
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "delivery_status: must be one of " + allowed, {},
+                  "delivery_status");
+    }
+  }
   const std::string attention = req.queryOr("attention");
   if (!attention.empty() && attention != "communication_need")
     throw Error(Error::Kind::kInvalidArgument, "invalid_query",

@@ -5,6 +5,7 @@
 #include <Poco/JSON/Array.h>
 
 #include "domain/compliance.h"
+#include "domain/delivery_status.h"
 #include "domain/letter.h"
 #include "http/json_io.h"
 #include "storage/store.h"
@@ -84,10 +85,28 @@ Object::Ptr caseView(const storage::CaseRow& c) {
 
 Var orNull(const std::string& s) { return s.empty() ? Var() : Var(s); }
 
-Var deliveryFailure(const std::string& state) {
-  if (state == "retrying") return std::string("failed_temporary");
-  if (state == "dead") return std::string("failed_permanent");
+Var deliveryFailure(const std::string& status) {
+  if (status == "failed_temporary" || status == "failed_permanent") return status;
   return {};
+}
+
+std::string deliveryStatusOf(const storage::OutboxRow& m) {
+  return domain::deliveryStatus({m.state, m.channel, !m.print_confirmed_at.empty(), m.outcome});
+}
+
+void setDeliveryStatus(Object::Ptr o, const storage::OutboxRow& m) {
+  const std::string status = deliveryStatusOf(m);
+  o->set("status", status);
+  o->set("status_text", domain::describeDeliveryStatus(status, m.channel));
+  o->set("failure", deliveryFailure(status));
+  Object::Ptr heard;
+  if (!m.outcome.empty()) {
+    heard = ordered();
+    heard->set("what", m.outcome);
+    heard->set("at", m.outcome_at);
+    heard->set("detail", orNull(m.outcome_detail));
+  }
+  o->set("outcome", heard ? Var(heard) : Var());
 }
 
 std::string outboxStateFilter(const std::string& asked) {
@@ -148,6 +167,7 @@ Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCale
   o->set("approved_at", orNull(l.approved_at));
   o->set("sent_at", orNull(l.sent_at));
   o->set("delivery_state", orNull(l.delivery_state));
+  o->set("delivery_status", orNull(l.delivery_status));
   if (one) o->set("note", orNull(l.note));
   o->set("created_at", l.created_at);
   o->set("updated_at", l.updated_at);
@@ -271,7 +291,7 @@ Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::Worki
     delivery->set("message_id", d.delivery->message_id);
     delivery->set("next_attempt_at",
                   d.delivery->state == "retrying" ? Var(domain::formatRfc3339Utc(d.delivery->next_attempt_at)) : Var());
-    delivery->set("failure", deliveryFailure(d.delivery->state));
+    setDeliveryStatus(delivery, *d.delivery);
     delivery->set("last_error", orNull(d.delivery->last_error));
     delivery->set("sent_at", orNull(d.delivery->sent_at));
     if (d.delivery->channel == "post") {

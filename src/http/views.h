@@ -31,7 +31,11 @@ Poco::Dynamic::Var orNull(const std::string& s);
 
 // An outbox state read as a delivery failure: "failed_temporary" (retrying: tried again),
 // "failed_permanent" (dead: refused for good or out of attempts, a person must act), else null.
-Poco::Dynamic::Var deliveryFailure(const std::string& state);
+Poco::Dynamic::Var deliveryFailure(const std::string& status);
+// The message's domain::deliveryStatus ("accepted", "returned", ...).
+std::string deliveryStatusOf(const storage::OutboxRow& m);
+// Sets `status`, `status_text`, `failure` and `outcome` (what was heard after it left, or null).
+void setDeliveryStatus(Poco::JSON::Object::Ptr o, const storage::OutboxRow& m);
 // A state filter as asked, the failure names read as the states they stand for.
 std::string outboxStateFilter(const std::string& asked);
 

@@ -12,6 +12,7 @@
 #include "ingest/event_codec.h"
 #include "ingest/state_json.h"
 #include "storage/letter_store.h"
+#include "storage/outbox_store.h"
 #include "storage/retention_store.h"
 #include "storage/store.h"
 
@@ -334,6 +335,9 @@ void letterCameBack(Poco::Data::Session& session, int64_t n, const domain::Event
   letters.updateLetter(*row, row->version);
   const std::string action = e.type == "letter.returned" ? "returned" : "bounced";
   letters.appendHistory(n, {at, actor, action, from, row->state, row->version, row->note});
+  // The message that came back says so (its delivery status: returned, or failed_permanent for a bounce).
+  storage::OutboxStore outbox(session);
+  if (auto message = outbox.latestSentForLetter(n)) outbox.recordOutcome(message->id, action, at, e.attr("why"));
   storage::AuditEntry a;
   a.at = at;
   a.actor = actor;

@@ -798,4 +798,67 @@ void LetterService::attemptFailed(Poco::Data::Session& session, const storage::O
                                       " attempts:" + std::to_string(message.attempts) + " " + outcome.summary);
 }
 
+// ---- delivery reports (the bounce mailbox) ------------------------------------------------------
+
+namespace {
+
+// "<letter.l-7.v3@example.org>" -> "letter.l-7.v3": names the sending, not the person.
+std::string sendingKey(const std::string& message_id) {
+  const size_t at = message_id.find('@');
+  return message_id.substr(1, (at == std::string::npos ? message_id.size() - 1 : at) - 1);
+}
+
+}  // namespace
+
+std::string LetterService::reportReceived(const storage::OutboxRow& message, const delivery::DeliveryReport& report) {
+  const std::string key = sendingKey(message.message_id);
+  const std::string status = report.status.empty() ? (report.action == "failed" ? "5.0.0" : "2.0.0") : report.status;
+  std::optional<storage::LetterRow> row;
+  bool latest = false;
+  {
+    auto lease = db_.session();
+    row = storage::LetterStore(lease).findLetter(message.letter_n);
+    auto last = storage::OutboxStore(lease).latestSentForLetter(message.letter_n);
+    latest = last && last->id == message.id;
+  }
+  if (!row) throw Error(Error::Kind::kNotFound, "not_found", "no letter for " + key);
+  const std::string outcome = report.action == "failed" ? "bounced" : "delivered";
+  if (message.outcome == outcome) return outcome + " (" + status + "): already recorded";  // a report sent twice
+
+  if (report.action == "failed" && latest && row->state == "sent") {
+    // The sending that met the obligation bounced: the letter.bounced event an integration would post,
+    // with an id that names the sending, so a second report of the same bounce changes nothing.
+    Object::Ptr event = new Object;
+    event->set("id", "dsn:" + key);
+    event->set("type", std::string("letter.bounced"));
+    event->set("occurred_at", domain::formatRfc3339Utc(clock_.now()));
+    event->set("case_urn", row->case_urn);
+    event->set("letter_id", row->id());
+    event->set("status", status);
+    if (!report.diagnostic.empty()) event->set("diagnostic", report.diagnostic);
+    const ingest::IngestResult result = ingestor_.ingest({Poco::Dynamic::Var(event)}, "bounce-mailbox");
+    return result.accepted ? "bounced (" + status + "): event dsn:" + key + " reopened its obligation"
+                           : "bounced (" + status + "): already recorded";
+  }
+
+  // Delivered, or a sending bounced that no longer stands for the letter (it has gone again since, or
+  // already came back another way): the message says so.
+  const std::string detail = (outcome == "bounced" ? "email bounced (" : "delivered (") + status + ")" +
+                             (report.diagnostic.empty() ? "" : ": " + report.diagnostic);
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  auto lease = db_.session();
+  storage::WriteTransaction tx(lease);
+  storage::LetterStore letters(lease);
+  if (!storage::OutboxStore(lease).recordOutcome(message.id, outcome, now, detail))
+    throw Error(Error::Kind::kConflict, "invalid_state", key + " is no longer sent");
+  const std::string note =
+      outcome == "delivered" ? "the recipient's mail server reported " + key + " delivered"
+      : latest               ? "the sending " + key + " bounced (" + status + ")"
+                             : "an earlier sending (" + key + ") bounced (" + status + "); the letter has been sent again since";
+  letters.appendHistory(row->n, {now, kSystem, outcome, row->state, row->state, row->version, note});
+  storage::Store(lease).audit(now, kSystem, "letter_" + outcome, "letter:" + row->id(), "message:" + key + " status:" + status);
+  tx.commit();
+  return outcome + " (" + status + ")";
+}
+
 }  // namespace vc::letters

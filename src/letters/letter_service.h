@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "delivery/bounce_mailbox.h"
 #include "delivery/outbox.h"
 #include "domain/clock.h"
 #include "domain/engine.h"
@@ -78,7 +79,7 @@ struct Discretion {
   std::string subject_cy = "Llythyr i chi / A letter for you";
 };
 
-class LetterService : public delivery::DeliveryListener {
+class LetterService : public delivery::DeliveryListener, public delivery::ReportListener {
  public:
   LetterService(storage::Database& db, ingest::Ingestor& ingestor, const rendering::TemplateSet& templates,
                 const domain::Engine& engine, const domain::Clock& clock, const VluContacts& contacts,
@@ -144,6 +145,11 @@ class LetterService : public delivery::DeliveryListener {
   void delivered(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& receipt) override;
   void attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& row,
                      const delivery::DeliveryOutcome& outcome, bool dead, int64_t next_attempt_at) override;
+
+  // delivery::ReportListener: a delivery report from the bounce mailbox. The letter's latest sending
+  // bounced: recorded as the letter.bounced event an integration would post (the obligation reopens,
+  // the letter goes back to the queue). Delivered, or an older sending bounced: the message says so.
+  std::string reportReceived(const storage::OutboxRow& row, const delivery::DeliveryReport& report) override;
 
  private:
   struct Rendition;

@@ -8,6 +8,7 @@
 #include "ingest/event_codec.h"
 #include "notifications/notification_context.h"
 #include "storage/notification_store.h"
+#include "storage/outbox_store.h"
 #include "storage/store.h"
 
 namespace vc::notifications {
@@ -312,6 +313,30 @@ void NotificationService::attemptFailed(Poco::Data::Session& session, const stor
                                   std::string(outcome.permanent || outcome.undeliverable ? "failed_permanent"
                                                                                         : "out_of_attempts") +
                                       " attempts:" + std::to_string(message.attempts) + " " + outcome.summary);
+}
+
+std::string NotificationService::reportReceived(const storage::OutboxRow& message,
+                                                const delivery::DeliveryReport& report) {
+  const std::string outcome = report.action == "failed" ? "bounced" : "delivered";
+  const std::string status = report.status.empty() ? (outcome == "bounced" ? "5.0.0" : "2.0.0") : report.status;
+  const std::string detail = (outcome == "bounced" ? "email bounced (" : "delivered (") + status + ")" +
+                             (report.diagnostic.empty() ? "" : ": " + report.diagnostic);
+  if (message.outcome == outcome) return outcome + " (" + status + "): already recorded";  // a report sent twice
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  auto lease = db_.session();
+  storage::WriteTransaction tx(lease);
+  storage::NotificationStore notes(lease);
+  auto row = notes.find(message.notification_n);
+  if (!row) throw Error(Error::Kind::kNotFound, "not_found", "no notification n-" + std::to_string(message.notification_n));
+  if (!storage::OutboxStore(lease).recordOutcome(message.id, outcome, now, detail))
+    throw Error(Error::Kind::kConflict, "invalid_state", row->id() + " is no longer sent");
+  if (outcome == "bounced")
+    notes.setState(row->n, row->state, row->sent_at,
+                   "the email bounced after the server accepted it (" + status +
+                       "): the ISVA did not get it by email; check their address and tell them another way");
+  storage::Store(lease).audit(now, kSystem, "notification_" + outcome, "notification:" + row->id(), "status:" + status);
+  tx.commit();
+  return outcome + " (" + status + ")";
 }
 
 }  // namespace vc::notifications

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "delivery/bounce_mailbox.h"
 #include "delivery/outbox.h"
 #include "domain/clock.h"
 #include "ingest/ingestor.h"
@@ -41,7 +42,7 @@ struct Inbox {
   int64_t unread = 0;  // all of them, not only those listed
 };
 
-class NotificationService : public delivery::DeliveryListener {
+class NotificationService : public delivery::DeliveryListener, public delivery::ReportListener {
  public:
   NotificationService(storage::Database& db, ingest::Ingestor& ingestor, const rendering::TemplateSet& templates,
                       const domain::Clock& clock, const letters::VluContacts& contacts, delivery::Outbox& outbox,
@@ -71,6 +72,11 @@ class NotificationService : public delivery::DeliveryListener {
   void delivered(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& receipt) override;
   void attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& row,
                      const delivery::DeliveryOutcome& outcome, bool dead, int64_t next_attempt_at) override;
+
+  // delivery::ReportListener: the email bounced after it was accepted, or was delivered. The message
+  // and the notification's note say so, and it is audited; a bounce is then failed_permanent, listed
+  // for a person in GET /api/v1/outbox?status=failed_permanent. The ISVA's inbox keeps it.
+  std::string reportReceived(const storage::OutboxRow& row, const delivery::DeliveryReport& report) override;
 
  private:
   bool queue(const storage::ObligationRow& obligation);  // false if it has one already or may not go

@@ -72,6 +72,13 @@ void Scheduler::runPass() {
       log().error("the print batches could not be checked: %s (the next pass tries again)", std::string(e.what()));
     }
   }
+  if (bounces_) {
+    try {
+      bounces_->check();
+    } catch (const std::exception& e) {
+      log().error("the bounce mailbox could not be read: %s (the next pass tries again)", std::string(e.what()));
+    }
+  }
   // After sending: a letter that just went is met, not at risk.
   try {
     ledger_.sweep();

@@ -20,6 +20,7 @@
 
 #include "compliance/ledger_service.h"
 #include "delivery/outbox.h"
+#include "delivery/bounce_mailbox.h"
 #include "delivery/print_room.h"
 #include "letters/letter_service.h"
 #include "notifications/notification_service.h"
@@ -39,6 +40,8 @@ class Scheduler {
   void wake();
   // Checked on every pass, after sending: print batches confirmed by a file, and batches overdue.
   void setPrintRoom(delivery::PrintRoom* print_room) { print_room_ = print_room; }
+  // Read on every pass, after the print room: delivery reports that arrived since.
+  void setBounceMailbox(delivery::BounceMailbox* bounces) { bounces_ = bounces; }
 
   // Brings the letters and notifications of these cases up to date now, on the
   // caller's thread; wakes the sender when a notification was queued.
@@ -54,6 +57,7 @@ class Scheduler {
   delivery::Outbox& outbox_;
   compliance::LedgerService& ledger_;
   delivery::PrintRoom* print_room_ = nullptr;
+  delivery::BounceMailbox* bounces_ = nullptr;
   const std::chrono::seconds interval_;
   std::mutex refresh_mutex_;  // one letter refresh at a time (the store would cope; this saves the work)
   std::mutex mutex_;          // guards the two flags below

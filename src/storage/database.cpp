@@ -400,6 +400,31 @@ const std::vector<Migration>& migrations() {
                overdue_logged INTEGER NOT NULL DEFAULT 0))",
           "ALTER TABLE outbox ADD COLUMN print_batch INTEGER",
       }},
+      {{
+          // 11: what was heard of a message after it left (issue 15): '' (nothing), delivered (a DSN
+          // said so), returned (the post came back) or bounced (a DSN or letter.bounced), when, and what
+          // was said; and the index a DSN is matched by. A letter that came back before this version
+          // has the message it came back from marked from its history.
+          "ALTER TABLE outbox ADD COLUMN outcome TEXT NOT NULL DEFAULT ''",
+          "ALTER TABLE outbox ADD COLUMN outcome_at TEXT NOT NULL DEFAULT ''",
+          "ALTER TABLE outbox ADD COLUMN outcome_detail TEXT NOT NULL DEFAULT ''",
+          "CREATE INDEX outbox_by_message_id ON outbox(message_id)",
+          R"(UPDATE outbox SET outcome = r.action, outcome_at = r.at, outcome_detail = r.note FROM (
+               SELECT m.id AS id, h.action AS action, h.at AS at, h.note AS note
+               FROM letter_history h JOIN outbox m ON m.letter_n = h.letter_n AND m.state = 'sent' AND m.sent_at <= h.at
+               WHERE h.action IN ('returned', 'bounced') AND NOT EXISTS (
+                 SELECT 1 FROM outbox later WHERE later.letter_n = m.letter_n AND later.state = 'sent'
+                   AND later.id > m.id AND later.sent_at <= h.at)) AS r
+             WHERE outbox.id = r.id)",
+          // Letters posted before print batches existed (version 10) were handed over as they were
+          // spooled: one batch, confirmed, holds them, so none waits for a confirmation that cannot come.
+          R"(INSERT INTO print_batches(created_at, created_at_s, letters, manifest, confirmed_at, confirmed_by)
+             SELECT MIN(sent_at), 0, COUNT(*), '', MAX(sent_at), 'store upgrade: posted before print batches'
+             FROM outbox WHERE channel = 'post' AND state = 'sent' AND print_batch IS NULL HAVING COUNT(*) > 0)",
+          R"(UPDATE outbox SET print_batch = (SELECT MAX(n) FROM print_batches
+               WHERE confirmed_by = 'store upgrade: posted before print batches')
+             WHERE channel = 'post' AND state = 'sent' AND print_batch IS NULL)",
+      }},
   };
   return kMigrations;
 }

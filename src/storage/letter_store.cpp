@@ -4,6 +4,7 @@
 #include <Poco/Data/Statement.h>
 
 #include "storage/database.h"
+#include "storage/outbox_store.h"
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
@@ -15,6 +16,14 @@ namespace {
 // The state of the letter's latest outbox message ("" before approval).
 constexpr const char* kDeliveryState =
     "IFNULL((SELECT m.state FROM outbox m WHERE m.letter_n = l.n ORDER BY m.id DESC LIMIT 1), '')";
+
+// The latest outbox message's domain::deliveryStatus ("" before approval).
+const std::string& deliveryStatusColumn() {
+  static const std::string kColumn = "IFNULL((SELECT " + deliveryStatusSql("m", "pb") +
+                                     " FROM outbox m LEFT JOIN print_batches pb ON pb.n = m.print_batch "
+                                     "WHERE m.letter_n = l.n ORDER BY m.id DESC LIMIT 1), '')";
+  return kColumn;
+}
 
 // Every letter column, and the obligation's, by name; html and text only when asked for.
 std::string letterSelect(bool with_content) {
@@ -29,7 +38,8 @@ std::string letterSelect(bool with_content) {
          "IFNULL(l.approved_by, '') AS approved_by, IFNULL(l.approved_at, '') AS approved_at, "
          "IFNULL(l.sent_at, '') AS sent_at, o.rule AS rule, o.victim_id AS victim_id, o.case_urn AS case_urn, "
          "o.area AS area, o.due_by AS due_by, o.status AS obligation_status, " +
-         std::string(kDeliveryState) + " AS delivery_state FROM letters l JOIN obligations o ON o.id = l.obligation_id";
+         std::string(kDeliveryState) + " AS delivery_state, " + deliveryStatusColumn() +
+         " AS delivery_status FROM letters l JOIN obligations o ON o.id = l.obligation_id";
 }
 
 std::string text(RecordSet& rs, const std::string& column) { return rs.value(column).convert<std::string>(); }
@@ -51,7 +61,8 @@ std::vector<LetterRow> readLetters(Statement& st) {
              {&r.note, "note"}, {&r.created_at, "created_at"}, {&r.updated_at, "updated_at"},
              {&r.approved_by, "approved_by"}, {&r.approved_at, "approved_at"}, {&r.sent_at, "sent_at"},
              {&r.rule, "rule"}, {&r.victim_id, "victim_id"}, {&r.case_urn, "case_urn"}, {&r.area, "area"},
-             {&r.due_by, "due_by"}, {&r.obligation_status, "obligation_status"}, {&r.delivery_state, "delivery_state"}})
+             {&r.due_by, "due_by"}, {&r.obligation_status, "obligation_status"}, {&r.delivery_state, "delivery_state"},
+             {&r.delivery_status, "delivery_status"}})
       *field = text(rs, column);
     out.push_back(std::move(r));
   }
@@ -151,6 +162,7 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   eq("o.victim_id", f.victim_id);
   eq("o.case_urn", f.case_urn);
   eq(kDeliveryState, f.delivery_state);
+  eq(deliveryStatusColumn().c_str(), f.delivery_status);
   if (f.communication_need)
     sql += " AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') IN "
            "('needs_translation', 'needs_easy_read'))";

@@ -10,6 +10,16 @@ using Poco::Data::RecordSet;
 using Poco::Data::Statement;
 
 namespace vc::storage {
+
+// Mirrors domain::deliveryStatus for filtering in SQL; a storage test holds the two to the same answers.
+std::string deliveryStatusSql(const std::string& m, const std::string& pb) {
+  return "(CASE WHEN " + m + ".state = 'retrying' THEN 'failed_temporary' WHEN " + m +
+         ".state = 'dead' THEN 'failed_permanent' WHEN " + m + ".state <> 'sent' THEN " + m + ".state WHEN " + m +
+         ".outcome = 'returned' THEN 'returned' WHEN " + m + ".outcome = 'bounced' THEN 'failed_permanent' WHEN " + m +
+         ".outcome = 'delivered' THEN 'delivered' WHEN " + m + ".channel = 'post' AND " + pb +
+         ".confirmed_at IS NULL THEN 'sending' ELSE 'accepted' END)";
+}
+
 namespace {
 
 // The Area comes from the letter's obligation or the notification.
@@ -23,7 +33,8 @@ std::string outboxSelect(bool with_bodies) {
          "m.state AS state, m.attempts AS attempts, m.next_attempt_at AS next_attempt_at, m.last_error AS last_error, "
          "m.created_at AS created_at, IFNULL(m.sent_at, '') AS sent_at, "
          "COALESCE(o.area, nt.area, '') AS area, "
-         "IFNULL(m.print_batch, 0) AS print_batch, IFNULL(pb.confirmed_at, '') AS print_confirmed_at "
+         "IFNULL(m.print_batch, 0) AS print_batch, IFNULL(pb.confirmed_at, '') AS print_confirmed_at, "
+         "m.outcome AS outcome, m.outcome_at AS outcome_at, m.outcome_detail AS outcome_detail "
          "FROM outbox m LEFT JOIN letters l ON l.n = m.letter_n LEFT JOIN obligations o ON o.id = l.obligation_id "
          "LEFT JOIN notifications nt ON nt.n = m.notification_n LEFT JOIN print_batches pb ON pb.n = m.print_batch";
 }
@@ -45,7 +56,8 @@ std::vector<OutboxRow> readOutbox(Statement& st) {
              {&r.sender_name, "sender_name"},
              {&r.message_id, "message_id"}, {&r.body_text, "body_text"}, {&r.body_html, "body_html"},
              {&r.state, "state"}, {&r.last_error, "last_error"}, {&r.created_at, "created_at"},
-             {&r.sent_at, "sent_at"}, {&r.area, "area"}, {&r.print_confirmed_at, "print_confirmed_at"}})
+             {&r.sent_at, "sent_at"}, {&r.area, "area"}, {&r.print_confirmed_at, "print_confirmed_at"},
+             {&r.outcome, "outcome"}, {&r.outcome_at, "outcome_at"}, {&r.outcome_detail, "outcome_detail"}})
       *field = rs.value(column).convert<std::string>();
     out.push_back(std::move(r));
   }
@@ -111,6 +123,27 @@ bool OutboxStore::retryDead(int64_t id, int64_t now_unix) {
   return changedRows(s_) == 1;
 }
 
+bool OutboxStore::recordOutcome(int64_t id, const std::string& outcome, const std::string& at,
+                                const std::string& detail) {
+  Poco::Int64 key = id;
+  s_ << "UPDATE outbox SET outcome = ?, outcome_at = ?, outcome_detail = ? WHERE id = ? AND state = 'sent'",
+      bind(outcome), bind(at), bind(detail), bind(key), now;
+  return changedRows(s_) == 1;
+}
+
+std::optional<OutboxRow> OutboxStore::findByMessageId(const std::string& message_id) {
+  Statement st(s_);
+  st << outboxSelect(false) + " WHERE m.message_id = ? ORDER BY m.id DESC LIMIT 1", bind(message_id);
+  return first(readOutbox(st));
+}
+
+std::optional<OutboxRow> OutboxStore::latestSentForLetter(int64_t letter_n) {
+  Poco::Int64 key = letter_n;
+  Statement st(s_);
+  st << outboxSelect(false) + " WHERE m.letter_n = ? AND m.state = 'sent' ORDER BY m.id DESC LIMIT 1", bind(key);
+  return first(readOutbox(st));
+}
+
 std::optional<OutboxRow> OutboxStore::find(int64_t id) {
   Poco::Int64 key = id;
   Statement st(s_);
@@ -138,6 +171,10 @@ std::vector<OutboxRow> OutboxStore::list(const OutboxFilter& f) {
   if (!f.state.empty()) {
     sql += " AND m.state = ?";
     args.push_back(f.state);
+  }
+  if (!f.status.empty()) {
+    sql += " AND " + deliveryStatusSql("m", "pb") + " = ?";
+    args.push_back(f.status);
   }
   if (f.kind == "letter") sql += " AND m.letter_n IS NOT NULL";
   if (f.kind == "notification") sql += " AND m.notification_n IS NOT NULL";

@@ -13,6 +13,10 @@
 
 namespace vc::storage {
 
+// domain::deliveryStatus as an SQL expression over an outbox row `m` and its print batch `pb`
+// (LEFT JOINed), for filters.
+std::string deliveryStatusSql(const std::string& m, const std::string& pb);
+
 class OutboxStore {
  public:
   explicit OutboxStore(Poco::Data::Session& session) : s_(session) {}
@@ -27,6 +31,10 @@ class OutboxStore {
   int64_t requeueSending(int64_t now);
   // dead -> retrying at `now`, with the attempts counted afresh; false unless it was dead.
   bool retryDead(int64_t id, int64_t now);
+  // What was heard of a sent message after it left (delivered | returned | bounced); false unless it was sent.
+  bool recordOutcome(int64_t id, const std::string& outcome, const std::string& at, const std::string& detail);
+  std::optional<OutboxRow> findByMessageId(const std::string& message_id);
+  std::optional<OutboxRow> latestSentForLetter(int64_t letter_n);
   std::optional<OutboxRow> find(int64_t id);
   std::optional<OutboxRow> latestForLetter(int64_t letter_n);
   std::optional<OutboxRow> latestForNotification(int64_t notification_n);

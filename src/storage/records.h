@@ -81,6 +81,7 @@ struct LetterRow {
   // From the obligation (read-only here).
   std::string rule, victim_id, case_urn, area, due_by, obligation_status;
   std::string delivery_state;  // the latest outbox message's state, "" before approval
+  std::string delivery_status;  // its domain::deliveryStatus ("accepted", "returned", ...), "" before approval
 
   std::string id() const { return "l-" + std::to_string(n); }
 };
@@ -101,6 +102,7 @@ struct LetterFilter {
   std::vector<std::string> states;  // empty: every state
   std::string rule, area, victim_id, case_urn;
   std::string delivery_state;       // e.g. "dead": letters whose delivery needs a person
+  std::string delivery_status;      // e.g. "returned", "sending" (a domain::deliveryStatus)
   bool communication_need = false;  // only letters blocked by needs_translation or needs_easy_read
   std::vector<std::string> cases;   // any of these cases (empty: all)
   std::string after_due;            // cursor: rows after (due_by, n)
@@ -126,12 +128,15 @@ struct OutboxRow {
   std::string area;  // read-only: the letter's or notification's CPS Area
   int64_t print_batch = 0;         // read-only: the print batch a posted letter went in (0: none)
   std::string print_confirmed_at;  // read-only: when the print room confirmed that batch ("" not yet)
+  // What was heard after it left: "" | delivered | returned | bounced (see domain/delivery_status.h).
+  std::string outcome, outcome_at, outcome_detail;
 
   std::string kind() const { return notification_n ? "notification" : "letter"; }
 };
 
 struct OutboxFilter {
   std::string state, kind, area;  // kind: letter | notification
+  std::string status;             // a domain::deliveryStatus, e.g. accepted | returned
   int limit = 100;
 };
 

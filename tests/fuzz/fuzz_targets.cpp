@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/json_reader.h"
 #include "common/text.h"
+#include "delivery/dsn.h"
 #include "http/form.h"
 #include "ingest/event_codec.h"
 
@@ -90,6 +91,20 @@ bool json(std::string_view input) {
 
 }  // namespace
 
+// A bounce mailbox file, as the daemon reads it: whatever it keeps is bounded, one line, and ASCII.
+bool deliveryReport(std::string_view input) {
+  const delivery::DeliveryReport r = delivery::readDeliveryReport(input);
+  require(r.action.size() <= 20 && r.status.size() <= 9 && r.diagnostic.size() <= 300 && r.message_ids.size() <= 10,
+          "what a delivery report keeps is bounded");
+  for (const std::string* s : {&r.action, &r.status, &r.diagnostic})
+    for (unsigned char c : *s) require(c >= 0x20 && c < 0x7f, "what a delivery report keeps is printable ASCII");
+  for (const auto& id : r.message_ids)
+    require(id.size() >= 2 && id.size() <= 301 && id.front() == '<' && id.back() == '>' &&
+                id.find_first_of(" \t\r\n") == std::string::npos,
+            "a Message-ID found is one <token>");
+  return r.is_report && !r.action.empty() && !r.message_ids.empty();
+}
+
 const std::vector<Target>& targets() {
   static const std::vector<Target> kTargets = {
       {"event_batch",
@@ -106,6 +121,17 @@ const std::vector<Target>& targets() {
        requestTarget,
        {"/api/v1/obligations?status=at_risk&area=CPS+South+West&limit=50&cursor=2026-04-07~VCL-NFA%3Av1%3Ae3",
         "/api/v1/cases/52SW%2F0100126", "/queue?state=draft#main", "/login?next=%2F%2Fevil"}},
+      {"delivery_report",
+       deliveryReport,
+       {"From: MAILER-DAEMON@relay.example.org\r\nSubject: Undelivered Mail\r\nMIME-Version: 1.0\r\nContent-Type: "
+        "multipart/report; report-type=delivery-status;\r\n boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain"
+        "\r\n\r\nYour message could not be delivered.\r\n--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; relay.example.org\r\n\r\nFinal-Recipient: rfc822; sam@example.org\r\nAction: failed\r\n"
+        "Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n--b1\r\nContent-Type: "
+        "text/rfc822-headers\r\n\r\nMessage-ID: <letter.l-7.v1@example.org>\r\nSubject: A letter\r\n\r\n--b1--\r\n",
+        "Content-Type: multipart/report; boundary=x\n\n--x\nContent-Type: multipart/mixed; boundary=y\n\n--y\n"
+        "Content-Type: message/delivery-status\n\nAction: delivered\nStatus: 2.0.0\n--y--\n--x\nContent-Type: "
+        "message/rfc822\n\nMessage-ID: <isva-notification.n-3@example.org>\n\nbody\n--x--\n"}},
       {"json", json, {R"({"version":2,"fields":{"reasons":"x","reasons_cy":"y"},"free_text":"z\n\tq"})", "[1,2.5e3,true,null,\"\\u00e9\"]"}},
   };
   return kTargets;

@@ -147,6 +147,14 @@ TEST_CASE("The print room confirms a batch by a .confirmed file in the spool or 
   const std::string dir = f.d.settings.spool_dir;
   REQUIRE(std::filesystem::exists(dir + "/batch-2.manifest.json"));
 
+  // Written to the spool is not yet handed over: the delivery says so until the print room confirms.
+  Object::Ptr before = ok(f.call("GET", "/api/v1/letters/" + first, f.d.vlu));
+  CHECK(before->getObject("delivery")->getValue<std::string>("status") == "sending");
+  CHECK(before->getObject("delivery")->getValue<std::string>("status_text") ==
+        "in the print spool, waiting for the print room to confirm it");
+  CHECK(ok(f.call("GET", "/api/v1/outbox?status=sending", f.d.manager))->getArray("items")->size() == 2);
+  CHECK(ok(f.call("GET", "/api/v1/outbox?status=accepted", f.d.manager))->getArray("items")->size() == 0);
+
   SECTION("a file") {
     std::ofstream(dir + "/batch-1.confirmed") << "";
     f.d.setNow("2026-04-06T10:30:00+01:00");
@@ -160,6 +168,22 @@ TEST_CASE("The print room confirms a batch by a .confirmed file in the spool or 
     Object::Ptr l = ok(f.call("GET", "/api/v1/letters/" + first, f.d.vlu));
     CHECK(l->getObject("delivery")->getValue<std::string>("confirmed_at") == "2026-04-06T09:30:00Z");
     CHECK(f.batches("?state=unconfirmed")->getArray("items")->getObject(0)->getValue<std::string>("id") == "pb-2");
+    // Now accepted: in the letter's delivery, its history, the lists and the audit log.
+    CHECK(l->getObject("delivery")->getValue<std::string>("status") == "accepted");
+    Array::Ptr history = l->getArray("history");
+    Object::Ptr last = history->getObject(history->size() - 1);
+    CHECK(last->getValue<std::string>("action") == "accepted");
+    CHECK(last->getValue<std::string>("note") == "the print room confirmed it has batch pb-1");
+    Array::Ptr accepted = ok(f.call("GET", "/api/v1/letters?state=all&delivery_status=accepted", f.d.vlu))->getArray("items");
+    REQUIRE(accepted->size() == 1);
+    CHECK(accepted->getObject(0)->getValue<std::string>("id") == first);
+    CHECK(accepted->getObject(0)->getValue<std::string>("delivery_status") == "accepted");
+    CHECK(ok(f.call("GET", "/api/v1/outbox?status=accepted", f.d.manager))->getArray("items")->size() == 1);
+    Array::Ptr audit = ok(f.call("GET", "/api/v1/audit?action=letter_accepted", f.d.manager))->getArray("items");
+    REQUIRE(audit->size() == 1);
+    CHECK(audit->getObject(0)->getValue<std::string>("subject") == "letter:" + first);
+    CHECK(f.call("GET", "/api/v1/letters?delivery_status=lost", f.d.vlu).status == 400);
+    CHECK(f.call("GET", "/api/v1/outbox?status=lost", f.d.manager).status == 400);
   }
   SECTION("the API, for a VLU officer or an admin, not a manager") {
     CHECK(f.call("POST", "/api/v1/print-batches/pb-2/confirm", f.d.manager).status == 403);

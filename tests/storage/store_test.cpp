@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "domain/clock.h"
+#include "domain/delivery_status.h"
 #include "ingest/ingestor.h"
 #include "loading/policy_files.h"
 #include "storage/database.h"
@@ -252,13 +253,121 @@ TEST_CASE("A store written by schema 9 upgrades to 10: a letter already spooled 
     REQUIRE(db.schemaVersion() == 9);
   }
   storage::Database db(t.path, testing::keyedStore(t.dir.path()));
-  CHECK(db.migrate() == std::make_pair(9, storage::Database::latestSchemaVersion()));
+  CHECK(db.migrateTo(10) == std::make_pair(9, 10));
   CHECK(count(db, "events") == events_before);
   CHECK(count(db, "print_batches") == 0);
   auto lease = db.session();
-  auto row = storage::OutboxStore(lease).list({});
-  REQUIRE(row.size() == 1);
-  CHECK(row[0].state == "sent");
-  CHECK(row[0].print_batch == 0);  // spooled before batches: never reported overdue
-  CHECK(row[0].print_confirmed_at.empty());
+  using namespace Poco::Data::Keywords;
+  std::string state;
+  Poco::Nullable<Poco::Int64> batch;
+  lease.get() << "SELECT state, print_batch FROM outbox", into(state), into(batch), now;
+  CHECK(state == "sent");
+  CHECK(batch.isNull());  // spooled before batches: never reported overdue (version 11 gives it a confirmed batch)
+}
+
+TEST_CASE("A store written by schema 10 upgrades to 11: what was heard of sent letters is kept, nothing waits for a "
+          "print room confirmation that cannot come",
+          "[storage][migrate]") {
+  TempDb t;
+  int64_t events_before = 0, history_before = 0;
+  {
+    storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+    db.migrateTo(10);
+    ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+    REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+    auto lease = db.session();
+    using namespace Poco::Data::Keywords;
+    // Two letters on the example's obligation and a made-up one, each sent under schema 10: l-1 by post
+    // before print batches existed, then returned; l-2 by email, twice: the first sending bounced.
+    std::string obligation;
+    lease.get() << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+    lease.get() << "CREATE TEMP TABLE copy AS SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
+    lease.get() << "UPDATE copy SET id = id || '-copy'", now;
+    lease.get() << "INSERT INTO obligations SELECT * FROM copy", now;
+    for (const std::string& o : {obligation, obligation + "-copy"})
+      lease.get() << "INSERT INTO letters(obligation_id, kind, language, channel, state, version, letter_date, "
+                     "blocked_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, "
+                     "text, note, created_at, updated_at) VALUES(?, 'nfa', 'en', 'post', 'blocked', 1, '2026-04-03', "
+                     "'[]', '{}', '', '', '', '', '', '', '', '', '2026-04-03T09:00:00Z', '2026-04-03T09:00:00Z')",
+          bind(o), now;
+    auto message = [&](int letter, const std::string& channel, const std::string& id, const std::string& sent_at) {
+      lease.get() << "INSERT INTO outbox(letter_n, channel, name, recipient, subject, message_id, body_text, body_html, "
+                     "state, attempts, next_attempt_at, last_error, created_at, sent_at, sender_name) VALUES(?, ?, "
+                     "'l', '', '', ?, 'text', '<p>html</p>', 'sent', 1, 0, '', ?, ?, '')",
+          bind(letter), bind(channel), bind(id), bind(sent_at), bind(sent_at), now;
+    };
+    auto history = [&](int letter, const std::string& action, const std::string& at, const std::string& note) {
+      lease.get() << "INSERT INTO letter_history(letter_n, n, at, actor, action, from_state, to_state, version, note) "
+                     "VALUES(?, (SELECT COUNT(*) + 1 FROM letter_history WHERE letter_n = ?), ?, 'system', ?, 'sent', "
+                     "'blocked', 1, ?)",
+          bind(letter), bind(letter), bind(at), bind(action), bind(note), now;
+    };
+    message(1, "post", "<letter.l-1.v1@example.org>", "2026-04-03T10:00:00Z");
+    history(1, "returned", "2026-04-05T10:00:00Z", "letter l-1 came back: returned by post (moved) (event r1)");
+    message(2, "email", "<letter.l-2.v1@example.org>", "2026-04-03T10:00:00Z");
+    history(2, "bounced", "2026-04-03T11:00:00Z", "letter l-2 came back: email bounced (5.1.1) (event b1)");
+    message(2, "email", "<letter.l-2.v2@example.org>", "2026-04-04T10:00:00Z");
+    events_before = count(db, "events");
+    history_before = count(db, "letter_history");
+    REQUIRE(db.schemaVersion() == 10);
+  }
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  CHECK(db.migrate() == std::make_pair(10, storage::Database::latestSchemaVersion()));
+  CHECK(count(db, "events") == events_before);
+  CHECK(count(db, "letter_history") == history_before);
+  auto lease = db.session();
+  storage::OutboxStore outbox(lease);
+  auto returned = outbox.findByMessageId("<letter.l-1.v1@example.org>");
+  REQUIRE(returned);
+  CHECK(returned->outcome == "returned");
+  CHECK(returned->outcome_at == "2026-04-05T10:00:00Z");
+  CHECK(returned->print_batch != 0);  // the upgrade's batch, confirmed: handed over when it was spooled
+  CHECK(!returned->print_confirmed_at.empty());
+  CHECK(domain::deliveryStatus({returned->state, returned->channel, true, returned->outcome}) == "returned");
+  auto bounced = outbox.findByMessageId("<letter.l-2.v1@example.org>");
+  REQUIRE(bounced);
+  CHECK(bounced->outcome == "bounced");
+  auto resent = outbox.findByMessageId("<letter.l-2.v2@example.org>");
+  REQUIRE(resent);
+  CHECK(resent->outcome.empty());  // the second sending did not come back
+  CHECK(outbox.list({"", "", "", "accepted"}).size() == 1);
+  CHECK(outbox.list({"", "", "", "returned"}).size() == 1);
+  CHECK(outbox.list({"", "", "", "failed_permanent"}).size() == 1);
+}
+
+TEST_CASE("Filtering the outbox by delivery status in SQL gives what domain::deliveryStatus says of each message",
+          "[storage][delivery]") {
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  db.migrate();
+  auto lease = db.session();
+  using namespace Poco::Data::Keywords;
+  lease.get() << "INSERT INTO print_batches(created_at, created_at_s, letters, manifest, confirmed_at, confirmed_by) "
+                 "VALUES('2026-04-06T08:00:00Z', 0, 1, 'batch-1.manifest.json', '2026-04-06T09:00:00Z', 'print-room'), "
+                 "('2026-04-06T08:00:00Z', 0, 1, 'batch-2.manifest.json', NULL, NULL)",
+      now;
+  int i = 0;
+  for (const std::string state : {"queued", "sending", "retrying", "sent", "dead", "withheld", "cancelled"})
+    for (const std::string channel : {"post", "email"})
+      for (int batch : {0, 1, 2})
+        for (const std::string outcome : {"", "delivered", "returned", "bounced"}) {
+          const std::string id = "<m" + std::to_string(++i) + "@example.org>";
+          lease.get() << "INSERT INTO outbox(channel, name, recipient, subject, message_id, body_text, body_html, state, "
+                         "attempts, next_attempt_at, last_error, created_at, print_batch, outcome) "
+                         "VALUES(?, 'x', '', '', ?, '', '', ?, 0, 0, '', '2026-04-06T08:00:00Z', NULLIF(?, 0), ?)",
+              bind(channel), bind(id), bind(state), bind(batch), bind(outcome), now;
+        }
+  storage::OutboxStore outbox(lease);
+  const auto all = outbox.list({"", "", "", "", 1000});
+  REQUIRE(all.size() == static_cast<size_t>(i));
+  size_t listed = 0;
+  for (const std::string& status : domain::deliveryStatuses()) {
+    const auto rows = outbox.list({"", "", "", status, 1000});
+    listed += rows.size();
+    for (const auto& m : rows) {
+      INFO(m.message_id << " " << m.state << " " << m.channel << " " << m.print_batch << " " << m.outcome);
+      CHECK(domain::deliveryStatus({m.state, m.channel, !m.print_confirmed_at.empty(), m.outcome}) == status);
+    }
+  }
+  CHECK(listed == all.size());  // every message has exactly one of the statuses
 }

@@ -14,8 +14,14 @@ the end of DATA with that reply instead of accepting; with --refuse-times N only
 the first N such commands are refused, and the rest are accepted. Without --tls
 the server offers no STARTTLS (a STARTTLS command gets "454 TLS not available").
 
+With --report-to MAILDIR it behaves as a relay that accepted the message and then learnt its fate:
+for each message it stores, it also delivers an RFC 3464 delivery status notification to the
+envelope sender into that Maildir (--report-action failed|delivered, default failed;
+--report-status, default 5.1.1 for failed and 2.0.0 for delivered), quoting the message's headers.
+
 Usage: smtp_sink.py PORT MAILDIR [--tls CERT KEY] [--auth USER:PASSWORD] [--stall-first SECONDS] [--commands FILE]
                     [--refuse-rcpt REPLY] [--refuse-data REPLY] [--refuse-times N]
+                    [--report-to MAILDIR [--report-action ACTION] [--report-status STATUS]]
 """
 import asyncio
 import logging
@@ -73,6 +79,60 @@ class RefusingMailbox(StallingMailbox):
         return await super().handle_DATA(server, session, envelope)
 
 
+class ReportingMailbox(RefusingMailbox):
+    """Stores each message, then delivers a delivery status notification about it to its sender."""
+
+    def __init__(self, maildir, report_maildir, action, status, **kwargs):
+        super().__init__(maildir, **kwargs)
+        self.reports = mailbox.Maildir(report_maildir, create=True)
+        self.action, self.status = action, status
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = await super().handle_DATA(server, session, envelope)
+        if reply.startswith("250"):
+            self.reports.add(self.report(envelope))
+        return reply
+
+    def report(self, envelope):
+        original = envelope.original_content or envelope.content
+        headers = original.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+        recipient = envelope.rcpt_tos[0] if envelope.rcpt_tos else "unknown@invalid"
+        diagnostic = "smtp; 550 5.1.1 <%s>: Recipient address rejected" % recipient if self.action == "failed" else ""
+        boundary = "report-boundary-1"
+        lines = [
+            "From: Mail Delivery System <MAILER-DAEMON@relay.example.org>",
+            "To: <%s>" % envelope.mail_from,
+            "Subject: %s" % ("Undelivered Mail Returned to Sender" if self.action == "failed" else "Successful Mail Delivery Report"),
+            "Message-ID: <report-%d@relay.example.org>" % id(envelope),
+            "Auto-Submitted: auto-replied",
+            "MIME-Version: 1.0",
+            'Content-Type: multipart/report; report-type=delivery-status;',
+            '\tboundary="%s"' % boundary,
+            "",
+            "This is a MIME-encapsulated message.",
+            "",
+            "--" + boundary,
+            "Content-Type: text/plain; charset=us-ascii",
+            "",
+            "This is the mail system at host relay.example.org.",
+            "",
+            "--" + boundary,
+            "Content-Type: message/delivery-status",
+            "",
+            "Reporting-MTA: dns; relay.example.org",
+            "Arrival-Date: Mon,  6 Apr 2026 09:00:00 +0100 (BST)",
+            "",
+            "Final-Recipient: rfc822; %s" % recipient,
+            "Original-Recipient: rfc822;%s" % recipient,
+            "Action: %s" % self.action,
+            "Status: %s" % self.status,
+        ]
+        if diagnostic:
+            lines.append("Diagnostic-Code: %s" % diagnostic)
+        lines += ["", "--" + boundary, "Content-Type: text/rfc822-headers", "", headers, "", "--" + boundary + "--", ""]
+        return "\r\n".join(lines).encode("latin-1")
+
+
 class CommandRecorder(logging.Handler):
     """aiosmtpd logs each command line it reads as (peer, line) on "mail.log"; keep the lines."""
 
@@ -120,6 +180,12 @@ def main(argv):
         option = lambda name: argv[argv.index(name) + 1] if name in argv else None
         handler = RefusingMailbox(maildir, float(option("--stall-first") or 0), option("--refuse-rcpt"),
                                   option("--refuse-data"), int(option("--refuse-times") or -1))
+    if "--report-to" in argv:
+        option = lambda name: argv[argv.index(name) + 1] if name in argv else None
+        action = option("--report-action") or "failed"
+        handler = ReportingMailbox(maildir, option("--report-to"), action,
+                                   option("--report-status") or ("5.1.1" if action == "failed" else "2.0.0"),
+                                   stall_seconds=0, rcpt_reply=None, data_reply=None, times=0)
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("ready", flush=True)

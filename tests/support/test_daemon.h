@@ -79,6 +79,7 @@ struct DaemonOptions {
   int max_connections_per_client = 64;
   int checkpoint_interval_seconds = 300;
   std::string rules_file = VC_SOURCE_DIR "/config/rules/victims-code-2020.json";  // e.g. an older rule book
+  std::string bounces_dir;  // bounces.dir: "" watches none
 };
 
 // The raw bytes of the (only) key in a key file, as someone holding the file would read it.
@@ -134,6 +135,7 @@ inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o
   s.support_services_file = VC_SOURCE_DIR "/config/letters/support-services.json";
   s.plain_english_file = VC_SOURCE_DIR "/config/letters/plain-english.json";
   s.spool_dir = dir + "/spool";
+  s.bounces_dir = o.bounces_dir;
   s.web_dir = VC_SOURCE_DIR "/web";
   s.scheduler_interval_seconds = o.scheduler_interval_seconds;
   s.clock_now = domain::parseRfc3339(o.now);
