@@ -100,6 +100,12 @@ int64_t PrintRoom::handOver(const std::vector<storage::OutboxRow>& posted) {
     item->set("files", files);
     item->set("pages", estimatePages(row.body_text, large));
     item->set("large_print", large);
+    // Where the victim asked for discretion the envelope must not name the CPS either: a plain one,
+    // returned to the neutral name the email would come from (the letterhead prints the street lines).
+    Poco::JSON::Object::Ptr envelope = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    envelope->set("style", row.sender_name.empty() ? "cps" : "plain");
+    if (!row.sender_name.empty()) envelope->set("return_name", row.sender_name);
+    item->set("envelope", envelope);
     items->add(item);
     session << "UPDATE outbox SET print_batch = ? WHERE id = ?", bind(n), bind(row.id), now;
   }

@@ -57,8 +57,9 @@ struct PrintRoomFixture {
     return httpRequest(d.port(), method, target, bearer(token), body);
   }
   // A case with one victim (large print when asked) and a decision not to charge: a postal letter, approved and sent.
-  std::string postedLetter(const std::string& urn, const std::string& victim, bool large_print) {
-    const std::string needs = large_print ? R"(,"needs":{"large_print":true})" : "";
+  std::string postedLetter(const std::string& urn, const std::string& victim, bool large_print,
+                           const std::string& more = "") {
+    const std::string needs = (large_print ? R"(,"needs":{"large_print":true})" : "") + more;
     Reply r = call("POST", "/api/v1/events", d.ingest,
                    batch({R"({"id":")" + urn + R"(-e1","type":"case.registered","occurred_at":"2026-03-02T09:00:00Z","case_urn":")" +
                               urn + R"(","area":"CPS South West","offences":["rape"],"prosecutor":{"name":"Ada Prosecutor","phone":"01632 960102"}})",
@@ -120,6 +121,8 @@ TEST_CASE("Posted letters sent in one pass form a print batch whose manifest lis
     CHECK(item->getValue<int>("pages") >= 1);
   }
   CHECK(by_id[large]->getValue<int>("pages") > by_id[plain]->getValue<int>("pages"));  // the same letter, larger print
+  CHECK(by_id[plain]->getObject("envelope")->getValue<std::string>("style") == "cps");
+  CHECK_FALSE(by_id[plain]->getObject("envelope")->has("return_name"));
 
   // The letter is sent (handed over) and its delivery names the batch, not yet confirmed.
   Object::Ptr l = ok(f.call("GET", "/api/v1/letters/" + plain, f.d.vlu));
@@ -136,6 +139,19 @@ TEST_CASE("Posted letters sent in one pass form a print batch whose manifest lis
   // A pass with nothing posted makes no empty batch.
   CHECK(f.d.services.outbox.sendDue() == 0);
   CHECK_FALSE(std::filesystem::exists(dir + "/batch-2.manifest.json"));
+}
+
+TEST_CASE("A discreet victim's letter is marked in the manifest for a plain envelope with the neutral return name",
+          "[print][discreet]") {
+  PrintRoomFixture f;
+  const std::string id = f.postedLetter("52PB0600126", "pb6-v", false, R"(,"contact_safety":{"discreet":true})");
+  REQUIRE(f.d.services.outbox.sendDue() == 1);
+  const std::string manifest = slurp(f.d.settings.spool_dir + "/batch-1.manifest.json");
+  Object::Ptr item = Poco::JSON::Parser().parse(manifest).extract<Object::Ptr>()->getArray("items")->getObject(0);
+  CHECK(item->getValue<std::string>("letter_id") == id);
+  CHECK(item->getObject("envelope")->getValue<std::string>("style") == "plain");
+  CHECK(item->getObject("envelope")->getValue<std::string>("return_name") == "Letters Team");
+  CHECK(manifest.find("Crown Prosecution") == std::string::npos);
 }
 
 TEST_CASE("The print room confirms a batch by a .confirmed file in the spool or through the API", "[print]") {
