@@ -221,8 +221,9 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
   for (const auto& o : derived.obligations) {
     auto it = before.find(o.id);
     // Kept as it was closed, unless the letter that closed it came back (letter.returned / letter.bounced):
-    // a letter known to have failed did not meet it.
-    if (it != before.end() && closedOutcome(it->second.status) && o.reopened_by.empty()) continue;
+    // a letter known to have failed did not meet it. Once met again, it is kept as closed like any other.
+    if (it != before.end() && closedOutcome(it->second.status) && (o.reopened_by.empty() || closedOutcome(o.status)))
+      continue;
     auditObligationChange(audit, at, o, it == before.end() ? std::nullopt : std::optional(it->second));
     storage::ObligationRow r;
     r.id = o.id;

@@ -142,6 +142,20 @@ TEST_CASE("A posted letter that came back reopens its obligation and goes back t
   CHECK(ob->getValue<std::string>("completed_by_event") ==
         "sys:letter-sent:" + id + ":v" + std::to_string(again->getValue<int>("version")));
 
+  // Met again, it is a closed outcome like any other: a later event on the case re-derives it but
+  // never rewrites it. (Here the stored outcome is made "late", as an earlier calendar or rule book
+  // could have judged it; the case's next event must leave it so.)
+  {
+    auto lease = d.services.db.session();
+    using namespace Poco::Data::Keywords;
+    const std::string obligation_id = again->getValue<std::string>("obligation_id");
+    lease.get() << "UPDATE obligations SET status = 'late', body = json_set(body, '$.status', 'late') WHERE id = ?",
+        bind(obligation_id), now;
+  }
+  REQUIRE(post(d, jsonEvent("rt-1-later", "victim.updated", "2026-04-06T08:55:00+01:00", "52RT0100126",
+                            R"("victim_id":"rt1-v","email":"sam.backagain@example.org")")).status == 200);
+  CHECK(obligationOf(d, again)->getValue<std::string>("status") == "late");
+
 }
 
 TEST_CASE("What cannot have come back is a 400 that stores nothing", "[letters][returned]") {
