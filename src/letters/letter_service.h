@@ -20,6 +20,7 @@
 #include "delivery/outbox.h"
 #include "domain/clock.h"
 #include "domain/engine.h"
+#include "domain/phone_script.h"
 #include "domain/plain_english.h"
 #include "ingest/ingestor.h"
 #include "letters/letter_context.h"
@@ -50,6 +51,8 @@ struct LetterDetail {
   std::vector<storage::LetterHistoryRow> history;
   std::optional<storage::OutboxRow> delivery;
   std::vector<domain::PlainEnglishFinding> findings;  // the plain-English check of the officers' words, now
+  std::optional<domain::PhoneScript> phone_script;    // a phone task's script (channel phone), from its text
+  int call_attempts = 0;                              // unanswered calls recorded on a phone task
 };
 
 struct LetterEdit {
@@ -118,6 +121,12 @@ class LetterService : public delivery::DeliveryListener {
   // victim has no communication need recorded and the letter is not blocked by
   // unsafe_channel.
   storage::LetterRow meetAnotherWay(const std::string& id, const Actor& actor, const MetAnotherWay& m);
+  // A phone task's call that did not reach the recipient (no answer, not a safe time): a history entry
+  // (call_attempted) with the officer's notes and an audit entry (letter_call_attempted, without the
+  // notes); the letter and its obligation stay open. Throws kInvalidArgument (invalid_reason) for
+  // missing or over-long notes, kConflict not_phone_task for a letter whose channel is not phone and
+  // invalid_state for one no longer open, kNotFound as read().
+  storage::LetterRow recordCallAttempt(const std::string& id, const Actor& actor, const std::string& notes);
 
   // letters.welsh_areas: Areas whose letters are bilingual (cy) when the victim has not stated a language.
   void setWelshAreas(std::set<std::string> areas) { welsh_areas_ = std::move(areas); }
