@@ -300,6 +300,7 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
           unsafe.set("other", safety.safe(other) ? other : std::string());
           unsafe.set("phone_safe", safety.phone);
           d.set("unsafe_channel", unsafe);
+          d.find("letter")->set("unsafe_channel", unsafe);  // inside {{#letter}} its API flag would hide this
         }
       }
     }
