@@ -722,6 +722,7 @@ const std::vector<SampleVariant>& sampleVariantTable() {
       {"easy_read", "the victim asked for Easy Read; the officer has attached the Easy Read text", {}},
       {"discreet", "the victim asked for discretion: the letterhead names neither the CPS nor the unit", {}},
       {"unsafe-post", "the suspect may share the victim's address: blocked (unsafe_channel), naming the safe channels", {}},
+      {"phone-only", "neither post nor email is safe, the phone is (no voicemail): a phone task (--format script prints its call script)", {}},
   };
   return kVariants;
 }
@@ -896,6 +897,9 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language, 
     in.profile->set("contact_safety", parse(R"j({"discreet":true})j"));
   } else if (variant == "unsafe-post") {
     in.profile->set("contact_safety", parse(R"j({"suspect_shares_address":true})j"));
+  } else if (variant == "phone-only") {
+    in.profile->set("phone", std::string("07700 900999"));
+    in.profile->set("contact_safety", parse(R"j({"post":false,"email":false,"voicemail":false})j"));
   }
   return in;
 }
