@@ -100,7 +100,8 @@ class LetterService : public delivery::DeliveryListener {
   LetterDetail read(const std::string& id, const Actor& actor);
 
   // Throw vc::Error: kNotFound; kInvalidArgument for a bad field or reason;
-  // kConflict (invalid_state, stale_version, letter_blocked, letter_changed);
+  // kConflict (invalid_state, stale_version, letter_blocked, letter_changed; phone_task: a letter
+  // whose channel is phone is read to the recipient by phone, never approved or sent);
   // kForbidden (four_eyes).
   storage::LetterRow edit(const std::string& id, const Actor& actor, const LetterEdit& edit);
   // Approval also runs the plain-English check (findings()): with findings it is refused (kConflict,
@@ -117,9 +118,10 @@ class LetterService : public delivery::DeliveryListener {
   // it as met or late. Audited (letter_met_another_way, without the reason's
   // words). Also for a letter blocked because its channel is not safe for the
   // victim (unsafe_channel: e.g. a phone call instead of a letter the suspect
-  // could read). Throws as edit(), and kConflict no_communication_need when the
-  // victim has no communication need recorded and the letter is not blocked by
-  // unsafe_channel.
+  // could read), and for a phone task (channel phone: the call was made). Throws
+  // as edit(), and kConflict no_communication_need when the victim has no
+  // communication need recorded, the letter is not blocked by unsafe_channel and
+  // it is no phone task.
   storage::LetterRow meetAnotherWay(const std::string& id, const Actor& actor, const MetAnotherWay& m);
   // A phone task's call that did not reach the recipient (no answer, not a safe time): a history entry
   // (call_attempted) with the officer's notes and an audit entry (letter_call_attempted, without the

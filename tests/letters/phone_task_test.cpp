@@ -184,6 +184,13 @@ TEST_CASE("The officer records the call (met-another-way, by phone): the phone t
   const std::string id = l->getValue<std::string>("id");
   REQUIRE(l->getValue<std::string>("channel") == "phone");
   REQUIRE(l->getValue<std::string>("state") == "draft");  // no communication need, no block: still allowed
+  auto metAnotherWayForNeeds = [] {
+    return ok(call("GET", "/api/v1/compliance?from=2026-04-01&to=2026-04-30&area=CPS%20South%20West",
+                   daemon().manager))
+        ->getObject("communication_needs")
+        ->getValue<int>("met_another_way");
+  };
+  const int counted = metAnotherWayForNeeds();
   const std::string reason = "Phoned Robin on the number on record on 6 April and read the letter to them.";
   Object::Ptr done = ok(call("POST", "/api/v1/letters/" + id + "/met-another-way", daemon().vlu,
                              R"({"version":1,"channel":"phone","reason":")" + reason + R"("})"));
@@ -193,6 +200,9 @@ TEST_CASE("The officer records the call (met-another-way, by phone): the phone t
                            daemon().vlu));
   CHECK(ob->getValue<std::string>("status") == "met");
   CHECK(ob->getValue<std::string>("completed_by_event") == "sys:contact-recorded:" + id);
+  // A phone task's call is not a communication need met another way: the report's communication_needs
+  // does not count it.
+  CHECK(metAnotherWayForNeeds() == counted);
 }
 
 TEST_CASE("A contact.recorded by the CPS from the case system completes a phone task: met another way, not withdrawn",
