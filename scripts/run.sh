@@ -59,10 +59,11 @@ API tokens made for this run (shown once):
   isva     $isva     (ISVA isva-1: sees only their own notifications)
 Try:
   curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/letters
-  curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/letters/l-10
+  curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/letters/l-11
   curl -s -X PUT -H "Authorization: Bearer $vlu" -H 'Content-Type: application/json' \\
-       http://127.0.0.1:$port/api/v1/letters/l-10 -d '{"version":1,"free_text":"Please call me if you have any questions."}'
-  curl -s -X POST -H "Authorization: Bearer $vlu2" http://127.0.0.1:$port/api/v1/letters/l-10/approve
+       http://127.0.0.1:$port/api/v1/letters/l-11 -d '{"version":1,"free_text":"Please call me if you have any questions."}'
+  curl -s -X POST -H "Authorization: Bearer $vlu2" http://127.0.0.1:$port/api/v1/letters/l-11/approve
+  curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/letters?attention=phone_task"
   curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/obligations?status=breached"
   curl -s -H "Authorization: Bearer $isva" http://127.0.0.1:$port/api/v1/isva/notifications
   curl -s -H "Authorization: Bearer $vlu" http://127.0.0.1:$port/api/v1/meetings

@@ -34,6 +34,7 @@
 #include "common/keyring.h"
 #include "domain/clock.h"
 #include "domain/engine.h"
+#include "domain/phone_script.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "ingest/ingestor.h"
@@ -83,7 +84,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
              {"letter", "for `render`: the letter kind (a template name, e.g. decision_not_to_prosecute)", "KIND", false},
              {"lang", "for `render`: en or cy", "LANG", false},
              {"variant", "for `render`: a variant of the sample (see the list under Commands)", "NAME", false},
-             {"format", "for `render`: text (default), html, or context (the fields, as JSON); "
+             {"format", "for `render`: text (default), html, context (the fields, as JSON), or script (the "
+                        "letter as a phone task's call script); "
                         "for `report`: json (default) or csv", "FORMAT", false},
              {"from", "for `report`: first due date counted (YYYY-MM-DD; default: three months before --to)", "DATE", false},
              {"to", "for `report`: last due date counted (YYYY-MM-DD; default: today)", "DATE", false},
@@ -214,9 +216,10 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "                        add a user; the API token is printed once, on the last line;\n"
         "                        --password-stdin also sets a password for the web pages (PBKDF2)\n"
         "  check-templates       load and check the letter templates (templates.dir) as start-up does\n"
-        "  render --letter KIND --lang en|cy --sample [--variant NAME] [--format text|html|context]\n"
+        "  render --letter KIND --lang en|cy --sample [--variant NAME] [--format text|html|context|script]\n"
         "                        print a letter rendered from the synthetic sample, for template authors\n"
-        "                        (context: the fields a template may use, as JSON); what would block it\n"
+        "                        (context: the fields a template may use, as JSON; script: the letter as a\n"
+        "                        phone task's call script); what would block it\n"
         "                        goes to standard error. Variants:\n" +
         sampleVariantHelp() +
         "  report [--from DATE] [--to DATE] [--group-by rule|right|area|basis|month] [--area AREA]\n"
@@ -305,8 +308,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     if (!sample_) return usage("render needs --sample (the only context it renders from)");
     if (kind.empty()) return usage("render needs --letter KIND");
     if (lang != "en" && lang != "cy") return usage("--lang must be en or cy");
-    if (format != "text" && format != "html" && format != "context")
-      return usage("--format must be text, html or context");
+    if (format != "text" && format != "html" && format != "context" && format != "script")
+      return usage("--format must be text, html, context or script");
     const domain::WorkingDayCalendar calendar = loading::loadCalendar(settings_.calendar_file);
     const domain::RuleBook rules = loading::loadRuleBook(settings_.rules_files);
     const auto kinds = letterKinds(rules);
@@ -348,6 +351,22 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         return EXIT_OK;
       }
       const auto rendered = set.render(kind, lang, context);
+      if (format == "script" && !notification) {
+        // The call script the letter page shows for this letter as a phone task.
+        const letters::PhoneContact who = letters::phoneContact(in.profile);
+        const letters::ContactSafety safety = letters::contactSafety(in.profile);
+        domain::PhoneScriptInput script;
+        script.letter_text = rendered.text;
+        script.recipient_name = who.name;
+        script.recipient_role = who.role;
+        script.number = who.number;
+        script.callback_phone = in.vlu ? in.vlu->phone : "";
+        script.voicemail_safe = safety.voicemail;
+        script.discreet = safety.discreet;
+        script.welsh = letter.language == "cy";
+        std::cout << domain::phoneScript(script).text();
+        return EXIT_OK;
+      }
       std::cout << (format == "html" ? rendered.html : rendered.text);
       return EXIT_OK;
     } catch (const rendering::TemplateError& e) {

@@ -50,6 +50,7 @@ std::vector<Route> Api::routes() {
       {"POST", "/api/v1/letters/{id}/approve", {"vlu"}, bind(&Api::approveLetter)},
       {"POST", "/api/v1/letters/{id}/reject", {"vlu"}, bind(&Api::rejectLetter)},
       {"POST", "/api/v1/letters/{id}/met-another-way", {"vlu"}, bind(&Api::meetLetterAnotherWay)},
+      {"POST", "/api/v1/letters/{id}/call-attempts", {"vlu"}, bind(&Api::recordCallAttempt)},
       {"GET", "/api/v1/isva/notifications", {"isva"}, bind(&Api::isvaInbox)},
       {"GET", "/api/v1/isva/notifications/{id}", {"isva"}, bind(&Api::isvaNotification)},
       {"POST", "/api/v1/isva/notifications/{id}/read", {"isva"}, bind(&Api::isvaMarkRead)},

@@ -50,6 +50,7 @@ class Api {
   Response approveLetter(Request& req);
   Response rejectLetter(Request& req);
   Response meetLetterAnotherWay(Request& req);
+  Response recordCallAttempt(Request& req);
   // ISVA notifications, meetings and the outbox (api_isva.cpp).
   Response isvaInbox(Request& req);
   Response isvaNotification(Request& req);

@@ -76,12 +76,16 @@ Response Api::listLetters(Request& req) {
     }
   }
   const std::string attention = req.queryOr("attention");
-  if (!attention.empty() && attention != "communication_need")
+  if (!attention.empty() && attention != "communication_need" && attention != "unsafe_channel" &&
+      attention != "phone_task")
     throw Error(Error::Kind::kInvalidArgument, "invalid_query",
                 "attention: must be communication_need (letters waiting for a translation, Easy Read text, or a "
-                "record of how the need was met)",
+                "record of how the need was met), unsafe_channel (letters blocked because their channel is not safe "
+                "for the victim) or phone_task (letters to be read to the victim by phone)",
                 {}, "attention");
-  f.communication_need = !attention.empty();
+  f.communication_need = attention == "communication_need";
+  f.unsafe_channel = attention == "unsafe_channel";
+  f.phone_task = attention == "phone_task";
   f.limit = limitFrom(req);
   const std::string cursor = req.queryOr("cursor");
   if (!cursor.empty()) {
@@ -186,6 +190,21 @@ Response Api::meetLetterAnotherWay(Request& req) {
   Object::Ptr o = letterView(row, calendar_, clock_.today());
   o->set("note", row.note);
   return json(o);
+}
+
+Response Api::recordCallAttempt(Request& req) {
+  const Object::Ptr body = bodyObject(req);
+  static const std::set<std::string> kKnown = {"notes"};
+  for (const auto& name : body->getNames())
+    if (!kKnown.count(name))
+      throw Error(Error::Kind::kInvalidArgument, "invalid_reason", name + ": not part of this request (send notes)",
+                  {}, name);
+  if (!body->has("notes") || !body->get("notes").isString())
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                "notes: say what happened (for example, no answer and no message left)", {}, "notes");
+  const storage::LetterRow row =
+      letters_.recordCallAttempt(req.params.at("id"), actorOf(req), body->getValue<std::string>("notes"));
+  return json(letterView(row, calendar_, clock_.today()));
 }
 
 Response Api::rejectLetter(Request& req) {

@@ -148,6 +148,9 @@ Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCale
   // Needs attention: waiting for a translation or Easy Read text, or for a record of how the need was met.
   o->set("communication_need", l.blocked_by.find("\"needs_translation\"") != std::string::npos ||
                                    l.blocked_by.find("\"needs_easy_read\"") != std::string::npos);
+  // Needs attention: a channel not safe for the victim; a phone task (read to them by phone, never sent).
+  o->set("unsafe_channel", l.blocked_by.find("\"unsafe_channel\"") != std::string::npos);
+  o->set("phone_task", l.channel == "phone");
   o->set("version", l.version);
   o->set("due_by", l.due_by);
   const bool open = l.state != "sent" && l.state != "withdrawn" && l.state != "met_another_way";
@@ -328,6 +331,32 @@ Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::Worki
     history->add(ho);
   }
   o->set("history", history);
+  Object::Ptr script;
+  if (d.phone_script) {
+    script = ordered();
+    const domain::PhoneScript& s = *d.phone_script;
+    Array::Ptr before = new Array;
+    for (const auto& line : s.before_the_call) before->add(line);
+    script->set("before_the_call", before);
+    script->set("leave_voicemail", s.leave_voicemail);
+    script->set("voicemail", s.leave_voicemail ? Var(s.voicemail) : Var());
+    Array::Ptr say = new Array;
+    for (const auto& section : s.what_to_say) {
+      Object::Ptr so = ordered();
+      so->set("language", section.language);
+      Array::Ptr paragraphs = new Array;
+      for (const auto& p : section.paragraphs) paragraphs->add(p);
+      so->set("paragraphs", paragraphs);
+      say->add(so);
+    }
+    script->set("what_to_say", say);
+    Array::Ptr after = new Array;
+    for (const auto& line : s.after_the_call) after->add(line);
+    script->set("after_the_call", after);
+    script->set("text", s.text());
+  }
+  o->set("phone_script", script ? Var(script) : Var());
+  o->set("call_attempts", d.call_attempts);
   o->set("html", d.letter.html);
   o->set("text", d.letter.text);
   return o;

@@ -200,6 +200,24 @@ ContactSafety contactSafety(const Object::Ptr& profile) {
   return s;
 }
 
+PhoneContact phoneContact(const Object::Ptr& profile) {
+  PhoneContact c;
+  const Object::Ptr rep = obj(profile, "representative");
+  if (rep && !str(rep, "name").empty()) {
+    c.name = str(rep, "name");
+    c.role = str(rep, "relationship") == "parent_or_guardian" ? "the victim's parent or guardian" : "the family spokesperson";
+    return c;  // events.md gives a representative no phone
+  }
+  const Object::Ptr name = obj(profile, "name");
+  const std::string full = joinNames(str(name, "given"), str(name, "family")), title = str(profile, "title");
+  c.name = title.empty() ? full : title + " " + full;
+  c.role = "the victim";
+  const std::string number = str(profile, "phone");
+  const size_t b = number.find_first_not_of(" \t");
+  if (b != std::string::npos) c.number = number.substr(b, number.find_last_not_of(" \t") - b + 1);
+  return c;
+}
+
 std::vector<std::string> paragraphs(const std::string& text) {
   std::vector<std::string> out;
   std::string current;
@@ -234,9 +252,12 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
   const auto chosen = in.fields.find("channel");
   const std::string channel = chosen != in.fields.end() && !chosen->second.empty() ? chosen->second
                                                                                    : str(profile, "preferred_channel");
-  ctx.channel = channel == "email" ? "email" : "post";
-  auto block = [&](std::string code, std::string message) { ctx.blocked_by.push_back({std::move(code), std::move(message)}); };
   const ContactSafety safety = contactSafety(profile);
+  ctx.channel = channel == "email" || channel == "phone" ? channel : "post";
+  // Neither post nor email is safe but the phone is, and the officer chose nothing: a phone task.
+  if ((chosen == in.fields.end() || chosen->second.empty()) && !safety.postSafe() && !safety.email && safety.phone)
+    ctx.channel = "phone";
+  auto block = [&](std::string code, std::string message) { ctx.blocked_by.push_back({std::move(code), std::move(message)}); };
 
   Value lang;
   lang.set("en", ctx.language == "en");
@@ -263,6 +284,7 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
     if (safety.safe(ctx.channel == "post" ? "email" : "post"))
       other = "choose " + std::string(ctx.channel == "post" ? "email" : "post") + " as the letter's channel";
     if (safety.phone) other += (other.empty() ? "" : ", or ") + std::string("record a phone call that gave the victim the letter's content (met another way)");
+    if (safety.phone && ctx.channel != "phone") other += ", or choose phone as the letter's channel (a phone task, with a script)";
     block("unsafe_channel", ctx.channel + " is not safe for this victim" + why + "; safe: " +
                                 (safe.empty() ? std::string("none recorded") : safe) +
                                 (other.empty() ? std::string() : ": " + other));
@@ -300,6 +322,17 @@ LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDa
     block("postal_address", "a postal address for " + who + " (send victim.updated with the address)");
   if (ctx.channel == "email" && ctx.recipient_email.empty())
     block("email_address", "an email address for " + who + " (send victim.updated with the email address)");
+  // A phone task: the officer calls the number on the record, and no other.
+  if (ctx.channel == "phone") {
+    ctx.recipient_phone = phoneContact(profile).number;
+    if (ctx.recipient_phone.empty())
+      block("phone_number", "a phone number for " + who +
+                                (who == "the victim" ? " (send victim.updated with phone)"
+                                                     : ": the record holds none for them (events.md gives a representative "
+                                                       "no phone); record how you reached them (met another way), or "
+                                                       "choose another channel") +
+                                ": this letter is a phone task, to be read to them by phone, not sent");
+  }
 
   // Bereaved: the victim is flagged a bereaved relative, or a family spokesperson speaks for them. Not
   // every victim on a homicide case: an injured survivor is not bereaved.
@@ -689,6 +722,7 @@ const std::vector<SampleVariant>& sampleVariantTable() {
       {"easy_read", "the victim asked for Easy Read; the officer has attached the Easy Read text", {}},
       {"discreet", "the victim asked for discretion: the letterhead names neither the CPS nor the unit", {}},
       {"unsafe-post", "the suspect may share the victim's address: blocked (unsafe_channel), naming the safe channels", {}},
+      {"phone-only", "neither post nor email is safe, the phone is (no voicemail): a phone task (--format script prints its call script)", {}},
   };
   return kVariants;
 }
@@ -863,6 +897,9 @@ LetterInputs sampleInputs(const std::string& kind, const std::string& language, 
     in.profile->set("contact_safety", parse(R"j({"discreet":true})j"));
   } else if (variant == "unsafe-post") {
     in.profile->set("contact_safety", parse(R"j({"suspect_shares_address":true})j"));
+  } else if (variant == "phone-only") {
+    in.profile->set("phone", std::string("07700 900999"));
+    in.profile->set("contact_safety", parse(R"j({"post":false,"email":false,"voicemail":false})j"));
   }
   return in;
 }

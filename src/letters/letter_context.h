@@ -74,7 +74,7 @@ struct LetterInputs {
 struct BlockedItem {
   std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome |
                         // extended_date | representative | reviewer | next_step | deceased | previous_charges |
-                        // needs_translation | needs_easy_read | welsh_text | unsafe_channel | field:<path>
+                        // needs_translation | needs_easy_read | welsh_text | unsafe_channel | phone_number | field:<path>
   std::string message;  // plain English, with what supplies it
 };
 
@@ -82,8 +82,9 @@ struct LetterContext {
   rendering::Value data;
   std::vector<BlockedItem> blocked_by;
   std::string language;         // en | cy
-  std::string channel;          // post | email
+  std::string channel;          // post | email | phone (a phone task: read to the recipient, never sent)
   std::string recipient_email;  // for the email channel
+  std::string recipient_phone;  // for the phone channel: the number on the record
 };
 
 // The fields an officer may edit (PUT fields.<name>): the reasons paragraph;
@@ -94,8 +95,8 @@ struct LetterContext {
 // printed before the English letter, which stays for the record;
 // for a review's outcome, the reviewer's name and the next step when they are
 // missing from vrr.decided; for altered charges, the charges now and before
-// (one charge a line) when the events do not list them; the channel (post or
-// email) when the officer sends it another way than the victim's preferred one
+// (one charge a line) when the events do not list them; the channel (post,
+// email or phone: a phone task) when the officer sends it another way than the victim's preferred one
 // (a channel that is not safe for the victim blocks the letter: unsafe_channel).
 const std::vector<std::string>& editableFields();
 
@@ -122,6 +123,15 @@ struct ContactSafety {
   std::vector<std::string> safeChannels() const;  // in that order
 };
 ContactSafety contactSafety(const Poco::JSON::Object::Ptr& profile);
+
+// Who a phone task calls: the letter's recipient (the victim, or the representative events.md names), and
+// the number on the record (the victim's `phone`; events.md gives a representative none, so "").
+struct PhoneContact {
+  std::string name;    // as the letter names them ("Mx Sam Example")
+  std::string role;    // the victim | the victim's parent or guardian | the family spokesperson
+  std::string number;  // "" when none is recorded
+};
+PhoneContact phoneContact(const Poco::JSON::Object::Ptr& profile);
 
 LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDayCalendar& calendar);
 

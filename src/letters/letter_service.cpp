@@ -187,7 +187,9 @@ LetterService::Rendition LetterService::prepare(storage::Store& store, const sto
   for (const auto& b : r.context.blocked_by)
     if (b.code == "unsafe_channel") unsafe += "\n" + b.message;
   r.hash = sha256Hex(r.context.data.canonical() + "\n" + r.context.language + "\n" + r.context.channel + "\n" +
-                  r.context.recipient_email + "\n" + templates_.version(in.kind, r.context.language) + unsafe);
+                  r.context.recipient_email + "\n" + templates_.version(in.kind, r.context.language) + unsafe +
+                  // A phone task is looked at again when the number on the record changes (or arrives).
+                  (r.context.channel == "phone" ? "\nphone:" + r.context.recipient_phone : std::string()));
   r.letter_date = letter_date.toString();
   r.fields_json = toJson(fields);
   r.free_text = free_text;
@@ -391,6 +393,32 @@ bool LetterService::withdrawIfSuperseded(int64_t letter_n) {
   }
   const std::string now = domain::formatRfc3339Utc(clock_.now());
   const std::string from = row->state;
+  // A phone task done: the CPS recorded the call (contact.recorded by cps, e.g. from the case management
+  // system). The letter's content reached the victim another way: met_another_way, not withdrawn.
+  if (row->channel == "phone" && (obligation->status == "met" || obligation->status == "late")) {
+    const std::string event_id = eventOf("completed_by_event");
+    auto event = store.eventBody(event_id);
+    const Object::Ptr e = event ? parseObject(*event) : Object::Ptr(new Object);
+    if (e->optValue<std::string>("type", "") == "contact.recorded" && e->optValue<std::string>("by", "") == "cps") {
+      std::string how = e->optValue<std::string>("channel", "phone");
+      const auto& known = metAnotherWayChannels();
+      if (std::find(known.begin(), known.end(), how) == known.end()) how = "other";
+      std::string said = how;
+      std::replace(said.begin(), said.end(), '_', ' ');
+      row->state = domain::toString(domain::LetterState::kMetAnotherWay);
+      row->note = "met another way (" + said + "): the CPS recorded the contact (event " + event_id +
+                  ", contact.recorded), completing obligation " + obligation->id;
+      row->updated_at = now;
+      letters.updateLetter(*row, row->version);
+      letters.appendHistory(row->n, {now, kSystem, "met_another_way", from, row->state, row->version, row->note});
+      store.audit(now, kSystem, "letter_met_another_way", "letter:" + row->id(),
+                  "obligation:" + obligation->id + " channel:" + how + " event:" + event_id);
+      tx.commit();
+      log().information("letter %s met another way: obligation %s completed by event %s", row->id(), obligation->id,
+                        event_id);
+      return true;
+    }
+  }
   row->state = "withdrawn";
   row->note = reason;
   row->updated_at = now;
@@ -490,6 +518,27 @@ LetterDetail LetterService::read(const std::string& id, const Actor& actor) {
   d.history = letters.history(d.letter.n);
   d.delivery = storage::OutboxStore(lease).latestForLetter(d.letter.n);
   d.findings = findingsIn(store, d.letter);  // on this session: a second one per request could starve the pool
+  if (d.letter.channel == "phone") {
+    for (const auto& h : d.history) d.call_attempts += h.action == "call_attempted";
+    domain::PhoneScriptInput in;
+    in.letter_text = d.letter.text;
+    in.welsh = d.letter.language == "cy";
+    if (auto victim = store.findVictim(d.letter.victim_id)) {
+      const Object::Ptr profile = parseObject(victim->profile);
+      const ContactSafety safety = contactSafety(profile);
+      const PhoneContact who = phoneContact(profile);
+      in.recipient_name = who.name;
+      in.recipient_role = who.role;
+      in.number = who.number;
+      in.voicemail_safe = safety.voicemail;
+      in.discreet = safety.discreet;
+    } else {
+      in.voicemail_safe = false;  // nothing on the record (a purged case): leave nothing
+    }
+    auto vlu = contacts_.find(d.letter.area);
+    if (vlu != contacts_.end()) in.callback_phone = vlu->second.phone;
+    d.phone_script = domain::phoneScript(in);
+  }
   return d;
 }
 
@@ -503,9 +552,10 @@ storage::LetterRow LetterService::edit(const std::string& id, const Actor& actor
       throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
                   "fields." + k + ": not an editable field (editable: " + names + ")", {}, "fields." + k);
     }
-    if (k == "channel" && !v.empty() && v != "post" && v != "email")
+    if (k == "channel" && !v.empty() && v != "post" && v != "email" && v != "phone")
       throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
-                  "fields.channel: post or email (or empty for the victim's preferred channel)", {}, "fields.channel");
+                  "fields.channel: post, email or phone (or empty for the victim's preferred channel)", {},
+                  "fields.channel");
     if (k == "next_step" && !v.empty() && v != "charge" && v != "proceedings_reinstated" && v != "explanation_and_apology")
       throw Error(Error::Kind::kInvalidArgument, "invalid_edit",
                   "fields.next_step: one of charge, proceedings_reinstated, explanation_and_apology", {},
@@ -552,6 +602,12 @@ storage::LetterRow LetterService::approve(const std::string& id, const Actor& ac
   storage::LetterStore letters(lease);
   storage::WriteTransaction tx(lease);
   storage::LetterRow row = loadForChange(letters, id, actor);
+  // A phone task is read to the recipient by phone, never sent: nothing to approve for the outbox.
+  if (row.channel == "phone" && domain::isOpen(stateOf(row)))
+    throw Error(Error::Kind::kConflict, "phone_task",
+                "letter " + row.id() + " is a phone task: it is not approved or sent. Call the number on the record "
+                "using the script, then record the call (met-another-way, channel phone), or record a call attempt "
+                "if nobody answered");
   if (auto refusal = domain::refuseApproval(stateOf(row), blockedCount(row.blocked_by), row.last_edited_by, actor.name,
                                             row.version, read_version))
     throw refused(*refusal);
@@ -685,10 +741,12 @@ storage::LetterRow LetterService::meetAnotherWay(const std::string& id, const Ac
                 "obligation " + row.obligation_id + " is no longer open; the letter is being withdrawn");
   auto victim = store.findVictim(row.victim_id);
   const bool unsafe_channel = row.blocked_by.find("\"unsafe_channel\"") != std::string::npos;
-  if (!victim || (!communicationNeeds(parseObject(victim->profile)).any() && !unsafe_channel))
+  const bool phone_task = row.channel == "phone";
+  if (!victim || (!communicationNeeds(parseObject(victim->profile)).any() && !unsafe_channel && !phone_task))
     throw Error(Error::Kind::kConflict, "no_communication_need",
                 "the victim has no interpreter or Easy Read need recorded and the letter's channel is safe; a letter "
-                "is met another way only for a communication need or an unsafe channel (send or withdraw it as usual)");
+                "is met another way only for a communication need, an unsafe channel or a phone task (send or withdraw it as "
+                "usual)");
 
   const std::string now = domain::formatRfc3339Utc(clock_.now());
   const std::string from = row.state;
@@ -720,6 +778,42 @@ storage::LetterRow LetterService::meetAnotherWay(const std::string& id, const Ac
   ingestor_.appendSystemEvent(store, event);
   tx.commit();
   return *letters.findLetter(row.n);
+}
+
+storage::LetterRow LetterService::recordCallAttempt(const std::string& id, const Actor& actor,
+                                                   const std::string& notes) {
+  if (notes.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                "notes: say what happened (for example, no answer and no message left)", {}, "notes");
+  if (notes.size() > kMaxReasonChars)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason",
+                "notes: at most " + std::to_string(kMaxReasonChars) + " characters", {}, "notes");
+  if (auto problem = textProblem(notes, TextKind::kFreeText))
+    throw Error(Error::Kind::kInvalidArgument, "invalid_reason", "notes: " + *problem, {}, "notes");
+  auto lease = db_.session();
+  storage::Store store(lease);
+  storage::LetterStore letters(lease);
+  storage::WriteTransaction tx(lease);
+  storage::LetterRow row = loadForChange(letters, id, actor);
+  if (row.channel != "phone")
+    throw Error(Error::Kind::kConflict, "not_phone_task",
+                "letter " + row.id() + " goes by " + row.channel + ", not by phone: a call attempt is recorded only "
+                "on a phone task");
+  const domain::LetterState state = stateOf(row);
+  auto obligation = store.findObligation(row.obligation_id);
+  if (!domain::isOpen(state) || !obligation || obligation->status != "pending")
+    throw Error(Error::Kind::kConflict, "invalid_state",
+                "letter " + row.id() + " is " + row.state + " and its obligation is no longer open: nothing to call about");
+  int attempts = 1;
+  for (const auto& h : letters.history(row.n)) attempts += h.action == "call_attempted";
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  letters.appendHistory(row.n, {now, actor.name, "call_attempted", row.state, row.state, row.version,
+                                "call attempt " + std::to_string(attempts) + ": " + notes});
+  // The notes may name people: the audit keeps the count, not the words.
+  store.audit(now, actor.name, "letter_call_attempted", "letter:" + row.id(),
+              "obligation:" + row.obligation_id + " attempt:" + std::to_string(attempts));
+  tx.commit();
+  return row;
 }
 
 // ---- delivery -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@
 #include "delivery/outbox.h"
 #include "domain/clock.h"
 #include "domain/engine.h"
+#include "domain/phone_script.h"
 #include "domain/plain_english.h"
 #include "ingest/ingestor.h"
 #include "letters/letter_context.h"
@@ -51,6 +52,8 @@ struct LetterDetail {
   std::vector<storage::LetterHistoryRow> history;
   std::optional<storage::OutboxRow> delivery;
   std::vector<domain::PlainEnglishFinding> findings;  // the plain-English check of the officers' words, now
+  std::optional<domain::PhoneScript> phone_script;    // a phone task's script (channel phone), from its text
+  int call_attempts = 0;                              // unanswered calls recorded on a phone task
 };
 
 struct LetterEdit {
@@ -98,7 +101,8 @@ class LetterService : public delivery::DeliveryListener, public delivery::Report
   LetterDetail read(const std::string& id, const Actor& actor);
 
   // Throw vc::Error: kNotFound; kInvalidArgument for a bad field or reason;
-  // kConflict (invalid_state, stale_version, letter_blocked, letter_changed);
+  // kConflict (invalid_state, stale_version, letter_blocked, letter_changed; phone_task: a letter
+  // whose channel is phone is read to the recipient by phone, never approved or sent);
   // kForbidden (four_eyes).
   storage::LetterRow edit(const std::string& id, const Actor& actor, const LetterEdit& edit);
   // Approval also runs the plain-English check (findings()): with findings it is refused (kConflict,
@@ -115,10 +119,17 @@ class LetterService : public delivery::DeliveryListener, public delivery::Report
   // it as met or late. Audited (letter_met_another_way, without the reason's
   // words). Also for a letter blocked because its channel is not safe for the
   // victim (unsafe_channel: e.g. a phone call instead of a letter the suspect
-  // could read). Throws as edit(), and kConflict no_communication_need when the
-  // victim has no communication need recorded and the letter is not blocked by
-  // unsafe_channel.
+  // could read), and for a phone task (channel phone: the call was made). Throws
+  // as edit(), and kConflict no_communication_need when the victim has no
+  // communication need recorded, the letter is not blocked by unsafe_channel and
+  // it is no phone task.
   storage::LetterRow meetAnotherWay(const std::string& id, const Actor& actor, const MetAnotherWay& m);
+  // A phone task's call that did not reach the recipient (no answer, not a safe time): a history entry
+  // (call_attempted) with the officer's notes and an audit entry (letter_call_attempted, without the
+  // notes); the letter and its obligation stay open. Throws kInvalidArgument (invalid_reason) for
+  // missing or over-long notes, kConflict not_phone_task for a letter whose channel is not phone and
+  // invalid_state for one no longer open, kNotFound as read().
+  storage::LetterRow recordCallAttempt(const std::string& id, const Actor& actor, const std::string& notes);
 
   // letters.welsh_areas: Areas whose letters are bilingual (cy) when the victim has not stated a language.
   void setWelshAreas(std::set<std::string> areas) { welsh_areas_ = std::move(areas); }

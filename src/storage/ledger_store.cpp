@@ -92,9 +92,11 @@ domain::CommunicationNeedCounts LedgerStore::communicationNeeds(const std::strin
                     "IFNULL(SUM(" + open + " AND " + blocked("needs_easy_read") + "), 0), "
                     "IFNULL(SUM(l.state <> 'withdrawn' AND " + attached("translation") + "), 0), "
                     "IFNULL(SUM(l.state <> 'withdrawn' AND " + attached("easy_read_text") + "), 0), "
-                    // a phone call instead of a letter by an unsafe channel is not a communication need met
+                    // a phone call instead of a letter by an unsafe channel (or a phone task's call) is not a
+                    // communication need met
                     "IFNULL(SUM(l.state = 'met_another_way' AND (" + blocked("needs_translation") + " OR " +
-                    blocked("needs_easy_read") + " OR NOT " + blocked("unsafe_channel") + ")), 0) "
+                    blocked("needs_easy_read") + " OR (NOT " + blocked("unsafe_channel") +
+                    " AND l.channel <> 'phone'))), 0) "
                     "FROM letters l JOIN obligations o ON o.id = l.obligation_id WHERE o.due_by >= ? AND o.due_by <= ?";
   std::vector<std::string> args = {from, to};
   if (!area.empty()) {

@@ -166,6 +166,10 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   if (f.communication_need)
     sql += " AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') IN "
            "('needs_translation', 'needs_easy_read'))";
+  if (f.unsafe_channel)
+    sql += " AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') = "
+           "'unsafe_channel')";
+  if (f.phone_task) sql += " AND l.channel = 'phone'";
   if (!f.after_due.empty()) {
     sql += " AND (o.due_by > ? OR (o.due_by = ? AND l.n > " + std::to_string(f.after_n) + "))";
     args.push_back(f.after_due);

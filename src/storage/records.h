@@ -104,6 +104,8 @@ struct LetterFilter {
   std::string delivery_state;       // e.g. "dead": letters whose delivery needs a person
   std::string delivery_status;      // e.g. "returned", "sending" (a domain::deliveryStatus)
   bool communication_need = false;  // only letters blocked by needs_translation or needs_easy_read
+  bool unsafe_channel = false;      // only letters blocked by unsafe_channel
+  bool phone_task = false;          // only letters whose channel is phone
   std::vector<std::string> cases;   // any of these cases (empty: all)
   std::string after_due;            // cursor: rows after (due_by, n)
   int64_t after_n = 0;

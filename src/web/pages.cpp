@@ -65,6 +65,7 @@ std::vector<http::Route> WebPages::routes() {
       {"POST", "/letters/{id}/approve", {"vlu"}, bind(&WebPages::approveLetter), Surface::kPage},
       {"POST", "/letters/{id}/reject", {"vlu"}, bind(&WebPages::rejectLetter), Surface::kPage},
       {"POST", "/letters/{id}/met-another-way", {"vlu"}, bind(&WebPages::meetLetterAnotherWay), Surface::kPage},
+      {"POST", "/letters/{id}/call-attempts", {"vlu"}, bind(&WebPages::recordCallAttempt), Surface::kPage},
       {"GET", "/victims/{id}", staff, bind(&WebPages::victim), Surface::kPage},
       {"POST", "/obligations/{id}/reason", staff, bind(&WebPages::recordReason), Surface::kPage},
       {"GET", "/inbox", {"isva"}, bind(&WebPages::inbox), Surface::kPage},

@@ -72,6 +72,7 @@ class WebPages {
   Response approveLetter(Request& req);
   Response rejectLetter(Request& req);
   Response meetLetterAnotherWay(Request& req);
+  Response recordCallAttempt(Request& req);
   // pages_people.cpp: a victim, and the ISVA's inbox.
   Response victim(Request& req);
   Response recordReason(Request& req);

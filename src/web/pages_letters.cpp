@@ -74,6 +74,7 @@ const std::map<std::string, std::string> kDone = {
     {"approved", "The letter is approved. It is being sent."},
     {"rejected", "The letter has been sent back with your reason."},
     {"met_another_way", "You have recorded how the victim was given this letter's content. It will not be sent."},
+    {"call_attempted", "You have recorded the call attempt. The letter stays open, so you can call again."},
 };
 
 }  // namespace
@@ -89,9 +90,11 @@ Response WebPages::queue(Request& req) {
   f.rule = req.queryOr("rule");
   f.area = req.queryOr("area");
   const std::string need = req.queryOr("need");
-  if (!need.empty() && need != "communication_need")
+  if (!need.empty() && need != "communication_need" && need != "unsafe_channel" && need != "phone_task")
     throw Error(Error::Kind::kInvalidArgument, "invalid_query", "choose a need from the list", {}, "need");
-  f.communication_need = !need.empty();
+  f.communication_need = need == "communication_need";
+  f.unsafe_channel = need == "unsafe_channel";
+  f.phone_task = need == "phone_task";
   f.limit = 200;
   const std::string cursor = req.queryOr("after");
   if (!cursor.empty()) {
@@ -109,7 +112,7 @@ Response WebPages::queue(Request& req) {
 
   Value d = frame(req, "Letters to review", "queue");
   Value items = Value::list();
-  int overdue = 0, due_today = 0, due_next = 0, communication_need = 0;
+  int overdue = 0, due_today = 0, due_next = 0, communication_need = 0, unsafe_channel = 0, phone_tasks = 0;
   for (const auto& row : rows) {
     Value l = fromJson(http::letterView(row, s_.calendar, today, false));
     l.set("title", ruleTitle(row.rule));
@@ -120,6 +123,13 @@ Response WebPages::queue(Request& req) {
     else if (row.blocked_by.find("\"needs_easy_read\"") != std::string::npos)
       l.set("need_tag", tagValue({"Needs Easy Read", "purple"}));
     communication_need += l.find("need_tag") != nullptr;
+    // Safe contact: a channel not safe for the victim, or a letter to be read to them by phone.
+    if (row.channel == "phone")
+      l.set("safety_tag", tagValue({"Phone task", "blue"}));
+    else if (row.blocked_by.find("\"unsafe_channel\"") != std::string::npos)
+      l.set("safety_tag", tagValue({"Unsafe channel", "red"}));
+    phone_tasks += row.channel == "phone";
+    unsafe_channel += row.channel != "phone" && row.blocked_by.find("\"unsafe_channel\"") != std::string::npos;
     if (const Value* t = l.find("time_left"); t && t->isMap()) {
       const std::string urgency = t->find("urgency")->text();
       const Tag u = urgencyTag(urgency);
@@ -136,9 +146,13 @@ Response WebPages::queue(Request& req) {
   d.set("due_today", std::to_string(due_today));
   d.set("due_next", std::to_string(due_next));
   d.set("communication_need", std::to_string(communication_need));
+  d.set("unsafe_channel", std::to_string(unsafe_channel));
+  d.set("phone_tasks", std::to_string(phone_tasks));
   Value needs = Value::list();
   needs.push(option("", "Any", need.empty()));
-  needs.push(option("communication_need", "Waiting for a translation or Easy Read", !need.empty()));
+  needs.push(option("communication_need", "Waiting for a translation or Easy Read", need == "communication_need"));
+  needs.push(option("unsafe_channel", "Channel not safe for the victim", need == "unsafe_channel"));
+  needs.push(option("phone_task", "Phone tasks (call the victim)", need == "phone_task"));
   d.set("needs", needs);
   d.set("none", rows.empty());
 
@@ -184,6 +198,19 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   }
   l.set("is_welsh", row.language == "cy");
   l.set("by_email", row.channel == "email");
+  l.set("by_phone", row.channel == "phone");
+  // A phone task's script: each half of what to say under its own heading.
+  if (Value* script = l.find("phone_script"); script && script->isMap()) {
+    const size_t halves = script->find("what_to_say")->items().size();
+    for (Value& section : script->find("what_to_say")->items())
+      section.set("heading", section.find("language")->text() == "cy" ? std::string("What to say (Welsh)")
+                             : halves > 1                             ? std::string("What to say (English)")
+                                                                      : std::string("What to say"));
+    if (detail.call_attempts > 0)
+      d.set("call_attempts_text", std::to_string(detail.call_attempts) + " call attempt" +
+                                      (detail.call_attempts == 1 ? " has" : "s have") +
+                                      " been recorded (see the history).");
+  }
   // Times people read, not timestamps.
   for (Value& item : l.find("history")->items()) {
     item.set("at_text", displayTime(item.find("at")->text()));
@@ -273,6 +300,7 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
           unsafe.set("other", safety.safe(other) ? other : std::string());
           unsafe.set("phone_safe", safety.phone);
           d.set("unsafe_channel", unsafe);
+          d.find("letter")->set("unsafe_channel", unsafe);  // inside {{#letter}} its API flag would hide this
         }
       }
     }
@@ -300,18 +328,20 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   const bool officer = req.principal->role == "vlu" || req.principal->role == "admin";
   const auto state = domain::parseLetterState(row.state);
   d.set("can_edit", officer && state && !domain::refuseEdit(*state, row.version, row.version));
-  d.set("can_approve", officer && row.state == "draft");
+  d.set("can_approve", officer && row.state == "draft" && row.channel != "phone");  // a phone task is called, not sent
   d.set("can_reject", officer && state && !domain::refuseRejection(*state));
   d.set("you_edited_last", !row.last_edited_by.empty() && row.last_edited_by == req.principal->user);
   d.set("blocked", row.state == "blocked");
   d.set("unsafe_switch", officer && d.find("unsafe_channel") && !d.find("unsafe_channel")->find("other")->text().empty() &&
                              state && !domain::refuseEdit(*state, row.version, row.version));
-  d.set("can_meet_another_way", officer && (d.find("need") || d.find("unsafe_channel")) && state && !domain::refuseMetAnotherWay(*state, row.version, row.version));
+  d.set("can_meet_another_way", officer && (d.find("need") || d.find("unsafe_channel") || row.channel == "phone") && state && !domain::refuseMetAnotherWay(*state, row.version, row.version));
+  d.set("can_record_call_attempt", officer && row.channel == "phone" && state && domain::isOpen(*state));
   Value channels = Value::list();
   static const std::map<std::string, std::string> kChannelText = {
       {"phone", "By phone"}, {"in_person", "In person"}, {"video", "By video call"}, {"other", "Another way"}};
   for (const auto& c : letters::metAnotherWayChannels())
-    channels.push(option(c, kChannelText.at(c), req.form.count("channel") && req.form.at("channel") == c));
+    channels.push(option(c, kChannelText.at(c),
+                         req.form.count("channel") ? req.form.at("channel") == c : row.channel == "phone" && c == "phone"));
   d.set("channels", channels);
   auto done = kDone.find(req.queryOr("done"));
   if (done != kDone.end()) d.set("done", done->second);
@@ -326,7 +356,7 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
     // Keep what the officer typed, so a refusal does not lose it.
     e.set("plain_english", refused->code() == "plain_english");
     for (const char* key : {"reasons", "reasons_cy", "free_text", "reject_reason", "override_reason", "free_text_cy",
-                            "translation", "translation_language", "easy_read_text", "met_reason"})
+                            "translation", "translation_language", "easy_read_text", "met_reason", "call_notes"})
       if (req.form.count(key)) d.set(key, req.form.at(key));
   }
   return page("letter", d, status);
@@ -424,6 +454,15 @@ Response WebPages::meetLetterAnotherWay(Request& req) {
                   "Say how the victim was given the letter's content", {}, "met_reason");
     s_.letters.meetAnotherWay(req.params.at("id"), actorOf(req), m);
   }, "met_another_way");
+}
+
+Response WebPages::recordCallAttempt(Request& req) {
+  return reviewAction(req, [&] {
+    const std::string notes = plainLines(req.formOr("call_notes"));
+    if (notes.find_first_not_of(" \t\r\n") == std::string::npos)
+      throw Error(Error::Kind::kInvalidArgument, "invalid_reason", "Say what happened on the call", {}, "call_notes");
+    s_.letters.recordCallAttempt(req.params.at("id"), actorOf(req), notes);
+  }, "call_attempted");
 }
 
 Response WebPages::rejectLetter(Request& req) {

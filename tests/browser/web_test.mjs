@@ -274,6 +274,25 @@ await step('a victim who needs an interpreter or Easy Read: the officer attaches
   assert.match(await page.textContent('#blocked'), /reasons_cy/)
 })
 
+await step('a victim only the phone reaches: a phone task with a call script, an attempt, then the call recorded', async () => {
+  const phone = sql(`SELECT 'l-' || l.n FROM letters l JOIN obligations o ON o.id = l.obligation_id WHERE o.case_urn = '52PH0100126'`)
+  await page.goto(base + '/queue?need=phone_task')
+  const listed = await page.$$eval('#queue tbody tr', rows => rows.map(r => r.dataset.letter + ' ' + r.textContent))
+  assert.ok(listed.length === 1 && listed[0].startsWith(phone + ' ') && /Phone task/.test(listed[0]), `only the phone task: ${listed}`)
+  await page.goto(`${base}/letters/${phone}`)
+  await checkAccessible('a phone task')
+  assert.match(await page.textContent('#script-before'), /07700 900451/)
+  assert.match(await page.textContent('#script-voicemail'), /Never leave a message/)
+  assert.equal(await page.$('#approve'), null, 'a phone task is not approved')
+  await page.fill('#call_notes', 'No answer at 10:15; no message left (demo).')
+  await go('#record-call-attempt')
+  assert.match(await page.textContent('#done'), /call attempt/)
+  await page.fill('#met_reason', 'Phoned Frankie on the number on record and read them the letter (demo).')
+  await go('#meet-another-way')
+  assert.match(await page.textContent('#letter-state'), /Met another way/)
+  await shot('06c-phone-task')
+})
+
 await step('an ISVA sees their own notifications, unread first, and nothing of another ISVA\'s', async () => {
   await newSession()
   await page.goto(base + '/')

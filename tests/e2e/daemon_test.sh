@@ -81,9 +81,13 @@ check "the key files are made with mode 0600, and one that others may read stops
   || fail "render cy: Welsh does not come first"
 "$exe" render --letter vrr_outcome --lang en --sample --format html $cfg | head -1 | grep -q "<!DOCTYPE html>" \
   || fail "render html"
+"$exe" render --letter decision_not_to_prosecute --lang en --sample --variant phone-only --format script $cfg \
+  > "$tmp/script.txt" 2>/dev/null
+grep -q "^Never leave a message.$" "$tmp/script.txt" && grep -q "07700 900999" "$tmp/script.txt" \
+  && ! grep -q "Yours sincerely\|^Dear " "$tmp/script.txt" || fail "render --format script: $(head -3 "$tmp/script.txt")"
 set +e; "$exe" render --letter no_such_letter --lang en --sample $cfg >/dev/null 2>"$tmp/err"; rc=$?; set -e
 [ "$rc" = 64 ] && grep -q "decision_not_to_prosecute" "$tmp/err" || fail "render of an unknown letter: $rc $(cat "$tmp/err")"
-check "check-templates passes and render --sample prints letters (Welsh first in cy)"
+check "check-templates passes and render --sample prints letters (Welsh first in cy) and a phone task's script"
 
 cp -r "$src/letter_templates" "$tmp/broken_templates"
 sed -i 's/{{signatory.name}}/{{signatory.nmae}}/' "$tmp/broken_templates/partials/signature.en.mustache"

@@ -465,6 +465,54 @@ TEST_CASE("A letter by an unsafe channel: the page offers the safe channel and a
   CHECK(letter->getValue<std::string>("state") == "met_another_way");
 }
 
+TEST_CASE("A phone task's page shows the script, no approval, and records a call attempt; the queue tags it",
+          "[web][phone]") {
+  Site site;
+  auto post = [&](const std::string& urn, const std::string& victim, const std::string& extra) {
+    REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest),
+                        batch({R"({"id":")" + urn + R"(-e1","type":"case.registered","occurred_at":"2026-03-01T09:00:00Z","case_urn":")" + urn + R"(","area":"CPS South West","offences":["stalking"]})",
+                               R"({"id":")" + urn + R"(-e2","type":"victim.registered","occurred_at":"2026-03-01T09:05:00Z","case_urn":")" + urn + R"(","victim_id":")" + victim + R"(","name":{"given":"Pat","family":"Web"},"address":{"lines":["1 Page Road","Sampleford"],"postcode":"ZZ1 1AA"},"email":"pat.web@example.org")" + extra + "}",
+                               R"({"id":")" + urn + R"(-e3","type":"charging.decided","occurred_at":"2026-04-02T15:00:00+01:00","case_urn":")" + urn + R"(","decision":"no_further_action","reasons":"Not enough evidence."})"}))
+                .status == 200);
+    site.d.services.letters.refresh({});
+    return httpRequest(site.d.port(), "GET", "/api/v1/letters?case_urn=" + urn, bearer(site.d.vlu))
+        .object()->getArray("items")->getObject(0)->getValue<std::string>("id");
+  };
+  const std::string phone = post("52PH2000126", "ph20-v",
+                                 R"(,"phone":"07700 900220","contact_safety":{"post":false,"email":false,"voicemail":false})");
+  const std::string unsafe = post("52PH2100126", "ph21-v", R"(,"contact_safety":{"suspect_shares_address":true})");
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+
+  std::string page = b.get("/letters/" + phone).body;
+  CHECK(page.find("Phone task: the script for the call") != std::string::npos);
+  CHECK(page.find("Call only the number on the record for the victim: 07700 900220") != std::string::npos);
+  CHECK(page.find("<strong>Never leave a message.</strong>") != std::string::npos);
+  CHECK(page.find("id=\"script-say-en\"") != std::string::npos);
+  CHECK(page.find("id=\"approve\"") == std::string::npos);  // a phone task is called, not approved
+  CHECK(page.find("<option value=\"phone\" selected>") != std::string::npos);  // the call is recorded as by phone
+  auto form = formFields(page, "/letters/" + phone + "/call-attempts");
+  form["call_notes"] = "No answer at 10:15; no message left.";
+  REQUIRE(b.post("/letters/" + phone + "/call-attempts", encodeForm(form)).status == 303);
+  page = b.get("/letters/" + phone + "?done=call_attempted").body;
+  CHECK(page.find("You have recorded the call attempt.") != std::string::npos);
+  CHECK(page.find("1 call attempt has been recorded") != std::string::npos);
+  auto letter = httpRequest(site.d.port(), "GET", "/api/v1/letters/" + phone, bearer(site.d.vlu)).object();
+  CHECK(letter->getValue<int>("call_attempts") == 1);
+  CHECK(letter->getValue<std::string>("state") == "draft");
+
+  const std::string phones = b.get("/queue?need=phone_task").body;
+  CHECK(phones.find("data-letter=\"" + phone + "\"") != std::string::npos);
+  CHECK(phones.find("data-letter=\"" + unsafe + "\"") == std::string::npos);
+  CHECK(phones.find(">Phone task</strong>") != std::string::npos);
+  CHECK(phones.find("<strong>1</strong> phone tasks") != std::string::npos);
+  const std::string unsafes = b.get("/queue?need=unsafe_channel").body;
+  CHECK(unsafes.find("data-letter=\"" + unsafe + "\"") != std::string::npos);
+  CHECK(unsafes.find("data-letter=\"" + phone + "\"") == std::string::npos);
+  CHECK(unsafes.find(">Unsafe channel</strong>") != std::string::npos);
+  CHECK(b.get("/queue?need=phone").status == 400);
+}
+
 TEST_CASE("The dashboard warns of a print batch the print room has not confirmed in time", "[web][print]") {
   Site site;
   app::addUser(site.d.services.db, "web-manager", "manager", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
