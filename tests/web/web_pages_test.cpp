@@ -531,3 +531,18 @@ TEST_CASE("The dashboard warns of a print batch the print room has not confirmed
   CHECK(page.find("pb-1: 1 letter(s), handed over 2026-04-06T08:00:00Z") != std::string::npos);
   CHECK(page.find("Pat Web") == std::string::npos);
 }
+
+TEST_CASE("The letter page says what became of a posted letter: in the spool, then handed to the print room",
+          "[web][print]") {
+  Site site;
+  const std::string id = site.nfaLetter();
+  REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/letters/" + id + "/approve", bearer(site.d.vlu)).status == 200);
+  REQUIRE(site.d.services.outbox.sendDue() == 1);
+  Browser b = site.browser();
+  REQUIRE(b.signIn("web-officer", kPassword).status == 303);
+  const std::string before = b.get("/letters/" + id).body;
+  CHECK(before.find("in the print spool, waiting for the print room to confirm it (print batch pb-1)") != std::string::npos);
+  REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/print-batches/pb-1/confirm", bearer(site.d.vlu)).status == 200);
+  const std::string after = b.get("/letters/" + id).body;
+  CHECK(after.find("handed to the print room (print batch pb-1)") != std::string::npos);
+}
