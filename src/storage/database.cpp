@@ -425,6 +425,13 @@ const std::vector<Migration>& migrations() {
                WHERE confirmed_by = 'store upgrade: posted before print batches')
              WHERE channel = 'post' AND state = 'sent' AND print_batch IS NULL)",
       }},
+      {{
+          // 12: ids come from the store, not MAX(n) + 1 (takeNumber): a counter per kind of row, so a
+          // second writer on a shared store (PostgreSQL, issue 17) cannot take the same number.
+          "CREATE TABLE id_counters(name TEXT PRIMARY KEY, next INTEGER NOT NULL)",
+          "INSERT INTO id_counters(name, next) VALUES('letters', (SELECT IFNULL(MAX(n), 0) + 1 FROM letters)), "
+          "('notifications', (SELECT IFNULL(MAX(n), 0) + 1 FROM notifications))",
+      }},
   };
   return kMigrations;
 }
@@ -669,6 +676,15 @@ void WriteTransaction::commit() {
 int64_t changedRows(Poco::Data::Session& session) {
   Poco::Int64 n = 0;
   session << "SELECT changes()", into(n), now;
+  return n;
+}
+
+int64_t takeNumber(Poco::Data::Session& session, const std::string& counter) {
+  std::string name = counter;
+  session << "UPDATE id_counters SET next = next + 1 WHERE name = ?", use(name), now;
+  if (changedRows(session) != 1) throw std::logic_error("no id counter " + counter);
+  Poco::Int64 n = 0;
+  session << "SELECT next - 1 FROM id_counters WHERE name = ?", use(name), into(n), now;
   return n;
 }
 

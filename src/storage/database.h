@@ -140,6 +140,12 @@ class Savepoint {
 // Rows changed by the session's last INSERT, UPDATE or DELETE (SQLite's changes()).
 int64_t changedRows(Poco::Data::Session& session);
 
+// The next number of `counter` ("letters", "notifications"), taken inside the caller's write
+// transaction. Invariant: the UPDATE holds the counter's row until the transaction ends, so no two
+// writers (threads, or daemons sharing a store) take the same number; a rolled-back transaction
+// gives its number back. Never MAX(n) + 1, which two writers could both read.
+int64_t takeNumber(Poco::Data::Session& session, const std::string& counter);
+
 // Checks, before SQLite sees it, that a writable store can live at `path`: its directory exists (or is
 // made, if allowed) and this process may write in it, and the file (if there) may be read and written.
 // Throws vc::Error(kUnavailable, "store_location") naming the path.

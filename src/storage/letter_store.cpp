@@ -71,11 +71,7 @@ std::vector<LetterRow> readLetters(Statement& st) {
 
 }  // namespace
 
-int64_t LetterStore::nextLetterNumber() {
-  Poco::Int64 n = 0;
-  s_ << "SELECT IFNULL(MAX(n), 0) + 1 FROM letters", into(n), now;
-  return n;
-}
+int64_t LetterStore::nextLetterNumber() { return takeNumber(s_, "letters"); }
 
 void LetterStore::insertLetter(const LetterRow& r) {
   Poco::Int64 n = r.n;

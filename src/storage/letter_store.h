@@ -17,7 +17,7 @@ class LetterStore {
  public:
   explicit LetterStore(Poco::Data::Session& session) : s_(session) {}
 
-  // The next letter number (call inside the write transaction that inserts it).
+  // The next letter number, from the store counter (takeNumber), inside the write transaction that inserts it.
   int64_t nextLetterNumber();
   void insertLetter(const LetterRow& row);
   // Writes every mutable column; false if the letter is no longer at `expected_version`.

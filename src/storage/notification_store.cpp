@@ -44,11 +44,7 @@ std::vector<NotificationRow> readNotifications(Statement& st) {
 
 }  // namespace
 
-int64_t NotificationStore::nextNumber() {
-  Poco::Int64 n = 0;
-  s_ << "SELECT IFNULL(MAX(n), 0) + 1 FROM notifications", into(n), now;
-  return n;
-}
+int64_t NotificationStore::nextNumber() { return takeNumber(s_, "notifications"); }
 
 void NotificationStore::insert(const NotificationRow& r) {
   Poco::Int64 n = r.n;

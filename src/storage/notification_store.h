@@ -17,7 +17,7 @@ class NotificationStore {
  public:
   explicit NotificationStore(Poco::Data::Session& session) : s_(session) {}
 
-  // The next notification number (call inside the write transaction that inserts it).
+  // The next notification number, from the store counter (takeNumber), inside the write transaction that inserts it.
   int64_t nextNumber();
   void insert(const NotificationRow& row);  // with its number set
   void setState(int64_t n, const std::string& state, const std::string& sent_at, const std::string& note);

@@ -371,3 +371,42 @@ TEST_CASE("Filtering the outbox by delivery status in SQL gives what domain::del
   }
   CHECK(listed == all.size());  // every message has exactly one of the statuses
 }
+
+TEST_CASE("A store written by schema 11 upgrades to 12: letter and notification numbers carry on from the last one, "
+          "never reused, and a rolled-back draft gives its number back",
+          "[storage][migrate]") {
+  TempDb t;
+  {
+    storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+    db.migrateTo(11);
+    ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+    REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+    auto lease = db.session();
+    using namespace Poco::Data::Keywords;
+    std::string obligation;
+    lease.get() << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+    lease.get() << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, "
+                   "blocked_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, "
+                   "text, note, created_at, updated_at) VALUES(41, ?, 'nfa', 'en', 'post', 'draft', 1, '2026-04-03', "
+                   "'[]', '{}', '', '', '', '', '', '', '', '', '2026-04-03T09:00:00Z', '2026-04-03T09:00:00Z')",
+        bind(obligation), now;
+  }
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  CHECK(db.migrate() == std::make_pair(11, storage::Database::latestSchemaVersion()));
+  auto lease = db.session();
+  {
+    storage::WriteTransaction tx(lease);
+    CHECK(storage::takeNumber(lease, "letters") == 42);
+    CHECK(storage::takeNumber(lease, "letters") == 43);
+    CHECK(storage::takeNumber(lease, "notifications") == 1);
+    // Not committed: the numbers go back.
+  }
+  {
+    storage::WriteTransaction tx(lease);
+    CHECK(storage::takeNumber(lease, "letters") == 42);
+    tx.commit();
+  }
+  storage::WriteTransaction tx(lease);
+  CHECK(storage::takeNumber(lease, "letters") == 43);
+  CHECK_THROWS(storage::takeNumber(lease, "nothing"));
+}
