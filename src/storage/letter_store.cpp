@@ -25,6 +25,15 @@ const std::string& deliveryStatusColumn() {
   return kColumn;
 }
 
+// A letter's words (html, text) are stored once (issue 16, item 6). A letter row with
+// words_in_version = 1 holds '' in html and text, and its words are those of its current version,
+// letter_versions(letter_n = n, version = letters.version); with 0 it holds its own words.
+// Invariant (a concurrent writer could break it; every write here runs in one WriteTransaction under the
+// store's writer mutex): words_in_version = 1 only while that version row exists and holds exactly the
+// words the letter would otherwise hold. Version rows never change (their triggers) except by a purge,
+// which first gives the case's letters their words back (RetentionStore::purgeCase). Only
+// updateLetter and appendVersion set the flag, each after comparing the bytes in SQL.
+
 // Every letter column, and the obligation's, by name; html and text only when asked for.
 std::string letterSelect(bool with_content) {
   return std::string(
@@ -33,7 +42,11 @@ std::string letterSelect(bool with_content) {
              "l.blocked_by AS blocked_by, IFNULL(l.last_edited_by, '') AS last_edited_by, l.fields AS fields, "
              "l.free_text AS free_text, l.context_hash AS context_hash, l.template_version AS template_version, "
              "l.policy AS policy, l.recipient_email AS recipient_email, ") +
-         (with_content ? "l.html AS html, l.text AS text, " : "'' AS html, '' AS text, ") +
+         (with_content ? "CASE WHEN l.words_in_version = 1 THEN (SELECT v.html FROM letter_versions v WHERE v.letter_n = l.n "
+                         "AND v.version = l.version) ELSE l.html END AS html, "
+                         "CASE WHEN l.words_in_version = 1 THEN (SELECT v.text FROM letter_versions v WHERE v.letter_n = l.n "
+                         "AND v.version = l.version) ELSE l.text END AS text, "
+                       : "'' AS html, '' AS text, ") +
          "l.note AS note, l.created_at AS created_at, l.updated_at AS updated_at, "
          "IFNULL(l.approved_by, '') AS approved_by, IFNULL(l.approved_at, '') AS approved_at, "
          "IFNULL(l.sent_at, '') AS sent_at, o.rule AS rule, o.victim_id AS victim_id, o.case_urn AS case_urn, "
@@ -92,14 +105,21 @@ void LetterStore::insertLetter(const LetterRow& r) {
 bool LetterStore::updateLetter(const LetterRow& r, int expected_version) {
   Poco::Int64 n = r.n;
   int version = r.version;
+  // The words are kept in the version row when it already holds them (an approval, a send: same version).
+  int in_version = 0;
+  s_ << "SELECT COUNT(*) FROM letter_versions WHERE letter_n = ? AND version = ? AND html = ? AND text = ?", bind(n),
+      bind(version), bind(r.html), bind(r.text), into(in_version), now;
+  const std::string none;
+  const std::string& html = in_version ? none : r.html;
+  const std::string& words_text = in_version ? none : r.text;
   s_ << "UPDATE letters SET language = ?, channel = ?, state = ?, version = ?, letter_date = ?, blocked_by = ?, "
         "last_edited_by = NULLIF(?, ''), fields = ?, free_text = ?, context_hash = ?, template_version = ?, policy = ?, "
-        "recipient_email = ?, html = ?, text = ?, note = ?, updated_at = ?, approved_by = NULLIF(?, ''), "
-        "approved_at = NULLIF(?, ''), sent_at = NULLIF(?, '') WHERE n = ? AND version = ?",
+        "recipient_email = ?, html = ?, text = ?, words_in_version = ?, note = ?, updated_at = ?, "
+        "approved_by = NULLIF(?, ''), approved_at = NULLIF(?, ''), sent_at = NULLIF(?, '') WHERE n = ? AND version = ?",
       bind(r.language), bind(r.channel), bind(r.state), bind(version), bind(r.letter_date), bind(r.blocked_by),
       bind(r.last_edited_by), bind(r.fields), bind(r.free_text), bind(r.context_hash), bind(r.template_version),
-      bind(r.policy), bind(r.recipient_email), bind(r.html), bind(r.text), bind(r.note), bind(r.updated_at),
-      bind(r.approved_by), bind(r.approved_at), bind(r.sent_at), bind(n), bind(expected_version), now;
+      bind(r.policy), bind(r.recipient_email), bind(html), bind(words_text), bind(in_version), bind(r.note),
+      bind(r.updated_at), bind(r.approved_by), bind(r.approved_at), bind(r.sent_at), bind(n), bind(expected_version), now;
   return changedRows(s_) == 1;
 }
 
@@ -112,6 +132,11 @@ void LetterStore::appendVersion(int64_t letter_n, const LetterVersionRow& v) {
       bind(n), bind(version), bind(v.at), bind(v.author), bind(v.why), bind(v.language), bind(v.channel),
       bind(v.letter_date), bind(v.blocked_by), bind(v.fields), bind(v.free_text), bind(v.context_hash),
       bind(v.template_version), bind(v.policy), bind(v.html), bind(v.text), now;
+  // The letter at this version holds the same words (a draft or redraft): keep them here only.
+  s_ << "UPDATE letters SET html = '', text = '', words_in_version = 1 WHERE n = ? AND version = ? AND "
+        "words_in_version = 0 AND html = (SELECT html FROM letter_versions WHERE letter_n = ? AND version = ?) AND "
+        "text = (SELECT text FROM letter_versions WHERE letter_n = ? AND version = ?)",
+      bind(n), bind(version), bind(n), bind(version), bind(n), bind(version), now;
 }
 
 void LetterStore::appendHistory(int64_t letter_n, const LetterHistoryRow& h) {

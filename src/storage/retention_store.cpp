@@ -74,6 +74,19 @@ std::optional<std::string> unkeyedDigest(const std::string& value) {
 int replaceCaseValues(Poco::Data::Session& s, const std::string& urn,
                       const std::function<std::optional<std::string>(const std::string&)>& replace) {
   int replaced = 0;
+  // Letters that keep their words in their current version (letter_store.cpp) get their own copy back
+  // first, so that each value is replaced (and counted) in both places as before. Only from the schema
+  // that has the column: an upgrade re-keys older markers before it exists.
+  int words_once = 0;
+  s << "SELECT COUNT(*) FROM pragma_table_info('letters') WHERE name = 'words_in_version'", into(words_once), now;
+  if (words_once) {
+    std::string u = urn;
+    s << "UPDATE letters SET html = (SELECT v.html FROM letter_versions v WHERE v.letter_n = letters.n AND v.version = "
+         "letters.version), text = (SELECT v.text FROM letter_versions v WHERE v.letter_n = letters.n AND v.version = "
+         "letters.version), words_in_version = 0 WHERE words_in_version = 1 AND obligation_id IN "
+         "(SELECT id FROM obligations WHERE case_urn = ?)",
+        bind(u), now;
+  }
   for (const PurgeTarget& t : targets()) {
     for (const char* column : t.columns) {
       Statement st(s);
