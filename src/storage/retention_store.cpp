@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/sha256.h"
 #include "storage/database.h"
+#include "storage/letter_store.h"
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::Statement;
@@ -98,7 +99,8 @@ int replaceCaseValues(Poco::Data::Session& s, const std::string& urn,
       for (bool more = rs.moveFirst(); more; more = rs.moveNext())
         if (!rs.value(1).isEmpty()) rows.emplace_back(rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>());
       for (const auto& [key, value] : rows) {
-        auto replacement = replace(value);
+        // A letter version's words may be stored packed: the marker is of the words themselves, as before.
+        auto replacement = replace(LetterStore::unpackWords(value));
         if (!replacement) continue;
         std::string k = key;
         s << std::string("UPDATE ") + t.table + " SET " + column + " = ? WHERE " + t.key + " = ?", bind(*replacement),

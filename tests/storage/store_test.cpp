@@ -556,3 +556,46 @@ TEST_CASE("Upgrading to words stored once moves each letter's copy of its curren
   CHECK(v1[1].text == "two");
   CHECK(letters.versions(2, true)[0].html == "<p>as drafted</p>");
 }
+
+TEST_CASE("A version's long words are stored deflated, read back byte for byte, and still stored once",
+          "[storage][letters]") {
+  std::string html = "<!DOCTYPE html><html><body>";
+  for (int i = 0; i < 200; ++i) html += "<p>Paragraph " + std::to_string(i) + ": we are sorry, Sam O'Neil &amp; family.</p>\n";
+  html += "</body></html>";
+  const std::string text = "Dear Sam,\n" + std::string(3000, 'x') + "\n\xC3\xA2 Cymraeg: ddydd Iau\n";
+  for (const std::string& s : {html, text, std::string("short"), std::string()})
+    CHECK(storage::LetterStore::unpackWords(storage::LetterStore::packWords(s)) == s);
+  CHECK(storage::LetterStore::packWords(html).size() * 3 < html.size());
+  CHECK(storage::LetterStore::unpackWords("<p>written before packing</p>") == "<p>written before packing</p>");
+
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+  auto lease = db.session();
+  Poco::Data::Session& s = lease;
+  using namespace Poco::Data::Keywords;
+  std::string obligation;
+  s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+  storage::LetterStore letters(s);
+  {
+    storage::WriteTransaction tx(s);
+    letters.insertLetter(letterRow(obligation, 1, html, text), true);  // as LetterService drafts: version 1 follows
+    CHECK(storedWords(s, 1) == std::make_pair(std::string(), std::string()));
+    letters.appendVersion(1, versionRow(1, html, text));
+    auto approved = letterRow(obligation, 1, html, text);
+    approved.state = "approved";
+    REQUIRE(letters.updateLetter(approved, 1));
+    tx.commit();
+  }
+  std::string stored_html;
+  s << "SELECT html FROM letter_versions WHERE letter_n = 1", into(stored_html), now;
+  CHECK(stored_html.rfind("\x01z:", 0) == 0);
+  CHECK(stored_html.size() * 3 < html.size());
+  CHECK(storedWords(s, 1) == std::make_pair(std::string(), std::string()));
+  CHECK(letters.findLetter(1)->html == html);
+  CHECK(letters.findLetter(1)->text == text);
+  CHECK(letters.versions(1, true)[0].html == html);
+  CHECK(letters.versions(1, true)[0].text == text);
+}
