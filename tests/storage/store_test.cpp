@@ -5,12 +5,14 @@
 #include <Poco/TemporaryFile.h>
 
 #include "common/error.h"
+#include "common/keyring.h"
 #include "domain/clock.h"
 #include "domain/delivery_status.h"
 #include "ingest/ingestor.h"
 #include "loading/policy_files.h"
 #include "storage/database.h"
 #include "storage/letter_store.h"
+#include "storage/retention_store.h"
 #include "storage/outbox_store.h"
 #include "storage/store.h"
 #include "support/test_daemon.h"
@@ -598,4 +600,61 @@ TEST_CASE("A version's long words are stored deflated, read back byte for byte, 
   CHECK(letters.findLetter(1)->text == text);
   CHECK(letters.versions(1, true)[0].html == html);
   CHECK(letters.versions(1, true)[0].text == text);
+}
+
+TEST_CASE("A purge marks a letter's words stored once and deflated as it marked them stored plain and twice",
+          "[storage][letters][purge]") {
+  std::string html = "<!DOCTYPE html><html><body>";
+  for (int i = 0; i < 100; ++i) html += "<p>Dear Sam Jones, paragraph " + std::to_string(i) + ".</p>\n";
+  html += "</body></html>";
+  const std::string text = "Dear Sam Jones,\n" + std::string(2000, 'y') + "\n";
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+  auto lease = db.session();
+  Poco::Data::Session& s = lease;
+  using namespace Poco::Data::Keywords;
+  std::string obligation;
+  s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+  storage::LetterStore letters(s);
+  {
+    storage::WriteTransaction tx(s);
+    letters.insertLetter(letterRow(obligation, 1, html, text), true);
+    letters.appendVersion(1, versionRow(1, html, text));
+    tx.commit();
+  }
+  int replaced = 0;
+  {
+    storage::WriteTransaction tx(s);
+    replaced = storage::RetentionStore(s).purgeCase("52SW0100126", "2026-09-01T09:00:00Z");
+    tx.commit();
+  }
+  const Keyring& keys = *db.options().retention_keys;
+  const std::string html_marker = storage::RetentionStore::marker(keys, "52SW0100126", html),
+                    text_marker = storage::RetentionStore::marker(keys, "52SW0100126", text);
+  std::string version_html, version_text;
+  s << "SELECT html, text FROM letter_versions WHERE letter_n = 1", into(version_html), into(version_text), now;
+  CHECK(version_html == html_marker);
+  CHECK(version_text == text_marker);
+  const auto letter = letters.findLetter(1);
+  CHECK(letter->html == html_marker);
+  CHECK(letter->text == text_marker);
+  CHECK(letters.versions(1, true)[0].html == html_marker);
+  // Counted as before: fields, html and text in the letter row and again in its version (6), besides the
+  // case's other values, as when the letter row held its own copy.
+  int others = 0;
+  {
+    TempDb t2;
+    storage::Database db2(t2.path, testing::keyedStore(t2.dir.path()));
+    db2.migrate();
+    ingest::Ingestor ingestor2(db2, policy().engine, policy().clock);
+    REQUIRE(ingestor2.ingest(events(kExample)).accepted == 3);
+    auto lease2 = db2.session();
+    storage::WriteTransaction tx(lease2);
+    others = storage::RetentionStore(lease2).purgeCase("52SW0100126", "2026-09-01T09:00:00Z");
+    tx.commit();
+  }
+  CHECK(replaced == others + 6);
 }
