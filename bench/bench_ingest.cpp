@@ -251,6 +251,54 @@ StoreSummary summarise(const std::string& path) {
   return s;
 }
 
+// What a finished store weighs (issue 16, item 6): the file after a checkpoint, each table with its
+// indexes (SQLite's dbstat), and bytes per event, per letter (its row, versions and history) and per
+// audit entry.
+std::string storeSizes(const std::string& label, const std::string& path) {
+  sqlite3* db = nullptr;
+  check(sqlite3_open(path.c_str(), &db), db, "open");
+  auto one = [&](const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    check(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), db, sql.c_str());
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return n;
+  };
+  one("PRAGMA wal_checkpoint(TRUNCATE)");
+  const int64_t file = one("PRAGMA page_count") * one("PRAGMA page_size");
+  std::map<std::string, int64_t> tables;
+  sqlite3_stmt* st = nullptr;
+  const char* sql = "SELECT m.tbl_name, SUM(d.pgsize) FROM dbstat d JOIN sqlite_master m ON m.name = d.name "
+                    "GROUP BY m.tbl_name";
+  check(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), db, sql);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    tables[reinterpret_cast<const char*>(sqlite3_column_text(st, 0))] = sqlite3_column_int64(st, 1);
+  sqlite3_finalize(st);
+  const int64_t events = one("SELECT COUNT(*) FROM events"), letters = one("SELECT COUNT(*) FROM letters"),
+                versions = one("SELECT COUNT(*) FROM letter_versions"), audit = one("SELECT COUNT(*) FROM audit_log"),
+                obligations = one("SELECT COUNT(*) FROM obligations");
+  sqlite3_close(db);
+  auto mb = [](int64_t b) {
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(1) << b / 1e6 << " MB";
+    return o.str();
+  };
+  auto per = [](int64_t b, int64_t n) { return n ? std::to_string(b / n) : std::string("-"); };
+  std::vector<std::pair<std::string, int64_t>> sorted(tables.begin(), tables.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::ostringstream o;
+  o << "store " << label << ": " << mb(file) << " (" << per(file, events) << " bytes/event); " << events << " events, "
+    << letters << " letters (" << versions << " versions), " << obligations << " obligations, " << audit
+    << " audit entries\n  tables with their indexes:";
+  for (const auto& [name, bytes] : sorted)
+    if (bytes >= file / 100) o << " " << name << " " << mb(bytes) << ";";
+  const int64_t letter_bytes = tables["letters"] + tables["letter_versions"] + tables["letter_history"];
+  o << "\n  bytes per event (events table) " << per(tables["events"], events) << ", per letter (row, versions, history) "
+    << per(letter_bytes, letters) << ", per obligation " << per(tables["obligations"], obligations)
+    << ", per audit entry " << per(tables["audit_log"], audit) << "\n";
+  return o.str();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Results table
 
@@ -671,6 +719,8 @@ int main(int argc, char** argv) {
                 << "\n";
     }
     std::cout << "\n" << consistency.str() << "\n";
+    std::cout << "\n" << storeSizes("3 (HTTP)", dir_abs + "/3-http.db");
+    if (cli_ran) std::cout << storeSizes("4 (CLI import)", dir_abs + "/4-cli.db");
     return agree ? 0 : 1;
   } catch (const Poco::Exception& e) {
     std::cerr << "bench_ingest: " << e.displayText() << std::endl;

@@ -233,8 +233,8 @@ void LetterService::write(storage::Store& store, storage::LetterStore& letters, 
   row.updated_at = now;
   if (previous == 0) {
     row.created_at = now;
-    letters.insertLetter(row);
-  } else if (!letters.updateLetter(row, previous)) {
+    letters.insertLetter(row, true);  // its words are in the version appended below
+  } else if (!letters.updateLetter(row, previous, true)) {
     throw Error(Error::Kind::kConflict, "stale_version", "letter " + row.id() + " changed while it was being written");
   }
   letters.appendVersion(row.n, {row.version, now, author, why, row.language, row.channel, row.letter_date,

@@ -84,6 +84,7 @@ TemplateSet TemplateSet::load(const std::string& dir, const std::vector<std::str
     }
     try {
       set.parsed_[name] = std::make_unique<ParsedTemplate>(parseTemplate(name, path.string(), text));
+      set.compiled_[name] = std::make_unique<CompiledTemplate>(text);
       texts[name] = std::move(text);
       ++set.file_count_;
     } catch (const TemplateError& e) {
@@ -101,6 +102,7 @@ TemplateSet TemplateSet::load(const std::string& dir, const std::vector<std::str
     layout_text = readFile(layout_path);
     try {
       set.layout_ = std::make_unique<ParsedTemplate>(parseTemplate("layout", layout_path.string(), layout_text));
+      set.compiled_layout_ = std::make_unique<CompiledTemplate>(layout_text);
       ++set.file_count_;
     } catch (const TemplateError& e) {
       problems.push_back(e.what());
@@ -155,13 +157,19 @@ TemplateSet TemplateSet::load(const std::string& dir, const std::vector<std::str
         sha.update("\0" + u + "\0");
         sha.update(l.partial_texts.at(u));
         used_texts[u] = l.partial_texts.at(u);
+        l.compiled[u] = set.compiled_.at(u == kContent ? name : u).get();
       }
       // mstch parses every partial it is handed on every render: hand it only those this letter uses.
       l.partial_texts = std::move(used_texts);
       l.version = name + "@" + Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 12);
       set.letters_[name] = std::move(l);
 
-      const RenderedLetter r = set.render(kind, lang, sample(kind, lang));
+      const Value sample_data = sample(kind, lang);
+      const RenderedLetter r = set.render(kind, lang, sample_data);
+      // The compiled path must give mstch's bytes; if it ever does not for a template, that letter
+      // keeps going through mstch::render (slower, never different).
+      if (r.html != mstch::render(layout_text, toMstch(sample_data), set.letters_[name].partial_texts))
+        set.letters_[name].use_mstch = true;
       for (const auto& tag : unsupportedTags(r.html))
         problems.push_back(set.parsed_.at(name)->file + ": the " + name + " letter uses <" + tag +
                            ">, which the plain-text version cannot show");
@@ -184,8 +192,10 @@ RenderedLetter TemplateSet::render(const std::string& kind, const std::string& l
   const Letter& l = letter(kind, lang);
   RenderedLetter r;
   r.holes = findHoles(*layout_, l.partials, data);
-  const mstch::node context = toMstch(data);
-  r.html = mstch::render(l.layout_text, context, l.partial_texts);
+  if (l.use_mstch)
+    r.html = mstch::render(l.layout_text, toMstch(data), l.partial_texts);
+  else
+    r.html = renderCompiled(*compiled_layout_, l.compiled, data);
   r.text = htmlToText(r.html);
   r.template_version = l.version;
   return r;

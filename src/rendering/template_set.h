@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "rendering/compiled_template.h"
 #include "rendering/template_check.h"
 #include "rendering/value.h"
 
@@ -53,6 +54,10 @@ class TemplateSet {
     return letter(kind, lang).partial_texts;
   }
 
+  // Whether render() walks the templates parsed at load (true) or hands their text to
+  // mstch::render (false: only if the two disagreed on the letter's sample at load).
+  bool compiled(const std::string& kind, const std::string& lang) const { return !letter(kind, lang).use_mstch; }
+
   // "<kind>.<lang>@<hash>", as render() reports it, without rendering.
   const std::string& version(const std::string& kind, const std::string& lang) const {
     return letter(kind, lang).version;
@@ -66,6 +71,8 @@ class TemplateSet {
     std::string layout_text;
     std::map<std::string, std::string> partial_texts;  // for mstch: those the letter reaches, "content" included
     PartialMap partials;                                 // for the checks, "content" included
+    CompiledPartials compiled;                           // parsed once: the same names as partial_texts
+    bool use_mstch = false;                              // the compiled path disagreed with mstch at load
     std::string version;
   };
 
@@ -77,6 +84,9 @@ class TemplateSet {
   // Parsed files, owned here; Letter::partials point into it.
   std::map<std::string, std::unique_ptr<ParsedTemplate>> parsed_;
   std::unique_ptr<ParsedTemplate> layout_;
+  // The same files parsed once for rendering; Letter::compiled points into these.
+  std::map<std::string, std::unique_ptr<CompiledTemplate>> compiled_;
+  std::unique_ptr<CompiledTemplate> compiled_layout_;
   std::map<std::string, Letter> letters_;  // "<kind>.<lang>"
 };
 

@@ -432,6 +432,18 @@ const std::vector<Migration>& migrations() {
           "INSERT INTO id_counters(name, next) VALUES('letters', (SELECT IFNULL(MAX(n), 0) + 1 FROM letters)), "
           "('notifications', (SELECT IFNULL(MAX(n), 0) + 1 FROM notifications))",
       }},
+      {{
+          // 13 (issue 16, item 6): a letter's words are stored once. A letter whose html and text are exactly
+          // those of its current version keeps '' and words_in_version = 1, and is read through the version
+          // row (storage/letter_store.cpp says how the flag is kept true). Letters whose words differ from
+          // their version's, or that have no version row, keep their own copy. Nothing is lost: every
+          // letter and version reads back byte for byte. (The file shrinks after a VACUUM; until then the
+          // freed pages are reused by new rows.)
+          "ALTER TABLE letters ADD COLUMN words_in_version INTEGER NOT NULL DEFAULT 0",
+          R"(UPDATE letters SET html = '', text = '', words_in_version = 1 WHERE EXISTS (
+               SELECT 1 FROM letter_versions v WHERE v.letter_n = letters.n AND v.version = letters.version
+                 AND v.html = letters.html AND v.text = letters.text))",
+      }},
   };
   return kMigrations;
 }

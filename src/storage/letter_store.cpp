@@ -1,9 +1,12 @@
 #include "storage/letter_store.h"
 
+#include <zlib.h>
+
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 
 #include "storage/database.h"
+#include "common/error.h"
 #include "storage/outbox_store.h"
 
 using namespace Poco::Data::Keywords;
@@ -25,6 +28,17 @@ const std::string& deliveryStatusColumn() {
   return kColumn;
 }
 
+// A letter's words (html, text) are stored once (issue 16, item 6). A letter row with
+// words_in_version = 1 holds '' in html and text, and its words are those of its current version,
+// letter_versions(letter_n = n, version = letters.version); with 0 it holds its own words.
+// Invariant (a concurrent writer could break it; every write here runs in one WriteTransaction under the
+// store's writer mutex): words_in_version = 1 only while that version row exists and holds exactly the
+// words the letter would otherwise hold. Version rows never change (their triggers) except by a purge,
+// which first gives the case's letters their words back (RetentionStore::purgeCase). Only
+// updateLetter and appendVersion set the flag, each after comparing the bytes in SQL, and insertLetter and
+// updateLetter with words_follow, whose caller appends that version with the same words in the same
+// transaction (LetterService::write), so the letter row never holds a copy to be freed a moment later.
+
 // Every letter column, and the obligation's, by name; html and text only when asked for.
 std::string letterSelect(bool with_content) {
   return std::string(
@@ -33,7 +47,11 @@ std::string letterSelect(bool with_content) {
              "l.blocked_by AS blocked_by, IFNULL(l.last_edited_by, '') AS last_edited_by, l.fields AS fields, "
              "l.free_text AS free_text, l.context_hash AS context_hash, l.template_version AS template_version, "
              "l.policy AS policy, l.recipient_email AS recipient_email, ") +
-         (with_content ? "l.html AS html, l.text AS text, " : "'' AS html, '' AS text, ") +
+         (with_content ? "CASE WHEN l.words_in_version = 1 THEN (SELECT v.html FROM letter_versions v WHERE v.letter_n = l.n "
+                         "AND v.version = l.version) ELSE l.html END AS html, "
+                         "CASE WHEN l.words_in_version = 1 THEN (SELECT v.text FROM letter_versions v WHERE v.letter_n = l.n "
+                         "AND v.version = l.version) ELSE l.text END AS text, "
+                       : "'' AS html, '' AS text, ") +
          "l.note AS note, l.created_at AS created_at, l.updated_at AS updated_at, "
          "IFNULL(l.approved_by, '') AS approved_by, IFNULL(l.approved_at, '') AS approved_at, "
          "IFNULL(l.sent_at, '') AS sent_at, o.rule AS rule, o.victim_id AS victim_id, o.case_urn AS case_urn, "
@@ -43,6 +61,45 @@ std::string letterSelect(bool with_content) {
 }
 
 std::string text(RecordSet& rs, const std::string& column) { return rs.value(column).convert<std::string>(); }
+
+constexpr const char* kPackedPrefix = "\x01z:";
+constexpr const char* kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64(const unsigned char* data, size_t size) {
+  std::string out;
+  out.reserve((size + 2) / 3 * 4);
+  for (size_t i = 0; i < size; i += 3) {
+    const unsigned v = (data[i] << 16) | ((i + 1 < size ? data[i + 1] : 0) << 8) | (i + 2 < size ? data[i + 2] : 0);
+    out += kBase64[(v >> 18) & 63];
+    out += kBase64[(v >> 12) & 63];
+    out += i + 1 < size ? kBase64[(v >> 6) & 63] : '=';
+    out += i + 2 < size ? kBase64[v & 63] : '=';
+  }
+  return out;
+}
+
+std::string unbase64(const std::string& in, size_t from) {
+  static const std::vector<int> kValue = [] {
+    std::vector<int> v(256, -1);
+    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kBase64[i])] = i;
+    return v;
+  }();
+  std::string out;
+  out.reserve((in.size() - from) / 4 * 3);
+  unsigned acc = 0;
+  int bits = 0;
+  for (size_t i = from; i < in.size() && in[i] != '='; ++i) {
+    const int d = kValue[static_cast<unsigned char>(in[i])];
+    if (d < 0) throw Error(Error::Kind::kInternal, "storage", "a packed letter version is damaged");
+    acc = (acc << 6) | static_cast<unsigned>(d);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
 
 std::vector<LetterRow> readLetters(Statement& st) {
   st.execute();
@@ -64,6 +121,8 @@ std::vector<LetterRow> readLetters(Statement& st) {
              {&r.due_by, "due_by"}, {&r.obligation_status, "obligation_status"}, {&r.delivery_state, "delivery_state"},
              {&r.delivery_status, "delivery_status"}})
       *field = text(rs, column);
+    r.html = LetterStore::unpackWords(r.html);  // a purge may have copied a version's packed words here
+    r.text = LetterStore::unpackWords(r.text);
     out.push_back(std::move(r));
   }
   return out;
@@ -73,29 +132,50 @@ std::vector<LetterRow> readLetters(Statement& st) {
 
 int64_t LetterStore::nextLetterNumber() { return takeNumber(s_, "letters"); }
 
-void LetterStore::insertLetter(const LetterRow& r) {
+void LetterStore::insertLetter(const LetterRow& r, bool words_follow) {
   Poco::Int64 n = r.n;
   int version = r.version;
+  const std::string none;
+  int in_version = words_follow ? 1 : 0;
   s_ << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, blocked_by, "
-        "last_edited_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, text, note, "
-        "created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "last_edited_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, text, "
+        "words_in_version, note, created_at, updated_at) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       bind(n), bind(r.obligation_id), bind(r.kind), bind(r.language), bind(r.channel), bind(r.state), bind(version),
       bind(r.letter_date), bind(r.blocked_by), bind(r.last_edited_by), bind(r.fields), bind(r.free_text),
-      bind(r.context_hash), bind(r.template_version), bind(r.policy), bind(r.recipient_email), bind(r.html),
-      bind(r.text), bind(r.note), bind(r.created_at), bind(r.updated_at), now;
+      bind(r.context_hash), bind(r.template_version), bind(r.policy), bind(r.recipient_email),
+      bind(words_follow ? none : r.html), bind(words_follow ? none : r.text), bind(in_version), bind(r.note),
+      bind(r.created_at), bind(r.updated_at), now;
 }
 
-bool LetterStore::updateLetter(const LetterRow& r, int expected_version) {
+bool LetterStore::updateLetter(const LetterRow& r, int expected_version, bool words_follow) {
   Poco::Int64 n = r.n;
   int version = r.version;
+  // The words are kept in the version row when it already holds them (an approval, a send: same version),
+  // or when the caller appends that version next (a redraft: words_follow).
+  // (Packing is deterministic; a version written before packing holds the words as they are.)
+  int in_version = words_follow ? 1 : 0;
+  if (!words_follow)
+    s_ << "SELECT COUNT(*) FROM letter_versions WHERE letter_n = ? AND version = ?", bind(n), bind(version),
+        into(in_version), now;
+  if (in_version && !words_follow) {
+    const std::string packed_html = packWords(r.html), packed_text = packWords(r.text);
+    in_version = 0;
+    s_ << "SELECT COUNT(*) FROM letter_versions WHERE letter_n = ? AND version = ? AND html IN (?, ?) AND "
+          "text IN (?, ?)",
+        bind(n), bind(version), bind(packed_html), bind(r.html), bind(packed_text), bind(r.text), into(in_version), now;
+  }
+  const std::string none;
+  const std::string& html = in_version ? none : r.html;
+  const std::string& words_text = in_version ? none : r.text;
   s_ << "UPDATE letters SET language = ?, channel = ?, state = ?, version = ?, letter_date = ?, blocked_by = ?, "
         "last_edited_by = NULLIF(?, ''), fields = ?, free_text = ?, context_hash = ?, template_version = ?, policy = ?, "
-        "recipient_email = ?, html = ?, text = ?, note = ?, updated_at = ?, approved_by = NULLIF(?, ''), "
-        "approved_at = NULLIF(?, ''), sent_at = NULLIF(?, '') WHERE n = ? AND version = ?",
+        "recipient_email = ?, html = ?, text = ?, words_in_version = ?, note = ?, updated_at = ?, "
+        "approved_by = NULLIF(?, ''), approved_at = NULLIF(?, ''), sent_at = NULLIF(?, '') WHERE n = ? AND version = ?",
       bind(r.language), bind(r.channel), bind(r.state), bind(version), bind(r.letter_date), bind(r.blocked_by),
       bind(r.last_edited_by), bind(r.fields), bind(r.free_text), bind(r.context_hash), bind(r.template_version),
-      bind(r.policy), bind(r.recipient_email), bind(r.html), bind(r.text), bind(r.note), bind(r.updated_at),
-      bind(r.approved_by), bind(r.approved_at), bind(r.sent_at), bind(n), bind(expected_version), now;
+      bind(r.policy), bind(r.recipient_email), bind(html), bind(words_text), bind(in_version), bind(r.note),
+      bind(r.updated_at), bind(r.approved_by), bind(r.approved_at), bind(r.sent_at), bind(n), bind(expected_version), now;
   return changedRows(s_) == 1;
 }
 
@@ -107,7 +187,11 @@ void LetterStore::appendVersion(int64_t letter_n, const LetterVersionRow& v) {
         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       bind(n), bind(version), bind(v.at), bind(v.author), bind(v.why), bind(v.language), bind(v.channel),
       bind(v.letter_date), bind(v.blocked_by), bind(v.fields), bind(v.free_text), bind(v.context_hash),
-      bind(v.template_version), bind(v.policy), bind(v.html), bind(v.text), now;
+      bind(v.template_version), bind(v.policy), bind(packWords(v.html)), bind(packWords(v.text)), now;
+  // The letter at this version holds the same words (a draft or redraft): keep them here only.
+  s_ << "UPDATE letters SET html = '', text = '', words_in_version = 1 WHERE n = ? AND version = ? AND "
+        "words_in_version = 0 AND html = ? AND text = ?",
+      bind(n), bind(version), bind(v.html), bind(v.text), now;
 }
 
 void LetterStore::appendHistory(int64_t letter_n, const LetterHistoryRow& h) {
@@ -198,8 +282,36 @@ std::vector<LetterVersionRow> LetterStore::versions(int64_t letter_n, bool with_
              {&v.free_text, "free_text"}, {&v.context_hash, "context_hash"}, {&v.template_version, "template_version"},
              {&v.policy, "policy"}, {&v.html, "html"}, {&v.text, "text"}})
       *field = text(rs, column);
+    v.html = unpackWords(v.html);
+    v.text = unpackWords(v.text);
     out.push_back(std::move(v));
   }
+  return out;
+}
+
+std::string LetterStore::packWords(const std::string& value) {
+  if (value.size() < 256) return value;
+  uLongf size = compressBound(static_cast<uLong>(value.size()));
+  std::vector<unsigned char> deflated(size);
+  if (compress2(deflated.data(), &size, reinterpret_cast<const Bytef*>(value.data()), static_cast<uLong>(value.size()),
+                6) != Z_OK)
+    return value;
+  std::string packed = kPackedPrefix + std::to_string(value.size()) + ":" + base64(deflated.data(), size);
+  return packed.size() * 10 <= value.size() * 9 ? packed : value;
+}
+
+std::string LetterStore::unpackWords(const std::string& stored) {
+  const std::string prefix = kPackedPrefix;
+  if (stored.compare(0, prefix.size(), prefix) != 0) return stored;
+  const size_t colon = stored.find(':', prefix.size());
+  if (colon == std::string::npos) throw Error(Error::Kind::kInternal, "storage", "a packed letter version is damaged");
+  uLongf size = std::stoul(stored.substr(prefix.size(), colon - prefix.size()));
+  const std::string deflated = unbase64(stored, colon + 1);
+  std::string out(size, '\0');
+  if (uncompress(reinterpret_cast<Bytef*>(&out[0]), &size, reinterpret_cast<const Bytef*>(deflated.data()),
+                 static_cast<uLong>(deflated.size())) != Z_OK ||
+      size != out.size())
+    throw Error(Error::Kind::kInternal, "storage", "a packed letter version is damaged");
   return out;
 }
 

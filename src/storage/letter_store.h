@@ -19,9 +19,11 @@ class LetterStore {
 
   // The next letter number, from the store counter (takeNumber), inside the write transaction that inserts it.
   int64_t nextLetterNumber();
-  void insertLetter(const LetterRow& row);
+  // words_follow: the caller appends version row.version with exactly row.html and row.text next, in
+  // the same transaction, so the letter row need not hold them even for a moment (see letter_store.cpp).
+  void insertLetter(const LetterRow& row, bool words_follow = false);
   // Writes every mutable column; false if the letter is no longer at `expected_version`.
-  bool updateLetter(const LetterRow& row, int expected_version);
+  bool updateLetter(const LetterRow& row, int expected_version, bool words_follow = false);
   void appendVersion(int64_t letter_n, const LetterVersionRow& v);
   void appendHistory(int64_t letter_n, const LetterHistoryRow& h);
 
@@ -31,6 +33,12 @@ class LetterStore {
   std::vector<LetterRow> listLetters(const LetterFilter& f);
   std::vector<LetterVersionRow> versions(int64_t letter_n, bool with_content);
   std::vector<LetterHistoryRow> history(int64_t letter_n);
+
+  // A version's html and text are stored deflated (zlib, then base64 so the column stays text) when
+  // that saves at least a tenth: "\x01z:<bytes>:<base64>". Readers here unpack; a value that is not
+  // packed (older rows, short values, purge markers) comes back as it is.
+  static std::string packWords(const std::string& value);
+  static std::string unpackWords(const std::string& stored);
 
 
  private:

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/sha256.h"
 #include "storage/database.h"
+#include "storage/letter_store.h"
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::Statement;
@@ -74,6 +75,19 @@ std::optional<std::string> unkeyedDigest(const std::string& value) {
 int replaceCaseValues(Poco::Data::Session& s, const std::string& urn,
                       const std::function<std::optional<std::string>(const std::string&)>& replace) {
   int replaced = 0;
+  // Letters that keep their words in their current version (letter_store.cpp) get their own copy back
+  // first, so that each value is replaced (and counted) in both places as before. Only from the schema
+  // that has the column: an upgrade re-keys older markers before it exists.
+  int words_once = 0;
+  s << "SELECT COUNT(*) FROM pragma_table_info('letters') WHERE name = 'words_in_version'", into(words_once), now;
+  if (words_once) {
+    std::string u = urn;
+    s << "UPDATE letters SET html = (SELECT v.html FROM letter_versions v WHERE v.letter_n = letters.n AND v.version = "
+         "letters.version), text = (SELECT v.text FROM letter_versions v WHERE v.letter_n = letters.n AND v.version = "
+         "letters.version), words_in_version = 0 WHERE words_in_version = 1 AND obligation_id IN "
+         "(SELECT id FROM obligations WHERE case_urn = ?)",
+        bind(u), now;
+  }
   for (const PurgeTarget& t : targets()) {
     for (const char* column : t.columns) {
       Statement st(s);
@@ -85,7 +99,8 @@ int replaceCaseValues(Poco::Data::Session& s, const std::string& urn,
       for (bool more = rs.moveFirst(); more; more = rs.moveNext())
         if (!rs.value(1).isEmpty()) rows.emplace_back(rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>());
       for (const auto& [key, value] : rows) {
-        auto replacement = replace(value);
+        // A letter version's words may be stored packed: the marker is of the words themselves, as before.
+        auto replacement = replace(LetterStore::unpackWords(value));
         if (!replacement) continue;
         std::string k = key;
         s << std::string("UPDATE ") + t.table + " SET " + column + " = ? WHERE " + t.key + " = ?", bind(*replacement),

@@ -568,6 +568,7 @@ TEST_CASE("A store written by schema 6 upgrades with nothing lost and verifies u
            "ALTER TABLE outbox DROP COLUMN print_batch; DROP TABLE print_batches; DROP INDEX outbox_by_message_id; "
            "ALTER TABLE outbox DROP COLUMN outcome; ALTER TABLE outbox DROP COLUMN outcome_at; "
            "ALTER TABLE outbox DROP COLUMN outcome_detail; DROP TABLE id_counters; "
+           "ALTER TABLE letters DROP COLUMN words_in_version; "
            "PRAGMA user_version = 6; "
            "DELETE FROM audit_log WHERE seq > 5; UPDATE sqlite_sequence SET seq = 5 WHERE name = 'audit_log'; "
            "UPDATE audit_log SET actor = 'nobody' WHERE seq = 2");

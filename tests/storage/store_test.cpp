@@ -13,6 +13,9 @@
 #include "storage/outbox_store.h"
 #include "storage/store.h"
 #include "support/test_daemon.h"
+#include "common/keyring.h"
+#include "storage/letter_store.h"
+#include "storage/retention_store.h"
 
 using namespace vc;
 
@@ -409,4 +412,288 @@ TEST_CASE("A store written by schema 11 upgrades to 12: letter and notification 
   storage::WriteTransaction tx(lease);
   CHECK(storage::takeNumber(lease, "letters") == 43);
   CHECK_THROWS(storage::takeNumber(lease, "nothing"));
+}
+
+// Issue 16, item 6: a letter's words are stored once, in its current version's row.
+namespace {
+
+storage::LetterRow letterRow(const std::string& obligation, int version, const std::string& html, const std::string& text) {
+  storage::LetterRow r;
+  r.n = 1;
+  r.obligation_id = obligation;
+  r.kind = "decision_not_to_prosecute";
+  r.language = "en";
+  r.channel = "post";
+  r.state = "draft";
+  r.version = version;
+  r.letter_date = "2026-04-06";
+  r.blocked_by = "[]";
+  r.fields = "{}";
+  r.html = html;
+  r.text = text;
+  r.created_at = r.updated_at = "2026-04-06T08:00:00Z";
+  return r;
+}
+
+storage::LetterVersionRow versionRow(int version, const std::string& html, const std::string& text) {
+  storage::LetterVersionRow v;
+  v.version = version;
+  v.at = "2026-04-06T08:00:00Z";
+  v.author = "system";
+  v.why = "drafted";
+  v.language = "en";
+  v.channel = "post";
+  v.letter_date = "2026-04-06";
+  v.blocked_by = "[]";
+  v.fields = "{}";
+  v.html = html;
+  v.text = text;
+  return v;
+}
+
+// What the letters table itself holds for letter n: html, text.
+std::pair<std::string, std::string> storedWords(Poco::Data::Session& s, int64_t n) {
+  using namespace Poco::Data::Keywords;
+  std::string html, text;
+  Poco::Int64 key = n;
+  s << "SELECT html, text FROM letters WHERE n = ?", bind(key), into(html), into(text), now;
+  return {html, text};
+}
+
+}  // namespace
+
+TEST_CASE("A letter's words are stored once, in its current version, and read back the same through LetterStore",
+          "[storage][letters]") {
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+  auto lease = db.session();
+  Poco::Data::Session& s = lease;
+  std::string obligation;
+  {
+    using namespace Poco::Data::Keywords;
+    s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+  }
+  storage::LetterStore letters(s);
+  const std::string a = "<p>Dear Sam, first words &amp; more</p>", b = "<p>Dear Sam, second words</p>", c = "<p>third</p>";
+  {
+    storage::WriteTransaction tx(s);
+    letters.insertLetter(letterRow(obligation, 1, a, "first"));
+    letters.appendVersion(1, versionRow(1, a, "first"));
+    tx.commit();
+  }
+  CHECK(storedWords(s, 1) == std::make_pair(std::string(), std::string()));  // held by version 1 only
+  CHECK(letters.findLetter(1)->html == a);
+  CHECK(letters.findLetter(1)->text == "first");
+
+  // A redraft: the letter row is updated before its new version is appended.
+  {
+    storage::WriteTransaction tx(s);
+    REQUIRE(letters.updateLetter(letterRow(obligation, 2, b, "second"), 1));
+    letters.appendVersion(1, versionRow(2, b, "second"));
+    tx.commit();
+  }
+  CHECK(storedWords(s, 1) == std::make_pair(std::string(), std::string()));
+  // An approval: same version, same words; still stored once.
+  auto approved = letterRow(obligation, 2, b, "second");
+  approved.state = "approved";
+  approved.approved_by = "vlu2";
+  {
+    storage::WriteTransaction tx(s);
+    REQUIRE(letters.updateLetter(approved, 2));
+    tx.commit();
+  }
+  CHECK(storedWords(s, 1) == std::make_pair(std::string(), std::string()));
+  const auto row = letters.findLetterByObligation(obligation);
+  REQUIRE(row);
+  CHECK(row->html == b);
+  CHECK(row->text == "second");
+  CHECK(row->state == "approved");
+  storage::LetterFilter f;
+  f.with_content = true;
+  const auto listed = letters.listLetters(f);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].html == b);
+  CHECK(listed[0].text == "second");
+  const auto versions = letters.versions(1, true);
+  REQUIRE(versions.size() == 2);
+  CHECK(versions[0].html == a);
+  CHECK(versions[0].text == "first");
+  CHECK(versions[1].html == b);
+
+  // Words that no version holds stay in the letter row, and read back as written.
+  {
+    storage::WriteTransaction tx(s);
+    REQUIRE(letters.updateLetter(letterRow(obligation, 2, c, "third"), 2));
+    tx.commit();
+  }
+  CHECK(storedWords(s, 1) == std::make_pair(c, std::string("third")));
+  CHECK(letters.findLetter(1)->html == c);
+  CHECK(letters.versions(1, true)[1].html == b);
+}
+
+TEST_CASE("Upgrading to words stored once moves each letter's copy of its current version's words, and loses nothing",
+          "[storage][migrate][letters]") {
+  TempDb t;
+  const int before = storage::Database::latestSchemaVersion() - 1;
+  std::string obligation;
+  {
+    storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+    db.migrateTo(before);
+    ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+    REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+    auto lease = db.session();
+    using namespace Poco::Data::Keywords;
+    lease.get() << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+    lease.get() << "CREATE TEMP TABLE copy AS SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
+    for (const std::string suffix : {"-2", "-3"}) {
+      lease.get() << "DELETE FROM copy", now;
+      lease.get() << "INSERT INTO copy SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
+      lease.get() << "UPDATE copy SET id = id || ?", bind(suffix), now;
+      lease.get() << "INSERT INTO obligations SELECT * FROM copy", now;
+    }
+    // Letter 1: at version 2, holding version 2's words (as every letter written before this schema does).
+    // Letter 2: holding words its version does not (kept as they are). Letter 3: no version row at all.
+    auto letter = [&](int n, const std::string& o, int version, const std::string& html, const std::string& text) {
+      lease.get() << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, "
+                     "blocked_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, "
+                     "text, note, created_at, updated_at) VALUES(?, ?, 'decision_not_to_prosecute', 'en', 'post', "
+                     "'draft', ?, '2026-04-06', '[]', '{}', '', 'h', 't', 'p', '', ?, ?, '', '2026-04-06T08:00:00Z', "
+                     "'2026-04-06T08:00:00Z')",
+          bind(n), bind(o), bind(version), bind(html), bind(text), now;
+    };
+    auto version = [&](int n, int v, const std::string& html, const std::string& text) {
+      lease.get() << "INSERT INTO letter_versions(letter_n, version, at, author, why, language, channel, letter_date, "
+                     "blocked_by, fields, free_text, context_hash, template_version, policy, html, text) VALUES(?, ?, "
+                     "'2026-04-06T08:00:00Z', 'system', 'drafted', 'en', 'post', '2026-04-06', '[]', '{}', '', 'h', "
+                     "'t', 'p', ?, ?)",
+          bind(n), bind(v), bind(html), bind(text), now;
+    };
+    letter(1, obligation, 2, "<p>two</p>", "two");
+    version(1, 1, "<p>one</p>", "one");
+    version(1, 2, "<p>two</p>", "two");
+    letter(2, obligation + "-2", 1, "<p>edited by hand</p>", "edited");
+    version(2, 1, "<p>as drafted</p>", "as drafted");
+    letter(3, obligation + "-3", 1, "<p>only here</p>", "only here");
+    REQUIRE(db.schemaVersion() == before);
+  }
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  CHECK(db.migrate() == std::make_pair(before, storage::Database::latestSchemaVersion()));
+  auto lease = db.session();
+  Poco::Data::Session& s = lease;
+  storage::LetterStore letters(s);
+  CHECK(storedWords(s, 1) == std::make_pair(std::string(), std::string()));  // moved: version 2 holds them
+  CHECK(storedWords(s, 2) == std::make_pair(std::string("<p>edited by hand</p>"), std::string("edited")));
+  CHECK(storedWords(s, 3) == std::make_pair(std::string("<p>only here</p>"), std::string("only here")));
+  CHECK(letters.findLetter(1)->html == "<p>two</p>");
+  CHECK(letters.findLetter(1)->text == "two");
+  CHECK(letters.findLetter(2)->html == "<p>edited by hand</p>");
+  CHECK(letters.findLetter(3)->text == "only here");
+  const auto v1 = letters.versions(1, true);
+  REQUIRE(v1.size() == 2);
+  CHECK(v1[0].html == "<p>one</p>");
+  CHECK(v1[1].text == "two");
+  CHECK(letters.versions(2, true)[0].html == "<p>as drafted</p>");
+}
+
+TEST_CASE("A version's long words are stored deflated, read back byte for byte, and still stored once",
+          "[storage][letters]") {
+  std::string html = "<!DOCTYPE html><html><body>";
+  for (int i = 0; i < 200; ++i) html += "<p>Paragraph " + std::to_string(i) + ": we are sorry, Sam O'Neil &amp; family.</p>\n";
+  html += "</body></html>";
+  const std::string text = "Dear Sam,\n" + std::string(3000, 'x') + "\n\xC3\xA2 Cymraeg: ddydd Iau\n";
+  for (const std::string& s : {html, text, std::string("short"), std::string()})
+    CHECK(storage::LetterStore::unpackWords(storage::LetterStore::packWords(s)) == s);
+  CHECK(storage::LetterStore::packWords(html).size() * 3 < html.size());
+  CHECK(storage::LetterStore::unpackWords("<p>written before packing</p>") == "<p>written before packing</p>");
+
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+  auto lease = db.session();
+  Poco::Data::Session& s = lease;
+  using namespace Poco::Data::Keywords;
+  std::string obligation;
+  s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+  storage::LetterStore letters(s);
+  {
+    storage::WriteTransaction tx(s);
+    letters.insertLetter(letterRow(obligation, 1, html, text), true);  // as LetterService drafts: version 1 follows
+    CHECK(storedWords(s, 1) == std::make_pair(std::string(), std::string()));
+    letters.appendVersion(1, versionRow(1, html, text));
+    auto approved = letterRow(obligation, 1, html, text);
+    approved.state = "approved";
+    REQUIRE(letters.updateLetter(approved, 1));
+    tx.commit();
+  }
+  std::string stored_html;
+  s << "SELECT html FROM letter_versions WHERE letter_n = 1", into(stored_html), now;
+  CHECK(stored_html.rfind("\x01z:", 0) == 0);
+  CHECK(stored_html.size() * 3 < html.size());
+  CHECK(storedWords(s, 1) == std::make_pair(std::string(), std::string()));
+  CHECK(letters.findLetter(1)->html == html);
+  CHECK(letters.findLetter(1)->text == text);
+  CHECK(letters.versions(1, true)[0].html == html);
+  CHECK(letters.versions(1, true)[0].text == text);
+}
+
+TEST_CASE("A purge marks a letter's words stored once and deflated as it marked them stored plain and twice",
+          "[storage][letters][purge]") {
+  std::string html = "<!DOCTYPE html><html><body>";
+  for (int i = 0; i < 100; ++i) html += "<p>Dear Sam Jones, paragraph " + std::to_string(i) + ".</p>\n";
+  html += "</body></html>";
+  const std::string text = "Dear Sam Jones,\n" + std::string(2000, 'y') + "\n";
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+  auto lease = db.session();
+  Poco::Data::Session& s = lease;
+  using namespace Poco::Data::Keywords;
+  std::string obligation;
+  s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+  storage::LetterStore letters(s);
+  {
+    storage::WriteTransaction tx(s);
+    letters.insertLetter(letterRow(obligation, 1, html, text), true);
+    letters.appendVersion(1, versionRow(1, html, text));
+    tx.commit();
+  }
+  int replaced = 0;
+  {
+    storage::WriteTransaction tx(s);
+    replaced = storage::RetentionStore(s).purgeCase("52SW0100126", "2026-09-01T09:00:00Z");
+    tx.commit();
+  }
+  const Keyring& keys = *db.options().retention_keys;
+  const std::string html_marker = storage::RetentionStore::marker(keys, "52SW0100126", html),
+                    text_marker = storage::RetentionStore::marker(keys, "52SW0100126", text);
+  std::string version_html, version_text;
+  s << "SELECT html, text FROM letter_versions WHERE letter_n = 1", into(version_html), into(version_text), now;
+  CHECK(version_html == html_marker);
+  CHECK(version_text == text_marker);
+  const auto letter = letters.findLetter(1);
+  CHECK(letter->html == html_marker);
+  CHECK(letter->text == text_marker);
+  CHECK(letters.versions(1, true)[0].html == html_marker);
+  // Counted as before: fields, html and text in the letter row and again in its version (6), besides the
+  // case's other values, as when the letter row held its own copy.
+  int others = 0;
+  {
+    TempDb t2;
+    storage::Database db2(t2.path, testing::keyedStore(t2.dir.path()));
+    db2.migrate();
+    ingest::Ingestor ingestor2(db2, policy().engine, policy().clock);
+    REQUIRE(ingestor2.ingest(events(kExample)).accepted == 3);
+    auto lease2 = db2.session();
+    storage::WriteTransaction tx(lease2);
+    others = storage::RetentionStore(lease2).purgeCase("52SW0100126", "2026-09-01T09:00:00Z");
+    tx.commit();
+  }
+  CHECK(replaced == others + 6);
 }
