@@ -432,12 +432,14 @@ const std::vector<Migration>& migrations() {
 // A session that knows the options of the Database that opened it (see Database::optionsOf).
 class StoreSessionImpl : public Poco::Data::SQLite::SessionImpl {
  public:
-  StoreSessionImpl(const std::string& connect, const StoreOptions& options)
-      : Poco::Data::SQLite::SessionImpl(connect), options_(options) {}
+  StoreSessionImpl(const std::string& connect, const StoreOptions& options, AuditGroupCommit& audit_group_commit)
+      : Poco::Data::SQLite::SessionImpl(connect), options_(options), audit_group_commit_(audit_group_commit) {}
   const StoreOptions& options() const { return options_; }
+  AuditGroupCommit& auditGroupCommit() const { return audit_group_commit_; }
 
  private:
   const StoreOptions& options_;
+  AuditGroupCommit& audit_group_commit_;
 };
 
 // A file: URI that opens `path` read-only: immutable (no lock, no -shm made beside it) when no -wal
@@ -508,7 +510,10 @@ Database::Database(const std::string& path, int max_sessions) : Database(path, [
 }()) {}
 
 Database::Database(const std::string& path, StoreOptions options)
-    : path_(path), options_(std::move(options)), max_idle_(static_cast<size_t>(options_.max_sessions)) {
+    : path_(path),
+      options_(std::move(options)),
+      audit_group_commit_(std::make_shared<AuditGroupCommit>()),
+      max_idle_(static_cast<size_t>(options_.max_sessions)) {
   Poco::Data::SQLite::Connector::registerConnector();
   if (options_.read_only) {
     if (!Poco::File(path_).exists())
@@ -544,6 +549,12 @@ const StoreOptions& Database::optionsOf(Poco::Data::Session& session) {
   return impl->options();
 }
 
+AuditGroupCommit& Database::auditGroupCommitOf(Poco::Data::Session& session) {
+  auto* impl = dynamic_cast<StoreSessionImpl*>(session.impl());
+  if (!impl) throw Error(Error::Kind::kInternal, "storage", "a session that no Database opened");
+  return impl->auditGroupCommit();
+}
+
 bool Database::hasKeyedAuditEntries(const std::string& path) {
   if (path == ":memory:" || !Poco::File(path).exists()) return false;
   sqlite3* db = nullptr;
@@ -575,7 +586,7 @@ SessionLease Database::session() {
     }
   }
   auto s = std::make_unique<Poco::Data::Session>(
-      Poco::AutoPtr<Poco::Data::SessionImpl>(new StoreSessionImpl(connect_, options_)));
+      Poco::AutoPtr<Poco::Data::SessionImpl>(new StoreSessionImpl(connect_, options_, *audit_group_commit_)));
   *s << "PRAGMA foreign_keys=ON", now;
   if (options_.read_only) {
     *s << "PRAGMA query_only=ON", now;
