@@ -6,6 +6,7 @@
 # BUILD_DIR holds a built victim-comms and bench_ingest (bench/run.sh builds build-bench/).
 # CASES: synthetic cases to load (default 3000, about 13,000 events and 4,000 letters).
 # SECONDS: how long each wrk run lasts (default 5).
+# VC_EXE=path runs another victim-comms build (e.g. a baseline's) against the same data.
 #
 # What it does: writes bench_ingest's synthetic journeys (feed order) to a file, imports them with
 # `victim-comms import` into a fresh store, adds a vlu user, starts `victim-comms serve` on a free
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.."
 build=${1:?usage: bench_http.sh BUILD_DIR [CASES] [SECONDS]}
 cases=${2:-3000}
 secs=${3:-5}
-exe=$build/victim-comms
+exe=${VC_EXE:-$build/victim-comms}
 command -v wrk >/dev/null || { echo "bench_http: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 dir=$(realpath -m "$build/bench-data/http")
 rm -rf "$dir"

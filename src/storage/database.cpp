@@ -425,6 +425,13 @@ const std::vector<Migration>& migrations() {
                WHERE confirmed_by = 'store upgrade: posted before print batches')
              WHERE channel = 'post' AND state = 'sent' AND print_batch IS NULL)",
       }},
+      {{
+          // 12: the review queue's page found from indexes alone (issue 16, item 3): open letters by state
+          // with their obligation, and each obligation's due date and the queue's filters beside its id, so
+          // that sorting the queue reads neither the letters' words nor the obligations' JSON.
+          "CREATE INDEX IF NOT EXISTS letters_by_state_obligation ON letters(state, obligation_id)",
+          "CREATE INDEX IF NOT EXISTS obligations_for_letter_queue ON obligations(id, due_by, area, rule)",
+      }},
   };
   return kMigrations;
 }
