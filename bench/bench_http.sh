@@ -60,6 +60,15 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
+# The scheduler's first pass runs as the daemon starts: wait until the daemon is idle (under 5% of a
+# core over half a second), so that the figures measure the requests alone.
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+for _ in $(seq 1 240); do
+  before=$(ticks)
+  sleep 0.5
+  [ $(($(ticks) - before)) -le $(($(getconf CLK_TCK) / 40)) ] && break
+done
+
 # run NAME CONNECTIONS PATH [LUA]: one wrk run; prints "req/s p99_ms requests non2xx"
 run() {
   local conns=$2 path=$3 lua=${4:-} threads=1
