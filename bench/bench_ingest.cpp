@@ -9,6 +9,11 @@
 // Prints one table: (1) plain SQLite insert of the same rows, (2) vc::ingest::Ingestor in
 // batches of 1,000, in feed (time) order and case order, (3) the real HTTP API, (4) the real
 // CLI, (5) working-day deadline computations and full explanations. See docs/benchmarks.md.
+//
+//   bench_ingest --write-events FILE [CASES]
+//
+// Writes the same synthetic events (feed order, one JSON event a line) to FILE and stops: the input
+// of the HTTP read benchmark (bench/bench_http.sh), which imports them into the daemon's store.
 
 #include <sqlite3.h>
 #include <unistd.h>
@@ -647,6 +652,16 @@ std::string today() {
 
 int main(int argc, char** argv) {
   try {
+    if (argc > 2 && std::string(argv[1]) == "--write-events") {
+      const int cases = argc > 3 ? std::atoi(argv[3]) : 2000;
+      if (cases < 1) throw std::runtime_error("CASES must be a positive number");
+      const std::vector<GenEvent> events = generate(cases);
+      std::ofstream out(argv[2]);
+      for (const GenEvent* e : feedOrder(events)) out << e->json << '\n';
+      if (!out.flush()) throw std::runtime_error(std::string("cannot write ") + argv[2]);
+      std::cerr << "wrote " << events.size() << " events of " << cases << " cases to " << argv[2] << std::endl;
+      return 0;
+    }
     const std::string exe = argc > 1 && std::string(argv[1]) != "-" ? argv[1] : "";
     const int cases = argc > 2 ? std::atoi(argv[2]) : 2000;
     const std::string dir = argc > 3 ? argv[3] : exeDir() + "/bench-data";

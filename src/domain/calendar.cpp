@@ -26,7 +26,12 @@ void WorkingDayCalendar::checkCovered(const Date& d) const {
                              " is outside it (add that year's bank holidays to the calendar file)");
 }
 
-bool WorkingDayCalendar::isWorkingDay(const Date& d) const { return whyNotWorking(d).empty(); }
+// The same answer as whyNotWorking(d).empty(), without making the reason's text (workingDaysBetween asks
+// this for every day between a due date and today, for every letter on a queue page).
+bool WorkingDayCalendar::isWorkingDay(const Date& d) const {
+  checkCovered(d);
+  return !d.isWeekend() && holidays_.find(d) == holidays_.end();
+}
 
 std::string WorkingDayCalendar::whyNotWorking(const Date& d) const {
   checkCovered(d);

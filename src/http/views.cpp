@@ -255,6 +255,9 @@ Object::Ptr readVictim(storage::Database& db, const domain::Clock& clock, const 
     store.audit(now_text, reader.user, "read_victim_denied", "victim:" + id, "not found or outside area");
     throw notFound("no victim " + id);
   }
+  // DURABLE BEFORE ANSWERED: audit() returns once the entry is committed with an fsync (shared with
+  // the other readers of the moment: storage::AuditGroupCommit); only then is the answer built, so
+  // no one is shown a victim's record without the read being in the audit log.
   store.audit(now_text, reader.user, "read_victim", "victim:" + id, "case:" + victim->case_urn);
   return victimView(store, *victim, *case_row, clock.today(), calendar);
 }

@@ -119,9 +119,18 @@ void AuditLog::append(const std::string& at, const std::string& actor, const std
 
 void AuditLog::appendAll(const std::vector<AuditEntry>& entries) {
   if (entries.empty()) return;
+  if (sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(s_))) {
+    // Not in a transaction: share one with the other threads appending now (audit_log.h).
+    Database::auditGroupCommitOf(s_).appendDurably(s_, entries);
+    return;
+  }
+  insertChained(entries, false);
+}
+
+void AuditLog::insertChained(const std::vector<AuditEntry>& entries, bool keep_correlation) {
+  // The caller holds a WriteTransaction (the store's writer mutex and SQLite's write lock), so the
+  // chain's end read here is still the end when the insert commits: no other writer can extend it.
   const Keyring& keys = auditKeys(s_);
-  std::optional<WriteTransaction> own;
-  if (sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(s_))) own.emplace(s_);
   std::vector<std::string> prev;
   s_ << "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1", into(prev), now;
   std::string prev_hash = prev.empty() ? kGenesisHash : prev.front();
@@ -132,7 +141,7 @@ void AuditLog::appendAll(const std::vector<AuditEntry>& entries) {
   for (const AuditEntry& given : entries) {
     AuditEntry e = given;
     e.seq = ++seq;
-    e.correlation_id = correlation;
+    if (!keep_correlation) e.correlation_id = correlation;
     e.prev_hash = prev_hash;
     e.key_id = keys.currentId();
     e.hash = keys.mac(keyedContent(e));
@@ -152,7 +161,62 @@ void AuditLog::appendAll(const std::vector<AuditEntry>& entries) {
         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       use(seqs), use(at), use(actor), use(action), use(subject), use(detail), use(correlation_ids), use(prev_hashes),
       use(hashes), use(key_ids), now;
-  if (own) own->commit();
+}
+
+void AuditGroupCommit::appendDurably(Poco::Data::Session& session, const std::vector<AuditEntry>& entries) {
+  auditKeys(session);  // a store opened without its key fails this caller alone, at once
+  Queued mine;
+  mine.slot = std::make_shared<Slot>();
+  mine.entries.reserve(entries.size());
+  for (const AuditEntry& given : entries) {
+    AuditEntry e;
+    e.at = given.at;
+    e.actor = given.actor;
+    e.action = given.action;
+    e.subject = given.subject;
+    e.detail = given.detail;
+    e.correlation_id = correlationId();  // the caller's request, not the leader's
+    mine.entries.push_back(std::move(e));
+  }
+  const std::shared_ptr<Slot> slot = mine.slot;
+  std::unique_lock<std::mutex> lock(mutex_);
+  queue_.push_back(std::move(mine));
+  while (!slot->done) {
+    if (flushing_) {
+      cv_.wait(lock);
+      continue;
+    }
+    // No flush under way and ours not yet written: it is still queued, so this caller leads.
+    flushing_ = true;
+    std::vector<Queued> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      std::vector<AuditEntry> all;
+      for (Queued& q : batch)
+        for (AuditEntry& e : q.entries) all.push_back(std::move(e));
+      WriteTransaction tx(session);
+      AuditLog(session).insertChained(all, true);
+      tx.commit();  // synchronous=FULL: durable when this returns (the DURABLE BEFORE ANSWERED invariant)
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    if (!error) ++commits_;
+    for (Queued& q : batch) {
+      q.slot->done = true;
+      q.slot->error = error;
+    }
+    flushing_ = false;
+    cv_.notify_all();
+  }
+  if (slot->error) std::rethrow_exception(slot->error);
+}
+
+uint64_t AuditGroupCommit::commits() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return commits_;
 }
 
 std::vector<AuditEntry> AuditLog::list(const AuditFilter& f) {

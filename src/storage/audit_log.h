@@ -20,7 +20,11 @@
 // path tries. Entries carry ids and codes, never personal data.
 // One per session; not thread-safe.
 
+#include <condition_variable>
 #include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -75,8 +79,11 @@ class AuditLog {
   explicit AuditLog(Poco::Data::Session& session) : s_(session) {}
 
   // Appends one entry chained to the last, with the thread's correlation id, made with the current
-  // audit key. Joins the caller's open write transaction, or takes one of its own, so that two
-  // writers never chain to the same predecessor. Throws (vc::Error, internal) without a key.
+  // audit key. Joins the caller's open write transaction; outside one (an audited read, a login ...)
+  // it goes through the store's AuditGroupCommit: it shares one write transaction, and one fsync,
+  // with whatever other threads are appending at the same moment, and returns only once that
+  // transaction has committed. Either way two writers never chain to the same predecessor.
+  // Throws (vc::Error, internal) without a key.
   void append(const std::string& at, const std::string& actor, const std::string& action,
               const std::string& subject, const std::string& detail);
   // Appends several in order, reading the chain's end once and inserting them together (for a
@@ -118,7 +125,65 @@ class AuditLog {
   AuditVerification walk(bool keyed_schema, const Keyring* keys);
   void checkAgainstCheckpoints(AuditVerification& v, const Keyring& keys, const std::string& file);
 
+  // Chains and inserts `entries` in the caller's open write transaction; each keeps its own
+  // correlation_id when keep_correlation (the group commit's, gathered from several requests).
+  void insertChained(const std::vector<AuditEntry>& entries, bool keep_correlation);
+  friend class AuditGroupCommit;
+
   Poco::Data::Session& s_;
+};
+
+// Group commit of audit entries written outside a write transaction (audited reads, logins, ...),
+// one per Database, shared by all its sessions (Database::auditGroupCommit).
+//
+// Each caller queues its entries and waits. Whichever waiting caller finds no flush under way
+// becomes the leader: it takes everything queued so far, appends it to the chain in one write
+// transaction on its own session, commits, and wakes the callers whose entries that commit held;
+// callers that queued meanwhile form the next batch. So N concurrent readers pay for one fsync
+// between them instead of queueing for N, and no thread is kept for it.
+//
+// Invariants kept here:
+// - DURABLE BEFORE ANSWERED: appendDurably returns only after the COMMIT holding the caller's
+//   entries has returned, and every session runs synchronous=FULL in WAL mode (Database::session),
+//   so that COMMIT has fsynced the write-ahead log. A caller that answers after appendDurably
+//   returns (http::readVictim) therefore never sends an answer whose audit entry could be lost.
+//   If the batch's transaction fails, every caller in it gets the error: none is told "written".
+// - ONE CHAIN HEAD: the leader reads the chain's end and extends it inside a WriteTransaction,
+//   i.e. under the store's writer mutex and BEGIN IMMEDIATE, like every other audit writer
+//   (ingest, letters, the scheduler), so no two writers ever chain to the same predecessor;
+//   and only one leader flushes at a time (flushing_).
+// - ONE ENTRY PER CALL, IN ORDER: a batch is exactly the entries queued before the leader took
+//   them, each taken once (the queue is swapped out under mutex_) and written in queue order,
+//   each with the correlation id of the request that queued it.
+class AuditGroupCommit {
+ public:
+  AuditGroupCommit() = default;
+  AuditGroupCommit(const AuditGroupCommit&) = delete;
+  AuditGroupCommit& operator=(const AuditGroupCommit&) = delete;
+
+  // Appends `entries` (at, actor, action, subject, detail; the calling thread's correlation id is
+  // added) and returns once they are committed. `session` is the caller's, not in a transaction;
+  // it writes the batch if this caller becomes the leader. Throws what the batch's write threw.
+  void appendDurably(Poco::Data::Session& session, const std::vector<AuditEntry>& entries);
+
+  // Write transactions committed so far (for tests: fewer than the calls when batches formed).
+  uint64_t commits() const;
+
+ private:
+  struct Slot {
+    bool done = false;
+    std::exception_ptr error;
+  };
+  struct Queued {
+    std::vector<AuditEntry> entries;
+    std::shared_ptr<Slot> slot;
+  };
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<Queued> queue_;  // guarded by mutex_: waiting for the next batch
+  bool flushing_ = false;      // guarded by mutex_: a leader is writing a batch
+  uint64_t commits_ = 0;       // guarded by mutex_
 };
 
 }  // namespace vc::storage

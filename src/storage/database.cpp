@@ -444,6 +444,13 @@ const std::vector<Migration>& migrations() {
                SELECT 1 FROM letter_versions v WHERE v.letter_n = letters.n AND v.version = letters.version
                  AND v.html = letters.html AND v.text = letters.text))",
       }},
+      {{
+          // 14: the review queue's page found from indexes alone (issue 16, item 3): open letters by state
+          // with their obligation, and each obligation's due date and the queue's filters beside its id, so
+          // that sorting the queue reads neither the letters' words nor the obligations' JSON.
+          "CREATE INDEX IF NOT EXISTS letters_by_state_obligation ON letters(state, obligation_id)",
+          "CREATE INDEX IF NOT EXISTS obligations_for_letter_queue ON obligations(id, due_by, area, rule)",
+      }},
   };
   return kMigrations;
 }
@@ -451,12 +458,14 @@ const std::vector<Migration>& migrations() {
 // A session that knows the options of the Database that opened it (see Database::optionsOf).
 class StoreSessionImpl : public Poco::Data::SQLite::SessionImpl {
  public:
-  StoreSessionImpl(const std::string& connect, const StoreOptions& options)
-      : Poco::Data::SQLite::SessionImpl(connect), options_(options) {}
+  StoreSessionImpl(const std::string& connect, const StoreOptions& options, AuditGroupCommit& audit_group_commit)
+      : Poco::Data::SQLite::SessionImpl(connect), options_(options), audit_group_commit_(audit_group_commit) {}
   const StoreOptions& options() const { return options_; }
+  AuditGroupCommit& auditGroupCommit() const { return audit_group_commit_; }
 
  private:
   const StoreOptions& options_;
+  AuditGroupCommit& audit_group_commit_;
 };
 
 // A file: URI that opens `path` read-only: immutable (no lock, no -shm made beside it) when no -wal
@@ -527,7 +536,10 @@ Database::Database(const std::string& path, int max_sessions) : Database(path, [
 }()) {}
 
 Database::Database(const std::string& path, StoreOptions options)
-    : path_(path), options_(std::move(options)), max_idle_(static_cast<size_t>(options_.max_sessions)) {
+    : path_(path),
+      options_(std::move(options)),
+      audit_group_commit_(std::make_shared<AuditGroupCommit>()),
+      max_idle_(static_cast<size_t>(options_.max_sessions)) {
   Poco::Data::SQLite::Connector::registerConnector();
   if (options_.read_only) {
     if (!Poco::File(path_).exists())
@@ -563,6 +575,12 @@ const StoreOptions& Database::optionsOf(Poco::Data::Session& session) {
   return impl->options();
 }
 
+AuditGroupCommit& Database::auditGroupCommitOf(Poco::Data::Session& session) {
+  auto* impl = dynamic_cast<StoreSessionImpl*>(session.impl());
+  if (!impl) throw Error(Error::Kind::kInternal, "storage", "a session that no Database opened");
+  return impl->auditGroupCommit();
+}
+
 bool Database::hasKeyedAuditEntries(const std::string& path) {
   if (path == ":memory:" || !Poco::File(path).exists()) return false;
   sqlite3* db = nullptr;
@@ -594,7 +612,7 @@ SessionLease Database::session() {
     }
   }
   auto s = std::make_unique<Poco::Data::Session>(
-      Poco::AutoPtr<Poco::Data::SessionImpl>(new StoreSessionImpl(connect_, options_)));
+      Poco::AutoPtr<Poco::Data::SessionImpl>(new StoreSessionImpl(connect_, options_, *audit_group_commit_)));
   *s << "PRAGMA foreign_keys=ON", now;
   if (options_.read_only) {
     *s << "PRAGMA query_only=ON", now;

@@ -22,6 +22,7 @@
 namespace vc::storage {
 
 class Database;
+class AuditGroupCommit;
 
 // Set once at start from the settings (app/services.cpp), constant after.
 struct StoreOptions {
@@ -81,6 +82,9 @@ class Database {
 
   // The options of the Database that opened `session`; throws if no Database opened it.
   static const StoreOptions& optionsOf(Poco::Data::Session& session);
+  // The group commit that audit entries written outside a transaction go through (audit_log.h):
+  // one per Database, shared by every session it opens.
+  static AuditGroupCommit& auditGroupCommitOf(Poco::Data::Session& session);
   // Whether the SQLite file at `path` (if there is one) holds audit entries made with a key: looked at
   // read-only, before a Database is opened on it (a missing key file must not be replaced then).
   static bool hasKeyedAuditEntries(const std::string& path);
@@ -95,6 +99,7 @@ class Database {
   std::string path_;
   std::string connect_;  // what SQLite opens: the path, or a file: URI for a read-only store
   const StoreOptions options_;
+  const std::shared_ptr<AuditGroupCommit> audit_group_commit_;
   size_t max_idle_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Poco::Data::Session>> idle_;  // guarded by mutex_

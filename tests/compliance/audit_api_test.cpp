@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
@@ -217,4 +219,56 @@ TEST_CASE("Start-up refuses a key file others may read, and will not make a new 
     CHECK_FALSE(v.ok);
     CHECK(v.problem.find("was made with key " + lost) != std::string::npos);
   }
+}
+
+TEST_CASE("Concurrent audited reads each leave exactly one entry, under their own request id, and the chain verifies",
+          "[audit]") {
+  // The audit entries of reads made at the same moment share write transactions (storage::AuditGroupCommit):
+  // none may be lost, written twice, chained to the same predecessor or given another request's id.
+  testing::DaemonOptions o;
+  o.threads = 8;
+  TestDaemon d(o);
+  ok(testing::httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), kEvents));
+  constexpr int kClients = 8, kReads = 20;
+  std::vector<int> statuses(kClients * kReads, 0);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c)
+    clients.emplace_back([&d, &statuses, c] {
+      for (int i = 0; i < kReads; ++i) {
+        // A read of a victim who does not exist is audited too (read_victim_denied).
+        const std::string victim = i % 5 == 4 ? "au-nobody" : "au-v1";
+        try {
+          statuses[static_cast<size_t>(c * kReads + i)] =
+              testing::httpRequest(d.port(), "GET", "/api/v1/victims/" + victim, bearer(d.vlu), std::nullopt,
+                                   "application/json",
+                                   {{"X-Request-Id", "conc-" + std::to_string(c) + "-" + std::to_string(i)}})
+                  .status;
+        } catch (...) {
+          statuses[static_cast<size_t>(c * kReads + i)] = -1;
+        }
+      }
+    });
+  for (auto& t : clients) t.join();
+  for (int c = 0; c < kClients; ++c)
+    for (int i = 0; i < kReads; ++i) {
+      INFO("client " << c << ", read " << i);
+      CHECK(statuses[static_cast<size_t>(c * kReads + i)] == (i % 5 == 4 ? 404 : 200));
+    }
+
+  std::map<std::string, std::vector<std::string>> by_request;  // correlation id -> actions
+  for (const std::string action : {"read_victim", "read_victim_denied"})
+    for (const auto& e : auditItems(d, "action=" + action + "&actor=vlu-officer&limit=1000"))
+      by_request[e->getValue<std::string>("correlation_id")].push_back(e->getValue<std::string>("action") + " " +
+                                                                       e->getValue<std::string>("subject"));
+  CHECK(by_request.size() == static_cast<size_t>(kClients * kReads));
+  for (int c = 0; c < kClients; ++c)
+    for (int i = 0; i < kReads; ++i) {
+      const std::string id = "conc-" + std::to_string(c) + "-" + std::to_string(i);
+      INFO(id);
+      const std::vector<std::string> expected = {i % 5 == 4 ? "read_victim_denied victim:au-nobody"
+                                                            : "read_victim victim:au-v1"};
+      CHECK(by_request[id] == expected);
+    }
+  auto v = ok(testing::httpRequest(d.port(), "GET", "/api/v1/audit/verify", bearer(d.manager)));
+  CHECK(v->getValue<bool>("ok"));
 }

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -450,6 +451,65 @@ TEST_CASE("Writers on many sessions at once still make one chain", "[audit]") {
   auto v = log.verify();
   CHECK(v.ok);
   CHECK(v.entries == 240);
+}
+
+TEST_CASE("Entries written outside a transaction are group-committed: each once, in one chain, with its own id",
+          "[audit]") {
+  // Many threads, each on its own session and under its own correlation id, append at once; their entries
+  // share commits (storage::AuditGroupCommit), and each call returns only once its entry is committed.
+  Log log(0);
+  constexpr int kThreads = 8, kCalls = 30;
+  std::vector<std::string> missing_after_return(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&log, &missing_after_return, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        const std::string id = "req-" + std::to_string(t) + "-" + std::to_string(i);
+        CorrelationScope scope(id);
+        auto lease = log.db.session();
+        storage::Store(lease).audit("2026-06-01T09:00:00Z", "reader-" + std::to_string(t), "read_victim",
+                                    "victim:v" + std::to_string(i), "");
+        // Committed when audit() returns: another connection already sees it.
+        auto other = log.db.session();
+        Poco::Int64 n = 0;
+        other.get() << "SELECT COUNT(*) FROM audit_log WHERE correlation_id = ?", bind(id), into(n), now;
+        if (n != 1) missing_after_return[static_cast<size_t>(t)] += id + " ";
+      }
+    });
+  for (auto& th : threads) th.join();
+  for (const auto& m : missing_after_return) CHECK(m.empty());
+  auto v = log.verify();
+  CHECK(v.ok);
+  CHECK(v.entries == kThreads * kCalls);
+  const auto entries = rawEntries(log.path);
+  std::map<std::string, int> by_id;
+  for (const auto& e : entries) {
+    ++by_id[e.correlation_id];
+    // The entry carries the request that made it, not the one whose thread happened to write the batch.
+    const std::string thread = e.correlation_id.substr(4, e.correlation_id.find('-', 4) - 4);
+    CHECK(e.actor == "reader-" + thread);
+  }
+  CHECK(by_id.size() == static_cast<size_t>(kThreads * kCalls));
+  for (const auto& [id, n] : by_id) CHECK(n == 1);
+  auto lease = log.db.session();
+  CHECK(storage::Database::auditGroupCommitOf(lease).commits() <= static_cast<uint64_t>(kThreads * kCalls));
+}
+
+TEST_CASE("A group commit that fails tells its caller, writes nothing of it, and the next one goes through",
+          "[audit]") {
+  Log log(2);
+  // Something refuses the insert (as a full disk or a broken file would): the caller must not be told it was written.
+  tamper(log.path,
+         "CREATE TRIGGER refuse_poison BEFORE INSERT ON audit_log WHEN NEW.actor = 'poison' "
+         "BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  auto lease = log.db.session();
+  storage::Store store(lease);
+  CHECK_THROWS(store.audit("2026-06-01T09:00:00Z", "poison", "read_victim", "victim:v9", ""));
+  store.audit("2026-06-01T09:00:00Z", "officer-1", "read_victim", "victim:v10", "");
+  auto v = log.verify();
+  CHECK(v.ok);
+  CHECK(v.entries == 3);
+  CHECK(rawEntries(log.path).back().subject == "victim:v10");
 }
 
 TEST_CASE("Upgrading a store from before the chain chains the entries it already has", "[audit]") {
