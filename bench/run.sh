@@ -3,6 +3,8 @@
 #   bash bench/run.sh                 both
 #   bash bench/run.sh ingest [CASES]  events in (default 2000 cases, ~20,000 events)
 #   bash bench/run.sh render [SECS]   letters rendered: mstch vs mustache.js vs pystache (default 3 s each)
+#   bash bench/run.sh scheduler [CASES]  an idle scheduler pass and the lists' pages (default 100000 cases; the
+#                                     store is built once, slowly, and kept in build-bench/sched-data/)
 # See docs/benchmarks.md for what each figure means.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,4 +22,8 @@ if [ "$what" = all ] || [ "$what" = render ]; then
     || npm install --silent --no-audit --no-fund --prefix bench/.node mustache@4.2.0 >/dev/null
   cmake --build build-bench --target bench_render
   ./build-bench/bench_render "$PWD" build-bench/render "${2:-3}"
+fi
+if [ "$what" = all ] || [ "$what" = scheduler ]; then
+  cmake --build build-bench --target bench_scheduler
+  ./build-bench/bench_scheduler "${2:-100000}" build-bench/sched-data
 fi

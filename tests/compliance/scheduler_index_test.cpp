@@ -64,7 +64,7 @@ std::string text(TestDaemon& d, const std::string& sql) {
 
 }  // namespace
 
-TEST_CASE("An idle pass looks at no letter; a change to one case re-arms that case alone, and the pass brings it "
+TEST_CASE("An idle pass looks at no letter, and a change to one case re-arms that case alone, which the pass brings "
           "up to date",
           "[scheduler]") {
   TestDaemon d(testing::at("2026-04-02T16:00:00+01:00"));
