@@ -495,8 +495,18 @@ const std::vector<Migration>& migrations() {
           "WHERE n = NEW.n; END",
           "CREATE TRIGGER obligations_due_by_to_letter AFTER UPDATE OF due_by ON obligations "
           "WHEN OLD.due_by IS NOT NEW.due_by BEGIN UPDATE letters SET due_by = NEW.due_by WHERE obligation_id = NEW.id; END",
+          // An officer bound to an Area always lists with it: the letter carries its obligation's Area too.
+          "ALTER TABLE letters ADD COLUMN area TEXT NOT NULL DEFAULT ''",
+          "UPDATE letters SET area = (SELECT o.area FROM obligations o WHERE o.id = letters.obligation_id)",
+          "CREATE INDEX letters_by_area_due ON letters(area, due_by, n)",
+          "CREATE TRIGGER letters_area_insert AFTER INSERT ON letters BEGIN "
+          "UPDATE letters SET area = (SELECT o.area FROM obligations o WHERE o.id = NEW.obligation_id) "
+          "WHERE n = NEW.n; END",
+          "CREATE TRIGGER obligations_area_to_letter AFTER UPDATE OF area ON obligations "
+          "WHEN OLD.area IS NOT NEW.area BEGIN UPDATE letters SET area = NEW.area WHERE obligation_id = NEW.id; END",
           "CREATE INDEX obligations_by_status_due ON obligations(status, due_by, id)",
           "CREATE INDEX obligations_by_area_due ON obligations(area, due_by, id)",
+          "CREATE INDEX obligations_by_area_status_due ON obligations(area, status, due_by, id)",
       }},
   };
   return kMigrations;

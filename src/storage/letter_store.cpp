@@ -148,8 +148,11 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   if (f.cases.empty() && f.case_urn.empty() && f.victim_id.empty()) {
     // INDEXED BY comes straight after the table name: splice it into the FROM clause.
     const std::string from = " FROM letters l ";
-    sql.replace(sql.find(from), from.size(),
-                std::string(" FROM letters l INDEXED BY ") + (f.states.size() == 1 ? "letters_by_state_due " : "letters_by_due "));
+    // In one Area (every officer bound to one): that Area's letters in order (l.area is its obligation's).
+    const char* index = !f.area.empty()         ? "letters_by_area_due "
+                         : f.states.size() == 1 ? "letters_by_state_due "
+                                                : "letters_by_due ";
+    sql.replace(sql.find(from), from.size(), std::string(" FROM letters l INDEXED BY ") + index);
   }
   sql += " WHERE 1 = 1";
   std::vector<std::string> args;
@@ -169,6 +172,7 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   in("o.case_urn", f.cases);
   eq("o.rule", f.rule);
   eq("o.area", f.area);
+  eq("l.area", f.area);  // the same, by the letter's own copy: what letters_by_area_due starts from
   eq("o.victim_id", f.victim_id);
   eq("o.case_urn", f.case_urn);
   eq(kDeliveryState, f.delivery_state);

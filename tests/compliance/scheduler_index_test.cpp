@@ -181,6 +181,14 @@ TEST_CASE("The review queue's sort key follows its obligation's due date, so the
   // The second case's obligation moves earlier: its letter leads the queue, and the cursor pages on from it.
   exec(d, "UPDATE obligations SET due_by = '2026-04-03' WHERE id = '" + second + "'");
   CHECK(text(d, "SELECT due_by FROM letters WHERE obligation_id = '" + second + "'") == "2026-04-03");
+  // And its Area (an officer bound to one lists by it): the case moves to Wales.
+  exec(d, "UPDATE obligations SET area = 'CPS Wales' WHERE id = '" + second + "'");
+  CHECK(text(d, "SELECT area FROM letters WHERE obligation_id = '" + second + "'") == "CPS Wales");
+  auto wales = ok(testing::httpRequest(d.port(), "GET", "/api/v1/letters?area=" + testing::segment("CPS Wales"),
+                                       bearer(d.vlu)));
+  REQUIRE(wales->getArray("items")->size() == 1);
+  CHECK(wales->getArray("items")->getObject(0)->getValue<std::string>("obligation_id") == second);
+  exec(d, "UPDATE obligations SET area = 'CPS South West' WHERE id = '" + second + "'");
   auto page = ok(testing::httpRequest(d.port(), "GET", "/api/v1/letters?limit=1", bearer(d.vlu)));
   REQUIRE(page->getArray("items")->size() == 1);
   CHECK(page->getArray("items")->getObject(0)->getValue<std::string>("obligation_id") == second);

@@ -418,6 +418,9 @@ TEST_CASE("A store from before the scheduler's indexes upgrades with nothing los
       into(letter_due), into(obligation_due), now;
   CHECK(letter_due == "2026-04-07");
   CHECK(letter_due == obligation_due);
+  std::string letter_area;
+  lease.get() << "SELECT area FROM letters WHERE n = 1", into(letter_area), now;
+  CHECK(letter_area == "CPS South West");
   // And from now on a new event arms its case again, once it has been disarmed.
   lease.get() << "DELETE FROM case_checks", now;
   ingest::Ingestor ingestor(db, policy().engine, policy().clock);
