@@ -1,5 +1,6 @@
 #include "scheduling/scheduler.h"
 
+#include <map>
 #include <set>
 
 #include <Poco/Logger.h>
@@ -88,16 +89,22 @@ letters::RefreshReport Scheduler::refreshNow(const std::vector<std::string>& cas
     log().error("the cases to look at could not be read: %s (the next pass tries again)", std::string(e.what()));
     return {};
   }
-  if (!cases.empty()) return refreshCases(cases, armed);
-  // Every armed case, a few hundred at a time (each refresh names its cases in one query).
+  // A few hundred cases at a time (each refresh names its cases in one query, and SQLite bounds how many).
+  std::vector<std::string> urns = cases;
+  if (cases.empty())
+    for (const auto& a : armed) urns.push_back(a.case_urn);
+  std::map<std::string, int64_t> tokens;
+  for (const auto& a : armed) tokens[a.case_urn] = a.token;
   letters::RefreshReport total;
   constexpr size_t kChunk = 500;
-  for (size_t i = 0; i < armed.size(); i += kChunk) {
-    const std::vector<storage::ArmedCase> chunk(armed.begin() + static_cast<std::ptrdiff_t>(i),
-                                                armed.begin() + static_cast<std::ptrdiff_t>(std::min(armed.size(), i + kChunk)));
-    std::vector<std::string> urns;
-    for (const auto& a : chunk) urns.push_back(a.case_urn);
-    const auto r = refreshCases(urns, chunk);
+  for (size_t i = 0; i < urns.size(); i += kChunk) {
+    const std::vector<std::string> chunk(urns.begin() + static_cast<std::ptrdiff_t>(i),
+                                         urns.begin() + static_cast<std::ptrdiff_t>(std::min(urns.size(), i + kChunk)));
+    std::vector<storage::ArmedCase> chunk_armed;
+    for (const auto& urn : chunk)
+      if (auto t = tokens.find(urn); t != tokens.end()) chunk_armed.push_back({urn, t->second});
+    const auto r = refreshCases(chunk, chunk_armed);
+    if (urns.size() <= kChunk) return r;
     total.drafted += r.drafted;
     total.rerendered += r.rerendered;
     total.withdrawn += r.withdrawn;
