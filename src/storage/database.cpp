@@ -499,6 +499,7 @@ const std::vector<Migration>& migrations() {
           "ALTER TABLE letters ADD COLUMN area TEXT NOT NULL DEFAULT ''",
           "UPDATE letters SET area = (SELECT o.area FROM obligations o WHERE o.id = letters.obligation_id)",
           "CREATE INDEX letters_by_area_due ON letters(area, due_by, n)",
+          "CREATE INDEX letters_by_area_state_due ON letters(area, state, due_by, n)",
           "CREATE TRIGGER letters_area_insert AFTER INSERT ON letters BEGIN "
           "UPDATE letters SET area = (SELECT o.area FROM obligations o WHERE o.id = NEW.obligation_id) "
           "WHERE n = NEW.n; END",

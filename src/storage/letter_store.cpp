@@ -149,9 +149,10 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
     // INDEXED BY comes straight after the table name: splice it into the FROM clause.
     const std::string from = " FROM letters l ";
     // In one Area (every officer bound to one): that Area's letters in order (l.area is its obligation's).
-    const char* index = !f.area.empty()         ? "letters_by_area_due "
-                         : f.states.size() == 1 ? "letters_by_state_due "
-                                                : "letters_by_due ";
+    const bool one_state = f.states.size() == 1;
+    const char* index = !f.area.empty() ? (one_state ? "letters_by_area_state_due " : "letters_by_area_due ")
+                        : one_state     ? "letters_by_state_due "
+                                        : "letters_by_due ";
     sql.replace(sql.find(from), from.size(), std::string(" FROM letters l INDEXED BY ") + index);
   }
   sql += " WHERE 1 = 1";

@@ -574,7 +574,7 @@ TEST_CASE("A store written by schema 6 upgrades with nothing lost and verifies u
            "DROP TRIGGER isvas_arm_update; DROP TRIGGER obligations_rearm_alert; DROP TRIGGER letters_due_by_insert; "
            "DROP TRIGGER obligations_due_by_to_letter; DROP TABLE case_checks; DROP INDEX victims_by_isva; "
            "DROP INDEX obligations_by_alert_on; ALTER TABLE obligations DROP COLUMN alert_on; "
-           "DROP TRIGGER letters_area_insert; DROP TRIGGER obligations_area_to_letter; DROP INDEX letters_by_area_due; "
+           "DROP TRIGGER letters_area_insert; DROP TRIGGER obligations_area_to_letter; DROP INDEX letters_by_area_due; DROP INDEX letters_by_area_state_due; "
            "ALTER TABLE letters DROP COLUMN area; DROP INDEX letters_by_due; DROP INDEX letters_by_state_due; ALTER TABLE letters DROP COLUMN due_by; "
            "CREATE INDEX letters_by_state ON letters(state); DROP INDEX obligations_by_status_due; "
            "DROP INDEX obligations_by_area_due; DROP INDEX obligations_by_area_status_due; "
