@@ -4,6 +4,8 @@
 #   bash bench/run.sh ingest [CASES]  events in (default 2000 cases, ~20,000 events)
 #   bash bench/run.sh render [SECS]   letters rendered: mstch vs mustache.js vs pystache (default 3 s each)
 #   bash bench/run.sh http [CASES] [SECS]  the daemon's reads under wrk, 1 and 8 connections (default 3000 cases, 5 s a run)
+#   bash bench/run.sh scheduler [CASES]  an idle scheduler pass and the lists' pages (default 100000 cases; the
+#                                     store is built once, slowly, and kept in build-bench/sched-data/)
 # Installs only what is missing (wrk; pystache, node and npm for the render comparison).
 # See docs/benchmarks.md for what each figure means.
 set -euo pipefail
@@ -35,4 +37,8 @@ if [ "$what" = all ] || [ "$what" = http ]; then
   command -v wrk >/dev/null || install_packages wrk
   cmake --build build-bench --target victim-comms bench_ingest
   bash bench/bench_http.sh build-bench "${2:-3000}" "${3:-5}"
+fi
+if [ "$what" = all ] || [ "$what" = scheduler ]; then
+  cmake --build build-bench --target bench_scheduler
+  ./build-bench/bench_scheduler "${2:-100000}" build-bench/sched-data
 fi

@@ -122,7 +122,7 @@ Services::Services(const Settings& s)
       letters(db, ingestor, templates, engine, *clock, contacts, outbox, &support_services),
       notifications(db, ingestor, notification_templates, *clock, contacts, outbox, s.public_url),
       ledger(db, *clock, calendar),
-      scheduler(letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)),
+      scheduler(db, letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)),
       checkpointer(db, *clock, std::chrono::seconds(s.audit_checkpoint_interval_seconds)),
       web_sessions(db, *clock,
                    http::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie, signInNameKey(db)}),

@@ -15,30 +15,57 @@ constexpr const char* kSystem = "system";
 
 Poco::Logger& log() { return Poco::Logger::get("vc.ledger"); }
 
+
+// When the sweep must next look at an open obligation due on `due`, having looked today: its breach date
+// (the day after it is due) once it is in the at-risk window; before that, the first day whose window
+// (today to the next working day) reaches it. Never once it is no longer open or its breach is recorded.
+std::string nextLook(const storage::AlertCandidate& c, const domain::Date& today, const domain::Date& until,
+                     const domain::WorkingDayCalendar& calendar) {
+  if (c.status != "pending") return "";
+  const auto due = domain::Date::parse(c.due_by);
+  if (!due || *due < today) return "";
+  if (*due <= until) return due->plusDays(1).toString();
+  domain::Date d = *due;  // atRiskUntil only grows with the day, and atRiskUntil(today) < due: d > today
+  for (int i = 0; i < 366 && today < d.plusDays(-1) && domain::atRiskUntil(d.plusDays(-1), calendar) >= *due; ++i)
+    d = d.plusDays(-1);
+  return d.toString();
+}
+
 }  // namespace
 
 SweepResult LedgerService::sweep() {
   const domain::Date today = clock_.today();
   const std::string now = domain::formatRfc3339Utc(clock_.now());
-  const std::string until = domain::atRiskUntil(today, calendar_).toString();
+  const domain::Date until_day = domain::atRiskUntil(today, calendar_);
+  const std::string until = until_day.toString();
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
   storage::Store store(session);
   storage::LedgerStore ledger(session);
   storage::WriteTransaction tx(session);
   SweepResult result;
-  for (const auto& c : ledger.unwarnedAtRisk(today.toString(), until)) {
+  // Only the obligations whose day has come (alert_on, by index): the rest cannot have changed without a
+  // write, and every write of an obligation's status or due date sets its alert_on to look at once. The
+  // dates are read and moved inside this write transaction, so no writer can change a row between the look
+  // and the new date (invariant: an open obligation's alert_on is never later than the first day it could
+  // be warned or breached).
+  const auto due = ledger.alertsDue(today.toString());
+  result.looked = static_cast<int>(due.size());
+  for (const auto& c : due) {
+    if (c.status != "pending" || c.due_by < today.toString() || c.due_by > until) continue;
     if (!ledger.raiseAlert(c.obligation_id, "at_risk", c.due_by, now)) continue;
     store.audit(now, kSystem, "obligation_at_risk", "obligation:" + c.obligation_id,
                 "rule:" + c.rule + " due_by:" + c.due_by + " area:" + c.area);
     ++result.warned;
   }
-  for (const auto& c : ledger.unrecordedBreaches(today.toString())) {
+  for (const auto& c : due) {
+    if (c.status != "pending" || c.due_by >= today.toString()) continue;
     if (!ledger.raiseAlert(c.obligation_id, "breached", c.due_by, now)) continue;
     store.audit(now, kSystem, "obligation_breached", "obligation:" + c.obligation_id,
                 "rule:" + c.rule + " due_by:" + c.due_by + " area:" + c.area);
     ++result.breached;
   }
+  for (const auto& c : due) ledger.setAlertOn(c.obligation_id, nextLook(c, today, until_day, calendar_));
   tx.commit();
   // Counts only: which obligations (and so which victims) is in the audit log, for those allowed to read it.
   if (result.warned > 0)

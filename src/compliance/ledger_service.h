@@ -19,6 +19,7 @@ namespace vc::compliance {
 struct SweepResult {
   int warned = 0;    // at-risk warnings raised this sweep
   int breached = 0;  // breaches recorded this sweep
+  int looked = 0;    // obligations whose alert date had come (the rest were not read)
 };
 
 struct ReportQuery {
@@ -35,7 +36,8 @@ class LedgerService {
   // Raises the at-risk warning of each open obligation due today or by the
   // next working day, and records the breach of each open obligation whose
   // due date has passed, each once per due date; each is audited (ids and
-  // dates), and the log gets the counts.
+  // dates), and the log gets the counts. Reads only the obligations whose
+  // alert date (obligations.alert_on) has come, and moves it on.
   SweepResult sweep();
 
   // Records why an obligation was late or breached. `area_scope` limits an

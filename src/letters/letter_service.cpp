@@ -249,11 +249,12 @@ void LetterService::write(storage::Store& store, storage::LetterStore& letters, 
 
 RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
   RefreshReport report;
-  auto attempt = [&](const std::string& what, const std::function<bool()>& step) {
+  auto attempt = [&](const std::string& what, const std::string& case_urn, const std::function<bool()>& step) {
     try {
       return step();
     } catch (const std::exception& e) {
       ++report.failed;
+      report.retry_cases.insert(case_urn);
       log().error("%s: %s", what, std::string(e.what()));
       return false;
     }
@@ -269,6 +270,7 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
     letters = storage::LetterStore(lease).listLetters(open);
     undrafted = storage::Store(lease).obligationsWithoutLetters(cases);
   }
+  report.looked_at = letters.size() + undrafted.size();
   // Only letters whose obligation is no longer open, or may now be carried by another letter (a
   // decision letter that carries the meeting offer), need the write transaction withdrawal takes.
   std::set<std::string> carriable;
@@ -276,7 +278,13 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
     for (const auto& rule : set.rules) carriable.insert(rule.carries_offer.begin(), rule.carries_offer.end());
   for (const auto& l : letters)
     if (l.obligation_status != "pending" || carriable.count(l.rule))
-      if (attempt("withdrawing letter " + l.id(), [&] { return withdrawIfSuperseded(l.n); })) ++report.withdrawn;
+      if (attempt("withdrawing letter " + l.id(), l.case_urn, [&] {
+            bool retry = false;
+            const bool withdrawn = withdrawIfSuperseded(l.n, &retry);
+            if (retry) report.retry_cases.insert(l.case_urn);
+            return withdrawn;
+          }))
+        ++report.withdrawn;
   // Drafts are committed a few dozen at a time (each commit is an fsync); each letter is its own
   // savepoint, so one that fails is undone alone and the others still go in.
   std::vector<const storage::ObligationRow*> to_draft;
@@ -294,7 +302,7 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
     storage::LetterStore letter_store(lease);
     storage::WriteTransaction tx(lease);
     for (const size_t end = std::min(i + kDraftsPerCommit, to_draft.size()); i < end; ++i)
-      if (attempt("drafting the letter for obligation " + to_draft[i]->id, [&] {
+      if (attempt("drafting the letter for obligation " + to_draft[i]->id, to_draft[i]->case_urn, [&] {
             storage::Savepoint step(lease);
             const bool drafted = draft(store, letter_store, *to_draft[i]);
             step.release();
@@ -305,7 +313,13 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
   }
   for (const auto& l : letters)
     if (l.state == "draft" || l.state == "blocked")
-      if (attempt("re-rendering letter " + l.id(), [&] { return rerenderIfChanged(l.n); })) ++report.rerendered;
+      if (attempt("re-rendering letter " + l.id(), l.case_urn, [&] {
+            bool retry = false;
+            const bool rerendered = rerenderIfChanged(l.n, &retry);
+            if (retry) report.retry_cases.insert(l.case_urn);
+            return rerendered;
+          }))
+        ++report.rerendered;
   if (report.drafted || report.rerendered || report.withdrawn)
     log().information("letters: %z drafted, %z re-rendered, %z withdrawn", report.drafted, report.rerendered,
                       report.withdrawn);
@@ -324,7 +338,7 @@ bool LetterService::draft(storage::Store& store, storage::LetterStore& letters,
   return true;
 }
 
-bool LetterService::rerenderIfChanged(int64_t letter_n) {
+bool LetterService::rerenderIfChanged(int64_t letter_n, bool* retry) {
   auto lease = db_.session();
   storage::Store store(lease);
   storage::LetterStore letters(lease);
@@ -339,8 +353,10 @@ bool LetterService::rerenderIfChanged(int64_t letter_n) {
   const Rendition fresh = render(store, *obligation, row->n, clock_.today(), row->fields, row->free_text);
   storage::WriteTransaction tx(lease);
   auto current = letters.findLetter(letter_n);
-  if (!current || current->version != row->version || (current->state != "draft" && current->state != "blocked"))
+  if (!current || current->version != row->version || (current->state != "draft" && current->state != "blocked")) {
+    if (retry) *retry = true;
     return false;  // someone else changed it; the next pass looks again
+  }
   const std::string why = fresh.rendered.template_version != row->template_version
                               ? "re-rendered: the letter templates changed"
                               : "re-rendered: what the letter says changed (new information about the case)";
@@ -349,7 +365,7 @@ bool LetterService::rerenderIfChanged(int64_t letter_n) {
   return true;
 }
 
-bool LetterService::withdrawIfSuperseded(int64_t letter_n) {
+bool LetterService::withdrawIfSuperseded(int64_t letter_n, bool* retry) {
   auto lease = db_.session();
   storage::Store store(lease);
   storage::LetterStore letters(lease);
@@ -366,7 +382,10 @@ bool LetterService::withdrawIfSuperseded(int64_t letter_n) {
   if (row->state == "approved") {
     storage::OutboxStore outbox(lease);
     auto message = outbox.latestForLetter(row->n);
-    if (message && message->state == "sending") return false;  // it may be on its way; the outcome decides
+    if (message && message->state == "sending") {  // it may be on its way; the outcome decides
+      if (retry) *retry = true;
+      return false;
+    }
     if (message && (message->state == "queued" || message->state == "retrying" || message->state == "dead"))
       outbox.finish(message->id, "cancelled", "", "the letter was withdrawn", 0);
   }

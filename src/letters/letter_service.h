@@ -44,6 +44,8 @@ struct Actor {
 
 struct RefreshReport {
   size_t drafted = 0, rerendered = 0, withdrawn = 0, failed = 0;
+  size_t looked_at = 0;                // open letters and undrafted obligations read
+  std::set<std::string> retry_cases;  // a letter failed, or waits on a message being sent: look again next pass
 };
 
 struct LetterDetail {
@@ -172,8 +174,10 @@ class LetterService : public delivery::DeliveryListener, public delivery::Report
                    const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text);
   // Drafts the obligation's letter inside the caller's transaction; false if it has one already.
   bool draft(storage::Store& store, storage::LetterStore& letters, const storage::ObligationRow& obligation);
-  bool rerenderIfChanged(int64_t letter_n);
-  bool withdrawIfSuperseded(int64_t letter_n);
+  // Both set *retry when they could not decide now (someone else changed the letter; its message is being
+  // sent): the scheduler looks at the case again on its next pass.
+  bool rerenderIfChanged(int64_t letter_n, bool* retry = nullptr);
+  bool withdrawIfSuperseded(int64_t letter_n, bool* retry = nullptr);
   void write(storage::Store& store, storage::LetterStore& letters, storage::LetterRow& row, const Rendition& r,
              const std::string& author, const std::string& why, const std::string& action);
   std::vector<domain::PlainEnglishFinding> findingsOf(const Rendition* r, const storage::LetterRow& row) const;

@@ -80,7 +80,7 @@ NotificationService::NotificationService(storage::Database& db, ingest::Ingestor
   while (!public_url_.empty() && public_url_.back() == '/') public_url_.pop_back();
 }
 
-size_t NotificationService::refresh(const std::vector<std::string>& cases) {
+size_t NotificationService::refresh(const std::vector<std::string>& cases, std::set<std::string>* failed_cases) {
   std::vector<storage::ObligationRow> open;
   {
     auto lease = db_.session();
@@ -91,6 +91,7 @@ size_t NotificationService::refresh(const std::vector<std::string>& cases) {
     try {
       if (queue(o)) ++queued;
     } catch (const std::exception& e) {
+      if (failed_cases) failed_cases->insert(o.case_urn);
       log().error("notification for obligation %s could not be queued: %s (the next pass tries again)", o.id,
                   std::string(e.what()));
     }

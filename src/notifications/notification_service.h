@@ -10,6 +10,7 @@
 //
 // Thread-safe: each call takes its own session; writers are serialised by SQLite.
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,8 +51,8 @@ class NotificationService : public delivery::DeliveryListener, public delivery::
 
   // Renders and queues a notification for every open ISVA-NOTE obligation that
   // has none, in the given cases (all when empty); returns how many were queued.
-  // One that fails is logged and the rest go on.
-  size_t refresh(const std::vector<std::string>& cases);
+  // One that fails is logged (its case added to `failed_cases`, if given) and the rest go on.
+  size_t refresh(const std::vector<std::string>& cases, std::set<std::string>* failed_cases = nullptr);
 
   // An ISVA's own notifications (unread first, then newest) and how many are
   // unread in all; the read is audited.

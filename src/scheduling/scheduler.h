@@ -10,6 +10,15 @@
 //
 // start() and stop() belong to the ServerApplication's main(); the other
 // methods are thread-safe. A pass never lets an exception out: it is logged.
+//
+// A pass finds its work by index, so an idle one costs little however much the
+// store holds: the letters and notifications of the cases armed in case_checks
+// (storage/case_checks.h: every write a letter depends on arms its case), the
+// outbox's messages whose next attempt is due, and the obligations whose alert
+// date has come (obligations.alert_on). The first pass after start looks at
+// every open letter once, since templates and settings may have changed while
+// the daemon was stopped. Each pass logs its duration and counts at debug level,
+// and a warning when it took longer than the interval.
 
 #include <chrono>
 #include <condition_variable>
@@ -24,12 +33,14 @@
 #include "delivery/print_room.h"
 #include "letters/letter_service.h"
 #include "notifications/notification_service.h"
+#include "storage/case_checks.h"
+#include "storage/database.h"
 
 namespace vc::scheduling {
 
 class Scheduler {
  public:
-  Scheduler(letters::LetterService& letters, notifications::NotificationService& notifications,
+  Scheduler(storage::Database& db, letters::LetterService& letters, notifications::NotificationService& notifications,
             delivery::Outbox& outbox, compliance::LedgerService& ledger, std::chrono::seconds interval);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -44,14 +55,21 @@ class Scheduler {
   void setBounceMailbox(delivery::BounceMailbox* bounces) { bounces_ = bounces; }
 
   // Brings the letters and notifications of these cases up to date now, on the
-  // caller's thread; wakes the sender when a notification was queued.
+  // caller's thread (with none given: every armed case); wakes the sender when a
+  // notification was queued. Cases looked at are disarmed, unless one of their
+  // letters or notifications failed or must be looked at again.
   letters::RefreshReport refreshNow(const std::vector<std::string>& cases);
-  // One whole pass on the caller's thread: every letter, then the outbox, then the ledger.
+  // One whole pass on the caller's thread: the armed cases' letters (every open
+  // letter on the first pass), then the outbox, then the ledger.
   void runPass();
 
  private:
   void loop();
+  // Refreshes `cases` (every case when empty), then disarms those of `armed` not to be looked at again.
+  letters::RefreshReport refreshCases(const std::vector<std::string>& cases,
+                                      const std::vector<storage::ArmedCase>& armed);
 
+  storage::Database& db_;
   letters::LetterService& letters_;
   notifications::NotificationService& notifications_;
   delivery::Outbox& outbox_;
@@ -64,6 +82,7 @@ class Scheduler {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool woken_ = false;
+  bool checked_all_ = false;  // the first pass has looked at every open letter (guarded by refresh_mutex_)
   std::thread thread_;
 };
 

@@ -68,6 +68,23 @@ std::string appendOnlyUnlessKeyedPurge(const std::string& table, const std::vect
          ") BEGIN SELECT RAISE(ABORT, '" + message + "'); END";
 }
 
+// Migration 12: arms a case in case_checks with a fresh token. No conflict clause (INSERT OR REPLACE): inside a
+// trigger fired by an upsert, SQLite would use the upsert's conflict handling instead and abort.
+std::string armCase(const std::string& urn) {
+  return "UPDATE case_checks SET armed = random() WHERE case_urn = " + urn +
+         "; INSERT INTO case_checks(case_urn, armed) SELECT " + urn +
+         ", random() WHERE NOT EXISTS (SELECT 1 FROM case_checks WHERE case_urn = " + urn + ");";
+}
+
+// ... and every case with a victim the ISVA (NEW.isva_id) supports.
+std::string armIsvaCases() {
+  return "UPDATE case_checks SET armed = random() WHERE case_urn IN "
+         "(SELECT case_urn FROM victims WHERE isva_id = NEW.isva_id); "
+         "INSERT INTO case_checks(case_urn, armed) SELECT v.case_urn, random() FROM "
+         "(SELECT DISTINCT case_urn FROM victims WHERE isva_id = NEW.isva_id) v "
+         "WHERE NOT EXISTS (SELECT 1 FROM case_checks c WHERE c.case_urn = v.case_urn);";
+}
+
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kMigrations = {
       {{
@@ -450,6 +467,76 @@ const std::vector<Migration>& migrations() {
           // that sorting the queue reads neither the letters' words nor the obligations' JSON.
           "CREATE INDEX IF NOT EXISTS letters_by_state_obligation ON letters(state, obligation_id)",
           "CREATE INDEX IF NOT EXISTS obligations_for_letter_queue ON obligations(id, due_by, area, rule)",
+      }},
+      {{
+          // 15: the scheduler finds its work by index (issue 16, item 5) and the lists sort by index (item 4).
+          //
+          // case_checks: a case whose letters and notifications must be looked at again. Every write a
+          // letter's words, fate or notification can depend on arms its case (the triggers below): an
+          // event stored (or purged), the case, a victim, an obligation, an ISVA's details. `armed` is a
+          // fresh random token each time, so the scheduler clears only the arming it has dealt with
+          // (DELETE ... WHERE armed = the token it read before it looked): a change made meanwhile
+          // leaves the case armed for the next pass.
+          "CREATE TABLE case_checks(case_urn TEXT PRIMARY KEY, armed INTEGER NOT NULL)",
+          "CREATE TRIGGER events_arm_case AFTER INSERT ON events WHEN NEW.case_urn IS NOT NULL BEGIN " +
+              armCase("NEW.case_urn") + " END",
+          "CREATE TRIGGER events_purge_arm_case AFTER UPDATE OF body ON events WHEN NEW.case_urn IS NOT NULL BEGIN " +
+              armCase("NEW.case_urn") + " END",
+          "CREATE TRIGGER cases_arm_insert AFTER INSERT ON cases BEGIN " + armCase("NEW.urn") + " END",
+          "CREATE TRIGGER cases_arm_update AFTER UPDATE ON cases BEGIN " + armCase("NEW.urn") + " END",
+          "CREATE TRIGGER victims_arm_insert AFTER INSERT ON victims BEGIN " + armCase("NEW.case_urn") + " END",
+          "CREATE TRIGGER victims_arm_update AFTER UPDATE ON victims BEGIN " + armCase("NEW.case_urn") + " END",
+          "CREATE TRIGGER obligations_arm_insert AFTER INSERT ON obligations BEGIN " + armCase("NEW.case_urn") + " END",
+          // Every column but alert_on (below): the ledger sweep moving its own date is no change to the case.
+          "CREATE TRIGGER obligations_arm_update AFTER UPDATE OF id, rule, policy, basis, kind, victim_id, case_urn, "
+          "area, trigger_event, tier, due_by, status, completed_at, body, created_n ON obligations BEGIN " +
+              armCase("NEW.case_urn") + " END",
+          // An ISVA's details are printed in the letters of every victim they support, on any case.
+          "CREATE INDEX victims_by_isva ON victims(isva_id) WHERE isva_id IS NOT NULL",
+          "CREATE TRIGGER isvas_arm_insert AFTER INSERT ON isvas BEGIN " + armIsvaCases() + " END",
+          "CREATE TRIGGER isvas_arm_update AFTER UPDATE ON isvas BEGIN " + armIsvaCases() + " END",
+          // A store from before: every case is looked at once.
+          "INSERT INTO case_checks(case_urn, armed) SELECT urn, random() FROM cases",
+          //
+          // obligations.alert_on: the day (YYYY-MM-DD) from which the ledger sweep must next look at the
+          // obligation ('' at once, NULL never): its at-risk date, then its breach date. The sweep sets it
+          // after each look; a new obligation, and any change of status or due date, sets it to '' again.
+          "ALTER TABLE obligations ADD COLUMN alert_on TEXT DEFAULT ''",
+          "UPDATE obligations SET alert_on = NULL WHERE status <> 'pending'",
+          "CREATE INDEX obligations_by_alert_on ON obligations(alert_on) WHERE alert_on IS NOT NULL",
+          "CREATE TRIGGER obligations_rearm_alert AFTER UPDATE OF status, due_by ON obligations "
+          "WHEN OLD.status IS NOT NEW.status OR OLD.due_by IS NOT NEW.due_by BEGIN "
+          "UPDATE obligations SET alert_on = '' WHERE id = NEW.id; END",
+          //
+          // The lists (item 4): the review queue sorts by its obligation's due date, so each letter carries
+          // that date (kept equal to obligations.due_by by the two triggers) and the queue walks an index
+          // in its own order from the cursor; the obligations list has indexes for its commonest filters.
+          "ALTER TABLE letters ADD COLUMN due_by TEXT NOT NULL DEFAULT ''",
+          "UPDATE letters SET due_by = (SELECT o.due_by FROM obligations o WHERE o.id = letters.obligation_id)",
+          "CREATE INDEX letters_by_due ON letters(due_by, n)",
+          "CREATE INDEX letters_by_state_due ON letters(state, due_by, n)",
+          "DROP INDEX letters_by_state",
+          "CREATE TRIGGER letters_due_by_insert AFTER INSERT ON letters BEGIN "
+          "UPDATE letters SET due_by = (SELECT o.due_by FROM obligations o WHERE o.id = NEW.obligation_id) "
+          "WHERE n = NEW.n; END",
+          "CREATE TRIGGER obligations_due_by_to_letter AFTER UPDATE OF due_by ON obligations "
+          "WHEN OLD.due_by IS NOT NEW.due_by BEGIN UPDATE letters SET due_by = NEW.due_by WHERE obligation_id = NEW.id; END",
+          // An officer bound to an Area always lists with it: the letter carries its obligation's Area too.
+          "ALTER TABLE letters ADD COLUMN area TEXT NOT NULL DEFAULT ''",
+          "UPDATE letters SET area = (SELECT o.area FROM obligations o WHERE o.id = letters.obligation_id)",
+          "CREATE INDEX letters_by_area_due ON letters(area, due_by, n)",
+          "CREATE INDEX letters_by_area_state_due ON letters(area, state, due_by, n)",
+          "CREATE TRIGGER letters_area_insert AFTER INSERT ON letters BEGIN "
+          "UPDATE letters SET area = (SELECT o.area FROM obligations o WHERE o.id = NEW.obligation_id) "
+          "WHERE n = NEW.n; END",
+          "CREATE TRIGGER obligations_area_to_letter AFTER UPDATE OF area ON obligations "
+          "WHEN OLD.area IS NOT NEW.area BEGIN UPDATE letters SET area = NEW.area WHERE obligation_id = NEW.id; END",
+          "CREATE INDEX obligations_by_status_due ON obligations(status, due_by, id)",
+          "CREATE INDEX obligations_by_area_due ON obligations(area, due_by, id)",
+          "CREATE INDEX obligations_by_area_status_due ON obligations(area, status, due_by, id)",
+          // The queue now walks letters_by_*due in its own order: version 14's two indexes serve no query.
+          "DROP INDEX IF EXISTS letters_by_state_obligation",
+          "DROP INDEX IF EXISTS obligations_for_letter_queue",
       }},
   };
   return kMigrations;

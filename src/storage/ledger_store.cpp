@@ -48,7 +48,7 @@ std::vector<AlertCandidate> LedgerStore::candidates(const std::string& sql, cons
   std::vector<AlertCandidate> out;
   for (bool more = rs.moveFirst(); more; more = rs.moveNext())
     out.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>(),
-                   rs.value(2).convert<std::string>(), rs.value(3).convert<std::string>()});
+                   rs.value(2).convert<std::string>(), rs.value(3).convert<std::string>(), ""});
   return out;
 }
 
@@ -66,6 +66,26 @@ std::vector<AlertCandidate> LedgerStore::unrecordedBreaches(const std::string& t
       "AND NOT EXISTS (SELECT 1 FROM obligation_alerts a WHERE a.obligation_id = o.id AND a.alert = 'breached' "
       "AND a.due_by = o.due_by) ORDER BY due_by, id",
       {today});
+}
+
+std::vector<AlertCandidate> LedgerStore::alertsDue(const std::string& today) {
+  Statement st(s_);
+  std::string t = today;
+  st << "SELECT id, rule, area, due_by, status FROM obligations WHERE alert_on IS NOT NULL AND alert_on <= ? "
+        "ORDER BY due_by, id",
+      bind(t);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<AlertCandidate> out;
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext())
+    out.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>(),
+                   rs.value(2).convert<std::string>(), rs.value(3).convert<std::string>(),
+                   rs.value(4).convert<std::string>()});
+  return out;
+}
+
+void LedgerStore::setAlertOn(const std::string& obligation_id, const std::string& day) {
+  s_ << "UPDATE obligations SET alert_on = NULLIF(?, '') WHERE id = ?", bind(day), bind(obligation_id), now;
 }
 
 bool LedgerStore::raiseAlert(const std::string& obligation_id, const std::string& alert, const std::string& due_by,

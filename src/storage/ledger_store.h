@@ -16,6 +16,7 @@ namespace vc::storage {
 
 struct AlertCandidate {
   std::string obligation_id, rule, area, due_by;
+  std::string status;  // alertsDue() only
 };
 
 class LedgerStore {
@@ -29,6 +30,11 @@ class LedgerStore {
   std::vector<AlertCandidate> unwarnedAtRisk(const std::string& today, const std::string& until);
   // Open obligations due before `today` with no breach recorded for that due date yet.
   std::vector<AlertCandidate> unrecordedBreaches(const std::string& today);
+  // Obligations whose alert_on (migration 12: the day the sweep must next look at them) has come, by
+  // (due_by, id). Found by index, not by reading every open obligation.
+  std::vector<AlertCandidate> alertsDue(const std::string& today);
+  // When the sweep must next look at the obligation (YYYY-MM-DD; "" for never).
+  void setAlertOn(const std::string& obligation_id, const std::string& day);
   // Records an alert; false if it was already raised for that due date.
   bool raiseAlert(const std::string& obligation_id, const std::string& alert, const std::string& due_by,
                   const std::string& raised_at);

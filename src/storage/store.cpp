@@ -321,8 +321,7 @@ std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
     args.push_back(f.due_after);
   }
   if (!f.after_due.empty()) {
-    sql += " AND (due_by > ? OR (due_by = ? AND id > ?))";
-    args.push_back(f.after_due);
+    sql += " AND (due_by, id) > (?, ?)";  // a keyset cursor the (..., due_by, id) indexes start from
     args.push_back(f.after_due);
     args.push_back(f.after_id);
   }

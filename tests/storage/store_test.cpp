@@ -776,3 +776,62 @@ TEST_CASE("The review queue upgraded to its own indexes lists the same letters, 
   CHECK(paged(wales) == expected(wales));
   CHECK(paged(storage::LetterFilter{}) == expected(storage::LetterFilter{}));
 }
+
+TEST_CASE("A store from before the scheduler's indexes upgrades with nothing lost: every case is looked at once, "
+          "every open obligation swept once, every letter sorted by its obligation's due date",
+          "[storage][migrate]") {
+  TempDb t;
+  int64_t events_before = 0, obligations_before = 0;
+  {
+    storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+    db.migrateTo(14);  // the scheduler's indexes came with version 15
+    ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+    REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+    auto lease = db.session();
+    using namespace Poco::Data::Keywords;
+    // A letter, as LetterService drafts one (its columns before the upgrade).
+    lease.get() << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, "
+                   "blocked_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, "
+                   "text, note, created_at, updated_at) VALUES(1, 'VCL-NFA:v1:e3', 'decision_not_to_prosecute', 'en', "
+                   "'post', 'draft', 1, '2026-04-02', '[]', '{}', '', 'h', 't', 'p', '', '<p>x</p>', 'x', '', "
+                   "'2026-04-02T15:00:00Z', '2026-04-02T15:00:00Z')",
+        now;
+    events_before = count(db, "events");
+    obligations_before = count(db, "obligations");
+  }
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  CHECK(db.migrate() ==
+        std::make_pair(14, storage::Database::latestSchemaVersion()));
+  CHECK(count(db, "events") == events_before);
+  CHECK(count(db, "obligations") == obligations_before);
+  auto lease = db.session();
+  using namespace Poco::Data::Keywords;
+  std::vector<std::string> armed;
+  lease.get() << "SELECT case_urn FROM case_checks", into(armed), now;
+  CHECK(armed == std::vector<std::string>{"52SW0100126"});
+  int64_t unswept = -1, swept_never = -1;
+  lease.get() << "SELECT COUNT(*) FROM obligations WHERE status = 'pending' AND alert_on = ''", into(unswept), now;
+  lease.get() << "SELECT COUNT(*) FROM obligations WHERE status <> 'pending' AND alert_on IS NOT NULL", into(swept_never),
+      now;
+  int64_t pending = -1;
+  lease.get() << "SELECT COUNT(*) FROM obligations WHERE status = 'pending'", into(pending), now;
+  CHECK(pending > 0);
+  CHECK(unswept == pending);
+  CHECK(swept_never == 0);
+  std::string letter_due, obligation_due;
+  lease.get() << "SELECT l.due_by, o.due_by FROM letters l JOIN obligations o ON o.id = l.obligation_id WHERE l.n = 1",
+      into(letter_due), into(obligation_due), now;
+  CHECK(letter_due == "2026-04-07");
+  CHECK(letter_due == obligation_due);
+  std::string letter_area;
+  lease.get() << "SELECT area FROM letters WHERE n = 1", into(letter_area), now;
+  CHECK(letter_area == "CPS South West");
+  // And from now on a new event arms its case again, once it has been disarmed.
+  lease.get() << "DELETE FROM case_checks", now;
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  ingestor.ingest(events(R"([{"id":"e9","type":"victim.updated","occurred_at":"2026-04-02T16:00:00+01:00",
+    "case_urn":"52SW0100126","victim_id":"v1","phone":"07700 900000"}])"));
+  armed.clear();
+  lease.get() << "SELECT case_urn FROM case_checks", into(armed), now;
+  CHECK(armed == std::vector<std::string>{"52SW0100126"});
+}
