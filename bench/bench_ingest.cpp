@@ -356,7 +356,7 @@ Row benchIngestor(const Policy& p, const std::vector<const GenEvent*>& order, co
   vc::domain::FixedClock clock(*vc::domain::parseRfc3339(kBenchNow));
   vc::ingest::Ingestor ingestor(db, p.engine, clock);
   double parse_s = 0, ingest_s = 0;
-  size_t derivations = 0, accepted = 0;
+  size_t derivations = 0, accepted = 0, reread = 0;
   const auto all = batches(order);
   for (const auto& batch : all) {
     auto t0 = Clock::now();
@@ -368,20 +368,12 @@ Row benchIngestor(const Policy& p, const std::vector<const GenEvent*>& order, co
     ingest_s += std::chrono::duration<double>(t2 - t1).count();
     derivations += r.affected_cases.size();
     accepted += r.accepted;
+    reread += r.replayed;
   }
   if (accepted != order.size())
     throw std::runtime_error(label + ": accepted " + std::to_string(accepted) + " of " + std::to_string(order.size()));
-  // Every touched case is re-derived from all its stored events: count the events re-read.
-  std::map<int, size_t> stored_per_case;
-  size_t reread = 0;
-  for (const auto& batch : all) {
-    std::set<int> touched;
-    for (const GenEvent* e : batch) {
-      ++stored_per_case[e->case_no];
-      touched.insert(e->case_no);
-    }
-    for (int c : touched) reread += stored_per_case[c];
-  }
+  // Stored events read back to derive the touched cases, as the Ingestor counts them: with its case
+  // memos (issue 16) about one per event; before, each touched case's whole history per batch.
   Row r{label, double(order.size()), parse_s + ingest_s};
   std::ostringstream note;
   note << std::fixed << std::setprecision(0) << derivations << " case derivations ("
@@ -599,6 +591,16 @@ std::string today() {
 
 int main(int argc, char** argv) {
   try {
+    // `bench_ingest --write-jsonl FILE CASES`: only write the generated events, in feed order, one per
+    // line, for `victim-comms import` by hand (e.g. its peak RSS on a large file: docs/benchmarks.md).
+    if (argc == 4 && std::string(argv[1]) == "--write-jsonl") {
+      const std::vector<GenEvent> events = generate(std::atoi(argv[3]));
+      std::ofstream out(argv[2]);
+      for (const GenEvent* e : feedOrder(events)) out << e->json << '\n';
+      std::cerr << events.size() << " events written to " << argv[2] << " (clock.now must be at least " << kBenchNow
+                << ")" << std::endl;
+      return out ? 0 : 1;
+    }
     const std::string exe = argc > 1 && std::string(argv[1]) != "-" ? argv[1] : "";
     const int cases = argc > 2 ? std::atoi(argv[2]) : 2000;
     const std::string dir = argc > 3 ? argv[3] : exeDir() + "/bench-data";

@@ -136,6 +136,11 @@ struct CaseMemo {
   Object::Ptr details = new Object;
   std::string registered_event;
   std::map<std::string, Object::Ptr> profiles;
+  // Their JSON text, made again only after an event changed them.
+  std::string details_text;
+  bool details_stale = true;
+  std::map<std::string, std::string> profile_texts;
+  std::set<std::string> profiles_stale;
   // Fresh: nothing is known of the stored derived rows, so they are read and all written (a full
   // derivation, as on the first touch after a start). Otherwise the fields below are what the store
   // holds, as this memo last wrote (or found) them.
@@ -191,6 +196,9 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
   for (const auto& [seq, body] : newer) {
     const DecodedEvent d = decodeStoredEvent(body);
     const domain::Event& e = d.event;
+    if (e.type == "case.registered" || e.type == "case.updated" || e.type == "prosecutor.assigned")
+      memo.details_stale = true;
+    if (e.type == "victim.registered" || e.type == "victim.updated") memo.profiles_stale.insert(e.victim_id);
     if (e.type == "case.registered") {
       memo.registered_event = e.id;
       copyFields(d.json, memo.details,
@@ -245,7 +253,9 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
   }
 
   const domain::CaseFacts& c = derived.case_facts;
-  store.upsertCase({urn, c.area, c.unit, toText(memo.details), memo.registered_event},
+  if (memo.details_stale) memo.details_text = toText(memo.details);
+  memo.details_stale = false;
+  store.upsertCase({urn, c.area, c.unit, memo.details_text, memo.registered_event},
                    static_cast<int64_t>(memo.replay.applied()));
   for (const auto& v : derived.victims) {
     storage::VictimRow row;
@@ -253,9 +263,13 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     row.case_urn = urn;
     row.enhanced = v.entitlement.enhanced;
     row.reasons = toText(reasonsJson(v.entitlement.reasons));
-    Object::Ptr& profile = memo.profiles[v.victim_id];
-    if (!profile) profile = new Object;
-    row.profile = toText(profile);
+    auto text = memo.profile_texts.find(v.victim_id);
+    if (text == memo.profile_texts.end() || memo.profiles_stale.count(v.victim_id)) {
+      Object::Ptr& profile = memo.profiles[v.victim_id];
+      if (!profile) profile = new Object;
+      text = memo.profile_texts.insert_or_assign(v.victim_id, toText(profile)).first;
+    }
+    row.profile = text->second;
     row.isva_id = v.isva_id;
     row.consent_to_share = v.consent_to_share;
     Array::Ptr opted = new Array;
@@ -274,6 +288,7 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     store.replaceEntitlementChanges(v.victim_id, changes);
     memo.victims[v.victim_id] = digest;
   }
+  memo.profiles_stale.clear();
   std::map<std::string, storage::ObligationState>& before = memo.stored;
   std::vector<storage::ObligationRow> rows;
   std::vector<uint64_t> digests;  // of each row's obligation
@@ -449,6 +464,17 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
     auto lease = db_.session();
     Poco::Data::Session& session = lease;
     storage::Store store(session);
+    // The whole import is one transaction: its changed pages must stay in the cache (bounded: 64 MB).
+    storage::setCacheSize(session, 64 * 1024);
+    struct CacheBack {
+      Poco::Data::Session& s;
+      ~CacheBack() {
+        try {
+          storage::setCacheSize(s, 2000);
+        } catch (...) {
+        }
+      }
+    } cache_back{session};
     storage::WriteTransaction tx(session);
     const std::string received_at = domain::formatRfc3339Utc(clock_.now());
     const DecodeLimits limits{limits_.max_event_bytes, clock_.now()};
