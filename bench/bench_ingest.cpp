@@ -490,7 +490,7 @@ Row benchCli(const std::string& exe, const std::vector<const GenEvent*>& order, 
   const double s = secondsSince(t0);
   if (rc != 0) throw std::runtime_error("victim-comms import exited " + std::to_string(rc) + ": " + err_text + out_text);
   Row r{"4  CLI `victim-comms import FILE --db NEW`", double(order.size()), s};
-  r.note = "whole file = 1 batch, incl. process start, migrate, JSON parse";
+  r.note = "whole file = 1 transaction in chunks of 2,000, incl. process start, migrate, JSON parse";
   return r;
 }
 
