@@ -3,6 +3,7 @@
 // configuration read once in initialize(), work in main().
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -546,35 +547,63 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     return EXIT_OK;
   }
 
+  // Streams the file in chunks into one write transaction (all or nothing), so memory does not grow
+  // with its length, with a progress line on stderr every couple of seconds.
   int importFile(const std::string& path) {
     std::ifstream in(path);
     if (!in) {
       std::cerr << "victim-comms import: cannot read " << path << std::endl;
       return EXIT_NOINPUT;
     }
-    std::vector<Poco::Dynamic::Var> items;
-    std::vector<size_t> line_of;  // item index -> line number
-    std::string line;
-    for (size_t n = 1; std::getline(in, line); ++n) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      try {
-        items.push_back(readUntrustedJson(line));
-        line_of.push_back(n);
-      } catch (const JsonSyntaxError& e) {
-        std::cerr << path << ":" << n << ": not valid JSON: " << e.what() << " (nothing was imported)" << std::endl;
-        return EXIT_DATAERR;
+    constexpr size_t kChunk = 2000;           // events parsed and stored at a time
+    constexpr auto kProgressEvery = std::chrono::seconds(2);
+    std::vector<size_t> line_of;              // the current chunk's item index -> line number
+    size_t chunk_base = 0;                    // index of the current chunk's first event in the file
+    size_t read = 0;
+    size_t line_no = 0;
+    const auto started = std::chrono::steady_clock::now();
+    auto last_progress = started;
+    auto next = [&](std::vector<Poco::Dynamic::Var>& items) {
+      chunk_base = read;
+      line_of.clear();
+      std::string line;
+      while (items.size() < kChunk && std::getline(in, line)) {
+        ++line_no;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        items.push_back(readUntrustedJson(line));  // JsonSyntaxError: rolls the whole import back
+        line_of.push_back(line_no);
+        ++read;
       }
-    }
+      return !items.empty();
+    };
+    auto progress = [&](const ingest::IngestResult& so_far, size_t cases_drafted) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_progress < kProgressEvery) return;
+      last_progress = now;
+      const double secs = std::chrono::duration<double>(now - started).count();
+      if (cases_drafted > 0) {
+        std::cerr << "import: committed " << so_far.accepted << " events; letters drafted for " << cases_drafted
+                  << " of " << so_far.affected_cases.size() << " cases" << std::endl;
+        return;
+      }
+      std::cerr << "import: " << read << " events read, " << so_far.accepted << " accepted, " << so_far.duplicates
+                << " duplicates, " << static_cast<long long>(read / (secs > 0 ? secs : 1)) << " events/s" << std::endl;
+    };
     Services services(settings_);
     services.checkpointer.writeNow();
     try {
-      ingest::IngestResult r = services.ingestor.ingest(items);
+      ingest::IngestResult r = services.ingestor.importStream(next, "cli", progress);
       services.checkpointer.writeNow();
       std::cout << "imported " << r.accepted << " events (" << r.duplicates << " duplicates) from " << path << " into "
                 << settings_.db_path << "; " << r.affected_cases.size() << " cases updated" << std::endl;
       return EXIT_OK;
+    } catch (const JsonSyntaxError& e) {
+      std::cerr << path << ":" << line_no << ": not valid JSON: " << e.what() << " (nothing was imported)" << std::endl;
+      return EXIT_DATAERR;
     } catch (const Error& e) {
-      std::string where = e.index() ? path + ":" + std::to_string(line_of[*e.index()]) : path;
+      std::string where = path;
+      if (e.index() && *e.index() >= chunk_base && *e.index() - chunk_base < line_of.size())
+        where += ":" + std::to_string(line_of[*e.index() - chunk_base]);
       std::cerr << where << ": " << e.what() << " (nothing was imported)" << std::endl;
       return EXIT_DATAERR;
     }

@@ -382,8 +382,35 @@ DeadlineExplanation Engine::explain(const RuleSet& set, const RuleDef& rule, con
   return x;
 }
 
-CaseDerivation Engine::derive(const std::vector<Event>& events) const {
+// A replay in progress: the same walk as derive, kept between calls so more events can follow.
+struct CaseReplay::State {
   Replay r;
+};
+
+CaseReplay::CaseReplay(const Engine& engine) : engine_(&engine), state_(std::make_unique<State>()) {}
+CaseReplay::~CaseReplay() = default;
+CaseReplay::CaseReplay(CaseReplay&&) noexcept = default;
+CaseReplay& CaseReplay::operator=(CaseReplay&&) noexcept = default;
+
+void CaseReplay::apply(const Event& e) {
+  engine_->apply(*state_, e);
+  ++applied_;
+}
+
+const CaseDerivation& CaseReplay::derivation() const { return state_->r.out; }
+
+CaseDerivation CaseReplay::take() && { return std::move(state_->r.out); }
+
+CaseDerivation Engine::derive(const std::vector<Event>& events) const {
+  CaseReplay replay(*this);
+  for (const Event& e : events) replay.apply(e);
+  return std::move(replay).take();
+}
+
+// One event of a replay. Everything it reads of earlier events is in `state`, so applying events
+// one call at a time gives exactly what one derive over all of them gives.
+void Engine::apply(CaseReplay::State& state, const Event& e) const {
+  Replay& r = state.r;
   CaseFacts& c = r.out.case_facts;
   auto& obligations = r.out.obligations;
   MeetingTracker meetings(*this, r);
@@ -460,7 +487,7 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
     r.extended[e.id] = target->id;
   };
 
-  for (const Event& e : events) {
+  {  // the event
     // 1. Facts.
     bool entitlement_may_change = false;
     if (e.type == "case.registered") {
@@ -634,7 +661,7 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
     meetings.apply(e);
 
     // 7. New obligations.
-    if (!ruleTriggersOn(rules_, e.type)) continue;
+    if (!ruleTriggersOn(rules_, e.type)) return;
     const RuleSet* set;
     try {
       set = &rules_.inForceOn(e.local_date);
@@ -706,7 +733,6 @@ CaseDerivation Engine::derive(const std::vector<Event>& events) const {
       }
     }
   }
-  return std::move(r.out);
 }
 
 std::string effectiveStatus(const std::string& stored_status, const Date& due_by, const Date& today) {

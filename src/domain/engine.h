@@ -6,6 +6,7 @@
 // calendar, which must outlive it; const methods are thread-safe.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -188,6 +189,32 @@ class EventError : public std::runtime_error {
   std::string field_;
 };
 
+class Engine;
+
+// One case's replay, event by event: derive() is a CaseReplay fed every event at once. Kept between
+// batches (ingest/ingestor.cpp) so a batch applies only its new events; apply() in the same order as
+// derive would (the store's seq) gives exactly derive's result. Move-only. If apply() throws, the
+// replay is left half-applied and must be thrown away.
+class CaseReplay {
+ public:
+  explicit CaseReplay(const Engine& engine);
+  ~CaseReplay();
+  CaseReplay(CaseReplay&&) noexcept;
+  CaseReplay& operator=(CaseReplay&&) noexcept;
+
+  void apply(const Event& e);  // throws EventError, as derive does
+  const CaseDerivation& derivation() const;  // everything applied so far
+  size_t applied() const { return applied_; }
+  CaseDerivation take() &&;
+
+  struct State;
+
+ private:
+  const Engine* engine_;
+  std::unique_ptr<State> state_;
+  size_t applied_ = 0;
+};
+
 class Engine {
  public:
   Engine(const RuleBook& rules, const WorkingDayCalendar& calendar) : rules_(rules), calendar_(calendar) {}
@@ -209,6 +236,9 @@ class Engine {
   const RuleBook& rules() const { return rules_; }
 
  private:
+  friend class CaseReplay;
+  void apply(CaseReplay::State& state, const Event& e) const;
+
   const RuleBook& rules_;
   const WorkingDayCalendar& calendar_;
 };

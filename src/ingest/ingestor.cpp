@@ -1,6 +1,9 @@
 #include "ingest/ingestor.h"
 
+#include <algorithm>
+#include <list>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -122,101 +125,173 @@ void planRederive(const domain::CaseDerivation& derived, const std::map<std::str
   for (const auto& p : policies) plan.policy += (plan.policy.empty() ? "" : ",") + p;
 }
 
-// Derives one case and writes its state; the audit entries for what changed are added to `audit`
-// (the caller appends a whole batch's entries at once: the chain's end is then read once). With
-// `plan`, also works out what changes against the store (rederive); with `dry_run` it stops there.
-void deriveAndSave(storage::Store& store, const domain::Engine& engine, const std::string& urn,
-                   const std::map<std::string, size_t>& batch_index, const std::string& at,
-                   std::vector<storage::AuditEntry>& audit, RederiveResult* plan = nullptr, bool dry_run = false) {
-  std::vector<std::string> bodies = store.caseEventBodies(urn);
-  std::vector<domain::Event> events;
-  events.reserve(bodies.size());
+}  // namespace
+
+// What the Ingestor keeps of one case between batches, so a batch replays only the case's new events
+// and writes only the derived rows that changed (see Ingestor::memos_ for why it can be trusted).
+struct CaseMemo {
+  explicit CaseMemo(const domain::Engine& engine) : replay(engine) {}
+  domain::CaseReplay replay;  // every stored event up to last_seq applied, in seq order
+  int64_t last_seq = 0;
   Object::Ptr details = new Object;
   std::string registered_event;
   std::map<std::string, Object::Ptr> profiles;
-  std::vector<DecodedEvent> decoded;
-  decoded.reserve(bodies.size());
-  for (const auto& body : bodies) decoded.push_back(decodeStoredEvent(body));
+  // Their JSON text, made again only after an event changed them.
+  std::string details_text;
+  bool details_stale = true;
+  std::map<std::string, std::string> profile_texts;
+  std::set<std::string> profiles_stale;
+  // Fresh: nothing is known of the stored derived rows, so they are read and all written (a full
+  // derivation, as on the first touch after a start). Otherwise the fields below are what the store
+  // holds, as this memo last wrote (or found) them.
+  bool fresh = true;
+  std::map<std::string, storage::ObligationState> stored;  // obligation id -> its stored state
+  std::map<std::string, uint64_t> written;                 // obligation id -> obligationDigest last written
+  std::map<std::string, uint64_t> victims;                 // victim id -> digest of its row and entitlement changes
+  std::optional<uint64_t> meetings;                        // digest of the case's meeting rows
+};
 
-  for (const DecodedEvent& d : decoded) {
+namespace {
+
+uint64_t victimDigest(const storage::VictimRow& v, const std::vector<storage::EntitlementChangeRow>& changes) {
+  uint64_t h = textDigest(v.case_urn);
+  for (const std::string* t : {&v.reasons, &v.profile, &v.isva_id, &v.opted_out}) h = textDigest(*t, h);
+  h = textDigest(std::string(v.enhanced ? "E" : "S") + (v.consent_to_share ? "C" : "N"), h);
+  for (const auto& c : changes)
+    h = textDigest(c.event_id + '\x1f' + c.date + '\x1f' + (c.from_enhanced ? 'E' : 'S') + (c.to_enhanced ? 'E' : 'S') +
+                       '\x1f' + c.reasons,
+                   h);
+  return h;
+}
+
+uint64_t meetingsDigest(const std::vector<storage::MeetingRow>& rows) {
+  uint64_t h = textDigest(std::to_string(rows.size()));
+  for (const auto& r : rows)
+    for (const std::string* t : {&r.id, &r.victim_id, &r.area, &r.meeting, &r.state, &r.held_obligation,
+                                  &r.held_due_by, &r.body})
+      h = textDigest(*t, h);
+  return h;
+}
+
+// Derives one case and writes its state; the audit entries for what changed are added to `audit`
+// (the caller appends a whole batch's entries at once: the chain's end is then read once). With
+// `plan`, also works out what changes against the store (rederive); with `dry_run` it stops there.
+// `memo` is the case's replay so far: only events stored after memo.last_seq are read and applied,
+// and a row is written only if it differs from what memo says is stored. A fresh memo gives the
+// full derivation, reading every event and writing every row. If this throws, throw `memo` away.
+// Returns how many stored events it read back.
+size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const std::string& urn,
+                   const std::map<std::string, size_t>& batch_index, const std::string& at,
+                   std::vector<storage::AuditEntry>& audit, CaseMemo& memo, RederiveResult* plan = nullptr,
+                   bool dry_run = false) {
+  int64_t derived_from = -1;
+  std::vector<std::pair<int64_t, std::string>> newer = store.caseEventsAfter(urn, memo.last_seq, &derived_from);
+  if (!memo.fresh && derived_from != static_cast<int64_t>(memo.replay.applied())) {
+    // The stored derivation is not the one this memo made (another process derived the case since):
+    // start again from the first event, as if nothing were remembered.
+    memo = CaseMemo(engine);
+    newer = store.caseEventsAfter(urn, 0);
+  }
+
+  for (const auto& [seq, body] : newer) {
+    const DecodedEvent d = decodeStoredEvent(body);
     const domain::Event& e = d.event;
+    if (e.type == "case.registered" || e.type == "case.updated" || e.type == "prosecutor.assigned")
+      memo.details_stale = true;
+    if (e.type == "victim.registered" || e.type == "victim.updated") memo.profiles_stale.insert(e.victim_id);
     if (e.type == "case.registered") {
-      registered_event = e.id;
-      copyFields(d.json, details,
+      memo.registered_event = e.id;
+      copyFields(d.json, memo.details,
                  {"area", "unit", "police_force", "offences", "offence_date", "prosecutor", "victim_liaison_officer",
                   "deceased"});
     } else if (e.type == "case.updated") {
-      copyFields(d.json, details, {"deceased"});  // letters read details.deceased.name
+      copyFields(d.json, memo.details, {"deceased"});  // letters read details.deceased.name
     } else if (e.type == "prosecutor.assigned") {
       Object::Ptr p = d.json->getObject("prosecutor");
       Object::Ptr merged = new Object(*p);
       copyFields(d.json, merged, {"email", "phone", "unit"});
-      details->set("prosecutor", merged);
+      memo.details->set("prosecutor", merged);
     } else if (e.type == "victim.registered") {
       Object::Ptr profile = new Object;
       profile->set("preferred_channel", std::string("post"));
       // No default language: unstated, a Welsh Area's letters are bilingual (letters.welsh_areas), others English.
       copyFields(d.json, profile, profileFields());
-      profiles[e.victim_id] = profile;
+      memo.profiles[e.victim_id] = profile;
     } else if (e.type == "victim.updated") {
-      copyFields(d.json, profiles[e.victim_id], profileFields());
+      Object::Ptr& profile = memo.profiles[e.victim_id];
+      if (!profile) profile = new Object;
+      copyFields(d.json, profile, profileFields());
     }
-    events.push_back(e);
+    try {
+      memo.replay.apply(e);
+    } catch (const domain::EventError& err) {
+      auto it = batch_index.find(err.eventId());
+      if (it != batch_index.end()) throw badEvent(it->second, err.field(), err.what());
+      throw Error(Error::Kind::kInternal, "internal",
+                  "case " + urn + " can no longer be derived at stored event " + err.eventId() + ": " + err.what());
+    }
+    memo.last_seq = seq;
   }
-
-  domain::CaseDerivation derived;
-  try {
-    derived = engine.derive(events);
-  } catch (const domain::EventError& err) {
-    auto it = batch_index.find(err.eventId());
-    if (it != batch_index.end()) throw badEvent(it->second, err.field(), err.what());
-    throw Error(Error::Kind::kInternal, "internal",
-                "case " + urn + " can no longer be derived at stored event " + err.eventId() + ": " + err.what());
-  }
+  const domain::CaseDerivation& derived = memo.replay.derivation();
   // An event that could do nothing (a vrr.extended with no open review) is refused when it is new;
   // one already stored stays a no-op.
   for (const auto& refused : derived.refused) {
     auto it = batch_index.find(refused.event_id);
     if (it != batch_index.end()) throw badEvent(it->second, refused.field, refused.message);
   }
+  if (memo.fresh) memo.stored = store.obligationStates(urn);
 
   if (plan) {
-    planRederive(derived, store.obligationStates(urn), *plan);
+    planRederive(derived, memo.stored, *plan);
     if (plan->policy.empty() && derived.case_facts.registered) {
       try {
         plan->policy = engine.rules().inForceOn(derived.case_facts.registered_date).policy;
       } catch (const domain::RuleError&) {
       }
     }
-    if (dry_run) return;
+    if (dry_run) return newer.size();
   }
 
   const domain::CaseFacts& c = derived.case_facts;
-  store.upsertCase({urn, c.area, c.unit, toText(details), registered_event}, static_cast<int64_t>(bodies.size()));
+  if (memo.details_stale) memo.details_text = toText(memo.details);
+  memo.details_stale = false;
+  store.upsertCase({urn, c.area, c.unit, memo.details_text, memo.registered_event},
+                   static_cast<int64_t>(memo.replay.applied()));
   for (const auto& v : derived.victims) {
     storage::VictimRow row;
     row.victim_id = v.victim_id;
     row.case_urn = urn;
     row.enhanced = v.entitlement.enhanced;
     row.reasons = toText(reasonsJson(v.entitlement.reasons));
-    row.profile = toText(profiles[v.victim_id]);
+    auto text = memo.profile_texts.find(v.victim_id);
+    if (text == memo.profile_texts.end() || memo.profiles_stale.count(v.victim_id)) {
+      Object::Ptr& profile = memo.profiles[v.victim_id];
+      if (!profile) profile = new Object;
+      text = memo.profile_texts.insert_or_assign(v.victim_id, toText(profile)).first;
+    }
+    row.profile = text->second;
     row.isva_id = v.isva_id;
     row.consent_to_share = v.consent_to_share;
     Array::Ptr opted = new Array;
     for (const auto& k : v.opted_out) opted->add(k);
     row.opted_out = toText(opted);
-    store.upsertVictim(row);
 
     std::vector<storage::EntitlementChangeRow> changes;
     for (const auto& ch : derived.entitlement_changes)
       if (ch.victim_id == v.victim_id)
         changes.push_back({ch.victim_id, ch.event_id, ch.date.toString(), ch.from_enhanced, ch.to_enhanced,
                            toText(reasonsJson(ch.reasons))});
+    const uint64_t digest = victimDigest(row, changes);
+    auto known = memo.victims.find(v.victim_id);
+    if (!memo.fresh && known != memo.victims.end() && known->second == digest) continue;
+    store.upsertVictim(row);
     store.replaceEntitlementChanges(v.victim_id, changes);
+    memo.victims[v.victim_id] = digest;
   }
-  const std::map<std::string, storage::ObligationState> before = store.obligationStates(urn);
+  memo.profiles_stale.clear();
+  std::map<std::string, storage::ObligationState>& before = memo.stored;
   std::vector<storage::ObligationRow> rows;
-  rows.reserve(derived.obligations.size());
+  std::vector<uint64_t> digests;  // of each row's obligation
   int64_t n = 0;
   for (const auto& o : derived.obligations) {
     auto it = before.find(o.id);
@@ -224,6 +299,10 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
     // a letter known to have failed did not meet it. Once met again, it is kept as closed like any other.
     if (it != before.end() && closedOutcome(it->second.status) && (o.reopened_by.empty() || closedOutcome(o.status)))
       continue;
+    const int64_t created_n = n++;  // counted whether written or not, as when every row was written
+    const uint64_t digest = obligationDigest(o);
+    auto last = memo.written.find(o.id);
+    if (!memo.fresh && it != before.end() && last != memo.written.end() && last->second == digest) continue;
     auditObligationChange(audit, at, o, it == before.end() ? std::nullopt : std::optional(it->second));
     storage::ObligationRow r;
     r.id = o.id;
@@ -240,10 +319,15 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
     r.status = o.status;
     r.completed_at = o.completed_at;
     r.body = toText(obligationJson(o));
-    r.created_n = n++;
+    r.created_n = created_n;
     rows.push_back(std::move(r));
+    digests.push_back(digest);
   }
   store.upsertObligations(rows);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    before[rows[i].id] = {rows[i].status, rows[i].due_by, rows[i].tier, rows[i].basis};
+    memo.written[rows[i].id] = digests[i];
+  }
   if (plan) {
     // A pending obligation the rule book no longer creates is cancelled (never deleted: its letter,
     // reasons and alerts still point at it), saying why, so its letter is withdrawn with that reason.
@@ -287,7 +371,11 @@ void deriveAndSave(storage::Store& store, const domain::Engine& engine, const st
     r.opened_n = static_cast<int64_t>(meetings.size());
     meetings.push_back(std::move(r));
   }
-  store.replaceMeetings(urn, meetings);
+  const uint64_t digest = meetingsDigest(meetings);
+  if (memo.fresh || memo.meetings != digest) store.replaceMeetings(urn, meetings);
+  memo.meetings = digest;
+  memo.fresh = false;
+  return newer.size();
 }
 
 // How an event is stored: its canonical JSON, with the columns the store indexes.
@@ -351,6 +439,11 @@ void letterCameBack(Poco::Data::Session& session, int64_t n, const domain::Event
 
 }  // namespace
 
+Ingestor::Ingestor(storage::Database& db, const domain::Engine& engine, const domain::Clock& clock, IngestLimits limits)
+    : db_(db), engine_(engine), clock_(clock), limits_(limits) {}
+
+Ingestor::~Ingestor() = default;
+
 IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items, const std::string& actor) {
   std::vector<DecodedEvent> decoded;
   decoded.reserve(items.size());
@@ -362,15 +455,95 @@ IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items, cons
   return result;
 }
 
+IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::Dynamic::Var>&)>& next,
+                                    const std::string& actor,
+                                    const std::function<void(const IngestResult&, size_t)>& progress) {
+  IngestResult result;
+  {
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    auto lease = db_.session();
+    Poco::Data::Session& session = lease;
+    storage::Store store(session);
+    // The whole import is one transaction: its changed pages must stay in the cache (bounded: 64 MB).
+    storage::setCacheSize(session, 64 * 1024);
+    struct CacheBack {
+      Poco::Data::Session& s;
+      ~CacheBack() {
+        try {
+          storage::setCacheSize(s, 2000);
+        } catch (...) {
+        }
+      }
+    } cache_back{session};
+    storage::WriteTransaction tx(session);
+    const std::string received_at = domain::formatRfc3339Utc(clock_.now());
+    const DecodeLimits limits{limits_.max_event_bytes, clock_.now()};
+    std::set<std::string> affected;
+    size_t base = 0;
+    std::vector<Poco::Dynamic::Var> items;
+    try {
+      while (true) {
+        items.clear();
+        if (!next(items)) break;
+        std::vector<DecodedEvent> decoded;
+        decoded.reserve(items.size());
+        for (size_t k = 0; k < items.size(); ++k) decoded.push_back(decodeEvent(items[k], base + k, limits));
+        IngestResult chunk = storeChunk(session, store, decoded, base, actor, received_at);
+        result.accepted += chunk.accepted;
+        result.duplicates += chunk.duplicates;
+        result.replayed += chunk.replayed;
+        affected.insert(chunk.affected_cases.begin(), chunk.affected_cases.end());
+        base += items.size();
+        trimMemos();  // a long import keeps only the newest memos: memory stays bounded
+        if (progress) progress(result, 0);
+      }
+      tx.commit();
+    } catch (...) {
+      memosRolledBack();
+      throw;
+    }
+    memosCommitted();
+    result.affected_cases.assign(affected.begin(), affected.end());
+  }
+  // What follows a commit (drafting letters) is told the cases a slice at a time, so that a large
+  // import's drafting, too, holds only a slice's obligations in memory.
+  constexpr size_t kSlice = 500;
+  if (result.accepted > 0 && after_commit_) {
+    for (size_t from = 0; from < result.affected_cases.size(); from += kSlice) {
+      IngestResult slice;
+      slice.accepted = result.accepted;
+      slice.duplicates = result.duplicates;
+      const size_t to = std::min(result.affected_cases.size(), from + kSlice);
+      slice.affected_cases.assign(result.affected_cases.begin() + from, result.affected_cases.begin() + to);
+      after_commit_(slice);
+      if (progress) progress(result, to);
+    }
+  }
+  return result;
+}
+
 IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, const std::string& actor) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   auto lease = db_.session();
   Poco::Data::Session& session = lease;
   storage::Store store(session);
   storage::WriteTransaction tx(session);
-
   IngestResult result;
-  const std::string received_at = domain::formatRfc3339Utc(clock_.now());
+  try {
+    result = storeChunk(session, store, decoded, 0, actor, domain::formatRfc3339Utc(clock_.now()));
+    tx.commit();
+  } catch (...) {
+    memosRolledBack();
+    throw;
+  }
+  memosCommitted();
+  return result;
+}
+
+IngestResult Ingestor::storeChunk(Poco::Data::Session& session, storage::Store& store,
+                                  const std::vector<DecodedEvent>& decoded, size_t base, const std::string& actor,
+                                  const std::string& received_at) {
+  IngestResult result;
   std::map<std::string, std::string> batch_bodies;  // id -> canonical content
   std::map<std::string, size_t> batch_index;        // id -> index, for errors found while deriving
   std::map<std::string, bool> case_known;           // urn -> registered (in the store or earlier in the batch)
@@ -399,8 +572,9 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, cons
     return it->second;
   };
 
-  for (size_t i = 0; i < decoded.size(); ++i) {
-    const DecodedEvent& d = decoded[i];
+  for (size_t k = 0; k < decoded.size(); ++k) {
+    const size_t i = base + k;  // the event's index in the whole import or request
+    const DecodedEvent& d = decoded[k];
     const domain::Event& e = d.event;
 
     // Idempotency: same id and content is a duplicate; same id, other content, a conflict.
@@ -483,10 +657,13 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, cons
     e.detail = "type:" + row.type + (row.case_urn.empty() ? "" : " case:" + row.case_urn);
     audit.push_back(std::move(e));
   }
-  for (const auto& urn : affected) deriveAndSave(store, engine_, urn, batch_index, received_at, audit);
+  for (const auto& urn : affected) {
+    std::unique_ptr<CaseMemo> memo = takeMemo(urn);
+    result.replayed += deriveAndSave(store, engine_, urn, batch_index, received_at, audit, *memo);  // throws: the memo is gone
+    keepMemo(urn, std::move(memo));
+  }
   for (const auto& [n, d] : returns) letterCameBack(session, n, d->event, received_at, actor, audit);
   store.auditAll(audit);
-  tx.commit();
 
   result.accepted = rows.size();
   result.affected_cases.assign(affected.begin(), affected.end());
@@ -510,7 +687,11 @@ void Ingestor::appendSystemEvent(storage::Store& store, const Object::Ptr& event
   audit[0].action = "event_recorded";
   audit[0].subject = "event:" + d.event.id;
   audit[0].detail = "type:" + d.event.type + " case:" + d.event.case_urn;
-  deriveAndSave(store, engine_, d.event.case_urn, {}, now, audit);
+  // The caller owns this transaction and may still roll it back: derive afresh and forget the case's
+  // memo, so no memo ever holds what was not committed (the next batch for the case replays it whole).
+  dropMemo(d.event.case_urn);
+  CaseMemo memo(engine_);
+  deriveAndSave(store, engine_, d.event.case_urn, {}, now, audit, memo);
   store.auditAll(audit);
 }
 
@@ -532,11 +713,14 @@ RederiveResult Ingestor::rederive(const std::string& urn, bool dry_run, const st
   // One per case; the daemon's writers wait for it (and it for them). The dry run takes it too, so it
   // reads the case as one consistent whole, writes nothing and never commits (rolled back on return).
   storage::WriteTransaction tx(session);
+  // Always a full replay, against what is stored (a new rule book or calendar changes everything).
+  dropMemo(urn);
+  CaseMemo memo(engine_);
   if (dry_run) {
-    deriveAndSave(store, engine_, urn, {}, now, audit, &result, true);
+    deriveAndSave(store, engine_, urn, {}, now, audit, memo, &result, true);
     return result;
   }
-  deriveAndSave(store, engine_, urn, {}, now, audit, &result, false);
+  deriveAndSave(store, engine_, urn, {}, now, audit, memo, &result, false);
   storage::AuditEntry e;
   e.at = now;
   e.actor = actor;
@@ -558,9 +742,72 @@ void Ingestor::rederiveCase(const std::string& urn) {
   storage::Store store(session);
   storage::WriteTransaction tx(session);
   std::vector<storage::AuditEntry> audit;
-  deriveAndSave(store, engine_, urn, {}, domain::formatRfc3339Utc(clock_.now()), audit);
+  dropMemo(urn);
+  CaseMemo memo(engine_);
+  deriveAndSave(store, engine_, urn, {}, domain::formatRfc3339Utc(clock_.now()), audit, memo);
   store.auditAll(audit);
   tx.commit();
+}
+
+// ---- Case memos ------------------------------------------------------------------------------
+
+std::unique_ptr<CaseMemo> Ingestor::takeMemo(const std::string& urn) {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  memo_dirty_.insert(urn);  // whatever happens now, this case's memo is the open transaction's
+  auto it = memos_.find(urn);
+  if (it == memos_.end()) return std::make_unique<CaseMemo>(engine_);
+  std::unique_ptr<CaseMemo> memo = std::move(it->second.memo);
+  memo_order_.erase(it->second.place);
+  memos_.erase(it);
+  return memo;
+}
+
+void Ingestor::keepMemo(const std::string& urn, std::unique_ptr<CaseMemo> memo) {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  if (limits_.case_memos == 0) return;
+  memo_order_.push_front(urn);
+  memos_[urn] = {std::move(memo), memo_order_.begin()};
+}
+
+void Ingestor::dropMemo(const std::string& urn) {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  auto it = memos_.find(urn);
+  if (it == memos_.end()) return;
+  memo_order_.erase(it->second.place);
+  memos_.erase(it);
+}
+
+void Ingestor::trimMemos() {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  while (memos_.size() > limits_.case_memos) {
+    const std::string urn = memo_order_.back();
+    memo_order_.pop_back();
+    memos_.erase(urn);
+  }
+}
+
+void Ingestor::memosCommitted() {
+  {
+    std::lock_guard<std::mutex> lock(memo_mutex_);
+    memo_dirty_.clear();
+  }
+  trimMemos();
+}
+
+void Ingestor::memosRolledBack() {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  for (const auto& urn : memo_dirty_) {
+    auto it = memos_.find(urn);
+    if (it == memos_.end()) continue;
+    memo_order_.erase(it->second.place);
+    memos_.erase(it);
+  }
+  memo_dirty_.clear();
+}
+
+size_t Ingestor::memoCount() {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  return memos_.size();
 }
 
 }  // namespace vc::ingest

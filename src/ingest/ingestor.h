@@ -7,7 +7,11 @@
 
 #include <cstddef>
 #include <functional>
+#include <list>
+#include <memory>
 #include <mutex>
+#include <set>
+#include <unordered_map>
 #include <vector>
 
 #include <Poco/Dynamic/Var.h>
@@ -26,11 +30,19 @@ struct IngestResult {
   size_t accepted = 0;
   size_t duplicates = 0;
   std::vector<std::string> affected_cases;
+  // Stored events read back to derive the affected cases: with the case memos, about the batch's
+  // own events; without (a case not seen since the start, or evicted), each case's whole history.
+  size_t replayed = 0;
 };
 
 struct IngestLimits {
   size_t max_event_bytes = 64 * 1024;  // one event as compact JSON; larger is refused (413)
+  // Cases whose replay the Ingestor keeps between batches (0: none, every batch replays each case
+  // it touches from its first event). Each costs roughly 20-40 KB.
+  size_t case_memos = 2000;
 };
+
+struct CaseMemo;
 
 // One stored obligation's fate when its case is derived again under the current rule book and calendar.
 struct RederivedObligation {
@@ -54,8 +66,8 @@ struct RederiveResult {
 
 class Ingestor {
  public:
-  Ingestor(storage::Database& db, const domain::Engine& engine, const domain::Clock& clock, IngestLimits limits = {})
-      : db_(db), engine_(engine), clock_(clock), limits_(limits) {}
+  Ingestor(storage::Database& db, const domain::Engine& engine, const domain::Clock& clock, IngestLimits limits = {});
+  ~Ingestor();
 
   // Throws vc::Error: kInvalidArgument (400, names the index and field: an
   // event that has not happened yet by the clock is one), kPayloadTooLarge
@@ -64,6 +76,20 @@ class Ingestor {
   // event, and each obligation it creates or changes, is audited; `actor` is
   // who sent the events.
   IngestResult ingest(const std::vector<Poco::Dynamic::Var>& items, const std::string& actor = "cli");
+
+  // `victim-comms import`: events in chunks, as many as `next` gives (it fills its argument with the
+  // next chunk and returns false when there are no more), all in ONE write transaction: any error
+  // (from `next` too) rolls back everything, as ingest does for one batch. Memory does not grow with
+  // the number of events (only the set of case URNs touched does). Error indexes count from the
+  // first event of the first chunk. `progress` is called after each chunk with the totals so far
+  // (and 0), then, once committed, as the after-commit listener is told the cases a slice at a time,
+  // with the totals (affected_cases: all of them) and how many cases it has been told of.
+  IngestResult importStream(const std::function<bool(std::vector<Poco::Dynamic::Var>&)>& next,
+                            const std::string& actor,
+                            const std::function<void(const IngestResult&, size_t)>& progress);
+
+  // How many cases' replays are kept (tests).
+  size_t memoCount();
 
   // Re-derives one case from its stored events (used after a rules or calendar change).
   void rederiveCase(const std::string& urn);
@@ -87,6 +113,36 @@ class Ingestor {
 
  private:
   IngestResult storeBatch(const std::vector<DecodedEvent>& decoded, const std::string& actor);  // the transaction
+  // One batch's (or import chunk's) checks, appends and derivations, in the caller's open transaction;
+  // `base` is the index of decoded[0] in the whole request or import.
+  IngestResult storeChunk(Poco::Data::Session& session, storage::Store& store, const std::vector<DecodedEvent>& decoded,
+                          size_t base, const std::string& actor, const std::string& received_at);
+
+  // Case memos: each touched case's replay state, kept between batches so that a batch costs its new
+  // events, not the case's history (ingestor.cpp, deriveAndSave).
+  //
+  // INVARIANT (per-case derivation; what a concurrent writer could break): a memo for case C holds
+  // exactly C's stored, COMMITTED events up to memo.last_seq, applied in seq order, and the derived
+  // rows (cases, victims, entitlement_changes, obligations, meetings) exactly as the memo last wrote
+  // them. It holds because
+  //  - events are append-only and replayed in seq order, so new events only ever come after
+  //    last_seq (an event dated earlier than the case's last is still applied last, as a full replay
+  //    would: the engine replays in the order received); the retention purge rewrites a case's
+  //    events, but a purged case is never derived again (ingest refuses it, rederive skips it);
+  //  - only the Ingestor writes derived rows, one derivation at a time: write_mutex_ in this process
+  //    and SQLite's single writer (WriteTransaction) across processes. Another process deriving C
+  //    (a CLI import into the daemon's file) is detected: cases.last_event_seq then differs from the
+  //    memo's count and C is replayed from its first event;
+  //  - a memo taken or made inside a transaction is marked dirty and dropped unless that transaction
+  //    commits (memosRolledBack), so no memo holds uncommitted state; appendSystemEvent, whose
+  //    transaction the caller owns, and rederive drop C's memo and derive from scratch.
+  // The memos are guarded by memo_mutex_ (appendSystemEvent may run on another thread).
+  std::unique_ptr<CaseMemo> takeMemo(const std::string& urn);  // the cached memo (taken out) or a fresh one
+  void keepMemo(const std::string& urn, std::unique_ptr<CaseMemo> memo);
+  void dropMemo(const std::string& urn);
+  void trimMemos();        // evicts the least recently used beyond limits_.case_memos
+  void memosCommitted();   // the open transaction committed: its memos may stay
+  void memosRolledBack();  // it did not: drop every memo it touched
 
   storage::Database& db_;
   const domain::Engine& engine_;
@@ -94,6 +150,15 @@ class Ingestor {
   const IngestLimits limits_;
   std::mutex write_mutex_;  // one writer at a time within this process
   std::function<void(const IngestResult&)> after_commit_;
+
+  struct MemoSlot {
+    std::unique_ptr<CaseMemo> memo;
+    std::list<std::string>::iterator place;  // in memo_order_
+  };
+  std::mutex memo_mutex_;
+  std::list<std::string> memo_order_;  // most recently used first
+  std::unordered_map<std::string, MemoSlot> memos_;
+  std::set<std::string> memo_dirty_;  // touched by the open transaction
 };
 
 }  // namespace vc::ingest

@@ -185,6 +185,57 @@ Object::Ptr meetingJson(const domain::Meeting& m, const domain::CaseDerivation& 
   return o;
 }
 
+namespace {
+
+// FNV-1a, each field followed by a separator so ("ab", "c") and ("a", "bc") differ.
+struct Digest {
+  uint64_t h = 1469598103934665603ull;
+  Digest& add(const std::string& s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0x1f) * 1099511628211ull;
+    return *this;
+  }
+  Digest& add(int64_t n) { return add(std::to_string(n)); }
+  Digest& add(const domain::Date& d) { return add(static_cast<int64_t>(d.daysSinceEpoch())); }
+  Digest& add(const std::optional<int>& n) { return n ? add(static_cast<int64_t>(*n)) : add(std::string("\x01null")); }
+  Digest& add(const std::vector<domain::EnhancedReason>& reasons) {
+    add(static_cast<int64_t>(reasons.size()));
+    for (const auto& r : reasons) add(r.category).add(r.code).add(r.detail);
+    return *this;
+  }
+};
+
+}  // namespace
+
+uint64_t obligationDigest(const domain::Obligation& ob) {
+  Digest d;
+  d.add(ob.id).add(ob.rule).add(ob.title).add(ob.basis).add(ob.right).add(ob.victim_id).add(ob.case_urn).add(ob.area);
+  d.add(ob.kind).add(ob.template_name).add(ob.recipient).add(ob.owner).add(ob.trigger_event).add(ob.trigger_date);
+  d.add(ob.tier).add(ob.due_by).add(ob.status).add(ob.completed_at).add(ob.completed_by).add(ob.late_working_days);
+  d.add(ob.waived_by).add(ob.cancelled_by).add(ob.carried_by).add(ob.reopened_by).add(ob.reopened_note);
+  d.add(static_cast<int64_t>(ob.extensions.size()));
+  for (const auto& x : ob.extensions) d.add(x.event_id).add(x.date).add(x.working_days).add(x.from_due).add(x.to_due);
+  d.add(ob.policy);
+  d.add(static_cast<int64_t>(ob.changes.size()));
+  for (const auto& c : ob.changes)
+    d.add(c.event_id).add(c.date).add(c.from_tier).add(c.to_tier).add(c.from_due).add(c.to_due).add(c.why);
+  const domain::DeadlineExplanation& x = ob.explanation;
+  d.add(x.text).add(x.rule).add(x.policy).add(x.policy_effective_from).add(x.trigger_event).add(x.trigger_type);
+  d.add(x.occurred_at).add(x.trigger_date).add(x.zone).add(x.tier).add(x.tier_reasons).add(x.working_days);
+  d.add(static_cast<int64_t>(x.count.counted.size()));
+  for (const auto& day : x.count.counted) d.add(day);
+  d.add(static_cast<int64_t>(x.count.skipped.size()));
+  for (const auto& s : x.count.skipped) d.add(s.date).add(s.why);
+  d.add(x.count.result);
+  return d.h;
+}
+
+uint64_t textDigest(const std::string& text, uint64_t seed) {
+  Digest d;
+  d.h = seed;
+  return d.add(text).h;
+}
+
 std::string toText(const Object::Ptr& o) {
   std::ostringstream os;
   o->stringify(os);

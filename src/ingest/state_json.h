@@ -2,6 +2,7 @@
 // JSON forms of derived state, written once at ingest and stored, so every
 // reader shows the same thing. Stateless.
 
+#include <cstdint>
 #include <string>
 
 #include <Poco/JSON/Array.h>
@@ -15,6 +16,12 @@ Poco::JSON::Array::Ptr reasonsJson(const std::vector<domain::EnhancedReason>& re
 Poco::JSON::Object::Ptr obligationJson(const domain::Obligation& o);
 // A meeting, with its offers' and deadline's obligations as they stand in `derived`.
 Poco::JSON::Object::Ptr meetingJson(const domain::Meeting& m, const domain::CaseDerivation& derived);
+// A 64-bit digest of everything obligationJson(o) writes, without building it: two obligations with
+// the same digest store the same row. Cheap beside obligationJson + toText (no JSON, no ostream), so a
+// derivation builds JSON only for obligations that changed. Keep it reading every field obligationJson reads.
+uint64_t obligationDigest(const domain::Obligation& o);
+// FNV-1a over some text, for comparing rows already built (victims, meetings).
+uint64_t textDigest(const std::string& text, uint64_t seed = 1469598103934665603ull);
 std::string toText(const Poco::JSON::Object::Ptr& o);
 std::string toText(const Poco::JSON::Array::Ptr& a);
 

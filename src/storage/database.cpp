@@ -790,6 +790,10 @@ void WriteTransaction::commit() {
   done_ = true;
 }
 
+void setCacheSize(Poco::Data::Session& session, int kib) {
+  session << "PRAGMA cache_size = " + std::to_string(-kib), Poco::Data::Keywords::now;
+}
+
 int64_t changedRows(Poco::Data::Session& session) {
   Poco::Int64 n = 0;
   session << "SELECT changes()", into(n), now;

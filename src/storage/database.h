@@ -142,6 +142,10 @@ class Savepoint {
   bool done_ = false;
 };
 
+// Sets the session's page cache to `kib` KiB (SQLite's default: 2,000 KiB). A long write transaction
+// (an import) whose changed pages no longer fit re-reads them from the WAL, at a cost that grows with it.
+void setCacheSize(Poco::Data::Session& session, int kib);
+
 // Rows changed by the session's last INSERT, UPDATE or DELETE (SQLite's changes()).
 int64_t changedRows(Poco::Data::Session& session);
 

@@ -92,6 +92,21 @@ std::vector<std::string> Store::caseEventBodies(const std::string& urn) {
   return bodies;
 }
 
+std::vector<std::pair<int64_t, std::string>> Store::caseEventsAfter(const std::string& urn, int64_t after,
+                                                                    int64_t* derived_from) {
+  std::vector<Poco::Int64> seqs, derived;
+  std::vector<std::string> bodies;
+  Poco::Int64 from = after;
+  s_ << "SELECT seq, body, IFNULL((SELECT last_event_seq FROM cases WHERE urn = ?), -1) FROM events "
+        "WHERE case_urn = ? AND seq > ? ORDER BY seq",
+      bind(urn), bind(urn), bind(from), into(seqs), into(bodies), into(derived), now;
+  if (derived_from && !derived.empty()) *derived_from = derived.front();
+  std::vector<std::pair<int64_t, std::string>> out;
+  out.reserve(seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) out.emplace_back(seqs[i], std::move(bodies[i]));
+  return out;
+}
+
 std::vector<EventRow> Store::caseTimeline(const std::string& urn) {
   Statement st(s_);
   st << "SELECT seq, id, type, IFNULL(case_urn, ''), IFNULL(victim_id, ''), occurred_at, local_date, received_at, body "

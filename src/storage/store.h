@@ -24,6 +24,11 @@ class Store {
   void appendEvent(const EventRow& row);
   void appendEvents(const std::vector<EventRow>& rows);
   std::vector<std::string> caseEventBodies(const std::string& urn);
+  // The case's events stored after seq `after` (0: all), oldest first: {seq, body}. With `derived_from`,
+  // also how many events the case's stored derivation was made from (cases.last_event_seq; -1: none),
+  // read in the same statement (it is only set when at least one event comes back).
+  std::vector<std::pair<int64_t, std::string>> caseEventsAfter(const std::string& urn, int64_t after,
+                                                               int64_t* derived_from = nullptr);
   std::vector<EventRow> caseTimeline(const std::string& urn);
   int64_t eventCount();
 
