@@ -24,7 +24,7 @@ fi
 mkdir -p build-fuzz
 sources=(tests/fuzz/libfuzzer_main.cpp tests/fuzz/fuzz_targets.cpp src/ingest/event_codec.cpp src/domain/date.cpp
          src/common/text.cpp src/common/json_reader.cpp src/common/email_address.cpp src/http/form.cpp
-         src/delivery/dsn.cpp)
+         src/delivery/dsn.cpp src/domain/text_lines.cpp)
 for t in "${targets[@]}"; do
   echo "== $t: building"
   clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <utility>
 
+#include "domain/text_lines.h"
+
 namespace vc::delivery {
 namespace {
 
@@ -22,21 +24,7 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-// Lines without their CR.
-std::vector<std::string_view> lines(std::string_view text) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    out.push_back(line);
-    if (end == text.size()) break;
-    start = end + 1;
-  }
-  return out;
-}
+using domain::splitLines;
 
 // Header fields from `from` up to the first blank line or `to` (unfolded); `next` is set to the line after it.
 Fields readFields(const std::vector<std::string_view>& ls, size_t from, size_t to, size_t* next) {
@@ -183,7 +171,7 @@ void readPart(DeliveryReport& r, const std::vector<std::string_view>& ls, size_t
 DeliveryReport readDeliveryReport(std::string_view mail) {
   DeliveryReport r;
   if (mail.size() > kMaxDeliveryReportBytes) return r;
-  const std::vector<std::string_view> ls = lines(mail);
+  const std::vector<std::string_view> ls = splitLines(mail);
   size_t body = 0;
   readFields(ls, 0, ls.size(), &body);
   readPart(r, ls, 0, ls.size(), 0);

@@ -1,5 +1,7 @@
 #include "domain/phone_script.h"
 
+#include "domain/text_lines.h"
+
 namespace vc::domain {
 
 namespace {
@@ -28,18 +30,13 @@ std::vector<std::string> blocks(const std::string& text) {
     if (!t.empty()) out.push_back(t);
     current.clear();
   };
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  for (std::string_view view : splitLines(text)) {
+    const std::string line(view);
     if (trim(line).empty()) {
       finish();
     } else if (!ruleLine(line)) {
       current += (current.empty() ? "" : "\n") + line;
     }
-    start = end + 1;
   }
   finish();
   return out;

@@ -1,5 +1,7 @@
 #include "letters/letter_context.h"
 
+#include "domain/text_lines.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -68,15 +70,9 @@ Object::Ptr latest(const std::vector<Object::Ptr>& timeline, const std::string& 
 // One item per non-blank line of an officer's edit.
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  for (std::string_view line : domain::splitLines(text)) {
     const size_t b = line.find_first_not_of(" \t");
-    if (b != std::string::npos) out.push_back(line.substr(b, line.find_last_not_of(" \t") - b + 1));
-    start = end + 1;
+    if (b != std::string_view::npos) out.emplace_back(line.substr(b, line.find_last_not_of(" \t") - b + 1));
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "domain/phone_script.h"
+#include "domain/text_lines.h"
 
 using namespace vc::domain;  // NOLINT
 
@@ -144,4 +145,14 @@ TEST_CASE("A Welsh letter's script: English framing, the Welsh to say first, the
   CHECK(text.find("WHAT TO SAY (Welsh)") < text.find("WHAT TO SAY (English)"));
   CHECK(text.find("Fersiwn Saesneg") == std::string::npos);
   CHECK(text.find("Yn gywir") == std::string::npos);
+}
+
+TEST_CASE("Text splits into lines at LF or CRLF, keeping empty lines and a last line without an end",
+          "[domain][text]") {
+  using V = std::vector<std::string_view>;
+  CHECK(splitLines("") == V{""});
+  CHECK(splitLines("one") == V{"one"});
+  CHECK(splitLines("one\n") == V{"one", ""});
+  CHECK(splitLines("one\r\ntwo\n\nthree") == V{"one", "two", "", "three"});
+  CHECK(splitLines("a\rb\r\n") == V{"a\rb", ""});  // a lone CR is not a line end
 }
