@@ -184,6 +184,9 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
                    const std::map<std::string, size_t>& batch_index, const std::string& at,
                    std::vector<storage::AuditEntry>& audit, CaseMemo& memo, RederiveResult* plan = nullptr,
                    bool dry_run = false) {
+  // Every derivation (a batch, a system event, a rederive) may change what the case's letters say:
+  // the case is armed for the scheduler's next look once here, not by a trigger per row written.
+  store.armCaseCheck(urn);
   int64_t derived_from = -1;
   std::vector<std::pair<int64_t, std::string>> newer = store.caseEventsAfter(urn, memo.last_seq, &derived_from);
   if (!memo.fresh && derived_from != static_cast<int64_t>(memo.replay.applied())) {

@@ -472,25 +472,20 @@ const std::vector<Migration>& migrations() {
           // 15: the scheduler finds its work by index (issue 16, item 5) and the lists sort by index (item 4).
           //
           // case_checks: a case whose letters and notifications must be looked at again. Every write a
-          // letter's words, fate or notification can depend on arms its case (the triggers below): an
-          // event stored (or purged), the case, a victim, an obligation, an ISVA's details. `armed` is a
+          // letter's words, fate or notification can depend on arms its case: each derivation of the case
+          // (events stored and obligations written: Store::armCaseCheck, once per derivation, since a
+          // trigger per row cost the ingest ~16%), and the triggers below for the writes that can come
+          // from elsewhere: an event purged, the case, a victim, an ISVA's details. `armed` is a
           // fresh random token each time, so the scheduler clears only the arming it has dealt with
           // (DELETE ... WHERE armed = the token it read before it looked): a change made meanwhile
           // leaves the case armed for the next pass.
           "CREATE TABLE case_checks(case_urn TEXT PRIMARY KEY, armed INTEGER NOT NULL)",
-          "CREATE TRIGGER events_arm_case AFTER INSERT ON events WHEN NEW.case_urn IS NOT NULL BEGIN " +
-              armCase("NEW.case_urn") + " END",
           "CREATE TRIGGER events_purge_arm_case AFTER UPDATE OF body ON events WHEN NEW.case_urn IS NOT NULL BEGIN " +
               armCase("NEW.case_urn") + " END",
           "CREATE TRIGGER cases_arm_insert AFTER INSERT ON cases BEGIN " + armCase("NEW.urn") + " END",
           "CREATE TRIGGER cases_arm_update AFTER UPDATE ON cases BEGIN " + armCase("NEW.urn") + " END",
           "CREATE TRIGGER victims_arm_insert AFTER INSERT ON victims BEGIN " + armCase("NEW.case_urn") + " END",
           "CREATE TRIGGER victims_arm_update AFTER UPDATE ON victims BEGIN " + armCase("NEW.case_urn") + " END",
-          "CREATE TRIGGER obligations_arm_insert AFTER INSERT ON obligations BEGIN " + armCase("NEW.case_urn") + " END",
-          // Every column but alert_on (below): the ledger sweep moving its own date is no change to the case.
-          "CREATE TRIGGER obligations_arm_update AFTER UPDATE OF id, rule, policy, basis, kind, victim_id, case_urn, "
-          "area, trigger_event, tier, due_by, status, completed_at, body, created_n ON obligations BEGIN " +
-              armCase("NEW.case_urn") + " END",
           // An ISVA's details are printed in the letters of every victim they support, on any case.
           "CREATE INDEX victims_by_isva ON victims(isva_id) WHERE isva_id IS NOT NULL",
           "CREATE TRIGGER isvas_arm_insert AFTER INSERT ON isvas BEGIN " + armIsvaCases() + " END",

@@ -1,6 +1,7 @@
 #include "storage/store.h"
 
 #include "storage/audit_log.h"
+#include "storage/database.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -205,6 +206,19 @@ void Store::replaceEntitlementChanges(const std::string& victim_id, const std::v
         bind(victim_id), bind(n), bind(r.event_id), bind(r.date), bind(from), bind(to), bind(r.reasons), now;
     ++n;
   }
+}
+
+void Store::armCaseCheck(const std::string& urn) {
+  // A store not yet at version 15 has no case_checks (a test writing an older store through this code).
+  if (!has_case_checks_) {
+    int found = 0;
+    s_ << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'case_checks'", into(found), now;
+    has_case_checks_ = found > 0;
+  }
+  if (!*has_case_checks_) return;
+  std::string key = urn;
+  s_ << "UPDATE case_checks SET armed = random() WHERE case_urn = ?", use(key), now;
+  if (changedRows(s_) == 0) s_ << "INSERT INTO case_checks(case_urn, armed) VALUES(?, random())", use(key), now;
 }
 
 void Store::upsertObligations(const std::vector<ObligationRow>& rows) {

@@ -41,6 +41,8 @@ class Store {
   std::optional<std::string> isvaDetails(const std::string& isva_id);
 
   void upsertCase(const CaseRow& row, int64_t last_event_seq);
+  // Arms the case in case_checks (a fresh token), as the triggers do for writes outside a derivation.
+  void armCaseCheck(const std::string& urn);
   void upsertVictim(const VictimRow& row);
   void replaceEntitlementChanges(const std::string& victim_id, const std::vector<EntitlementChangeRow>& rows);
   void upsertObligations(const std::vector<ObligationRow>& rows);
@@ -81,6 +83,7 @@ class Store {
                                                     const std::vector<std::string>& cases);
 
   Poco::Data::Session& s_;
+  std::optional<bool> has_case_checks_;  // asked once per Store (armCaseCheck)
 };
 
 }  // namespace vc::storage
