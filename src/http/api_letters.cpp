@@ -49,7 +49,8 @@ Response Api::listLetters(Request& req) {
   static const std::vector<std::string> kStates = {"draft",    "blocked",   "approved",       "sent",
                                                    "rejected", "withdrawn", "met_another_way"};
   storage::LetterFilter f;
-  const std::string state = req.queryOr("state", "open");
+  // Asked by delivery status, the default is every state: a letter that went is sent, not open.
+  const std::string state = req.queryOr("state", req.queryOr("delivery_status").empty() ? "open" : "all");
   if (state == "open") {
     f.states = kOpenStates;
   } else if (state != "all") {
