@@ -1,4 +1,5 @@
 #include "storage/audit_log.h"
+#include "storage/sqlite_statement.h"
 
 #include <algorithm>
 #include <ctime>
@@ -64,9 +65,8 @@ void appendField(std::string& out, const std::string& value) {
 
 // The highest seq ever given out (SQLite's AUTOINCREMENT record), even if rows were since removed.
 int64_t highestSeqIssued(Poco::Data::Session& s) {
-  std::vector<Poco::Int64> seq;
-  s << "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'", into(seq), now;
-  return seq.empty() ? 0 : seq.front();
+  Query q(s, "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'");
+  return q.next() ? q.int64(0) : 0;
 }
 
 const Keyring& auditKeys(Poco::Data::Session& s) {
@@ -131,13 +131,13 @@ void AuditLog::insertChained(const std::vector<AuditEntry>& entries, bool keep_c
   // The caller holds a WriteTransaction (the store's writer mutex and SQLite's write lock), so the
   // chain's end read here is still the end when the insert commits: no other writer can extend it.
   const Keyring& keys = auditKeys(s_);
-  std::vector<std::string> prev;
-  s_ << "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1", into(prev), now;
-  std::string prev_hash = prev.empty() ? kGenesisHash : prev.front();
+  std::string prev_hash = kGenesisHash;
+  {
+    Query q(s_, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+    if (q.next()) prev_hash = q.text(0);
+  }
   int64_t seq = highestSeqIssued(s_);
   const std::string& correlation = correlationId();
-  std::vector<Poco::Int64> seqs;
-  std::vector<std::string> at, actor, action, subject, detail, correlation_ids, prev_hashes, hashes, key_ids;
   for (const AuditEntry& given : entries) {
     AuditEntry e = given;
     e.seq = ++seq;
@@ -146,21 +146,12 @@ void AuditLog::insertChained(const std::vector<AuditEntry>& entries, bool keep_c
     e.key_id = keys.currentId();
     e.hash = keys.mac(keyedContent(e));
     prev_hash = e.hash;
-    seqs.push_back(e.seq);
-    at.push_back(std::move(e.at));
-    actor.push_back(std::move(e.actor));
-    action.push_back(std::move(e.action));
-    subject.push_back(std::move(e.subject));
-    detail.push_back(std::move(e.detail));
-    correlation_ids.push_back(std::move(e.correlation_id));
-    prev_hashes.push_back(std::move(e.prev_hash));
-    hashes.push_back(std::move(e.hash));
-    key_ids.push_back(std::move(e.key_id));
+    Query q(s_,
+            "INSERT INTO audit_log(seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash, key_id) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(e.seq).bind(e.at).bind(e.actor).bind(e.action).bind(e.subject).bind(e.detail).bind(e.correlation_id);
+    q.bind(e.prev_hash).bind(e.hash).bind(e.key_id).run();
   }
-  s_ << "INSERT INTO audit_log(seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash, key_id) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      use(seqs), use(at), use(actor), use(action), use(subject), use(detail), use(correlation_ids), use(prev_hashes),
-      use(hashes), use(key_ids), now;
 }
 
 void AuditGroupCommit::appendDurably(Poco::Data::Session& session, const std::vector<AuditEntry>& entries) {

@@ -1,4 +1,5 @@
 #include "storage/database.h"
+#include "storage/sqlite_statement.h"
 
 #include <algorithm>
 #include <cctype>
@@ -542,12 +543,20 @@ class StoreSessionImpl : public Poco::Data::SQLite::SessionImpl {
  public:
   StoreSessionImpl(const std::string& connect, const StoreOptions& options, AuditGroupCommit& audit_group_commit)
       : Poco::Data::SQLite::SessionImpl(connect), options_(options), audit_group_commit_(audit_group_commit) {}
+  // The cached statements go first: they must be finalized while the connection is still open.
+  ~StoreSessionImpl() override { statements_.reset(); }
   const StoreOptions& options() const { return options_; }
   AuditGroupCommit& auditGroupCommit() const { return audit_group_commit_; }
+  // Made on first use, when the connection is open (the base class opens it in its constructor).
+  StatementCache& statements(Poco::Data::Session& session) {
+    if (!statements_) statements_ = std::make_unique<StatementCache>(Poco::Data::SQLite::Utility::dbHandle(session));
+    return *statements_;
+  }
 
  private:
   const StoreOptions& options_;
   AuditGroupCommit& audit_group_commit_;
+  std::unique_ptr<StatementCache> statements_;
 };
 
 // A file: URI that opens `path` read-only: immutable (no lock, no -shm made beside it) when no -wal
@@ -649,6 +658,11 @@ Database::Database(const std::string& path, StoreOptions options)
   lease.get() << "PRAGMA journal_mode=WAL", into(mode), now;
   if (mode != "wal" && path_ != ":memory:")
     throw Error(Error::Kind::kInternal, "storage", "could not switch " + path_ + " to WAL (got '" + mode + "')");
+}
+
+StatementCache* statementCacheOf(Poco::Data::Session& session) {
+  auto* impl = dynamic_cast<StoreSessionImpl*>(session.impl());
+  return impl ? &impl->statements(session) : nullptr;
 }
 
 const StoreOptions& Database::optionsOf(Poco::Data::Session& session) {
@@ -790,18 +804,14 @@ void setCacheSize(Poco::Data::Session& session, int kib) {
 }
 
 int64_t changedRows(Poco::Data::Session& session) {
-  Poco::Int64 n = 0;
-  session << "SELECT changes()", into(n), now;
-  return n;
+  return sqlite3_changes(Poco::Data::SQLite::Utility::dbHandle(session));
 }
-
 int64_t takeNumber(Poco::Data::Session& session, const std::string& counter) {
-  std::string name = counter;
-  session << "UPDATE id_counters SET next = next + 1 WHERE name = ?", use(name), now;
-  if (changedRows(session) != 1) throw std::logic_error("no id counter " + counter);
-  Poco::Int64 n = 0;
-  session << "SELECT next - 1 FROM id_counters WHERE name = ?", use(name), into(n), now;
-  return n;
+  // RETURNING: the row is updated and read in one statement, still held until the transaction ends.
+  Query q(session, "UPDATE id_counters SET next = next + 1 WHERE name = ? RETURNING next - 1");
+  q.bind(counter);
+  if (!q.next()) throw std::logic_error("no id counter " + counter);
+  return q.int64(0);
 }
 
 Savepoint::Savepoint(Poco::Data::Session& session) : session_(session) { session_ << "SAVEPOINT vc_step", now; }

@@ -8,6 +8,7 @@
 #include "storage/database.h"
 #include "common/error.h"
 #include "storage/outbox_store.h"
+#include "storage/sqlite_statement.h"
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
@@ -101,26 +102,30 @@ std::string unbase64(const std::string& in, size_t from) {
   return out;
 }
 
-std::vector<LetterRow> readLetters(Statement& st) {
-  st.execute();
-  RecordSet rs(st);
+std::vector<LetterRow> readLetters(Query& q) {
   std::vector<LetterRow> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+  const int n_column = q.column("n"), version_column = q.column("version");
+  std::vector<std::pair<size_t, int>> text_columns;  // offset of the field in LetterRow, result column
+  static const std::vector<std::pair<std::string LetterRow::*, const char*>> kTextFields = {
+      {&LetterRow::obligation_id, "obligation_id"}, {&LetterRow::kind, "kind"}, {&LetterRow::language, "language"},
+      {&LetterRow::channel, "channel"}, {&LetterRow::state, "state"}, {&LetterRow::letter_date, "letter_date"},
+      {&LetterRow::blocked_by, "blocked_by"}, {&LetterRow::last_edited_by, "last_edited_by"},
+      {&LetterRow::fields, "fields"}, {&LetterRow::free_text, "free_text"}, {&LetterRow::context_hash, "context_hash"},
+      {&LetterRow::template_version, "template_version"}, {&LetterRow::policy, "policy"},
+      {&LetterRow::recipient_email, "recipient_email"}, {&LetterRow::html, "html"}, {&LetterRow::text, "text"},
+      {&LetterRow::note, "note"}, {&LetterRow::created_at, "created_at"}, {&LetterRow::updated_at, "updated_at"},
+      {&LetterRow::approved_by, "approved_by"}, {&LetterRow::approved_at, "approved_at"},
+      {&LetterRow::sent_at, "sent_at"}, {&LetterRow::rule, "rule"}, {&LetterRow::victim_id, "victim_id"},
+      {&LetterRow::case_urn, "case_urn"}, {&LetterRow::area, "area"}, {&LetterRow::due_by, "due_by"},
+      {&LetterRow::obligation_status, "obligation_status"}, {&LetterRow::delivery_state, "delivery_state"},
+      {&LetterRow::delivery_status, "delivery_status"}};
+  std::vector<int> columns;
+  for (const auto& [field, name] : kTextFields) columns.push_back(q.column(name));
+  while (q.next()) {
     LetterRow r;
-    r.n = rs.value("n").convert<Poco::Int64>();
-    r.version = rs.value("version").convert<int>();
-    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
-             {&r.obligation_id, "obligation_id"}, {&r.kind, "kind"}, {&r.language, "language"},
-             {&r.channel, "channel"}, {&r.state, "state"}, {&r.letter_date, "letter_date"},
-             {&r.blocked_by, "blocked_by"}, {&r.last_edited_by, "last_edited_by"}, {&r.fields, "fields"},
-             {&r.free_text, "free_text"}, {&r.context_hash, "context_hash"}, {&r.template_version, "template_version"},
-             {&r.policy, "policy"}, {&r.recipient_email, "recipient_email"}, {&r.html, "html"}, {&r.text, "text"},
-             {&r.note, "note"}, {&r.created_at, "created_at"}, {&r.updated_at, "updated_at"},
-             {&r.approved_by, "approved_by"}, {&r.approved_at, "approved_at"}, {&r.sent_at, "sent_at"},
-             {&r.rule, "rule"}, {&r.victim_id, "victim_id"}, {&r.case_urn, "case_urn"}, {&r.area, "area"},
-             {&r.due_by, "due_by"}, {&r.obligation_status, "obligation_status"}, {&r.delivery_state, "delivery_state"},
-             {&r.delivery_status, "delivery_status"}})
-      *field = text(rs, column);
+    r.n = q.int64(n_column);
+    r.version = static_cast<int>(q.int64(version_column));
+    for (size_t i = 0; i < kTextFields.size(); ++i) r.*(kTextFields[i].first) = q.text(columns[i]);
     r.html = LetterStore::unpackWords(r.html);  // a purge may have copied a version's packed words here
     r.text = LetterStore::unpackWords(r.text);
     out.push_back(std::move(r));
@@ -133,19 +138,17 @@ std::vector<LetterRow> readLetters(Statement& st) {
 int64_t LetterStore::nextLetterNumber() { return takeNumber(s_, "letters"); }
 
 void LetterStore::insertLetter(const LetterRow& r, bool words_follow) {
-  Poco::Int64 n = r.n;
-  int version = r.version;
+  Query q(s_,
+          "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, blocked_by, "
+          "last_edited_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, text, "
+          "words_in_version, note, created_at, updated_at) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   const std::string none;
-  int in_version = words_follow ? 1 : 0;
-  s_ << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, blocked_by, "
-        "last_edited_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, text, "
-        "words_in_version, note, created_at, updated_at) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      bind(n), bind(r.obligation_id), bind(r.kind), bind(r.language), bind(r.channel), bind(r.state), bind(version),
-      bind(r.letter_date), bind(r.blocked_by), bind(r.last_edited_by), bind(r.fields), bind(r.free_text),
-      bind(r.context_hash), bind(r.template_version), bind(r.policy), bind(r.recipient_email),
-      bind(words_follow ? none : r.html), bind(words_follow ? none : r.text), bind(in_version), bind(r.note),
-      bind(r.created_at), bind(r.updated_at), now;
+  q.bind(r.n).bind(r.obligation_id).bind(r.kind).bind(r.language).bind(r.channel).bind(r.state).bind(r.version);
+  q.bind(r.letter_date).bind(r.blocked_by).bindOrNull(r.last_edited_by).bind(r.fields).bind(r.free_text);
+  q.bind(r.context_hash).bind(r.template_version).bind(r.policy).bind(r.recipient_email);
+  q.bind(words_follow ? none : r.html).bind(words_follow ? none : r.text).bind(words_follow).bind(r.note);
+  q.bind(r.created_at).bind(r.updated_at).run();
 }
 
 bool LetterStore::updateLetter(const LetterRow& r, int expected_version, bool words_follow) {
@@ -180,42 +183,42 @@ bool LetterStore::updateLetter(const LetterRow& r, int expected_version, bool wo
 }
 
 void LetterStore::appendVersion(int64_t letter_n, const LetterVersionRow& v) {
-  Poco::Int64 n = letter_n;
-  int version = v.version;
-  s_ << "INSERT INTO letter_versions(letter_n, version, at, author, why, language, channel, letter_date, blocked_by, "
-        "fields, free_text, context_hash, template_version, policy, html, text) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      bind(n), bind(version), bind(v.at), bind(v.author), bind(v.why), bind(v.language), bind(v.channel),
-      bind(v.letter_date), bind(v.blocked_by), bind(v.fields), bind(v.free_text), bind(v.context_hash),
-      bind(v.template_version), bind(v.policy), bind(packWords(v.html)), bind(packWords(v.text)), now;
+  {
+    Query q(s_,
+            "INSERT INTO letter_versions(letter_n, version, at, author, why, language, channel, letter_date, "
+            "blocked_by, fields, free_text, context_hash, template_version, policy, html, text) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(letter_n).bind(v.version).bind(v.at).bind(v.author).bind(v.why).bind(v.language).bind(v.channel);
+    q.bind(v.letter_date).bind(v.blocked_by).bind(v.fields).bind(v.free_text).bind(v.context_hash);
+    q.bind(v.template_version).bind(v.policy).bind(packWords(v.html)).bind(packWords(v.text)).run();
+  }
   // The letter at this version holds the same words (a draft or redraft): keep them here only.
-  s_ << "UPDATE letters SET html = '', text = '', words_in_version = 1 WHERE n = ? AND version = ? AND "
-        "words_in_version = 0 AND html = ? AND text = ?",
-      bind(n), bind(version), bind(v.html), bind(v.text), now;
+  Query q(s_,
+          "UPDATE letters SET html = '', text = '', words_in_version = 1 WHERE n = ? AND version = ? AND "
+          "words_in_version = 0 AND html = ? AND text = ?");
+  q.bind(letter_n).bind(v.version).bind(v.html).bind(v.text).run();
 }
 
 void LetterStore::appendHistory(int64_t letter_n, const LetterHistoryRow& h) {
-  Poco::Int64 n = letter_n;
-  int version = h.version;
-  s_ << "INSERT INTO letter_history(letter_n, n, at, actor, action, from_state, to_state, version, note) "
-        "VALUES(?, (SELECT IFNULL(MAX(n), 0) + 1 FROM letter_history WHERE letter_n = ?), ?, ?, ?, ?, ?, ?, ?)",
-      bind(n), bind(n), bind(h.at), bind(h.actor), bind(h.action), bind(h.from_state), bind(h.to_state), bind(version),
-      bind(h.note), now;
+  Query q(s_,
+          "INSERT INTO letter_history(letter_n, n, at, actor, action, from_state, to_state, version, note) "
+          "VALUES(?, (SELECT IFNULL(MAX(n), 0) + 1 FROM letter_history WHERE letter_n = ?), ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(letter_n).bind(letter_n).bind(h.at).bind(h.actor).bind(h.action).bind(h.from_state).bind(h.to_state);
+  q.bind(h.version).bind(h.note).run();
 }
 
 std::optional<LetterRow> LetterStore::findLetter(int64_t n) {
-  Poco::Int64 key = n;
-  Statement st(s_);
-  st << letterSelect(true) + " WHERE l.n = ?", bind(key);
-  auto rows = readLetters(st);
+  Query q(s_, letterSelect(true) + " WHERE l.n = ?");
+  q.bind(n);
+  auto rows = readLetters(q);
   if (rows.empty()) return std::nullopt;
   return rows.front();
 }
 
 std::optional<LetterRow> LetterStore::findLetterByObligation(const std::string& obligation_id) {
-  Statement st(s_);
-  st << letterSelect(true) + " WHERE l.obligation_id = ?", bind(obligation_id);
-  auto rows = readLetters(st);
+  Query q(s_, letterSelect(true) + " WHERE l.obligation_id = ?");
+  q.bind(obligation_id);
+  auto rows = readLetters(q);
   if (rows.empty()) return std::nullopt;
   return rows.front();
 }
@@ -265,15 +268,13 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
     sql += " AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') = "
            "'unsafe_channel')";
   if (f.phone_task) sql += " AND l.channel = 'phone'";
-  if (!f.after_due.empty()) {
-    sql += " AND (l.due_by, l.n) > (?, " + std::to_string(f.after_n) + ")";
-    args.push_back(f.after_due);
-  }
-  sql += " ORDER BY l.due_by, l.n LIMIT " + std::to_string(f.limit);
-  Statement st(s_);
-  st << sql;
-  for (auto& a : args) st, bind(a);
-  return readLetters(st);
+  if (!f.after_due.empty()) sql += " AND (l.due_by, l.n) > (?, ?)";
+  sql += " ORDER BY l.due_by, l.n LIMIT ?";
+  Query q(s_, sql);  // cached per combination of filters: the values are all bound
+  for (const auto& a : args) q.bind(a);
+  if (!f.after_due.empty()) q.bind(f.after_due).bind(f.after_n);
+  q.bind(static_cast<int64_t>(f.limit));
+  return readLetters(q);
 }
 
 std::vector<LetterVersionRow> LetterStore::versions(int64_t letter_n, bool with_content) {

@@ -1,4 +1,5 @@
 #include "storage/retention_store.h"
+#include "storage/sqlite_statement.h"
 
 #include <functional>
 #include <optional>
@@ -191,11 +192,10 @@ int RetentionStore::purgeCase(const std::string& urn, const std::string& at) {
 }
 
 std::optional<std::string> RetentionStore::purgedAt(const std::string& urn) {
-  std::vector<std::string> at;
-  std::string u = urn;
-  s_ << "SELECT purged_at FROM cases WHERE urn = ? AND purged_at IS NOT NULL", bind(u), into(at), now;
-  if (at.empty()) return std::nullopt;
-  return at.front();
+  Query q(s_, "SELECT purged_at FROM cases WHERE urn = ? AND purged_at IS NOT NULL");
+  q.bind(urn);
+  if (!q.next()) return std::nullopt;
+  return q.text(0);
 }
 
 }  // namespace vc::storage

@@ -2,6 +2,7 @@
 
 #include "storage/audit_log.h"
 #include "storage/database.h"
+#include "storage/sqlite_statement.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -25,33 +26,31 @@ constexpr const char* kObligationColumns =
     "IFNULL((SELECT raised_at FROM obligation_alerts a WHERE a.obligation_id = obligations.id "
     "AND a.alert = 'breached' AND a.due_by = obligations.due_by), '')";
 
-std::vector<ObligationRow> readObligations(Statement& st) {
+std::vector<ObligationRow> readObligations(Query& q) {
   std::vector<ObligationRow> out;
-  Poco::Data::RecordSet rs(st);
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+  while (q.next()) {
     ObligationRow r;
-    size_t c = 0;
+    int c = 0;
     for (std::string* field : {&r.id, &r.rule, &r.policy, &r.basis, &r.kind, &r.victim_id, &r.case_urn, &r.area,
                                &r.trigger_event, &r.tier, &r.due_by, &r.status, &r.completed_at, &r.body})
-      *field = rs.value(c++).convert<std::string>();
-    r.created_n = rs.value(c++).convert<Poco::Int64>();
-    for (std::string* field : {&r.latest_reason, &r.at_risk_raised_at, &r.breach_detected_at})
-      *field = rs.value(c++).convert<std::string>();
+      *field = q.text(c++);
+    r.created_n = q.int64(c++);
+    for (std::string* field : {&r.latest_reason, &r.at_risk_raised_at, &r.breach_detected_at}) *field = q.text(c++);
     out.push_back(std::move(r));
   }
   return out;
 }
 
-VictimRow readVictim(Poco::Data::RecordSet& rs) {
+VictimRow readVictim(const Query& q) {
   VictimRow v;
-  v.victim_id = rs.value(0).convert<std::string>();
-  v.case_urn = rs.value(1).convert<std::string>();
-  v.enhanced = rs.value(2).convert<int>() != 0;
-  v.reasons = rs.value(3).convert<std::string>();
-  v.profile = rs.value(4).convert<std::string>();
-  v.isva_id = rs.value(5).convert<std::string>();
-  v.consent_to_share = rs.value(6).convert<int>() != 0;
-  v.opted_out = rs.value(7).convert<std::string>();
+  v.victim_id = q.text(0);
+  v.case_urn = q.text(1);
+  v.enhanced = q.int64(2) != 0;
+  v.reasons = q.text(3);
+  v.profile = q.text(4);
+  v.isva_id = q.text(5);
+  v.consent_to_share = q.int64(6) != 0;
+  v.opted_out = q.text(7);
   return v;
 }
 
@@ -61,68 +60,59 @@ constexpr const char* kVictimColumns =
 }  // namespace
 
 std::optional<std::string> Store::eventBody(const std::string& id) {
-  std::vector<std::string> bodies;
-  s_ << "SELECT body FROM events WHERE id = ?", bind(id), into(bodies), now;
-  if (bodies.empty()) return std::nullopt;
-  return bodies.front();
+  Query q(s_, "SELECT body FROM events WHERE id = ?");
+  q.bind(id);
+  if (!q.next()) return std::nullopt;
+  return q.text(0);
 }
 
 void Store::appendEvent(const EventRow& r) { appendEvents({r}); }
 
 void Store::appendEvents(const std::vector<EventRow>& rows) {
-  if (rows.empty()) return;
-  std::vector<std::string> id, type, urn, victim, occurred, local, received, body;
   for (const auto& r : rows) {
-    id.push_back(r.id);
-    type.push_back(r.type);
-    urn.push_back(r.case_urn);
-    victim.push_back(r.victim_id);
-    occurred.push_back(r.occurred_at);
-    local.push_back(r.local_date);
-    received.push_back(r.received_at);
-    body.push_back(r.body);
+    Query q(s_,
+            "INSERT INTO events(id, type, case_urn, victim_id, occurred_at, local_date, received_at, body) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(r.id).bind(r.type).bindOrNull(r.case_urn).bindOrNull(r.victim_id).bind(r.occurred_at).bind(r.local_date);
+    q.bind(r.received_at).bind(r.body).run();
   }
-  s_ << "INSERT INTO events(id, type, case_urn, victim_id, occurred_at, local_date, received_at, body) "
-        "VALUES(?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?)",
-      use(id), use(type), use(urn), use(victim), use(occurred), use(local), use(received), use(body), now;
 }
 
 std::vector<std::string> Store::caseEventBodies(const std::string& urn) {
+  Query q(s_, "SELECT body FROM events WHERE case_urn = ? ORDER BY seq");
+  q.bind(urn);
   std::vector<std::string> bodies;
-  s_ << "SELECT body FROM events WHERE case_urn = ? ORDER BY seq", bind(urn), into(bodies), now;
+  while (q.next()) bodies.push_back(q.text(0));
   return bodies;
 }
 
 std::vector<std::pair<int64_t, std::string>> Store::caseEventsAfter(const std::string& urn, int64_t after,
                                                                     int64_t* derived_from) {
-  std::vector<Poco::Int64> seqs, derived;
-  std::vector<std::string> bodies;
-  Poco::Int64 from = after;
-  s_ << "SELECT seq, body, IFNULL((SELECT last_event_seq FROM cases WHERE urn = ?), -1) FROM events "
-        "WHERE case_urn = ? AND seq > ? ORDER BY seq",
-      bind(urn), bind(urn), bind(from), into(seqs), into(bodies), into(derived), now;
-  if (derived_from && !derived.empty()) *derived_from = derived.front();
+  Query q(s_,
+          "SELECT seq, body, IFNULL((SELECT last_event_seq FROM cases WHERE urn = ?), -1) FROM events "
+          "WHERE case_urn = ? AND seq > ? ORDER BY seq");
+  q.bind(urn).bind(urn).bind(after);
   std::vector<std::pair<int64_t, std::string>> out;
-  out.reserve(seqs.size());
-  for (size_t i = 0; i < seqs.size(); ++i) out.emplace_back(seqs[i], std::move(bodies[i]));
+  while (q.next()) {
+    if (derived_from && out.empty()) *derived_from = q.int64(2);
+    out.emplace_back(q.int64(0), q.text(1));
+  }
   return out;
 }
 
 std::vector<EventRow> Store::caseTimeline(const std::string& urn) {
-  Statement st(s_);
-  st << "SELECT seq, id, type, IFNULL(case_urn, ''), IFNULL(victim_id, ''), occurred_at, local_date, received_at, body "
-        "FROM events WHERE case_urn = ? ORDER BY seq",
-      bind(urn);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
+  Query q(s_,
+          "SELECT seq, id, type, IFNULL(case_urn, ''), IFNULL(victim_id, ''), occurred_at, local_date, received_at, "
+          "body FROM events WHERE case_urn = ? ORDER BY seq");
+  q.bind(urn);
   std::vector<EventRow> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+  while (q.next()) {
     EventRow e;
-    e.seq = rs.value(0).convert<Poco::Int64>();
-    size_t c = 1;
+    e.seq = q.int64(0);
+    int c = 1;
     for (std::string* f : {&e.id, &e.type, &e.case_urn, &e.victim_id, &e.occurred_at, &e.local_date, &e.received_at,
                            &e.body})
-      *f = rs.value(c++).convert<std::string>();
+      *f = q.text(c++);
     out.push_back(std::move(e));
   }
   return out;
@@ -141,34 +131,32 @@ std::vector<std::string> Store::caseUrns() {
 }
 
 std::optional<CaseRow> Store::findCase(const std::string& urn) {
-  Statement st(s_);
-  st << "SELECT urn, area, unit, details, registered_event FROM cases WHERE urn = ?", bind(urn);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
-  if (!rs.moveFirst()) return std::nullopt;
+  Query q(s_, "SELECT urn, area, unit, details, registered_event FROM cases WHERE urn = ?");
+  q.bind(urn);
+  if (!q.next()) return std::nullopt;
   CaseRow c;
-  c.urn = rs.value(0).convert<std::string>();
-  c.area = rs.value(1).convert<std::string>();
-  c.unit = rs.value(2).convert<std::string>();
-  c.details = rs.value(3).convert<std::string>();
-  c.registered_event = rs.value(4).convert<std::string>();
+  c.urn = q.text(0);
+  c.area = q.text(1);
+  c.unit = q.text(2);
+  c.details = q.text(3);
+  c.registered_event = q.text(4);
   return c;
 }
 
 std::optional<std::string> Store::victimCase(const std::string& victim_id) {
-  std::vector<std::string> urns;
-  s_ << "SELECT case_urn FROM victims WHERE victim_id = ?", bind(victim_id), into(urns), now;
-  if (urns.empty()) return std::nullopt;
-  return urns.front();
+  Query q(s_, "SELECT case_urn FROM victims WHERE victim_id = ?");
+  q.bind(victim_id);
+  if (!q.next()) return std::nullopt;
+  return q.text(0);
 }
 
 bool Store::isvaExists(const std::string& isva_id) { return isvaDetails(isva_id).has_value(); }
 
 std::optional<std::string> Store::isvaDetails(const std::string& isva_id) {
-  std::vector<std::string> details;
-  s_ << "SELECT details FROM isvas WHERE isva_id = ?", bind(isva_id), into(details), now;
-  if (details.empty()) return std::nullopt;
-  return details.front();
+  Query q(s_, "SELECT details FROM isvas WHERE isva_id = ?");
+  q.bind(isva_id);
+  if (!q.next()) return std::nullopt;
+  return q.text(0);
 }
 
 void Store::upsertIsva(const std::string& isva_id, const std::string& details, const std::string& event_id) {
@@ -178,32 +166,36 @@ void Store::upsertIsva(const std::string& isva_id, const std::string& details, c
 }
 
 void Store::upsertCase(const CaseRow& r, int64_t last_event_seq) {
-  Poco::Int64 seq = last_event_seq;
-  s_ << "INSERT INTO cases(urn, area, unit, details, registered_event, last_event_seq) VALUES(?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(urn) DO UPDATE SET area = excluded.area, unit = excluded.unit, details = excluded.details, "
-        "last_event_seq = excluded.last_event_seq",
-      bind(r.urn), bind(r.area), bind(r.unit), bind(r.details), bind(r.registered_event), bind(seq), now;
+  Query q(s_,
+          "INSERT INTO cases(urn, area, unit, details, registered_event, last_event_seq) VALUES(?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT(urn) DO UPDATE SET area = excluded.area, unit = excluded.unit, details = excluded.details, "
+          "last_event_seq = excluded.last_event_seq");
+  q.bind(r.urn).bind(r.area).bind(r.unit).bind(r.details).bind(r.registered_event).bind(last_event_seq).run();
 }
 
 void Store::upsertVictim(const VictimRow& r) {
-  int enhanced = r.enhanced ? 1 : 0, consent = r.consent_to_share ? 1 : 0;
-  s_ << "INSERT INTO victims(victim_id, case_urn, enhanced, reasons, profile, isva_id, consent_to_share, opted_out) "
-        "VALUES(?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?) "
-        "ON CONFLICT(victim_id) DO UPDATE SET enhanced = excluded.enhanced, reasons = excluded.reasons, "
-        "profile = excluded.profile, isva_id = excluded.isva_id, consent_to_share = excluded.consent_to_share, "
-        "opted_out = excluded.opted_out",
-      bind(r.victim_id), bind(r.case_urn), bind(enhanced), bind(r.reasons), bind(r.profile), bind(r.isva_id),
-      bind(consent), bind(r.opted_out), now;
+  Query q(s_,
+          "INSERT INTO victims(victim_id, case_urn, enhanced, reasons, profile, isva_id, consent_to_share, opted_out) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT(victim_id) DO UPDATE SET enhanced = excluded.enhanced, reasons = excluded.reasons, "
+          "profile = excluded.profile, isva_id = excluded.isva_id, consent_to_share = excluded.consent_to_share, "
+          "opted_out = excluded.opted_out");
+  q.bind(r.victim_id).bind(r.case_urn).bind(r.enhanced).bind(r.reasons).bind(r.profile).bindOrNull(r.isva_id);
+  q.bind(r.consent_to_share).bind(r.opted_out).run();
 }
 
 void Store::replaceEntitlementChanges(const std::string& victim_id, const std::vector<EntitlementChangeRow>& rows) {
-  s_ << "DELETE FROM entitlement_changes WHERE victim_id = ?", bind(victim_id), now;
+  {
+    Query q(s_, "DELETE FROM entitlement_changes WHERE victim_id = ?");
+    q.bind(victim_id).run();
+  }
   int n = 0;
   for (const auto& r : rows) {
-    int from = r.from_enhanced, to = r.to_enhanced;
-    s_ << "INSERT INTO entitlement_changes(victim_id, n, event_id, date, from_enhanced, to_enhanced, reasons) "
-          "VALUES(?, ?, ?, ?, ?, ?, ?)",
-        bind(victim_id), bind(n), bind(r.event_id), bind(r.date), bind(from), bind(to), bind(r.reasons), now;
+    Query q(s_,
+            "INSERT INTO entitlement_changes(victim_id, n, event_id, date, from_enhanced, to_enhanced, reasons) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?)");
+    q.bind(victim_id).bind(n).bind(r.event_id).bind(r.date).bind(r.from_enhanced).bind(r.to_enhanced);
+    q.bind(r.reasons).run();
     ++n;
   }
 }
@@ -211,103 +203,79 @@ void Store::replaceEntitlementChanges(const std::string& victim_id, const std::v
 void Store::armCaseCheck(const std::string& urn) {
   // A store not yet at version 15 has no case_checks (a test writing an older store through this code).
   if (!has_case_checks_) {
-    int found = 0;
-    s_ << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'case_checks'", into(found), now;
-    has_case_checks_ = found > 0;
+    Query q(s_, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'case_checks'");
+    has_case_checks_ = q.next() && q.int64(0) > 0;
   }
   if (!*has_case_checks_) return;
-  std::string key = urn;
-  s_ << "UPDATE case_checks SET armed = random() WHERE case_urn = ?", use(key), now;
-  if (changedRows(s_) == 0) s_ << "INSERT INTO case_checks(case_urn, armed) VALUES(?, random())", use(key), now;
+  Query q(s_,
+          "INSERT INTO case_checks(case_urn, armed) VALUES(?, random()) "
+          "ON CONFLICT(case_urn) DO UPDATE SET armed = excluded.armed");
+  q.bind(urn).run();
 }
 
 void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
-  if (rows.empty()) return;
-  std::vector<std::string> id, rule, policy, basis, kind, victim, urn, area, trigger, tier, due, status, completed, body;
-  std::vector<Poco::Int64> created;
   for (const auto& r : rows) {
-    id.push_back(r.id);
-    rule.push_back(r.rule);
-    policy.push_back(r.policy);
-    basis.push_back(r.basis);
-    kind.push_back(r.kind);
-    victim.push_back(r.victim_id);
-    urn.push_back(r.case_urn);
-    area.push_back(r.area);
-    trigger.push_back(r.trigger_event);
-    tier.push_back(r.tier);
-    due.push_back(r.due_by);
-    status.push_back(r.status);
-    completed.push_back(r.completed_at);
-    body.push_back(r.body);
-    created.push_back(r.created_n);
+    Query q(s_,
+            "INSERT INTO obligations(id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, "
+            "due_by, status, completed_at, body, created_n) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET tier = excluded.tier, due_by = excluded.due_by, status = excluded.status, "
+            "completed_at = excluded.completed_at, body = excluded.body, area = excluded.area, "
+            "policy = excluded.policy, basis = excluded.basis, kind = excluded.kind "
+            "WHERE body IS NOT excluded.body");
+    q.bind(r.id).bind(r.rule).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.victim_id).bind(r.case_urn);
+    q.bind(r.area).bind(r.trigger_event).bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at);
+    q.bind(r.body).bind(r.created_n).run();
   }
-  s_ << "INSERT INTO obligations(id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, "
-        "due_by, status, completed_at, body, created_n) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?) "
-        "ON CONFLICT(id) DO UPDATE SET tier = excluded.tier, due_by = excluded.due_by, status = excluded.status, "
-        "completed_at = excluded.completed_at, body = excluded.body, area = excluded.area, "
-        "policy = excluded.policy, basis = excluded.basis, kind = excluded.kind "
-        "WHERE body IS NOT excluded.body",
-      use(id), use(rule), use(policy), use(basis), use(kind), use(victim), use(urn), use(area), use(trigger),
-      use(tier), use(due), use(status), use(completed), use(body), use(created), now;
 }
 
 std::optional<VictimRow> Store::findVictim(const std::string& victim_id) {
-  Statement st(s_);
-  st << std::string("SELECT ") + kVictimColumns + " FROM victims WHERE victim_id = ?", bind(victim_id);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
-  if (!rs.moveFirst()) return std::nullopt;
-  return readVictim(rs);
+  Query q(s_, std::string("SELECT ") + kVictimColumns + " FROM victims WHERE victim_id = ?");
+  q.bind(victim_id);
+  if (!q.next()) return std::nullopt;
+  return readVictim(q);
 }
 
 std::vector<VictimRow> Store::caseVictims(const std::string& urn) {
-  Statement st(s_);
-  st << std::string("SELECT ") + kVictimColumns + " FROM victims WHERE case_urn = ? ORDER BY rowid", bind(urn);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
+  Query q(s_, std::string("SELECT ") + kVictimColumns + " FROM victims WHERE case_urn = ? ORDER BY rowid");
+  q.bind(urn);
   std::vector<VictimRow> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) out.push_back(readVictim(rs));
+  while (q.next()) out.push_back(readVictim(q));
   return out;
 }
 
 std::vector<EntitlementChangeRow> Store::entitlementChanges(const std::string& victim_id) {
-  Statement st(s_);
-  st << "SELECT event_id, date, from_enhanced, to_enhanced, reasons FROM entitlement_changes "
-        "WHERE victim_id = ? ORDER BY n",
-      bind(victim_id);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
+  Query q(s_,
+          "SELECT event_id, date, from_enhanced, to_enhanced, reasons FROM entitlement_changes "
+          "WHERE victim_id = ? ORDER BY n");
+  q.bind(victim_id);
   std::vector<EntitlementChangeRow> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+  while (q.next()) {
     EntitlementChangeRow r;
     r.victim_id = victim_id;
-    r.event_id = rs.value(0).convert<std::string>();
-    r.date = rs.value(1).convert<std::string>();
-    r.from_enhanced = rs.value(2).convert<int>() != 0;
-    r.to_enhanced = rs.value(3).convert<int>() != 0;
-    r.reasons = rs.value(4).convert<std::string>();
+    r.event_id = q.text(0);
+    r.date = q.text(1);
+    r.from_enhanced = q.int64(2) != 0;
+    r.to_enhanced = q.int64(3) != 0;
+    r.reasons = q.text(4);
     out.push_back(std::move(r));
   }
   return out;
 }
 
 std::optional<ObligationRow> Store::findObligation(const std::string& id) {
-  Statement st(s_);
-  st << std::string("SELECT ") + kObligationColumns + " FROM obligations WHERE id = ?", bind(id);
-  st.execute();
-  auto rows = readObligations(st);
+  Query q(s_, std::string("SELECT ") + kObligationColumns + " FROM obligations WHERE id = ?");
+  q.bind(id);
+  auto rows = readObligations(q);
   if (rows.empty()) return std::nullopt;
   return rows.front();
 }
 
 std::map<std::string, ObligationState> Store::obligationStates(const std::string& case_urn) {
-  std::vector<std::string> ids, statuses, due, tiers, bases;
-  s_ << "SELECT id, status, due_by, tier, basis FROM obligations WHERE case_urn = ?", bind(case_urn), into(ids),
-      into(statuses), into(due), into(tiers), into(bases), now;
+  Query q(s_, "SELECT id, status, due_by, tier, basis FROM obligations WHERE case_urn = ?");
+  q.bind(case_urn);
   std::map<std::string, ObligationState> out;
-  for (size_t i = 0; i < ids.size(); ++i) out[ids[i]] = {statuses[i], due[i], tiers[i], bases[i]};
+  while (q.next()) out[q.text(0)] = {q.text(1), q.text(2), q.text(3), q.text(4)};
   return out;
 }
 
@@ -354,12 +322,11 @@ std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
     args.push_back(f.after_due);
     args.push_back(f.after_id);
   }
-  sql += " ORDER BY due_by, id LIMIT " + std::to_string(f.limit);
-  Statement st(s_);
-  st << sql;
-  for (auto& a : args) st, bind(a);
-  st.execute();
-  return readObligations(st);
+  sql += " ORDER BY due_by, id LIMIT ?";
+  Query q(s_, sql);  // cached per combination of filters: the values are all bound
+  for (const auto& a : args) q.bind(a);
+  q.bind(static_cast<int64_t>(f.limit));
+  return readObligations(q);
 }
 
 // Open obligations of the given kinds with no row in `table` naming them, in creation order.
@@ -374,12 +341,9 @@ std::vector<ObligationRow> Store::openObligationsWithout(const std::string& kind
     sql += ")";
   }
   sql += " ORDER BY case_urn, created_n";
-  Statement st(s_);
-  st << sql;
-  std::vector<std::string> args = cases;
-  for (auto& a : args) st, bind(a);
-  st.execute();
-  return readObligations(st);
+  Query q(s_, sql);
+  for (const auto& a : cases) q.bind(a);
+  return readObligations(q);
 }
 
 std::vector<ObligationRow> Store::obligationsWithoutLetters(const std::vector<std::string>& cases) {
@@ -391,13 +355,16 @@ std::vector<ObligationRow> Store::obligationsWithoutNotifications(const std::vec
 }
 
 void Store::replaceMeetings(const std::string& urn, const std::vector<MeetingRow>& rows) {
-  s_ << "DELETE FROM meetings WHERE case_urn = ?", bind(urn), now;
+  {
+    Query q(s_, "DELETE FROM meetings WHERE case_urn = ?");
+    q.bind(urn).run();
+  }
   for (const auto& r : rows) {
-    Poco::Int64 n = r.opened_n;
-    s_ << "INSERT INTO meetings(id, case_urn, victim_id, area, meeting, state, held_obligation, held_due_by, body, "
-          "opened_n) VALUES(?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?)",
-        bind(r.id), bind(r.case_urn), bind(r.victim_id), bind(r.area), bind(r.meeting), bind(r.state),
-        bind(r.held_obligation), bind(r.held_due_by), bind(r.body), bind(n), now;
+    Query q(s_,
+            "INSERT INTO meetings(id, case_urn, victim_id, area, meeting, state, held_obligation, held_due_by, body, "
+            "opened_n) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(r.id).bind(r.case_urn).bind(r.victim_id).bind(r.area).bind(r.meeting).bind(r.state);
+    q.bindOrNull(r.held_obligation).bindOrNull(r.held_due_by).bind(r.body).bind(r.opened_n).run();
   }
 }
 
