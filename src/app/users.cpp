@@ -31,7 +31,7 @@ std::string addUser(storage::Database& db, const std::string& name, const std::s
 
   const std::string token = http::newToken();
   auto lease = db.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   storage::WriteTransaction tx(session);
   storage::UserRow row;

@@ -39,7 +39,7 @@ SweepResult LedgerService::sweep() {
   const domain::Date until_day = domain::atRiskUntil(today, calendar_);
   const std::string until = until_day.toString();
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   storage::LedgerStore ledger(session);
   storage::WriteTransaction tx(session);
@@ -93,7 +93,7 @@ storage::ReasonRow LedgerService::recordReason(const std::string& obligation_id,
                 "note: at most " + std::to_string(kMaxNoteBytes) + " bytes", {}, "note");
 
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   storage::WriteTransaction tx(session);
   auto row = store.findObligation(obligation_id);
@@ -130,7 +130,7 @@ std::vector<domain::ComplianceReport> LedgerService::reports(const ReportQuery& 
                                                              const std::vector<domain::GroupBy>& groupings,
                                                              const std::string& reader, const std::string& format) {
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::LedgerStore ledger(session);
   const auto entries = ledger.entries(q.from.toString(), q.to.toString(), q.area);
   const auto needs = ledger.communicationNeeds(q.from.toString(), q.to.toString(), q.area);

@@ -31,7 +31,7 @@ DeliveryListener* Outbox::listenerFor(const storage::OutboxRow& row) const {
   return it == listeners_.end() ? nullptr : it->second;
 }
 
-int64_t Outbox::enqueue(Poco::Data::Session& session, OutgoingMessage m, const storage::OutboxRow& owner,
+int64_t Outbox::enqueue(storage::Connection& session, OutgoingMessage m, const storage::OutboxRow& owner,
                         const std::string& key) {
   storage::OutboxRow row;
   row.letter_n = owner.letter_n;
@@ -50,7 +50,7 @@ int64_t Outbox::enqueue(Poco::Data::Session& session, OutgoingMessage m, const s
   return storage::OutboxStore(session).insert(row);
 }
 
-bool Outbox::retryDead(Poco::Data::Session& session, int64_t id) {
+bool Outbox::retryDead(storage::Connection& session, int64_t id) {
   return storage::OutboxStore(session).retryDead(id, real_now_());
 }
 

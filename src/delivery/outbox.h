@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Data/Session.h>
+#include "storage/connection.h"
 
 #include "delivery/channel.h"
 #include "domain/clock.h"
@@ -43,10 +43,10 @@ class DeliveryListener {
   virtual ~DeliveryListener() = default;
   // Asked at the moment of sending, inside the claiming transaction: a reason
   // not to send the message after all (e.g. consent withdrawn), or "".
-  virtual std::string withholdReason(Poco::Data::Session&, const storage::OutboxRow&) { return {}; }
-  virtual void withheld(Poco::Data::Session&, const storage::OutboxRow&, const std::string& /*reason*/) {}
-  virtual void delivered(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& receipt) = 0;
-  virtual void attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& row, const DeliveryOutcome& outcome,
+  virtual std::string withholdReason(storage::Connection&, const storage::OutboxRow&) { return {}; }
+  virtual void withheld(storage::Connection&, const storage::OutboxRow&, const std::string& /*reason*/) {}
+  virtual void delivered(storage::Connection& session, const storage::OutboxRow& row, const std::string& receipt) = 0;
+  virtual void attemptFailed(storage::Connection& session, const storage::OutboxRow& row, const DeliveryOutcome& outcome,
                              bool dead, int64_t next_attempt_at) = 0;
 };
 
@@ -72,13 +72,13 @@ class Outbox {
   // letter_n or notification_n is read) inside the caller's open write
   // transaction; `key` makes its Message-ID ("<key@domain>"), so it must be
   // unique (e.g. "letter.l-7.v3"). Returns the outbox row id.
-  int64_t enqueue(Poco::Data::Session& session, OutgoingMessage message, const storage::OutboxRow& owner,
+  int64_t enqueue(storage::Connection& session, OutgoingMessage message, const storage::OutboxRow& owner,
                   const std::string& key);
 
   // A dead message goes back in the queue with its attempts counted afresh
   // (a person has fixed the cause); inside the caller's write transaction.
   // False unless it was dead.
-  bool retryDead(Poco::Data::Session& session, int64_t id);
+  bool retryDead(storage::Connection& session, int64_t id);
 
   // Sends every message that is due; returns how many went out.
   size_t sendDue();

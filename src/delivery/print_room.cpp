@@ -6,18 +6,16 @@
 #include <stdexcept>
 #include <system_error>
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
 
 #include "common/sha256.h"
 #include "storage/letter_store.h"
+#include "storage/print_batch_store.h"
 #include "storage/store.h"
 
 namespace fs = std::filesystem;
-using namespace Poco::Data::Keywords;
 
 namespace vc::delivery {
 namespace {
@@ -69,14 +67,10 @@ int64_t PrintRoom::handOver(const std::vector<storage::OutboxRow>& posted) {
   const std::string at = domain::formatRfc3339Utc(now_s);
   auto lease = db_.session();
   storage::WriteTransaction tx(lease);
-  Poco::Data::Session& session = lease;
+  storage::PrintBatchStore batches(lease);
   const int64_t count = static_cast<int64_t>(posted.size());
-  session << "INSERT INTO print_batches(created_at, created_at_s, letters, manifest) VALUES(?, ?, ?, '')", bind(at),
-      bind(now_s), bind(count), now;
-  int64_t n = 0;
-  session << "SELECT last_insert_rowid()", into(n), now;
+  const int64_t n = batches.open(at, now_s, count, manifestName);
   const std::string name = manifestName(n);
-  session << "UPDATE print_batches SET manifest = ? WHERE n = ?", bind(name), bind(n), now;
 
   Poco::JSON::Object::Ptr manifest = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   manifest->set("batch", "pb-" + std::to_string(n));
@@ -107,7 +101,7 @@ int64_t PrintRoom::handOver(const std::vector<storage::OutboxRow>& posted) {
     if (!row.sender_name.empty()) envelope->set("return_name", row.sender_name);
     item->set("envelope", envelope);
     items->add(item);
-    session << "UPDATE outbox SET print_batch = ? WHERE id = ?", bind(n), bind(row.id), now;
+    batches.assign(n, row.id);
   }
   manifest->set("items", items);
   std::ostringstream out;
@@ -122,25 +116,17 @@ int64_t PrintRoom::handOver(const std::vector<storage::OutboxRow>& posted) {
 bool PrintRoom::confirm(int64_t n, const std::string& by) {
   auto lease = db_.session();
   storage::WriteTransaction tx(lease);
-  Poco::Data::Session& session = lease;
-  int found = 0;
-  session << "SELECT COUNT(*) FROM print_batches WHERE n = ?", bind(n), into(found), now;
-  if (!found) return false;
+  storage::PrintBatchStore batches(lease);
+  if (!batches.exists(n)) return false;
   const std::string at = domain::formatRfc3339Utc(clock_.now());
-  int changed = 0;
-  session << "UPDATE print_batches SET confirmed_at = ?, confirmed_by = ? WHERE n = ? AND confirmed_at IS NULL",
-      bind(at), bind(by), bind(n), now;
-  session << "SELECT changes()", into(changed), now;
+  const bool changed = batches.confirm(n, at, by);
   if (changed) {
     // Each letter in the batch is now accepted: said in its history and the audit log.
-    std::vector<Poco::Int64> letter_ns;
-    session << "SELECT letter_n FROM outbox WHERE print_batch = ? AND letter_n IS NOT NULL ORDER BY letter_n",
-        bind(n), into(letter_ns), now;
-    storage::Store store(session);
-    storage::LetterStore letters(session);
+    storage::Store store(lease);
+    storage::LetterStore letters(lease);
     const std::string batch = "pb-" + std::to_string(n);
     std::vector<storage::AuditEntry> audit;
-    for (Poco::Int64 letter_n : letter_ns) {
+    for (int64_t letter_n : batches.letterNumbers(n)) {
       auto row = letters.findLetter(letter_n);
       if (!row) continue;
       letters.appendHistory(letter_n, {at, by, "accepted", row->state, row->state, row->version,
@@ -171,10 +157,7 @@ void PrintRoom::check() {
     if (b.state != "overdue") continue;
     auto lease = db_.session();
     storage::WriteTransaction tx(lease);
-    Poco::Data::Session& session = lease;
-    int changed = 0;
-    session << "UPDATE print_batches SET overdue_logged = 1 WHERE n = ? AND overdue_logged = 0", bind(b.n), now;
-    session << "SELECT changes()", into(changed), now;
+    const bool changed = storage::PrintBatchStore(lease).noteOverdueLogged(b.n);
     tx.commit();
     if (changed)
       log().warning("print batch %Ld (%Ld letter(s), handed over %s) is not confirmed by the print room after %d hour(s)",
@@ -191,22 +174,16 @@ PrintBatch PrintRoom::withState(PrintBatch b) const {
 
 std::vector<PrintBatch> PrintRoom::list() {
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
-  Poco::Data::Statement select(session);
-  select << "SELECT n, created_at, created_at_s, letters, manifest, COALESCE(confirmed_at, ''), COALESCE(confirmed_by, '') "
-            "FROM print_batches ORDER BY n DESC";
-  select.execute();
-  Poco::Data::RecordSet rs(select);
   std::vector<PrintBatch> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+  for (const auto& row : storage::PrintBatchStore(lease).list()) {
     PrintBatch b;
-    b.n = rs[0].convert<Poco::Int64>();
-    b.created_at = rs[1].convert<std::string>();
-    b.created_at_s = rs[2].convert<Poco::Int64>();
-    b.letters = rs[3].convert<Poco::Int64>();
-    b.manifest = rs[4].convert<std::string>();
-    b.confirmed_at = rs[5].convert<std::string>();
-    b.confirmed_by = rs[6].convert<std::string>();
+    b.n = row.n;
+    b.created_at = row.created_at;
+    b.created_at_s = row.created_at_s;
+    b.letters = row.letters;
+    b.manifest = row.manifest;
+    b.confirmed_at = row.confirmed_at;
+    b.confirmed_by = row.confirmed_by;
     out.push_back(withState(b));
   }
   return out;

@@ -68,13 +68,8 @@ std::vector<Route> Api::routes() {
 }
 
 Response Api::health(Request&) {
-  auto lease = db_.session();
-  Poco::Data::Session& session = lease;
-  int one = 0;
-  using namespace Poco::Data::Keywords;
-  session << "SELECT 1", into(one), now;
   Object::Ptr o = ordered();
-  o->set("status", std::string(one == 1 ? "ok" : "degraded"));
+  o->set("status", std::string(db_.ping() ? "ok" : "degraded"));
   return json(o);
 }
 
@@ -114,7 +109,7 @@ Response Api::getVictim(Request& req) {
 Response Api::getCase(Request& req) {
   const std::string& urn = req.params.at("case_urn");
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   const std::string now_text = domain::formatRfc3339Utc(clock_.now());
   auto case_row = store.findCase(urn);
@@ -181,7 +176,7 @@ Response Api::listObligations(Request& req) {
   f.at_risk_until = domain::atRiskUntil(today, calendar_).toString();
 
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   auto rows = store.listObligations(f);
   Array::Ptr items = new Array;
@@ -199,7 +194,7 @@ Response Api::listObligations(Request& req) {
 Response Api::getObligation(Request& req) {
   const std::string& id = req.params.at("id");
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   auto row = store.findObligation(id);
   if (!row) throw notFound("no obligation " + id);

@@ -52,7 +52,7 @@ Response Api::complianceReport(Request& req) {
 Response Api::listAudit(Request& req) {
   const storage::AuditFilter f = auditFilterFrom(req);
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::AuditLog log(session);
   const auto entries = log.list(f);
   Array::Ptr items = new Array;
@@ -80,7 +80,7 @@ Response Api::listAudit(Request& req) {
 
 Response Api::verifyAudit(Request& req) {
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   const storage::AuditVerification v =
       storage::AuditLog(session).verifyAndRecord(domain::formatRfc3339Utc(clock_.now()), req.principal->user);
   Object::Ptr o = ordered();

@@ -28,7 +28,7 @@ Principal authenticate(const std::string& authorization, storage::Database& db) 
     throw Error(Error::Kind::kUnauthenticated, "unauthenticated", "the Authorization header must be 'Bearer <token>'");
   const std::string token = authorization.substr(kScheme.size());
   auto lease = db.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   auto user = store.userByTokenHash(hashToken(token));
   if (!user) throw Error(Error::Kind::kUnauthenticated, "unauthenticated", "the token is not valid");

@@ -245,7 +245,7 @@ Object::Ptr victimView(storage::Store& store, const storage::VictimRow& victim, 
 Object::Ptr readVictim(storage::Database& db, const domain::Clock& clock, const domain::WorkingDayCalendar& calendar,
                        const std::string& id, const Principal& reader) {
   auto lease = db.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   const std::string now_text = domain::formatRfc3339Utc(clock.now());
   auto victim = store.findVictim(id);

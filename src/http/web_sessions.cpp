@@ -37,7 +37,7 @@ WebSessions::Started WebSessions::login(const std::string& name, const std::stri
   const std::string name_key = plausible ? "name:" + hmacSha256Hex(settings_.name_key, name) : "";
   const std::string address_key = client_address.empty() ? "" : "address:" + client_address.substr(0, 64);
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   storage::SessionStore sessions(session);
 
@@ -100,7 +100,7 @@ std::optional<WebSessions::Current> WebSessions::resume(const std::string& cooki
   if (cookie_value.empty()) return std::nullopt;
   const int64_t now = clock_.now();
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::SessionStore sessions(session);
   const std::string id = hashToken(cookie_value);
   auto row = sessions.find(id);
@@ -119,7 +119,7 @@ void WebSessions::logout(const std::string& cookie_value) {
   if (cookie_value.empty()) return;
   auto current = resume(cookie_value);
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::SessionStore(session).remove(hashToken(cookie_value));
   if (current)
     storage::Store(session).audit(domain::formatRfc3339Utc(clock_.now()), current->principal.user, "logout",

@@ -406,7 +406,7 @@ bool knownOptKey(const domain::Engine& engine, const std::string& key) {
 // A sent letter that came back goes back to the review queue, blocked (returned), saying what
 // happened, for an officer to choose another channel or check the address and approve it again.
 // There is one letter per obligation, so it is this letter, not a new one, that goes again.
-void letterCameBack(Poco::Data::Session& session, int64_t n, const domain::Event& e, const std::string& at,
+void letterCameBack(storage::Connection& session, int64_t n, const domain::Event& e, const std::string& at,
                     const std::string& actor, std::vector<storage::AuditEntry>& audit) {
   storage::LetterStore letters(session);
   auto row = letters.findLetter(n);
@@ -465,12 +465,12 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
   {
     std::lock_guard<std::mutex> lock(write_mutex_);
     auto lease = db_.session();
-    Poco::Data::Session& session = lease;
+    storage::Connection& session = lease;
     storage::Store store(session);
     // The whole import is one transaction: its changed pages must stay in the cache (bounded: 64 MB).
     storage::setCacheSize(session, 64 * 1024);
     struct CacheBack {
-      Poco::Data::Session& s;
+      storage::Connection& s;
       ~CacheBack() {
         try {
           storage::setCacheSize(s, 2000);
@@ -528,7 +528,7 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
 IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, const std::string& actor) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   storage::WriteTransaction tx(session);
   IngestResult result;
@@ -543,7 +543,7 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, cons
   return result;
 }
 
-IngestResult Ingestor::storeChunk(Poco::Data::Session& session, storage::Store& store,
+IngestResult Ingestor::storeChunk(storage::Connection& session, storage::Store& store,
                                   const std::vector<DecodedEvent>& decoded, size_t base, const std::string& actor,
                                   const std::string& received_at) {
   IngestResult result;
@@ -701,7 +701,7 @@ void Ingestor::appendSystemEvent(storage::Store& store, const Object::Ptr& event
 RederiveResult Ingestor::rederive(const std::string& urn, bool dry_run, const std::string& actor) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   RederiveResult result;
   result.urn = urn;
@@ -741,7 +741,7 @@ RederiveResult Ingestor::rederive(const std::string& urn, bool dry_run, const st
 void Ingestor::rederiveCase(const std::string& urn) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::Store store(session);
   storage::WriteTransaction tx(session);
   std::vector<storage::AuditEntry> audit;

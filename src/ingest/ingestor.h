@@ -115,7 +115,7 @@ class Ingestor {
   IngestResult storeBatch(const std::vector<DecodedEvent>& decoded, const std::string& actor);  // the transaction
   // One batch's (or import chunk's) checks, appends and derivations, in the caller's open transaction;
   // `base` is the index of decoded[0] in the whole request or import.
-  IngestResult storeChunk(Poco::Data::Session& session, storage::Store& store, const std::vector<DecodedEvent>& decoded,
+  IngestResult storeChunk(storage::Connection& session, storage::Store& store, const std::vector<DecodedEvent>& decoded,
                           size_t base, const std::string& actor, const std::string& received_at);
 
   // Case memos: each touched case's replay state, kept between batches so that a batch costs its new

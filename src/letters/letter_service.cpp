@@ -837,7 +837,7 @@ storage::LetterRow LetterService::recordCallAttempt(const std::string& id, const
 
 // ---- delivery -----------------------------------------------------------------------------
 
-std::string LetterService::withholdReason(Poco::Data::Session& session, const storage::OutboxRow& message) {
+std::string LetterService::withholdReason(storage::Connection& session, const storage::OutboxRow& message) {
   storage::Store store(session);
   auto row = storage::LetterStore(session).findLetter(message.letter_n);
   if (!row) return {};
@@ -846,7 +846,7 @@ std::string LetterService::withholdReason(Poco::Data::Session& session, const st
   return row->channel + " is no longer safe for this victim (their contact_safety changed after approval)";
 }
 
-void LetterService::withheld(Poco::Data::Session& session, const storage::OutboxRow& message,
+void LetterService::withheld(storage::Connection& session, const storage::OutboxRow& message,
                              const std::string& reason) {
   storage::Store store(session);
   storage::LetterStore letters(session);
@@ -859,7 +859,7 @@ void LetterService::withheld(Poco::Data::Session& session, const storage::Outbox
         "not sent: " + reason, "withheld");
 }
 
-void LetterService::delivered(Poco::Data::Session& session, const storage::OutboxRow& message,
+void LetterService::delivered(storage::Connection& session, const storage::OutboxRow& message,
                               const std::string& receipt) {
   storage::Store store(session);
   storage::LetterStore letters(session);
@@ -891,7 +891,7 @@ void LetterService::delivered(Poco::Data::Session& session, const storage::Outbo
   ingestor_.appendSystemEvent(store, event);
 }
 
-void LetterService::attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& message,
+void LetterService::attemptFailed(storage::Connection& session, const storage::OutboxRow& message,
                                   const delivery::DeliveryOutcome& outcome, bool dead, int64_t next_attempt_at) {
   storage::LetterStore letters(session);
   auto row = letters.findLetter(message.letter_n);

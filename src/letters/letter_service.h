@@ -153,10 +153,10 @@ class LetterService : public delivery::DeliveryListener, public delivery::Report
   // delivery::DeliveryListener
   // At sending: a letter whose channel is no longer safe for the victim (contact_safety changed after it
   // was approved) is withheld, and goes back to the queue re-rendered, blocked (unsafe_channel).
-  std::string withholdReason(Poco::Data::Session& session, const storage::OutboxRow& row) override;
-  void withheld(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& reason) override;
-  void delivered(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& receipt) override;
-  void attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& row,
+  std::string withholdReason(storage::Connection& session, const storage::OutboxRow& row) override;
+  void withheld(storage::Connection& session, const storage::OutboxRow& row, const std::string& reason) override;
+  void delivered(storage::Connection& session, const storage::OutboxRow& row, const std::string& receipt) override;
+  void attemptFailed(storage::Connection& session, const storage::OutboxRow& row,
                      const delivery::DeliveryOutcome& outcome, bool dead, int64_t next_attempt_at) override;
 
   // delivery::ReportListener: a delivery report from the bounce mailbox. The letter's latest sending

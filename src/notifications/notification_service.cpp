@@ -242,7 +242,7 @@ std::vector<storage::NotificationRow> NotificationService::list(storage::Notific
 
 // ---- delivery -----------------------------------------------------------------------------
 
-std::string NotificationService::withholdReason(Poco::Data::Session& session, const storage::OutboxRow& message) {
+std::string NotificationService::withholdReason(storage::Connection& session, const storage::OutboxRow& message) {
   storage::Store store(session);
   auto row = storage::NotificationStore(session).find(message.notification_n);
   if (!row) return "obligation_closed";
@@ -254,7 +254,7 @@ std::string NotificationService::withholdReason(Poco::Data::Session& session, co
   return {};
 }
 
-void NotificationService::withheld(Poco::Data::Session& session, const storage::OutboxRow& message,
+void NotificationService::withheld(storage::Connection& session, const storage::OutboxRow& message,
                                    const std::string& reason) {
   storage::Store store(session);
   storage::NotificationStore notes(session);
@@ -276,7 +276,7 @@ void NotificationService::withheld(Poco::Data::Session& session, const storage::
   ingestor_.appendSystemEvent(store, event);
 }
 
-void NotificationService::delivered(Poco::Data::Session& session, const storage::OutboxRow& message,
+void NotificationService::delivered(storage::Connection& session, const storage::OutboxRow& message,
                                     const std::string& receipt) {
   storage::Store store(session);
   storage::NotificationStore notes(session);
@@ -297,7 +297,7 @@ void NotificationService::delivered(Poco::Data::Session& session, const storage:
   ingestor_.appendSystemEvent(store, event);
 }
 
-void NotificationService::attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& message,
+void NotificationService::attemptFailed(storage::Connection& session, const storage::OutboxRow& message,
                                         const delivery::DeliveryOutcome& outcome, bool dead, int64_t next_attempt_at) {
   storage::NotificationStore notes(session);
   auto row = notes.find(message.notification_n);

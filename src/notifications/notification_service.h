@@ -68,10 +68,10 @@ class NotificationService : public delivery::DeliveryListener, public delivery::
   std::vector<storage::NotificationRow> list(storage::NotificationFilter filter);
 
   // delivery::DeliveryListener
-  std::string withholdReason(Poco::Data::Session& session, const storage::OutboxRow& row) override;
-  void withheld(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& reason) override;
-  void delivered(Poco::Data::Session& session, const storage::OutboxRow& row, const std::string& receipt) override;
-  void attemptFailed(Poco::Data::Session& session, const storage::OutboxRow& row,
+  std::string withholdReason(storage::Connection& session, const storage::OutboxRow& row) override;
+  void withheld(storage::Connection& session, const storage::OutboxRow& row, const std::string& reason) override;
+  void delivered(storage::Connection& session, const storage::OutboxRow& row, const std::string& receipt) override;
+  void attemptFailed(storage::Connection& session, const storage::OutboxRow& row,
                      const delivery::DeliveryOutcome& outcome, bool dead, int64_t next_attempt_at) override;
 
   // delivery::ReportListener: the email bounced after it was accepted, or was delivered. The message

@@ -1,14 +1,9 @@
 #include "retention/purger.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-
 #include "domain/retention.h"
 #include "ingest/event_codec.h"
 #include "storage/retention_store.h"
 #include "storage/store.h"
-
-using namespace Poco::Data::Keywords;
 
 namespace vc::retention {
 
@@ -16,7 +11,7 @@ PurgeResult Purger::run(const domain::Date& before, bool dry_run, const std::str
   PurgeResult result;
   result.dry_run = dry_run;
   auto lease = db_.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   {
     storage::Store store(session);
     storage::RetentionStore retention(session);
@@ -42,10 +37,7 @@ PurgeResult Purger::run(const domain::Date& before, bool dry_run, const std::str
     // can still hold older copies of a value from before (a row moved, a page split or reused).
     // VACUUM writes every page afresh from the live rows only. Then copy the new pages over the old
     // in the file and empty the log, so the old text is gone from both.
-    session << "VACUUM", now;
-    int busy = 1, log_pages = 0, checkpointed = 0;
-    session << "PRAGMA wal_checkpoint(TRUNCATE)", into(busy), into(log_pages), into(checkpointed), now;
-    result.checkpointed = busy == 0;
+    result.checkpointed = storage::RetentionStore(session).rewriteFileWithoutFreedContent();
   }
   return result;
 }

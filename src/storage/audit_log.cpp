@@ -1,4 +1,5 @@
 #include "storage/audit_log.h"
+#include "storage/sqlite_connection.h"
 #include "storage/sqlite_statement.h"
 
 #include <algorithm>
@@ -475,5 +476,7 @@ void AuditLog::vouchForUnkeyedEntries(Poco::Data::Session& s) {
              "unkeyed_entries:" + std::to_string(seq) + " head:" + hash + " chain:" +
                  (unkeyed.ok ? std::string("intact") : "broken_at_" + std::to_string(unkeyed.broken_seq)));
 }
+
+AuditLog::AuditLog(Connection& connection) : s_(sqlite(connection)) {}
 
 }  // namespace vc::storage

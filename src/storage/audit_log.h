@@ -31,9 +31,13 @@
 #include <utility>
 #include <vector>
 
-#include <Poco/Data/Session.h>
 
 #include "common/keyring.h"
+#include "storage/connection.h"
+
+namespace Poco::Data {
+class Session;  // storage-internal (sqlite_connection.h)
+}
 
 namespace vc::storage {
 
@@ -77,6 +81,7 @@ class AuditLog {
       "0000000000000000000000000000000000000000000000000000000000000000";
 
   explicit AuditLog(Poco::Data::Session& session) : s_(session) {}
+  explicit AuditLog(Connection& connection);
 
   // Appends one entry chained to the last, with the thread's correlation id, made with the current
   // audit key. Joins the caller's open write transaction; outside one (an audited read, a login ...)

@@ -1,4 +1,5 @@
 #include "storage/case_checks.h"
+#include "storage/sqlite_connection.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -57,5 +58,7 @@ size_t CaseChecks::disarm(const std::vector<ArmedCase>& cases) {
   tx.commit();
   return n;
 }
+
+CaseChecks::CaseChecks(Connection& connection) : s_(sqlite(connection)) {}
 
 }  // namespace vc::storage

@@ -13,8 +13,12 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include "storage/connection.h"
 
-#include <Poco/Data/Session.h>
+namespace Poco::Data {
+class Session;  // storage-internal (sqlite_connection.h)
+}
+
 
 namespace vc::storage {
 
@@ -26,6 +30,7 @@ struct ArmedCase {
 class CaseChecks {
  public:
   explicit CaseChecks(Poco::Data::Session& session) : s_(session) {}
+  explicit CaseChecks(Connection& connection);
 
   // Every armed case, in case order.
   std::vector<ArmedCase> armed();

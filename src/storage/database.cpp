@@ -1,4 +1,5 @@
 #include "storage/database.h"
+#include "storage/sqlite_connection.h"
 #include "storage/sqlite_statement.h"
 
 #include <algorithm>
@@ -639,7 +640,7 @@ Database::Database(const std::string& path, StoreOptions options)
     try {
       auto lease = session();
       int version = 0;
-      lease.get() << "PRAGMA user_version", into(version), now;
+      sqlite(lease) << "PRAGMA user_version", into(version), now;
     } catch (const Poco::Exception& e) {
       throw Error(Error::Kind::kInvalidArgument, "storage",
                   "cannot open " + path_ + " read-only: " + e.displayText() +
@@ -655,7 +656,7 @@ Database::Database(const std::string& path, StoreOptions options)
   checkStoreLocation(path_, options_.create_missing_directory);
   auto lease = session();
   std::string mode;
-  lease.get() << "PRAGMA journal_mode=WAL", into(mode), now;
+  sqlite(lease) << "PRAGMA journal_mode=WAL", into(mode), now;
   if (mode != "wal" && path_ != ":memory:")
     throw Error(Error::Kind::kInternal, "storage", "could not switch " + path_ + " to WAL (got '" + mode + "')");
 }
@@ -702,9 +703,9 @@ SessionLease Database::session() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!idle_.empty()) {
-      auto s = std::move(idle_.back());
+      auto c = std::move(idle_.back());
       idle_.pop_back();
-      return SessionLease(*this, std::move(s));
+      return SessionLease(*this, std::move(c));
     }
   }
   auto s = std::make_unique<Poco::Data::Session>(
@@ -719,23 +720,35 @@ SessionLease Database::session() {
     *s << "PRAGMA secure_delete=ON", now;
   }
   *s << "PRAGMA busy_timeout=" + std::to_string(options_.busy_timeout_ms), now;
-  return SessionLease(*this, std::move(s));
+  return SessionLease(*this, std::make_unique<SqliteConnection>(std::move(s)));
 }
 
-void Database::giveBack(std::unique_ptr<Poco::Data::Session> s) {
+void Database::giveBack(std::unique_ptr<SqliteConnection> c) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (idle_.size() < max_idle_) idle_.push_back(std::move(s));
+  if (idle_.size() < max_idle_) idle_.push_back(std::move(c));
 }
+
+Database::~Database() = default;
+
+bool Database::ping() {
+  auto lease = session();
+  Query q(sqlite(lease), "SELECT 1");
+  return q.next() && q.int64(0) == 1;
+}
+
+SessionLease::SessionLease(Database& db, std::unique_ptr<SqliteConnection> c) : db_(&db), connection_(std::move(c)) {}
+SessionLease::SessionLease(SessionLease&&) noexcept = default;
+Connection& SessionLease::get() { return *connection_; }
 
 SessionLease::~SessionLease() {
-  if (session_) db_->giveBack(std::move(session_));
+  if (connection_) db_->giveBack(std::move(connection_));
 }
 
 int Database::latestSchemaVersion() { return static_cast<int>(migrations().size()); }
 
 int Database::schemaVersion() {
   auto lease = session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = sqlite(lease);
   int version = 0;
   s << "PRAGMA user_version", into(version), now;
   return version;
@@ -747,7 +760,7 @@ std::pair<int, int> Database::migrateTo(int target) {
   if (options_.read_only)
     throw Error(Error::Kind::kInternal, "storage", path_ + " is open read-only: it is never migrated");
   auto lease = session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = sqlite(lease);
   // An upgrade may replace values (e.g. unkeyed purge markers): freed content is zeroed (secure_delete is on
   // for every session), and the write-ahead log emptied afterwards, so what they held is left in neither file.
   WriteTransaction tx(s);
@@ -799,9 +812,13 @@ void WriteTransaction::commit() {
   done_ = true;
 }
 
-void setCacheSize(Poco::Data::Session& session, int kib) {
-  session << "PRAGMA cache_size = " + std::to_string(-kib), Poco::Data::Keywords::now;
+void setCacheSize(Connection& connection, int kib) {
+  sqlite(connection) << "PRAGMA cache_size = " + std::to_string(-kib), Poco::Data::Keywords::now;
 }
+int64_t changedRows(Connection& connection) { return changedRows(sqlite(connection)); }
+int64_t takeNumber(Connection& connection, const std::string& counter) { return takeNumber(sqlite(connection), counter); }
+WriteTransaction::WriteTransaction(Connection& connection) : WriteTransaction(sqlite(connection)) {}
+Savepoint::Savepoint(Connection& connection) : Savepoint(sqlite(connection)) {}
 
 int64_t changedRows(Poco::Data::Session& session) {
   return sqlite3_changes(Poco::Data::SQLite::Utility::dbHandle(session));

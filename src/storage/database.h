@@ -14,12 +14,17 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Data/Session.h>
-
 #include "common/error.h"
 #include "common/keyring.h"
+#include "storage/connection.h"
+
+namespace Poco::Data {
+class Session;  // storage-internal: what a Connection holds on SQLite (sqlite_connection.h)
+}
 
 namespace vc::storage {
+
+class SqliteConnection;
 
 class Database;
 class AuditGroupCommit;
@@ -37,20 +42,20 @@ struct StoreOptions {
   std::string audit_checkpoint_file;              // where the chain's head is noted; "": none kept (unit tests)
 };
 
-// A session borrowed from the Database; goes back to the pool when destroyed.
+// A connection borrowed from the Database; goes back to the pool when destroyed.
 // (Poco's SessionPool is not used: its janitor timer deadlocks with shutdown in 1.11.)
 class SessionLease {
  public:
-  SessionLease(Database& db, std::unique_ptr<Poco::Data::Session> s) : db_(&db), session_(std::move(s)) {}
-  SessionLease(SessionLease&&) = default;
+  SessionLease(Database& db, std::unique_ptr<SqliteConnection> c);
+  SessionLease(SessionLease&&) noexcept;
   SessionLease& operator=(SessionLease&&) = delete;
   ~SessionLease();
-  Poco::Data::Session& get() { return *session_; }
-  operator Poco::Data::Session&() { return *session_; }
+  Connection& get();
+  operator Connection&() { return get(); }
 
  private:
   Database* db_;
-  std::unique_ptr<Poco::Data::Session> session_;
+  std::unique_ptr<SqliteConnection> connection_;
 };
 
 class Database {
@@ -63,11 +68,14 @@ class Database {
   // is missing (unless the options allow making it) or is not writable, or the file is not readable
   // and writable, by this process.
   Database(const std::string& path, StoreOptions options);
+  ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
   // A session with this store's pragmas applied, for one request or task.
   SessionLease session();
+  // Whether the store answers a query now (/healthz); a failure to borrow a connection propagates.
+  bool ping();
 
   // Brings the schema to the latest version (or `target`, for tests of an
   // upgrade); returns {from, to}. Upgrading a store that already has audit entries or purge
@@ -94,7 +102,7 @@ class Database {
 
  private:
   friend class SessionLease;
-  void giveBack(std::unique_ptr<Poco::Data::Session> s);
+  void giveBack(std::unique_ptr<SqliteConnection> c);
 
   std::string path_;
   std::string connect_;  // what SQLite opens: the path, or a file: URI for a read-only store
@@ -102,7 +110,7 @@ class Database {
   const std::shared_ptr<AuditGroupCommit> audit_group_commit_;
   size_t max_idle_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<Poco::Data::Session>> idle_;  // guarded by mutex_
+  std::vector<std::unique_ptr<SqliteConnection>> idle_;  // guarded by mutex_
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless committed.
@@ -114,6 +122,7 @@ class Database {
 // longer than the busy timeout throws vc::Error(kUnavailable, "store_busy").
 class WriteTransaction {
  public:
+  explicit WriteTransaction(Connection& connection);
   explicit WriteTransaction(Poco::Data::Session& session);
   ~WriteTransaction();
   WriteTransaction(const WriteTransaction&) = delete;
@@ -131,6 +140,7 @@ class WriteTransaction {
 // and the enclosing transaction goes on.
 class Savepoint {
  public:
+  explicit Savepoint(Connection& connection);
   explicit Savepoint(Poco::Data::Session& session);
   ~Savepoint();
   Savepoint(const Savepoint&) = delete;
@@ -144,16 +154,18 @@ class Savepoint {
 
 // Sets the session's page cache to `kib` KiB (SQLite's default: 2,000 KiB). A long write transaction
 // (an import) whose changed pages no longer fit re-reads them from the WAL, at a cost that grows with it.
-void setCacheSize(Poco::Data::Session& session, int kib);
+void setCacheSize(Connection& connection, int kib);
 
 // Rows changed by the session's last INSERT, UPDATE or DELETE (SQLite's changes()).
 int64_t changedRows(Poco::Data::Session& session);
+int64_t changedRows(Connection& connection);
 
 // The next number of `counter` ("letters", "notifications"), taken inside the caller's write
 // transaction. Invariant: the UPDATE holds the counter's row until the transaction ends, so no two
 // writers (threads, or daemons sharing a store) take the same number; a rolled-back transaction
 // gives its number back. Never MAX(n) + 1, which two writers could both read.
 int64_t takeNumber(Poco::Data::Session& session, const std::string& counter);
+int64_t takeNumber(Connection& connection, const std::string& counter);
 
 // Checks, before SQLite sees it, that a writable store can live at `path`: its directory exists (or is
 // made, if allowed) and this process may write in it, and the file (if there) may be read and written.

@@ -1,4 +1,5 @@
 #include "storage/ledger_store.h"
+#include "storage/sqlite_connection.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -196,5 +197,7 @@ std::vector<domain::LedgerEntry> LedgerStore::entries(const std::string& from, c
   }
   return out;
 }
+
+LedgerStore::LedgerStore(Connection& connection) : s_(sqlite(connection)) {}
 
 }  // namespace vc::storage

@@ -7,10 +7,14 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Data/Session.h>
 
 #include "domain/compliance.h"
 #include "storage/records.h"
+#include "storage/connection.h"
+
+namespace Poco::Data {
+class Session;  // storage-internal (sqlite_connection.h)
+}
 
 namespace vc::storage {
 
@@ -22,6 +26,7 @@ struct AlertCandidate {
 class LedgerStore {
  public:
   explicit LedgerStore(Poco::Data::Session& session) : s_(session) {}
+  explicit LedgerStore(Connection& connection);
 
   void appendReason(const ReasonRow& row);
   std::vector<ReasonRow> reasons(const std::string& obligation_id);  // oldest first

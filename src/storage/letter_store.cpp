@@ -1,4 +1,5 @@
 #include "storage/letter_store.h"
+#include "storage/sqlite_connection.h"
 
 #include <zlib.h>
 
@@ -349,5 +350,7 @@ std::vector<LetterHistoryRow> LetterStore::history(int64_t letter_n) {
   }
   return out;
 }
+
+LetterStore::LetterStore(Connection& connection) : s_(sqlite(connection)) {}
 
 }  // namespace vc::storage

@@ -7,15 +7,20 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Data/Session.h>
 
 #include "storage/records.h"
+#include "storage/connection.h"
+
+namespace Poco::Data {
+class Session;  // storage-internal (sqlite_connection.h)
+}
 
 namespace vc::storage {
 
 class LetterStore {
  public:
   explicit LetterStore(Poco::Data::Session& session) : s_(session) {}
+  explicit LetterStore(Connection& connection);
 
   // The next letter number, from the store counter (takeNumber), inside the write transaction that inserts it.
   int64_t nextLetterNumber();

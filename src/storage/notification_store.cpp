@@ -1,4 +1,5 @@
 #include "storage/notification_store.h"
+#include "storage/sqlite_connection.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -123,5 +124,7 @@ int64_t NotificationStore::count(const NotificationFilter& f) {
   st.execute();
   return n;
 }
+
+NotificationStore::NotificationStore(Connection& connection) : s_(sqlite(connection)) {}
 
 }  // namespace vc::storage

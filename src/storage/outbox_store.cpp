@@ -1,4 +1,5 @@
 #include "storage/outbox_store.h"
+#include "storage/sqlite_connection.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -188,5 +189,7 @@ std::vector<OutboxRow> OutboxStore::list(const OutboxFilter& f) {
   for (auto& a : args) st, bind(a);
   return readOutbox(st);
 }
+
+OutboxStore::OutboxStore(Connection& connection) : s_(sqlite(connection)) {}
 
 }  // namespace vc::storage

@@ -7,9 +7,13 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Data/Session.h>
 
 #include "storage/records.h"
+#include "storage/connection.h"
+
+namespace Poco::Data {
+class Session;  // storage-internal (sqlite_connection.h)
+}
 
 namespace vc::storage {
 
@@ -20,6 +24,7 @@ std::string deliveryStatusSql(const std::string& m, const std::string& pb);
 class OutboxStore {
  public:
   explicit OutboxStore(Poco::Data::Session& session) : s_(session) {}
+  explicit OutboxStore(Connection& connection);
 
   int64_t insert(const OutboxRow& row);
   std::vector<OutboxRow> due(int64_t now, int limit);

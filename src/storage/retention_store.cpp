@@ -1,4 +1,5 @@
 #include "storage/retention_store.h"
+#include "storage/sqlite_connection.h"
 #include "storage/sqlite_statement.h"
 
 #include <functional>
@@ -196,6 +197,15 @@ std::optional<std::string> RetentionStore::purgedAt(const std::string& urn) {
   q.bind(urn);
   if (!q.next()) return std::nullopt;
   return q.text(0);
+}
+
+RetentionStore::RetentionStore(Connection& connection) : s_(sqlite(connection)) {}
+
+bool RetentionStore::rewriteFileWithoutFreedContent() {
+  s_ << "VACUUM", now;
+  int busy = 1, log_pages = 0, checkpointed = 0;
+  s_ << "PRAGMA wal_checkpoint(TRUNCATE)", into(busy), into(log_pages), into(checkpointed), now;
+  return busy == 0;
 }
 
 }  // namespace vc::storage

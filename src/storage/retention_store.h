@@ -15,9 +15,13 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Data/Session.h>
 
 #include "common/keyring.h"
+#include "storage/connection.h"
+
+namespace Poco::Data {
+class Session;  // storage-internal (sqlite_connection.h)
+}
 
 namespace vc::storage {
 
@@ -28,6 +32,7 @@ struct QuietCase {
 class RetentionStore {
  public:
   explicit RetentionStore(Poco::Data::Session& session) : s_(session) {}
+  explicit RetentionStore(Connection& connection);
 
   // Cases not yet purged whose latest event is before `before` (YYYY-MM-DD) and that have
   // nothing open: no pending obligation, no letter still in review, no message waiting to go
@@ -40,6 +45,11 @@ class RetentionStore {
 
   // When the case was purged, if it was.
   std::optional<std::string> purgedAt(const std::string& urn);
+
+  // After a purge, outside any transaction: rewrites every page from the live rows only (VACUUM), so
+  // no page's unused space keeps an older copy of a purged value, then copies the pages into the file and
+  // empties the write-ahead log. Returns whether the log was emptied (false: a reader held it).
+  bool rewriteFileWithoutFreedContent();
 
   // The marker that stands in for `value`, a value of case `urn`, under the current key.
   static std::string marker(const Keyring& keys, const std::string& urn, const std::string& value);

@@ -1,4 +1,5 @@
 #include "storage/session_store.h"
+#include "storage/sqlite_connection.h"
 
 #include <vector>
 
@@ -73,5 +74,7 @@ void SessionStore::forgetFailuresBefore(int64_t last_failed_before) {
   Poco::Int64 before = last_failed_before;
   s_ << "DELETE FROM login_failures WHERE last_failed_at < ?", bind(before), now;
 }
+
+SessionStore::SessionStore(Connection& connection) : s_(sqlite(connection)) {}
 
 }  // namespace vc::storage

@@ -7,8 +7,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include "storage/connection.h"
 
-#include <Poco/Data/Session.h>
+namespace Poco::Data {
+class Session;  // storage-internal (sqlite_connection.h)
+}
+
 
 namespace vc::storage {
 
@@ -26,6 +30,7 @@ struct LoginFailures {
 class SessionStore {
  public:
   explicit SessionStore(Poco::Data::Session& session) : s_(session) {}
+  explicit SessionStore(Connection& connection);
 
   void create(const std::string& id_sha256, int64_t user_id, const std::string& csrf_token, int64_t at_seconds);
   std::optional<WebSessionRow> find(const std::string& id_sha256);

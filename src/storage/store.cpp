@@ -1,4 +1,5 @@
 #include "storage/store.h"
+#include "storage/sqlite_connection.h"
 
 #include "storage/audit_log.h"
 #include "storage/database.h"
@@ -464,5 +465,7 @@ void Store::audit(const std::string& at, const std::string& actor, const std::st
 void Store::auditAll(const std::vector<AuditEntry>& entries) { AuditLog(s_).appendAll(entries); }
 
 int64_t Store::auditCount(const std::string& action) { return AuditLog(s_).count(action); }
+
+Store::Store(Connection& connection) : s_(sqlite(connection)) {}
 
 }  // namespace vc::storage

@@ -8,16 +8,21 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Data/Session.h>
 
 #include "storage/audit_log.h"
 #include "storage/records.h"
+#include "storage/connection.h"
+
+namespace Poco::Data {
+class Session;  // storage-internal (sqlite_connection.h)
+}
 
 namespace vc::storage {
 
 class Store {
  public:
   explicit Store(Poco::Data::Session& session) : s_(session) {}
+  explicit Store(Connection& connection);
 
   // Events (append-only).
   std::optional<std::string> eventBody(const std::string& id);

@@ -224,7 +224,7 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   // The deadline, and why it falls when it does (the obligation explains itself).
   {
     auto lease = s_.db.session();
-    Poco::Data::Session& session = lease;
+    storage::Connection& session = lease;
     storage::Store store(session);
     if (auto ob = store.findObligation(row.obligation_id)) {
       Object::Ptr o = http::obligationView(*ob, today, s_.calendar, true);

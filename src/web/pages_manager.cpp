@@ -197,7 +197,7 @@ Response WebPages::audit(Request& req) {
   const storage::AuditFilter f = http::auditFilterFrom(req);
   const std::string from = req.queryOr("from"), to = req.queryOr("to");  // checked by auditFilterFrom
   auto lease = s_.db.session();
-  Poco::Data::Session& session = lease;
+  storage::Connection& session = lease;
   storage::AuditLog log(session);
   const std::string now_text = domain::formatRfc3339Utc(s_.clock.now());
   // The chain's state first (the check is itself recorded), then the page of entries.

@@ -10,6 +10,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include "storage/sqlite_connection.h"
 #include "storage/store.h"
 #include "support/replies.h"
 #include "support/test_daemon.h"
@@ -47,7 +48,7 @@ std::string victimRegistered(const std::string& urn, const std::string& victim, 
 
 int64_t auditCount(TestDaemon& d, const std::string& action, const std::string& subject) {
   auto lease = d.services.db.session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
   Poco::Int64 n = 0;
   using namespace Poco::Data::Keywords;
   std::string a = action, sub = subject;
@@ -191,7 +192,7 @@ TEST_CASE("A reason for a miss: checked, area-bound, audited, and changed only b
   // The audit keeps the code, not the officer's words.
   {
     auto lease = d.services.db.session();
-    Poco::Data::Session& s = lease;
+    Poco::Data::Session& s = vc::storage::sqlite(lease);
     using namespace Poco::Data::Keywords;
     std::vector<std::string> details;
     s << "SELECT detail FROM audit_log WHERE action = 'reason_recorded'", into(details), now;

@@ -14,6 +14,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include "storage/sqlite_connection.h"
 #include "common/sha256.h"
 #include "common/keyring.h"
 #include "retention/purger.h"
@@ -87,7 +88,7 @@ TEST_CASE("A purge replaces an ended case's personal data with keyed markers and
   std::string event_body;
   {
     auto lease = d.services.db.session();
-    Poco::Data::Session& s = lease;
+    Poco::Data::Session& s = vc::storage::sqlite(lease);
     s << "SELECT body FROM events WHERE id = 'pg1-v-reg'", into(event_body), now;
   }
   REQUIRE(event_body.find("Purgecase") != std::string::npos);
@@ -127,7 +128,7 @@ TEST_CASE("A purge replaces an ended case's personal data with keyed markers and
     // value's SHA-256 (as a holder of the key would check a guess).
     {
       auto lease = d.services.db.session();
-      Poco::Data::Session& s = lease;
+      Poco::Data::Session& s = vc::storage::sqlite(lease);
       std::string purged_body;
       s << "SELECT body FROM events WHERE id = 'pg1-v-reg'", into(purged_body), now;
       const Keyring& keys = *d.services.db.options().retention_keys;
@@ -259,7 +260,7 @@ TEST_CASE("Upgrading re-keys the unkeyed markers an older purge left, so the fil
     storage::Database db(path, 2);
     db.migrateTo(6);
     auto lease = db.session();
-    Poco::Data::Session& s = lease;
+    Poco::Data::Session& s = vc::storage::sqlite(lease);
     // What a purge at schema 6 left: the case, its victim and an email letter, each value replaced by its SHA-256.
     s << "INSERT INTO events(id, type, case_urn, victim_id, occurred_at, local_date, received_at, body) VALUES("
          "'lg-v', 'victim.registered', ?, 'lg-v1', '2026-01-05T09:00:00Z', '2026-01-05', '2026-01-05T09:00:00Z', ?)",
@@ -287,7 +288,7 @@ TEST_CASE("Upgrading re-keys the unkeyed markers an older purge left, so the fil
   db.migrate();
   const Keyring& keys = *db.options().retention_keys;
   auto lease = db.session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
   std::string recipient, event_body, explanation_marker;
   s << "SELECT recipient_email FROM letters", into(recipient), now;
   s << "SELECT body FROM events WHERE id = 'lg-v'", into(event_body), now;

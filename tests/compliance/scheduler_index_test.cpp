@@ -10,6 +10,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include "storage/sqlite_connection.h"
 #include "storage/case_checks.h"
 #include "storage/letter_store.h"
 #include "support/replies.h"
@@ -40,7 +41,7 @@ std::vector<std::string> nfaCase(const std::string& urn, const std::string& vict
 
 std::vector<std::string> armedCases(TestDaemon& d) {
   auto lease = d.services.db.session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
   using namespace Poco::Data::Keywords;
   std::vector<std::string> urns;
   s << "SELECT case_urn FROM case_checks ORDER BY case_urn", into(urns), now;
@@ -49,14 +50,14 @@ std::vector<std::string> armedCases(TestDaemon& d) {
 
 void exec(TestDaemon& d, const std::string& sql) {
   auto lease = d.services.db.session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
   using namespace Poco::Data::Keywords;
   s << sql, now;
 }
 
 std::string text(TestDaemon& d, const std::string& sql) {
   auto lease = d.services.db.session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
   using namespace Poco::Data::Keywords;
   std::vector<std::string> v;
   s << "SELECT IFNULL(CAST((" + sql + ") AS TEXT), '<null>')", into(v), now;

@@ -26,6 +26,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include "storage/sqlite_connection.h"
 #include "app/users.h"
 #include "support/test_daemon.h"
 #include "domain/calendar.h"
@@ -674,7 +675,7 @@ TEST_CASE("Reading a victim writes an audit entry", "[http]") {
                   2, 0);
   auto count = [&](const std::string& action) {
     auto lease = s.services.db.session();
-    Poco::Data::Session& session = lease;
+    Poco::Data::Session& session = vc::storage::sqlite(lease);
     return storage::Store(session).auditCount(action);
   };
   const int64_t reads = count("read_victim");

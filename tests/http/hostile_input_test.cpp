@@ -15,6 +15,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include "storage/sqlite_connection.h"
 #include "support/events.h"
 #include "support/replies.h"
 #include "support/test_daemon.h"
@@ -27,7 +28,7 @@ namespace {
 int64_t countRows(TestDaemon& d, const std::string& table) {
   auto lease = d.services.db.session();
   Poco::Int64 n = 0;
-  lease.get() << "SELECT COUNT(*) FROM " + table, Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
+  vc::storage::sqlite(lease) << "SELECT COUNT(*) FROM " + table, Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
   return n;
 }
 

@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "storage/sqlite_connection.h"
 #include "app/users.h"
 #include "common/error.h"
 #include "domain/clock.h"
@@ -171,7 +172,7 @@ TEST_CASE("A sign-in name is capped before anything reads, stores or audits it; 
   CHECK(statusOf([&] { w.sessions.login("officer", "wrong password here", "192.0.2.10"); }) == 401);
   auto lease = w.db.session();
   std::vector<std::string> keys;
-  lease.get() << "SELECT name FROM login_failures", Poco::Data::Keywords::into(keys), Poco::Data::Keywords::now;
+  vc::storage::sqlite(lease) << "SELECT name FROM login_failures", Poco::Data::Keywords::into(keys), Poco::Data::Keywords::now;
   for (const auto& k : keys) {
     INFO(k);
     CHECK(k.find("officer") == std::string::npos);
@@ -212,7 +213,7 @@ TEST_CASE("Thirty parallel sign-ins get no more than five passwords checked befo
       // Counted in the order they reached the store: it may have been among the first five, never later.
       auto lease = w.db.session();
       std::string detail;
-      lease.get() << "SELECT detail FROM audit_log WHERE action = 'login'", Poco::Data::Keywords::into(detail),
+      vc::storage::sqlite(lease) << "SELECT detail FROM audit_log WHERE action = 'login'", Poco::Data::Keywords::into(detail),
           Poco::Data::Keywords::now;
       INFO(detail);
       const int before = std::stoi(detail.substr(detail.find("failures_before:") + 16));

@@ -17,6 +17,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include "storage/sqlite_connection.h"
 #include "storage/letter_store.h"
 #include "storage/outbox_store.h"
 #include "storage/store.h"
@@ -333,7 +334,7 @@ TEST_CASE("A stored address from before the check is never sent: the message is 
   const std::string bad = approveEmailLetter(d, "52IN0100126", "in1-v", "sam.mailtest@example.org");
   {
     auto lease = d.services.db.session();
-    Poco::Data::Session& s = lease;
+    Poco::Data::Session& s = vc::storage::sqlite(lease);
     std::string injected = kInjected;
     Poco::Int64 n = std::stoll(bad.substr(2));
     s << "UPDATE outbox SET recipient = ? WHERE letter_n = ?", Poco::Data::Keywords::bind(injected),

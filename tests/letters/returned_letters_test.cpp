@@ -9,6 +9,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include "storage/sqlite_connection.h"
 #include "support/events.h"
 #include "support/replies.h"
 #include "support/smtp_sink.h"
@@ -149,7 +150,7 @@ TEST_CASE("A posted letter that came back reopens its obligation and goes back t
     auto lease = d.services.db.session();
     using namespace Poco::Data::Keywords;
     const std::string obligation_id = again->getValue<std::string>("obligation_id");
-    lease.get() << "UPDATE obligations SET status = 'late', body = json_set(body, '$.status', 'late') WHERE id = ?",
+    vc::storage::sqlite(lease) << "UPDATE obligations SET status = 'late', body = json_set(body, '$.status', 'late') WHERE id = ?",
         bind(obligation_id), now;
   }
   REQUIRE(post(d, jsonEvent("rt-1-later", "victim.updated", "2026-04-06T08:55:00+01:00", "52RT0100126",

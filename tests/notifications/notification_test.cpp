@@ -399,17 +399,17 @@ namespace {
 class FailingCheck : public delivery::DeliveryListener {
  public:
   FailingCheck(notifications::NotificationService& real, int64_t failing_n) : real_(real), failing_n_(failing_n) {}
-  std::string withholdReason(Poco::Data::Session& s, const storage::OutboxRow& row) override {
+  std::string withholdReason(storage::Connection& s, const storage::OutboxRow& row) override {
     if (row.notification_n == failing_n_) throw std::runtime_error("the check failed");
     return real_.withholdReason(s, row);
   }
-  void withheld(Poco::Data::Session& s, const storage::OutboxRow& row, const std::string& why) override {
+  void withheld(storage::Connection& s, const storage::OutboxRow& row, const std::string& why) override {
     real_.withheld(s, row, why);
   }
-  void delivered(Poco::Data::Session& s, const storage::OutboxRow& row, const std::string& receipt) override {
+  void delivered(storage::Connection& s, const storage::OutboxRow& row, const std::string& receipt) override {
     real_.delivered(s, row, receipt);
   }
-  void attemptFailed(Poco::Data::Session& s, const storage::OutboxRow& row, const delivery::DeliveryOutcome& o,
+  void attemptFailed(storage::Connection& s, const storage::OutboxRow& row, const delivery::DeliveryOutcome& o,
                      bool dead, int64_t next) override {
     real_.attemptFailed(s, row, o, dead, next);
   }

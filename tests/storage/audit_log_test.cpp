@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include "storage/sqlite_connection.h"
 #include "common/correlation.h"
 #include "common/keyring.h"
 #include "common/sha256.h"
@@ -349,7 +350,7 @@ TEST_CASE("A read-only copy verifies without being migrated or written", "[audit
   SECTION("the main file alone, in a directory nobody may write (opened immutable)") {
     {
       auto lease = log.db.session();
-      lease.get() << "PRAGMA wal_checkpoint(TRUNCATE)", now;
+      vc::storage::sqlite(lease) << "PRAGMA wal_checkpoint(TRUNCATE)", now;
     }
     Poco::File(log.path).copyTo(copy);
   }
@@ -426,7 +427,7 @@ TEST_CASE("A rotated key keeps the older entries verifiable; a key file without 
 TEST_CASE("The daemon cannot update or delete an audit entry, nor write one without the key", "[audit]") {
   Log log;
   auto lease = log.db.session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
   CHECK_THROWS(s << "UPDATE audit_log SET actor = 'x' WHERE seq = 1", now);
   CHECK_THROWS(s << "DELETE FROM audit_log WHERE seq = 1", now);
   CHECK(log.verify().ok);
@@ -472,7 +473,7 @@ TEST_CASE("Entries written outside a transaction are group-committed: each once,
         // Committed when audit() returns: another connection already sees it.
         auto other = log.db.session();
         Poco::Int64 n = 0;
-        other.get() << "SELECT COUNT(*) FROM audit_log WHERE correlation_id = ?", bind(id), into(n), now;
+        vc::storage::sqlite(other) << "SELECT COUNT(*) FROM audit_log WHERE correlation_id = ?", bind(id), into(n), now;
         if (n != 1) missing_after_return[static_cast<size_t>(t)] += id + " ";
       }
     });
@@ -492,7 +493,7 @@ TEST_CASE("Entries written outside a transaction are group-committed: each once,
   CHECK(by_id.size() == static_cast<size_t>(kThreads * kCalls));
   for (const auto& [id, n] : by_id) CHECK(n == 1);
   auto lease = log.db.session();
-  CHECK(storage::Database::auditGroupCommitOf(lease).commits() <= static_cast<uint64_t>(kThreads * kCalls));
+  CHECK(storage::Database::auditGroupCommitOf(vc::storage::sqlite(lease)).commits() <= static_cast<uint64_t>(kThreads * kCalls));
 }
 
 TEST_CASE("A group commit that fails tells its caller, writes nothing of it, and the next one goes through",
@@ -519,7 +520,7 @@ TEST_CASE("Upgrading a store from before the chain chains the entries it already
     storage::Database db(path, 2);
     db.migrateTo(3);
     auto lease = db.session();
-    Poco::Data::Session& s = lease;
+    Poco::Data::Session& s = vc::storage::sqlite(lease);
     for (int i = 0; i < 3; ++i)
       s << "INSERT INTO audit_log(at, actor, action, subject, detail) VALUES('2026-01-01T00:00:00Z', 'cli', "
            "'user_added', 'user:u" + std::to_string(i) + "', 'role:vlu')",
@@ -545,7 +546,7 @@ TEST_CASE("A store written by schema 6 upgrades with nothing lost and verifies u
     storage::Database db(path, 2);
     db.migrateTo(6);
     auto lease = db.session();
-    Poco::Data::Session& s = lease;
+    Poco::Data::Session& s = vc::storage::sqlite(lease);
     std::string prev = storage::AuditLog::kGenesisHash;
     for (int i = 1; i <= 5; ++i) {
       storage::AuditEntry e;

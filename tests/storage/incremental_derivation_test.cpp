@@ -14,6 +14,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/TemporaryFile.h>
 
+#include "storage/sqlite_connection.h"
 #include "common/error.h"
 #include "domain/clock.h"
 #include "ingest/ingestor.h"
@@ -154,7 +155,7 @@ std::vector<Poco::Dynamic::Var> items(const std::vector<std::string>& lines) {
 // Every row of a query, every column as text.
 std::vector<std::string> dump(storage::Database& db, const std::string& sql) {
   auto lease = db.session();
-  Poco::Data::Statement st(lease.get());
+  Poco::Data::Statement st(vc::storage::sqlite(lease));
   st << sql;
   st.execute();
   Poco::Data::RecordSet rs(st);

@@ -6,6 +6,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/TemporaryFile.h>
 
+#include "storage/sqlite_connection.h"
 #include "common/error.h"
 #include "domain/clock.h"
 #include "domain/delivery_status.h"
@@ -65,7 +66,7 @@ int64_t count(storage::Database& db, const std::string& table) {
   auto lease = db.session();
   Poco::Int64 n = 0;
   using namespace Poco::Data::Keywords;
-  lease.get() << "SELECT COUNT(*) FROM " + table, into(n), now;
+  vc::storage::sqlite(lease) << "SELECT COUNT(*) FROM " + table, into(n), now;
   return n;
 }
 
@@ -83,9 +84,9 @@ TEST_CASE("migrations create the schema in an empty file, once", "[storage]") {
   std::string mode;
   int fk = 0, sync = 0;
   using namespace Poco::Data::Keywords;
-  lease.get() << "PRAGMA journal_mode", into(mode), now;
-  lease.get() << "PRAGMA foreign_keys", into(fk), now;
-  lease.get() << "PRAGMA synchronous", into(sync), now;
+  vc::storage::sqlite(lease) << "PRAGMA journal_mode", into(mode), now;
+  vc::storage::sqlite(lease) << "PRAGMA foreign_keys", into(fk), now;
+  vc::storage::sqlite(lease) << "PRAGMA synchronous", into(sync), now;
   CHECK(mode == "wal");
   CHECK(fk == 1);
   CHECK(sync == 2);  // FULL
@@ -182,8 +183,8 @@ TEST_CASE("stored events cannot be changed or deleted", "[storage]") {
   ingestor.ingest(events(kExample));
   auto lease = db.session();
   using namespace Poco::Data::Keywords;
-  CHECK_THROWS(lease.get() << "UPDATE events SET body = '{}' WHERE id = 'e1'", now);
-  CHECK_THROWS(lease.get() << "DELETE FROM events WHERE id = 'e1'", now);
+  CHECK_THROWS(vc::storage::sqlite(lease) << "UPDATE events SET body = '{}' WHERE id = 'e1'", now);
+  CHECK_THROWS(vc::storage::sqlite(lease) << "DELETE FROM events WHERE id = 'e1'", now);
 }
 
 TEST_CASE("a restart keeps everything", "[storage]") {
@@ -215,7 +216,7 @@ TEST_CASE("A store written by schema 8 upgrades to 9 with nothing lost: queued m
     REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
     auto lease = db.session();
     using namespace Poco::Data::Keywords;
-    lease.get() << "INSERT INTO outbox(channel, name, recipient, subject, message_id, body_text, body_html, state, "
+    vc::storage::sqlite(lease) << "INSERT INTO outbox(channel, name, recipient, subject, message_id, body_text, body_html, state, "
                    "attempts, next_attempt_at, last_error, created_at) VALUES('email', 'Sam Example', "
                    "'sam.example@example.org', 'A letter from the Crown Prosecution Service', '<m1@example.org>', "
                    "'text', '<p>html</p>', 'queued', 0, 0, '', '2026-04-06T08:00:00Z')",
@@ -231,7 +232,7 @@ TEST_CASE("A store written by schema 8 upgrades to 9 with nothing lost: queued m
   auto lease = db.session();
   using namespace Poco::Data::Keywords;
   std::string recipient, state, sender_name = "unset";
-  lease.get() << "SELECT recipient, state, sender_name FROM outbox WHERE message_id = '<m1@example.org>'",
+  vc::storage::sqlite(lease) << "SELECT recipient, state, sender_name FROM outbox WHERE message_id = '<m1@example.org>'",
       into(recipient), into(state), into(sender_name), now;
   CHECK(recipient == "sam.example@example.org");
   CHECK(state == "queued");
@@ -249,7 +250,7 @@ TEST_CASE("A store written by schema 9 upgrades to 10: a letter already spooled 
     REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
     auto lease = db.session();
     using namespace Poco::Data::Keywords;
-    lease.get() << "INSERT INTO outbox(channel, name, recipient, subject, message_id, body_text, body_html, state, "
+    vc::storage::sqlite(lease) << "INSERT INTO outbox(channel, name, recipient, subject, message_id, body_text, body_html, state, "
                    "attempts, next_attempt_at, last_error, created_at, sent_at, sender_name) VALUES('post', 'l-1', "
                    "'', '', '<m9@example.org>', 'text', '<p>html</p>', 'sent', 1, 0, '', '2026-04-06T08:00:00Z', "
                    "'2026-04-06T08:00:00Z', '')",
@@ -265,7 +266,7 @@ TEST_CASE("A store written by schema 9 upgrades to 10: a letter already spooled 
   using namespace Poco::Data::Keywords;
   std::string state;
   Poco::Nullable<Poco::Int64> batch;
-  lease.get() << "SELECT state, print_batch FROM outbox", into(state), into(batch), now;
+  vc::storage::sqlite(lease) << "SELECT state, print_batch FROM outbox", into(state), into(batch), now;
   CHECK(state == "sent");
   CHECK(batch.isNull());  // spooled before batches: never reported overdue (version 11 gives it a confirmed batch)
 }
@@ -285,24 +286,24 @@ TEST_CASE("A store written by schema 10 upgrades to 11: what was heard of sent l
     // Two letters on the example's obligation and a made-up one, each sent under schema 10: l-1 by post
     // before print batches existed, then returned; l-2 by email, twice: the first sending bounced.
     std::string obligation;
-    lease.get() << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
-    lease.get() << "CREATE TEMP TABLE copy AS SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
-    lease.get() << "UPDATE copy SET id = id || '-copy'", now;
-    lease.get() << "INSERT INTO obligations SELECT * FROM copy", now;
+    vc::storage::sqlite(lease) << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+    vc::storage::sqlite(lease) << "CREATE TEMP TABLE copy AS SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
+    vc::storage::sqlite(lease) << "UPDATE copy SET id = id || '-copy'", now;
+    vc::storage::sqlite(lease) << "INSERT INTO obligations SELECT * FROM copy", now;
     for (const std::string& o : {obligation, obligation + "-copy"})
-      lease.get() << "INSERT INTO letters(obligation_id, kind, language, channel, state, version, letter_date, "
+      vc::storage::sqlite(lease) << "INSERT INTO letters(obligation_id, kind, language, channel, state, version, letter_date, "
                      "blocked_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, "
                      "text, note, created_at, updated_at) VALUES(?, 'nfa', 'en', 'post', 'blocked', 1, '2026-04-03', "
                      "'[]', '{}', '', '', '', '', '', '', '', '', '2026-04-03T09:00:00Z', '2026-04-03T09:00:00Z')",
           bind(o), now;
     auto message = [&](int letter, const std::string& channel, const std::string& id, const std::string& sent_at) {
-      lease.get() << "INSERT INTO outbox(letter_n, channel, name, recipient, subject, message_id, body_text, body_html, "
+      vc::storage::sqlite(lease) << "INSERT INTO outbox(letter_n, channel, name, recipient, subject, message_id, body_text, body_html, "
                      "state, attempts, next_attempt_at, last_error, created_at, sent_at, sender_name) VALUES(?, ?, "
                      "'l', '', '', ?, 'text', '<p>html</p>', 'sent', 1, 0, '', ?, ?, '')",
           bind(letter), bind(channel), bind(id), bind(sent_at), bind(sent_at), now;
     };
     auto history = [&](int letter, const std::string& action, const std::string& at, const std::string& note) {
-      lease.get() << "INSERT INTO letter_history(letter_n, n, at, actor, action, from_state, to_state, version, note) "
+      vc::storage::sqlite(lease) << "INSERT INTO letter_history(letter_n, n, at, actor, action, from_state, to_state, version, note) "
                      "VALUES(?, (SELECT COUNT(*) + 1 FROM letter_history WHERE letter_n = ?), ?, 'system', ?, 'sent', "
                      "'blocked', 1, ?)",
           bind(letter), bind(letter), bind(at), bind(action), bind(note), now;
@@ -347,7 +348,7 @@ TEST_CASE("Filtering the outbox by delivery status in SQL gives what domain::del
   db.migrate();
   auto lease = db.session();
   using namespace Poco::Data::Keywords;
-  lease.get() << "INSERT INTO print_batches(created_at, created_at_s, letters, manifest, confirmed_at, confirmed_by) "
+  vc::storage::sqlite(lease) << "INSERT INTO print_batches(created_at, created_at_s, letters, manifest, confirmed_at, confirmed_by) "
                  "VALUES('2026-04-06T08:00:00Z', 0, 1, 'batch-1.manifest.json', '2026-04-06T09:00:00Z', 'print-room'), "
                  "('2026-04-06T08:00:00Z', 0, 1, 'batch-2.manifest.json', NULL, NULL)",
       now;
@@ -357,7 +358,7 @@ TEST_CASE("Filtering the outbox by delivery status in SQL gives what domain::del
       for (int batch : {0, 1, 2})
         for (const std::string outcome : {"", "delivered", "returned", "bounced"}) {
           const std::string id = "<m" + std::to_string(++i) + "@example.org>";
-          lease.get() << "INSERT INTO outbox(channel, name, recipient, subject, message_id, body_text, body_html, state, "
+          vc::storage::sqlite(lease) << "INSERT INTO outbox(channel, name, recipient, subject, message_id, body_text, body_html, state, "
                          "attempts, next_attempt_at, last_error, created_at, print_batch, outcome) "
                          "VALUES(?, 'x', '', '', ?, '', '', ?, 0, 0, '', '2026-04-06T08:00:00Z', NULLIF(?, 0), ?)",
               bind(channel), bind(id), bind(state), bind(batch), bind(outcome), now;
@@ -389,8 +390,8 @@ TEST_CASE("A store written by schema 11 upgrades to 12: letter and notification 
     auto lease = db.session();
     using namespace Poco::Data::Keywords;
     std::string obligation;
-    lease.get() << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
-    lease.get() << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, "
+    vc::storage::sqlite(lease) << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+    vc::storage::sqlite(lease) << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, "
                    "blocked_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, "
                    "text, note, created_at, updated_at) VALUES(41, ?, 'nfa', 'en', 'post', 'draft', 1, '2026-04-03', "
                    "'[]', '{}', '', '', '', '', '', '', '', '', '2026-04-03T09:00:00Z', '2026-04-03T09:00:00Z')",
@@ -472,7 +473,7 @@ TEST_CASE("A letter's words are stored once, in its current version, and read ba
   ingest::Ingestor ingestor(db, policy().engine, policy().clock);
   REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
   auto lease = db.session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
   std::string obligation;
   {
     using namespace Poco::Data::Keywords;
@@ -548,18 +549,18 @@ TEST_CASE("Upgrading to words stored once moves each letter's copy of its curren
     REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
     auto lease = db.session();
     using namespace Poco::Data::Keywords;
-    lease.get() << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
-    lease.get() << "CREATE TEMP TABLE copy AS SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
+    vc::storage::sqlite(lease) << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+    vc::storage::sqlite(lease) << "CREATE TEMP TABLE copy AS SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
     for (const std::string suffix : {"-2", "-3"}) {
-      lease.get() << "DELETE FROM copy", now;
-      lease.get() << "INSERT INTO copy SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
-      lease.get() << "UPDATE copy SET id = id || ?", bind(suffix), now;
-      lease.get() << "INSERT INTO obligations SELECT * FROM copy", now;
+      vc::storage::sqlite(lease) << "DELETE FROM copy", now;
+      vc::storage::sqlite(lease) << "INSERT INTO copy SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
+      vc::storage::sqlite(lease) << "UPDATE copy SET id = id || ?", bind(suffix), now;
+      vc::storage::sqlite(lease) << "INSERT INTO obligations SELECT * FROM copy", now;
     }
     // Letter 1: at version 2, holding version 2's words (as every letter written before this schema does).
     // Letter 2: holding words its version does not (kept as they are). Letter 3: no version row at all.
     auto letter = [&](int n, const std::string& o, int version, const std::string& html, const std::string& text) {
-      lease.get() << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, "
+      vc::storage::sqlite(lease) << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, "
                      "blocked_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, "
                      "text, note, created_at, updated_at) VALUES(?, ?, 'decision_not_to_prosecute', 'en', 'post', "
                      "'draft', ?, '2026-04-06', '[]', '{}', '', 'h', 't', 'p', '', ?, ?, '', '2026-04-06T08:00:00Z', "
@@ -567,7 +568,7 @@ TEST_CASE("Upgrading to words stored once moves each letter's copy of its curren
           bind(n), bind(o), bind(version), bind(html), bind(text), now;
     };
     auto version = [&](int n, int v, const std::string& html, const std::string& text) {
-      lease.get() << "INSERT INTO letter_versions(letter_n, version, at, author, why, language, channel, letter_date, "
+      vc::storage::sqlite(lease) << "INSERT INTO letter_versions(letter_n, version, at, author, why, language, channel, letter_date, "
                      "blocked_by, fields, free_text, context_hash, template_version, policy, html, text) VALUES(?, ?, "
                      "'2026-04-06T08:00:00Z', 'system', 'drafted', 'en', 'post', '2026-04-06', '[]', '{}', '', 'h', "
                      "'t', 'p', ?, ?)",
@@ -584,7 +585,7 @@ TEST_CASE("Upgrading to words stored once moves each letter's copy of its curren
   storage::Database db(t.path, testing::keyedStore(t.dir.path()));
   CHECK(db.migrate() == std::make_pair(before, storage::Database::latestSchemaVersion()));
   auto lease = db.session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
   storage::LetterStore letters(s);
   CHECK(storedWords(s, 1) == std::make_pair(std::string(), std::string()));  // moved: version 2 holds them
   CHECK(storedWords(s, 2) == std::make_pair(std::string("<p>edited by hand</p>"), std::string("edited")));
@@ -617,7 +618,7 @@ TEST_CASE("A version's long words are stored deflated, read back byte for byte, 
   ingest::Ingestor ingestor(db, policy().engine, policy().clock);
   REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
   auto lease = db.session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
   using namespace Poco::Data::Keywords;
   std::string obligation;
   s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
@@ -655,7 +656,7 @@ TEST_CASE("A purge marks a letter's words stored once and deflated as it marked 
   ingest::Ingestor ingestor(db, policy().engine, policy().clock);
   REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
   auto lease = db.session();
-  Poco::Data::Session& s = lease;
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
   using namespace Poco::Data::Keywords;
   std::string obligation;
   s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
@@ -713,18 +714,18 @@ TEST_CASE("The review queue upgraded to its own indexes lists the same letters, 
     auto lease = db.session();
     using namespace Poco::Data::Keywords;
     std::string obligation;
-    lease.get() << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+    vc::storage::sqlite(lease) << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
     // Twelve letters on copies of the obligation: due on four dates, in two Areas, in three states.
     for (int i = 0; i < 12; ++i) {
       const std::string copy = obligation + "-q" + std::to_string(i);
       const std::string due = "2026-05-0" + std::to_string(1 + (i * 7) % 4);
       const std::string area = i % 3 == 0 ? "CPS Wales" : "CPS South West";
-      lease.get() << "CREATE TEMP TABLE copy AS SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
-      lease.get() << "UPDATE copy SET id = ?, due_by = ?, area = ?", bind(copy), bind(due), bind(area), now;
-      lease.get() << "INSERT INTO obligations SELECT * FROM copy", now;
-      lease.get() << "DROP TABLE copy", now;
+      vc::storage::sqlite(lease) << "CREATE TEMP TABLE copy AS SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
+      vc::storage::sqlite(lease) << "UPDATE copy SET id = ?, due_by = ?, area = ?", bind(copy), bind(due), bind(area), now;
+      vc::storage::sqlite(lease) << "INSERT INTO obligations SELECT * FROM copy", now;
+      vc::storage::sqlite(lease) << "DROP TABLE copy", now;
       const std::string state = i % 4 == 3 ? "sent" : i % 2 ? "blocked" : "draft";
-      lease.get() << "INSERT INTO letters(obligation_id, kind, language, channel, state, version, letter_date, "
+      vc::storage::sqlite(lease) << "INSERT INTO letters(obligation_id, kind, language, channel, state, version, letter_date, "
                      "blocked_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, "
                      "text, note, created_at, updated_at) VALUES(?, 'nfa', 'en', 'post', ?, 1, '2026-04-03', "
                      "'[]', '{}', '', '', '', '', '', '', '', '', '2026-04-03T09:00:00Z', '2026-04-03T09:00:00Z')",
@@ -741,7 +742,7 @@ TEST_CASE("The review queue upgraded to its own indexes lists the same letters, 
     std::vector<std::pair<std::string, int64_t>> keys;
     using namespace Poco::Data::Keywords;
     std::vector<Poco::Int64> ns;
-    lease.get() << "SELECT n FROM letters", into(ns), now;
+    vc::storage::sqlite(lease) << "SELECT n FROM letters", into(ns), now;
     for (Poco::Int64 n : ns) {
       auto row = letters.findLetter(n);
       REQUIRE(row);
@@ -790,7 +791,7 @@ TEST_CASE("A store from before the scheduler's indexes upgrades with nothing los
     auto lease = db.session();
     using namespace Poco::Data::Keywords;
     // A letter, as LetterService drafts one (its columns before the upgrade).
-    lease.get() << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, "
+    vc::storage::sqlite(lease) << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, "
                    "blocked_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, "
                    "text, note, created_at, updated_at) VALUES(1, 'VCL-NFA:v1:e3', 'decision_not_to_prosecute', 'en', "
                    "'post', 'draft', 1, '2026-04-02', '[]', '{}', '', 'h', 't', 'p', '', '<p>x</p>', 'x', '', "
@@ -807,31 +808,31 @@ TEST_CASE("A store from before the scheduler's indexes upgrades with nothing los
   auto lease = db.session();
   using namespace Poco::Data::Keywords;
   std::vector<std::string> armed;
-  lease.get() << "SELECT case_urn FROM case_checks", into(armed), now;
+  vc::storage::sqlite(lease) << "SELECT case_urn FROM case_checks", into(armed), now;
   CHECK(armed == std::vector<std::string>{"52SW0100126"});
   int64_t unswept = -1, swept_never = -1;
-  lease.get() << "SELECT COUNT(*) FROM obligations WHERE status = 'pending' AND alert_on = ''", into(unswept), now;
-  lease.get() << "SELECT COUNT(*) FROM obligations WHERE status <> 'pending' AND alert_on IS NOT NULL", into(swept_never),
+  vc::storage::sqlite(lease) << "SELECT COUNT(*) FROM obligations WHERE status = 'pending' AND alert_on = ''", into(unswept), now;
+  vc::storage::sqlite(lease) << "SELECT COUNT(*) FROM obligations WHERE status <> 'pending' AND alert_on IS NOT NULL", into(swept_never),
       now;
   int64_t pending = -1;
-  lease.get() << "SELECT COUNT(*) FROM obligations WHERE status = 'pending'", into(pending), now;
+  vc::storage::sqlite(lease) << "SELECT COUNT(*) FROM obligations WHERE status = 'pending'", into(pending), now;
   CHECK(pending > 0);
   CHECK(unswept == pending);
   CHECK(swept_never == 0);
   std::string letter_due, obligation_due;
-  lease.get() << "SELECT l.due_by, o.due_by FROM letters l JOIN obligations o ON o.id = l.obligation_id WHERE l.n = 1",
+  vc::storage::sqlite(lease) << "SELECT l.due_by, o.due_by FROM letters l JOIN obligations o ON o.id = l.obligation_id WHERE l.n = 1",
       into(letter_due), into(obligation_due), now;
   CHECK(letter_due == "2026-04-07");
   CHECK(letter_due == obligation_due);
   std::string letter_area;
-  lease.get() << "SELECT area FROM letters WHERE n = 1", into(letter_area), now;
+  vc::storage::sqlite(lease) << "SELECT area FROM letters WHERE n = 1", into(letter_area), now;
   CHECK(letter_area == "CPS South West");
   // And from now on a new event arms its case again, once it has been disarmed.
-  lease.get() << "DELETE FROM case_checks", now;
+  vc::storage::sqlite(lease) << "DELETE FROM case_checks", now;
   ingest::Ingestor ingestor(db, policy().engine, policy().clock);
   ingestor.ingest(events(R"([{"id":"e9","type":"victim.updated","occurred_at":"2026-04-02T16:00:00+01:00",
     "case_urn":"52SW0100126","victim_id":"v1","phone":"07700 900000"}])"));
   armed.clear();
-  lease.get() << "SELECT case_urn FROM case_checks", into(armed), now;
+  vc::storage::sqlite(lease) << "SELECT case_urn FROM case_checks", into(armed), now;
   CHECK(armed == std::vector<std::string>{"52SW0100126"});
 }

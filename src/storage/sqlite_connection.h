@@ -1,0 +1,27 @@
+#pragma once
+// What a Connection is on SQLite: a Poco::Data session on the store's file. Storage-internal (and for
+// tests that read the file's rows directly): services see only storage/connection.h.
+
+#include <memory>
+
+#include <Poco/Data/Session.h>
+
+#include "storage/connection.h"
+
+namespace vc::storage {
+
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(std::unique_ptr<Poco::Data::Session> session) : session_(std::move(session)) {}
+  Poco::Data::Session& session() { return *session_; }
+
+ private:
+  std::unique_ptr<Poco::Data::Session> session_;
+};
+
+// The Poco session behind `connection` (every Connection the Database lends is a SqliteConnection).
+inline Poco::Data::Session& sqlite(Connection& connection) {
+  return static_cast<SqliteConnection&>(connection).session();
+}
+
+}  // namespace vc::storage
