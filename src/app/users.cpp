@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include <Poco/Data/DataException.h>
 
 #include "common/error.h"
 #include "common/text.h"
@@ -43,8 +42,9 @@ std::string addUser(storage::Database& db, const std::string& name, const std::s
   row.password_hash = password_hash;
   try {
     store.addUser(row, http::hashToken(token));
-  } catch (const Poco::Data::DataException& e) {
-    throw bad("a user named '" + name + "' already exists");
+  } catch (const Error& e) {
+    if (e.code() == "user_exists") throw bad("a user named '" + name + "' already exists");
+    throw;
   }
   store.audit(now, "cli", "user_added", "user:" + name,
               "role:" + role + (password_hash.empty() ? "" : " password:set"));

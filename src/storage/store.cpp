@@ -1,6 +1,7 @@
 #include "storage/store.h"
 #include "storage/sqlite_connection.h"
 
+#include "common/error.h"
 #include "storage/audit_log.h"
 #include "storage/database.h"
 #include "storage/sqlite_statement.h"
@@ -419,13 +420,14 @@ std::vector<MeetingRow> Store::caseMeetings(const std::string& case_urn) {
 }
 
 int64_t Store::addUser(const UserRow& r, const std::string& token_sha256) {
-  s_ << "INSERT INTO users(name, role, isva_id, area, token_sha256, created_at, password_hash) VALUES(?, ?, "
-        "NULLIF(?, ''), NULLIF(?, ''), ?, ?, NULLIF(?, ''))",
-      bind(r.name), bind(r.role), bind(r.isva_id), bind(r.area), bind(token_sha256), bind(r.created_at),
-      bind(r.password_hash), now;
-  Poco::Int64 id = 0;
-  s_ << "SELECT last_insert_rowid()", into(id), now;
-  return id;
+  // The name is unique (a constraint, so two daemons adding the same name cannot both succeed).
+  Query q(s_,
+          "INSERT INTO users(name, role, isva_id, area, token_sha256, created_at, password_hash) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING RETURNING id");
+  q.bind(r.name).bind(r.role).bindOrNull(r.isva_id).bindOrNull(r.area).bind(token_sha256).bind(r.created_at);
+  q.bindOrNull(r.password_hash);
+  if (!q.next()) throw Error(Error::Kind::kConflict, "user_exists", "a user named '" + r.name + "' already exists");
+  return q.int64(0);
 }
 
 namespace {
