@@ -424,7 +424,7 @@ void letterCameBack(storage::Connection& session, int64_t n, const domain::Event
   row->blocked_by = toText(blocked);
   row->note = "letter " + row->id() + " " + what;
   row->updated_at = at;
-  letters.updateLetter(*row, row->version);
+  letters.updateLetterAsRead(*row);
   const std::string action = e.type == "letter.returned" ? "returned" : "bounced";
   letters.appendHistory(n, {at, actor, action, from, row->state, row->version, row->note});
   // The message that came back says so (its delivery status: returned, or failed_permanent for a bounce).

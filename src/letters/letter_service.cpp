@@ -428,7 +428,7 @@ bool LetterService::withdrawIfSuperseded(int64_t letter_n, bool* retry) {
       row->note = "met another way (" + said + "): the CPS recorded the contact (event " + event_id +
                   ", contact.recorded), completing obligation " + obligation->id;
       row->updated_at = now;
-      letters.updateLetter(*row, row->version);
+      letters.updateLetterAsRead(*row);
       letters.appendHistory(row->n, {now, kSystem, "met_another_way", from, row->state, row->version, row->note});
       store.audit(now, kSystem, "letter_met_another_way", "letter:" + row->id(),
                   "obligation:" + obligation->id + " channel:" + how + " event:" + event_id);
@@ -441,7 +441,7 @@ bool LetterService::withdrawIfSuperseded(int64_t letter_n, bool* retry) {
   row->state = "withdrawn";
   row->note = reason;
   row->updated_at = now;
-  letters.updateLetter(*row, row->version);
+  letters.updateLetterAsRead(*row);
   letters.appendHistory(row->n, {now, kSystem, "withdrawn", from, "withdrawn", row->version, reason});
   store.audit(now, kSystem, "letter_withdrawn", "letter:" + row->id(), "obligation:" + obligation->id);
   tx.commit();
@@ -673,7 +673,7 @@ storage::LetterRow LetterService::approve(const std::string& id, const Actor& ac
   row.approved_by = actor.name;
   row.approved_at = now;
   row.updated_at = now;
-  letters.updateLetter(row, row.version);
+  letters.updateLetterAsRead(row);
   const bool override_used = !found.empty();
   letters.appendHistory(row.n, {now, actor.name, "approved", from, "approved", row.version,
                                 override_used ? "approved despite " + std::to_string(found.size()) +
@@ -725,7 +725,7 @@ storage::LetterRow LetterService::reject(const std::string& id, const Actor& act
   row.state = "rejected";
   row.note = reason;
   row.updated_at = now;
-  letters.updateLetter(row, row.version);
+  letters.updateLetterAsRead(row);
   letters.appendHistory(row.n, {now, actor.name, "rejected", from, "rejected", row.version, reason});
   store.audit(now, actor.name, "letter_rejected", "letter:" + row.id(), "obligation:" + row.obligation_id);
   tx.commit();
@@ -775,8 +775,7 @@ storage::LetterRow LetterService::meetAnotherWay(const std::string& id, const Ac
   row.note = "met another way (" + how + "): " + m.reason;
   row.updated_at = now;
   row.last_edited_by = actor.name;
-  if (!letters.updateLetter(row, row.version))
-    throw Error(Error::Kind::kConflict, "stale_version", "letter " + row.id() + " changed while it was being written");
+  letters.updateLetterAsRead(row);
   letters.appendHistory(row.n, {now, actor.name, "met_another_way", from, row.state, row.version, row.note});
   // The reason may name people: the audit keeps the channel, not the words.
   store.audit(now, actor.name, "letter_met_another_way", "letter:" + row.id(),
@@ -870,7 +869,7 @@ void LetterService::delivered(storage::Connection& session, const storage::Outbo
   row->state = "sent";
   row->sent_at = message.sent_at;
   row->updated_at = now;
-  letters.updateLetter(*row, row->version);
+  letters.updateLetterAsRead(*row);
   letters.appendHistory(row->n, {now, kSystem, "sent", from, "sent", row->version, receipt});
   store.audit(now, kSystem, "letter_sent", "letter:" + row->id(),
               "obligation:" + row->obligation_id + " channel:" + row->channel);

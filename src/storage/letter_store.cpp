@@ -183,6 +183,11 @@ bool LetterStore::updateLetter(const LetterRow& r, int expected_version, bool wo
   return changedRows(s_) == 1;
 }
 
+void LetterStore::updateLetterAsRead(const LetterRow& row) {
+  if (!updateLetter(row, row.version))
+    throw Error(Error::Kind::kConflict, "stale_version", "letter " + row.id() + " changed while it was being written");
+}
+
 void LetterStore::appendVersion(int64_t letter_n, const LetterVersionRow& v) {
   {
     Query q(s_,

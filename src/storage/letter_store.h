@@ -28,7 +28,15 @@ class LetterStore {
   // the same transaction, so the letter row need not hold them even for a moment (see letter_store.cpp).
   void insertLetter(const LetterRow& row, bool words_follow = false);
   // Writes every mutable column; false if the letter is no longer at `expected_version`.
+  // INVARIANT (letter version checks; what a concurrent editor could break): a letter changes only from
+  // the version its editor read. The UPDATE names expected_version in its WHERE, and false (no row
+  // changed) means someone else changed it first: the caller refuses with 409 and changes nothing, so
+  // two officers' edits or an edit and an approval never both apply, whatever the number of writers.
   bool updateLetter(const LetterRow& row, int expected_version, bool words_follow = false);
+  // The same for a row read earlier in this same write transaction, at row.version: the write cannot
+  // find it changed while one writer holds the store (SQLite); where it could (several writers), it throws
+  // Error(kConflict, "stale_version") and the transaction is rolled back instead of writing over the change.
+  void updateLetterAsRead(const LetterRow& row);
   void appendVersion(int64_t letter_n, const LetterVersionRow& v);
   void appendHistory(int64_t letter_n, const LetterHistoryRow& h);
 

@@ -29,10 +29,16 @@ class OutboxStore {
   int64_t insert(const OutboxRow& row);
   std::vector<OutboxRow> due(int64_t now, int limit);
   // queued|retrying -> sending, counting the attempt; false if another worker has it.
+  // INVARIANT (outbox claims; what a concurrent sender could break): a message is sent by at most one
+  // worker at a time. The claim is one conditional UPDATE (state IN ('queued', 'retrying')), so of two
+  // workers racing for a row only the one whose UPDATE changed it goes on; this holds with several
+  // writers too, as long as every caller checks the result. What does not yet hold with several
+  // daemons: requeueSending below takes back EVERY 'sending' row, a live daemon's too (issue 17: leases).
   bool claim(int64_t id);
   void finish(int64_t id, const std::string& state, const std::string& sent_at, const std::string& last_error,
               int64_t next_attempt_at);
-  // Rows left "sending" by a daemon that stopped mid-send go back to the queue.
+  // Rows left "sending" by a daemon that stopped mid-send go back to the queue. Run at start-up, when
+  // this process is the only sender on the store (one daemon per SQLite file).
   int64_t requeueSending(int64_t now);
   // dead -> retrying at `now`, with the attempts counted afresh; false unless it was dead.
   bool retryDead(int64_t id, int64_t now);

@@ -836,3 +836,57 @@ TEST_CASE("A store from before the scheduler's indexes upgrades with nothing los
   vc::storage::sqlite(lease) << "SELECT case_urn FROM case_checks", into(armed), now;
   CHECK(armed == std::vector<std::string>{"52SW0100126"});
 }
+
+TEST_CASE("A letter written as read fails with stale_version, changing nothing, when another writer changed it first",
+          "[storage][letters]") {
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  db.migrate();
+  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+  REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+  auto lease = db.session();
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
+  std::string obligation;
+  {
+    using namespace Poco::Data::Keywords;
+    s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+  }
+  storage::LetterStore letters(lease);
+  {
+    storage::WriteTransaction tx(lease);
+    letters.insertLetter(letterRow(obligation, 1, "<p>one</p>", "one"));
+    tx.commit();
+  }
+  const auto read = *letters.findLetter(1);  // what one writer read, at version 1
+  {
+    storage::WriteTransaction tx(lease);  // another writer moves it to version 2 in between
+    REQUIRE(letters.updateLetter(letterRow(obligation, 2, "<p>two</p>", "two"), 1));
+    tx.commit();
+  }
+  auto mine = read;
+  mine.state = "approved";
+  mine.approved_by = "vlu2";
+  {
+    storage::WriteTransaction tx(lease);
+    try {
+      letters.updateLetterAsRead(mine);
+      FAIL("a write over another writer's change went through");
+    } catch (const Error& e) {
+      CHECK(e.kind() == Error::Kind::kConflict);
+      CHECK(e.code() == "stale_version");
+    }
+  }
+  const auto now_stored = *letters.findLetter(1);
+  CHECK(now_stored.version == 2);
+  CHECK(now_stored.state == read.state);
+  CHECK(now_stored.text == "two");
+  // Written as read at the version it now has, it goes through.
+  auto current = now_stored;
+  current.note = "checked";
+  {
+    storage::WriteTransaction tx(lease);
+    letters.updateLetterAsRead(current);
+    tx.commit();
+  }
+  CHECK(letters.findLetter(1)->note == "checked");
+}
