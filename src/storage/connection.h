@@ -3,7 +3,7 @@
 // SessionLease). Services, delivery and the scheduler pass it to the repositories (Store,
 // LetterStore, OutboxStore, ...) and to WriteTransaction; they never see what is inside. Only
 // src/storage/ does (sqlite_connection.h), so that a second backend can stand behind the same
-// repositories (docs/architecture.md, "The storage seam").
+// repositories (docs/storage-seam.md).
 
 namespace vc::storage {
 

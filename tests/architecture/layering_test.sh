@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The storage seam holds (docs/architecture.md): only src/storage/ knows Poco::Data, the storage headers
+# The storage seam holds (docs/storage-seam.md): only src/storage/ knows Poco::Data, the storage headers
 # that the layers above include do not bring it in, nothing above reaches behind a storage::Connection,
 # and of the daemon's libraries only vc_storage links Poco::Data.
 # Usage: layering_test.sh SOURCE_DIR
