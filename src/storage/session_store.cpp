@@ -1,5 +1,6 @@
 #include "storage/session_store.h"
 #include "storage/sqlite_connection.h"
+#include "storage/sqlite_statement.h"
 
 #include <vector>
 
@@ -14,19 +15,15 @@ void SessionStore::create(const std::string& id_sha256, int64_t user_id, const s
 }
 
 std::optional<WebSessionRow> SessionStore::find(const std::string& id_sha256) {
-  std::vector<Poco::Int64> user, created, seen;
-  std::vector<std::string> csrf;
-  std::string id = id_sha256;
-  s_ << "SELECT user_id, csrf_token, created_at, last_seen_at FROM web_sessions WHERE id_sha256 = ?", bind(id),
-      into(user), into(csrf), into(created), into(seen), now;
-  if (user.empty()) return std::nullopt;
-  return WebSessionRow{user[0], csrf[0], created[0], seen[0]};
+  Query q(s_, "SELECT user_id, csrf_token, created_at, last_seen_at FROM web_sessions WHERE id_sha256 = ?");
+  q.bind(id_sha256);
+  if (!q.next()) return std::nullopt;
+  return WebSessionRow{q.int64(0), q.text(1), q.int64(2), q.int64(3)};
 }
 
 void SessionStore::touch(const std::string& id_sha256, int64_t at_seconds) {
-  Poco::Int64 at = at_seconds;
-  std::string id = id_sha256;
-  s_ << "UPDATE web_sessions SET last_seen_at = ? WHERE id_sha256 = ?", bind(at), bind(id), now;
+  Query q(s_, "UPDATE web_sessions SET last_seen_at = ? WHERE id_sha256 = ?");
+  q.bind(at_seconds).bind(id_sha256).run();
 }
 
 void SessionStore::remove(const std::string& id_sha256) {

@@ -433,19 +433,19 @@ int64_t Store::addUser(const UserRow& r, const std::string& token_sha256) {
 namespace {
 
 std::optional<UserRow> findUser(Poco::Data::Session& s, const std::string& column, const std::string& value) {
-  Statement st(s);
-  std::string v = value;
-  st << "SELECT id, name, role, IFNULL(isva_id, ''), IFNULL(area, ''), created_at, IFNULL(password_hash, '') "
-        "FROM users WHERE " + column + " = ?",
-      bind(v);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
-  if (!rs.moveFirst()) return std::nullopt;
+  // `column` is one of three names fixed below, so three statements, each prepared once per connection.
+  Query q(s, "SELECT id, name, role, IFNULL(isva_id, ''), IFNULL(area, ''), created_at, IFNULL(password_hash, '') "
+             "FROM users WHERE " + column + " = ?");
+  if (column == "id") {
+    q.bind(static_cast<int64_t>(std::stoll(value)));
+  } else {
+    q.bind(value);
+  }
+  if (!q.next()) return std::nullopt;
   UserRow u;
-  u.id = rs.value(0).convert<Poco::Int64>();
-  size_t c = 1;
-  for (std::string* f : {&u.name, &u.role, &u.isva_id, &u.area, &u.created_at, &u.password_hash})
-    *f = rs.value(c++).convert<std::string>();
+  u.id = q.int64(0);
+  int c = 1;
+  for (std::string* f : {&u.name, &u.role, &u.isva_id, &u.area, &u.created_at, &u.password_hash}) *f = q.text(c++);
   return u;
 }
 
