@@ -792,23 +792,26 @@ std::pair<int, int> Database::migrateTo(int target) {
 
 WriteTransaction::WriteTransaction(Poco::Data::Session& session)
     : session_(session), writer_(writerMutex(session), std::defer_lock) {
-  int busy_timeout_ms = 0;
-  session_ << "PRAGMA busy_timeout", into(busy_timeout_ms), now;
+  int64_t busy_timeout_ms = 0;
+  {
+    Query q(session_, "PRAGMA busy_timeout");
+    if (q.next()) busy_timeout_ms = q.int64(0);
+  }
   if (!writer_.try_lock_for(std::chrono::milliseconds(busy_timeout_ms))) throw storeBusy();
-  session_ << "BEGIN IMMEDIATE", now;
+  Query(session_, "BEGIN IMMEDIATE").run();
 }
 
 WriteTransaction::~WriteTransaction() {
   if (done_) return;
   try {
-    session_ << "ROLLBACK", now;
+    Query(session_, "ROLLBACK").run();
   } catch (...) {
     // Never throw from a destructor; SQLite rolls back a failed transaction itself.
   }
 }
 
 void WriteTransaction::commit() {
-  session_ << "COMMIT", now;
+  Query(session_, "COMMIT").run();
   done_ = true;
 }
 
@@ -831,20 +834,20 @@ int64_t takeNumber(Poco::Data::Session& session, const std::string& counter) {
   return q.int64(0);
 }
 
-Savepoint::Savepoint(Poco::Data::Session& session) : session_(session) { session_ << "SAVEPOINT vc_step", now; }
+Savepoint::Savepoint(Poco::Data::Session& session) : session_(session) { Query(session_, "SAVEPOINT vc_step").run(); }
 
 Savepoint::~Savepoint() {
   if (done_) return;
   try {
-    session_ << "ROLLBACK TO vc_step", now;
-    session_ << "RELEASE vc_step", now;
+    Query(session_, "ROLLBACK TO vc_step").run();
+    Query(session_, "RELEASE vc_step").run();
   } catch (...) {
     // Never throw from a destructor; if SQLite already rolled the transaction back, there is nothing to undo.
   }
 }
 
 void Savepoint::release() {
-  session_ << "RELEASE vc_step", now;
+  Query(session_, "RELEASE vc_step").run();
   done_ = true;
 }
 
