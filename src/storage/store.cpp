@@ -2,6 +2,7 @@
 
 #include "storage/audit_log.h"
 #include "storage/database.h"
+#include "storage/obligation_body.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -34,6 +35,7 @@ std::vector<ObligationRow> readObligations(Statement& st) {
     for (std::string* field : {&r.id, &r.rule, &r.policy, &r.basis, &r.kind, &r.victim_id, &r.case_urn, &r.area,
                                &r.trigger_event, &r.tier, &r.due_by, &r.status, &r.completed_at, &r.body})
       *field = rs.value(c++).convert<std::string>();
+    r.body = unpackObligationBody(r.body, r);  // stored packed (obligation_body.h)
     r.created_n = rs.value(c++).convert<Poco::Int64>();
     for (std::string* field : {&r.latest_reason, &r.at_risk_raised_at, &r.breach_detected_at})
       *field = rs.value(c++).convert<std::string>();
@@ -239,7 +241,7 @@ void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
     due.push_back(r.due_by);
     status.push_back(r.status);
     completed.push_back(r.completed_at);
-    body.push_back(r.body);
+    body.push_back(packObligationBody(r.body, r));  // read back as given (obligation_body.h)
     created.push_back(r.created_n);
   }
   s_ << "INSERT INTO obligations(id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, "
