@@ -2,22 +2,13 @@
 
 #include "common/error.h"
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/ParseHandler.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <sstream>
 #include <vector>
 
 namespace vc::storage {
 namespace {
-
-using Poco::JSON::Array;
-using Poco::JSON::Object;
-using Poco::Dynamic::Var;
 
 constexpr const char* kPackedKey = "packed";
 constexpr const char* kDeflatedPrefix = "z1:";
@@ -64,9 +55,13 @@ const std::vector<std::string> kExplanationKeys = {
     "occurred_at", "trigger_date", "trigger_weekday", "time_zone",         "tier",          "tier_reasons",
     "working_days", "working_days_counted", "days_skipped", "due_by"};
 // Explanation fields left out where they equal the obligation's own (only from an explanation the engine
-// wrote, one with a text: a purge marker is kept whole).
+// wrote, one with a text: a purge marker is kept as it is).
 const std::vector<std::string> kRepeatedInExplanation = {"rule", "policy", "trigger_event", "tier", "due_by",
                                                          "trigger_date"};
+
+bool listed(const std::vector<std::string>& keys, const std::string& key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
 
 // Body fields held in the row's columns (never changed apart from the body: Store::upsertObligations
 // writes them together; id, rule, victim_id, case_urn and trigger_event never change at all).
@@ -83,30 +78,141 @@ const std::string* columnValue(const ObligationRow& r, const std::string& key) {
   return nullptr;
 }
 
-Object::Ptr ordered() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
-
-Object::Ptr parseObject(const std::string& text) {
-  Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-  Var v = parser.parse(text);
-  if (v.type() != typeid(Object::Ptr)) return nullptr;
-  return v.extract<Object::Ptr>();
-}
-
-std::string toText(const Object::Ptr& o) {
-  std::ostringstream os;
-  o->stringify(os);
-  return os.str();
-}
-
-bool sameString(const Var& a, const Var& b) {
-  return a.isString() && b.isString() && a.extract<std::string>() == b.extract<std::string>();
-}
-
 Error damaged() { return Error(Error::Kind::kInternal, "storage", "a packed obligation body is damaged"); }
+
+// A column's value as a JSON string.
+std::string quoted(const std::string& value) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out = "\"";
+  for (unsigned char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+// The body is handled as text, member by member, each value exactly as written (no parse, no re-serialising:
+// a body reads back byte for byte whichever JSON writer wrote it, the Ingestor's or SQLite's json_set).
+struct Member {
+  std::string key, value;  // the key as written between its quotes; the value's JSON text
+};
+constexpr size_t kNone = std::string::npos;
+
+size_t endOfString(const std::string& s, size_t i) {  // s[i] is the opening quote
+  for (size_t j = i + 1; j < s.size(); ++j) {
+    if (s[j] == '\\') {
+      ++j;
+      continue;
+    }
+    if (s[j] == '"') return j + 1;
+  }
+  return kNone;
+}
+
+size_t endOfValue(const std::string& s, size_t i) {
+  if (i >= s.size()) return kNone;
+  if (s[i] == '"') return endOfString(s, i);
+  if (s[i] == '{' || s[i] == '[') {
+    int depth = 0;
+    for (size_t j = i; j < s.size(); ++j) {
+      const char c = s[j];
+      if (c == '"') {
+        j = endOfString(s, j);
+        if (j == kNone) return kNone;
+        --j;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return j + 1;
+      }
+    }
+    return kNone;
+  }
+  size_t j = i;
+  while (j < s.size() && s[j] != ',' && s[j] != '}' && s[j] != ']') ++j;
+  return j == i ? kNone : j;
+}
+
+// The members of a JSON object written without white space; false if `s` is not one.
+bool members(const std::string& s, std::vector<Member>& out) {
+  out.clear();
+  if (s.size() < 2 || s[0] != '{') return false;
+  if (s[1] == '}') return s.size() == 2;
+  for (size_t i = 1;;) {
+    if (i >= s.size() || s[i] != '"') return false;
+    const size_t k = endOfString(s, i);
+    if (k == kNone || k >= s.size() || s[k] != ':') return false;
+    const size_t e = endOfValue(s, k + 1);
+    if (e == kNone || e >= s.size()) return false;
+    out.push_back({s.substr(i + 1, k - i - 2), s.substr(k + 1, e - k - 1)});
+    if (s[e] == '}') return e + 1 == s.size();
+    if (s[e] != ',') return false;
+    i = e + 1;
+  }
+}
+
+const std::string* find(const std::vector<Member>& ms, const std::string& key) {
+  for (const auto& m : ms)
+    if (m.key == key) return &m.value;
+  return nullptr;
+}
+
+void add(std::string& out, const std::string& key, const std::string& value) {
+  out += out.size() > 1 ? ",\"" : "\"";
+  out += key;
+  out += "\":";
+  out += value;
+}
+
+constexpr const char* kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64(const std::string& data) {
+  std::string out;
+  const auto* d = reinterpret_cast<const unsigned char*>(data.data());
+  const size_t size = data.size();
+  for (size_t i = 0; i < size; i += 3) {
+    const unsigned v = (d[i] << 16) | ((i + 1 < size ? d[i + 1] : 0) << 8) | (i + 2 < size ? d[i + 2] : 0);
+    out += kBase64[(v >> 18) & 63];
+    out += kBase64[(v >> 12) & 63];
+    out += i + 1 < size ? kBase64[(v >> 6) & 63] : '=';
+    out += i + 2 < size ? kBase64[v & 63] : '=';
+  }
+  return out;
+}
+
+std::string unbase64(const std::string& in, size_t from, size_t to) {
+  static const std::vector<int> kValue = [] {
+    std::vector<int> v(256, -1);
+    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kBase64[i])] = i;
+    return v;
+  }();
+  std::string out;
+  unsigned acc = 0;
+  int bits = 0;
+  for (size_t i = from; i < to && in[i] != '='; ++i) {
+    const int d = kValue[static_cast<unsigned char>(in[i])];
+    if (d < 0) throw damaged();
+    acc = (acc << 6) | static_cast<unsigned>(d);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
 
 // One deflate and one inflate stream per thread, reset for each body rather than set up again (an
 // initialisation allocates and clears a few hundred KB, which cost more than the body itself). A small hash
-// (memLevel 4) suits bodies of about a kilobyte.
+// (memLevel 4) suits texts of about a kilobyte.
 struct Deflater {
   z_stream z{};
   bool ok = false;
@@ -124,7 +230,8 @@ struct Inflater {
   }
 };
 
-std::string deflateText(const std::string& text) {
+// "z1:<size>:<base64 of the raw deflate stream>", as a JSON string.
+std::string deflated(const std::string& text) {
   thread_local Deflater d;
   z_stream& z = d.z;
   if (!d.ok || deflateReset(&z) != Z_OK ||
@@ -137,105 +244,75 @@ std::string deflateText(const std::string& text) {
   z.avail_out = static_cast<uInt>(out.size());
   if (deflate(&z, Z_FINISH) != Z_STREAM_END) throw damaged();
   out.resize(z.total_out);
-  std::ostringstream b64;
-  Poco::Base64Encoder enc(b64);
-  enc.rdbuf()->setLineLength(0);
-  enc << out;
-  enc.close();
-  return kDeflatedPrefix + std::to_string(text.size()) + ":" + b64.str();
+  return std::string("\"") + kDeflatedPrefix + std::to_string(text.size()) + ":" + base64(out) + "\"";
 }
 
-std::string inflateText(const std::string& packed) {
-  const size_t prefix = std::char_traits<char>::length(kDeflatedPrefix);
-  const size_t colon = packed.find(':', prefix);
-  if (colon == std::string::npos) throw damaged();
-  const size_t size = std::stoul(packed.substr(prefix, colon - prefix));
-  std::istringstream b64(packed.substr(colon + 1));
-  Poco::Base64Decoder dec(b64);
-  const std::string deflated((std::istreambuf_iterator<char>(dec)), std::istreambuf_iterator<char>());
+std::string inflated(const std::string& value) {  // the JSON string deflated() wrote
+  const size_t prefix = 1 + std::char_traits<char>::length(kDeflatedPrefix);
+  const size_t colon = value.find(':', prefix);
+  if (colon == kNone || value.back() != '"') throw damaged();
+  const size_t size = std::stoul(value.substr(prefix, colon - prefix));
+  const std::string in = unbase64(value, colon + 1, value.size() - 1);
   std::string out(size, '\0');
   thread_local Inflater i;
   z_stream& z = i.z;
   if (!i.ok || inflateReset(&z) != Z_OK ||
       inflateSetDictionary(&z, reinterpret_cast<const Bytef*>(kDictionary), sizeof kDictionary - 1) != Z_OK)
     throw damaged();
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(deflated.data()));
-  z.avail_in = static_cast<uInt>(deflated.size());
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
   z.next_out = reinterpret_cast<Bytef*>(&out[0]);
   z.avail_out = static_cast<uInt>(out.size());
   if (inflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out != size) throw damaged();
   return out;
 }
 
-Object::Ptr unpackObject(const Object::Ptr& packed, const ObligationRow& r) {
-  Object::Ptr full = ordered();
-  for (const auto& key : kBodyKeys) {
-    if (key == "explanation" && packed->has(key)) {
-      Var x = packed->get(key);
-      if (x.isString() && x.extract<std::string>().rfind(kDeflatedPrefix, 0) == 0) {
-        Object::Ptr short_x = parseObject(inflateText(x.extract<std::string>()));
-        if (!short_x) throw damaged();
-        Object::Ptr whole = ordered();
-        for (const auto& k : kExplanationKeys) {
-          if (short_x->has(k))
-            whole->set(k, short_x->get(k));
-          else if (short_x->has("text") &&
-                   std::find(kRepeatedInExplanation.begin(), kRepeatedInExplanation.end(), k) !=
-                       kRepeatedInExplanation.end() &&
-                   full->has(k))
-            whole->set(k, full->get(k));
-        }
-        for (const auto& k : short_x->getNames())
-          if (!whole->has(k)) whole->set(k, short_x->get(k));
-        full->set(key, whole);
-        continue;
-      }
-    }
-    if (packed->has(key))
-      full->set(key, packed->get(key));
-    else if (const std::string* column = columnValue(r, key))
-      full->set(key, *column);
-    else if (key == "changes")
-      full->set(key, Array::Ptr(new Array));
-    else
-      full->set(key, Var());
+bool isDeflated(const std::string& value) {
+  return value.size() > 4 && value[0] == '"' && value.compare(1, 3, kDeflatedPrefix) == 0;
+}
+
+// The whole explanation from its packed form, given the obligation's own members.
+std::string explanation(const std::string& value, const std::vector<Member>& whole) {
+  std::vector<Member> x;
+  if (!members(inflated(value), x)) throw damaged();
+  std::string out = "{";
+  for (const auto& k : kExplanationKeys) {
+    if (const std::string* v = find(x, k))
+      add(out, k, *v);
+    else if (listed(kRepeatedInExplanation, k))
+      if (const std::string* own = find(whole, k)) add(out, k, *own);
   }
-  for (const auto& key : packed->getNames())  // anything set after packing (none is written so)
-    if (key != kPackedKey && !full->has(key)) full->set(key, packed->get(key));
-  return full;
+  for (const auto& m : x)
+    if (!listed(kExplanationKeys, m.key)) add(out, m.key, m.value);
+  return out + "}";
 }
 
 }  // namespace
 
 std::string packObligationBody(const std::string& body, const ObligationRow& r) {
+  std::vector<Member> whole;
+  if (!members(body, whole) || find(whole, kPackedKey)) return body;
   try {
-    Object::Ptr full = parseObject(body);
-    if (!full || full->has(kPackedKey)) return body;
-    Object::Ptr packed = ordered();
-    packed->set(kPackedKey, 1);
-    for (const auto& key : full->getNames()) {
-      const Var v = full->get(key);
-      if (v.isEmpty()) continue;
-      const std::string* column = columnValue(r, key);
-      if (column && v.isString() && v.extract<std::string>() == *column) continue;
-      if (key == "changes" && v.type() == typeid(Array::Ptr) && v.extract<Array::Ptr>()->size() == 0) continue;
-      if (key == "explanation" && v.type() == typeid(Object::Ptr)) {
-        Object::Ptr x = v.extract<Object::Ptr>();
-        Object::Ptr short_x = ordered();
-        for (const auto& k : x->getNames()) {
-          const bool repeated = std::find(kRepeatedInExplanation.begin(), kRepeatedInExplanation.end(), k) !=
-                                kRepeatedInExplanation.end();
-          if (repeated && x->has("text") && full->has(k) && sameString(x->get(k), full->get(k))) continue;
-          short_x->set(k, x->get(k));
+    std::string out = "{";
+    add(out, kPackedKey, "1");
+    for (const auto& m : whole) {
+      if (m.value == "null" || (m.key == "changes" && m.value == "[]")) continue;
+      if (const std::string* column = columnValue(r, m.key); column && m.value == quoted(*column)) continue;
+      std::vector<Member> x;
+      if (m.key == "explanation" && members(m.value, x) && find(x, "text")) {
+        std::string short_x = "{";
+        for (const auto& xm : x) {
+          const std::string* own = find(whole, xm.key);
+          if (!(listed(kRepeatedInExplanation, xm.key) && own && *own == xm.value)) add(short_x, xm.key, xm.value);
         }
-        packed->set(key, deflateText(toText(short_x)));
+        add(out, m.key, deflated(short_x + "}"));
         continue;
       }
-      packed->set(key, v);
+      add(out, m.key, m.value);
     }
-    std::string text = toText(packed);
-    if (text.size() >= body.size() || unpackObligationBody(text, r) != body) return body;
-    return text;
+    out += "}";
+    if (out.size() >= body.size() || unpackObligationBody(out, r) != body) return body;
+    return out;
   } catch (const std::exception&) {
     return body;  // not a shape this packs: kept as given
   }
@@ -244,9 +321,21 @@ std::string packObligationBody(const std::string& body, const ObligationRow& r) 
 std::string unpackObligationBody(const std::string& stored, const ObligationRow& r) {
   static const std::string kMark = std::string("{\"") + kPackedKey + "\":";
   if (stored.compare(0, kMark.size(), kMark) != 0) return stored;
-  Object::Ptr packed = parseObject(stored);
-  if (!packed) throw damaged();
-  return toText(unpackObject(packed, r));
+  std::vector<Member> packed, whole;
+  if (!members(stored, packed)) throw damaged();
+  for (const auto& key : kBodyKeys) {
+    if (const std::string* v = find(packed, key))
+      whole.push_back({key, key == "explanation" && isDeflated(*v) ? explanation(*v, whole) : *v});
+    else if (const std::string* column = columnValue(r, key))
+      whole.push_back({key, quoted(*column)});
+    else
+      whole.push_back({key, key == "changes" ? "[]" : "null"});
+  }
+  for (const auto& m : packed)  // anything set after packing (a purge's json_set sets only listed keys)
+    if (m.key != kPackedKey && !listed(kBodyKeys, m.key)) whole.push_back(m);
+  std::string out = "{";
+  for (const auto& m : whole) add(out, m.key, m.value);
+  return out + "}";
 }
 
 }  // namespace vc::storage

@@ -14,10 +14,12 @@ namespace vc::storage {
 //
 // A packed body is still a JSON object (the ledger reads `right`, `trigger_date`, `extension`... with
 // json_extract, a missing key reading as the null it stood for; a purge sets `$.explanation` and
-// `$.changes` with json_set), marked by its first key, "packed". unpackObligationBody gives back,
-// byte for byte, the body that was packed: packObligationBody checks that before it returns the packed
-// form, and returns the body as given where it would not (an older shape, a purged body...), so either
-// kind may be in the column and each reads back as written.
+// `$.changes` with json_set), marked by its first key, "packed". Both work on the JSON text member by
+// member, each value kept exactly as written (no parse and re-serialise, which
+// cost about 3.5 times the CPU in the migration).
+// unpackObligationBody gives back, byte for byte, the body that was packed: packObligationBody checks
+// that before it returns the packed form, and returns the body as given where it would not (an older
+// shape, white space...), so either kind may be in the column and each reads back as written.
 //
 // The dictionary ("z1") is part of the stored format: never change it; a new one needs a new prefix.
 std::string packObligationBody(const std::string& body, const ObligationRow& columns);
