@@ -5,6 +5,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <deque>
+#include <string_view>
 #include <vector>
 
 namespace vc::storage {
@@ -59,13 +61,13 @@ const std::vector<std::string> kExplanationKeys = {
 const std::vector<std::string> kRepeatedInExplanation = {"rule", "policy", "trigger_event", "tier", "due_by",
                                                          "trigger_date"};
 
-bool listed(const std::vector<std::string>& keys, const std::string& key) {
+bool listed(const std::vector<std::string>& keys, std::string_view key) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 // Body fields held in the row's columns (never changed apart from the body: Store::upsertObligations
 // writes them together; id, rule, victim_id, case_urn and trigger_event never change at all).
-const std::string* columnValue(const ObligationRow& r, const std::string& key) {
+const std::string* columnValue(const ObligationRow& r, std::string_view key) {
   if (key == "id") return &r.id;
   if (key == "rule") return &r.rule;
   if (key == "victim_id") return &r.victim_id;
@@ -102,11 +104,11 @@ std::string quoted(const std::string& value) {
 // The body is handled as text, member by member, each value exactly as written (no parse, no re-serialising:
 // a body reads back byte for byte whichever JSON writer wrote it, the Ingestor's or SQLite's json_set).
 struct Member {
-  std::string key, value;  // the key as written between its quotes; the value's JSON text
+  std::string_view key, value;  // the key as written between its quotes; the value's JSON text
 };
 constexpr size_t kNone = std::string::npos;
 
-size_t endOfString(const std::string& s, size_t i) {  // s[i] is the opening quote
+size_t endOfString(std::string_view s, size_t i) {  // s[i] is the opening quote
   for (size_t j = i + 1; j < s.size(); ++j) {
     if (s[j] == '\\') {
       ++j;
@@ -117,7 +119,7 @@ size_t endOfString(const std::string& s, size_t i) {  // s[i] is the opening quo
   return kNone;
 }
 
-size_t endOfValue(const std::string& s, size_t i) {
+size_t endOfValue(std::string_view s, size_t i) {
   if (i >= s.size()) return kNone;
   if (s[i] == '"') return endOfString(s, i);
   if (s[i] == '{' || s[i] == '[') {
@@ -142,7 +144,7 @@ size_t endOfValue(const std::string& s, size_t i) {
 }
 
 // The members of a JSON object written without white space; false if `s` is not one.
-bool members(const std::string& s, std::vector<Member>& out) {
+bool members(std::string_view s, std::vector<Member>& out) {
   out.clear();
   if (s.size() < 2 || s[0] != '{') return false;
   if (s[1] == '}') return s.size() == 2;
@@ -159,17 +161,17 @@ bool members(const std::string& s, std::vector<Member>& out) {
   }
 }
 
-const std::string* find(const std::vector<Member>& ms, const std::string& key) {
+const std::string_view* find(const std::vector<Member>& ms, std::string_view key) {
   for (const auto& m : ms)
     if (m.key == key) return &m.value;
   return nullptr;
 }
 
-void add(std::string& out, const std::string& key, const std::string& value) {
+void add(std::string& out, std::string_view key, std::string_view value) {
   out += out.size() > 1 ? ",\"" : "\"";
-  out += key;
+  out.append(key.data(), key.size());
   out += "\":";
-  out += value;
+  out.append(value.data(), value.size());
 }
 
 constexpr const char* kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -188,7 +190,7 @@ std::string base64(const std::string& data) {
   return out;
 }
 
-std::string unbase64(const std::string& in, size_t from, size_t to) {
+std::string unbase64(std::string_view in, size_t from, size_t to) {
   static const std::vector<int> kValue = [] {
     std::vector<int> v(256, -1);
     for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kBase64[i])] = i;
@@ -247,11 +249,11 @@ std::string deflated(const std::string& text) {
   return std::string("\"") + kDeflatedPrefix + std::to_string(text.size()) + ":" + base64(out) + "\"";
 }
 
-std::string inflated(const std::string& value) {  // the JSON string deflated() wrote
+std::string inflated(std::string_view value) {  // the JSON string deflated() wrote
   const size_t prefix = 1 + std::char_traits<char>::length(kDeflatedPrefix);
   const size_t colon = value.find(':', prefix);
   if (colon == kNone || value.back() != '"') throw damaged();
-  const size_t size = std::stoul(value.substr(prefix, colon - prefix));
+  const size_t size = std::stoul(std::string(value.substr(prefix, colon - prefix)));
   const std::string in = unbase64(value, colon + 1, value.size() - 1);
   std::string out(size, '\0');
   thread_local Inflater i;
@@ -267,20 +269,21 @@ std::string inflated(const std::string& value) {  // the JSON string deflated() 
   return out;
 }
 
-bool isDeflated(const std::string& value) {
+bool isDeflated(std::string_view value) {
   return value.size() > 4 && value[0] == '"' && value.compare(1, 3, kDeflatedPrefix) == 0;
 }
 
 // The whole explanation from its packed form, given the obligation's own members.
-std::string explanation(const std::string& value, const std::vector<Member>& whole) {
+std::string explanation(std::string_view value, const std::vector<Member>& whole) {
+  const std::string text = inflated(value);
   std::vector<Member> x;
-  if (!members(inflated(value), x)) throw damaged();
+  if (!members(text, x)) throw damaged();
   std::string out = "{";
   for (const auto& k : kExplanationKeys) {
-    if (const std::string* v = find(x, k))
+    if (const std::string_view* v = find(x, k))
       add(out, k, *v);
     else if (listed(kRepeatedInExplanation, k))
-      if (const std::string* own = find(whole, k)) add(out, k, *own);
+      if (const std::string_view* own = find(whole, k)) add(out, k, *own);
   }
   for (const auto& m : x)
     if (!listed(kExplanationKeys, m.key)) add(out, m.key, m.value);
@@ -302,7 +305,7 @@ std::string packObligationBody(const std::string& body, const ObligationRow& r) 
       if (m.key == "explanation" && members(m.value, x) && find(x, "text")) {
         std::string short_x = "{";
         for (const auto& xm : x) {
-          const std::string* own = find(whole, xm.key);
+          const std::string_view* own = find(whole, xm.key);
           if (!(listed(kRepeatedInExplanation, xm.key) && own && *own == xm.value)) add(short_x, xm.key, xm.value);
         }
         add(out, m.key, deflated(short_x + "}"));
@@ -323,17 +326,23 @@ std::string unpackObligationBody(const std::string& stored, const ObligationRow&
   if (stored.compare(0, kMark.size(), kMark) != 0) return stored;
   std::vector<Member> packed, whole;
   if (!members(stored, packed)) throw damaged();
+  std::deque<std::string> made;  // the values not in `stored`, which `whole` refers to
   for (const auto& key : kBodyKeys) {
-    if (const std::string* v = find(packed, key))
-      whole.push_back({key, key == "explanation" && isDeflated(*v) ? explanation(*v, whole) : *v});
-    else if (const std::string* column = columnValue(r, key))
-      whole.push_back({key, quoted(*column)});
-    else
+    if (const std::string_view* v = find(packed, key)) {
+      if (key == "explanation" && isDeflated(*v))
+        whole.push_back({key, made.emplace_back(explanation(*v, whole))});
+      else
+        whole.push_back({key, *v});
+    } else if (const std::string* column = columnValue(r, key)) {
+      whole.push_back({key, made.emplace_back(quoted(*column))});
+    } else {
       whole.push_back({key, key == "changes" ? "[]" : "null"});
+    }
   }
   for (const auto& m : packed)  // anything set after packing (a purge's json_set sets only listed keys)
     if (m.key != kPackedKey && !listed(kBodyKeys, m.key)) whole.push_back(m);
   std::string out = "{";
+  out.reserve(stored.size() * 4);
   for (const auto& m : whole) add(out, m.key, m.value);
   return out + "}";
 }
