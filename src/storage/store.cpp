@@ -250,7 +250,10 @@ void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
         "ON CONFLICT(id) DO UPDATE SET tier = excluded.tier, due_by = excluded.due_by, status = excluded.status, "
         "completed_at = excluded.completed_at, body = excluded.body, area = excluded.area, "
         "policy = excluded.policy, basis = excluded.basis, kind = excluded.kind "
-        "WHERE body IS NOT excluded.body",
+        // The body is stored packed (obligation_body.h), without what these columns hold: a change to one
+        // of them alone must still be written.
+        "WHERE body IS NOT excluded.body OR tier IS NOT excluded.tier OR policy IS NOT excluded.policy "
+        "OR basis IS NOT excluded.basis OR kind IS NOT excluded.kind",
       use(id), use(rule), use(policy), use(basis), use(kind), use(victim), use(urn), use(area), use(trigger),
       use(tier), use(due), use(status), use(completed), use(body), use(created), now;
 }

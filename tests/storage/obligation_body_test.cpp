@@ -227,3 +227,32 @@ TEST_CASE("A store from before packed obligation bodies upgrades with every obli
     }
   }
 }
+
+TEST_CASE("An obligation whose only change is a field its columns hold is written again (its packed body "
+          "does not change)",
+          "[storage][obligations][size]") {
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  db.migrate();
+  ingestDemo(db);
+  const std::string id = stored(db).front().first;
+  storage::ObligationRow row = columnsOf(db, id);
+  // A corrected rule book may change an obligation's basis alone (rederive), or its tier, policy or kind.
+  const std::string basis = row.basis == "code" ? "service_standard" : "code";
+  std::string changed = row.body;
+  const std::string from = "\"basis\":\"" + row.basis + "\"";
+  REQUIRE(changed.find(from) != std::string::npos);
+  changed.replace(changed.find(from), from.size(), "\"basis\":\"" + basis + "\"");
+  storage::ObligationRow next = row;
+  next.basis = basis;
+  next.body = changed;
+  {
+    auto lease = db.session();
+    storage::WriteTransaction tx(lease.get());
+    storage::Store(lease.get()).upsertObligations({next});
+    tx.commit();
+  }
+  const storage::ObligationRow read = columnsOf(db, id);
+  CHECK(read.basis == basis);
+  CHECK(read.body == changed);
+}
