@@ -65,8 +65,11 @@ bool listed(const std::vector<std::string>& keys, std::string_view key) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
-// Body fields held in the row's columns (never changed apart from the body: Store::upsertObligations
-// writes them together; id, rule, victim_id, case_urn and trigger_event never change at all).
+// Body fields held in the row's columns. Invariant (a writer that broke it would change what the body
+// reads as): these columns change only together with the body, in Store::upsertObligations, which packs
+// the body against the row it writes and also writes a row whose body is the same but one of tier, policy,
+// basis or kind is not; id, rule, victim_id, case_urn and trigger_event never change at all. (The store's
+// single writer is not relied on: each row is packed and written in one statement.)
 const std::string* columnValue(const ObligationRow& r, std::string_view key) {
   if (key == "id") return &r.id;
   if (key == "rule") return &r.rule;
