@@ -12,6 +12,7 @@
 #include "common/sha256.h"
 #include "storage/database.h"
 #include "storage/letter_store.h"
+#include "storage/obligation_body.h"
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::Statement;
@@ -113,15 +114,26 @@ int replaceCaseValues(Poco::Data::Session& s, const std::string& urn,
   }
   Statement st(s);
   std::string u = urn;
-  st << "SELECT id, IFNULL(json_extract(body, '$.explanation'), ''), IFNULL(json_extract(body, '$.changes'), '') "
+  // The body may be stored packed (obligation_body.h): its values are read from the body as written.
+  st << "SELECT id, rule, victim_id, case_urn, trigger_event, kind, basis, policy, tier, body "
         "FROM obligations WHERE case_urn = ?",
       bind(u);
   st.execute();
   Poco::Data::RecordSet rs(st);
   std::vector<std::vector<std::string>> obligations;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext())
-    obligations.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>(),
-                           rs.value(2).convert<std::string>()});
+  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    ObligationRow r;
+    size_t c = 0;
+    for (std::string* field : {&r.id, &r.rule, &r.victim_id, &r.case_urn, &r.trigger_event, &r.kind, &r.basis,
+                               &r.policy, &r.tier, &r.body})
+      *field = rs.value(c++).convert<std::string>();
+    obligations.push_back({r.id, unpackObligationBody(r.body, r), ""});
+  }
+  for (auto& o : obligations) {
+    const std::string body = o[1];
+    s << "SELECT IFNULL(json_extract(?, '$.explanation'), ''), IFNULL(json_extract(?, '$.changes'), '')", bind(body),
+        bind(body), into(o[1]), into(o[2]), now;
+  }
   for (auto& o : obligations) {
     for (auto [path, index] : {std::pair{"$.explanation", 1}, std::pair{"$.changes", 2}}) {
       auto replacement = replace(o[static_cast<size_t>(index)]);

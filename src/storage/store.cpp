@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "storage/audit_log.h"
 #include "storage/database.h"
+#include "storage/obligation_body.h"
 #include "storage/sqlite_statement.h"
 
 #include <Poco/Data/RecordSet.h>
@@ -36,6 +37,7 @@ std::vector<ObligationRow> readObligations(Query& q) {
     for (std::string* field : {&r.id, &r.rule, &r.policy, &r.basis, &r.kind, &r.victim_id, &r.case_urn, &r.area,
                                &r.trigger_event, &r.tier, &r.due_by, &r.status, &r.completed_at, &r.body})
       *field = q.text(c++);
+    r.body = unpackObligationBody(r.body, r);  // stored packed (obligation_body.h)
     r.created_n = q.int64(c++);
     for (std::string* field : {&r.latest_reason, &r.at_risk_raised_at, &r.breach_detected_at}) *field = q.text(c++);
     out.push_back(std::move(r));
@@ -224,10 +226,13 @@ void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
             "ON CONFLICT(id) DO UPDATE SET tier = excluded.tier, due_by = excluded.due_by, status = excluded.status, "
             "completed_at = excluded.completed_at, body = excluded.body, area = excluded.area, "
             "policy = excluded.policy, basis = excluded.basis, kind = excluded.kind "
-            "WHERE body IS NOT excluded.body");
+            // The body is stored packed (obligation_body.h), without what these columns hold: a change to one
+            // of them alone must still be written.
+            "WHERE body IS NOT excluded.body OR tier IS NOT excluded.tier OR policy IS NOT excluded.policy "
+            "OR basis IS NOT excluded.basis OR kind IS NOT excluded.kind");
     q.bind(r.id).bind(r.rule).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.victim_id).bind(r.case_urn);
     q.bind(r.area).bind(r.trigger_event).bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at);
-    q.bind(r.body).bind(r.created_n).run();
+    q.bind(packObligationBody(r.body, r)).bind(r.created_n).run();  // read back as given (obligation_body.h)
   }
 }
 
