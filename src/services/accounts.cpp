@@ -4,6 +4,7 @@
 #include <Poco/RandomStream.h>
 
 #include "common/sha256.h"
+#include "storage/database.h"
 #include "storage/store.h"
 
 namespace vc::services {

@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "services/principal.h"
-#include "storage/database.h"
+
+namespace vc::storage {
+class Database;  // storage/database.h: the front that holds this service needs no store header
+}
 
 namespace vc::services {
 

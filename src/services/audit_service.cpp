@@ -2,6 +2,7 @@
 
 #include "domain/date.h"
 #include "storage/audit_log.h"
+#include "storage/database.h"
 #include "storage/store.h"
 
 namespace vc::services {

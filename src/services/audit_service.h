@@ -9,8 +9,11 @@
 #include <vector>
 
 #include "domain/clock.h"
-#include "storage/database.h"
 #include "storage/records.h"
+
+namespace vc::storage {
+class Database;  // storage/database.h: the front that holds this service needs no store header
+}
 
 namespace vc::services {
 

@@ -1,7 +1,9 @@
 #include "services/outbox_service.h"
 
 #include "common/error.h"
+#include "delivery/outbox.h"
 #include "domain/date.h"
+#include "storage/database.h"
 #include "storage/letter_store.h"
 #include "storage/notification_store.h"
 #include "storage/outbox_store.h"

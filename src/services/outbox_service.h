@@ -9,11 +9,16 @@
 #include <string>
 #include <vector>
 
-#include "delivery/outbox.h"
 #include "domain/clock.h"
 #include "services/principal.h"
-#include "storage/database.h"
 #include "storage/records.h"
+
+namespace vc::delivery {
+class Outbox;
+}
+namespace vc::storage {
+class Database;  // storage/database.h: the front that holds this service needs no store header
+}
 
 namespace vc::services {
 

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "domain/date.h"
+#include "storage/database.h"
 #include "storage/ledger_store.h"
 #include "storage/store.h"
 

@@ -19,8 +19,11 @@
 
 #include "domain/clock.h"
 #include "services/principal.h"
-#include "storage/database.h"
 #include "storage/records.h"
+
+namespace vc::storage {
+class Database;  // storage/database.h: the front that holds this service needs no store header
+}
 
 namespace vc::services {
 

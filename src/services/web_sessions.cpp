@@ -9,6 +9,7 @@
 #include "common/text.h"
 #include "services/accounts.h"
 #include "services/passwords.h"
+#include "storage/database.h"
 #include "storage/session_store.h"
 #include "storage/store.h"
 
