@@ -2,7 +2,7 @@
 # The HTTP and web front calls services only (docs/architecture.md): no file under src/http/ or
 # src/web/ includes a storage header other than the plain record structs (storage/records.h), or
 # names Poco::Data or the store's own types (a session, a transaction, a repository). Fails naming
-# every line that does.
+# every line that does. Also checks the headers of src/services/, which the front includes.
 # Usage: front_calls_services.sh SOURCE_DIR
 set -u
 src="${1:?usage: front_calls_services.sh SOURCE_DIR}/src"
@@ -27,7 +27,13 @@ complain "it holds or opens the store itself (a Database, a session, a transacti
   grep -rnE 'storage::(Database|SessionLease|Connection|UnitOfWork|WriteTransaction|Savepoint|Store|AuditLog|AuditGroupCommit|[A-Za-z]+Store)\b|\bdb_?\.session\(' \
     "$src/http" "$src/web")
 
+# What the front holds from src/services/ brings no store header with it either (forward-declare
+# storage::Database instead), so the front library need not see Poco::Data.
+complain "a header in src/services/ includes a storage header other than storage/records.h" < <(
+  grep -rnE '#[[:space:]]*include[[:space:]]*[<"]storage/' "$src/services" --include='*.h' |
+    grep -vE '[<"]storage/records\.h[>"]')
+
 if [ "$status" -eq 0 ]; then
-  echo "ok: src/http and src/web include only storage/records.h from storage, and name no Poco::Data"
+  echo "ok: src/http, src/web and the headers of src/services include only storage/records.h from storage"
 fi
 exit "$status"
