@@ -24,6 +24,9 @@ std::vector<storage::OutboxRow> OutboxService::list(const storage::OutboxFilter&
 
 storage::OutboxRow OutboxService::retry(int64_t n, const std::string& id, const Principal& p) {
   auto lease = db_.session();
+  // ONE RETRY PER DEAD MESSAGE: the message is read, requeued only if still dead, and the retry noted
+  // on its letter or notification, all in one write transaction (the store's one writer), so two
+  // officers pressing "try again" together requeue it once; the second is told it is no longer dead.
   storage::WriteTransaction tx(lease);
   storage::OutboxStore store(lease);
   auto message = store.find(n);

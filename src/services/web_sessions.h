@@ -12,6 +12,9 @@
 // reads, stores or audits it; the store keeps only a keyed digest of a name
 // that failed, never the name. Logins, failures, refusals and logouts are
 // audited. Thread-safe (a store session per call).
+//
+// A service (it reads and writes the store and the audit log); the front
+// names it http::WebSessions and only calls it and sets its cookies.
 
 #include <cstdint>
 #include <optional>
