@@ -463,9 +463,10 @@ Row benchHttp(const Policy& p, const std::vector<const GenEvent*>& order, const 
   vc::app::Services services(settings);
   vc::storage::Database& db = services.db;
   const vc::domain::Clock& clock = *services.clock;
-  vc::http::Api api(db, services.ingestor, services.letters, services.notifications, services.outbox, services.ledger, clock,
+  vc::http::Api api(services.reads, services.audit, services.ingestor, services.letters, services.notifications,
+                    services.outbox_service, services.ledger, clock,
                     services.calendar, vc::http::ApiLimits{10000});
-  vc::http::Router router(api.routes(), db, clock);
+  vc::http::Router router(api.routes(), services.accounts, services.audit);
   vc::http::ServerOptions options;
   options.bind = "127.0.0.1";
   options.port = 0;

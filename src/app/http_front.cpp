@@ -12,11 +12,11 @@ std::vector<http::Route> allRoutes(http::Api& api, web::WebPages& pages) {
 }  // namespace
 
 HttpFront::HttpFront(Services& s, const Settings& settings)
-    : api(s.db, s.ingestor, s.letters, s.notifications, s.outbox, s.ledger, *s.clock, s.calendar,
+    : api(s.reads, s.audit, s.ingestor, s.letters, s.notifications, s.outbox_service, s.ledger, *s.clock, s.calendar,
           http::ApiLimits{settings.http_max_events_per_request}),
-      pages(web::WebServices{s.db, s.letters, s.notifications, s.ledger, s.web_sessions, s.page_templates,
+      pages(web::WebServices{s.reads, s.audit, s.letters, s.notifications, s.ledger, s.web_sessions, s.page_templates,
                              s.web_assets, s.rules, s.contacts, *s.clock, s.calendar, &s.print_room}),
-      router(allRoutes(api, pages), s.db, *s.clock,
+      router(allRoutes(api, pages), s.accounts, s.audit,
              http::PageSupport{&s.web_sessions,
                                [this](const Error& e, const http::Request& req) { return pages.errorPage(e, req); }}) {
   api.setPrintRoom(&s.print_room);

@@ -125,7 +125,11 @@ Services::Services(const Settings& s)
       scheduler(db, letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)),
       checkpointer(db, *clock, std::chrono::seconds(s.audit_checkpoint_interval_seconds)),
       web_sessions(db, *clock,
-                   http::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie, signInNameKey(db)}),
+                   services::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie, signInNameKey(db)}),
+      accounts(db),
+      audit(db, *clock),
+      reads(db, *clock),
+      outbox_service(db, outbox, *clock),
       page_templates(rendering::PageTemplates::load(s.web_dir + "/templates")),
       web_assets(loadWebAssets(s.web_dir)) {
   outbox.setListener("letter", &letters);

@@ -23,7 +23,6 @@
 #include "domain/engine.h"
 #include "domain/plain_english.h"
 #include "domain/rules.h"
-#include "http/web_sessions.h"
 #include "ingest/ingestor.h"
 #include "letters/letter_context.h"
 #include "letters/letter_service.h"
@@ -32,6 +31,11 @@
 #include "rendering/template_set.h"
 #include "scheduling/audit_checkpointer.h"
 #include "scheduling/scheduler.h"
+#include "services/accounts.h"
+#include "services/audit_service.h"
+#include "services/outbox_service.h"
+#include "services/read_service.h"
+#include "services/web_sessions.h"
 #include "storage/database.h"
 #include "web/static_assets.h"
 
@@ -85,7 +89,12 @@ struct Services {
   compliance::LedgerService ledger;
   scheduling::Scheduler scheduler;
   scheduling::AuditCheckpointer checkpointer;  // started by serve() (and test daemons), after the scheduler
-  http::WebSessions web_sessions;
+  services::WebSessions web_sessions;
+  // What the HTTP and web front calls besides the above (it holds no store of its own).
+  services::AccountService accounts;
+  services::AuditService audit;
+  services::ReadService reads;
+  services::OutboxService outbox_service;
   rendering::PageTemplates page_templates;  // checked at start: a bad one stops it
   web::StaticAssets web_assets;
 };

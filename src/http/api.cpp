@@ -14,25 +14,12 @@
 #include "domain/engine.h"
 #include "http/json_io.h"
 #include "http/views.h"
-#include "storage/ledger_store.h"
-#include "storage/store.h"
 
 namespace vc::http {
 
 using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-namespace {
-
-// A VLU officer bound to an Area sees only that Area's cases; to anyone else
-// the case does not exist.
-void checkArea(const Request& req, const std::string& area, const std::string& what) {
-  const Principal& p = *req.principal;
-  if (p.role == "vlu" && !p.area.empty() && p.area != area) throw notFound(what);
-}
-
-}  // namespace
 
 std::vector<Route> Api::routes() {
   auto bind = [this](Response (Api::*fn)(Request&)) { return [this, fn](Request& r) { return (this->*fn)(r); }; };
@@ -69,7 +56,7 @@ std::vector<Route> Api::routes() {
 
 Response Api::health(Request&) {
   Object::Ptr o = ordered();
-  o->set("status", std::string(db_.ping() ? "ok" : "degraded"));
+  o->set("status", std::string(reads_.storeAnswers() ? "ok" : "degraded"));
   return json(o);
 }
 
@@ -103,28 +90,16 @@ Response Api::postEvents(Request& req) {
 }
 
 Response Api::getVictim(Request& req) {
-  return json(readVictim(db_, clock_, calendar_, req.params.at("victim_id"), *req.principal));
+  return json(readVictim(reads_, clock_, calendar_, req.params.at("victim_id"), *req.principal));
 }
 
 Response Api::getCase(Request& req) {
   const std::string& urn = req.params.at("case_urn");
-  auto lease = db_.session();
-  storage::Connection& session = lease;
-  storage::Store store(session);
-  const std::string now_text = domain::formatRfc3339Utc(clock_.now());
-  auto case_row = store.findCase(urn);
-  try {
-    if (!case_row) throw notFound("no case " + urn);
-    checkArea(req, case_row->area, "no case " + urn);
-  } catch (const Error&) {
-    store.audit(now_text, req.principal->user, "read_case_denied", "case:" + urn, "not found or outside area");
-    throw;
-  }
-  store.audit(now_text, req.principal->user, "read_case", "case:" + urn, "");
+  const services::CaseRecord record = reads_.readCase(urn, *req.principal);  // audited
 
-  Object::Ptr o = caseView(*case_row);
+  Object::Ptr o = caseView(record.case_row);
   Array::Ptr victims = new Array;
-  for (const auto& v : store.caseVictims(urn)) {
+  for (const auto& v : record.victims) {
     Object::Ptr vo = ordered();
     vo->set("victim_id", v.victim_id);
     vo->set("profile", parseJson(v.profile));
@@ -136,7 +111,7 @@ Response Api::getCase(Request& req) {
   }
   o->set("victims", victims);
   Array::Ptr timeline = new Array;
-  for (const auto& e : store.caseTimeline(urn)) timeline->add(eventView(e));
+  for (const auto& e : record.timeline) timeline->add(eventView(e));
   o->set("timeline", timeline);
   return json(o);
 }
@@ -175,16 +150,10 @@ Response Api::listObligations(Request& req) {
   f.today = today.toString();
   f.at_risk_until = domain::atRiskUntil(today, calendar_).toString();
 
-  auto lease = db_.session();
-  storage::Connection& session = lease;
-  storage::Store store(session);
-  auto rows = store.listObligations(f);
+  // Each carries the victim's enhanced-rights reasons and any note on a miss: the read is audited.
+  const auto rows = reads_.listObligations(f, *req.principal);
   Array::Ptr items = new Array;
   for (const auto& row : rows) items->add(obligationView(row, today, calendar_, false));
-  // Each carries the victim's enhanced-rights reasons and any note on a miss: the read is recorded.
-  store.audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "read_obligations", "obligations",
-              "items:" + std::to_string(rows.size()) + (f.victim_id.empty() ? "" : " victim:" + f.victim_id) +
-                  (f.case_urn.empty() ? "" : " case:" + f.case_urn) + (f.status.empty() ? "" : " status:" + f.status));
   Object::Ptr o = ordered();
   o->set("items", items);
   o->set("next", rows.size() == static_cast<size_t>(f.limit) ? Var(rows.back().due_by + "~" + rows.back().id) : Var());
@@ -193,17 +162,10 @@ Response Api::listObligations(Request& req) {
 
 Response Api::getObligation(Request& req) {
   const std::string& id = req.params.at("id");
-  auto lease = db_.session();
-  storage::Connection& session = lease;
-  storage::Store store(session);
-  auto row = store.findObligation(id);
-  if (!row) throw notFound("no obligation " + id);
-  checkArea(req, row->area, "no obligation " + id);
-  store.audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "read_obligation", "obligation:" + id,
-              "victim:" + row->victim_id);
-  Object::Ptr o = obligationView(*row, clock_.today(), calendar_, true);
+  const services::ObligationRecord record = reads_.readObligation(id, *req.principal);  // audited
+  Object::Ptr o = obligationView(record.obligation, clock_.today(), calendar_, true);
   Array::Ptr reasons = new Array;
-  for (const auto& r : storage::LedgerStore(session).reasons(id)) {
+  for (const auto& r : record.reasons) {
     Object::Ptr ro = ordered();
     ro->set("code", r.reason);
     ro->set("note", r.note);

@@ -1,5 +1,6 @@
 #pragma once
-// The JSON API (api.md): thin handlers over the ingestor and the store.
+// The JSON API (api.md): thin handlers over the services (ingest, letters,
+// notifications, the ledger, the reads and the audit log); no store access of its own.
 // Holds references to services that outlive it; handlers are thread-safe.
 
 #include <cstddef>
@@ -10,11 +11,12 @@
 #include "domain/clock.h"
 #include "http/router.h"
 #include "ingest/ingestor.h"
-#include "delivery/outbox.h"
 #include "delivery/print_room.h"
 #include "letters/letter_service.h"
 #include "notifications/notification_service.h"
-#include "storage/database.h"
+#include "services/audit_service.h"
+#include "services/outbox_service.h"
+#include "services/read_service.h"
 
 namespace vc::http {
 
@@ -24,12 +26,12 @@ struct ApiLimits {
 
 class Api {
  public:
-  Api(storage::Database& db, ingest::Ingestor& ingestor, letters::LetterService& letters,
-      notifications::NotificationService& notifications, delivery::Outbox& outbox,
-      compliance::LedgerService& ledger, const domain::Clock& clock, const domain::WorkingDayCalendar& calendar,
-      ApiLimits limits)
-      : db_(db), ingestor_(ingestor), letters_(letters), notifications_(notifications), outbox_(outbox),
-        ledger_(ledger), clock_(clock), calendar_(calendar), limits_(limits) {}
+  Api(services::ReadService& reads, services::AuditService& audit, ingest::Ingestor& ingestor,
+      letters::LetterService& letters, notifications::NotificationService& notifications,
+      services::OutboxService& outbox, compliance::LedgerService& ledger, const domain::Clock& clock,
+      const domain::WorkingDayCalendar& calendar, ApiLimits limits)
+      : reads_(reads), audit_(audit), ingestor_(ingestor), letters_(letters), notifications_(notifications),
+        outbox_(outbox), ledger_(ledger), clock_(clock), calendar_(calendar), limits_(limits) {}
 
   // The print room's batches (api_print.cpp); without it the routes answer 404.
   void setPrintRoom(delivery::PrintRoom* print_room) { print_room_ = print_room; }
@@ -69,11 +71,12 @@ class Api {
   Response listPrintBatches(Request& req);
   Response confirmPrintBatch(Request& req);
 
-  storage::Database& db_;
+  services::ReadService& reads_;
+  services::AuditService& audit_;
   ingest::Ingestor& ingestor_;
   letters::LetterService& letters_;
   notifications::NotificationService& notifications_;
-  delivery::Outbox& outbox_;
+  services::OutboxService& outbox_;
   compliance::LedgerService& ledger_;
   const domain::Clock& clock_;
   const domain::WorkingDayCalendar& calendar_;

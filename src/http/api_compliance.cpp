@@ -6,8 +6,6 @@
 #include "http/api.h"
 #include "http/json_io.h"
 #include "http/views.h"
-#include "storage/audit_log.h"
-#include "storage/store.h"
 
 namespace vc::http {
 
@@ -51,10 +49,8 @@ Response Api::complianceReport(Request& req) {
 
 Response Api::listAudit(Request& req) {
   const storage::AuditFilter f = auditFilterFrom(req);
-  auto lease = db_.session();
-  storage::Connection& session = lease;
-  storage::AuditLog log(session);
-  const auto entries = log.list(f);
+  // Who read the log is itself in the log (after the page was read, so the page does not show it).
+  const auto entries = audit_.list(f, req.principal->user);
   Array::Ptr items = new Array;
   for (const auto& e : entries) {
     Object::Ptr o = ordered();
@@ -69,9 +65,6 @@ Response Api::listAudit(Request& req) {
     o->set("hash", e.hash);
     items->add(o);
   }
-  // Who read the log is itself in the log (after the page was read, so the page does not show it).
-  log.append(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "read_audit", "audit",
-             "entries:" + std::to_string(entries.size()));
   Object::Ptr o = ordered();
   o->set("items", items);
   o->set("next", entries.size() == static_cast<size_t>(f.limit) ? Var(std::to_string(entries.back().seq)) : Var());
@@ -79,10 +72,7 @@ Response Api::listAudit(Request& req) {
 }
 
 Response Api::verifyAudit(Request& req) {
-  auto lease = db_.session();
-  storage::Connection& session = lease;
-  const storage::AuditVerification v =
-      storage::AuditLog(session).verifyAndRecord(domain::formatRfc3339Utc(clock_.now()), req.principal->user);
+  const storage::AuditVerification v = audit_.verify(req.principal->user);
   Object::Ptr o = ordered();
   o->set("ok", v.ok);
   o->set("entries", static_cast<Poco::Int64>(v.entries));

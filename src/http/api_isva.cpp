@@ -10,10 +10,6 @@
 #include "http/api.h"
 #include "http/json_io.h"
 #include "http/views.h"
-#include "storage/letter_store.h"
-#include "storage/notification_store.h"
-#include "storage/outbox_store.h"
-#include "storage/store.h"
 
 namespace vc::http {
 
@@ -123,8 +119,7 @@ Response Api::listMeetings(Request& req) {
   f.victim_id = req.queryOr("victim_id");
   f.area = areaFor(req);
   f.limit = limitFrom(req);
-  auto lease = db_.session();
-  const auto rows = storage::Store(lease).listMeetings(f);
+  const auto rows = reads_.listMeetings(f);
   const domain::Date today = clock_.today();
   Array::Ptr items = new Array;
   for (const auto& row : rows) {
@@ -157,13 +152,8 @@ Response Api::listOutbox(Request& req) {
   oneOf("kind", f.kind, {"letter", "notification"});
   f.area = areaFor(req);
   f.limit = limitFrom(req);
-  auto lease = db_.session();
-  storage::WriteTransaction tx(lease);
-  const auto rows = storage::OutboxStore(lease).list(f);
   // Errors may quote a server naming the recipient's address: the read is audited.
-  storage::Store(lease).audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "read_outbox",
-                              "outbox", "state:" + f.state + " messages:" + std::to_string(rows.size()));
-  tx.commit();
+  const auto rows = outbox_.list(f, *req.principal);
   Array::Ptr items = new Array;
   for (const auto& m : rows) items->add(outboxView(m));
   Object::Ptr o = ordered();
@@ -174,30 +164,7 @@ Response Api::listOutbox(Request& req) {
 Response Api::retryOutbox(Request& req) {
   const std::string& id = req.params.at("id");
   const int64_t n = outboxId(id);
-  auto lease = db_.session();
-  storage::WriteTransaction tx(lease);
-  storage::OutboxStore store(lease);
-  auto message = store.find(n);
-  const Principal& p = *req.principal;
-  if (!message || (p.role == "vlu" && !p.area.empty() && p.area != message->area))
-    throw notFound("no outbox message " + id);
-  if (!outbox_.retryDead(lease, n))
-    throw Error(Error::Kind::kConflict, "invalid_state",
-                "message " + id + " is " + message->state + "; only a dead message can be tried again");
-  const std::string now = domain::formatRfc3339Utc(clock_.now());
-  const std::string note = "tried again by " + p.user + " after " + std::to_string(message->attempts) + " attempt(s)";
-  if (message->notification_n) {
-    storage::NotificationStore(lease).setState(message->notification_n, "queued", "", note);
-  } else if (auto letter = storage::LetterStore(lease).findLetter(message->letter_n)) {
-    storage::LetterStore(lease).appendHistory(letter->n, {now, p.user, "delivery_retry", letter->state, letter->state,
-                                                          letter->version, note});
-  }
-  storage::Store(lease).audit(now, p.user, "outbox_retry", id,
-                              message->notification_n ? "notification:n-" + std::to_string(message->notification_n)
-                                                      : "letter:l-" + std::to_string(message->letter_n));
-  tx.commit();
-  outbox_.requeued();
-  return json(outboxView(*store.find(n)));
+  return json(outboxView(outbox_.retry(n, id, *req.principal)));
 }
 
 }  // namespace vc::http

@@ -7,7 +7,6 @@
 #include "http/api.h"
 #include "http/json_io.h"
 #include "http/views.h"
-#include "storage/store.h"
 
 namespace vc::http {
 
@@ -65,12 +64,7 @@ Response Api::confirmPrintBatch(Request& req) {
   const int64_t n = batchNumber(id);
   const Principal& p = *req.principal;
   if (!need(print_room_).confirm(n, p.user)) throw notFound("no print batch " + id);
-  {
-    auto lease = db_.session();
-    storage::WriteTransaction tx(lease);
-    storage::Store(lease).audit(domain::formatRfc3339Utc(clock_.now()), p.user, "print_batch_confirm", id, "");
-    tx.commit();
-  }
+  audit_.record(p.user, "print_batch_confirm", id, "");
   return json(batchView(*print_room_->find(n)));
 }
 

@@ -1,21 +1,21 @@
 #pragma once
-// Bearer tokens: random, shown once, stored only as a SHA-256 hash.
+// Bearer tokens: random, shown once, stored only as a SHA-256 hash (the
+// tokens themselves and who holds one: services/accounts.h).
 // Stateless functions; thread-safe.
 
 #include <string>
 #include <vector>
 
 #include "http/request.h"
-#include "storage/database.h"
+#include "services/accounts.h"
 
 namespace vc::http {
 
-extern const std::vector<std::string> kRoles;  // ingest, vlu, isva, manager, admin
-
-std::string newToken();                       // "vc_" + 48 hex digits from the system's CSPRNG
-std::string hashToken(const std::string& token);
+using services::hashToken;
+using services::kRoles;  // ingest, vlu, isva, manager, admin
+using services::newToken;
 
 // Resolves an "Authorization: Bearer <token>" header; throws Error(kUnauthenticated).
-Principal authenticate(const std::string& authorization, storage::Database& db);
+Principal authenticate(const std::string& authorization, services::AccountService& accounts);
 
 }  // namespace vc::http

@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 #include "http/request.h"
-#include "storage/audit_log.h"
+#include "storage/records.h"
 
 namespace vc::http {
 

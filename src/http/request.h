@@ -6,14 +6,11 @@
 #include <optional>
 #include <string>
 
+#include "services/principal.h"
+
 namespace vc::http {
 
-struct Principal {
-  std::string user;     // the user's name, for the audit trail
-  std::string role;     // ingest | vlu | isva | manager | admin
-  std::string isva_id;  // for the isva role
-  std::string area;     // a vlu bound to one CPS Area sees only that Area
-};
+using Principal = services::Principal;  // who is asking, as the services see them
 
 struct Request {
   std::string method;

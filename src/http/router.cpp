@@ -9,7 +9,7 @@
 #include "http/auth.h"
 #include "http/error_response.h"
 #include "http/form.h"
-#include "storage/store.h"
+#include "services/store_errors.h"
 
 namespace vc::http {
 namespace {
@@ -87,7 +87,7 @@ Response Router::route(Request& req) const {
   } catch (const Error& e) {
     return renderError(e, req, surface);
   } catch (const Poco::Exception& e) {
-    if (storage::isStoreBusy(e)) return renderError(storage::storeBusy(), req, surface);
+    if (services::isStoreBusy(e)) return renderError(services::storeBusy(), req, surface);
     return renderError(Error(Error::Kind::kInternal, "internal", e.displayText()), req, surface);
   } catch (const std::exception& e) {
     return renderError(Error(Error::Kind::kInternal, "internal", e.what()), req, surface);
@@ -112,13 +112,11 @@ Response Router::dispatch(Request& req, Surface& surface) const {
     if (r.surface == Surface::kPage) {
       authenticatePage(req);
     } else {
-      req.principal = authenticate(req.authorization, db_);
+      req.principal = authenticate(req.authorization, accounts_);
     }
     const std::string& role = req.principal->role;
     if (role != "admin" && std::find(r.roles.begin(), r.roles.end(), role) == r.roles.end()) {
-      auto lease = db_.session();
-      storage::Store(lease).audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "access_denied",
-                                  req.method + " " + req.path, "role:" + role);
+      audit_.record(req.principal->user, "access_denied", req.method + " " + req.path, "role:" + role);
       throw Error(Error::Kind::kForbidden, "forbidden", "the " + role + " role may not " + req.method + " " + r.pattern);
     }
     return r.handler(req);
@@ -138,9 +136,8 @@ void Router::authenticatePage(Request& req) const {
     // A form from one of our pages carries the session's token; a page on another site cannot know it.
     const std::string given = req.csrf_header.empty() ? req.formOr("csrf_token") : req.csrf_header;
     if (!WebSessions::csrfMatches(current->csrf_token, given)) {
-      auto lease = db_.session();
-      storage::Store(lease).audit(domain::formatRfc3339Utc(clock_.now()), req.principal->user, "csrf_refused",
-                                  req.method + " " + req.path, given.empty() ? "no token" : "wrong token");
+      audit_.record(req.principal->user, "csrf_refused", req.method + " " + req.path,
+                    given.empty() ? "no token" : "wrong token");
       throw Error(Error::Kind::kForbidden, "csrf",
                   "this form was not sent from a page of this service, or it is from an earlier session");
     }

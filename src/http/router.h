@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "common/error.h"
-#include "domain/clock.h"
 #include "http/request.h"
 #include "http/web_sessions.h"
-#include "storage/database.h"
+#include "services/accounts.h"
+#include "services/audit_service.h"
 
 namespace vc::http {
 
@@ -44,8 +44,10 @@ struct PageSupport {
 
 class Router {
  public:
-  Router(std::vector<Route> routes, storage::Database& db, const domain::Clock& clock, PageSupport pages = {})
-      : routes_(std::move(routes)), db_(db), clock_(clock), pages_(std::move(pages)) {}
+  // `accounts` resolves API tokens; `audit` records refusals (a role that may not, a missing CSRF token).
+  Router(std::vector<Route> routes, services::AccountService& accounts, services::AuditService& audit,
+         PageSupport pages = {})
+      : routes_(std::move(routes)), accounts_(accounts), audit_(audit), pages_(std::move(pages)) {}
 
   // Never throws: errors become the JSON error response or an error page.
   Response route(Request& request) const;
@@ -57,8 +59,8 @@ class Router {
   Response renderErrorBody(const Error& e, const Request& request, Surface surface) const;
 
   std::vector<Route> routes_;
-  storage::Database& db_;
-  const domain::Clock& clock_;
+  services::AccountService& accounts_;
+  services::AuditService& audit_;
   PageSupport pages_;
 };
 

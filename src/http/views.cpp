@@ -8,7 +8,6 @@
 #include "domain/delivery_status.h"
 #include "domain/letter.h"
 #include "http/json_io.h"
-#include "storage/store.h"
 
 namespace vc::http {
 
@@ -216,50 +215,36 @@ Object::Ptr notificationView(const storage::NotificationRow& n, bool for_isva, b
 }
 
 
-Object::Ptr victimView(storage::Store& store, const storage::VictimRow& victim, const storage::CaseRow& case_row,
-                       const domain::Date& today, const domain::WorkingDayCalendar& calendar) {
+Object::Ptr victimView(const services::VictimRecord& record, const domain::Date& today,
+                       const domain::WorkingDayCalendar& calendar) {
+  const storage::VictimRow& victim = record.victim;
   Object::Ptr o = ordered();
   o->set("victim_id", victim.victim_id);
   o->set("case_urn", victim.case_urn);
   o->set("profile", parseJson(victim.profile));
-  o->set("entitlement", entitlementView(victim, store.entitlementChanges(victim.victim_id)));
+  o->set("entitlement", entitlementView(victim, record.entitlement_changes));
   Object::Ptr isva = ordered();
   isva->set("isva_id", victim.isva_id.empty() ? Var() : Var(victim.isva_id));
   isva->set("consent_to_share", victim.consent_to_share);
   o->set("isva", isva);
   o->set("opted_out", parseJson(victim.opted_out));
-  o->set("case", caseView(case_row));
+  o->set("case", caseView(record.case_row));
   Array::Ptr timeline = new Array;
-  for (const auto& e : store.caseTimeline(victim.case_urn))
-    if (e.victim_id.empty() || e.victim_id == victim.victim_id) timeline->add(eventView(e));
+  for (const auto& e : record.timeline) timeline->add(eventView(e));  // their own events and the case's
   o->set("timeline", timeline);
-  storage::ObligationFilter f;
-  f.victim_id = victim.victim_id;
-  f.limit = 1000;
   Array::Ptr obligations = new Array;
-  for (const auto& row : store.listObligations(f)) obligations->add(obligationView(row, today, calendar, false));
+  for (const auto& row : record.obligations) obligations->add(obligationView(row, today, calendar, false));
   o->set("obligations", obligations);
   return o;
 }
 
-Object::Ptr readVictim(storage::Database& db, const domain::Clock& clock, const domain::WorkingDayCalendar& calendar,
-                       const std::string& id, const Principal& reader) {
-  auto lease = db.session();
-  storage::Connection& session = lease;
-  storage::Store store(session);
-  const std::string now_text = domain::formatRfc3339Utc(clock.now());
-  auto victim = store.findVictim(id);
-  auto case_row = victim ? store.findCase(victim->case_urn) : std::nullopt;
-  // A VLU officer bound to an Area sees only that Area's victims; to them any other does not exist.
-  if (!victim || !case_row || (reader.role == "vlu" && !reader.area.empty() && reader.area != case_row->area)) {
-    store.audit(now_text, reader.user, "read_victim_denied", "victim:" + id, "not found or outside area");
-    throw notFound("no victim " + id);
-  }
-  // DURABLE BEFORE ANSWERED: audit() returns once the entry is committed with an fsync (shared with
-  // the other readers of the moment: storage::AuditGroupCommit); only then is the answer built, so
-  // no one is shown a victim's record without the read being in the audit log.
-  store.audit(now_text, reader.user, "read_victim", "victim:" + id, "case:" + victim->case_urn);
-  return victimView(store, *victim, *case_row, clock.today(), calendar);
+Object::Ptr readVictim(services::ReadService& reads, const domain::Clock& clock,
+                       const domain::WorkingDayCalendar& calendar, const std::string& id, const Principal& reader) {
+  // DURABLE BEFORE ANSWERED: readVictim returns only once its audit entry is committed with an fsync
+  // (services/read_service.h); only then is the answer built, so no one is shown a victim's record
+  // without the read being in the audit log.
+  const services::VictimRecord record = reads.readVictim(id, reader);
+  return victimView(record, clock.today(), calendar);
 }
 
 Response csvDownload(const domain::ComplianceReport& report, const compliance::ReportRequest& request) {

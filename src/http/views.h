@@ -16,14 +16,10 @@
 #include "domain/calendar.h"
 #include "domain/clock.h"
 #include "http/request.h"
-#include "storage/database.h"
 #include "domain/date.h"
 #include "letters/letter_service.h"
+#include "services/read_service.h"
 #include "storage/records.h"
-
-namespace vc::storage {
-class Store;
-}
 
 namespace vc::http {
 
@@ -47,15 +43,14 @@ Poco::JSON::Object::Ptr entitlementView(const storage::VictimRow& v,
                                         const std::vector<storage::EntitlementChangeRow>& changes);
 Poco::JSON::Object::Ptr eventView(const storage::EventRow& e);
 Poco::JSON::Object::Ptr caseView(const storage::CaseRow& c);
-// The victim with their case, timeline (their own events and the case's), entitlement and obligations.
-// Reads through `store`; the caller audits the read.
-Poco::JSON::Object::Ptr victimView(storage::Store& store, const storage::VictimRow& victim,
-                                   const storage::CaseRow& case_row, const domain::Date& today,
+// The victim with their case, timeline (their own events and the case's), entitlement and obligations,
+// as services::ReadService::readVictim returned them (it audited the read).
+Poco::JSON::Object::Ptr victimView(const services::VictimRecord& record, const domain::Date& today,
                                    const domain::WorkingDayCalendar& calendar);
-// Looks the victim up, as `reader` may see them (a VLU officer bound to an
-// Area sees only that Area's), audits the read (or the refusal) and returns
-// victimView. Throws Error(kNotFound).
-Poco::JSON::Object::Ptr readVictim(storage::Database& db, const domain::Clock& clock,
+// Looks the victim up through `reads`, as `reader` may see them (a VLU officer bound to an
+// Area sees only that Area's), which audits the read (or the refusal) before returning it, and
+// returns victimView. Throws Error(kNotFound).
+Poco::JSON::Object::Ptr readVictim(services::ReadService& reads, const domain::Clock& clock,
                                    const domain::WorkingDayCalendar& calendar, const std::string& victim_id,
                                    const Principal& reader);
 

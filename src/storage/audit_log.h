@@ -34,40 +34,13 @@
 
 #include "common/keyring.h"
 #include "storage/connection.h"
+#include "storage/records.h"  // AuditEntry, AuditFilter, AuditVerification
 
 namespace Poco::Data {
 class Session;  // storage-internal (sqlite_connection.h)
 }
 
 namespace vc::storage {
-
-struct AuditEntry {
-  int64_t seq = 0;
-  std::string at, actor, action, subject, detail, correlation_id, prev_hash, hash;
-  std::string key_id;  // the key the hash was made with; "" for an entry from before the chain was keyed
-};
-
-struct AuditFilter {
-  std::string actor, action, subject, correlation_id;
-  std::string at_from, at_before;  // at >= at_from, at < at_before (RFC 3339 text, UTC)
-  int64_t before_seq = 0;          // cursor: entries older than this one (0: from the newest)
-  int limit = 100;
-};
-
-struct AuditVerification {
-  bool ok = true;
-  int64_t entries = 0;      // how many were checked
-  std::string head_hash;    // the last entry's hash
-  int64_t broken_seq = 0;   // the first entry that does not match (0 when ok)
-  std::string problem;      // what is wrong with it, in words
-  bool keyed = true;        // false: a store from before schema 7, chained with plain SHA-256 only
-  int64_t unkeyed_entries = 0;  // entries from before the chain was keyed (vouched for by audit_keyed)
-  // The checkpoint file: whether it was checked, and the newest head it holds.
-  bool checkpoint_checked = false;
-  std::string checkpoint_file;
-  int64_t checkpoint_seq = 0;
-  std::string checkpoint_at;
-};
 
 // A checkpoint file that belongs to another store (a configuration problem).
 class CheckpointError : public std::runtime_error {
@@ -151,7 +124,7 @@ class AuditLog {
 // - DURABLE BEFORE ANSWERED: appendDurably returns only after the COMMIT holding the caller's
 //   entries has returned, and every session runs synchronous=FULL in WAL mode (Database::session),
 //   so that COMMIT has fsynced the write-ahead log. A caller that answers after appendDurably
-//   returns (http::readVictim) therefore never sends an answer whose audit entry could be lost.
+//   returns (services::ReadService::readVictim) therefore never sends an answer whose audit entry could be lost.
 //   If the batch's transaction fails, every caller in it gets the error: none is told "written".
 // - ONE CHAIN HEAD: the leader reads the chain's end and extends it inside a WriteTransaction,
 //   i.e. under the store's writer mutex and BEGIN IMMEDIATE, like every other audit writer

@@ -179,4 +179,33 @@ struct UserRow {
   std::string password_hash;  // "" when the user has no password (API token only)
 };
 
+// The audit log's entries, how they are asked for, and what a check of the chain found (audit_log.h).
+struct AuditEntry {
+  int64_t seq = 0;
+  std::string at, actor, action, subject, detail, correlation_id, prev_hash, hash;
+  std::string key_id;  // the key the hash was made with; "" for an entry from before the chain was keyed
+};
+
+struct AuditFilter {
+  std::string actor, action, subject, correlation_id;
+  std::string at_from, at_before;  // at >= at_from, at < at_before (RFC 3339 text, UTC)
+  int64_t before_seq = 0;          // cursor: entries older than this one (0: from the newest)
+  int limit = 100;
+};
+
+struct AuditVerification {
+  bool ok = true;
+  int64_t entries = 0;      // how many were checked
+  std::string head_hash;    // the last entry's hash
+  int64_t broken_seq = 0;   // the first entry that does not match (0 when ok)
+  std::string problem;      // what is wrong with it, in words
+  bool keyed = true;        // false: a store from before schema 7, chained with plain SHA-256 only
+  int64_t unkeyed_entries = 0;  // entries from before the chain was keyed (vouched for by audit_keyed)
+  // The checkpoint file: whether it was checked, and the newest head it holds.
+  bool checkpoint_checked = false;
+  std::string checkpoint_file;
+  int64_t checkpoint_seq = 0;
+  std::string checkpoint_at;
+};
+
 }  // namespace vc::storage

@@ -25,7 +25,8 @@
 #include "notifications/notification_service.h"
 #include "rendering/page_templates.h"
 #include "rendering/value.h"
-#include "storage/database.h"
+#include "services/audit_service.h"
+#include "services/read_service.h"
 #include "web/static_assets.h"
 
 namespace vc::web {
@@ -34,7 +35,8 @@ using http::Request;
 using http::Response;
 
 struct WebServices {
-  storage::Database& db;
+  services::ReadService& reads;  // victims, obligations and what surrounds a letter (audited where personal)
+  services::AuditService& audit;  // the audit log's page
   letters::LetterService& letters;
   notifications::NotificationService& notifications;
   compliance::LedgerService& ledger;

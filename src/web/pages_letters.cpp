@@ -10,7 +10,6 @@
 #include "http/form.h"
 #include "http/json_io.h"
 #include "http/views.h"
-#include "storage/store.h"
 #include "web/page_data.h"
 #include "web/pages.h"
 
@@ -223,10 +222,12 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
 
   // The deadline, and why it falls when it does (the obligation explains itself).
   {
-    auto lease = s_.db.session();
-    storage::Connection& session = lease;
-    storage::Store store(session);
-    if (auto ob = store.findObligation(row.obligation_id)) {
+    // The trigger event is read only when the officer has not written the reasons themselves (below).
+    Object::Ptr fields = http::parseJson(row.fields).extract<Object::Ptr>();
+    const bool edited_reasons = fields->has("reasons") && fields->get("reasons").isString() &&
+                                !fields->getValue<std::string>("reasons").empty();
+    const services::LetterBackground background = s_.reads.letterBackground(row, !edited_reasons);
+    if (const auto& ob = background.obligation) {
       Object::Ptr o = http::obligationView(*ob, today, s_.calendar, true);
       Value obligation = fromJson(o);
       if (Value* x = obligation.find("explanation")) {
@@ -237,14 +238,12 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
       d.set("obligation", obligation);
       // The reasons as they stand: the officer's edit, else what the prosecutor recorded.
       std::string reasons;
-      Object::Ptr fields = http::parseJson(row.fields).extract<Object::Ptr>();
       if (fields->has("reasons")) reasons = fields->getValue<std::string>("reasons");
       if (reasons.empty())
-        for (const auto& e : store.caseTimeline(row.case_urn))
-          if (e.id == ob->trigger_event) {
-            Object::Ptr body = http::parseJson(e.body).extract<Object::Ptr>();
-            if (body->has("reasons") && body->get("reasons").isString()) reasons = body->getValue<std::string>("reasons");
-          }
+        if (const auto& e = background.trigger_event) {
+          Object::Ptr body = http::parseJson(e->body).extract<Object::Ptr>();
+          if (body->has("reasons") && body->get("reasons").isString()) reasons = body->getValue<std::string>("reasons");
+        }
       const std::string reasons_cy = fields->has("reasons_cy") ? fields->getValue<std::string>("reasons_cy") : "";
       d.set("reasons", reasons);
       d.set("reasons_was", reasons);
@@ -282,7 +281,7 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
         d.set(key, text);
         d.set(std::string(key) + "_was", text);
       }
-      if (auto victim = store.findVictim(row.victim_id)) {
+      if (const auto& victim = background.victim) {
         const letters::CommunicationNeeds needs =
             letters::communicationNeeds(http::parseJson(victim->profile).extract<Object::Ptr>());
         Value need = Value::map();

@@ -11,7 +11,6 @@
 #include "http/form.h"
 #include "http/json_io.h"
 #include "http/views.h"
-#include "storage/audit_log.h"
 #include "web/page_data.h"
 #include "web/pages.h"
 #include "web/svg_chart.h"
@@ -196,14 +195,10 @@ Response WebPages::dashboardCsv(Request& req) {
 Response WebPages::audit(Request& req) {
   const storage::AuditFilter f = http::auditFilterFrom(req);
   const std::string from = req.queryOr("from"), to = req.queryOr("to");  // checked by auditFilterFrom
-  auto lease = s_.db.session();
-  storage::Connection& session = lease;
-  storage::AuditLog log(session);
-  const std::string now_text = domain::formatRfc3339Utc(s_.clock.now());
-  // The chain's state first (the check is itself recorded), then the page of entries.
-  const storage::AuditVerification v = log.verifyAndRecord(now_text, req.principal->user);
-  const auto entries = log.list(f);
-  log.append(now_text, req.principal->user, "read_audit", "audit", "entries:" + std::to_string(entries.size()));
+  // The chain's state first (the check is itself recorded), then the page of entries, then the read recorded.
+  const services::AuditPage audit_page = s_.audit.page(f, req.principal->user);
+  const storage::AuditVerification& v = audit_page.chain;
+  const auto& entries = audit_page.entries;
 
   Value d = frame(req, "Audit log", "audit");
   Value chain = Value::map();

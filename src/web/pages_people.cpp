@@ -42,7 +42,7 @@ notifications::Reader readerOf(const Request& req) {
 
 Response WebPages::victim(Request& req) {
   const std::string id = req.params.at("id");
-  Value v = fromJson(http::readVictim(s_.db, s_.clock, s_.calendar, id, *req.principal));  // audited
+  Value v = fromJson(http::readVictim(s_.reads, s_.clock, s_.calendar, id, *req.principal));  // audited
   const Value* profile = v.find("profile");
   std::string name = id;
   if (const Value* n = profile ? profile->find("name") : nullptr; n && n->isMap()) {

@@ -100,6 +100,51 @@ TEST_CASE("Changes and reads are audited with who, what, when and the request's 
   for (const auto& e : auditItems(d, "limit=1000")) CHECK(e->getValue<std::string>("detail").find("Auditcase") == std::string::npos);
 }
 
+TEST_CASE("Every read the front asks a service for is audited under the reader's own request id", "[audit]") {
+  TestDaemon d;
+  ok(testing::httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), kEvents));
+  // The one entry a request left, found by the correlation id its answer carried.
+  auto entryOf = [&](const Reply& r) {
+    auto items = auditItems(d, "correlation_id=" + r.headers.at("X-Correlation-Id"));
+    REQUIRE(items.size() == 1);
+    return items[0];
+  };
+
+  Reply read_case = testing::httpRequest(d.port(), "GET", "/api/v1/cases/52AU0000001", bearer(d.vlu));
+  REQUIRE(read_case.status == 200);
+  auto e = entryOf(read_case);
+  CHECK(e->getValue<std::string>("action") == "read_case");
+  CHECK(e->getValue<std::string>("actor") == "vlu-officer");
+  CHECK(e->getValue<std::string>("subject") == "case:52AU0000001");
+
+  // Outside the officer's Area the case does not exist, and the attempt is recorded.
+  Reply denied = testing::httpRequest(d.port(), "GET", "/api/v1/cases/52AU0000001", bearer(d.vlu_london));
+  CHECK(denied.status == 404);
+  e = entryOf(denied);
+  CHECK(e->getValue<std::string>("action") == "read_case_denied");
+  CHECK(e->getValue<std::string>("actor") == "vlu-london-north");
+  CHECK(e->getValue<std::string>("detail") == "not found or outside area");
+
+  Reply outbox = testing::httpRequest(d.port(), "GET", "/api/v1/outbox", bearer(d.manager));
+  REQUIRE(outbox.status == 200);
+  e = entryOf(outbox);
+  CHECK(e->getValue<std::string>("action") == "read_outbox");
+  CHECK(e->getValue<std::string>("actor") == "vlu-manager");
+
+  Reply verified = testing::httpRequest(d.port(), "GET", "/api/v1/audit/verify", bearer(d.manager));
+  REQUIRE(verified.status == 200);
+  e = entryOf(verified);
+  CHECK(e->getValue<std::string>("action") == "audit_verified");
+
+  // Reading the log is recorded after the page was read, so the page itself does not show it.
+  Reply listed = testing::httpRequest(d.port(), "GET", "/api/v1/audit?action=read_case", bearer(d.manager));
+  REQUIRE(listed.status == 200);
+  CHECK(listed.object()->getArray("items")->size() == 1);
+  e = entryOf(listed);
+  CHECK(e->getValue<std::string>("action") == "read_audit");
+  CHECK(e->getValue<std::string>("detail") == "entries:1");
+}
+
 TEST_CASE("The audit list pages newest first and filters by date", "[audit]") {
   TestDaemon d;
   ok(testing::httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), kEvents));

@@ -207,6 +207,11 @@ TEST_CASE("The print room confirms a batch by a .confirmed file in the spool or 
     Object::Ptr b = ok(f.call("POST", "/api/v1/print-batches/pb-2/confirm", f.d.vlu));
     CHECK(b->getValue<std::string>("state") == "confirmed");
     CHECK(b->getValue<std::string>("confirmed_by") == "vlu-officer");
+    // The confirmation is in the audit log: who confirmed which batch.
+    Array::Ptr audited =
+        ok(f.call("GET", "/api/v1/audit?action=print_batch_confirm&subject=pb-2", f.d.manager))->getArray("items");
+    REQUIRE(audited->size() == 1);
+    CHECK(audited->getObject(0)->getValue<std::string>("actor") == "vlu-officer");
     CHECK(ok(f.call("POST", "/api/v1/print-batches/pb-1/confirm", f.d.admin))->getValue<std::string>("confirmed_by") ==
           "operator");
     // Confirming again keeps the first confirmation.

@@ -1,4 +1,4 @@
-#include "http/passwords.h"
+#include "services/passwords.h"
 
 #include <stdexcept>
 #include <vector>
@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-namespace vc::http {
+namespace vc::services {
 namespace {
 
 constexpr size_t kSaltBytes = 16;
@@ -88,4 +88,4 @@ std::string passwordProblem(const std::string& password) {
   return "";
 }
 
-}  // namespace vc::http
+}  // namespace vc::services

@@ -1,4 +1,4 @@
-#include "http/web_sessions.h"
+#include "services/web_sessions.h"
 
 #include <algorithm>
 
@@ -7,12 +7,13 @@
 #include "common/error.h"
 #include "common/sha256.h"
 #include "common/text.h"
-#include "http/auth.h"
-#include "http/passwords.h"
+#include "services/accounts.h"
+#include "services/passwords.h"
+#include "storage/database.h"
 #include "storage/session_store.h"
 #include "storage/store.h"
 
-namespace vc::http {
+namespace vc::services {
 namespace {
 
 Error wrongNameOrPassword() {
@@ -160,4 +161,4 @@ bool WebSessions::csrfMatches(const std::string& expected, const std::string& gi
          CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
 }
 
-}  // namespace vc::http
+}  // namespace vc::services

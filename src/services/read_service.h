@@ -1,0 +1,88 @@
+#pragma once
+// Reads of cases, victims, obligations and meetings for the front (the API
+// and the web pages), with the audit entries that go with them. Who may see
+// what is decided here: a VLU officer bound to an Area sees only that Area's
+// cases, and to them any other does not exist (Error kNotFound, the refusal
+// audited where the read would have been).
+//
+// Audited reads are DURABLE BEFORE ANSWERED: each method that returns
+// personal data writes its audit entry first and returns only once that entry
+// is committed (storage::AuditGroupCommit: an fsync shared with the other
+// readers of the moment), so the caller never builds an answer from a read
+// that is not in the audit log. Reads that are not audited say so.
+//
+// Thread-safe: each call takes its own store session.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/clock.h"
+#include "services/principal.h"
+#include "storage/records.h"
+
+namespace vc::storage {
+class Database;  // storage/database.h: the front that holds this service needs no store header
+}
+
+namespace vc::services {
+
+// A victim with their case, timeline (their own events and the case's), entitlement history and obligations.
+struct VictimRecord {
+  storage::VictimRow victim;
+  storage::CaseRow case_row;
+  std::vector<storage::EntitlementChangeRow> entitlement_changes;
+  std::vector<storage::EventRow> timeline;
+  std::vector<storage::ObligationRow> obligations;  // at most 1,000
+};
+
+// A case with its victims and its whole timeline.
+struct CaseRecord {
+  storage::CaseRow case_row;
+  std::vector<storage::VictimRow> victims;
+  std::vector<storage::EventRow> timeline;
+};
+
+// One obligation with every reason given for a miss, oldest first.
+struct ObligationRecord {
+  storage::ObligationRow obligation;
+  std::vector<storage::ReasonRow> reasons;
+};
+
+// What a letter's page shows around the letter: its obligation (with the explanation of its deadline),
+// the event that started it and the victim's profile (communication needs, safe channels).
+struct LetterBackground {
+  std::optional<storage::ObligationRow> obligation;
+  std::optional<storage::EventRow> trigger_event;  // only when asked for
+  std::optional<storage::VictimRow> victim;
+};
+
+class ReadService {
+ public:
+  ReadService(storage::Database& db, const domain::Clock& clock) : db_(db), clock_(clock) {}
+
+  // Whether the store answers a trivial query (/healthz). Not audited.
+  bool storeAnswers();
+
+  // The victim as `reader` may see them; audits the read (read_victim) or the refusal
+  // (read_victim_denied) before anything is returned. Throws Error(kNotFound).
+  VictimRecord readVictim(const std::string& victim_id, const Principal& reader);
+  // The case as `reader` may see it; audited (read_case, read_case_denied). Throws Error(kNotFound).
+  CaseRecord readCase(const std::string& urn, const Principal& reader);
+  // Obligations as `filter` asks (the caller confines a bound officer to their Area); audited
+  // (read_obligations: they carry enhanced-rights reasons and notes on misses).
+  std::vector<storage::ObligationRow> listObligations(const storage::ObligationFilter& filter,
+                                                      const Principal& reader);
+  // One obligation as `reader` may see it, with its reasons; audited (read_obligation). Throws Error(kNotFound).
+  ObligationRecord readObligation(const std::string& id, const Principal& reader);
+  // Meetings as `filter` asks. Not audited (offers and their dates, no personal data).
+  std::vector<storage::MeetingRow> listMeetings(const storage::MeetingFilter& filter);
+  // What surrounds a letter on its page. Not audited here: the letter's own read is (LetterService::read).
+  LetterBackground letterBackground(const storage::LetterRow& letter, bool with_trigger_event);
+
+ private:
+  storage::Database& db_;
+  const domain::Clock& clock_;
+};
+
+}  // namespace vc::services

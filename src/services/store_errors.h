@@ -1,0 +1,18 @@
+#pragma once
+// What a failure of the store means to someone asking: the front's one error
+// mapping (http::Router::route, http/error_response.cpp) asks here whether an
+// exception it caught is the store being busy, without knowing the store's
+// library. Stateless functions; thread-safe.
+
+#include <exception>
+
+#include "common/error.h"
+
+namespace vc::services {
+
+// True when `e` is the store refusing for now because another writer holds it (SQLite's locks).
+bool isStoreBusy(const std::exception& e);
+// The error such a refusal is answered with (kUnavailable, "store_busy").
+Error storeBusy();
+
+}  // namespace vc::services
