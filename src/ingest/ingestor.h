@@ -141,6 +141,7 @@ class Ingestor {
   void keepMemo(const std::string& urn, std::unique_ptr<CaseMemo> memo);
   void dropMemo(const std::string& urn);
   void trimMemos();        // evicts the least recently used beyond limits_.case_memos
+  void evictMemosLocked();  // the same, memo_mutex_ held
   void memosCommitted();   // the open transaction committed: its memos may stay
   void memosRolledBack();  // it did not: drop every memo it touched
 
