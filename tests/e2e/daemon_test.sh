@@ -152,14 +152,14 @@ with open(sys.argv[1], "w") as out:
 PY
 cp "$tmp/chunks.jsonl" "$tmp/chunks-json.jsonl"
 echo '{"id":"ch-last","type":"plea.entered",' >> "$tmp/chunks-json.jsonl"
-echo '{"id":"ch-last","type":"plea.entered","occurred_at":"2026-04-03T10:00:00+01:00","case_urn":"52SW9000001","victim_id":"nobody","plea":"guilty"}' \
+echo '{"id":"ch-last","type":"plea.entered","occurred_at":"2026-04-03T10:00:00+01:00","case_urn":"52SW8999999","plea":"guilty"}' \
   >> "$tmp/chunks.jsonl"
 for f in chunks-json chunks; do
   set +e; err=$("$exe" import "$tmp/$f.jsonl" $cfg --db "$tmp/chunks.db" 2>&1); rc=$?; set -e
   [ "$rc" = 65 ] || fail "$f: a bad last line after several chunks gave exit code $rc: $err"
   case $f in
     chunks-json) grep -q "chunks-json.jsonl:4401: not valid JSON" <<<"$err" || fail "$f: the message: $err" ;;
-    chunks) grep -q "chunks.jsonl:4401: events\[4400\].victim_id" <<<"$err" || fail "$f: the message: $err" ;;
+    chunks) grep -q "chunks.jsonl:4401: events\[4400\].case_urn: unknown case 52SW8999999" <<<"$err" || fail "$f: the message: $err" ;;
   esac
   grep -q "(nothing was imported)" <<<"$err" || fail "$f: the message does not say nothing was imported: $err"
   for table in events cases victims obligations letters; do
