@@ -159,7 +159,10 @@ class Ingestor {
   std::mutex memo_mutex_;
   std::list<std::string> memo_order_;  // most recently used first
   std::unordered_map<std::string, MemoSlot> memos_;
-  std::set<std::string> memo_dirty_;  // touched by the open transaction
+  // Touched by the open transaction and still kept: every memo in memos_ that the open transaction took
+  // is named here (an evicted one is not: it has nothing left to drop on a rollback). One set serves
+  // because there is one write transaction at a time (write_mutex_, and SQLite's single writer).
+  std::set<std::string> memo_dirty_;
 };
 
 }  // namespace vc::ingest
