@@ -136,6 +136,20 @@ for c in 1 8; do
   done
 done
 echo
+# For bench/run.sh's table (RESULT|id|label|value|unit|anchor|ratio): each read against /healthz.
+for c in 1 8; do
+  for what in victims letters; do
+    case $what in
+      victims) label="GET /api/v1/victims/{id} (audited)" ;;
+      letters) label="GET /api/v1/letters?limit=50 ($letters letters)" ;;
+    esac
+    awk -v id="http.$what$c" -v label="$label, $c connection(s)" -v r="${rps[$what$c]}" -v rh="${rps[healthz$c]}" \
+      -v p="${p99[$what$c]}" -v ph="${p99[healthz$c]}" 'BEGIN {
+        printf "RESULT|%s.rps|%s|%.0f|req/s|/healthz %.0f req/s|%.3f\n", id, label, r, rh, r / rh
+        printf "RESULT|%s.p99|%s, p99|%.2f|ms|/healthz p99 %.2f ms|%.1f\n", id, label, p, ph, p / ph }'
+  done
+done
+echo
 echo "victim reads answered: $victim_reads; read_victim entries in the audit log: $entries"
 echo "verify-audit: $verify"
 [ "$entries" -ge "$victim_reads" ] || { echo "bench_http: FEWER audit entries than answered reads" >&2; exit 1; }

@@ -14,8 +14,22 @@
 //
 // Writes the same synthetic events (feed order, one JSON event a line) to FILE and stops: the input
 // of the HTTP read benchmark (bench/bench_http.sh), which imports them into the daemon's store.
+//
+//   bench_ingest --memory VICTIM_COMMS_EXE [EVENTS] [DATA_DIR]
+//
+// Issue 16, item 2: writes EVENTS synthetic events (default 1,000,000; 10 a case, feed order), runs
+// `victim-comms import` on them as a child into a fresh store and reports its peak RSS (wait4's
+// ru_maxrss), against the peak RSS of the same command importing one case's first 2 events (the
+// anchor: the process itself), with the RSS seen at each progress line (flat, or growing with the
+// file?), the longest silence between progress lines and the store's size.
+//
+// Every figure also goes to stdout as a machine-readable line for bench/run.sh's table:
+//   RESULT|id|label|value|unit|anchor|ratio
 
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -641,6 +655,165 @@ std::string today() {
   return buf;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Import memory (issue 16, item 2): `victim-comms import` as a child, its peak RSS from wait4.
+
+// One machine-readable figure for bench/run.sh's table (which holds the targets).
+void result(const std::string& id, const std::string& label, double value, const std::string& unit,
+            const std::string& anchor, double ratio) {
+  std::ostringstream o;
+  o << "RESULT|" << id << "|" << label << "|" << std::fixed << std::setprecision(value < 10 ? 3 : 1) << value << "|"
+    << unit << "|" << anchor << "|";
+  if (ratio >= 0) o << std::setprecision(3) << ratio;
+  std::cout << o.str() << std::endl;
+}
+
+struct ImportRun {
+  double peak_mb = 0;  // ru_maxrss of the child
+  double seconds = 0;
+  double longest_silence = 0;  // seconds between progress lines (or from the start to the first)
+  std::vector<std::pair<long, double>> seen;  // (events read, VmHWM MB) at each "events read" progress line
+  std::string err;  // what it said on stderr besides progress
+};
+
+long procStatusKb(pid_t pid, const std::string& key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key + ":", 0) == 0) return std::atol(line.c_str() + key.size() + 1);
+  return -1;
+}
+
+ImportRun runImport(const std::string& exe, const std::string& jsonl, const std::string& db) {
+  removeDb(db);
+  const std::string local = db + ".properties";
+  {
+    std::ofstream out(local);
+    out << "clock.now = " << kBenchNow << "\naudit.key_file = " << db << ".audit.key\nretention.key_file = " << db
+        << ".retention.key\nspool.dir = " << db << ".spool\n";
+  }
+  const std::vector<std::string> args{exe,        "import", jsonl, "--db", db, "--config",
+                                      VC_SOURCE_DIR "/config/victim-comms.properties", "--config", local};
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const auto t0 = Clock::now();
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(fds[1], 2);
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, 1);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  ImportRun run;
+  FILE* err = fdopen(fds[0], "r");
+  char buf[4096];
+  auto last = t0;
+  while (fgets(buf, sizeof buf, err)) {
+    const std::string line(buf);
+    const auto now = Clock::now();
+    if (line.rfind("import: ", 0) == 0) {
+      run.longest_silence = std::max(run.longest_silence, std::chrono::duration<double>(now - last).count());
+      last = now;
+      const auto read_at = line.find(" events read");
+      if (read_at != std::string::npos) {
+        const long read = std::atol(line.c_str() + 8);
+        run.seen.push_back({read, procStatusKb(pid, "VmHWM") / 1024.0});
+        std::cerr << "  " << line.substr(0, line.size() - 1) << "; peak RSS so far " << std::fixed
+                  << std::setprecision(0) << run.seen.back().second << " MB" << std::endl;
+      }
+    } else {
+      run.err += line;
+    }
+  }
+  fclose(err);
+  int status = 0;
+  struct rusage usage {};
+  if (wait4(pid, &status, 0, &usage) != pid) throw std::runtime_error("wait4 failed");
+  run.seconds = secondsSince(t0);
+  run.longest_silence = std::max(run.longest_silence, std::chrono::duration<double>(Clock::now() - last).count());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("victim-comms import failed: " + run.err);
+  run.peak_mb = usage.ru_maxrss / 1024.0;  // kilobytes on Linux
+  return run;
+}
+
+int benchMemory(const std::string& exe, long events, const std::string& dir) {
+  Poco::File(dir).createDirectories();
+  const std::string dir_abs = Poco::Path(dir).absolute().toString();
+  const int cases = static_cast<int>((events + 9) / 10);
+  const std::string big = dir_abs + "/memory-events.jsonl", small = dir_abs + "/memory-anchor.jsonl";
+  size_t written = 0;
+  {
+    std::cerr << "generating " << cases << " cases..." << std::endl;
+    const std::vector<GenEvent> all = generate(cases);
+    std::ofstream out(big), anchor(small);
+    for (const GenEvent* e : feedOrder(all)) out << e->json << '\n';
+    anchor << all[0].json << '\n' << all[1].json << '\n';  // case 1's case.registered and victim.registered
+    if (!out.flush() || !anchor.flush()) throw std::runtime_error("cannot write " + big);
+    written = all.size();
+  }
+  std::cerr << "importing 2 events (the anchor)..." << std::endl;
+  const ImportRun base = runImport(exe, small, dir_abs + "/memory-anchor.db");
+  std::cerr << "importing " << written << " events (peak RSS from wait4; data in " << dir_abs << ")..." << std::endl;
+  const ImportRun run = runImport(exe, big, dir_abs + "/memory.db");
+  int64_t store_bytes = 0;
+  {
+    sqlite3* db = nullptr;
+    check(sqlite3_open((dir_abs + "/memory.db").c_str(), &db), db, "open");
+    sqlite3_stmt* st = nullptr;
+    check(sqlite3_prepare_v2(db, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", -1, &st,
+                             nullptr),
+          db, "size");
+    if (sqlite3_step(st) == SQLITE_ROW) store_bytes = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+  // RSS while reading the file: at a tenth of it, half of it and all of it (before the commit and drafting).
+  auto hwmAt = [&](double share) {  // at the first progress line that far into the file
+    for (const auto& [read, hwm] : run.seen)
+      if (read >= share * written) return hwm;
+    return run.seen.empty() ? 0.0 : run.seen.back().second;
+  };
+  std::cout << "\nvictim-comms import memory benchmark, " << today() << "\n"
+            << "machine: " << sysconf(_SC_NPROCESSORS_ONLN) << " cores, " << cpuModel() << "; build type "
+            << buildType() << "\n"
+            << "data: " << written << " events of " << cases << " cases (feed order), files in " << dir_abs << "\n\n"
+            << std::fixed << std::setprecision(0)
+            << "peak RSS, import of 2 events (anchor)        " << std::setw(8) << base.peak_mb << " MB\n"
+            << "peak RSS while reading, at 10% of the file   " << std::setw(8) << hwmAt(0.1) << " MB\n"
+            << "peak RSS while reading, at 50% of the file   " << std::setw(8) << hwmAt(0.5) << " MB\n"
+            << "peak RSS while reading, at 100% of the file  " << std::setw(8) << hwmAt(1.0) << " MB\n"
+            << "peak RSS of the whole import (drafting too)  " << std::setw(8) << run.peak_mb
+            << " MB   (target: under 256 MB at 1,000,000 events)\n"
+            << "wall time                                    " << std::setw(8) << run.seconds << " s ("
+            << written / std::max(run.seconds, 1e-9) << " events/s)\n"
+            << std::setprecision(1) << "longest silence between progress lines      " << std::setw(8)
+            << run.longest_silence << " s\n"
+            << "store after the import                       " << std::setw(8) << store_bytes / 1e6 << " MB ("
+            << store_bytes / std::max<size_t>(written, 1) << " bytes/event)\n\n";
+  std::ostringstream anchor;
+  anchor << std::fixed << std::setprecision(0) << "import of 2 events " << base.peak_mb << " MB";
+  result("memory.import_peak_rss", "import peak RSS, " + std::to_string(written) + " events", run.peak_mb, "MB",
+         anchor.str(), run.peak_mb / base.peak_mb);
+  std::ostringstream tenth;
+  tenth << std::fixed << std::setprecision(0) << "at 10% of the file " << hwmAt(0.1) << " MB";
+  result("memory.read_growth", "import RSS while reading, 100% vs 10% of the file", hwmAt(1.0), "MB", tenth.str(),
+         hwmAt(0.1) > 0 ? hwmAt(1.0) / hwmAt(0.1) : -1);
+  result("memory.progress_silence", "import: longest silence between progress lines", run.longest_silence, "s",
+         "", -1);
+  result("size.store_per_87181", "store for 87,181 events (scaled from this import)",
+         store_bytes / 1e6 / std::max<size_t>(written, 1) * 87181, "MB", "", -1);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -656,6 +829,11 @@ int main(int argc, char** argv) {
       if (!out.flush()) throw std::runtime_error(std::string("cannot write ") + argv[2]);
       std::cerr << "wrote " << events.size() << " events of " << cases << " cases to " << argv[2] << std::endl;
       return 0;
+    }
+    if (argc > 2 && std::string(argv[1]) == "--memory") {
+      const long events = argc > 3 ? std::atol(argv[3]) : 1000000;
+      if (events < 10) throw std::runtime_error("EVENTS must be at least 10");
+      return benchMemory(argv[2], events, argc > 4 ? argv[4] : exeDir() + "/bench-data");
     }
     const std::string exe = argc > 1 && std::string(argv[1]) != "-" ? argv[1] : "";
     const int cases = argc > 2 ? std::atoi(argv[2]) : 2000;
@@ -731,6 +909,18 @@ int main(int argc, char** argv) {
     std::cout << "\n" << consistency.str() << "\n";
     std::cout << "\n" << storeSizes("3 (HTTP)", dir_abs + "/3-http.db");
     if (cli_ran) std::cout << storeSizes("4 (CLI import)", dir_abs + "/4-cli.db");
+    // For bench/run.sh's table: each ingest figure against (1), plain SQLite in this run.
+    std::ostringstream plain;
+    plain << std::fixed << std::setprecision(0) << "plain SQLite " << g_baseline << " rows/s";
+    std::cout << "\n";
+    for (const Row& r : g_rows) {
+      const std::string n = r.label.substr(0, r.label.find(' '));
+      const std::string id = n == "2" ? "ingest.feed" : n == "2b" ? "ingest.case_ordered" : n == "3" ? "ingest.http"
+                           : n == "4" ? "ingest.import" : "";
+      if (!id.empty())
+        result(id, r.label.substr(r.label.find_first_not_of(' ', n.size())) + " (" + std::to_string(cases) + " cases)",
+               r.rate(), r.unit, plain.str(), r.rate() / g_baseline);
+    }
     return agree ? 0 : 1;
   } catch (const Poco::Exception& e) {
     std::cerr << "bench_ingest: " << e.displayText() << std::endl;

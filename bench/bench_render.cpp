@@ -247,5 +247,12 @@ int main(int argc, char** argv) {
   std::cout << std::fixed << std::setprecision(1) << "\nAround the engine (TemplateSet::render - CompiledTemplate): "
             << us_set - us_engine << " µs = " << std::setprecision(0) << 100 * (us_set - us_engine) / us_mstch
             << "% of one mstch::render call (" << std::setprecision(1) << us_mstch << " µs)\n";
+  // For bench/run.sh's table (RESULT|id|label|value|unit|anchor|ratio).
+  std::cout << std::fixed << std::setprecision(1) << "\nRESULT|render.around|work around the engine, "
+            << kind << "." << lang << "|" << us_set - us_engine << "|µs|one mstch::render call " << us_mstch
+            << " µs|" << std::setprecision(3) << (us_set - us_engine) / us_mstch << "\n"
+            << std::setprecision(0) << "RESULT|render.templateset|TemplateSet::render, " << kind << "." << lang << "|"
+            << timings[1].perSecond() << "|letters/s|mstch::render " << timings[0].perSecond() << " letters/s|"
+            << std::setprecision(3) << timings[1].perSecond() / base << std::endl;
   return compiled_same ? 0 : 1;
 }

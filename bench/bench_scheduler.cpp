@@ -459,6 +459,24 @@ int main(int argc, char** argv) {
                 << std::setprecision(1) << l.q.p50 / std::max(l.a.p50, 1e-6) << "x  " << l.anchor << " ("
                 << std::setprecision(3) << l.a.p50 << ")" << (l.note.empty() ? "" : "; " + l.note) << "\n";
     std::cout << "\n" << digest.str() << "\n";
+    // For bench/run.sh's table (RESULT|id|label|value|unit|anchor|ratio): the idle pass, and the slowest
+    // p99 of the lists' pages through HTTP, against GET /healthz on the same connection.
+    std::ostringstream scale;
+    scale << stored_cases << " cases, " << letters << " letters, " << obligations << " obligations";
+    std::cout << "\n" << std::fixed << std::setprecision(2) << "RESULT|scheduler.idle_pass|idle scheduler pass, median of "
+              << passes << " (" << scale.str() << ")|" << median(wall) << "|ms|first pass after start " << first_wall
+              << " ms|" << std::setprecision(4) << median(wall) / std::max(first_wall, 1e-9) << "\n";
+    for (const std::string list : {"letters", "obligations"}) {
+      const Line* worst = nullptr;
+      for (const auto& l : g_lines)
+        if (l.what.rfind("GET /api/v1/" + list, 0) == 0 && (!worst || l.q.p99 > worst->q.p99)) worst = &l;
+      if (!worst) continue;
+      std::cout << std::setprecision(2) << "RESULT|scheduler." << list << "_p99|slowest GET /api/v1/" << list
+                << " page p99 (" << worst->what.substr(std::string("GET /api/v1/").size() + list.size()) << "; "
+                << scale.str() << ")|" << worst->q.p99 << "|ms|GET /healthz p99 " << worst->a.p99 << " ms|"
+                << std::setprecision(1) << worst->q.p99 / std::max(worst->a.p99, 1e-6) << "\n";
+    }
+    std::cout << std::flush;
     return 0;
   } catch (const Poco::Exception& e) {
     std::cerr << "bench_scheduler: " << e.displayText() << std::endl;

@@ -23,6 +23,7 @@
 
 #include "app/logging.h"
 #include "app/http_front.h"
+#include "app/import_progress.h"
 #include "app/rederive_command.h"
 #include "app/services.h"
 #include "app/settings.h"
@@ -556,13 +557,11 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       return EXIT_NOINPUT;
     }
     constexpr size_t kChunk = 2000;           // events parsed and stored at a time
-    constexpr auto kProgressEvery = std::chrono::seconds(2);
     std::vector<size_t> line_of;              // the current chunk's item index -> line number
     size_t chunk_base = 0;                    // index of the current chunk's first event in the file
     size_t read = 0;
     size_t line_no = 0;
-    const auto started = std::chrono::steady_clock::now();
-    auto last_progress = started;
+    ImportProgress progress(std::cerr, std::chrono::seconds(2));
     auto next = [&](std::vector<Poco::Dynamic::Var>& items) {
       chunk_base = read;
       line_of.clear();
@@ -574,25 +573,13 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         line_of.push_back(line_no);
         ++read;
       }
+      progress.read(read);
       return !items.empty();
-    };
-    auto progress = [&](const ingest::IngestResult& so_far, size_t cases_drafted) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_progress < kProgressEvery) return;
-      last_progress = now;
-      const double secs = std::chrono::duration<double>(now - started).count();
-      if (cases_drafted > 0) {
-        std::cerr << "import: committed " << so_far.accepted << " events; letters drafted for " << cases_drafted
-                  << " of " << so_far.affected_cases.size() << " cases" << std::endl;
-        return;
-      }
-      std::cerr << "import: " << read << " events read, " << so_far.accepted << " accepted, " << so_far.duplicates
-                << " duplicates, " << static_cast<long long>(read / (secs > 0 ? secs : 1)) << " events/s" << std::endl;
     };
     Services services(settings_);
     services.checkpointer.writeNow();
     try {
-      ingest::IngestResult r = services.ingestor.importStream(next, "cli", progress);
+      ingest::IngestResult r = services.ingestor.importStream(next, "cli", std::ref(progress));
       services.checkpointer.writeNow();
       std::cout << "imported " << r.accepted << " events (" << r.duplicates << " duplicates) from " << path << " into "
                 << settings_.db_path << "; " << r.affected_cases.size() << " cases updated" << std::endl;

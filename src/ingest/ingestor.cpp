@@ -506,7 +506,9 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
       throw;
     }
     memosCommitted();
-    result.affected_cases.assign(affected.begin(), affected.end());
+    // Moved node by node, so that the set and the list are not both held whole.
+    result.affected_cases.reserve(affected.size());
+    while (!affected.empty()) result.affected_cases.push_back(std::move(affected.extract(affected.begin()).value()));
   }
   // What follows a commit (drafting letters) is told the cases a slice at a time, so that a large
   // import's drafting, too, holds only a slice's obligations in memory.
@@ -770,6 +772,9 @@ void Ingestor::keepMemo(const std::string& urn, std::unique_ptr<CaseMemo> memo) 
   if (limits_.case_memos == 0) return;
   memo_order_.push_front(urn);
   memos_[urn] = {std::move(memo), memo_order_.begin()};
+  // At most case_memos even within a batch: an import chunk of 2,000 events in feed order touches
+  // about as many cases, mostly not kept, and holding them all until the chunk ends doubled the memos.
+  evictMemosLocked();
 }
 
 void Ingestor::dropMemo(const std::string& urn) {
@@ -782,10 +787,18 @@ void Ingestor::dropMemo(const std::string& urn) {
 
 void Ingestor::trimMemos() {
   std::lock_guard<std::mutex> lock(memo_mutex_);
+  evictMemosLocked();
+}
+
+void Ingestor::evictMemosLocked() {
   while (memos_.size() > limits_.case_memos) {
     const std::string urn = memo_order_.back();
     memo_order_.pop_back();
     memos_.erase(urn);
+    // An evicted memo has nothing left to drop on a rollback, so the open transaction need not remember
+    // it: memo_dirty_ stays as small as the memos (an import's one transaction touches every case).
+    // If the case is touched again in this transaction, takeMemo marks it again.
+    memo_dirty_.erase(urn);
   }
 }
 

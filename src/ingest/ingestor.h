@@ -141,6 +141,7 @@ class Ingestor {
   void keepMemo(const std::string& urn, std::unique_ptr<CaseMemo> memo);
   void dropMemo(const std::string& urn);
   void trimMemos();        // evicts the least recently used beyond limits_.case_memos
+  void evictMemosLocked();  // the same, memo_mutex_ held
   void memosCommitted();   // the open transaction committed: its memos may stay
   void memosRolledBack();  // it did not: drop every memo it touched
 
@@ -158,7 +159,10 @@ class Ingestor {
   std::mutex memo_mutex_;
   std::list<std::string> memo_order_;  // most recently used first
   std::unordered_map<std::string, MemoSlot> memos_;
-  std::set<std::string> memo_dirty_;  // touched by the open transaction
+  // Touched by the open transaction and still kept: every memo in memos_ that the open transaction took
+  // is named here (an evicted one is not: it has nothing left to drop on a rollback). One set serves
+  // because there is one write transaction at a time (write_mutex_, and SQLite's single writer).
+  std::set<std::string> memo_dirty_;
 };
 
 }  // namespace vc::ingest

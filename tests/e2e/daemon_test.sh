@@ -135,6 +135,41 @@ grep -q "bad.jsonl:2: events\[1\].occurred_at" <<<"$err" || fail "bad import mes
 [ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM events')" = 2 ] || fail "a failed import stored something"
 check "import is idempotent, names the bad line, and stores nothing from a bad file"
 
+# A file of several chunks (the import stores 2,000 events at a time, all in one transaction) whose LAST
+# line is bad, as JSON or as an event: nothing at all is stored, and the message names that line.
+/usr/bin/python3 - "$tmp/chunks.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as out:
+    for i in range(2200):
+        urn = "52SW%07d" % (9000000 + i)
+        out.write(json.dumps({"id": "ch%d-c" % i, "type": "case.registered", "occurred_at": "2026-03-30T09:00:00+01:00",
+                              "case_urn": urn, "area": "CPS South West", "offences": ["other"],
+                              "prosecutor": {"name": "A. Khan"}}) + "\n")
+        out.write(json.dumps({"id": "ch%d-v" % i, "type": "victim.registered", "occurred_at": "2026-03-30T09:05:00+01:00",
+                              "case_urn": urn, "victim_id": "ch%d" % i, "name": {"given": "Sam", "family": "Jones"},
+                              "date_of_birth": "1990-05-01", "address": {"lines": ["1 High St", "Bristol"], "postcode": "BS1 1AA"},
+                              "language": "en"}) + "\n")
+PY
+cp "$tmp/chunks.jsonl" "$tmp/chunks-json.jsonl"
+echo '{"id":"ch-last","type":"plea.entered",' >> "$tmp/chunks-json.jsonl"
+echo '{"id":"ch-last","type":"plea.entered","occurred_at":"2026-04-03T10:00:00+01:00","case_urn":"52SW8999999","plea":"guilty"}' \
+  >> "$tmp/chunks.jsonl"
+for f in chunks-json chunks; do
+  set +e; err=$("$exe" import "$tmp/$f.jsonl" $cfg --db "$tmp/chunks.db" 2>&1); rc=$?; set -e
+  [ "$rc" = 65 ] || fail "$f: a bad last line after several chunks gave exit code $rc: $err"
+  case $f in
+    chunks-json) grep -q "chunks-json.jsonl:4401: not valid JSON" <<<"$err" || fail "$f: the message: $err" ;;
+    chunks) grep -q "chunks.jsonl:4401: events\[4400\].case_urn: unknown case 52SW8999999" <<<"$err" || fail "$f: the message: $err" ;;
+  esac
+  grep -q "(nothing was imported)" <<<"$err" || fail "$f: the message does not say nothing was imported: $err"
+  for table in events cases victims obligations letters; do
+    [ "$(sqlite3 "$tmp/chunks.db" "SELECT COUNT(*) FROM $table")" = 0 ] || fail "$f: the failed import left rows in $table"
+  done
+  [ "$(sqlite3 "$tmp/chunks.db" "SELECT COUNT(*) FROM audit_log WHERE action = 'event_ingested'")" = 0 ] \
+    || fail "$f: the failed import left audit entries"
+done
+check "a bad last line after several 2,000-event chunks (bad JSON or a bad event) stores nothing and is named"
+
 vlu2=$("$exe" user add second-officer $cfg --db "$db" --role vlu | tail -n 1)
 printf 'spool.dir = %s\nscheduler.interval_seconds = 2\n' "$tmp/spool" > "$tmp/local.properties"
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
