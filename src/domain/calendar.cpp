@@ -17,6 +17,12 @@ WorkingDayCalendar::WorkingDayCalendar(std::string name, std::vector<Holiday> ho
     if (!years.count(y))
       throw std::invalid_argument("calendar " + name_ + " has no holidays for " + std::to_string(y) +
                                   " between " + std::to_string(first_year_) + " and " + std::to_string(last_year_));
+  first_day_ = Date(first_year_, 1, 1).daysSinceEpoch();
+  const int64_t days = Date(last_year_, 12, 31).daysSinceEpoch() - first_day_ + 1;
+  working_through_.assign(static_cast<size_t>(days) + 1, 0);
+  for (int64_t i = 0; i < days; ++i)
+    working_through_[static_cast<size_t>(i) + 1] =
+        working_through_[static_cast<size_t>(i)] + (isWorkingDay(Date::fromDaysSinceEpoch(first_day_ + i)) ? 1 : 0);
 }
 
 void WorkingDayCalendar::checkCovered(const Date& d) const {
@@ -74,10 +80,11 @@ WorkingDayCount WorkingDayCalendar::workingDaysBefore(const Date& event, int n) 
 }
 
 int WorkingDayCalendar::workingDaysBetween(const Date& from, const Date& to) const {
-  int n = 0;
-  for (Date d = from.plusDays(1); d <= to; d = d.plusDays(1))
-    if (isWorkingDay(d)) ++n;
-  return n;
+  if (!(from < to)) return 0;
+  checkCovered(from.plusDays(1));  // every day in (from, to] is covered: the years covered are contiguous
+  checkCovered(to);
+  return working_through_[static_cast<size_t>(to.daysSinceEpoch() - first_day_ + 1)] -
+         working_through_[static_cast<size_t>(from.daysSinceEpoch() - first_day_ + 1)];
 }
 
 }  // namespace vc::domain

@@ -72,6 +72,11 @@ class WorkingDayCalendar {
   std::map<Date, std::string> holidays_;
   int first_year_ = 0;
   int last_year_ = 0;
+  // working_through_[i]: working days among the first i days covered (from 1 January of first_year_),
+  // so that workingDaysBetween costs two lookups, not a walk over every day (a queue page asks it for
+  // every letter, and an overdue letter's walk grows by a day every day).
+  int64_t first_day_ = 0;
+  std::vector<int> working_through_;
 };
 
 }  // namespace vc::domain

@@ -72,3 +72,36 @@ TEST_CASE("a calendar with a missing year is rejected at load", "[domain][calend
   CHECK_THROWS_AS(vc::domain::WorkingDayCalendar("gap", {{Date(2024, 1, 1), "a"}, {Date(2026, 1, 1), "b"}}),
                   std::invalid_argument);
 }
+
+// Working days in (from, to], counted one day at a time: the definition workingDaysBetween must keep.
+int workingDaysCountedOneByOne(const Date& from, const Date& to) {
+  int n = 0;
+  for (Date d = from.plusDays(1); d <= to; d = d.plusDays(1))
+    if (calendar().isWorkingDay(d)) ++n;
+  return n;
+}
+
+TEST_CASE("Working days between two dates agree with counting each day, across weekends, bank holidays and years",
+          "[calendar]") {
+  struct Case {
+    Date from, to;
+    int expected;
+  };
+  // Worked by hand from the calendar file: Easter 2026 is Friday 3 April and Monday 6 April.
+  for (const Case& c : std::vector<Case>{{Date(2026, 4, 2), Date(2026, 4, 7), 1},     // Fri and Mon are bank holidays
+                                         {Date(2026, 4, 7), Date(2026, 4, 7), 0},     // the same day: none
+                                         {Date(2026, 4, 8), Date(2026, 4, 7), 0},     // backwards: none
+                                         {Date(2026, 4, 10), Date(2026, 4, 13), 1},   // Friday to Monday
+                                         {Date(2026, 12, 24), Date(2027, 1, 4), 4}})  // 29, 30, 31 Dec and 4 Jan
+    CHECK(calendar().workingDaysBetween(c.from, c.to) == c.expected);
+  // Every pair a week apart, and a spread of long spans, across every year the calendar covers.
+  const Date first(calendar().firstYear(), 1, 1), last(calendar().lastYear(), 12, 31);
+  for (Date d = first; d.plusDays(9) <= last; d = d.plusDays(3)) {
+    CHECK(calendar().workingDaysBetween(d, d.plusDays(9)) == workingDaysCountedOneByOne(d, d.plusDays(9)));
+    CHECK(calendar().workingDaysBetween(first.plusDays(-1), d) == workingDaysCountedOneByOne(first.plusDays(-1), d));
+  }
+  // Outside the years covered: the same error as counting would give.
+  CHECK_THROWS_AS(calendar().workingDaysBetween(first.plusDays(-2), first), vc::domain::CalendarRangeError);
+  CHECK_THROWS_AS(calendar().workingDaysBetween(last, last.plusDays(1)), vc::domain::CalendarRangeError);
+  CHECK(calendar().workingDaysBetween(last.plusDays(5), last.plusDays(1)) == 0);  // backwards: nothing is counted
+}
