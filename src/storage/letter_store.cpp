@@ -7,6 +7,7 @@
 #include <Poco/Data/Statement.h>
 
 #include "storage/database.h"
+#include "common/base64.h"
 #include "common/error.h"
 #include "storage/outbox_store.h"
 #include "storage/sqlite_statement.h"
@@ -65,42 +66,12 @@ std::string letterSelect(bool with_content) {
 std::string text(RecordSet& rs, const std::string& column) { return rs.value(column).convert<std::string>(); }
 
 constexpr const char* kPackedPrefix = "\x01z:";
-constexpr const char* kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64(const unsigned char* data, size_t size) {
-  std::string out;
-  out.reserve((size + 2) / 3 * 4);
-  for (size_t i = 0; i < size; i += 3) {
-    const unsigned v = (data[i] << 16) | ((i + 1 < size ? data[i + 1] : 0) << 8) | (i + 2 < size ? data[i + 2] : 0);
-    out += kBase64[(v >> 18) & 63];
-    out += kBase64[(v >> 12) & 63];
-    out += i + 1 < size ? kBase64[(v >> 6) & 63] : '=';
-    out += i + 2 < size ? kBase64[v & 63] : '=';
-  }
-  return out;
-}
+std::string base64(const unsigned char* data, size_t size) { return base64Encode(data, size); }
 
 std::string unbase64(const std::string& in, size_t from) {
-  static const std::vector<int> kValue = [] {
-    std::vector<int> v(256, -1);
-    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kBase64[i])] = i;
-    return v;
-  }();
-  std::string out;
-  out.reserve((in.size() - from) / 4 * 3);
-  unsigned acc = 0;
-  int bits = 0;
-  for (size_t i = from; i < in.size() && in[i] != '='; ++i) {
-    const int d = kValue[static_cast<unsigned char>(in[i])];
-    if (d < 0) throw Error(Error::Kind::kInternal, "storage", "a packed letter version is damaged");
-    acc = (acc << 6) | static_cast<unsigned>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  return out;
+  auto out = base64Decode(std::string_view(in).substr(from));
+  if (!out) throw Error(Error::Kind::kInternal, "storage", "a packed letter version is damaged");
+  return std::move(*out);
 }
 
 std::vector<LetterRow> readLetters(Query& q) {

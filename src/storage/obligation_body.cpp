@@ -1,5 +1,7 @@
 #include "storage/obligation_body.h"
 
+#include "common/base64.h"
+
 #include "common/error.h"
 
 #include <zlib.h>
@@ -177,42 +179,14 @@ void add(std::string& out, std::string_view key, std::string_view value) {
   out.append(value.data(), value.size());
 }
 
-constexpr const char* kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 std::string base64(const std::string& data) {
-  std::string out;
-  const auto* d = reinterpret_cast<const unsigned char*>(data.data());
-  const size_t size = data.size();
-  for (size_t i = 0; i < size; i += 3) {
-    const unsigned v = (d[i] << 16) | ((i + 1 < size ? d[i + 1] : 0) << 8) | (i + 2 < size ? d[i + 2] : 0);
-    out += kBase64[(v >> 18) & 63];
-    out += kBase64[(v >> 12) & 63];
-    out += i + 1 < size ? kBase64[(v >> 6) & 63] : '=';
-    out += i + 2 < size ? kBase64[v & 63] : '=';
-  }
-  return out;
+  return base64Encode(reinterpret_cast<const unsigned char*>(data.data()), data.size());
 }
 
 std::string unbase64(std::string_view in, size_t from, size_t to) {
-  static const std::vector<int> kValue = [] {
-    std::vector<int> v(256, -1);
-    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kBase64[i])] = i;
-    return v;
-  }();
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (size_t i = from; i < to && in[i] != '='; ++i) {
-    const int d = kValue[static_cast<unsigned char>(in[i])];
-    if (d < 0) throw damaged();
-    acc = (acc << 6) | static_cast<unsigned>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  return out;
+  auto out = base64Decode(in.substr(from, to - from));
+  if (!out) throw damaged();
+  return std::move(*out);
 }
 
 // One deflate and one inflate stream per thread, reset for each body rather than set up again (an
