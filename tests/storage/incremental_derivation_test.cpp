@@ -24,31 +24,19 @@
 #include "loading/policy_files.h"
 #include "storage/database.h"
 #include "storage/store.h"
+#include "support/store_fixture.h"
 #include "support/test_daemon.h"
 
 using namespace vc;
 
 namespace {
 
-struct Policy {
-  domain::WorkingDayCalendar calendar = loading::loadCalendar(VC_SOURCE_DIR "/config/calendars/england-and-wales.json");
-  domain::RuleBook rules = loading::loadRuleBook({VC_SOURCE_DIR "/config/rules/victims-code-2020.json"});
-  domain::Engine engine{rules, calendar};
-  domain::FixedClock clock{*domain::parseRfc3339("2026-12-31T12:00:00Z")};
-};
-Policy& policy() {
-  static Policy kPolicy;
+testing::StorePolicy& policy() {
+  static testing::StorePolicy kPolicy("2026-12-31T12:00:00Z");
   return kPolicy;
 }
+using testing::TempDb;
 
-struct TempDb {
-  Poco::TemporaryFile dir;
-  std::string path;
-  TempDb() {
-    dir.createDirectories();
-    path = dir.path() + "/store.db";
-  }
-};
 
 Poco::Dynamic::Var parse(const std::string& json) {
   Poco::JSON::Parser parser;

@@ -15,6 +15,7 @@
 #include "storage/database.h"
 #include "storage/outbox_store.h"
 #include "storage/store.h"
+#include "support/store_fixture.h"
 #include "support/test_daemon.h"
 #include "common/keyring.h"
 #include "storage/letter_store.h"
@@ -24,26 +25,12 @@ using namespace vc;
 
 namespace {
 
-struct Policy {
-  domain::WorkingDayCalendar calendar = loading::loadCalendar(VC_SOURCE_DIR "/config/calendars/england-and-wales.json");
-  domain::RuleBook rules = loading::loadRuleBook({VC_SOURCE_DIR "/config/rules/victims-code-2020.json"});
-  domain::Engine engine{rules, calendar};
-  domain::FixedClock clock{*domain::parseRfc3339("2026-04-06T09:00:00+01:00")};
-};
-Policy& policy() {
-  static Policy kPolicy;
+testing::StorePolicy& policy() {
+  static testing::StorePolicy kPolicy("2026-04-06T09:00:00+01:00");
   return kPolicy;
 }
+using testing::TempDb;
 
-// A fresh directory holding one SQLite file, removed afterwards.
-struct TempDb {
-  Poco::TemporaryFile dir;
-  std::string path;
-  TempDb() {
-    dir.createDirectories();
-    path = dir.path() + "/store.db";
-  }
-};
 
 std::vector<Poco::Dynamic::Var> events(const std::string& json_array) {
   Poco::JSON::Parser parser;
