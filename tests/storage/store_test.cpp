@@ -441,6 +441,21 @@ storage::LetterVersionRow versionRow(int version, const std::string& html, const
   return v;
 }
 
+// A migrated store holding kExample's journey, for tests of its letters: the first obligation's id.
+struct ExampleStore {
+  TempDb t;
+  storage::Database db{t.path, testing::keyedStore(t.dir.path())};
+  std::string obligation;
+  ExampleStore() {
+    db.migrate();
+    ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+    REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+    auto lease = db.session();
+    using namespace Poco::Data::Keywords;
+    vc::storage::sqlite(lease) << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+  }
+};
+
 // What the letters table itself holds for letter n: html, text.
 std::pair<std::string, std::string> storedWords(Poco::Data::Session& s, int64_t n) {
   using namespace Poco::Data::Keywords;
@@ -454,18 +469,10 @@ std::pair<std::string, std::string> storedWords(Poco::Data::Session& s, int64_t 
 
 TEST_CASE("A letter's words are stored once, in its current version, and read back the same through LetterStore",
           "[storage][letters]") {
-  TempDb t;
-  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
-  db.migrate();
-  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
-  REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
-  auto lease = db.session();
+  ExampleStore example;
+  const std::string& obligation = example.obligation;
+  auto lease = example.db.session();
   Poco::Data::Session& s = vc::storage::sqlite(lease);
-  std::string obligation;
-  {
-    using namespace Poco::Data::Keywords;
-    s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
-  }
   storage::LetterStore letters(s);
   const std::string a = "<p>Dear Sam, first words &amp; more</p>", b = "<p>Dear Sam, second words</p>", c = "<p>third</p>";
   {
@@ -826,18 +833,9 @@ TEST_CASE("A store from before the scheduler's indexes upgrades with nothing los
 
 TEST_CASE("A letter written as read fails with stale_version, changing nothing, when another writer changed it first",
           "[storage][letters]") {
-  TempDb t;
-  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
-  db.migrate();
-  ingest::Ingestor ingestor(db, policy().engine, policy().clock);
-  REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
-  auto lease = db.session();
-  Poco::Data::Session& s = vc::storage::sqlite(lease);
-  std::string obligation;
-  {
-    using namespace Poco::Data::Keywords;
-    s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
-  }
+  ExampleStore example;
+  const std::string& obligation = example.obligation;
+  auto lease = example.db.session();
   storage::LetterStore letters(lease);
   {
     storage::WriteTransaction tx(lease);
