@@ -92,17 +92,8 @@ Query& Query::bind(int64_t value) {
   check(sqlite3_bind_int64(statement_, next_parameter_++, value));
   return *this;
 }
-Query& Query::bind(double value) {
-  check(sqlite3_bind_double(statement_, next_parameter_++, value));
-  return *this;
-}
 Query& Query::bindNull() {
   check(sqlite3_bind_null(statement_, next_parameter_++));
-  return *this;
-}
-Query& Query::bindBlob(const std::string& bytes) {
-  check(sqlite3_bind_blob(statement_, next_parameter_++, bytes.data(), static_cast<int>(bytes.size()),
-                          SQLITE_TRANSIENT));
   return *this;
 }
 
@@ -110,7 +101,8 @@ bool Query::next() {
   const int rc = sqlite3_step(statement_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  // sqlite3_step's own code; the extended one names the constraint, as Poco's statements report it.
+  // The primary code (the extended one, masked): what Poco's exception mapping knows, so a busy store
+  // and a broken constraint throw the same exceptions as Poco's own statements do.
   Poco::Data::SQLite::Utility::throwException(db_, sqlite3_extended_errcode(db_) & 0xff, sqlite3_sql(statement_));
   return false;
 }
@@ -125,12 +117,7 @@ std::string Query::text(int column) const {
   return bytes ? std::string(bytes, static_cast<size_t>(sqlite3_column_bytes(statement_, column))) : std::string();
 }
 int64_t Query::int64(int column) const { return sqlite3_column_int64(statement_, column); }
-double Query::real(int column) const { return sqlite3_column_double(statement_, column); }
 bool Query::isNull(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
-std::optional<std::string> Query::optionalText(int column) const {
-  if (isNull(column)) return std::nullopt;
-  return text(column);
-}
 int Query::column(const std::string& name) const {
   const int count = sqlite3_column_count(statement_);
   for (int i = 0; i < count; ++i)

@@ -51,11 +51,9 @@ class Query {
   Query& bind(const char* value) { return bind(std::string(value)); }
   Query& bind(int64_t value);
   Query& bind(int value) { return bind(static_cast<int64_t>(value)); }
-  Query& bind(double value);
   Query& bind(bool value) { return bind(static_cast<int64_t>(value ? 1 : 0)); }
   Query& bindNull();
   Query& bindOrNull(const std::string& value) { return value.empty() ? bindNull() : bind(value); }  // '' as NULL
-  Query& bindBlob(const std::string& bytes);
   template <typename T>
   Query& bind(const std::optional<T>& value) { return value ? bind(*value) : bindNull(); }
 
@@ -65,11 +63,9 @@ class Query {
   // Columns of the current row, from 0. NULL reads as "" or 0.
   std::string text(int column) const;
   int64_t int64(int column) const;
-  double real(int column) const;
   bool isNull(int column) const;
   // The position of the result column named `name` (its AS name); throws if there is none.
   int column(const std::string& name) const;
-  std::optional<std::string> optionalText(int column) const;
 
   // Rows changed by this write (SQLite's changes()), after run().
   int64_t changes() const;
