@@ -13,6 +13,7 @@
 #include "domain/compliance.h"
 #include "domain/engine.h"
 #include "http/json_io.h"
+#include "http/json_writer.h"
 #include "http/views.h"
 
 namespace vc::http {
@@ -90,7 +91,14 @@ Response Api::postEvents(Request& req) {
 }
 
 Response Api::getVictim(Request& req) {
-  return json(readVictim(reads_, clock_, calendar_, req.params.at("victim_id"), *req.principal));
+  // DURABLE BEFORE ANSWERED: readVictim returns only once its audit entry is committed with an fsync
+  // (services/read_service.h); only then is the answer written, as views.h's readVictim does for the page.
+  const services::VictimRecord record = reads_.readVictim(req.params.at("victim_id"), *req.principal);
+  std::string body;
+  body.reserve(16384);
+  JsonWriter w(body);
+  writeVictim(w, record, clock_.today(), calendar_);
+  return json(std::move(body));
 }
 
 Response Api::getCase(Request& req) {
@@ -152,12 +160,15 @@ Response Api::listObligations(Request& req) {
 
   // Each carries the victim's enhanced-rights reasons and any note on a miss: the read is audited.
   const auto rows = reads_.listObligations(f, *req.principal);
-  Array::Ptr items = new Array;
-  for (const auto& row : rows) items->add(obligationView(row, today, calendar_, false));
-  Object::Ptr o = ordered();
-  o->set("items", items);
-  o->set("next", rows.size() == static_cast<size_t>(f.limit) ? Var(rows.back().due_by + "~" + rows.back().id) : Var());
-  return json(o);
+  std::string body;
+  body.reserve(2048 * rows.size() + 64);
+  JsonWriter w(body);
+  w.beginObject().key("items").beginArray();
+  for (const auto& row : rows) writeObligation(w, row, today, calendar_, false);
+  w.endArray().key("next");
+  rows.size() == static_cast<size_t>(f.limit) ? w.value(rows.back().due_by + "~" + rows.back().id) : w.null();
+  w.endObject();
+  return json(std::move(body));
 }
 
 Response Api::getObligation(Request& req) {

@@ -12,6 +12,7 @@
 #include "domain/letter.h"
 #include "http/api.h"
 #include "http/json_io.h"
+#include "http/json_writer.h"
 #include "http/views.h"
 
 namespace vc::http {
@@ -103,14 +104,16 @@ Response Api::listLetters(Request& req) {
   }
   const auto rows = letters_.list(f, actorOf(req));
   const domain::Date today = clock_.today();
-  Array::Ptr items = new Array;
-  for (const auto& row : rows) items->add(letterView(row, calendar_, today, false));
-  Object::Ptr o = ordered();
-  o->set("items", items);
-  o->set("next", rows.size() == static_cast<size_t>(f.limit)
-                     ? Var(rows.back().due_by + "~" + std::to_string(rows.back().n))
-                     : Var());
-  return json(o);
+  std::string body;
+  body.reserve(1024 * rows.size() + 64);
+  JsonWriter w(body);
+  w.beginObject().key("items").beginArray();
+  for (const auto& row : rows) writeLetter(w, row, calendar_, today, false);
+  w.endArray().key("next");
+  rows.size() == static_cast<size_t>(f.limit) ? w.value(rows.back().due_by + "~" + std::to_string(rows.back().n))
+                                              : w.null();
+  w.endObject();
+  return json(std::move(body));
 }
 
 Response Api::getLetter(Request& req) {

@@ -30,6 +30,13 @@ Response json(const Object::Ptr& o, int status) {
   return r;
 }
 
+Response json(std::string text, int status) {
+  Response r;
+  r.status = status;
+  r.body = std::move(text);
+  return r;
+}
+
 Error notFound(const std::string& what) { return Error(Error::Kind::kNotFound, "not_found", what); }
 
 void requireJsonBody(const Request& req) {

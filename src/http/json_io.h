@@ -22,6 +22,7 @@ Poco::Dynamic::Var parseJson(const std::string& text);
 // the line breaks and tabs of free text (the field is named).
 Poco::JSON::Object::Ptr bodyObject(const Request& req);
 Response json(const Poco::JSON::Object::Ptr& o, int status = 200);
+Response json(std::string text, int status = 200);  // JSON text written already (json_writer.h)
 Error notFound(const std::string& what);
 void requireJsonBody(const Request& req);             // 415 unless Content-Type is application/json
 int limitFrom(const Request& req);                    // ?limit=, 1..1000, default 100

@@ -1,13 +1,18 @@
 #include "http/views.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
+#include <sstream>
 
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Stringifier.h>
 
 #include "domain/compliance.h"
 #include "domain/delivery_status.h"
 #include "domain/letter.h"
 #include "http/json_io.h"
+#include "http/json_writer.h"
 
 namespace vc::http {
 
@@ -15,22 +20,130 @@ using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-Object::Ptr obligationView(const storage::ObligationRow& row, const domain::Date& today,
-                           const domain::WorkingDayCalendar& calendar, bool with_explanation) {
-  Object::Ptr o = parseJson(row.body).extract<Object::Ptr>();
-  const domain::Date due = *domain::Date::parse(row.due_by);
-  const std::string status = domain::effectiveStatus(row.status, due, today);
-  o->set("status", status);
+namespace {
+
+// What the ledger says of an obligation today, shared by obligationView and writeObligation.
+struct ObligationLedger {
+  std::string status;
   bool at_risk = false;
   std::optional<int> overdue;
+};
+
+ObligationLedger ledgerOf(const storage::ObligationRow& row, const domain::Date& today,
+                          const domain::WorkingDayCalendar& calendar) {
+  ObligationLedger l;
+  const domain::Date due = *domain::Date::parse(row.due_by);
+  l.status = domain::effectiveStatus(row.status, due, today);
   try {
-    at_risk = domain::isAtRisk(row.status, due, today, calendar);
-    if (status == "breached") overdue = calendar.workingDaysBetween(due, today);
+    l.at_risk = domain::isAtRisk(row.status, due, today, calendar);
+    if (l.status == "breached") l.overdue = calendar.workingDaysBetween(due, today);
   } catch (const domain::CalendarRangeError&) {
     // today is past the calendar's last year: say nothing rather than guess
   }
-  o->set("at_risk", at_risk);
-  o->set("working_days_overdue", overdue ? Var(*overdue) : Var());
+  return l;
+}
+
+const char* const kPurgedExplanation = "(removed by the retention purge)";
+
+std::string stringified(const Object::Ptr& o) {
+  std::ostringstream os;
+  o->stringify(os);
+  return os.str();
+}
+
+// Stored JSON as Poco writes it once parsed, through Poco where the writer's own pass cannot be sure.
+void appendStored(std::string& out, const std::string& json) {
+  if (appendStoredJson(out, json)) return;
+  std::ostringstream os;
+  Poco::JSON::Stringifier::stringify(parseJson(json), os);
+  out += os.str();
+}
+
+// writeObligation without a tree: the stored body's members as they are, with the ledger's fields set
+// and the explanation replaced by its text as obligationView does (Poco's Object::set keeps a key's place
+// and adds a new one last; remove drops it). False (and `out` as it was) for a body this does not settle
+// exactly: writeObligation then asks obligationView.
+bool appendObligation(std::string& out, const storage::ObligationRow& row, const ObligationLedger& l,
+                      bool with_explanation) {
+  enum What { kStored, kStatus, kAtRisk, kOverdue, kWarned, kBreach, kReason, kExplanationText };
+  struct Entry {
+    std::string_view key;
+    What what;
+    std::string_view value;  // kStored: the stored value's text
+  };
+  thread_local std::vector<JsonMember> members;
+  if (!storedMembers(row.body, members)) return false;
+  std::vector<Entry> entries;
+  entries.reserve(members.size() + 8);
+  for (const auto& m : members) entries.push_back({m.key, kStored, m.value});
+  auto find = [&](std::string_view key) {
+    return std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.key == key; });
+  };
+  auto set = [&](std::string_view key, What what) {
+    auto it = find(key);
+    if (it == entries.end()) entries.push_back({key, what, {}});
+    else it->what = what;
+  };
+  set("status", kStatus);
+  set("at_risk", kAtRisk);
+  set("working_days_overdue", kOverdue);
+  set("at_risk_warned_at", kWarned);
+  set("breach_detected_at", kBreach);
+  set("reason", kReason);
+  std::string explanation_text;
+  if (!with_explanation) {
+    auto x = find("explanation");
+    if (x == entries.end() || x->what != kStored) return false;
+    thread_local std::vector<JsonMember> xs;
+    if (!storedMembers(x->value, xs)) return false;  // not an object: obligationView decides
+    auto text = std::find_if(xs.begin(), xs.end(), [](const JsonMember& m) { return m.key == "text"; });
+    if (text == xs.end() || text->value == "null") explanation_text = kPurgedExplanation;
+    else if (!storedString(text->value, explanation_text)) return false;
+    entries.erase(x);
+    set("explanation_text", kExplanationText);
+  }
+  const size_t start = out.size();
+  JsonWriter w(out);
+  w.beginObject();
+  for (const auto& e : entries) {
+    w.key(e.key);
+    switch (e.what) {
+      case kStored:
+        w.next();
+        if (!appendStoredValue(out, e.value)) {
+          out.resize(start);
+          return false;
+        }
+        break;
+      case kStatus: w.value(l.status); break;
+      case kAtRisk: w.value(l.at_risk); break;
+      case kOverdue: l.overdue ? w.value(*l.overdue) : w.null(); break;
+      case kWarned: w.stringOrNull(row.at_risk_raised_at); break;
+      case kBreach: w.stringOrNull(row.breach_detected_at); break;
+      case kReason:
+        if (row.latest_reason.empty()) {
+          w.null();
+        } else {
+          w.next();
+          appendStored(out, row.latest_reason);
+        }
+        break;
+      case kExplanationText: w.value(explanation_text); break;
+    }
+  }
+  w.endObject();
+  return true;
+}
+
+}  // namespace
+
+Object::Ptr obligationView(const storage::ObligationRow& row, const domain::Date& today,
+                           const domain::WorkingDayCalendar& calendar, bool with_explanation) {
+  Object::Ptr o = parseJson(row.body).extract<Object::Ptr>();
+  const ObligationLedger l = ledgerOf(row, today, calendar);
+  o->set("status", l.status);
+  o->set("at_risk", l.at_risk);
+  o->set("working_days_overdue", l.overdue ? Var(*l.overdue) : Var());
   o->set("at_risk_warned_at", row.at_risk_raised_at.empty() ? Var() : Var(row.at_risk_raised_at));
   o->set("breach_detected_at", row.breach_detected_at.empty() ? Var() : Var(row.breach_detected_at));
   o->set("reason", row.latest_reason.empty() ? Var() : parseJson(row.latest_reason));
@@ -38,9 +151,16 @@ Object::Ptr obligationView(const storage::ObligationRow& row, const domain::Date
     Object::Ptr x = o->getObject("explanation");
     o->remove("explanation");
     // A purged obligation keeps its ledger fields; its explanation is replaced by a hash.
-    o->set("explanation_text", x->optValue<std::string>("text", "(removed by the retention purge)"));
+    o->set("explanation_text", x->optValue<std::string>("text", kPurgedExplanation));
   }
   return o;
+}
+
+void writeObligation(JsonWriter& w, const storage::ObligationRow& row, const domain::Date& today,
+                     const domain::WorkingDayCalendar& calendar, bool with_explanation) {
+  w.next();
+  if (!appendObligation(w.out(), row, ledgerOf(row, today, calendar), with_explanation))
+    w.out() += stringified(obligationView(row, today, calendar, with_explanation));
 }
 
 Object::Ptr entitlementView(const storage::VictimRow& v, const std::vector<storage::EntitlementChangeRow>& changes) {
@@ -82,6 +202,46 @@ Object::Ptr caseView(const storage::CaseRow& c) {
 }
 
 
+void writeEntitlement(JsonWriter& w, const storage::VictimRow& v,
+                      const std::vector<storage::EntitlementChangeRow>& changes) {
+  w.beginObject();
+  w.key("enhanced").value(v.enhanced);
+  w.key("reasons").stored(v.reasons);
+  w.key("changes").beginArray();
+  for (const auto& c : changes) {
+    w.beginObject();
+    w.key("event_id").value(c.event_id);
+    w.key("date").value(c.date);
+    w.key("from_enhanced").value(c.from_enhanced);
+    w.key("to_enhanced").value(c.to_enhanced);
+    w.key("reasons").stored(c.reasons);
+    w.endObject();
+  }
+  w.endArray();
+  w.endObject();
+}
+
+void writeEvent(JsonWriter& w, const storage::EventRow& e) {
+  w.beginObject();
+  w.key("id").value(e.id);
+  w.key("type").value(e.type);
+  w.key("occurred_at").value(e.occurred_at);
+  w.key("local_date").value(e.local_date);
+  w.key("received_at").value(e.received_at);
+  w.key("event").stored(e.body);
+  w.endObject();
+}
+
+void writeCase(JsonWriter& w, const storage::CaseRow& c) {
+  w.beginObject();
+  w.key("case_urn").value(c.urn);
+  w.key("area").value(c.area);
+  w.key("unit").value(c.unit);
+  w.key("details").stored(c.details);
+  w.endObject();
+}
+
+
 Var orNull(const std::string& s) { return s.empty() ? Var() : Var(s); }
 
 Var deliveryFailure(const std::string& status) {
@@ -114,24 +274,73 @@ std::string outboxStateFilter(const std::string& asked) {
   return asked;
 }
 
-Object::Ptr timeLeftView(const domain::WorkingDayCalendar& calendar, const domain::Date& today, const std::string& due) {
-  Object::Ptr o = ordered();
+namespace {
+
+// What timeLeftView shows, shared by it and writeTimeLeft.
+struct TimeLeftFigures {
+  std::string urgency;
+  std::optional<int> working_days;
+  std::string text;
+};
+
+TimeLeftFigures timeLeftOf(const domain::WorkingDayCalendar& calendar, const domain::Date& today,
+                           const std::string& due) {
   const auto due_by = domain::Date::parse(due);
   try {
     const domain::TimeLeft t = domain::timeLeft(calendar, today, *due_by);
-    o->set("urgency", t.urgency);
-    o->set("working_days", t.working_days);
-    o->set("text", t.text);
+    return {t.urgency, t.working_days, t.text};
   } catch (const domain::CalendarRangeError&) {
-    o->set("urgency", std::string(*due_by < today ? "overdue" : "later"));
-    o->set("working_days", Var());
-    o->set("text", "due " + due_by->longString() + " (outside the calendar's years)");
+    return {*due_by < today ? "overdue" : "later", std::nullopt,
+            "due " + due_by->longString() + " (outside the calendar's years)"};
   }
+}
+
+// What letterView works out as of today, shared by it and writeLetter.
+struct LetterLedger {
+  bool open = false;
+  std::string obligation_status;
+  bool at_risk = false;
+};
+
+LetterLedger ledgerOf(const storage::LetterRow& l, const domain::WorkingDayCalendar& calendar,
+                      const domain::Date& today) {
+  LetterLedger g;
+  g.open = l.state != "sent" && l.state != "withdrawn" && l.state != "met_another_way";
+  g.obligation_status = domain::effectiveStatus(l.obligation_status, *domain::Date::parse(l.due_by), today);
+  try {
+    g.at_risk = g.open && domain::isAtRisk(l.obligation_status, *domain::Date::parse(l.due_by), today, calendar);
+  } catch (const domain::CalendarRangeError&) {
+  }
+  return g;
+}
+
+bool has(const std::string& json, const char* code) { return json.find(code) != std::string::npos; }
+
+}  // namespace
+
+Object::Ptr timeLeftView(const domain::WorkingDayCalendar& calendar, const domain::Date& today, const std::string& due) {
+  Object::Ptr o = ordered();
+  const TimeLeftFigures t = timeLeftOf(calendar, today, due);
+  o->set("urgency", t.urgency);
+  o->set("working_days", t.working_days ? Var(*t.working_days) : Var());
+  o->set("text", t.text);
   return o;
+}
+
+void writeTimeLeft(JsonWriter& w, const domain::WorkingDayCalendar& calendar, const domain::Date& today,
+                   const std::string& due) {
+  const TimeLeftFigures t = timeLeftOf(calendar, today, due);
+  w.beginObject();
+  w.key("urgency").value(t.urgency);
+  w.key("working_days");
+  t.working_days ? w.value(*t.working_days) : w.null();
+  w.key("text").value(t.text);
+  w.endObject();
 }
 
 Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCalendar& calendar,
                        const domain::Date& today, bool one) {
+  const LetterLedger g = ledgerOf(l, calendar, today);
   Object::Ptr o = ordered();
   o->set("id", l.id());
   o->set("obligation_id", l.obligation_id);
@@ -145,22 +354,15 @@ Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCale
   o->set("state", l.state);
   o->set("blocked_by", parseJson(l.blocked_by));
   // Needs attention: waiting for a translation or Easy Read text, or for a record of how the need was met.
-  o->set("communication_need", l.blocked_by.find("\"needs_translation\"") != std::string::npos ||
-                                   l.blocked_by.find("\"needs_easy_read\"") != std::string::npos);
+  o->set("communication_need", has(l.blocked_by, "\"needs_translation\"") || has(l.blocked_by, "\"needs_easy_read\""));
   // Needs attention: a channel not safe for the victim; a phone task (read to them by phone, never sent).
-  o->set("unsafe_channel", l.blocked_by.find("\"unsafe_channel\"") != std::string::npos);
+  o->set("unsafe_channel", has(l.blocked_by, "\"unsafe_channel\""));
   o->set("phone_task", l.channel == "phone");
   o->set("version", l.version);
   o->set("due_by", l.due_by);
-  const bool open = l.state != "sent" && l.state != "withdrawn" && l.state != "met_another_way";
-  o->set("time_left", open ? Var(timeLeftView(calendar, today, l.due_by)) : Var());
-  o->set("obligation_status", domain::effectiveStatus(l.obligation_status, *domain::Date::parse(l.due_by), today));
-  bool at_risk = false;
-  try {
-    at_risk = open && domain::isAtRisk(l.obligation_status, *domain::Date::parse(l.due_by), today, calendar);
-  } catch (const domain::CalendarRangeError&) {
-  }
-  o->set("at_risk", at_risk);  // due today or by the next working day, and not yet done (ledger warning)
+  o->set("time_left", g.open ? Var(timeLeftView(calendar, today, l.due_by)) : Var());
+  o->set("obligation_status", g.obligation_status);
+  o->set("at_risk", g.at_risk);  // due today or by the next working day, and not yet done (ledger warning)
   o->set("last_edited_by", orNull(l.last_edited_by));
   o->set("letter_date", l.letter_date);
   o->set("template_version", l.template_version);
@@ -176,6 +378,45 @@ Object::Ptr letterView(const storage::LetterRow& l, const domain::WorkingDayCale
   return o;
 }
 
+void writeLetter(JsonWriter& w, const storage::LetterRow& l, const domain::WorkingDayCalendar& calendar,
+                 const domain::Date& today, bool one) {
+  const LetterLedger g = ledgerOf(l, calendar, today);
+  w.beginObject();
+  w.key("id").value(l.id());
+  w.key("obligation_id").value(l.obligation_id);
+  w.key("rule").value(l.rule);
+  w.key("kind").value(l.kind);
+  w.key("victim_id").value(l.victim_id);
+  w.key("case_urn").value(l.case_urn);
+  w.key("area").value(l.area);
+  w.key("language").value(l.language);
+  w.key("channel").value(l.channel);
+  w.key("state").value(l.state);
+  w.key("blocked_by").stored(l.blocked_by);
+  w.key("communication_need").value(has(l.blocked_by, "\"needs_translation\"") || has(l.blocked_by, "\"needs_easy_read\""));
+  w.key("unsafe_channel").value(has(l.blocked_by, "\"unsafe_channel\""));
+  w.key("phone_task").value(l.channel == "phone");
+  w.key("version").value(l.version);
+  w.key("due_by").value(l.due_by);
+  w.key("time_left");
+  if (g.open) writeTimeLeft(w, calendar, today, l.due_by);
+  else w.null();
+  w.key("obligation_status").value(g.obligation_status);
+  w.key("at_risk").value(g.at_risk);
+  w.key("last_edited_by").stringOrNull(l.last_edited_by);
+  w.key("letter_date").value(l.letter_date);
+  w.key("template_version").value(l.template_version);
+  w.key("policy").value(l.policy);
+  w.key("approved_by").stringOrNull(l.approved_by);
+  w.key("approved_at").stringOrNull(l.approved_at);
+  w.key("sent_at").stringOrNull(l.sent_at);
+  w.key("delivery_state").stringOrNull(l.delivery_state);
+  w.key("delivery_status").stringOrNull(l.delivery_status);
+  if (one) w.key("note").stringOrNull(l.note);
+  w.key("created_at").value(l.created_at);
+  w.key("updated_at").value(l.updated_at);
+  w.endObject();
+}
 
 std::string headline(const std::string& event_type) {
   static const std::map<std::string, std::string> kHeadlines = {
@@ -236,6 +477,31 @@ Object::Ptr victimView(const services::VictimRecord& record, const domain::Date&
   for (const auto& row : record.obligations) obligations->add(obligationView(row, today, calendar, false));
   o->set("obligations", obligations);
   return o;
+}
+
+void writeVictim(JsonWriter& w, const services::VictimRecord& record, const domain::Date& today,
+                 const domain::WorkingDayCalendar& calendar) {
+  const storage::VictimRow& victim = record.victim;
+  w.beginObject();
+  w.key("victim_id").value(victim.victim_id);
+  w.key("case_urn").value(victim.case_urn);
+  w.key("profile").stored(victim.profile);
+  w.key("entitlement");
+  writeEntitlement(w, victim, record.entitlement_changes);
+  w.key("isva").beginObject();
+  w.key("isva_id").stringOrNull(victim.isva_id);
+  w.key("consent_to_share").value(victim.consent_to_share);
+  w.endObject();
+  w.key("opted_out").stored(victim.opted_out);
+  w.key("case");
+  writeCase(w, record.case_row);
+  w.key("timeline").beginArray();
+  for (const auto& e : record.timeline) writeEvent(w, e);
+  w.endArray();
+  w.key("obligations").beginArray();
+  for (const auto& row : record.obligations) writeObligation(w, row, today, calendar, false);
+  w.endArray();
+  w.endObject();
 }
 
 Object::Ptr readVictim(services::ReadService& reads, const domain::Clock& clock,

@@ -15,6 +15,7 @@
 #include "compliance/report_format.h"
 #include "domain/calendar.h"
 #include "domain/clock.h"
+#include "http/json_writer.h"
 #include "http/request.h"
 #include "domain/date.h"
 #include "letters/letter_service.h"
@@ -65,6 +66,24 @@ Poco::JSON::Array::Ptr findingsView(const std::vector<domain::PlainEnglishFindin
 // One letter with its fields, free text, delivery, versions, history and rendering.
 Poco::JSON::Object::Ptr letterDetailView(const letters::LetterDetail& d, const domain::WorkingDayCalendar& calendar,
                                          const domain::Date& today);
+
+// The same views written straight into an answer's text (json_writer.h), byte for byte what stringifying
+// the view above of the same row gives, for the answers that are read most (the victim read, the letters
+// and obligations lists: issue 16 items 3 and 4), which spent most of their CPU building and serialising
+// the trees. The two must say the same: a field added to one is added to the other, and
+// tests/http/json_writer_test.cpp compares them row by row.
+void writeObligation(JsonWriter& w, const storage::ObligationRow& row, const domain::Date& today,
+                     const domain::WorkingDayCalendar& calendar, bool with_explanation);
+void writeEntitlement(JsonWriter& w, const storage::VictimRow& v,
+                      const std::vector<storage::EntitlementChangeRow>& changes);
+void writeEvent(JsonWriter& w, const storage::EventRow& e);
+void writeCase(JsonWriter& w, const storage::CaseRow& c);
+void writeVictim(JsonWriter& w, const services::VictimRecord& record, const domain::Date& today,
+                 const domain::WorkingDayCalendar& calendar);
+void writeTimeLeft(JsonWriter& w, const domain::WorkingDayCalendar& calendar, const domain::Date& today,
+                   const std::string& due);
+void writeLetter(JsonWriter& w, const storage::LetterRow& l, const domain::WorkingDayCalendar& calendar,
+                 const domain::Date& today, bool one = true);
 
 // A compliance report as a CSV file to download (reportCsv, named by csvFileName).
 Response csvDownload(const domain::ComplianceReport& report, const compliance::ReportRequest& request);
