@@ -1,5 +1,6 @@
 #include "http/json_writer.h"
 
+#include <charconv>
 #include <sstream>
 
 #include <Poco/JSON/Stringifier.h>
@@ -33,7 +34,17 @@ inline void appendEscapedByte(std::string& out, unsigned char c) {
   }
 }
 
-inline bool needsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+// The bytes Poco escapes, by value: one look-up a byte on the common path.
+struct EscapeTable {
+  bool escape[256] = {};
+  constexpr EscapeTable() {
+    for (int c = 0; c < 0x20; ++c) escape[c] = true;
+    escape[static_cast<unsigned char>('"')] = escape[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr EscapeTable kEscapes;
+
+inline bool needsEscape(unsigned char c) { return kEscapes.escape[c]; }
 
 void appendUtf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -369,6 +380,13 @@ bool storedMembers(std::string_view s, std::vector<JsonMember>& out) {
     while (e < s.size() && s[e] != '"' && s[e] != '\\') ++e;
     if (e >= s.size() || s[e] != '"') return false;  // an escape in a key: not plain
     const std::string_view key = s.substr(k, e - k);
+    for (size_t j = 0; j < key.size();) {  // what Poco would refuse in a key: a control character, bad UTF-8
+      const unsigned char c = static_cast<unsigned char>(key[j]);
+      if (c < 0x20) return false;
+      const size_t n = c < 0x80 ? 1 : utf8Length(key, j);
+      if (n == 0) return false;
+      j += n;
+    }
     for (const auto& m : out)
       if (m.key == key) return false;
     i = e + 1;
@@ -460,7 +478,9 @@ JsonWriter& JsonWriter::value(bool b) {
 
 JsonWriter& JsonWriter::value(int64_t n) {
   separate();
-  out_ += std::to_string(n);
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out_.append(digits, static_cast<size_t>(end - digits));
   return *this;
 }
 

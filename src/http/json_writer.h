@@ -71,7 +71,8 @@ struct JsonMember {
   std::string_view key, value;
 };
 // The members of one stored JSON object, in order; false if `json` is not an object whose keys are
-// plain (no escapes) and given once each. White space between the tokens is allowed.
+// plain (no escapes, no control characters, good UTF-8) and given once each. White space between the
+// tokens is allowed. The values are only delimited: appendStoredValue checks each.
 bool storedMembers(std::string_view json, std::vector<JsonMember>& out);
 // A stored JSON string's value (its escapes read); false if `json` is not one string.
 bool storedString(std::string_view json, std::string& out);

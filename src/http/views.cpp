@@ -96,6 +96,9 @@ bool appendObligation(std::string& out, const storage::ObligationRow& row, const
     if (x == entries.end() || x->what != kStored) return false;
     thread_local std::vector<JsonMember> xs;
     if (!storedMembers(x->value, xs)) return false;  // not an object: obligationView decides
+    thread_local std::string scratch;  // left out, but Poco read it all: anything it would refuse, it decides
+    scratch.clear();
+    if (!appendStoredValue(scratch, x->value)) return false;
     auto text = std::find_if(xs.begin(), xs.end(), [](const JsonMember& m) { return m.key == "text"; });
     if (text == xs.end() || text->value == "null") explanation_text = kPurgedExplanation;
     else if (!storedString(text->value, explanation_text)) return false;

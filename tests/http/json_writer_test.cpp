@@ -289,6 +289,8 @@ TEST_CASE("Obligation bodies of other shapes are written as obligationView write
       R"({"id":"X:1"})",                               // no explanation: throws as before
       R"({"id":"X:1","a":1,"a":2,"explanation":{"text":"t"}})",  // a key twice: Poco's reading
       R"({"id":"X:1","explanation":{"text":"t"}} trailing)",
+      "{\"id\":\"X:1\",\"k\x01\":1,\"explanation\":{\"text\":\"t\"}}",          // a raw control character in a key
+      "{\"id\":\"X:1\",\"explanation\":{\"text\":\"t\",\"why\":\"\xff\"}}",  // bad UTF-8 in what is left out
   };
   for (const auto& body : bodies) {
     for (const std::string reason : {"", R"({"code":"other","note":"n \/ é"})"}) {
