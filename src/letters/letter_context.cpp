@@ -237,6 +237,26 @@ std::vector<std::string> paragraphs(const std::string& text) {
   return out;
 }
 
+bool timelineBodyRead(const std::string& type) {
+  // deceasedName (deceased), chargesBefore (decision, charges), latest hearing.listed (kind, date,
+  // court), the review's vrr.decided (reviewer, reasons, stage, outcome, next_step, occurred_at) and the
+  // last discontinuance's scope; every loop over the timeline reads id, type, victim_id.
+  return type == "case.registered" || type == "case.updated" || type == "charging.decided" ||
+         type == "charges.altered" || type == "hearing.listed" || type == "vrr.decided" ||
+         type == "case.discontinued";
+}
+
+Object::Ptr timelineStub(const std::string& id, const std::string& type, const std::string& case_urn,
+                         const std::string& victim_id, const std::string& occurred_at) {
+  Object::Ptr e = new Object;
+  e->set("id", id);
+  e->set("type", type);
+  if (!case_urn.empty()) e->set("case_urn", case_urn);
+  if (!victim_id.empty()) e->set("victim_id", victim_id);
+  e->set("occurred_at", occurred_at);
+  return e;
+}
+
 LetterContext buildLetterContext(const LetterInputs& in, const domain::WorkingDayCalendar& calendar) {
   LetterContext ctx;
   Value& d = ctx.data;

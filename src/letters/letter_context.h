@@ -70,6 +70,18 @@ struct LetterInputs {
   std::optional<domain::Date> extended_due_by;
 };
 
+// The timeline's event types whose bodies a letter reads beyond id, type and victim_id (deceased,
+// decision, charges, a hearing's kind, date and court, a review's decision, a discontinuance's scope).
+// The letter service parses only these and gives every other event as timelineStub(): parsing each
+// case's whole history for every letter was a sixth of an import's drafting (issue 16,
+// docs/benchmarks.md). A letter that reads another field of a timeline event adds its type here; a test
+// builds every sample both ways.
+bool timelineBodyRead(const std::string& type);
+// What a letter reads of any other timeline event: its id, type, case_urn, victim_id (when it names one)
+// and occurred_at.
+Poco::JSON::Object::Ptr timelineStub(const std::string& id, const std::string& type, const std::string& case_urn,
+                                     const std::string& victim_id, const std::string& occurred_at);
+
 // Something the letter needs before it can be approved.
 struct BlockedItem {
   std::string code;     // postal_address | email_address | vlu_contact | reasons | charges | prosecutor | vrr_outcome |

@@ -1,6 +1,7 @@
 #include "letters/letter_service.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 #include <sstream>
 
@@ -137,6 +138,47 @@ struct LetterService::Rendition {
   std::string blocked_json, hash, letter_date, fields_json, free_text, policy;
 };
 
+// The parsed timelines of the last few cases one refresh pass looked at, so that the letters of a case
+// (its drafts, one after another in case order, and a changed letter's second look when it is rendered)
+// parse its events once instead of once each (issue 16, docs/benchmarks.md). Every use reads the case's
+// events again and takes the parsed ones only when each stored event (seq and body) is the one they were
+// parsed from: an event a concurrent batch appended, or a body a purge rewrote, is never missed, it is
+// parsed afresh. The parsed objects are only read (buildLetterContext takes them const). Held by one pass,
+// on one thread, and bounded (kCases), so a large import's drafting stays within its memory.
+struct LetterService::TimelineMemo {
+  static constexpr size_t kCases = 16;
+  struct Timeline {
+    std::string case_urn;
+    std::vector<std::pair<int64_t, std::string>> source;  // seq, stored body
+    std::vector<Object::Ptr> events;
+  };
+  std::deque<Timeline> recent;  // newest first
+
+  // The case's timeline as LetterInputs holds it: an event no letter reads as a stub (timelineBodyRead).
+  std::vector<Object::Ptr> timeline(storage::Store& store, const std::string& case_urn) {
+    const std::vector<storage::EventRow> rows = store.caseTimeline(case_urn);
+    for (auto it = recent.begin(); it != recent.end(); ++it) {
+      if (it->case_urn != case_urn) continue;
+      bool same = it->source.size() == rows.size();
+      for (size_t i = 0; same && i < rows.size(); ++i)
+        same = it->source[i].first == rows[i].seq && it->source[i].second == rows[i].body;
+      if (same) return it->events;
+      recent.erase(it);
+      break;
+    }
+    Timeline t;
+    t.case_urn = case_urn;
+    for (const auto& e : rows) {
+      t.events.push_back(timelineBodyRead(e.type) ? parseObject(e.body)
+                                                  : timelineStub(e.id, e.type, e.case_urn, e.victim_id, e.occurred_at));
+      t.source.emplace_back(e.seq, e.body);
+    }
+    recent.push_front(std::move(t));
+    if (recent.size() > kCases) recent.pop_back();
+    return recent.front().events;
+  }
+};
+
 LetterService::LetterService(storage::Database& db, ingest::Ingestor& ingestor, const rendering::TemplateSet& templates,
                              const domain::Engine& engine, const domain::Clock& clock, const VluContacts& contacts,
                              delivery::Outbox& outbox, const SupportServices* support)
@@ -145,7 +187,8 @@ LetterService::LetterService(storage::Database& db, ingest::Ingestor& ingestor, 
 
 LetterService::Rendition LetterService::prepare(storage::Store& store, const storage::ObligationRow& o,
                                                 int64_t letter_n, const domain::Date& letter_date,
-                                                const std::string& fields_json, const std::string& free_text) {
+                                                const std::string& fields_json, const std::string& free_text,
+                                                TimelineMemo* timelines) {
   const Object::Ptr body = parseObject(o.body);
   auto victim = store.findVictim(o.victim_id);
   auto kase = store.findCase(o.case_urn);
@@ -165,7 +208,8 @@ LetterService::Rendition LetterService::prepare(storage::Store& store, const sto
   in.profile = parseObject(victim->profile);
   in.case_details = parseObject(kase->details);
   in.trigger = parseObject(*trigger);
-  for (const auto& e : store.caseTimeline(o.case_urn)) in.timeline.push_back(parseObject(e.body));
+  TimelineMemo one_use;
+  in.timeline = (timelines ? *timelines : one_use).timeline(store, o.case_urn);
   if (!victim->isva_id.empty())
     if (auto isva = store.isvaDetails(victim->isva_id)) in.isva = parseObject(*isva);
   auto vlu = contacts_.find(o.area);
@@ -199,8 +243,9 @@ LetterService::Rendition LetterService::prepare(storage::Store& store, const sto
 
 LetterService::Rendition LetterService::render(storage::Store& store, const storage::ObligationRow& o,
                                                int64_t letter_n, const domain::Date& letter_date,
-                                               const std::string& fields_json, const std::string& free_text) {
-  Rendition r = prepare(store, o, letter_n, letter_date, fields_json, free_text);
+                                               const std::string& fields_json, const std::string& free_text,
+                                               TimelineMemo* timelines) {
+  Rendition r = prepare(store, o, letter_n, letter_date, fields_json, free_text, timelines);
   r.rendered = templates_.render(r.kind, r.context.language, r.context.data);
   r.blocked = r.context.blocked_by;
   for (const auto& hole : r.rendered.holes)
@@ -265,6 +310,7 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
   open.limit = 1000000;
   std::vector<storage::LetterRow> letters;
   std::vector<storage::ObligationRow> undrafted;
+  TimelineMemo timelines;
   {
     auto lease = db_.session();
     letters = storage::LetterStore(lease).listLetters(open);
@@ -304,7 +350,7 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
     for (const size_t end = std::min(i + kDraftsPerCommit, to_draft.size()); i < end; ++i)
       if (attempt("drafting the letter for obligation " + to_draft[i]->id, to_draft[i]->case_urn, [&] {
             storage::Savepoint step(lease);
-            const bool drafted = draft(store, letter_store, *to_draft[i]);
+            const bool drafted = draft(store, letter_store, *to_draft[i], &timelines);
             step.release();
             return drafted;
           }))
@@ -315,7 +361,7 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
     if (l.state == "draft" || l.state == "blocked")
       if (attempt("re-rendering letter " + l.id(), l.case_urn, [&] {
             bool retry = false;
-            const bool rerendered = rerenderIfChanged(l.n, &retry);
+            const bool rerendered = rerenderIfChanged(l.n, &retry, &timelines);
             if (retry) report.retry_cases.insert(l.case_urn);
             return rerendered;
           }))
@@ -327,18 +373,18 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
 }
 
 bool LetterService::draft(storage::Store& store, storage::LetterStore& letters,
-                          const storage::ObligationRow& obligation) {
+                          const storage::ObligationRow& obligation, TimelineMemo* timelines) {
   if (letters.findLetterByObligation(obligation.id)) return false;  // drafted meanwhile
   storage::LetterRow row;
   row.n = letters.nextLetterNumber();
   row.obligation_id = obligation.id;
   row.kind = parseObject(obligation.body)->getValue<std::string>("template");
-  const Rendition r = render(store, obligation, row.n, clock_.today(), "{}", "");
+  const Rendition r = render(store, obligation, row.n, clock_.today(), "{}", "", timelines);
   write(store, letters, row, r, kSystem, "drafted when obligation " + obligation.id + " was created", "drafted");
   return true;
 }
 
-bool LetterService::rerenderIfChanged(int64_t letter_n, bool* retry) {
+bool LetterService::rerenderIfChanged(int64_t letter_n, bool* retry, TimelineMemo* timelines) {
   auto lease = db_.session();
   storage::Store store(lease);
   storage::LetterStore letters(lease);
@@ -347,10 +393,10 @@ bool LetterService::rerenderIfChanged(int64_t letter_n, bool* retry) {
   auto obligation = store.findObligation(row->obligation_id);
   if (!obligation || obligation->status != "pending") return false;
   const Rendition as_is = prepare(store, *obligation, row->n, *domain::Date::parse(row->letter_date), row->fields,
-                                  row->free_text);
+                                  row->free_text, timelines);
   if (as_is.hash == row->context_hash) return false;  // the usual case: no render needed
 
-  const Rendition fresh = render(store, *obligation, row->n, clock_.today(), row->fields, row->free_text);
+  const Rendition fresh = render(store, *obligation, row->n, clock_.today(), row->fields, row->free_text, timelines);
   storage::WriteTransaction tx(lease);
   auto current = letters.findLetter(letter_n);
   if (!current || current->version != row->version || (current->state != "draft" && current->state != "blocked")) {

@@ -166,17 +166,21 @@ class LetterService : public delivery::DeliveryListener, public delivery::Report
 
  private:
   struct Rendition;
+  struct TimelineMemo;  // one refresh pass's parsed case timelines (letter_service.cpp)
   // What the letter would say now (its context and that context's hash), without rendering it.
   Rendition prepare(storage::Store& store, const storage::ObligationRow& obligation, int64_t letter_n,
-                    const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text);
+                    const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text,
+                    TimelineMemo* timelines = nullptr);
   // prepare(), then the HTML and text, and what blocks it.
   Rendition render(storage::Store& store, const storage::ObligationRow& obligation, int64_t letter_n,
-                   const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text);
+                   const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text,
+                   TimelineMemo* timelines = nullptr);
   // Drafts the obligation's letter inside the caller's transaction; false if it has one already.
-  bool draft(storage::Store& store, storage::LetterStore& letters, const storage::ObligationRow& obligation);
+  bool draft(storage::Store& store, storage::LetterStore& letters, const storage::ObligationRow& obligation,
+             TimelineMemo* timelines = nullptr);
   // Both set *retry when they could not decide now (someone else changed the letter; its message is being
   // sent): the scheduler looks at the case again on its next pass.
-  bool rerenderIfChanged(int64_t letter_n, bool* retry = nullptr);
+  bool rerenderIfChanged(int64_t letter_n, bool* retry = nullptr, TimelineMemo* timelines = nullptr);
   bool withdrawIfSuperseded(int64_t letter_n, bool* retry = nullptr);
   void write(storage::Store& store, storage::LetterStore& letters, storage::LetterRow& row, const Rendition& r,
              const std::string& author, const std::string& why, const std::string& action);

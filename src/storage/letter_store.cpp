@@ -281,14 +281,34 @@ std::vector<LetterVersionRow> LetterStore::versions(int64_t letter_n, bool with_
   return out;
 }
 
+namespace {
+// One zlib stream per thread, reset for each value rather than set up again: compress2() allocated and
+// cleared its ~270 KB of window and hash on every call, which cost more than compressing a letter.
+// Level 3 (was 6): about 2.5 times faster on letters, and 3.5% larger (docs/benchmarks.md, issue 16
+// item 1). The level is not part of the stored format: any zlib stream unpacks the same.
+constexpr int kWordsLevel = 3;
+struct WordsDeflater {
+  z_stream z{};
+  bool ok = false;
+  WordsDeflater() { ok = deflateInit(&z, kWordsLevel) == Z_OK; }
+  ~WordsDeflater() {
+    if (ok) deflateEnd(&z);
+  }
+};
+}  // namespace
+
 std::string LetterStore::packWords(const std::string& value) {
   if (value.size() < 256) return value;
-  uLongf size = compressBound(static_cast<uLong>(value.size()));
-  std::vector<unsigned char> deflated(size);
-  if (compress2(deflated.data(), &size, reinterpret_cast<const Bytef*>(value.data()), static_cast<uLong>(value.size()),
-                6) != Z_OK)
-    return value;
-  std::string packed = kPackedPrefix + std::to_string(value.size()) + ":" + base64(deflated.data(), size);
+  thread_local WordsDeflater d;
+  z_stream& z = d.z;
+  if (!d.ok || deflateReset(&z) != Z_OK) return value;
+  std::vector<unsigned char> deflated(deflateBound(&z, static_cast<uLong>(value.size())));
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(value.data()));
+  z.avail_in = static_cast<uInt>(value.size());
+  z.next_out = deflated.data();
+  z.avail_out = static_cast<uInt>(deflated.size());
+  if (deflate(&z, Z_FINISH) != Z_STREAM_END) return value;
+  std::string packed = kPackedPrefix + std::to_string(value.size()) + ":" + base64(deflated.data(), z.total_out);
   return packed.size() * 10 <= value.size() * 9 ? packed : value;
 }
 

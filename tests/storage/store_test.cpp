@@ -1,4 +1,7 @@
 #include <algorithm>
+#include <vector>
+
+#include <zlib.h>
 
 #include <catch2/catch.hpp>
 
@@ -7,6 +10,7 @@
 #include <Poco/TemporaryFile.h>
 
 #include "storage/sqlite_connection.h"
+#include "common/base64.h"
 #include "common/error.h"
 #include "domain/clock.h"
 #include "domain/delivery_status.h"
@@ -593,6 +597,32 @@ TEST_CASE("Upgrading to words stored once moves each letter's copy of its curren
   CHECK(v1[0].html == "<p>one</p>");
   CHECK(v1[1].text == "two");
   CHECK(letters.versions(2, true)[0].html == "<p>as drafted</p>");
+}
+
+// Issue 16, item 1: the words are deflated at level 3 on one stream per thread, reset for each value. A
+// stream that carried anything from one value to the next would pack differently (or not at all) the
+// second time; words a store holds from before (compress2 at level 6) must still read back.
+TEST_CASE("Letter words pack the same whatever was packed before them, and words packed at the old level read back",
+          "[storage][letters]") {
+  std::string a = "<!DOCTYPE html><html><body>", b = "Dear Alex,\n";
+  for (int i = 0; i < 150; ++i) {
+    a += "<p>Paragraph " + std::to_string(i) + ": the hearing is listed at Sampleford Crown Court.</p>\n";
+    b += "Line " + std::to_string(i * 7) + " of the letter, in plain words.\n";
+  }
+  const std::string packed_b = storage::LetterStore::packWords(b);
+  CHECK(packed_b.size() * 2 < b.size());
+  for (int i = 0; i < 3; ++i) {
+    CHECK(storage::LetterStore::unpackWords(storage::LetterStore::packWords(a)) == a);
+    CHECK(storage::LetterStore::packWords(b) == packed_b);
+  }
+  for (int level : {1, 6, 9}) {
+    uLongf size = compressBound(static_cast<uLong>(a.size()));
+    std::vector<unsigned char> z(size);
+    REQUIRE(compress2(z.data(), &size, reinterpret_cast<const Bytef*>(a.data()), static_cast<uLong>(a.size()), level) ==
+            Z_OK);
+    const std::string old = "\x01z:" + std::to_string(a.size()) + ":" + base64Encode(z.data(), size);
+    CHECK(storage::LetterStore::unpackWords(old) == a);
+  }
 }
 
 TEST_CASE("A version's long words are stored deflated, read back byte for byte, and still stored once",
