@@ -286,13 +286,26 @@ std::map<std::string, ObligationState> Store::obligationStates(const std::string
   return out;
 }
 
-std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
-  std::string sql = std::string("SELECT ") + kObligationColumns + " FROM obligations WHERE 1 = 1";
-  std::vector<std::string> args;
+ListQuery obligationListQuery(const ObligationFilter& f) {
+  // The index each page walks, named so that no filter can make the planner walk a wider one (it has no
+  // statistics: given a victim and an Area it walked the whole Area in due order, looking for the
+  // victim's few rows). A victim's or a case's obligations are few: found by their own index and sorted
+  // (a handful of rows). Otherwise the index starts with the filters' equalities and goes on in the
+  // list's order (due_by, id) from the cursor, so a page reads about the rows it returns; a rule, basis
+  // or kind filter rides along (it skips rows, never sorts them).
+  const bool status = !f.status.empty();
+  const char* index = !f.victim_id.empty()       ? "obligations_by_victim"
+                      : !f.case_urn.empty()      ? "obligations_by_case"
+                      : !f.area.empty() && status ? "obligations_by_area_status_due"
+                      : !f.area.empty()          ? "obligations_by_area_due"
+                      : status                   ? "obligations_by_status_due"
+                                                 : "obligations_by_due";
+  ListQuery q;
+  q.sql = std::string("SELECT ") + kObligationColumns + " FROM obligations INDEXED BY " + index + " WHERE 1 = 1";
   auto eq = [&](const char* column, const std::string& value) {
     if (value.empty()) return;
-    sql += std::string(" AND ") + column + " = ?";
-    args.push_back(value);
+    q.sql += std::string(" AND ") + column + " = ?";
+    q.args.push_back(value);
   };
   eq("rule", f.rule);
   eq("victim_id", f.victim_id);
@@ -302,36 +315,41 @@ std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
   eq("kind", f.kind);
   // breached and pending depend on today: an open obligation is breached once its day has passed.
   if (f.status == "breached") {
-    sql += " AND status = 'pending' AND due_by < ?";
-    args.push_back(f.today);
+    q.sql += " AND status = 'pending' AND due_by < ?";
+    q.args.push_back(f.today);
   } else if (f.status == "pending") {
-    sql += " AND status = 'pending' AND due_by >= ?";
-    args.push_back(f.today);
+    q.sql += " AND status = 'pending' AND due_by >= ?";
+    q.args.push_back(f.today);
   } else if (f.status == "at_risk") {
-    sql += " AND status = 'pending' AND due_by >= ? AND due_by <= ?";
-    args.push_back(f.today);
-    args.push_back(f.at_risk_until);
+    q.sql += " AND status = 'pending' AND due_by >= ? AND due_by <= ?";
+    q.args.push_back(f.today);
+    q.args.push_back(f.at_risk_until);
   } else if (f.status == "open") {
-    sql += " AND status = 'pending'";
+    q.sql += " AND status = 'pending'";
   } else {
     eq("status", f.status);
   }
   if (!f.due_before.empty()) {
-    sql += " AND due_by <= ?";
-    args.push_back(f.due_before);
+    q.sql += " AND due_by <= ?";
+    q.args.push_back(f.due_before);
   }
   if (!f.due_after.empty()) {
-    sql += " AND due_by >= ?";
-    args.push_back(f.due_after);
+    q.sql += " AND due_by >= ?";
+    q.args.push_back(f.due_after);
   }
   if (!f.after_due.empty()) {
-    sql += " AND (due_by, id) > (?, ?)";  // a keyset cursor the (..., due_by, id) indexes start from
-    args.push_back(f.after_due);
-    args.push_back(f.after_id);
+    q.sql += " AND (due_by, id) > (?, ?)";  // a keyset cursor the (..., due_by, id) indexes start from
+    q.args.push_back(f.after_due);
+    q.args.push_back(f.after_id);
   }
-  sql += " ORDER BY due_by, id LIMIT ?";
-  Query q(s_, sql);  // cached per combination of filters: the values are all bound
-  for (const auto& a : args) q.bind(a);
+  q.sql += " ORDER BY due_by, id LIMIT ?";
+  return q;
+}
+
+std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
+  const ListQuery list = obligationListQuery(f);
+  Query q(s_, list.sql);  // cached per combination of filters: the values are all bound
+  for (const auto& a : list.args) q.bind(a);
   q.bind(static_cast<int64_t>(f.limit));
   return readObligations(q);
 }
