@@ -576,6 +576,17 @@ const std::vector<Migration>& migrations() {
            // VACUUM; until then the freed pages are reused by new rows.)
        },
        &packObligationBodies},
+      {{
+          // 17 (issue 16, item 4): the lists' filters that still walked a whole table at 100,000 cases.
+          // The queue's "needs attention" filters (a communication need, an unsafe channel, a phone task)
+          // matched few letters but read every open one, parsing its blocked_by JSON: a partial index
+          // holds only the letters any of them can match, in the queue's order (listLetters adds the
+          // same terms, then the exact JSON check). An obligation's rule filter (one rule is 5% of the
+          // rows or less) read a page's worth of rows twenty times over: its own index, in list order.
+          "CREATE INDEX letters_by_attention_due ON letters(due_by, n) WHERE channel = 'phone' OR "
+          "instr(blocked_by, '\"needs_') > 0 OR instr(blocked_by, '\"unsafe_channel\"') > 0",
+          "CREATE INDEX obligations_by_rule_due ON obligations(rule, due_by, id)",
+      }},
   };
   return kMigrations;
 }

@@ -217,11 +217,15 @@ ListQuery letterListQuery(const LetterFilter& f) {
                       (!f.victim_id.empty() ? "obligations_by_victim" : "obligations_by_case") +
                       " CROSS JOIN letters l ON o.id = l.obligation_id");
   } else {
-    // In one Area (every officer bound to one): that Area's letters in order (l.area is its obligation's).
+    // Letters that need attention (few, in any Area): the partial index of exactly the letters the terms
+    // below can match (migration 17). In one Area (every officer bound to one): that Area's letters in
+    // order (l.area is its obligation's).
     const bool one_state = f.states.size() == 1;
-    const char* index = !f.area.empty() ? (one_state ? "letters_by_area_state_due" : "letters_by_area_due")
-                        : one_state     ? "letters_by_state_due"
-                                        : "letters_by_due";
+    const bool attention = f.communication_need || f.unsafe_channel || f.phone_task;
+    const char* index = attention     ? "letters_by_attention_due"
+                        : !f.area.empty() ? (one_state ? "letters_by_area_state_due" : "letters_by_area_due")
+                        : one_state       ? "letters_by_state_due"
+                                          : "letters_by_due";
     q.sql.replace(q.sql.find(from), from.size(),
                   std::string(" FROM letters l INDEXED BY ") + index + " JOIN obligations o ON o.id = l.obligation_id");
   }
@@ -247,11 +251,13 @@ ListQuery letterListQuery(const LetterFilter& f) {
   eq("o.case_urn", f.case_urn);
   eq(kDeliveryState, f.delivery_state);
   eq(deliveryStatusColumn().c_str(), f.delivery_status);
+  // Each attention filter first names the term of letters_by_attention_due's WHERE it implies (a code in
+  // blocked_by is always the quoted string these look for), then checks the code exactly.
   if (f.communication_need)
-    q.sql += " AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') IN "
+    q.sql += " AND instr(l.blocked_by, '\"needs_') > 0 AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') IN "
              "('needs_translation', 'needs_easy_read'))";
   if (f.unsafe_channel)
-    q.sql += " AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') = "
+    q.sql += " AND instr(l.blocked_by, '\"unsafe_channel\"') > 0 AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') = "
              "'unsafe_channel')";
   if (f.phone_task) q.sql += " AND l.channel = 'phone'";
   if (!f.after_due.empty()) q.sql += " AND (l.due_by, l.n) > (?, ?)";  // bound by listLetters: text, number

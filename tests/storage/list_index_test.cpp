@@ -61,8 +61,8 @@ std::vector<Poco::Dynamic::Var> eventsFor(int cases) {
 struct ListStore {
   testing::TempDb t;
   storage::Database db{t.path, testing::keyedStore(t.dir.path())};
-  ListStore() {
-    db.migrate();
+  explicit ListStore(int version = storage::Database::latestSchemaVersion()) {
+    db.migrateTo(version);
     ingest::Ingestor ingestor(db, policy().engine, policy().clock);
     REQUIRE(ingestor.ingest(eventsFor(4)).accepted == 16);
     auto lease = db.session();
@@ -85,11 +85,23 @@ struct ListStore {
         s << "INSERT INTO obligations SELECT * FROM copy", now;
         s << "DROP TABLE copy", now;
         const std::string state = kState[i % 5];
+        // Some letters need attention: a communication need, an unsafe channel, a phone task; and some
+        // are blocked by other codes whose message names a need (the exact check must still refuse them).
+        static const char* kBlocked[] = {
+            "[]",
+            R"([{"code":"needs_translation","message":"Needs translating into Polish"}])",
+            R"([{"code":"vlu_contact","message":"no contact details"},{"code":"needs_easy_read","message":"Easy Read"}])",
+            R"([{"code":"unsafe_channel","message":"email is not safe"}])",
+            R"([{"code":"vlu_contact","message":"not \"needs_translation\" nor \"unsafe_channel\""}])",
+            "[]",
+            "[]"};
+        const std::string blocked = kBlocked[i % 7];
+        const std::string channel = i % 11 == 0 ? "phone" : "post";
         s << "INSERT INTO letters(obligation_id, kind, language, channel, state, version, letter_date, blocked_by, "
              "fields, free_text, context_hash, template_version, policy, recipient_email, html, text, note, "
-             "created_at, updated_at) VALUES(?, 'nfa', 'en', 'post', ?, 1, '2026-04-03', '[]', '{}', '', '', '', "
+             "created_at, updated_at) VALUES(?, 'nfa', 'en', ?, ?, 1, '2026-04-03', ?, '{}', '', '', '', "
              "'', '', '', '', '', '2026-04-03T09:00:00Z', '2026-04-03T09:00:00Z')",
-            bind(copy), bind(state), now;
+            bind(copy), bind(channel), bind(state), bind(blocked), now;
       }
   }
 };
@@ -159,7 +171,13 @@ std::vector<int64_t> expectedLetters(storage::Database& db, const storage::Lette
     REQUIRE(row);
     const bool state = f.states.empty() || std::count(f.states.begin(), f.states.end(), row->state);
     const bool cases = f.cases.empty() || std::count(f.cases.begin(), f.cases.end(), row->case_urn);
-    if (state && cases && is(f.rule, row->rule) && is(f.area, row->area) && is(f.victim_id, row->victim_id) &&
+    std::set<std::string> codes;
+    Poco::JSON::Parser parser;
+    const auto blocked = parser.parse(row->blocked_by).extract<Poco::JSON::Array::Ptr>();
+    for (size_t b = 0; b < blocked->size(); ++b) codes.insert(blocked->getObject(static_cast<unsigned>(b))->getValue<std::string>("code"));
+    const bool attention = (!f.communication_need || codes.count("needs_translation") || codes.count("needs_easy_read")) &&
+                           (!f.unsafe_channel || codes.count("unsafe_channel")) && (!f.phone_task || row->channel == "phone");
+    if (state && cases && attention && is(f.rule, row->rule) && is(f.area, row->area) && is(f.victim_id, row->victim_id) &&
         is(f.case_urn, row->case_urn))
       keys.emplace_back(row->due_by, row->n);
   }
@@ -268,14 +286,66 @@ TEST_CASE("Each review queue filter pages through the same letters, in the same 
   add([&](auto& f) { f.victim_id = victim; f.states = {"draft"}; });
   add([&](auto& f) { f.case_urn = urn; f.states = kOpen; f.area = "CPS South West"; });
   add([&](auto& f) { f.cases = {urn, "52LI0100011"}; f.states = kOpen; });  // the scheduler's refresh
+  add([](auto& f) { f.states = kOpen; f.communication_need = true; });
+  add([](auto& f) { f.states = kOpen; f.unsafe_channel = true; f.area = "CPS Wales"; });
+  add([](auto& f) { f.states = kOpen; f.phone_task = true; });
+  add([](auto& f) { f.communication_need = true; f.area = "CPS South West"; f.rule = "VCL-NFA"; });
+  add([&](auto& f) { f.victim_id = victim; f.unsafe_channel = true; });
   for (const auto& f : filters) {
     INFO("states " << f.states.size() << " area " << f.area << " rule " << f.rule << " victim " << f.victim_id
-                   << " case " << f.case_urn << " cases " << f.cases.size());
+                   << " case " << f.case_urn << " cases " << f.cases.size() << " attention " << f.communication_need
+                   << f.unsafe_channel << f.phone_task);
     CHECK(pagedLetters(store.db, f) == expectedLetters(store.db, f));
   }
   storage::LetterFilter open;
   open.states = kOpen;
   CHECK(expectedLetters(store.db, open).size() > 50);
+  for (auto attention : {&storage::LetterFilter::communication_need, &storage::LetterFilter::unsafe_channel,
+                         &storage::LetterFilter::phone_task}) {
+    storage::LetterFilter f;
+    f.*attention = true;
+    CHECK(expectedLetters(store.db, f).size() > 8);  // more than two pages of each
+  }
+}
+
+TEST_CASE("A store from before the lists' attention and rule indexes upgrades, and every list answers as before",
+          "[storage][lists][migrate]") {
+  ListStore store(storage::Database::latestSchemaVersion() - 1);
+  auto everything = [&] {
+    std::vector<std::vector<int64_t>> letters;
+    for (int k = 0; k < 4; ++k) {
+      storage::LetterFilter f;
+      f.states = kOpen;
+      f.communication_need = k == 0;
+      f.unsafe_channel = k == 1;
+      f.phone_task = k == 2;
+      letters.push_back(expectedLetters(store.db, f));
+    }
+    std::vector<std::vector<std::string>> obligations;
+    for (const char* rule : {"VCL-NFA", "VCL-OTHER"}) {
+      storage::ObligationFilter f;
+      f.rule = rule;
+      obligations.push_back(expectedObligations(store.db, f));
+    }
+    return std::make_pair(letters, obligations);
+  };
+  const auto before = everything();
+  CHECK(store.db.migrate() ==
+        std::make_pair(storage::Database::latestSchemaVersion() - 1, storage::Database::latestSchemaVersion()));
+  CHECK(everything() == before);
+  // And the lists, now walking the new indexes, page through exactly those rows.
+  for (int k = 0; k < 4; ++k) {
+    storage::LetterFilter f;
+    f.states = kOpen;
+    f.communication_need = k == 0;
+    f.unsafe_channel = k == 1;
+    f.phone_task = k == 2;
+    CHECK(pagedLetters(store.db, f) == before.first[size_t(k)]);
+  }
+  storage::ObligationFilter rare;
+  rare.rule = "VCL-OTHER";
+  CHECK(pagedObligations(store.db, rare) == before.second[1]);
+  CHECK(before.second[1].size() > 8);
 }
 
 TEST_CASE("Each list's plan walks an index that starts with its filters, never the whole table or a wider index",
@@ -313,15 +383,21 @@ TEST_CASE("Each list's plan walks an index that starts with its filters, never t
     p = obligations([&](auto& f) { f.status = status; f.after_due = "d"; });
     walks(p, "SEARCH obligations USING INDEX obligations_by_status_due (status=?");
     CHECK_FALSE(sorted(p));
-    p = obligations([&](auto& f) { f.status = status; f.area = "a"; f.rule = "r"; f.after_due = "d"; });
+    p = obligations([&](auto& f) { f.status = status; f.area = "a"; f.basis = "b"; f.after_due = "d"; });
     walks(p, "SEARCH obligations USING INDEX obligations_by_area_status_due (area=? AND status=?");
     CHECK_FALSE(sorted(p));
   }
   p = obligations([](auto& f) { f.area = "a"; f.basis = "b"; f.after_due = "d"; });
   walks(p, "SEARCH obligations USING INDEX obligations_by_area_due (area=? AND (due_by,id)>(?,?))");
   CHECK_FALSE(sorted(p));
-  p = obligations([](auto& f) { f.rule = "r"; f.due_before = "d"; });
+  p = obligations([](auto& f) { f.due_before = "d"; f.basis = "b"; });
   walks(p, "SEARCH obligations USING INDEX obligations_by_due (due_by<?)");
+  CHECK_FALSE(sorted(p));
+  p = obligations([](auto& f) { f.rule = "r"; f.due_before = "d"; });
+  walks(p, "SEARCH obligations USING INDEX obligations_by_rule_due (rule=? AND due_by<?)");
+  CHECK_FALSE(sorted(p));
+  p = obligations([](auto& f) { f.rule = "r"; f.area = "a"; f.status = "open"; f.after_due = "d"; });
+  walks(p, "SEARCH obligations USING INDEX obligations_by_rule_due (rule=? AND (due_by,id)>(?,?))");
   CHECK_FALSE(sorted(p));
 
   p = letters([](auto& f) { f.victim_id = "v"; f.area = "a"; });
@@ -341,4 +417,11 @@ TEST_CASE("Each list's plan walks an index that starts with its filters, never t
   p = letters([](auto& f) { f.states = {"draft"}; f.area = "a"; });
   walks(p, "SEARCH l USING INDEX letters_by_area_state_due (area=? AND state=?)");
   CHECK_FALSE(sorted(p));
+  // The queue's "needs attention" filters walk the partial index of the letters they can match.
+  for (auto attention : {&storage::LetterFilter::communication_need, &storage::LetterFilter::unsafe_channel,
+                         &storage::LetterFilter::phone_task}) {
+    p = letters([&](auto& f) { f.states = kOpen; f.area = "a"; f.*attention = true; f.after_due = "d"; });
+    walks(p, "SEARCH l USING INDEX letters_by_attention_due (due_by>?)");
+    CHECK_FALSE(sorted(p));
+  }
 }
