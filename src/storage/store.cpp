@@ -316,16 +316,25 @@ ListQuery obligationListQuery(const ObligationFilter& f) {
   eq("basis", f.basis);
   eq("kind", f.kind);
   // breached and pending depend on today: an open obligation is breached once its day has passed.
+  // Lower bounds on due_by (pending's and at_risk's today, due_after, the cursor) are written as ONE
+  // term: given two, the planner starts the walk at one and checks the other row by row, and it chose
+  // due_after's, so a deep cursor with due_after walked every row from due_after to the cursor. The
+  // highest bound implies the others (a cursor (d, id) is implied by due_by >= a date after d), so the
+  // answer is the same.
+  std::string lower;  // the highest date bound, inclusive ("" none)
+  auto atLeast = [&](const std::string& date) {
+    if (date > lower) lower = date;
+  };
   if (f.status == "breached") {
     q.sql += " AND status = 'pending' AND due_by < ?";
     q.args.push_back(f.today);
   } else if (f.status == "pending") {
-    q.sql += " AND status = 'pending' AND due_by >= ?";
-    q.args.push_back(f.today);
+    q.sql += " AND status = 'pending'";
+    atLeast(f.today);
   } else if (f.status == "at_risk") {
-    q.sql += " AND status = 'pending' AND due_by >= ? AND due_by <= ?";
-    q.args.push_back(f.today);
+    q.sql += " AND status = 'pending' AND due_by <= ?";
     q.args.push_back(f.at_risk_until);
+    atLeast(f.today);
   } else if (f.status == "open") {
     q.sql += " AND status = 'pending'";
   } else {
@@ -335,14 +344,14 @@ ListQuery obligationListQuery(const ObligationFilter& f) {
     q.sql += " AND due_by <= ?";
     q.args.push_back(f.due_before);
   }
-  if (!f.due_after.empty()) {
-    q.sql += " AND due_by >= ?";
-    q.args.push_back(f.due_after);
-  }
-  if (!f.after_due.empty()) {
+  if (!f.due_after.empty()) atLeast(f.due_after);
+  if (!f.after_due.empty() && f.after_due >= lower) {
     q.sql += " AND (due_by, id) > (?, ?)";  // a keyset cursor the (..., due_by, id) indexes start from
     q.args.push_back(f.after_due);
     q.args.push_back(f.after_id);
+  } else if (!lower.empty()) {
+    q.sql += " AND due_by >= ?";
+    q.args.push_back(lower);
   }
   q.sql += " ORDER BY due_by, id LIMIT ?";
   return q;

@@ -249,6 +249,8 @@ TEST_CASE("Each obligations filter pages through the same rows, in the same orde
   add([](auto& f) { f.due_before = "2026-05-04"; });
   add([](auto& f) { f.due_after = "2026-05-04"; f.area = "CPS Wales"; });
   add([](auto& f) { f.due_after = "2026-05-02"; f.due_before = "2026-05-04"; f.status = "met"; });
+  add([](auto& f) { f.due_after = "2026-05-02"; f.status = "pending"; });  // today (05-04) is the higher bound
+  add([](auto& f) { f.due_after = "2026-05-05"; f.status = "at_risk"; f.area = "CPS Wales"; });  // due_after is higher
   for (const auto& f : filters) {
     INFO("status " << f.status << " area " << f.area << " rule " << f.rule << " victim " << f.victim_id << " case "
                    << f.case_urn << " basis " << f.basis << " due " << f.due_after << ".." << f.due_before);
@@ -390,6 +392,14 @@ TEST_CASE("Each list's plan walks an index that starts with its filters, never t
   p = obligations([](auto& f) { f.area = "a"; f.basis = "b"; f.after_due = "d"; });
   walks(p, "SEARCH obligations USING INDEX obligations_by_area_due (area=? AND (due_by,id)>(?,?))");
   CHECK_FALSE(sorted(p));
+  // With a date bound and a deep cursor, the walk starts at the cursor (not at the date, reading every row
+  // from there to the cursor); with a cursor before the date, at the date.
+  p = obligations([](auto& f) { f.area = "a"; f.due_after = "2026-01-01"; f.after_due = "2026-05-01"; });
+  walks(p, "SEARCH obligations USING INDEX obligations_by_area_due (area=? AND (due_by,id)>(?,?))");
+  p = obligations([](auto& f) { f.status = "pending"; f.today = "2026-05-04"; f.after_due = "2026-05-05"; });
+  walks(p, "SEARCH obligations USING INDEX obligations_by_status_due (status=? AND (due_by,id)>(?,?))");
+  p = obligations([](auto& f) { f.status = "pending"; f.today = "2026-05-04"; f.after_due = "2026-05-01"; });
+  walks(p, "SEARCH obligations USING INDEX obligations_by_status_due (status=? AND due_by>?)");
   p = obligations([](auto& f) { f.due_before = "d"; f.basis = "b"; });
   walks(p, "SEARCH obligations USING INDEX obligations_by_due (due_by<?)");
   CHECK_FALSE(sorted(p));
