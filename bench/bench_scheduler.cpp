@@ -11,8 +11,9 @@
 // PASSES: idle passes timed after the first one (default 5).
 //
 // Prints one table: (1) the first pass after start and the idle passes (nothing due), wall and CPU ms;
-// (2) LetterStore::listLetters and Store::listObligations pages of 50 (the queue's sort, its filters,
-// keyset cursors deep in the list), p50 and p99, each against a plain indexed SQLite SELECT of a page of
+// (2) LetterStore::listLetters and Store::listObligations pages of 50 (the queue's sort, every filter the API
+// and the web queue offer, the rarest rule, basis and kind in the store, a victim's and a case's lists as an
+// officer bound to their Area asks for them, keyset cursors deep in the list), p50 and p99, each against a plain indexed SQLite SELECT of a page of
 // the same table in the same run; (3) the same lists through HTTP (one keep-alive client), against
 // /healthz. Then a digest of the letters, obligations and ledger alerts, to compare builds by.
 // See docs/benchmarks.md ("The scheduler finds its work by index").

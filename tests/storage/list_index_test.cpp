@@ -240,6 +240,8 @@ TEST_CASE("Each obligations filter pages through the same rows, in the same orde
   add([](auto& f) { f.basis = "enhanced"; });
   add([](auto& f) { f.basis = "enhanced"; f.area = "CPS South West"; });
   add([](auto& f) { f.kind = "letter"; f.status = "met"; });
+  add([](auto& f) { f.kind = "letter"; f.area = "CPS Wales"; });
+  add([](auto& f) { f.kind = "notification"; });  // none
   add([&](auto& f) { f.victim_id = victim; });
   add([&](auto& f) { f.victim_id = victim; f.area = "CPS South West"; });
   add([&](auto& f) { f.victim_id = victim; f.area = "CPS Wales"; });
@@ -329,6 +331,12 @@ TEST_CASE("A store from before the lists' attention and rule indexes upgrades, a
       f.rule = rule;
       obligations.push_back(expectedObligations(store.db, f));
     }
+    for (const char* basis : {"enhanced", "code"}) {
+      storage::ObligationFilter f;
+      f.basis = basis;
+      f.area = "CPS Wales";
+      obligations.push_back(expectedObligations(store.db, f));
+    }
     return std::make_pair(letters, obligations);
   };
   const auto before = everything();
@@ -348,6 +356,11 @@ TEST_CASE("A store from before the lists' attention and rule indexes upgrades, a
   rare.rule = "VCL-OTHER";
   CHECK(pagedObligations(store.db, rare) == before.second[1]);
   CHECK(before.second[1].size() > 8);
+  storage::ObligationFilter enhanced;
+  enhanced.basis = "enhanced";
+  enhanced.area = "CPS Wales";
+  CHECK(pagedObligations(store.db, enhanced) == before.second[2]);
+  CHECK(before.second[2].size() > 8);
 }
 
 TEST_CASE("Each list's plan walks an index that starts with its filters, never the whole table or a wider index",
@@ -389,8 +402,15 @@ TEST_CASE("Each list's plan walks an index that starts with its filters, never t
     walks(p, "SEARCH obligations USING INDEX obligations_by_area_status_due (area=? AND status=?");
     CHECK_FALSE(sorted(p));
   }
-  p = obligations([](auto& f) { f.area = "a"; f.basis = "b"; f.after_due = "d"; });
+  p = obligations([](auto& f) { f.area = "a"; f.after_due = "d"; });
   walks(p, "SEARCH obligations USING INDEX obligations_by_area_due (area=? AND (due_by,id)>(?,?))");
+  CHECK_FALSE(sorted(p));
+  // A kind or a basis (a value may match nothing): its own index, the Area riding along.
+  p = obligations([](auto& f) { f.area = "a"; f.basis = "b"; f.after_due = "d"; });
+  walks(p, "SEARCH obligations USING INDEX obligations_by_basis_due (basis=? AND (due_by,id)>(?,?))");
+  CHECK_FALSE(sorted(p));
+  p = obligations([](auto& f) { f.area = "a"; f.kind = "notification"; f.basis = "b"; });
+  walks(p, "SEARCH obligations USING INDEX obligations_by_kind_due (kind=?)");
   CHECK_FALSE(sorted(p));
   // With a date bound and a deep cursor, the walk starts at the cursor (not at the date, reading every row
   // from there to the cursor); with a cursor before the date, at the date.
@@ -400,7 +420,7 @@ TEST_CASE("Each list's plan walks an index that starts with its filters, never t
   walks(p, "SEARCH obligations USING INDEX obligations_by_status_due (status=? AND (due_by,id)>(?,?))");
   p = obligations([](auto& f) { f.status = "pending"; f.today = "2026-05-04"; f.after_due = "2026-05-01"; });
   walks(p, "SEARCH obligations USING INDEX obligations_by_status_due (status=? AND due_by>?)");
-  p = obligations([](auto& f) { f.due_before = "d"; f.basis = "b"; });
+  p = obligations([](auto& f) { f.due_before = "d"; });
   walks(p, "SEARCH obligations USING INDEX obligations_by_due (due_by<?)");
   CHECK_FALSE(sorted(p));
   p = obligations([](auto& f) { f.rule = "r"; f.due_before = "d"; });
