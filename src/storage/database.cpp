@@ -590,6 +590,16 @@ const std::vector<Migration>& migrations() {
           "CREATE INDEX obligations_by_rule_due ON obligations(rule, due_by, id)",
           "CREATE INDEX obligations_by_kind_due ON obligations(kind, due_by, id)",
           "CREATE INDEX obligations_by_basis_due ON obligations(basis, due_by, id)",
+          // The queue's rule filter read every letter in due order with its obligation, for the rule (a
+          // quarter of the letters at most: 2-7 ms a page, more in one Area). A letter carries its
+          // obligation's rule, as it carries its Area (an obligation's rule never changes: it is part of
+          // its id), and the filter walks letters_by_rule_due.
+          "ALTER TABLE letters ADD COLUMN rule TEXT NOT NULL DEFAULT ''",
+          "UPDATE letters SET rule = (SELECT o.rule FROM obligations o WHERE o.id = letters.obligation_id)",
+          "CREATE TRIGGER letters_rule_insert AFTER INSERT ON letters BEGIN "
+          "UPDATE letters SET rule = (SELECT o.rule FROM obligations o WHERE o.id = NEW.obligation_id) "
+          "WHERE n = NEW.n; END",
+          "CREATE INDEX letters_by_rule_due ON letters(rule, due_by, n)",
       }},
   };
   return kMigrations;

@@ -218,11 +218,13 @@ ListQuery letterListQuery(const LetterFilter& f) {
                       " CROSS JOIN letters l ON o.id = l.obligation_id");
   } else {
     // Letters that need attention (few, in any Area): the partial index of exactly the letters the terms
-    // below can match (migration 17). In one Area (every officer bound to one): that Area's letters in
+    // below can match (migration 17). One rule (a quarter of the letters or less): the letters by their
+    // own copy of the rule, the Area and state riding along (migration 17). In one Area (every officer bound to one): that Area's letters in
     // order (l.area is its obligation's).
     const bool one_state = f.states.size() == 1;
     const bool attention = f.communication_need || f.unsafe_channel || f.phone_task;
     const char* index = attention     ? "letters_by_attention_due"
+                        : !f.rule.empty() ? "letters_by_rule_due"
                         : !f.area.empty() ? (one_state ? "letters_by_area_state_due" : "letters_by_area_due")
                         : one_state       ? "letters_by_state_due"
                                           : "letters_by_due";
@@ -245,6 +247,7 @@ ListQuery letterListQuery(const LetterFilter& f) {
   in("l.state", f.states);
   in("o.case_urn", f.cases);
   eq("o.rule", f.rule);
+  eq("l.rule", f.rule);  // the same, by the letter's own copy: what letters_by_rule_due starts from
   eq("o.area", f.area);
   eq("l.area", f.area);  // the same, by the letter's own copy: what letters_by_area_due starts from
   eq("o.victim_id", f.victim_id);

@@ -325,6 +325,12 @@ TEST_CASE("A store from before the lists' attention and rule indexes upgrades, a
       f.phone_task = k == 2;
       letters.push_back(expectedLetters(store.db, f));
     }
+    for (const char* rule : {"VCL-NFA", "VCL-OTHER"}) {
+      storage::LetterFilter f;
+      f.rule = rule;
+      f.area = "CPS Wales";
+      letters.push_back(expectedLetters(store.db, f));
+    }
     std::vector<std::vector<std::string>> obligations;
     for (const char* rule : {"VCL-NFA", "VCL-OTHER"}) {
       storage::ObligationFilter f;
@@ -351,6 +357,21 @@ TEST_CASE("A store from before the lists' attention and rule indexes upgrades, a
     f.unsafe_channel = k == 1;
     f.phone_task = k == 2;
     CHECK(pagedLetters(store.db, f) == before.first[size_t(k)]);
+  }
+  for (int k = 0; k < 2; ++k) {
+    storage::LetterFilter f;
+    f.rule = k ? "VCL-OTHER" : "VCL-NFA";
+    f.area = "CPS Wales";
+    CHECK(pagedLetters(store.db, f) == before.first[size_t(4 + k)]);
+    CHECK(before.first[size_t(4 + k)].size() > 8);
+  }
+  // Each letter's copy of its rule is its obligation's, from the upgrade and from a new letter.
+  {
+    auto lease = store.db.session();
+    int64_t differ = -1;
+    storage::sqlite(lease) << "SELECT COUNT(*) FROM letters l JOIN obligations o ON o.id = l.obligation_id "
+                              "WHERE l.rule <> o.rule", into(differ), now;
+    CHECK(differ == 0);
   }
   storage::ObligationFilter rare;
   rare.rule = "VCL-OTHER";
@@ -438,8 +459,11 @@ TEST_CASE("Each list's plan walks an index that starts with its filters, never t
   walks(p, "SEARCH o USING INDEX obligations_by_case (case_urn=?)");
   p = letters([](auto& f) { f.cases = {"c", "d"}; f.states = kOpen; });
   walks(p, "SEARCH o USING INDEX obligations_by_case (case_urn=?)");
-  p = letters([](auto& f) { f.states = kOpen; f.rule = "r"; f.after_due = "d"; });
+  p = letters([](auto& f) { f.states = kOpen; f.after_due = "d"; });
   walks(p, "SEARCH l USING INDEX letters_by_due (due_by>?)");
+  CHECK_FALSE(sorted(p));
+  p = letters([](auto& f) { f.states = kOpen; f.rule = "r"; f.area = "a"; f.after_due = "d"; });
+  walks(p, "SEARCH l USING INDEX letters_by_rule_due (rule=? AND due_by>?)");
   CHECK_FALSE(sorted(p));
   p = letters([](auto& f) { f.states = kOpen; f.area = "a"; f.after_due = "d"; });
   walks(p, "SEARCH l USING INDEX letters_by_area_due (area=? AND due_by>?)");
