@@ -11,8 +11,9 @@
 // PASSES: idle passes timed after the first one (default 5).
 //
 // Prints one table: (1) the first pass after start and the idle passes (nothing due), wall and CPU ms;
-// (2) LetterStore::listLetters and Store::listObligations pages of 50 (the queue's sort, its filters,
-// keyset cursors deep in the list), p50 and p99, each against a plain indexed SQLite SELECT of a page of
+// (2) LetterStore::listLetters and Store::listObligations pages of 50 (the queue's sort, every filter the API
+// and the web queue offer, the rarest rule, basis and kind in the store, a victim's and a case's lists as an
+// officer bound to their Area asks for them, keyset cursors deep in the list), p50 and p99, each against a plain indexed SQLite SELECT of a page of
 // the same table in the same run; (3) the same lists through HTTP (one keep-alive client), against
 // /healthz. Then a digest of the letters, obligations and ledger alerts, to compare builds by.
 // See docs/benchmarks.md ("The scheduler finds its work by index").
@@ -259,26 +260,49 @@ int main(int argc, char** argv) {
     std::cerr << "timing list queries..." << std::endl;
     std::mt19937 rng(42);
     std::vector<std::pair<std::string, std::string>> letter_cursors, obligation_cursors;  // (due_by, n or id)
+    // Victims and cases to look up, each with its Area (as an officer bound to that Area asks for them).
+    struct Whose {
+      std::string victim_id, case_urn, area;
+    };
+    std::vector<Whose> whose;
+    // The rarest rule and basis among the obligations, and the rarest rule among the letters: a filter
+    // that matches few rows is the one whose walk reads most rows for a page.
+    std::string rare_rule, rare_basis, rare_letter_rule;
     {
       sqlite3* db = nullptr;
       check(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), db, "open");
       sqlite3_stmt* st = nullptr;
       const char* sql =
-          "SELECT o.due_by, l.n, o.id FROM letters l JOIN obligations o ON o.id = l.obligation_id "
-          "WHERE l.n % 97 = 0";
+          "SELECT o.due_by, l.n, o.id, o.victim_id, o.case_urn, o.area FROM letters l "
+          "JOIN obligations o ON o.id = l.obligation_id WHERE l.n % 97 = 0";
       check(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), db, sql);
+      auto col = [&](int i) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i))); };
       while (sqlite3_step(st) == SQLITE_ROW) {
-        letter_cursors.push_back({reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
-                                  std::to_string(sqlite3_column_int64(st, 1))});
-        obligation_cursors.push_back({reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
-                                      reinterpret_cast<const char*>(sqlite3_column_text(st, 2))});
+        letter_cursors.push_back({col(0), std::to_string(sqlite3_column_int64(st, 1))});
+        obligation_cursors.push_back({col(0), col(2)});
+        whose.push_back({col(3), col(4), col(5)});
       }
       sqlite3_finalize(st);
+      auto rarest = [&](const char* q) {
+        sqlite3_stmt* r = nullptr;
+        check(sqlite3_prepare_v2(db, q, -1, &r, nullptr), db, q);
+        std::string out = sqlite3_step(r) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(r, 0)) : "";
+        sqlite3_finalize(r);
+        return out;
+      };
+      rare_rule = rarest("SELECT rule FROM obligations GROUP BY rule ORDER BY COUNT(*), rule LIMIT 1");
+      rare_basis = rarest("SELECT basis FROM obligations GROUP BY basis ORDER BY COUNT(*), basis LIMIT 1");
+      rare_letter_rule = rarest(
+          "SELECT o.rule FROM letters l JOIN obligations o ON o.id = l.obligation_id GROUP BY o.rule "
+          "ORDER BY COUNT(*), o.rule LIMIT 1");
+      std::cerr << "  the rarest rule " << rare_rule << ", basis " << rare_basis << ", rule among letters "
+                << rare_letter_rule << std::endl;
       sqlite3_close(db);
     }
     if (letter_cursors.empty()) throw std::runtime_error("the store has no letters");
     std::shuffle(letter_cursors.begin(), letter_cursors.end(), rng);
     std::shuffle(obligation_cursors.begin(), obligation_cursors.end(), rng);
+    std::shuffle(whose.begin(), whose.end(), rng);
     const int kQueries = 300;
     PlainPage plain_letters(path, "SELECT * FROM letters WHERE n > CAST(?2 AS INTEGER) AND ?1 = ?1 ORDER BY n LIMIT 50");
     PlainPage plain_obligations(
@@ -307,7 +331,18 @@ int main(int argc, char** argv) {
         {"open queue, rule filter, cursor", [&](auto& f) { f.states = open_states; f.rule = "VCL-NFA"; }, true},
         {"state=all, cursor", [&](auto&) {}, true},
         {"state=withdrawn, area, cursor", [&](auto& f) { f.states = {"withdrawn"}; f.area = "CPS London North"; }, true},
+        {"state=draft, area, cursor", [&](auto& f) { f.states = {"draft"}; f.area = "CPS Wales"; }, true},
+        {"open queue, rarest rule " + rare_letter_rule + ", cursor",
+         [&](auto& f) { f.states = open_states; f.rule = rare_letter_rule; }, true},
+        {"open queue, area, rarest rule, cursor",
+         [&](auto& f) { f.states = open_states; f.area = "CPS Wales"; f.rule = rare_letter_rule; }, true},
+        {"a victim's letters in their Area (victim page)", [&](auto&) {}, false},
+        {"a case's open letters in its Area", [&](auto&) {}, false},
+        {"attention=communication_need, first page", [&](auto& f) { f.states = open_states; f.communication_need = true; }, false},
+        {"attention=unsafe_channel, first page", [&](auto& f) { f.states = open_states; f.unsafe_channel = true; }, false},
+        {"attention=phone_task, first page", [&](auto& f) { f.states = open_states; f.phone_task = true; }, false},
         {"delivery=dead (none), first page", [&](auto& f) { f.delivery_state = "dead"; }, false},
+        {"delivery_status=returned (none), first page", [&](auto& f) { f.delivery_status = "returned"; }, false},
     };
     for (const auto& lc : letter_cases) {
       auto lease = services.db.session();
@@ -316,6 +351,15 @@ int main(int argc, char** argv) {
         vc::storage::LetterFilter f;
         f.limit = 50;
         lc.set(f);
+        const Whose& w = whose[size_t(i) % whose.size()];
+        if (lc.name.rfind("a victim's", 0) == 0) {
+          f.victim_id = w.victim_id;
+          f.area = w.area;
+        } else if (lc.name.rfind("a case's", 0) == 0) {
+          f.case_urn = w.case_urn;
+          f.states = open_states;
+          f.area = w.area;
+        }
         if (lc.cursor) {
           const auto& c = letter_cursors[size_t(i) % letter_cursors.size()];
           f.after_due = c.first;
@@ -339,6 +383,17 @@ int main(int argc, char** argv) {
         {"area filter, cursor", [&](auto& f) { f.area = "CPS Wales"; }, true},
         {"rule filter, cursor", [&](auto& f) { f.rule = "VCL-NFA"; }, true},
         {"status=met, area, cursor", [&](auto& f) { f.status = "met"; f.area = "CPS North East"; }, true},
+        {"status=breached, area, cursor", [&](auto& f) { f.status = "breached"; f.area = "CPS Wales"; }, true},
+        {"status=at_risk, first page", [&](auto& f) { f.status = "at_risk"; }, false},
+        {"rarest rule " + rare_rule + ", cursor", [&](auto& f) { f.rule = rare_rule; }, true},
+        {"area, rarest rule, cursor", [&](auto& f) { f.area = "CPS Wales"; f.rule = rare_rule; }, true},
+        {"rarest basis " + rare_basis + ", cursor", [&](auto& f) { f.basis = rare_basis; }, true},
+        {"kind=meeting (5%), cursor", [&](auto& f) { f.kind = "meeting"; }, true},
+        {"due_before (overdue by a date), cursor", [&](auto& f) { f.due_before = bench_today; }, true},
+        {"due_after, area, cursor", [&](auto& f) { f.due_after = "2026-01-01"; f.area = "CPS Wales"; }, true},
+        {"a victim's obligations in their Area", [&](auto&) {}, false},
+        {"a victim's open obligations", [&](auto&) {}, false},
+        {"a case's obligations in its Area, open", [&](auto&) {}, false},
     };
     for (const auto& oc : obligation_cases) {
       auto lease = services.db.session();
@@ -349,6 +404,18 @@ int main(int argc, char** argv) {
         f.today = bench_today;
         f.at_risk_until = bench_today;
         oc.set(f);
+        const Whose& w = whose[size_t(i) % whose.size()];
+        if (oc.name.rfind("a victim's obligations", 0) == 0) {
+          f.victim_id = w.victim_id;
+          f.area = w.area;
+        } else if (oc.name.rfind("a victim's open", 0) == 0) {
+          f.victim_id = w.victim_id;
+          f.status = "open";
+        } else if (oc.name.rfind("a case's", 0) == 0) {
+          f.case_urn = w.case_urn;
+          f.area = w.area;
+          f.status = "open";
+        }
         if (oc.cursor) {
           const auto& c = obligation_cursors[size_t(i) % obligation_cursors.size()];
           f.after_due = c.first;
@@ -372,6 +439,13 @@ int main(int argc, char** argv) {
       server.start();
       const std::string token = vc::app::addUser(services.db, "bench-vlu-" + std::to_string(std::time(nullptr)), "vlu",
                                                  "", "", vc::domain::formatRfc3339Utc(services.clock->now()));
+      // Officers bound to an Area (each lists with it always): one per Area the sampled victims are in.
+      std::map<std::string, std::string> area_tokens;
+      for (const auto& w : whose)
+        if (!area_tokens.count(w.area))
+          area_tokens[w.area] = vc::app::addUser(
+              services.db, "bench-vlu-" + std::to_string(area_tokens.size()) + "-" + std::to_string(std::time(nullptr)),
+              "vlu", "", w.area, vc::domain::formatRfc3339Utc(services.clock->now()));
       Poco::Net::HTTPClientSession session("127.0.0.1", server.port());
       session.setKeepAlive(true);
       session.setTimeout(Poco::Timespan(60, 0));
@@ -381,6 +455,7 @@ int main(int argc, char** argv) {
         Poco::URI::encode(s, "~&=+ ", out);
         return out;
       };
+      // A target's token: the plain officer's, or for "[Area]" targets the officer of the sampled victim's Area.
       const std::vector<std::pair<std::string, std::function<std::string(int)>>> targets = {
           {"GET /api/v1/letters?limit=50", [&](int) { return std::string("/api/v1/letters?limit=50"); }},
           {"GET /api/v1/letters?limit=50&cursor=...",
@@ -404,9 +479,40 @@ int main(int argc, char** argv) {
              const auto& c = obligation_cursors[size_t(i) % obligation_cursors.size()];
              return "/api/v1/obligations?limit=50&status=open&cursor=" + encode(c.first + "~" + c.second);
            }},
+          {"GET /api/v1/letters?limit=50&rule=(rarest)&cursor=...",
+           [&](int i) {
+             const auto& c = letter_cursors[size_t(i) % letter_cursors.size()];
+             return "/api/v1/letters?limit=50&rule=" + encode(rare_letter_rule) + "&cursor=" +
+                    encode(c.first + "~" + c.second);
+           }},
+          {"GET /api/v1/letters?victim_id=... [Area officer]",
+           [&](int i) { return "/api/v1/letters?victim_id=" + encode(whose[size_t(i) % whose.size()].victim_id); }},
+          {"GET /api/v1/letters?limit=50&attention=phone_task",
+           [&](int) { return std::string("/api/v1/letters?limit=50&attention=phone_task"); }},
+          {"GET /api/v1/obligations?limit=50&status=breached&cursor=... [Area officer]",
+           [&](int i) {
+             const auto& c = obligation_cursors[size_t(i) % obligation_cursors.size()];
+             return "/api/v1/obligations?limit=50&status=breached&cursor=" + encode(c.first + "~" + c.second);
+           }},
+          {"GET /api/v1/obligations?limit=50&rule=(rarest)&cursor=...",
+           [&](int i) {
+             const auto& c = obligation_cursors[size_t(i) % obligation_cursors.size()];
+             return "/api/v1/obligations?limit=50&rule=" + encode(rare_rule) + "&cursor=" + encode(c.first + "~" + c.second);
+           }},
+          {"GET /api/v1/obligations?limit=50&basis=(rarest)&cursor=...",
+           [&](int i) {
+             const auto& c = obligation_cursors[size_t(i) % obligation_cursors.size()];
+             return "/api/v1/obligations?limit=50&basis=" + encode(rare_basis) + "&cursor=" + encode(c.first + "~" + c.second);
+           }},
+          {"GET /api/v1/obligations?victim_id=... [Area officer]",
+           [&](int i) { return "/api/v1/obligations?victim_id=" + encode(whose[size_t(i) % whose.size()].victim_id); }},
       };
       for (const auto& [name, target] : targets) {
-        const Quantiles q = timeMs(kQueries, [&](int i) { g_sink += httpGet(session, target(i), token).size(); });
+        const bool by_area = name.find("[Area officer]") != std::string::npos;
+        const Quantiles q = timeMs(kQueries, [&](int i) {
+          g_sink += httpGet(session, target(i), by_area ? area_tokens.at(whose[size_t(i) % whose.size()].area) : token)
+                        .size();
+        });
         line({name, q, "GET /healthz", health, "audited reads pay their own fsync (item 3)"});
       }
       server.stop();

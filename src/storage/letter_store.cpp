@@ -200,31 +200,46 @@ std::optional<LetterRow> LetterStore::findLetterByObligation(const std::string& 
   return rows.front();
 }
 
-std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
-  std::string sql = letterSelect(f.with_content);
+ListQuery letterListQuery(const LetterFilter& f) {
+  ListQuery q;
+  q.sql = letterSelect(f.with_content);
   // The queue's order is (due_by, n), and l.due_by is its obligation's (migration 12 keeps them equal):
   // walked in an index in that order from the cursor, a page reads about as many rows as it returns
-  // (more only when filters skip many). A case's or a victim's letters are few: found by their own index.
-  if (f.cases.empty() && f.case_urn.empty() && f.victim_id.empty()) {
-    // INDEXED BY comes straight after the table name: splice it into the FROM clause.
-    const std::string from = " FROM letters l ";
-    // In one Area (every officer bound to one): that Area's letters in order (l.area is its obligation's).
+  // (more only when filters skip many). A case's or a victim's letters are few: found from their
+  // obligations by the obligations' own index, then sorted (a handful of rows). The indexes are named:
+  // the planner has no statistics, and given a victim and an Area (every Area-bound officer's view of a
+  // victim) it walked the whole Area's letters in due order, looking for the victim's one or two.
+  const std::string from = " FROM letters l JOIN obligations o ON o.id = l.obligation_id";
+  if (!f.victim_id.empty() || !f.case_urn.empty() || !f.cases.empty()) {
+    // CROSS JOIN keeps the obligations outside: SQLite never reorders the tables of a CROSS JOIN.
+    q.sql.replace(q.sql.find(from), from.size(),
+                  std::string(" FROM obligations o INDEXED BY ") +
+                      (!f.victim_id.empty() ? "obligations_by_victim" : "obligations_by_case") +
+                      " CROSS JOIN letters l ON o.id = l.obligation_id");
+  } else {
+    // Letters that need attention (few, in any Area): the partial index of exactly the letters the terms
+    // below can match (migration 17). One rule (a quarter of the letters or less): the letters by their
+    // own copy of the rule, the Area and state riding along (migration 17). In one Area (every officer bound to one): that Area's letters in
+    // order (l.area is its obligation's).
     const bool one_state = f.states.size() == 1;
-    const char* index = !f.area.empty() ? (one_state ? "letters_by_area_state_due " : "letters_by_area_due ")
-                        : one_state     ? "letters_by_state_due "
-                                        : "letters_by_due ";
-    sql.replace(sql.find(from), from.size(), std::string(" FROM letters l INDEXED BY ") + index);
+    const bool attention = f.communication_need || f.unsafe_channel || f.phone_task;
+    const char* index = attention     ? "letters_by_attention_due"
+                        : !f.rule.empty() ? "letters_by_rule_due"
+                        : !f.area.empty() ? (one_state ? "letters_by_area_state_due" : "letters_by_area_due")
+                        : one_state       ? "letters_by_state_due"
+                                          : "letters_by_due";
+    q.sql.replace(q.sql.find(from), from.size(),
+                  std::string(" FROM letters l INDEXED BY ") + index + " JOIN obligations o ON o.id = l.obligation_id");
   }
-  sql += " WHERE 1 = 1";
-  std::vector<std::string> args;
+  q.sql += " WHERE 1 = 1";
   auto in = [&](const char* column, const std::vector<std::string>& values) {
     if (values.empty()) return;
-    sql += std::string(" AND ") + column + " IN (";
+    q.sql += std::string(" AND ") + column + " IN (";
     for (size_t i = 0; i < values.size(); ++i) {
-      sql += i ? ", ?" : "?";
-      args.push_back(values[i]);
+      q.sql += i ? ", ?" : "?";
+      q.args.push_back(values[i]);
     }
-    sql += ")";
+    q.sql += ")";
   };
   auto eq = [&](const char* column, const std::string& value) {
     if (!value.empty()) in(column, {value});
@@ -232,23 +247,31 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   in("l.state", f.states);
   in("o.case_urn", f.cases);
   eq("o.rule", f.rule);
+  eq("l.rule", f.rule);  // the same, by the letter's own copy: what letters_by_rule_due starts from
   eq("o.area", f.area);
   eq("l.area", f.area);  // the same, by the letter's own copy: what letters_by_area_due starts from
   eq("o.victim_id", f.victim_id);
   eq("o.case_urn", f.case_urn);
   eq(kDeliveryState, f.delivery_state);
   eq(deliveryStatusColumn().c_str(), f.delivery_status);
+  // Each attention filter first names the term of letters_by_attention_due's WHERE it implies (a code in
+  // blocked_by is always the quoted string these look for), then checks the code exactly.
   if (f.communication_need)
-    sql += " AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') IN "
-           "('needs_translation', 'needs_easy_read'))";
+    q.sql += " AND instr(l.blocked_by, '\"needs_') > 0 AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') IN "
+             "('needs_translation', 'needs_easy_read'))";
   if (f.unsafe_channel)
-    sql += " AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') = "
-           "'unsafe_channel')";
-  if (f.phone_task) sql += " AND l.channel = 'phone'";
-  if (!f.after_due.empty()) sql += " AND (l.due_by, l.n) > (?, ?)";
-  sql += " ORDER BY l.due_by, l.n LIMIT ?";
-  Query q(s_, sql);  // cached per combination of filters: the values are all bound
-  for (const auto& a : args) q.bind(a);
+    q.sql += " AND instr(l.blocked_by, '\"unsafe_channel\"') > 0 AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') = "
+             "'unsafe_channel')";
+  if (f.phone_task) q.sql += " AND l.channel = 'phone'";
+  if (!f.after_due.empty()) q.sql += " AND (l.due_by, l.n) > (?, ?)";  // bound by listLetters: text, number
+  q.sql += " ORDER BY l.due_by, l.n LIMIT ?";
+  return q;
+}
+
+std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
+  const ListQuery list = letterListQuery(f);
+  Query q(s_, list.sql);  // cached per combination of filters: the values are all bound
+  for (const auto& a : list.args) q.bind(a);
   if (!f.after_due.empty()) q.bind(f.after_due).bind(f.after_n);
   q.bind(static_cast<int64_t>(f.limit));
   return readLetters(q);

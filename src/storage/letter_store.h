@@ -17,6 +17,10 @@ class Session;  // storage-internal (sqlite_connection.h)
 
 namespace vc::storage {
 
+// The SQL listLetters runs for f and its text arguments in order (the cursor, if any, and the page size
+// follow them): public so that a test can hold each filter's plan to the index it means to walk.
+ListQuery letterListQuery(const LetterFilter& f);
+
 class LetterStore {
  public:
   explicit LetterStore(Poco::Data::Session& session) : s_(session) {}

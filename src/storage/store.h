@@ -19,6 +19,9 @@ class Session;  // storage-internal (sqlite_connection.h)
 
 namespace vc::storage {
 
+// The SQL listObligations runs for f (see ListQuery in records.h).
+ListQuery obligationListQuery(const ObligationFilter& f);
+
 class Store {
  public:
   explicit Store(Poco::Data::Session& session) : s_(session) {}

@@ -625,6 +625,9 @@ TEST_CASE("A store written by schema 6 upgrades with nothing lost and verifies u
   }
   SECTION("the store taken back to schema 6 and the whole log rewritten, then upgraded again") {
     tamper(path,
+           "DROP INDEX letters_by_attention_due; DROP INDEX obligations_by_rule_due; DROP INDEX obligations_by_kind_due; "
+           "DROP INDEX obligations_by_basis_due; DROP TRIGGER letters_rule_insert; DROP INDEX letters_by_rule_due; "
+           "ALTER TABLE letters DROP COLUMN rule; "
            "ALTER TABLE audit_log DROP COLUMN key_id; DROP TABLE store_identity; ALTER TABLE outbox DROP COLUMN sender_name; "
            "ALTER TABLE outbox DROP COLUMN print_batch; DROP TABLE print_batches; DROP INDEX outbox_by_message_id; "
            "ALTER TABLE outbox DROP COLUMN outcome; ALTER TABLE outbox DROP COLUMN outcome_at; "

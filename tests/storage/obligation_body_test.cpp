@@ -135,6 +135,8 @@ TEST_CASE("An obligation's body is stored packed, smaller, and every one reads b
 TEST_CASE("A store from before packed obligation bodies upgrades with every obligation, ledger entry and purge "
           "marker the same",
           "[storage][migrate][obligations][size]") {
+  // The version before migration 16 packed the bodies (later migrations follow it: not latest - 1).
+  constexpr int kBeforePacking = 15;
   TempDb t;
   std::map<std::string, std::string> before;
   std::vector<std::string> ledger_before;
@@ -142,7 +144,7 @@ TEST_CASE("A store from before packed obligation bodies upgrades with every obli
   int64_t whole_bytes = 0;
   {
     storage::Database db(t.path, testing::keyedStore(t.dir.path()));
-    db.migrateTo(storage::Database::latestSchemaVersion() - 1);
+    db.migrateTo(kBeforePacking);
     ingestDemo(db);
     auto lease = db.session();
     Poco::Data::Session& s = vc::storage::sqlite(lease);
@@ -168,7 +170,7 @@ TEST_CASE("A store from before packed obligation bodies upgrades with every obli
     REQUIRE(packed == 0);
     before = bodies(db);
     ledger_before = ledger(db);
-    REQUIRE(db.schemaVersion() == storage::Database::latestSchemaVersion() - 1);
+    REQUIRE(db.schemaVersion() == kBeforePacking);
   }
   REQUIRE(before.size() > 50);
   int purged = 0;
@@ -177,8 +179,7 @@ TEST_CASE("A store from before packed obligation bodies upgrades with every obli
   REQUIRE(purged > 0);
 
   storage::Database db(t.path, testing::keyedStore(t.dir.path()));
-  CHECK(db.migrate() == std::make_pair(storage::Database::latestSchemaVersion() - 1,
-                                       storage::Database::latestSchemaVersion()));
+  CHECK(db.migrate() == std::make_pair(kBeforePacking, storage::Database::latestSchemaVersion()));
   CHECK(bodies(db) == before);  // every obligation, explanation and purge marker byte for byte
   CHECK(ledger(db) == ledger_before);
   auto lease = db.session();
