@@ -6,6 +6,7 @@
 // name or an address ends up in a letter, an email header or a log line, where
 // it can hide, reorder or forge what a person reads. Pure; thread-safe.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,5 +22,8 @@ enum class TextKind {
 std::optional<std::string> textProblem(std::string_view value, TextKind kind);
 
 bool isValidUtf8(std::string_view value);
+
+// Appends code point `cp` (at most 0x10FFFF) to `out` as UTF-8.
+void appendUtf8(std::string& out, uint32_t cp);
 
 }  // namespace vc

@@ -5,6 +5,7 @@
 
 #include <Poco/JSON/Stringifier.h>
 
+#include "common/text.h"
 #include "http/json_io.h"
 
 namespace vc::http {
@@ -46,23 +47,6 @@ constexpr EscapeTable kEscapes;
 
 inline bool needsEscape(unsigned char c) { return kEscapes.escape[c]; }
 
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    appendEscapedByte(out, static_cast<unsigned char>(cp));
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // The length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, nothing
 // above U+10FFFF) that starts at s[i] (a byte from 0x80 up), or 0. Poco's parser refuses what this refuses.
@@ -181,6 +165,8 @@ class Rewriter {
       if (decoded) {
         if (cp < 0x80) o += static_cast<char>(cp);
         else appendUtf8(o, cp);  // from 0x80 up nothing is escaped
+      } else if (cp < 0x80) {
+        appendEscapedByte(o, static_cast<unsigned char>(cp));
       } else {
         appendUtf8(o, cp);
       }
