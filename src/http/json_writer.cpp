@@ -5,47 +5,16 @@
 
 #include <Poco/JSON/Stringifier.h>
 
+#include "common/json_text.h"
 #include "common/text.h"
 #include "http/json_io.h"
 
 namespace vc::http {
 namespace {
 
-constexpr char kHex[] = "0123456789ABCDEF";
-
-// Poco::JSON's escaping of one byte (Poco::toJSON without JSON_ESCAPE_UNICODE): the control characters,
-// the quote and the backslash; '/' and every byte from 0x7f up as they are.
-inline void appendEscapedByte(std::string& out, unsigned char c) {
-  switch (c) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\b': out += "\\b"; return;
-    case '\t': out += "\\t"; return;
-    case '\n': out += "\\n"; return;
-    case '\f': out += "\\f"; return;
-    case '\r': out += "\\r"; return;
-    default:
-      if (c < 0x20) {
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      } else {
-        out += static_cast<char>(c);
-      }
-  }
-}
-
-// The bytes Poco escapes, by value: one look-up a byte on the common path.
-struct EscapeTable {
-  bool escape[256] = {};
-  constexpr EscapeTable() {
-    for (int c = 0; c < 0x20; ++c) escape[c] = true;
-    escape[static_cast<unsigned char>('"')] = escape[static_cast<unsigned char>('\\')] = true;
-  }
-};
-constexpr EscapeTable kEscapes;
-
-inline bool needsEscape(unsigned char c) { return kEscapes.escape[c]; }
+// Poco's escaping of one byte (common/json_text.h).
+inline void appendEscapedByte(std::string& out, unsigned char c) { appendJsonEscapedByte(out, c); }
+inline bool needsEscape(unsigned char c) { return jsonNeedsEscape(c); }
 
 
 // The length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, nothing
@@ -321,17 +290,6 @@ void skipSpace(std::string_view s, size_t& i) {
 
 }  // namespace
 
-void appendJsonEscaped(std::string& out, std::string_view s) {
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (!needsEscape(c)) continue;
-    out.append(s.data() + run, i - run);
-    appendEscapedByte(out, c);
-    run = i + 1;
-  }
-  out.append(s.data() + run, s.size() - run);
-}
 
 bool appendStoredJson(std::string& out, std::string_view json) {
   const size_t before = out.size();

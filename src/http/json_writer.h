@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_text.h"  // appendJsonEscaped: a string's escaped text as Poco writes it
+
 namespace vc::http {
 
 class JsonWriter {
@@ -57,8 +59,6 @@ class JsonWriter {
   bool after_key_ = false;  // a key was written: its value follows without a comma
 };
 
-// A string's escaped text as Poco writes it, without the quotes.
-void appendJsonEscaped(std::string& out, std::string_view s);
 // `json` (one JSON value, as stored) written as Poco writes it once parsed; false (and `out` as it
 // was) where this pass cannot be sure it writes the same (see above): the caller asks Poco then.
 bool appendStoredJson(std::string& out, std::string_view json);

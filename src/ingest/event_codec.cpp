@@ -11,6 +11,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "common/email_address.h"
+#include "common/json_text.h"
 #include "common/error.h"
 #include "common/json_reader.h"
 #include "common/text.h"
@@ -506,9 +507,7 @@ DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool from_outside, cons
   Reader r(obj, index, "");
   std::string compact;
   if (from_outside) {
-    std::ostringstream os;
-    obj->stringify(os);
-    compact = os.str();
+    compact = pocoJsonText(obj);  // Poco's bytes, without its ostream
     if (compact.size() > limits.max_event_bytes)
       throw Error(Error::Kind::kPayloadTooLarge, "event_too_large",
                   "events[" + std::to_string(index) + "]: the event is " + std::to_string(compact.size()) +
@@ -547,9 +546,7 @@ DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool from_outside, cons
   d.json = obj;
   if (!from_outside) return d;  // stored events are canonical already
   Poco::JSON::Parser sorted;  // the default handler sorts keys
-  std::ostringstream canonical;
-  sorted.parse(compact).extract<Object::Ptr>()->stringify(canonical);
-  d.canonical_json = canonical.str();
+  d.canonical_json = pocoJsonText(sorted.parse(compact));
   return d;
 }
 

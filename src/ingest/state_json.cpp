@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "common/json_text.h"
+
 namespace vc::ingest {
 
 using Poco::JSON::Array;
@@ -236,16 +238,8 @@ uint64_t textDigest(const std::string& text, uint64_t seed) {
   return d.add(text).h;
 }
 
-std::string toText(const Object::Ptr& o) {
-  std::ostringstream os;
-  o->stringify(os);
-  return os.str();
-}
+std::string toText(const Object::Ptr& o) { return pocoJsonText(o); }
 
-std::string toText(const Array::Ptr& a) {
-  std::ostringstream os;
-  a->stringify(os);
-  return os.str();
-}
+std::string toText(const Array::Ptr& a) { return pocoJsonText(a); }
 
 }  // namespace vc::ingest
