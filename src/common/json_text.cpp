@@ -51,9 +51,11 @@ void appendObject(std::string& out, const Object& o) {
 
 void appendArray(std::string& out, const Array& a) {
   out += '[';
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (i) out += ',';
-    appendValue(out, a.get(static_cast<unsigned int>(i)));
+  bool first = true;
+  for (auto it = a.begin(); it != a.end(); ++it) {  // by reference: get(i) copies each value
+    if (!first) out += ',';
+    first = false;
+    appendValue(out, *it);
   }
   out += ']';
 }
