@@ -170,14 +170,15 @@ class LetterService : public delivery::DeliveryListener, public delivery::Report
   // What the letter would say now (its context and that context's hash), without rendering it.
   Rendition prepare(storage::Store& store, const storage::ObligationRow& obligation, int64_t letter_n,
                     const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text,
-                    TimelineMemo* timelines = nullptr);
+                    TimelineMemo* timelines = nullptr, const std::string* kind = nullptr);
   // prepare(), then the HTML and text, and what blocks it.
   Rendition render(storage::Store& store, const storage::ObligationRow& obligation, int64_t letter_n,
                    const domain::Date& letter_date, const std::string& fields_json, const std::string& free_text,
-                   TimelineMemo* timelines = nullptr);
-  // Drafts the obligation's letter inside the caller's transaction; false if it has one already.
+                   TimelineMemo* timelines = nullptr, const std::string* kind = nullptr);
+  // Drafts the obligation's letter inside the caller's transaction; false if it has one already. `kind`:
+  // the template its body names, when the caller has read that body already (prepare() reads it otherwise).
   bool draft(storage::Store& store, storage::LetterStore& letters, const storage::ObligationRow& obligation,
-             TimelineMemo* timelines = nullptr);
+             TimelineMemo* timelines = nullptr, const std::string* kind = nullptr);
   // Both set *retry when they could not decide now (someone else changed the letter; its message is being
   // sent): the scheduler looks at the case again on its next pass.
   bool rerenderIfChanged(int64_t letter_n, bool* retry = nullptr, TimelineMemo* timelines = nullptr);
