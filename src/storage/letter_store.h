@@ -8,6 +8,7 @@
 #include <vector>
 
 
+#include "storage/list_query.h"
 #include "storage/records.h"
 #include "storage/connection.h"
 

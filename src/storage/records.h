@@ -51,13 +51,6 @@ struct ObligationState {
   std::string basis;  // code | service_standard: a corrected rule book may change it (rederive)
 };
 
-// The SQL a list runs, and its text arguments in order (what follows them, the page size, is bound by
-// the list itself). Public so that a test can hold each filter's plan to the index it means to walk.
-struct ListQuery {
-  std::string sql;
-  std::vector<std::string> args;
-};
-
 struct ObligationFilter {
   std::string status;  // pending | met | late | waived | cancelled | breached | open | at_risk
   std::string rule, victim_id, case_urn, area, basis, kind;

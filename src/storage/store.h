@@ -10,6 +10,7 @@
 
 
 #include "storage/audit_log.h"
+#include "storage/list_query.h"
 #include "storage/records.h"
 #include "storage/connection.h"
 
@@ -19,7 +20,7 @@ class Session;  // storage-internal (sqlite_connection.h)
 
 namespace vc::storage {
 
-// The SQL listObligations runs for f (see ListQuery in records.h).
+// The SQL listObligations runs for f (see storage/list_query.h).
 ListQuery obligationListQuery(const ObligationFilter& f);
 
 class Store {
