@@ -95,7 +95,49 @@ void appendValue(std::string& out, const Var& v) {
   }
 }
 
+// Objects walked in their map's order (sorted by key, whatever order the object keeps for stringify).
+bool appendSorted(std::string& out, const Var& v) {
+  const std::type_info& t = v.type();
+  if (t == typeid(Object::Ptr)) {
+    const Object& o = *v.extract<Object::Ptr>();
+    if (o.getEscapeUnicode()) return false;
+    out += '{';
+    bool first = true;
+    for (auto it = o.begin(); it != o.end(); ++it) {
+      if (!first) out += ',';
+      first = false;
+      appendString(out, it->first);
+      out += ':';
+      if (!appendSorted(out, it->second)) return false;
+    }
+    out += '}';
+    return true;
+  }
+  if (t == typeid(Array::Ptr)) {
+    const Array& a = *v.extract<Array::Ptr>();
+    if (a.getEscapeUnicode()) return false;
+    out += '[';
+    bool first = true;
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      if (!first) out += ',';
+      first = false;
+      if (!appendSorted(out, *it)) return false;
+    }
+    out += ']';
+    return true;
+  }
+  if (t == typeid(std::string) || v.isEmpty() || t == typeid(bool) || t == typeid(int) || t == typeid(Poco::Int64) ||
+      t == typeid(Poco::UInt64) || t == typeid(long) || t == typeid(unsigned) || t == typeid(long long) ||
+      t == typeid(unsigned long long) || t == typeid(unsigned long)) {
+    appendValue(out, v);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool appendSortedPocoJson(std::string& out, const Var& value) { return appendSorted(out, value); }
 
 void appendPocoJson(std::string& out, const Var& value) {
   const std::type_info& t = value.type();

@@ -63,4 +63,12 @@ namespace vc {
 void appendPocoJson(std::string& out, const Poco::Dynamic::Var& value);
 std::string pocoJsonText(const Poco::Dynamic::Var& value);
 
+// `value` with every object's keys in sorted order at every level, byte for byte what Poco writes for the
+// same tree parsed again by its default (sorting) handler: an event's canonical form, written straight from
+// the tree the sender's text was read into instead of writing it, parsing that and writing it again (issue 16).
+// Settles only objects, arrays, strings, whole numbers, booleans and null; false (`out` then holds a part)
+// for anything else (a fraction: written and read back it might not come out the same), and the caller takes
+// the long way.
+bool appendSortedPocoJson(std::string& out, const Poco::Dynamic::Var& value);
+
 }  // namespace vc

@@ -505,12 +505,19 @@ void checkText(const Object::Ptr& event, const Reader& r) {
 
 DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool from_outside, const DecodeLimits& limits = {}) {
   Reader r(obj, index, "");
-  std::string compact;
+  std::string compact, canonical;
   if (from_outside) {
-    compact = pocoJsonText(obj);  // Poco's bytes, without its ostream
-    if (compact.size() > limits.max_event_bytes)
+    // Canonical form: keys sorted at every level, no whitespace, so two spellings of the same content compare
+    // equal whatever key order the sender used. Written straight from the tree (json_text.h); it holds the
+    // same members as the compact text in the sender's order, so it is as long.
+    if (!appendSortedPocoJson(canonical, obj)) {
+      canonical.clear();
+      compact = pocoJsonText(obj);  // Poco's bytes, without its ostream
+    }
+    const size_t size = compact.empty() ? canonical.size() : compact.size();
+    if (size > limits.max_event_bytes)
       throw Error(Error::Kind::kPayloadTooLarge, "event_too_large",
-                  "events[" + std::to_string(index) + "]: the event is " + std::to_string(compact.size()) +
+                  "events[" + std::to_string(index) + "]: the event is " + std::to_string(size) +
                       " bytes, more than the limit of " + std::to_string(limits.max_event_bytes) +
                       " (ingest.max_event_bytes)",
                   index, "");
@@ -541,12 +548,13 @@ DecodedEvent decodeObject(Object::Ptr obj, size_t index, bool from_outside, cons
   if (kVictimTypes.count(e.type)) e.victim_id = r.identifier("victim_id");
   reader->second(r, e);
 
-  // Canonical form: keys sorted at every level, no whitespace, so two spellings
-  // of the same content compare equal whatever key order the sender used.
   d.json = obj;
   if (!from_outside) return d;  // stored events are canonical already
-  Poco::JSON::Parser sorted;  // the default handler sorts keys
-  d.canonical_json = pocoJsonText(sorted.parse(compact));
+  if (!compact.empty()) {  // a fraction, say: written, parsed again sorted and written, as before
+    Poco::JSON::Parser sorted;  // the default handler sorts keys
+    canonical = pocoJsonText(sorted.parse(compact));
+  }
+  d.canonical_json = std::move(canonical);
   return d;
 }
 

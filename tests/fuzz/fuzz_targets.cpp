@@ -5,9 +5,11 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 
 #include "common/error.h"
 #include "common/json_reader.h"
+#include "common/json_text.h"
 #include "common/text.h"
 #include "delivery/dsn.h"
 #include "http/form.h"
@@ -47,6 +49,10 @@ bool eventBatch(std::string_view input) {
               "a stored event reads back as the event accepted");
       require(d.canonical_json.size() <= 2 * limits.max_event_bytes, "an accepted event is within the size limit");
       require(isValidUtf8(d.canonical_json), "an accepted event is UTF-8");
+      // Written sorted straight from the sender's tree: the bytes the parse round trip wrote before (issue 16).
+      Poco::JSON::Parser sorted;
+      require(d.canonical_json == pocoJsonText(sorted.parse(pocoJsonText(items[i]))),
+              "an event's canonical form is what Poco's sorting parse of it writes");
     } catch (const Error& e) {
       require(e.kind() == Error::Kind::kInvalidArgument || e.kind() == Error::Kind::kPayloadTooLarge,
               "an event is refused as bad input, never as an internal error");
@@ -83,6 +89,11 @@ bool json(std::string_view input) {
     visitJsonText(v, [](const std::string&, const std::string&, const std::string& text, bool) {
       require(isValidUtf8(text), "JSON text read from valid UTF-8 is valid UTF-8");
     });
+    std::string sorted_text;
+    if (appendSortedPocoJson(sorted_text, v)) {
+      Poco::JSON::Parser sorted;
+      require(sorted_text == pocoJsonText(sorted.parse(pocoJsonText(v))), "JSON written sorted is what Poco's sorting parse writes");
+    }
     return true;
   } catch (const JsonSyntaxError&) {
     return false;
