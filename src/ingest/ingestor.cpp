@@ -6,6 +6,8 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -127,6 +129,13 @@ void planRederive(const domain::CaseDerivation& derived, const std::map<std::str
 
 }  // namespace
 
+// The events a batch appended, by their stored body (the batch's DecodedEvents outlive it).
+struct BatchEvent {
+  const domain::Event* event;
+  bool needs_json;  // deriveAndSave copies fields from its JSON into the case's details or a profile
+};
+using BatchEvents = std::unordered_map<std::string_view, BatchEvent>;
+
 // What the Ingestor keeps of one case between batches, so a batch replays only the case's new events
 // and writes only the derived rows that changed (see Ingestor::memos_ for why it can be trusted).
 struct CaseMemo {
@@ -180,10 +189,12 @@ uint64_t meetingsDigest(const std::vector<storage::MeetingRow>& rows) {
 // and a row is written only if it differs from what memo says is stored. A fresh memo gives the
 // full derivation, reading every event and writing every row. If this throws, throw `memo` away.
 // Returns how many stored events it read back.
+// `batch_events`: the events this batch decoded and appended, by their stored body; one read back with the
+// same body is that event, and is not parsed and checked again (its JSON is, where the memo copies from it).
 size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const std::string& urn,
                    const std::map<std::string, size_t>& batch_index, const std::string& at,
                    std::vector<storage::AuditEntry>& audit, CaseMemo& memo, RederiveResult* plan = nullptr,
-                   bool dry_run = false) {
+                   bool dry_run = false, const BatchEvents* batch_events = nullptr) {
   // Every derivation (a batch, a system event, a rederive) may change what the case's letters say:
   // the case is armed for the scheduler's next look once here, not by a trigger per row written.
   store.armCaseCheck(urn);
@@ -197,8 +208,15 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
   }
 
   for (const auto& [seq, body] : newer) {
-    const DecodedEvent d = decodeStoredEvent(body);
-    const domain::Event& e = d.event;
+    const domain::Event* decoded = nullptr;
+    if (batch_events) {
+      auto it = batch_events->find(body);
+      if (it != batch_events->end() && !it->second.needs_json) decoded = it->second.event;
+    }
+    // The profile and case-detail events are read again from their stored (sorted) JSON, which the memo copies
+    // from: the sender's tree keeps the sender's key order, and the stored details would then differ.
+    const DecodedEvent d = decoded ? DecodedEvent() : decodeStoredEvent(body);
+    const domain::Event& e = decoded ? *decoded : d.event;
     if (e.type == "case.registered" || e.type == "case.updated" || e.type == "prosecutor.assigned")
       memo.details_stale = true;
     if (e.type == "victim.registered" || e.type == "victim.updated") memo.profiles_stale.insert(e.victim_id);
@@ -265,7 +283,7 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     row.victim_id = v.victim_id;
     row.case_urn = urn;
     row.enhanced = v.entitlement.enhanced;
-    row.reasons = toText(reasonsJson(v.entitlement.reasons));
+    row.reasons = reasonsText(v.entitlement.reasons);
     auto text = memo.profile_texts.find(v.victim_id);
     if (text == memo.profile_texts.end() || memo.profiles_stale.count(v.victim_id)) {
       Object::Ptr& profile = memo.profiles[v.victim_id];
@@ -283,7 +301,7 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     for (const auto& ch : derived.entitlement_changes)
       if (ch.victim_id == v.victim_id)
         changes.push_back({ch.victim_id, ch.event_id, ch.date.toString(), ch.from_enhanced, ch.to_enhanced,
-                           toText(reasonsJson(ch.reasons))});
+                           reasonsText(ch.reasons)});
     const uint64_t digest = victimDigest(row, changes);
     auto known = memo.victims.find(v.victim_id);
     if (!memo.fresh && known != memo.victims.end() && known->second == digest) continue;
@@ -321,7 +339,7 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     r.due_by = o.due_by.toString();
     r.status = o.status;
     r.completed_at = o.completed_at;
-    r.body = toText(obligationJson(o));
+    r.body = obligationText(o);  // toText(obligationJson(o)), without the tree
     r.created_n = created_n;
     rows.push_back(std::move(r));
     digests.push_back(digest);
@@ -559,6 +577,7 @@ IngestResult Ingestor::storeChunk(storage::Connection& session, storage::Store& 
   std::vector<const DecodedEvent*> new_isvas;
   std::set<int64_t> returned_letters;
   std::vector<std::pair<int64_t, const DecodedEvent*>> returns;  // letters that came back
+  BatchEvents batch_events;
 
   auto caseKnown = [&](const std::string& urn) {
     auto it = case_known.find(urn);
@@ -641,6 +660,10 @@ IngestResult Ingestor::storeChunk(storage::Connection& session, storage::Store& 
     }
 
     rows.push_back(eventRow(d, received_at));
+    batch_events.emplace(d.canonical_json,
+                         BatchEvent{&e, e.type == "case.registered" || e.type == "case.updated" ||
+                                            e.type == "prosecutor.assigned" || e.type == "victim.registered" ||
+                                            e.type == "victim.updated"});
     batch_bodies[e.id] = d.canonical_json;
     batch_index[e.id] = i;
     if (!e.case_urn.empty()) affected.insert(e.case_urn);
@@ -664,7 +687,8 @@ IngestResult Ingestor::storeChunk(storage::Connection& session, storage::Store& 
   }
   for (const auto& urn : affected) {
     std::unique_ptr<CaseMemo> memo = takeMemo(urn);
-    result.replayed += deriveAndSave(store, engine_, urn, batch_index, received_at, audit, *memo);  // throws: the memo is gone
+    result.replayed += deriveAndSave(store, engine_, urn, batch_index, received_at, audit, *memo, nullptr, false,
+                                     &batch_events);  // throws: the memo is gone
     keepMemo(urn, std::move(memo));
   }
   for (const auto& [n, d] : returns) letterCameBack(session, n, d->event, received_at, actor, audit);
