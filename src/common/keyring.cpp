@@ -196,7 +196,7 @@ Keyring Keyring::open(const std::string& path, const std::string& setting, bool 
     appendKey(path, setting);
     return open(path, setting, false);
   }
-  return k;
+  return std::move(k.ready());
 }
 
 std::string Keyring::addKey(const std::string& path, const std::string& setting) {
@@ -209,7 +209,7 @@ Keyring Keyring::fromKeys(const std::vector<std::string>& raw_keys) {
   if (raw_keys.empty()) throw std::invalid_argument("a keyring needs a key");
   Keyring k;
   for (const auto& key : raw_keys) k.keys_.emplace_back(keyId(key), key);
-  return k;
+  return std::move(k.ready());
 }
 
 bool Keyring::holds(const std::string& id) const {
@@ -218,9 +218,15 @@ bool Keyring::holds(const std::string& id) const {
   return false;
 }
 
-std::string Keyring::mac(const std::string& data) const { return hmacSha256Hex(keys_.back().second, data); }
+Keyring& Keyring::ready() {
+  current_ = std::make_shared<const HmacSha256>(keys_.back().second);
+  return *this;
+}
+
+std::string Keyring::mac(const std::string& data) const { return current_->hex(data); }
 
 std::optional<std::string> Keyring::macWith(const std::string& id, const std::string& data) const {
+  if (id == keys_.back().first) return current_->hex(data);
   for (const auto& [kid, key] : keys_)
     if (kid == id) return hmacSha256Hex(key, data);
   return std::nullopt;

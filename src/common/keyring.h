@@ -7,11 +7,14 @@
 // the ones before it stay to check what they made before a rotation.
 // Read once at start; a Keyring is immutable, and thread-safe to share.
 
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common/sha256.h"
 
 namespace vc {
 
@@ -54,6 +57,8 @@ class Keyring {
   std::string path_;
   bool created_ = false;
   std::vector<std::pair<std::string, std::string>> keys_;  // id, raw key; never empty; the last is current
+  std::shared_ptr<const HmacSha256> current_;              // the last key's MAC, set up once (ready())
+  Keyring& ready();
 };
 
 }  // namespace vc
