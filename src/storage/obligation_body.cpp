@@ -251,9 +251,16 @@ bool isDeflated(std::string_view value) {
   return value.size() > 4 && value[0] == '"' && value.compare(1, 3, kDeflatedPrefix) == 0;
 }
 
-// The whole explanation from its packed form, given the obligation's own members.
-std::string explanation(std::string_view value, const std::vector<Member>& whole) {
-  const std::string text = inflated(value);
+// An explanation just deflated, and the text it was deflated from.
+struct Known {
+  std::string_view deflated, text;
+};
+
+// The whole explanation from its packed form, given the obligation's own members. A value `known` holds is
+// not inflated again: zlib gives back what it deflated, and the check that a packed body reads back as
+// given (packObligationBody) is about the packing around it, which is done in full.
+std::string explanation(std::string_view value, const std::vector<Member>& whole, const Known* known = nullptr) {
+  const std::string text = known && value == known->deflated ? std::string(known->text) : inflated(value);
   std::vector<Member> x;
   if (!members(text, x)) throw damaged();
   std::string out = "{";
@@ -268,6 +275,8 @@ std::string explanation(std::string_view value, const std::vector<Member>& whole
   return out + "}";
 }
 
+std::string unpack(const std::string& stored, const ObligationRow& r, const Known* known);
+
 }  // namespace
 
 std::string packObligationBody(const std::string& body, const ObligationRow& r) {
@@ -276,6 +285,7 @@ std::string packObligationBody(const std::string& body, const ObligationRow& r) 
   try {
     std::string out = "{";
     add(out, kPackedKey, "1");
+    std::string short_text, packed_x;  // the explanation deflated, and the text it was deflated from
     for (const auto& m : whole) {
       if (m.value == "null" || (m.key == "changes" && m.value == "[]")) continue;
       if (const std::string* column = columnValue(r, m.key); column && m.value == quoted(*column)) continue;
@@ -286,20 +296,27 @@ std::string packObligationBody(const std::string& body, const ObligationRow& r) 
           const std::string_view* own = find(whole, xm.key);
           if (!(listed(kRepeatedInExplanation, xm.key) && own && *own == xm.value)) add(short_x, xm.key, xm.value);
         }
-        add(out, m.key, deflated(short_x + "}"));
+        short_text = short_x + "}";
+        packed_x = deflated(short_text);
+        add(out, m.key, packed_x);
         continue;
       }
       add(out, m.key, m.value);
     }
     out += "}";
-    if (out.size() >= body.size() || unpackObligationBody(out, r) != body) return body;
+    const Known known{packed_x, short_text};
+    if (out.size() >= body.size() || unpack(out, r, packed_x.empty() ? nullptr : &known) != body) return body;
     return out;
   } catch (const std::exception&) {
     return body;  // not a shape this packs: kept as given
   }
 }
 
-std::string unpackObligationBody(const std::string& stored, const ObligationRow& r) {
+std::string unpackObligationBody(const std::string& stored, const ObligationRow& r) { return unpack(stored, r, nullptr); }
+
+namespace {
+
+std::string unpack(const std::string& stored, const ObligationRow& r, const Known* known) {
   static const std::string kMark = std::string("{\"") + kPackedKey + "\":";
   if (stored.compare(0, kMark.size(), kMark) != 0) return stored;
   std::vector<Member> packed, whole;
@@ -308,7 +325,7 @@ std::string unpackObligationBody(const std::string& stored, const ObligationRow&
   for (const auto& key : kBodyKeys) {
     if (const std::string_view* v = find(packed, key)) {
       if (key == "explanation" && isDeflated(*v))
-        whole.push_back({key, made.emplace_back(explanation(*v, whole))});
+        whole.push_back({key, made.emplace_back(explanation(*v, whole, known))});
       else
         whole.push_back({key, *v});
     } else if (const std::string* column = columnValue(r, key)) {
@@ -324,5 +341,7 @@ std::string unpackObligationBody(const std::string& stored, const ObligationRow&
   for (const auto& m : whole) add(out, m.key, m.value);
   return out + "}";
 }
+
+}  // namespace
 
 }  // namespace vc::storage
