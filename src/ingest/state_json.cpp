@@ -189,6 +189,150 @@ Object::Ptr meetingJson(const domain::Meeting& m, const domain::CaseDerivation& 
 
 namespace {
 
+// Appends JSON as Poco's Stringifier writes it without indent (json_text.h): members in the order given,
+// strings escaped by appendJsonEscaped, whole numbers in decimal, null for an absent value.
+class TextOut {
+ public:
+  explicit TextOut(std::string& out) : out_(out) {}
+  TextOut& open() {
+    comma();
+    out_ += '{';
+    first_ = true;
+    return *this;
+  }
+  TextOut& close() {
+    out_ += '}';
+    first_ = false;
+    return *this;
+  }
+  TextOut& openArray() {
+    comma();
+    out_ += '[';
+    first_ = true;
+    return *this;
+  }
+  TextOut& closeArray() {
+    out_ += ']';
+    first_ = false;
+    return *this;
+  }
+  TextOut& key(const char* k) {  // a plain key: nothing in it needs escaping
+    comma();
+    out_ += '"';
+    out_ += k;
+    out_ += "\":";
+    first_ = true;  // the value follows without a comma
+    return *this;
+  }
+  TextOut& str(const std::string& v) {
+    comma();
+    out_ += '"';
+    appendJsonEscaped(out_, v);
+    out_ += '"';
+    return *this;
+  }
+  TextOut& strOrNull(const std::string& v) { return v.empty() ? null() : str(v); }
+  TextOut& num(int64_t n) {
+    comma();
+    out_ += std::to_string(n);
+    return *this;
+  }
+  TextOut& numOrNull(const std::optional<int>& n) { return n ? num(*n) : null(); }
+  TextOut& null() {
+    comma();
+    out_ += "null";
+    return *this;
+  }
+
+ private:
+  void comma() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+void reasonsTo(TextOut& t, const std::vector<domain::EnhancedReason>& reasons) {
+  t.openArray();
+  for (const auto& r : reasons)
+    t.open().key("category").str(r.category).key("code").str(r.code).key("detail").str(r.detail).close();
+  t.closeArray();
+}
+
+}  // namespace
+
+std::string reasonsText(const std::vector<domain::EnhancedReason>& reasons) {
+  std::string out;
+  TextOut t(out);
+  reasonsTo(t, reasons);
+  return out;
+}
+
+std::string obligationText(const domain::Obligation& ob) {
+  std::string out;
+  out.reserve(2048);
+  TextOut t(out);
+  t.open();
+  t.key("id").str(ob.id).key("rule").str(ob.rule).key("title").str(ob.title).key("basis").str(ob.basis);
+  t.key("right").numOrNull(ob.right);
+  t.key("victim_id").str(ob.victim_id).key("case_urn").str(ob.case_urn).key("area").str(ob.area);
+  t.key("kind").str(ob.kind).key("template").strOrNull(ob.template_name).key("recipient").str(ob.recipient);
+  t.key("owner").str(ob.owner).key("trigger_event").str(ob.trigger_event);
+  t.key("trigger_date").str(ob.trigger_date.toString()).key("tier").str(ob.tier);
+  t.key("due_by").str(ob.due_by.toString()).key("status").str(ob.status);
+  t.key("completed_at").strOrNull(ob.completed_at).key("completed_by_event").strOrNull(ob.completed_by);
+  t.key("late_working_days").numOrNull(ob.late_working_days).key("reason").null();
+  t.key("waived_by_event").strOrNull(ob.waived_by).key("cancelled_by_event").strOrNull(ob.cancelled_by);
+  t.key("carried_by").strOrNull(ob.carried_by).key("reopened_by_event").strOrNull(ob.reopened_by);
+  t.key("reopened_note").strOrNull(ob.reopened_note);
+  t.key("extension");
+  if (ob.extensions.empty()) {
+    t.null();
+  } else {
+    t.open().key("working_days").num(ob.extendedWorkingDays());
+    t.key("original_due_by").str(ob.extensions.front().from_due.toString()).key("steps").openArray();
+    for (const auto& step : ob.extensions)
+      t.open()
+          .key("event_id").str(step.event_id)
+          .key("date").str(step.date.toString())
+          .key("working_days").num(step.working_days)
+          .key("from_due_by").str(step.from_due.toString())
+          .key("to_due_by").str(step.to_due.toString())
+          .close();
+    t.closeArray().close();
+  }
+  t.key("policy").str(ob.policy).key("changes").openArray();
+  for (const auto& c : ob.changes)
+    t.open()
+        .key("event_id").str(c.event_id)
+        .key("date").str(c.date.toString())
+        .key("from_tier").str(c.from_tier)
+        .key("to_tier").str(c.to_tier)
+        .key("from_due_by").str(c.from_due.toString())
+        .key("to_due_by").str(c.to_due.toString())
+        .key("why").str(c.why)
+        .close();
+  t.closeArray();
+  const domain::DeadlineExplanation& x = ob.explanation;
+  t.key("explanation").open();
+  t.key("text").str(x.text).key("rule").str(x.rule).key("policy").str(x.policy);
+  t.key("policy_effective_from").str(x.policy_effective_from.toString()).key("trigger_event").str(x.trigger_event);
+  t.key("trigger_type").str(x.trigger_type).key("occurred_at").str(x.occurred_at);
+  t.key("trigger_date").str(x.trigger_date.toString()).key("trigger_weekday").str(x.trigger_date.weekdayName());
+  t.key("time_zone").str(x.zone).key("tier").str(x.tier).key("tier_reasons");
+  reasonsTo(t, x.tier_reasons);
+  t.key("working_days").num(x.working_days).key("working_days_counted").openArray();
+  for (const auto& d : x.count.counted) t.str(d.toString());
+  t.closeArray().key("days_skipped").openArray();
+  for (const auto& sk : x.count.skipped) t.open().key("date").str(sk.date.toString()).key("why").str(sk.why).close();
+  t.closeArray().key("due_by").str(x.count.result.toString());
+  t.close().close();
+  return out;
+}
+
+namespace {
+
 // FNV-1a, each field followed by a separator so ("ab", "c") and ("a", "bc") differ.
 struct Digest {
   uint64_t h = 1469598103934665603ull;

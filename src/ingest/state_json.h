@@ -14,6 +14,12 @@ namespace vc::ingest {
 
 Poco::JSON::Array::Ptr reasonsJson(const std::vector<domain::EnhancedReason>& reasons);
 Poco::JSON::Object::Ptr obligationJson(const domain::Obligation& o);
+// toText(obligationJson(o)) byte for byte, written straight as text (no Poco tree, no Var per value): the
+// Ingestor writes every changed obligation's body with it (issue 16: building the tree and writing it was a
+// tenth of an import's instructions). tests/storage/json_text_test.cpp holds the two to the same bytes.
+std::string obligationText(const domain::Obligation& o);
+// toText(reasonsJson(reasons)), the same way.
+std::string reasonsText(const std::vector<domain::EnhancedReason>& reasons);
 // A meeting, with its offers' and deadline's obligations as they stand in `derived`.
 Poco::JSON::Object::Ptr meetingJson(const domain::Meeting& m, const domain::CaseDerivation& derived);
 // A 64-bit digest of everything obligationJson(o) writes, without building it: two obligations with

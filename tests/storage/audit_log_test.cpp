@@ -680,3 +680,24 @@ TEST_CASE("Key files: made with mode 0600, refused when others may read them, ch
   std::ofstream(file, std::ios::app) << "0123456789abcdef " << std::string(64, 'a') << "\n";
   CHECK_THROWS_WITH(Keyring::open(file, "audit.key_file", false), Catch::Contains(":4: the id"));
 }
+
+TEST_CASE("The keyring's HMAC with its key set up once is HMAC-SHA256, for every key and data length", "[audit]") {
+  // RFC 4231 test case 2: key "Jefe".
+  CHECK(vc::HmacSha256("Jefe").hex("what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  for (const size_t key_size : {0, 1, 32, 63, 64, 65, 131}) {
+    std::string key;
+    for (size_t i = 0; i < key_size; ++i) key += static_cast<char>(i * 7 + 1);
+    const vc::HmacSha256 mac(key);
+    std::string data;
+    for (size_t n = 0; n <= 300; ++n) {
+      INFO("key " << key_size << " bytes, data " << n << " bytes");
+      REQUIRE(mac.hex(data) == vc::hmacSha256Hex(key, data));
+      data += static_cast<char>(n * 13);
+    }
+  }
+  const vc::Keyring ring = vc::Keyring::fromKeys({std::string(32, 'a'), std::string(32, 'b')});
+  CHECK(ring.mac("x") == vc::hmacSha256Hex(std::string(32, 'b'), "x"));
+  CHECK(ring.macWith(ring.currentId(), "x") == vc::hmacSha256Hex(std::string(32, 'b'), "x"));
+  CHECK(ring.macWith(vc::Keyring::keyId(std::string(32, 'a')), "x") == vc::hmacSha256Hex(std::string(32, 'a'), "x"));
+}

@@ -134,3 +134,105 @@ TEST_CASE("Nested trees, parsed and built, and the escaping options, are written
   outer->set("inner", inner);
   CHECK(vc::pocoJsonText(outer) == byPoco(outer));
 }
+
+TEST_CASE("An event's canonical form is written sorted straight from the sender's tree, as the parse round trip wrote it",
+          "[json_text]") {
+  // What ingest did before: write the sender's tree, parse it again with Poco's sorting handler, write that.
+  auto roundTrip = [](const Var& tree) {
+    Poco::JSON::Parser sorted;
+    return vc::pocoJsonText(sorted.parse(vc::pocoJsonText(tree)));
+  };
+  const std::vector<std::string> documents = {
+      R"({"type":"case.registered","id":"e-1","case_urn":"52PH0100126","occurred_at":"2026-03-01T09:00:00Z",)"
+      R"("prosecutor":{"name":"A","email":"a@example.org"},"offences":["rape","arson_endanger_life"],)"
+      R"("deceased":{"name":"Siân \"Sy\" O'Neil","relationship":"mam/mother"},"n":-12345678901234,"u":18446744073709551615})",
+      R"({"b":1,"a":[1,2,{"y":null,"x":true,"X":false,"é":"\u00e9\t","":[]}],"c":{"e":"é\n","d":[[],[{}]]},"B":"x\\y"})",
+      R"({"ab":1,"a":2,"a\u0000":3,"abc":{"z":{"y":{"x":[{"w":"\ud83d\ude00"}]}}},"~":null,"A":[true,false,null]})",
+      R"([{"b":1,"a":2},"s",3,[]])",
+      R"({})",
+  };
+  for (const auto& text : documents) {
+    INFO(text);
+    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));  // the sender's order, as readUntrustedJson keeps it
+    const Var tree = parser.parse(text);
+    std::string out;
+    REQUIRE(vc::appendSortedPocoJson(out, tree));
+    CHECK(out == roundTrip(tree));
+  }
+  // A fraction is not settled here: written and read back it need not come out the same, so the caller takes
+  // the long way.
+  Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+  std::string out;
+  CHECK_FALSE(vc::appendSortedPocoJson(out, parser.parse(R"({"a":{"f":2.5e-7}})")));
+  Object::Ptr escaping = ordered();
+  escaping->setEscapeUnicode(true);
+  escaping->set("name", std::string("Siân"));
+  out.clear();
+  CHECK_FALSE(vc::appendSortedPocoJson(out, escaping));
+}
+
+#include "domain/date.h"
+#include "ingest/state_json.h"
+
+TEST_CASE("An obligation's body written straight as text is what its Poco tree wrote, byte for byte", "[json_text]") {
+  using vc::domain::Date;
+  vc::domain::Obligation plain;  // every optional part absent or empty
+  plain.id = "vpr_charge:v-1:e-2";
+  plain.rule = "vpr_charge";
+  plain.status = "pending";
+
+  vc::domain::Obligation full;
+  full.id = "vrr_outcome:v-9:e-\"7\"";
+  full.rule = "vrr_outcome";
+  full.title = "Tell the victim the review's outcome\n(with a \\ and a tab\t)";
+  full.policy = "victims-code-2020";
+  full.basis = "code";
+  full.right = 7;
+  full.kind = "letter";
+  full.template_name = "vrr_outcome";
+  full.recipient = "victim";
+  full.owner = "vlu";
+  full.victim_id = "v-9";
+  full.case_urn = "52PH0100126";
+  full.area = "CPS Cymru-Wales / Siân \x01";
+  full.trigger_event = "e-7";
+  full.trigger_date = Date(2026, 3, 2);
+  full.tier = "enhanced";
+  full.due_by = Date(2026, 3, 4);
+  full.status = "late";
+  full.completed_at = "2026-03-09T10:00:00+00:00";
+  full.completed_by = "e-8";
+  full.late_working_days = -3;
+  full.waived_by = "e-10";
+  full.cancelled_by = "e-11";
+  full.carried_by = "other:v-9:e-7";
+  full.reopened_by = "e-12";
+  full.reopened_note = "returned by post (moved) 😀";
+  full.changes.push_back({"e-5", Date(2026, 3, 3), "standard", "enhanced", Date(2026, 3, 12), Date(2026, 3, 4), "why \"so\""});
+  full.changes.push_back({"e-6", Date(2026, 3, 3), "enhanced", "standard", Date(2026, 3, 4), Date(2026, 3, 12), ""});
+  full.extensions.push_back({"e-13", Date(2026, 3, 5), 10, Date(2026, 3, 4), Date(2026, 3, 18)});
+  full.extensions.push_back({"e-14", Date(2026, 3, 19), 5, Date(2026, 3, 18), Date(2026, 3, 25)});
+  auto& x = full.explanation;
+  x.rule = full.rule;
+  x.policy = full.policy;
+  x.policy_effective_from = Date(2021, 4, 1);
+  x.trigger_event = "e-7";
+  x.trigger_type = "vrr.requested";
+  x.occurred_at = "2026-03-02T09:00:00+00:00";
+  x.trigger_date = Date(2026, 3, 2);
+  x.zone = "GMT (UTC+00:00)";
+  x.tier = "enhanced";
+  x.tier_reasons = {{"vulnerable", "under_18", "under 18 at the time"}, {"intimidated", "x", "in \"fear\""}};
+  x.working_days = 2;
+  x.count.counted = {Date(2026, 3, 3), Date(2026, 3, 4)};
+  x.count.skipped = {{Date(2026, 3, 7), "Saturday"}, {Date(2026, 3, 8), "Sunday"}};
+  x.count.result = Date(2026, 3, 4);
+  x.text = "Due by Wednesday 4 March 2026: 2 working days after the trigger date.";
+
+  for (const vc::domain::Obligation* o : {&plain, &full}) {
+    INFO(o->id);
+    CHECK(vc::ingest::obligationText(*o) == vc::ingest::toText(vc::ingest::obligationJson(*o)));
+    CHECK(vc::ingest::reasonsText(o->explanation.tier_reasons) ==
+          vc::ingest::toText(vc::ingest::reasonsJson(o->explanation.tier_reasons)));
+  }
+}
