@@ -14,6 +14,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "common/error.h"
+#include "common/json_text.h"
 #include "ingest/event_codec.h"
 #include "ingest/state_json.h"
 #include "storage/letter_store.h"
@@ -131,7 +132,7 @@ void planRederive(const domain::CaseDerivation& derived, const std::map<std::str
 
 // The events a batch appended, by their stored body (the batch's DecodedEvents outlive it).
 struct BatchEvent {
-  const domain::Event* event;
+  const DecodedEvent* decoded;  // its json is the sender's tree, in the sender's key order
   bool needs_json;  // deriveAndSave copies fields from its JSON into the case's details or a profile
 };
 using BatchEvents = std::unordered_map<std::string_view, BatchEvent>;
@@ -142,9 +143,12 @@ struct CaseMemo {
   explicit CaseMemo(const domain::Engine& engine) : replay(engine) {}
   domain::CaseReplay replay;  // every stored event up to last_seq applied, in seq order
   int64_t last_seq = 0;
-  Object::Ptr details = new Object;
+  // The case's details and each victim's profile, member by member: a member's JSON text (keys sorted at
+  // every level), by its key. Written as an object in key order, they are what a Poco Object (which sorts
+  // its keys) holding the same values wrote.
+  std::map<std::string, std::string> details;
   std::string registered_event;
-  std::map<std::string, Object::Ptr> profiles;
+  std::map<std::string, std::map<std::string, std::string>> profiles;
   // Their JSON text, made again only after an event changed them.
   std::string details_text;
   bool details_stale = true;
@@ -182,6 +186,69 @@ uint64_t meetingsDigest(const std::vector<storage::MeetingRow>& rows) {
   return h;
 }
 
+// Appends `field`'s value in `from`, if it has one (null included), to `to` as JSON text with keys sorted at
+// every level: `sender_order` says `from` is the sender's tree (written sorted here), else one parsed from a
+// stored body, sorted already. False where the sender's tree holds a value only the long way writes the same.
+bool fieldText(const Object::Ptr& from, const std::string& field, bool sender_order, std::map<std::string, std::string>& to) {
+  if (!from->has(field)) return true;
+  std::string text;
+  if (sender_order) {
+    if (!appendSortedPocoJson(text, from->get(field))) return false;
+  } else {
+    appendPocoJson(text, from->get(field));
+  }
+  to[field] = std::move(text);
+  return true;
+}
+
+// An object of members held as text, in key order (as a Poco Object that sorts its keys writes them).
+std::string objectText(const std::map<std::string, std::string>& members) {
+  std::string out = "{";
+  for (const auto& [key, value] : members) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    appendJsonEscaped(out, key);
+    out += "\":";
+    out += value;
+  }
+  return out + "}";
+}
+
+// What the case's details and its victims' profiles take from one event's JSON. False as fieldText.
+bool copyEventFields(const Object::Ptr& json, bool sender_order, const domain::Event& e, CaseMemo& memo) {
+  auto copy = [&](std::map<std::string, std::string>& to, const std::vector<std::string>& fields) {
+    for (const auto& f : fields)
+      if (!fieldText(json, f, sender_order, to)) return false;
+    return true;
+  };
+  if (e.type == "case.registered") {
+    memo.registered_event = e.id;
+    return copy(memo.details, {"area", "unit", "police_force", "offences", "offence_date", "prosecutor",
+                               "victim_liaison_officer", "deceased"});
+  }
+  if (e.type == "case.updated") return copy(memo.details, {"deceased"});  // letters read details.deceased.name
+  if (e.type == "prosecutor.assigned") {
+    // The prosecutor's object with the event's email, phone and unit set in it.
+    const Object::Ptr p = json->getObject("prosecutor");
+    std::map<std::string, std::string> merged;
+    for (auto it = p->begin(); it != p->end(); ++it)
+      if (!fieldText(p, it->first, sender_order, merged)) return false;
+    if (!copy(merged, {"email", "phone", "unit"})) return false;
+    memo.details["prosecutor"] = objectText(merged);
+    return true;
+  }
+  if (e.type == "victim.registered") {
+    std::map<std::string, std::string> profile;
+    profile["preferred_channel"] = "\"post\"";
+    // No default language: unstated, a Welsh Area's letters are bilingual (letters.welsh_areas), others English.
+    if (!copy(profile, profileFields())) return false;
+    memo.profiles[e.victim_id] = std::move(profile);
+    return true;
+  }
+  if (e.type == "victim.updated") return copy(memo.profiles[e.victim_id], profileFields());
+  return true;
+}
+
 // Derives one case and writes its state; the audit entries for what changed are added to `audit`
 // (the caller appends a whole batch's entries at once: the chain's end is then read once). With
 // `plan`, also works out what changes against the store (rederive); with `dry_run` it stops there.
@@ -208,40 +275,22 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
   }
 
   for (const auto& [seq, body] : newer) {
-    const domain::Event* decoded = nullptr;
+    const BatchEvent* mine = nullptr;
     if (batch_events) {
       auto it = batch_events->find(body);
-      if (it != batch_events->end() && !it->second.needs_json) decoded = it->second.event;
+      if (it != batch_events->end()) mine = &it->second;
     }
-    // The profile and case-detail events are read again from their stored (sorted) JSON, which the memo copies
-    // from: the sender's tree keeps the sender's key order, and the stored details would then differ.
-    const DecodedEvent d = decoded ? DecodedEvent() : decodeStoredEvent(body);
-    const domain::Event& e = decoded ? *decoded : d.event;
+    const DecodedEvent d = mine ? DecodedEvent() : decodeStoredEvent(body);
+    const domain::Event& e = mine ? mine->decoded->event : d.event;
     if (e.type == "case.registered" || e.type == "case.updated" || e.type == "prosecutor.assigned")
       memo.details_stale = true;
     if (e.type == "victim.registered" || e.type == "victim.updated") memo.profiles_stale.insert(e.victim_id);
-    if (e.type == "case.registered") {
-      memo.registered_event = e.id;
-      copyFields(d.json, memo.details,
-                 {"area", "unit", "police_force", "offences", "offence_date", "prosecutor", "victim_liaison_officer",
-                  "deceased"});
-    } else if (e.type == "case.updated") {
-      copyFields(d.json, memo.details, {"deceased"});  // letters read details.deceased.name
-    } else if (e.type == "prosecutor.assigned") {
-      Object::Ptr p = d.json->getObject("prosecutor");
-      Object::Ptr merged = new Object(*p);
-      copyFields(d.json, merged, {"email", "phone", "unit"});
-      memo.details->set("prosecutor", merged);
-    } else if (e.type == "victim.registered") {
-      Object::Ptr profile = new Object;
-      profile->set("preferred_channel", std::string("post"));
-      // No default language: unstated, a Welsh Area's letters are bilingual (letters.welsh_areas), others English.
-      copyFields(d.json, profile, profileFields());
-      memo.profiles[e.victim_id] = profile;
-    } else if (e.type == "victim.updated") {
-      Object::Ptr& profile = memo.profiles[e.victim_id];
-      if (!profile) profile = new Object;
-      copyFields(d.json, profile, profileFields());
+    if (mine && mine->needs_json) {
+      // The sender's tree, its members written sorted; a value that is not written the same that way
+      // (json_text.h) is copied from the stored body, parsed, instead.
+      if (!copyEventFields(mine->decoded->json, true, e, memo)) copyEventFields(decodeStoredEvent(body).json, false, e, memo);
+    } else if (!mine) {
+      copyEventFields(d.json, false, e, memo);
     }
     try {
       memo.replay.apply(e);
@@ -274,7 +323,7 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
   }
 
   const domain::CaseFacts& c = derived.case_facts;
-  if (memo.details_stale) memo.details_text = toText(memo.details);
+  if (memo.details_stale) memo.details_text = objectText(memo.details);
   memo.details_stale = false;
   store.upsertCase({urn, c.area, c.unit, memo.details_text, memo.registered_event},
                    static_cast<int64_t>(memo.replay.applied()));
@@ -285,17 +334,19 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     row.enhanced = v.entitlement.enhanced;
     row.reasons = reasonsText(v.entitlement.reasons);
     auto text = memo.profile_texts.find(v.victim_id);
-    if (text == memo.profile_texts.end() || memo.profiles_stale.count(v.victim_id)) {
-      Object::Ptr& profile = memo.profiles[v.victim_id];
-      if (!profile) profile = new Object;
-      text = memo.profile_texts.insert_or_assign(v.victim_id, toText(profile)).first;
-    }
+    if (text == memo.profile_texts.end() || memo.profiles_stale.count(v.victim_id))
+      text = memo.profile_texts.insert_or_assign(v.victim_id, objectText(memo.profiles[v.victim_id])).first;
     row.profile = text->second;
     row.isva_id = v.isva_id;
     row.consent_to_share = v.consent_to_share;
-    Array::Ptr opted = new Array;
-    for (const auto& k : v.opted_out) opted->add(k);
-    row.opted_out = toText(opted);
+    row.opted_out = "[";  // as a Poco Array of the keys wrote it
+    for (const auto& k : v.opted_out) {
+      if (row.opted_out.size() > 1) row.opted_out += ',';
+      row.opted_out += '"';
+      appendJsonEscaped(row.opted_out, k);
+      row.opted_out += '"';
+    }
+    row.opted_out += ']';
 
     std::vector<storage::EntitlementChangeRow> changes;
     for (const auto& ch : derived.entitlement_changes)
@@ -661,7 +712,7 @@ IngestResult Ingestor::storeChunk(storage::Connection& session, storage::Store& 
 
     rows.push_back(eventRow(d, received_at));
     batch_events.emplace(d.canonical_json,
-                         BatchEvent{&e, e.type == "case.registered" || e.type == "case.updated" ||
+                         BatchEvent{&d, e.type == "case.registered" || e.type == "case.updated" ||
                                             e.type == "prosecutor.assigned" || e.type == "victim.registered" ||
                                             e.type == "victim.updated"});
     batch_bodies[e.id] = d.canonical_json;
