@@ -86,7 +86,17 @@ int Date::isoWeekday() const {
 }
 
 std::string Date::toString() const {
-  char buf[16];
+  if (year_ >= 0 && year_ <= 9999 && month_ >= 0 && month_ <= 99 && day_ >= 0 && day_ <= 99) {
+    // "%04d-%02d-%02d" by hand: snprintf was most of writing an obligation's body (about 20 dates each).
+    char buf[10] = {static_cast<char>('0' + year_ / 1000),      static_cast<char>('0' + year_ / 100 % 10),
+                    static_cast<char>('0' + year_ / 10 % 10),   static_cast<char>('0' + year_ % 10),
+                    '-',
+                    static_cast<char>('0' + month_ / 10),      static_cast<char>('0' + month_ % 10),
+                    '-',
+                    static_cast<char>('0' + day_ / 10),        static_cast<char>('0' + day_ % 10)};
+    return std::string(buf, sizeof buf);
+  }
+  char buf[48];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year_, month_, day_);
   return buf;
 }

@@ -1,3 +1,6 @@
+#include <cstdio>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "domain/date.h"
@@ -54,4 +57,19 @@ TEST_CASE("age turns over on the birthday, and on 1 March for a 29 February birt
   CHECK(vc::domain::ageOn(Date(2008, 4, 2), Date(2026, 4, 2)) == 18);
   CHECK(vc::domain::ageOn(Date(2008, 2, 29), Date(2026, 2, 28)) == 17);
   CHECK(vc::domain::ageOn(Date(2008, 2, 29), Date(2026, 3, 1)) == 18);
+}
+
+TEST_CASE("a date is written YYYY-MM-DD, as printf's %04d-%02d-%02d writes it", "[domain][date]") {
+  auto printf_form = [](const vc::domain::Date& d) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year(), d.month(), d.day());
+    return std::string(buf);
+  };
+  for (int64_t day = -800000; day <= 3000000; day += 997) {  // from the year -221 to 10183
+    const auto d = vc::domain::Date::fromDaysSinceEpoch(day);
+    INFO(day);
+    REQUIRE(d.toString() == printf_form(d));
+  }
+  CHECK(vc::domain::Date(2026, 3, 4).toString() == "2026-03-04");
+  CHECK(vc::domain::Date(999, 12, 31).toString() == "0999-12-31");
 }
