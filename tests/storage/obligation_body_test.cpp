@@ -246,3 +246,32 @@ TEST_CASE("An obligation whose only change is a field its columns hold is writte
   CHECK(read.basis == basis);
   CHECK(read.body == changed);
 }
+
+TEST_CASE("Strings with escaped quotes and backslashes in an obligation's body pack and read back as written",
+          "[storage][obligations][size]") {
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  db.migrate();
+  ingestDemo(db);
+  const auto rows = stored(db);
+  REQUIRE(!rows.empty());
+  const storage::ObligationRow row = columnsOf(db, rows.front().first);
+  // The explanation's text and the title with quotes after one, two and three backslashes, and a
+  // backslash at the end of a string: a string ends at a quote after an even number of them.
+  const std::vector<std::string> nasty = {R"(a \"quoted\" word)", R"(two \\\\ and \\\" then)", R"(ends in \\)",
+                                          R"(\\\\\\\"x\\\\\")", R"(\")", R"(\\)", R"(}],{\"k\":[)"};
+  for (const auto& text : nasty) {
+    INFO(text);
+    std::string body = row.body;
+    const std::string text_key = "\"explanation\":{\"text\":\"";
+    const size_t at = body.find(text_key);
+    REQUIRE(at != std::string::npos);
+    body.insert(at + text_key.size(), text);
+    const size_t title = body.find("\"title\":\"");
+    REQUIRE(title != std::string::npos);
+    body.insert(title + 9, text);
+    const std::string packed = storage::packObligationBody(body, row);
+    CHECK(packed.rfind("{\"packed\":1,", 0) == 0);
+    CHECK(storage::unpackObligationBody(packed, row) == body);
+  }
+}
