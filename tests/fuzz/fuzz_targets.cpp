@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -83,7 +84,43 @@ bool requestTarget(std::string_view input) {
   return true;
 }
 
+// The same tree: the same types, the same values, keys in the same order.
+bool sameTree(const Poco::Dynamic::Var& a, const Poco::Dynamic::Var& b) {
+  if (a.type() != b.type()) return false;
+  if (a.type() == typeid(Poco::JSON::Object::Ptr)) {
+    const auto x = a.extract<Poco::JSON::Object::Ptr>(), y = b.extract<Poco::JSON::Object::Ptr>();
+    const auto xs = x->getNames(), ys = y->getNames();
+    if (xs != ys) return false;
+    for (const auto& k : xs)
+      if (!sameTree(x->get(k), y->get(k))) return false;
+    return true;
+  }
+  if (a.type() == typeid(Poco::JSON::Array::Ptr)) {
+    const auto x = a.extract<Poco::JSON::Array::Ptr>(), y = b.extract<Poco::JSON::Array::Ptr>();
+    if (x->size() != y->size()) return false;
+    for (unsigned i = 0; i < x->size(); ++i)
+      if (!sameTree(x->get(i), y->get(i))) return false;
+    return true;
+  }
+  if (a.isEmpty()) return b.isEmpty();
+  return a.convert<std::string>() == b.convert<std::string>();
+}
+
 bool json(std::string_view input) {
+  // What the fast reader settles, Poco's parser reads to the same tree (and so accepts).
+  if (isValidUtf8(input)) {
+    if (const auto fast = readJsonFast(std::string(input))) {
+      Poco::JSON::Parser poco(new Poco::JSON::ParseHandler(true));
+      poco.setDepth(kMaxJsonDepth);
+      Poco::Dynamic::Var tree;
+      try {
+        tree = poco.parse(std::string(input));
+      } catch (const Poco::Exception&) {
+        require(false, "JSON the fast reader settles, Poco's parser accepts");
+      }
+      require(sameTree(*fast, tree), "the fast reader builds Poco's tree");
+    }
+  }
   try {
     const Poco::Dynamic::Var v = readUntrustedJson(std::string(input));
     visitJsonText(v, [](const std::string&, const std::string&, const std::string& text, bool) {
@@ -143,7 +180,9 @@ const std::vector<Target>& targets() {
         "Content-Type: multipart/report; boundary=x\n\n--x\nContent-Type: multipart/mixed; boundary=y\n\n--y\n"
         "Content-Type: message/delivery-status\n\nAction: delivered\nStatus: 2.0.0\n--y--\n--x\nContent-Type: "
         "message/rfc822\n\nMessage-ID: <isva-notification.n-3@example.org>\n\nbody\n--x--\n"}},
-      {"json", json, {R"({"version":2,"fields":{"reasons":"x","reasons_cy":"y"},"free_text":"z\n\tq"})", "[1,2.5e3,true,null,\"\\u00e9\"]"}},
+      {"json", json, {R"({"version":2,"fields":{"reasons":"x","reasons_cy":"y"},"free_text":"z\n\tq"})", "[1,2.5e3,true,null,\"\\u00e9\"]",
+                R"( {"a":[-12,0,123456789012345678,{"b":"\"\\\/\b\f\n\r\t","c":[[]],"":{}}],"d":false,"e":null} )",
+                "\"a string at the root\"", "-7", "true"}},
   };
   return kTargets;
 }

@@ -236,3 +236,45 @@ TEST_CASE("An obligation's body written straight as text is what its Poco tree w
           vc::ingest::toText(vc::ingest::reasonsJson(o->explanation.tier_reasons)));
   }
 }
+
+#include <optional>
+
+#include "common/json_reader.h"
+
+TEST_CASE("The fast JSON reader builds Poco's tree for what it settles, and leaves the rest to Poco's parser",
+          "[json_text]") {
+  // Written in the sender's order, with the types Poco gives: the same bytes and the same canonical form.
+  const std::vector<std::string> settled = {
+      R"({"id":"e-1","type":"case.registered","n":-42,"z":0,"big":123456789012345678,"ok":true,"no":false,"x":null})",
+      " \t\r\n{ \"b\" : [ 1 , [ ] , { } , \"s\\\"\\\\\\/\\b\\f\\n\\r\\t\" ] , \"a\" : { \"é\" : \"ŵ😀\" } } \n",
+      R"([])",
+  };
+  for (const auto& text : settled) {
+    INFO(text);
+    const auto fast = vc::readJsonFast(text);
+    REQUIRE(fast);
+    Poco::JSON::Parser poco(new Poco::JSON::ParseHandler(true));
+    const Var tree = poco.parse(text);
+    CHECK(fast->type() == tree.type());
+    CHECK(vc::pocoJsonText(*fast) == vc::pocoJsonText(tree));
+    std::string a, b;
+    CHECK(vc::appendSortedPocoJson(a, *fast) == vc::appendSortedPocoJson(b, tree));
+    CHECK(a == b);
+  }
+  // Leaves: text it is not sure of, and every error; readUntrustedJson then says what Poco's parser says.
+  std::string deep;
+  for (int i = 0; i < 20; ++i) deep += "[";
+  for (int i = 0; i < 20; ++i) deep += "]";
+  const std::vector<std::string> left = {
+      R"({"a":"\u00e9"})", R"({"a":1.5})", R"({"a":1e3})", R"({"a":1234567890123456789})", R"({"a":01})",
+      R"({"a":-0})", R"({"a":1,"a":2})", R"({"a":1} x)", R"([1,])", R"({"a" 1})", "[\"\x01\"]", R"([tru])",
+      R"([truex])", R"({"a":"\q"})", R"("a string at the root")", "7", "true", "null", R"({"a":"unterminated)", deep, "", " ", R"({'a':1})", "[1]\f",
+  };
+  for (const auto& text : left) {
+    INFO(text);
+    CHECK_FALSE(vc::readJsonFast(text));
+  }
+  CHECK_THROWS_WITH(vc::readUntrustedJson(R"({"a":1,"a":2})"), "the key \"a\" appears twice in one object");
+  CHECK_THROWS_WITH(vc::readUntrustedJson(R"({"a":1} x)"), "Excess characters found after JSON end.");
+  CHECK(vc::readUntrustedJson(R"({"a":"\u00e9"})").extract<Object::Ptr>()->getValue<std::string>("a") == "é");
+}
