@@ -182,7 +182,7 @@ const std::vector<Target>& targets() {
         "message/rfc822\n\nMessage-ID: <isva-notification.n-3@example.org>\n\nbody\n--x--\n"}},
       {"json", json, {R"({"version":2,"fields":{"reasons":"x","reasons_cy":"y"},"free_text":"z\n\tq"})", "[1,2.5e3,true,null,\"\\u00e9\"]",
                 R"( {"a":[-12,0,123456789012345678,{"b":"\"\\\/\b\f\n\r\t","c":[[]],"":{}}],"d":false,"e":null} )",
-                "\"a string at the root\"", "-7", "true"}},
+                "[\"x\"]", "[-7]", "[true]"}},  // a root that is not an object or array: Poco's parser refuses some
   };
   return kTargets;
 }
