@@ -139,19 +139,23 @@ void AuditLog::insertChained(const std::vector<AuditEntry>& entries, bool keep_c
   }
   int64_t seq = highestSeqIssued(s_);
   const std::string& correlation = correlationId();
+  Query q(s_,
+          "INSERT INTO audit_log(seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash, key_id) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  AuditEntry e;
   for (const AuditEntry& given : entries) {
-    AuditEntry e = given;
+    if (&given != &entries.front()) q.again();
+    e = given;
     e.seq = ++seq;
     if (!keep_correlation) e.correlation_id = correlation;
     e.prev_hash = prev_hash;
     e.key_id = keys.currentId();
     e.hash = keys.mac(keyedContent(e));
     prev_hash = e.hash;
-    Query q(s_,
-            "INSERT INTO audit_log(seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash, key_id) "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    q.bind(e.seq).bind(e.at).bind(e.actor).bind(e.action).bind(e.subject).bind(e.detail).bind(e.correlation_id);
-    q.bind(e.prev_hash).bind(e.hash).bind(e.key_id).run();
+    // `e` is left alone until the next again(): its text is bound without a copy.
+    q.bind(e.seq).bindUncopied(e.at).bindUncopied(e.actor).bindUncopied(e.action).bindUncopied(e.subject);
+    q.bindUncopied(e.detail).bindUncopied(e.correlation_id).bindUncopied(e.prev_hash).bindUncopied(e.hash);
+    q.bindUncopied(e.key_id).run();
   }
 }
 

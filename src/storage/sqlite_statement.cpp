@@ -88,6 +88,15 @@ Query& Query::bind(const std::string& value) {
                           SQLITE_TRANSIENT));
   return *this;
 }
+Query& Query::bindUncopied(const std::string& value) {
+  check(sqlite3_bind_text(statement_, next_parameter_++, value.data(), static_cast<int>(value.size()), SQLITE_STATIC));
+  return *this;
+}
+Query& Query::again() {
+  sqlite3_reset(statement_);  // its error, if any, was the last step's, already thrown by next()
+  next_parameter_ = 1;
+  return *this;
+}
 Query& Query::bind(int64_t value) {
   check(sqlite3_bind_int64(statement_, next_parameter_++, value));
   return *this;

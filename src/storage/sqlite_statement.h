@@ -57,6 +57,13 @@ class Query {
   template <typename T>
   Query& bind(const std::optional<T>& value) { return value ? bind(*value) : bindNull(); }
 
+  // Ready for the next use of the same statement in a loop (reset; bind every parameter again): a loop of
+  // writes makes one Query instead of one an iteration, each of which looked the SQL up in the cache.
+  Query& again();
+  // Binds text that stays unchanged until the next again() or the end of this Query, without SQLite
+  // copying it (SQLITE_STATIC): large values a loop has just built.
+  Query& bindUncopied(const std::string& value);
+
   bool next();  // the next row; false when there is none
   void run();   // steps to the end (a write, or a query whose rows are not wanted)
 

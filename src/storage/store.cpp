@@ -73,12 +73,14 @@ std::optional<std::string> Store::eventBody(const std::string& id) {
 void Store::appendEvent(const EventRow& r) { appendEvents({r}); }
 
 void Store::appendEvents(const std::vector<EventRow>& rows) {
+  if (rows.empty()) return;
+  Query q(s_,
+          "INSERT INTO events(id, type, case_urn, victim_id, occurred_at, local_date, received_at, body) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
   for (const auto& r : rows) {
-    Query q(s_,
-            "INSERT INTO events(id, type, case_urn, victim_id, occurred_at, local_date, received_at, body) "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+    if (&r != &rows.front()) q.again();
     q.bind(r.id).bind(r.type).bindOrNull(r.case_urn).bindOrNull(r.victim_id).bind(r.occurred_at).bind(r.local_date);
-    q.bind(r.received_at).bind(r.body).run();
+    q.bind(r.received_at).bindUncopied(r.body).run();
   }
 }
 
@@ -218,8 +220,9 @@ void Store::armCaseCheck(const std::string& urn) {
 }
 
 void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
-  for (const auto& r : rows) {
-    Query q(s_,
+  if (rows.empty()) return;
+  std::string packed;
+  Query q(s_,
             "INSERT INTO obligations(id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, "
             "due_by, status, completed_at, body, created_n) "
             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -230,9 +233,12 @@ void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
             // of them alone must still be written.
             "WHERE body IS NOT excluded.body OR tier IS NOT excluded.tier OR policy IS NOT excluded.policy "
             "OR basis IS NOT excluded.basis OR kind IS NOT excluded.kind");
+  for (const auto& r : rows) {
+    if (&r != &rows.front()) q.again();
+    packed = packObligationBody(r.body, r);  // read back as given (obligation_body.h)
     q.bind(r.id).bind(r.rule).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.victim_id).bind(r.case_urn);
     q.bind(r.area).bind(r.trigger_event).bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at);
-    q.bind(packObligationBody(r.body, r)).bind(r.created_n).run();  // read back as given (obligation_body.h)
+    q.bindUncopied(packed).bind(r.created_n).run();
   }
 }
 
