@@ -277,6 +277,15 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   return readLetters(q);
 }
 
+std::vector<std::string> LetterStore::casesWithLettersBeingWritten() {
+  Query q(s_,
+          "SELECT DISTINCT o.case_urn FROM letters l INDEXED BY letters_by_state_due JOIN obligations o "
+          "ON o.id = l.obligation_id WHERE l.state = 'blocked' AND l.version = 0 ORDER BY o.case_urn");
+  std::vector<std::string> out;
+  while (q.next()) out.push_back(q.text(0));
+  return out;
+}
+
 std::vector<LetterVersionRow> LetterStore::versions(int64_t letter_n, bool with_content) {
   Poco::Int64 n = letter_n;
   Statement st(s_);

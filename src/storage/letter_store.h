@@ -49,6 +49,9 @@ class LetterStore {
   std::optional<LetterRow> findLetterByObligation(const std::string& obligation_id);
   // Sorted by the obligation's due date, soonest first, then by number.
   std::vector<LetterRow> listLetters(const LetterFilter& f);
+  // The cases of the letters still being written (version 0, blocked: LetterService::addPendingLetters),
+  // found from the blocked letters' index.
+  std::vector<std::string> casesWithLettersBeingWritten();
   std::vector<LetterVersionRow> versions(int64_t letter_n, bool with_content);
   std::vector<LetterHistoryRow> history(int64_t letter_n);
 
