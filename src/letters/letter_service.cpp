@@ -490,10 +490,13 @@ size_t LetterService::writePending(const std::vector<const storage::LetterRow*>&
     for (const auto& [l, r] : rendered)
       if (attempt(*l, [&, &l = l, &r = r] {
             storage::Savepoint step(lease);
-            auto row = letters.findLetter(l->n);
-            if (!row || row->version != domain::kBeingWrittenVersion) return false;  // written meanwhile
-            row->state.clear();  // its history starts with its words, as a letter drafted in one step does
-            write(store, letters, *row, r, kSystem, "drafted when obligation " + row->obligation_id + " was created",
+            // As listed: nothing but this (or another look like it) changes a letter being written.
+            const auto now = letters.versionAndState(l->n);
+            if (!now || now->first != domain::kBeingWrittenVersion || now->second != "blocked")
+              return false;  // written (or withdrawn) meanwhile
+            storage::LetterRow row = *l;
+            row.state.clear();  // its history starts with its words, as a letter drafted in one step does
+            write(store, letters, row, r, kSystem, "drafted when obligation " + row.obligation_id + " was created",
                   "drafted");
             step.release();
             return true;

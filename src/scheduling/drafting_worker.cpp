@@ -75,7 +75,20 @@ void DraftingWorker::afterCommit(const std::vector<std::string>& cases) {
 
 void DraftingWorker::waitIdle() {
   std::unique_lock<std::mutex> lock(mutex_);
-  cv_.wait(lock, [this] { return !busy_ && (queued_.empty() || !started_ || stopping_); });
+  cv_.wait(lock, [this] { return !busy_ && (queued_.empty() || !started_ || stopping_ || paused_); });
+}
+
+void DraftingWorker::pause() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  paused_ = true;
+}
+
+void DraftingWorker::resume() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    paused_ = false;
+  }
+  cv_.notify_all();
 }
 
 DraftingStats DraftingWorker::stats() const {
@@ -115,7 +128,7 @@ void DraftingWorker::loop() {
     std::chrono::steady_clock::time_point oldest;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
+      cv_.wait(lock, [this] { return stopping_ || (!queued_.empty() && !paused_); });
       if (stopping_) return;
       cases.assign(queued_.begin(), queued_.end());
       queued_.clear();

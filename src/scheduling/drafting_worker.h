@@ -51,6 +51,10 @@ class DraftingWorker {
   void afterCommit(const std::vector<std::string>& cases);
   // Returns once nothing is queued and no run is in progress (tests, benchmarks).
   void waitIdle();
+  // While paused, commits queue their cases but the worker takes none (tests: letters being written stay
+  // so until resume()). waitIdle() does not wait for what a pause holds back.
+  void pause();
+  void resume();
   DraftingStats stats() const;
 
  private:
@@ -64,6 +68,7 @@ class DraftingWorker {
   std::set<std::string> queued_;
   std::chrono::steady_clock::time_point oldest_;  // when the oldest queued commit happened
   bool busy_ = false;
+  bool paused_ = false;
   bool stopping_ = false;
   bool started_ = false;
   DraftingStats stats_;

@@ -192,6 +192,13 @@ std::optional<LetterRow> LetterStore::findLetter(int64_t n) {
   return rows.front();
 }
 
+std::optional<std::pair<int, std::string>> LetterStore::versionAndState(int64_t n) {
+  Query q(s_, "SELECT version, state FROM letters WHERE n = ?");
+  q.bind(n);
+  if (!q.next()) return std::nullopt;
+  return std::make_pair(static_cast<int>(q.int64(0)), q.text(1));
+}
+
 std::optional<LetterRow> LetterStore::findLetterByObligation(const std::string& obligation_id) {
   Query q(s_, letterSelect(true) + " WHERE l.obligation_id = ?");
   q.bind(obligation_id);

@@ -4,6 +4,7 @@
 // caller owns the transaction (WriteTransaction) around writes.
 
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,8 @@ class LetterStore {
   void appendHistory(int64_t letter_n, const LetterHistoryRow& h);
 
   std::optional<LetterRow> findLetter(int64_t n);
+  // The letter's version and state alone (a letter's words are written over version 0 only: LetterService).
+  std::optional<std::pair<int, std::string>> versionAndState(int64_t n);
   std::optional<LetterRow> findLetterByObligation(const std::string& obligation_id);
   // Sorted by the obligation's due date, soonest first, then by number.
   std::vector<LetterRow> listLetters(const LetterFilter& f);
