@@ -411,25 +411,18 @@ std::optional<std::string> LetterService::letterKindFor(const storage::Obligatio
 
 void LetterService::addPendingLetters(storage::Connection& session, const std::vector<std::string>& cases) {
   if (cases.empty()) return;
-  storage::Store store(session);
   storage::LetterStore letters(session);
   const std::string now = domain::formatRfc3339Utc(clock_.now());
   const std::string today = clock_.today().toString();
-  for (const auto& o : store.obligationsWithoutLetters(cases)) {
-    std::optional<std::string> kind;
-    try {
-      kind = letterKindFor(o);
-    } catch (const std::exception&) {
-      continue;  // a body that does not read: left to refresh(), which drafts it the old way or logs why not
-    }
-    if (!kind) continue;
+  for (auto& o : letters.obligationsForNewLetters(cases)) {
+    if (!domain::obligationNeedsLetter(o.kind, o.recipient, o.template_name, o.carried_by)) continue;
     // Exactly the row a draft makes (number, obligation, kind, policy; its due date, Area and rule from the
     // obligation by the insert triggers), at version 0, blocked with one plain reason, and without words:
     // its language, channel and words are worked out with them (writePending).
     storage::LetterRow row;
     row.n = letters.nextLetterNumber();
     row.obligation_id = o.id;
-    row.kind = std::move(*kind);
+    row.kind = std::move(o.template_name);
     row.state = "blocked";
     row.version = domain::kBeingWrittenVersion;
     row.letter_date = today;

@@ -284,6 +284,28 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   return readLetters(q);
 }
 
+std::vector<ObligationForLetter> LetterStore::obligationsForNewLetters(const std::vector<std::string>& cases) {
+  // The WHERE and ORDER BY of Store::openObligationsWithout for letters.
+  std::string sql =
+      "SELECT id, kind, policy, case_urn, IFNULL(json_extract(body, '$.template'), ''), "
+      "IFNULL(json_extract(body, '$.recipient'), ''), IFNULL(json_extract(body, '$.carried_by'), '') "
+      "FROM obligations WHERE status = 'pending' AND kind IN ('letter', 'meeting') AND NOT EXISTS "
+      "(SELECT 1 FROM letters x WHERE x.obligation_id = obligations.id) AND case_urn IN (";
+  for (size_t i = 0; i < cases.size(); ++i) sql += i ? ", ?" : "?";
+  sql += ") ORDER BY case_urn, created_n";
+  Query q(s_, sql);
+  for (const auto& c : cases) q.bind(c);
+  std::vector<ObligationForLetter> out;
+  while (q.next()) {
+    ObligationForLetter o;
+    int c = 0;
+    for (std::string* field : {&o.id, &o.kind, &o.policy, &o.case_urn, &o.template_name, &o.recipient, &o.carried_by})
+      *field = q.text(c++);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 std::vector<std::string> LetterStore::casesWithLettersBeingWritten() {
   Query q(s_,
           "SELECT DISTINCT o.case_urn FROM letters l INDEXED BY letters_by_state_due JOIN obligations o "

@@ -23,6 +23,13 @@ namespace vc::storage {
 // follow them): public so that a test can hold each filter's plan to the index it means to walk.
 ListQuery letterListQuery(const LetterFilter& f);
 
+// An open letter or meeting obligation that has no letter, with what its body says of its letter (read
+// in SQL from the stored, packed body: neither unpacked nor parsed here).
+struct ObligationForLetter {
+  std::string id, kind, policy, case_urn;
+  std::string template_name, recipient, carried_by;  // "" where the body has none
+};
+
 class LetterStore {
  public:
   explicit LetterStore(Poco::Data::Session& session) : s_(session) {}
@@ -52,6 +59,10 @@ class LetterStore {
   std::optional<LetterRow> findLetterByObligation(const std::string& obligation_id);
   // Sorted by the obligation's due date, soonest first, then by number.
   std::vector<LetterRow> listLetters(const LetterFilter& f);
+  // Store::obligationsWithoutLetters(cases) (cases not empty), in the same order (case, then creation),
+  // as much as creating their letters' rows needs (LetterService::addPendingLetters, in the ingest's
+  // transaction: the bodies' explanations are neither inflated nor parsed).
+  std::vector<ObligationForLetter> obligationsForNewLetters(const std::vector<std::string>& cases);
   // The cases of the letters still being written (version 0, blocked: LetterService::addPendingLetters),
   // found from the blocked letters' index.
   std::vector<std::string> casesWithLettersBeingWritten();
