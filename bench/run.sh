@@ -115,6 +115,10 @@ fi
 # the scale the target is stated at (a figure measured smaller says so).
 targets="ingest.import|>= 0.1x plain SQLite|r >= 0.1|
 ingest.http|>= 0.05x plain SQLite|r >= 0.05|
+ingest.http_letters_lag|the letters' words within seconds (< 5,000 ms)|v < 5000|
+ingest.http_until_written|(none: HTTP until every letter is written)||
+ingest.import_until_commit|(none: the import until its commit)||
+ingest.import_letters_lag|(none: the letters' words after the commit)||
 ingest.feed|(none: the Ingestor alone)||
 ingest.case_ordered|(none: the Ingestor alone)||
 memory.import_peak_rss|< 256 MB at 1,000,000 events|v < 256|memory:1000000

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -264,6 +265,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     options.max_connections_per_client = settings_.http_max_connections_per_client;
     http::HttpServer server(front.router, options);
     services.checkpointer.start();  // notes the head now; a checkpoint file of another store stops start-up here
+    services.drafter.start();       // first writes the letters a stop left being written
     services.scheduler.start();
     server.start();
     Poco::Logger& log = Poco::Logger::get("vc.app");
@@ -272,6 +274,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     waitForTerminationRequest();
     log.information("stopping");
     server.stop();
+    services.drafter.stop();  // letters still being written are written at the next start
     services.scheduler.stop();
     services.checkpointer.stop();  // the head at shutdown, after every writer has stopped
     log.information("stopped");
@@ -579,7 +582,18 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     Services services(settings_);
     services.checkpointer.writeNow();
     try {
+      const auto started = std::chrono::steady_clock::now();
       ingest::IngestResult r = services.ingestor.importStream(next, "cli", std::ref(progress));
+      // The import's letters are in the store from its commit, being written; their words are written
+      // right after it, here (the drafting worker is not started in the CLI): say how long each took.
+      const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const scheduling::DraftingStats drafted = services.drafter.stats();
+      std::cerr << std::fixed << std::setprecision(2) << "import: committed " << r.accepted << " events in "
+                << total - drafted.busy_seconds << " s; the letters of " << r.affected_cases.size()
+                << " cases written in " << drafted.busy_seconds << " s after the commit (" << drafted.letters
+                << " letters, " << std::setprecision(0)
+                << (drafted.busy_seconds > 0 ? drafted.letters / drafted.busy_seconds : 0.0) << " letters/s)"
+                << std::defaultfloat << std::endl;
       services.checkpointer.writeNow();
       std::cout << "imported " << r.accepted << " events (" << r.duplicates << " duplicates) from " << path << " into "
                 << settings_.db_path << "; " << r.affected_cases.size() << " cases updated" << std::endl;

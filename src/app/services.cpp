@@ -123,6 +123,7 @@ Services::Services(const Settings& s)
       notifications(db, ingestor, notification_templates, *clock, contacts, outbox, s.public_url),
       ledger(db, *clock, calendar),
       scheduler(db, letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)),
+      drafter(db, scheduler),
       checkpointer(db, *clock, std::chrono::seconds(s.audit_checkpoint_interval_seconds)),
       web_sessions(db, *clock,
                    services::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie, signInNameKey(db)}),
@@ -144,7 +145,12 @@ Services::Services(const Settings& s)
   bounces.setListener("letter", &letters);
   bounces.setListener("notification", &notifications);
   scheduler.setBounceMailbox(&bounces);
-  ingestor.setAfterCommit([this](const ingest::IngestResult& r) { scheduler.refreshNow(r.affected_cases); });
+  // A batch's letters are in the queue with it (created in its transaction, being written), and their
+  // words are written just after its commit, off the request path (the drafting worker).
+  ingestor.setBeforeCommit([this](storage::Connection& session, const std::vector<std::string>& cases) {
+    letters.addPendingLetters(session, cases);
+  });
+  ingestor.setAfterCommit([this](const ingest::IngestResult& r) { drafter.afterCommit(r.affected_cases); });
 }
 
 }  // namespace vc::app

@@ -30,6 +30,7 @@
 #include "rendering/page_templates.h"
 #include "rendering/template_set.h"
 #include "scheduling/audit_checkpointer.h"
+#include "scheduling/drafting_worker.h"
 #include "scheduling/scheduler.h"
 #include "services/accounts.h"
 #include "services/audit_service.h"
@@ -88,6 +89,9 @@ struct Services {
   notifications::NotificationService notifications;
   compliance::LedgerService ledger;
   scheduling::Scheduler scheduler;
+  // Writes the words of the letters a batch calls for just after its commit: started by serve() (and
+  // test daemons) before the scheduler; not started (the CLI), a batch's letters are written at once.
+  scheduling::DraftingWorker drafter;
   scheduling::AuditCheckpointer checkpointer;  // started by serve() (and test daemons), after the scheduler
   services::WebSessions web_sessions;
   // What the HTTP and web front calls besides the above (it holds no store of its own).

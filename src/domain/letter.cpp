@@ -46,7 +46,14 @@ bool obligationNeedsLetter(const std::string& kind, const std::string& recipient
   return (kind == "letter" || kind == "meeting") && recipient == "victim" && !template_name.empty() && carried_by.empty();
 }
 
+std::optional<ReviewRefusal> refuseWhileBeingWritten(int current_version) {
+  if (current_version != kBeingWrittenVersion) return std::nullopt;
+  return refusal(ReviewRefusal::Why::kBeingWritten, "being_written",
+                 "the letter is being written: its words follow within seconds; read it again then");
+}
+
 std::optional<ReviewRefusal> refuseEdit(LetterState state, int current_version, int edited_version) {
+  if (auto r = refuseWhileBeingWritten(current_version)) return r;
   if (state != LetterState::kDraft && state != LetterState::kBlocked && state != LetterState::kRejected)
     return refusal(ReviewRefusal::Why::kWrongState, "invalid_state",
                    "the letter is " + toString(state) + "; only a draft, blocked or rejected letter can be edited");
@@ -60,6 +67,7 @@ std::optional<ReviewRefusal> refuseEdit(LetterState state, int current_version, 
 std::optional<ReviewRefusal> refuseApproval(LetterState state, size_t blocked_items, const std::string& last_edited_by,
                                             const std::string& approver, int current_version,
                                             std::optional<int> read_version) {
+  if (auto r = refuseWhileBeingWritten(current_version)) return r;
   if (state == LetterState::kBlocked || (state == LetterState::kDraft && blocked_items > 0))
     return refusal(ReviewRefusal::Why::kBlocked, "letter_blocked",
                    "the letter cannot be approved while " + plural(static_cast<int>(blocked_items), "item") +
@@ -129,6 +137,7 @@ bool decisionQualifiesForReview(const std::string& template_name, const std::str
 }
 
 std::optional<ReviewRefusal> refuseMetAnotherWay(LetterState state, int current_version, int read_version) {
+  if (auto r = refuseWhileBeingWritten(current_version)) return r;
   if (state != LetterState::kDraft && state != LetterState::kBlocked && state != LetterState::kRejected)
     return refusal(ReviewRefusal::Why::kWrongState, "invalid_state",
                    "the letter is " + toString(state) +

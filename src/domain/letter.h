@@ -36,11 +36,18 @@ bool obligationNeedsLetter(const std::string& kind, const std::string& recipient
 
 // A review step refused, with the code and message the caller shows.
 struct ReviewRefusal {
-  enum class Why { kWrongState, kBlocked, kFourEyes, kStaleVersion };
+  enum class Why { kWrongState, kBlocked, kFourEyes, kStaleVersion, kBeingWritten };
   Why why;
-  std::string code;     // invalid_state | letter_blocked | four_eyes | stale_version
+  std::string code;     // invalid_state | letter_blocked | four_eyes | stale_version | being_written
   std::string message;
 };
+
+// A letter at version 0 is being written: its row is in the review queue (blocked, being_written) from
+// the commit of the events that called for it, and its words, its version 1, follow within seconds, after
+// the commit (LetterService::refresh). Nothing can be done to it until they do: every review step below
+// is refused with code being_written.
+constexpr int kBeingWrittenVersion = 0;
+std::optional<ReviewRefusal> refuseWhileBeingWritten(int current_version);
 
 // Edits are allowed on drafts, blocked and rejected letters (an edit re-drafts
 // a rejected one), and only against the version the editor read.

@@ -527,6 +527,9 @@ IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items, cons
   return result;
 }
 
+// The cases an import's letters are created and drafted for at a time (each is one query naming them).
+constexpr size_t kDraftSlice = 500;
+
 IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::Dynamic::Var>&)>& next,
                                     const std::string& actor,
                                     const std::function<void(const IngestResult&, size_t)>& progress) {
@@ -569,6 +572,16 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
         trimMemos();  // a long import keeps only the newest memos: memory stays bounded
         if (progress) progress(result, 0);
       }
+      // The letters the import calls for, in the queue with it (their words follow the commit), told
+      // the cases in the same slices as drafting is below.
+      if (result.accepted > 0 && before_commit_) {
+        std::vector<std::string> slice;
+        for (auto it = affected.begin(); it != affected.end();) {
+          slice.clear();
+          for (; it != affected.end() && slice.size() < kDraftSlice; ++it) slice.push_back(*it);
+          before_commit_(session, slice);
+        }
+      }
       tx.commit();
     } catch (...) {
       memosRolledBack();
@@ -581,13 +594,12 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
   }
   // What follows a commit (drafting letters) is told the cases a slice at a time, so that a large
   // import's drafting, too, holds only a slice's obligations in memory.
-  constexpr size_t kSlice = 500;
   if (result.accepted > 0 && after_commit_) {
-    for (size_t from = 0; from < result.affected_cases.size(); from += kSlice) {
+    for (size_t from = 0; from < result.affected_cases.size(); from += kDraftSlice) {
       IngestResult slice;
       slice.accepted = result.accepted;
       slice.duplicates = result.duplicates;
-      const size_t to = std::min(result.affected_cases.size(), from + kSlice);
+      const size_t to = std::min(result.affected_cases.size(), from + kDraftSlice);
       slice.affected_cases.assign(result.affected_cases.begin() + from, result.affected_cases.begin() + to);
       after_commit_(slice);
       if (progress) progress(result, to);
@@ -605,6 +617,7 @@ IngestResult Ingestor::storeBatch(const std::vector<DecodedEvent>& decoded, cons
   IngestResult result;
   try {
     result = storeChunk(session, store, decoded, 0, actor, domain::formatRfc3339Utc(clock_.now()));
+    if (result.accepted > 0 && before_commit_) before_commit_(session, result.affected_cases);  // its letters
     tx.commit();
   } catch (...) {
     memosRolledBack();

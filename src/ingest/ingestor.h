@@ -108,8 +108,15 @@ class Ingestor {
   void appendSystemEvent(storage::Store& store, const Poco::JSON::Object::Ptr& event);
 
   // Called after every batch that stored something, once it is committed
-  // (the scheduler drafts letters from it). Set before serving; not thread-safe to change.
+  // (the drafting worker writes the words of its letters). Set before serving; not thread-safe to change.
   void setAfterCommit(std::function<void(const IngestResult&)> listener) { after_commit_ = std::move(listener); }
+  // Called inside the write transaction of every batch (and of an import, once, before its commit) that
+  // stored something, with the cases it touched (sorted; an import's in slices): the rows of the letters
+  // their new obligations need are created there, so that they are in the queue the moment the batch is
+  // (LetterService::addPendingLetters). What it throws rolls the batch back. Set before serving.
+  void setBeforeCommit(std::function<void(storage::Connection&, const std::vector<std::string>&)> listener) {
+    before_commit_ = std::move(listener);
+  }
 
  private:
   IngestResult storeBatch(const std::vector<DecodedEvent>& decoded, const std::string& actor);  // the transaction
@@ -151,6 +158,7 @@ class Ingestor {
   const IngestLimits limits_;
   std::mutex write_mutex_;  // one writer at a time within this process
   std::function<void(const IngestResult&)> after_commit_;
+  std::function<void(storage::Connection&, const std::vector<std::string>&)> before_commit_;
 
   struct MemoSlot {
     std::unique_ptr<CaseMemo> memo;

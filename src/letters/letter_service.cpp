@@ -59,6 +59,19 @@ Error refused(const domain::ReviewRefusal& r) {
   return Error(kind, r.code, r.message);
 }
 
+// Every change an officer makes starts here: a letter whose words are still being written (version 0)
+// cannot be edited, approved, rejected, met another way or called about (409 being_written).
+void refuseIfBeingWritten(const storage::LetterRow& row) {
+  if (auto refusal = domain::refuseWhileBeingWritten(row.version)) {
+    refusal->message = "letter " + row.id() + ": " + refusal->message;
+    throw refused(*refusal);
+  }
+}
+
+// What a letter being written shows in the queue until its words exist (blocked_by of its version 0).
+constexpr const char* kBeingWrittenBlocked =
+    R"([{"code":"being_written","message":"the letter is being written: its words follow within seconds"}])";
+
 domain::LetterState stateOf(const storage::LetterRow& row) {
   return domain::parseLetterState(row.state).value_or(domain::LetterState::kDraft);
 }
@@ -277,7 +290,9 @@ void LetterService::write(storage::Store& store, storage::LetterStore& letters, 
   row.html = r.rendered.html;
   row.text = r.rendered.text;
   row.updated_at = now;
-  if (previous == 0) {
+  // A letter drafted in one step (draft()) is new here; a letter being written (addPendingLetters) is
+  // stored already, at version 0, and gets its words by an update from that version like any other.
+  if (previous == 0 && row.created_at.empty()) {
     row.created_at = now;
     letters.insertLetter(row, true);  // its words are in the version appended below
   } else if (!letters.updateLetter(row, previous, true)) {
@@ -323,7 +338,7 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
   std::set<std::string> carriable;
   for (const auto& set : engine_.rules().sets())
     for (const auto& rule : set.rules) carriable.insert(rule.carries_offer.begin(), rule.carries_offer.end());
-  for (const auto& l : letters)
+  auto withdrawIfDue = [&](const storage::LetterRow& l) {
     if (l.obligation_status != "pending" || carriable.count(l.rule))
       if (attempt("withdrawing letter " + l.id(), l.case_urn, [&] {
             bool retry = false;
@@ -332,19 +347,28 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
             return withdrawn;
           }))
         ++report.withdrawn;
+  };
+  for (const auto& l : letters)
+    if (l.version != domain::kBeingWrittenVersion) withdrawIfDue(l);
+  // Letters being written (made in the ingest's transaction by addPendingLetters): their words now, in the
+  // order they were numbered, which is the order a refresh drafted them in before (case, then obligation).
+  std::vector<const storage::LetterRow*> pending;
+  for (const auto& l : letters)
+    if (l.version == domain::kBeingWrittenVersion) pending.push_back(&l);
+  std::sort(pending.begin(), pending.end(), [](const auto* a, const auto* b) { return a->n < b->n; });
+  report.drafted += writePending(pending, timelines, report);
+  // One whose obligation closed (or whose offer another letter came to carry) while it was being written
+  // goes the way a drafted letter would have gone: written, then withdrawn.
+  for (const auto* l : pending) withdrawIfDue(*l);
   // Drafts are committed a few dozen at a time (each commit is an fsync); each letter is its own
   // savepoint, so one that fails is undone alone and the others still go in.
   std::vector<const storage::ObligationRow*> to_draft;
   std::vector<std::string> kinds;  // each one's template, read here once (a short string: no memory to speak of)
-  for (const auto& o : undrafted) {
-    const Object::Ptr body = parseObject(o.body);
-    std::string kind = body->optValue<std::string>("template", "");
-    if (domain::obligationNeedsLetter(o.kind, body->optValue<std::string>("recipient", ""), kind,
-                                      body->optValue<std::string>("carried_by", ""))) {
+  for (const auto& o : undrafted)
+    if (std::optional<std::string> kind = letterKindFor(o)) {
       to_draft.push_back(&o);
-      kinds.push_back(std::move(kind));
+      kinds.push_back(std::move(*kind));
     }
-  }
   constexpr size_t kDraftsPerCommit = 50;
   for (size_t i = 0; i < to_draft.size();) {
     auto lease = db_.session();
@@ -362,7 +386,7 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
     tx.commit();
   }
   for (const auto& l : letters)
-    if (l.state == "draft" || l.state == "blocked")
+    if ((l.state == "draft" || l.state == "blocked") && l.version != domain::kBeingWrittenVersion)  // just written
       if (attempt("re-rendering letter " + l.id(), l.case_urn, [&] {
             bool retry = false;
             const bool rerendered = rerenderIfChanged(l.n, &retry, &timelines);
@@ -374,6 +398,106 @@ RefreshReport LetterService::refresh(const std::vector<std::string>& cases) {
     log().information("letters: %z drafted, %z re-rendered, %z withdrawn", report.drafted, report.rerendered,
                       report.withdrawn);
   return report;
+}
+
+std::optional<std::string> LetterService::letterKindFor(const storage::ObligationRow& o) {
+  const Object::Ptr body = parseObject(o.body);
+  std::string kind = body->optValue<std::string>("template", "");
+  if (!domain::obligationNeedsLetter(o.kind, body->optValue<std::string>("recipient", ""), kind,
+                                     body->optValue<std::string>("carried_by", "")))
+    return std::nullopt;
+  return kind;
+}
+
+void LetterService::addPendingLetters(storage::Connection& session, const std::vector<std::string>& cases) {
+  if (cases.empty()) return;
+  storage::LetterStore letters(session);
+  const std::string now = domain::formatRfc3339Utc(clock_.now());
+  const std::string today = clock_.today().toString();
+  for (auto& o : letters.obligationsForNewLetters(cases)) {
+    if (!domain::obligationNeedsLetter(o.kind, o.recipient, o.template_name, o.carried_by)) continue;
+    // Exactly the row a draft makes (number, obligation, kind, policy; its due date, Area and rule from the
+    // obligation by the insert triggers), at version 0, blocked with one plain reason, and without words:
+    // its language, channel and words are worked out with them (writePending).
+    storage::LetterRow row;
+    row.n = letters.nextLetterNumber();
+    row.obligation_id = o.id;
+    row.kind = std::move(o.template_name);
+    row.state = "blocked";
+    row.version = domain::kBeingWrittenVersion;
+    row.letter_date = today;
+    row.blocked_by = kBeingWrittenBlocked;
+    row.fields = "{}";
+    row.policy = o.policy;
+    row.created_at = now;
+    row.updated_at = now;
+    letters.insertLetter(row);
+  }
+}
+
+size_t LetterService::writePending(const std::vector<const storage::LetterRow*>& pending, TimelineMemo& timelines,
+                                   RefreshReport& report) {
+  auto attempt = [&](const storage::LetterRow& l, const std::function<bool()>& step) {
+    try {
+      return step();
+    } catch (const std::exception& e) {
+      ++report.failed;
+      report.retry_cases.insert(l.case_urn);
+      log().error("writing letter %s (obligation %s): %s", l.id(), l.obligation_id, std::string(e.what()));
+      return false;
+    }
+  };
+  // INVARIANT (a letter's words and a concurrent batch; what a second writer could break): the words are
+  // rendered outside the write lock, so a batch may commit a change to the case between their rendering
+  // and their writing. That batch is not lost under them: the scheduler read the case's arming token
+  // (case_checks) before this look, the batch armed the case again with a new token, so this look leaves
+  // the case armed and the batch's own after-commit call (or the next pass) looks again and re-renders
+  // the letter from what the batch stored (rerenderIfChanged, itself version-checked). And nothing is
+  // written over: the words go in only while the letter, read again inside the write transaction, is
+  // still at version 0 (another pass, or another process's import, may have written it first: then these
+  // words are dropped, not counted as a failure), and the update names version 0 in its WHERE.
+  constexpr size_t kDraftsPerCommit = 50;
+  size_t written = 0;
+  for (size_t i = 0; i < pending.size();) {
+    const size_t end = std::min(i + kDraftsPerCommit, pending.size());
+    std::vector<std::pair<const storage::LetterRow*, Rendition>> rendered;
+    {
+      auto lease = db_.session();
+      storage::Store store(lease);
+      for (; i < end; ++i) {
+        const storage::LetterRow& l = *pending[i];
+        attempt(l, [&] {
+          auto obligation = store.findObligation(l.obligation_id);
+          if (!obligation) throw Error(Error::Kind::kInternal, "internal", "obligation " + l.obligation_id + " is not stored");
+          rendered.emplace_back(&l, render(store, *obligation, l.n, clock_.today(), l.fields, l.free_text, &timelines,
+                                           &l.kind));
+          return true;
+        });
+      }
+    }
+    if (rendered.empty()) continue;
+    auto lease = db_.session();
+    storage::Store store(lease);
+    storage::LetterStore letters(lease);
+    storage::WriteTransaction tx(lease);
+    for (const auto& [l, r] : rendered)
+      if (attempt(*l, [&, &l = l, &r = r] {
+            storage::Savepoint step(lease);
+            // As listed: nothing but this (or another look like it) changes a letter being written.
+            const auto now = letters.versionAndState(l->n);
+            if (!now || now->first != domain::kBeingWrittenVersion || now->second != "blocked")
+              return false;  // written (or withdrawn) meanwhile
+            storage::LetterRow row = *l;
+            row.state.clear();  // its history starts with its words, as a letter drafted in one step does
+            write(store, letters, row, r, kSystem, "drafted when obligation " + row.obligation_id + " was created",
+                  "drafted");
+            step.release();
+            return true;
+          }))
+        ++written;
+    tx.commit();
+  }
+  return written;
 }
 
 bool LetterService::draft(storage::Store& store, storage::LetterStore& letters,
@@ -645,6 +769,7 @@ storage::LetterRow LetterService::edit(const std::string& id, const Actor& actor
   storage::LetterStore letters(lease);
   storage::WriteTransaction tx(lease);
   storage::LetterRow row = loadForChange(letters, id, actor);
+  refuseIfBeingWritten(row);
   if (auto refusal = domain::refuseEdit(stateOf(row), row.version, e.version)) throw refused(*refusal);
   auto obligation = store.findObligation(row.obligation_id);
   Object::Ptr fields = parseObject(row.fields);
@@ -672,6 +797,7 @@ storage::LetterRow LetterService::approve(const std::string& id, const Actor& ac
   storage::LetterStore letters(lease);
   storage::WriteTransaction tx(lease);
   storage::LetterRow row = loadForChange(letters, id, actor);
+  refuseIfBeingWritten(row);
   // A phone task is read to the recipient by phone, never sent: nothing to approve for the outbox.
   if (row.channel == "phone" && domain::isOpen(stateOf(row)))
     throw Error(Error::Kind::kConflict, "phone_task",
@@ -770,6 +896,7 @@ storage::LetterRow LetterService::reject(const std::string& id, const Actor& act
   storage::LetterStore letters(lease);
   storage::WriteTransaction tx(lease);
   storage::LetterRow row = loadForChange(letters, id, actor);
+  refuseIfBeingWritten(row);
   if (auto refusal = domain::refuseRejection(stateOf(row))) throw refused(*refusal);
   const std::string now = domain::formatRfc3339Utc(clock_.now());
   const std::string from = row.state;
@@ -804,6 +931,7 @@ storage::LetterRow LetterService::meetAnotherWay(const std::string& id, const Ac
   storage::LetterStore letters(lease);
   storage::WriteTransaction tx(lease);
   storage::LetterRow row = loadForChange(letters, id, actor);
+  refuseIfBeingWritten(row);
   if (auto refusal = domain::refuseMetAnotherWay(stateOf(row), row.version, m.version)) throw refused(*refusal);
   auto obligation = store.findObligation(row.obligation_id);
   if (!obligation || obligation->status != "pending")
@@ -864,6 +992,7 @@ storage::LetterRow LetterService::recordCallAttempt(const std::string& id, const
   storage::LetterStore letters(lease);
   storage::WriteTransaction tx(lease);
   storage::LetterRow row = loadForChange(letters, id, actor);
+  refuseIfBeingWritten(row);
   if (row.channel != "phone")
     throw Error(Error::Kind::kConflict, "not_phone_task",
                 "letter " + row.id() + " goes by " + row.channel + ", not by phone: a call attempt is recorded only "

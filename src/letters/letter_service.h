@@ -94,7 +94,15 @@ class LetterService : public delivery::DeliveryListener, public delivery::Report
   // re-renders drafts whose content has changed, and withdraws open letters
   // whose obligation is no longer open; in the given cases (all when empty).
   // A letter that fails is logged and counted, and the rest go on.
+  // Letters being written (created by addPendingLetters, version 0) get their words here, first.
   RefreshReport refresh(const std::vector<std::string>& cases);
+
+  // Inside the caller's open write transaction (the ingest's, before it commits): creates the row of
+  // every letter the cases' open obligations need and do not have, as a draft would (same number, kind,
+  // obligation), at version 0, blocked with the reason being_written and without words. The queue shows
+  // it at once; nothing can be done to it (409 being_written) until refresh() writes its words, just
+  // after the commit and off the request path (scheduling::DraftingWorker).
+  void addPendingLetters(storage::Connection& session, const std::vector<std::string>& cases);
 
   // The review queue, soonest due first. A VLU officer bound to an Area sees only that Area.
   std::vector<storage::LetterRow> list(storage::LetterFilter filter, const Actor& actor);
@@ -179,6 +187,11 @@ class LetterService : public delivery::DeliveryListener, public delivery::Report
   // the template its body names, when the caller has read that body already (prepare() reads it otherwise).
   bool draft(storage::Store& store, storage::LetterStore& letters, const storage::ObligationRow& obligation,
              TimelineMemo* timelines = nullptr, const std::string* kind = nullptr);
+  // The template of the obligation's letter, if it needs one (and none is carried by another letter).
+  static std::optional<std::string> letterKindFor(const storage::ObligationRow& obligation);
+  // Writes the words of letters being written (version 0), in the order given; returns how many it wrote.
+  size_t writePending(const std::vector<const storage::LetterRow*>& pending, TimelineMemo& timelines,
+                      RefreshReport& report);
   // Both set *retry when they could not decide now (someone else changed the letter; its message is being
   // sent): the scheduler looks at the case again on its next pass.
   bool rerenderIfChanged(int64_t letter_n, bool* retry = nullptr, TimelineMemo* timelines = nullptr);

@@ -4,7 +4,8 @@
 // notifications, sends what the outbox has due, and sweeps the compliance
 // ledger (at-risk warnings and breaches, raised as the clock passes). Work that cannot wait
 // comes in two other ways: refreshNow() drafts and queues on the caller's
-// thread as soon as events are stored (never at the deadline), and wake()
+// thread as soon as events are stored (never at the deadline: the drafting
+// worker calls it just after each batch's commit, drafting_worker.h), and wake()
 // runs a pass at once (after an approval or a queued notification, so it goes
 // out without waiting for the next tick).
 //

@@ -192,6 +192,13 @@ std::optional<LetterRow> LetterStore::findLetter(int64_t n) {
   return rows.front();
 }
 
+std::optional<std::pair<int, std::string>> LetterStore::versionAndState(int64_t n) {
+  Query q(s_, "SELECT version, state FROM letters WHERE n = ?");
+  q.bind(n);
+  if (!q.next()) return std::nullopt;
+  return std::make_pair(static_cast<int>(q.int64(0)), q.text(1));
+}
+
 std::optional<LetterRow> LetterStore::findLetterByObligation(const std::string& obligation_id) {
   Query q(s_, letterSelect(true) + " WHERE l.obligation_id = ?");
   q.bind(obligation_id);
@@ -275,6 +282,37 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   if (!f.after_due.empty()) q.bind(f.after_due).bind(f.after_n);
   q.bind(static_cast<int64_t>(f.limit));
   return readLetters(q);
+}
+
+std::vector<ObligationForLetter> LetterStore::obligationsForNewLetters(const std::vector<std::string>& cases) {
+  // The WHERE and ORDER BY of Store::openObligationsWithout for letters.
+  std::string sql =
+      "SELECT id, kind, policy, case_urn, IFNULL(json_extract(body, '$.template'), ''), "
+      "IFNULL(json_extract(body, '$.recipient'), ''), IFNULL(json_extract(body, '$.carried_by'), '') "
+      "FROM obligations WHERE status = 'pending' AND kind IN ('letter', 'meeting') AND NOT EXISTS "
+      "(SELECT 1 FROM letters x WHERE x.obligation_id = obligations.id) AND case_urn IN (";
+  for (size_t i = 0; i < cases.size(); ++i) sql += i ? ", ?" : "?";
+  sql += ") ORDER BY case_urn, created_n";
+  Query q(s_, sql);
+  for (const auto& c : cases) q.bind(c);
+  std::vector<ObligationForLetter> out;
+  while (q.next()) {
+    ObligationForLetter o;
+    int c = 0;
+    for (std::string* field : {&o.id, &o.kind, &o.policy, &o.case_urn, &o.template_name, &o.recipient, &o.carried_by})
+      *field = q.text(c++);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+std::vector<std::string> LetterStore::casesWithLettersBeingWritten() {
+  Query q(s_,
+          "SELECT DISTINCT o.case_urn FROM letters l INDEXED BY letters_by_state_due JOIN obligations o "
+          "ON o.id = l.obligation_id WHERE l.state = 'blocked' AND l.version = 0 ORDER BY o.case_urn");
+  std::vector<std::string> out;
+  while (q.next()) out.push_back(q.text(0));
+  return out;
 }
 
 std::vector<LetterVersionRow> LetterStore::versions(int64_t letter_n, bool with_content) {

@@ -4,6 +4,7 @@
 // caller owns the transaction (WriteTransaction) around writes.
 
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,13 @@ namespace vc::storage {
 // The SQL listLetters runs for f and its text arguments in order (the cursor, if any, and the page size
 // follow them): public so that a test can hold each filter's plan to the index it means to walk.
 ListQuery letterListQuery(const LetterFilter& f);
+
+// An open letter or meeting obligation that has no letter, with what its body says of its letter (read
+// in SQL from the stored, packed body: neither unpacked nor parsed here).
+struct ObligationForLetter {
+  std::string id, kind, policy, case_urn;
+  std::string template_name, recipient, carried_by;  // "" where the body has none
+};
 
 class LetterStore {
  public:
@@ -46,9 +54,18 @@ class LetterStore {
   void appendHistory(int64_t letter_n, const LetterHistoryRow& h);
 
   std::optional<LetterRow> findLetter(int64_t n);
+  // The letter's version and state alone (a letter's words are written over version 0 only: LetterService).
+  std::optional<std::pair<int, std::string>> versionAndState(int64_t n);
   std::optional<LetterRow> findLetterByObligation(const std::string& obligation_id);
   // Sorted by the obligation's due date, soonest first, then by number.
   std::vector<LetterRow> listLetters(const LetterFilter& f);
+  // Store::obligationsWithoutLetters(cases) (cases not empty), in the same order (case, then creation),
+  // as much as creating their letters' rows needs (LetterService::addPendingLetters, in the ingest's
+  // transaction: the bodies' explanations are neither inflated nor parsed).
+  std::vector<ObligationForLetter> obligationsForNewLetters(const std::vector<std::string>& cases);
+  // The cases of the letters still being written (version 0, blocked: LetterService::addPendingLetters),
+  // found from the blocked letters' index.
+  std::vector<std::string> casesWithLettersBeingWritten();
   std::vector<LetterVersionRow> versions(int64_t letter_n, bool with_content);
   std::vector<LetterHistoryRow> history(int64_t letter_n);
 

@@ -328,7 +328,7 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   const auto state = domain::parseLetterState(row.state);
   d.set("can_edit", officer && state && !domain::refuseEdit(*state, row.version, row.version));
   d.set("can_approve", officer && row.state == "draft" && row.channel != "phone");  // a phone task is called, not sent
-  d.set("can_reject", officer && state && !domain::refuseRejection(*state));
+  d.set("can_reject", officer && state && !domain::refuseRejection(*state) && !domain::refuseWhileBeingWritten(row.version));
   d.set("you_edited_last", !row.last_edited_by.empty() && row.last_edited_by == req.principal->user);
   d.set("blocked", row.state == "blocked");
   d.set("unsafe_switch", officer && d.find("unsafe_channel") && !d.find("unsafe_channel")->find("other")->text().empty() &&

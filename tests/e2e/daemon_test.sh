@@ -208,10 +208,15 @@ curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/obligatio
   || fail "obligation view"
 check "the events.md example reads back: enhanced, VCL-NFA due 2026-04-07, explained"
 
-# the decision letter was drafted on ingest; a second officer approves it (a bare POST, as curl -X POST sends)
-letter=$(curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/letters?case_urn=52SW0100126" \
-  | /usr/bin/python3 -c 'import json,sys; i=json.load(sys.stdin)["items"]; assert len(i)==1 and i[0]["state"]=="draft", i; print(i[0]["id"])') \
-  || fail "no draft letter after the decision"
+# the decision letter was in the queue when the events were stored, and its words are written just after
+# (within seconds); a second officer approves it (a bare POST, as curl -X POST sends)
+for _ in $(seq 1 50); do
+  letter=$(curl -s -H "Authorization: Bearer $vlu" "http://127.0.0.1:$port/api/v1/letters?case_urn=52SW0100126" \
+    | /usr/bin/python3 -c 'import json,sys; i=json.load(sys.stdin)["items"]; assert len(i)==1 and i[0]["state"]=="draft", i; print(i[0]["id"])' 2>/dev/null) \
+    && break
+  sleep 0.1
+done
+[ -n "$letter" ] || fail "no draft letter after the decision"
 code=$(curl -s -m 10 -o "$tmp/approve.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $vlu2" \
   "http://127.0.0.1:$port/api/v1/letters/$letter/approve")
 [ "$code" = 200 ] || fail "approve gave $code: $(cat "$tmp/approve.json")"

@@ -80,6 +80,12 @@ struct DaemonOptions {
   int checkpoint_interval_seconds = 300;
   std::string rules_file = VC_SOURCE_DIR "/config/rules/victims-code-2020.json";  // e.g. an older rule book
   std::string bounces_dir;  // bounces.dir: "" watches none
+  // The drafting worker runs as in the daemon: a batch's letters are in the queue with it, being written,
+  // and get their words just after its commit. With wait_for_drafting, each batch waits for the worker to
+  // be idle before it answers (a hold only test daemons have), so a test reads a batch's letters with
+  // their words right after posting it, as it could when they were written in the request. A test of the
+  // letters being written sets it false, and calls TestDaemon::drafted() when it wants their words.
+  bool wait_for_drafting = true;
 };
 
 // The raw bytes of the (only) key in a key file, as someone holding the file would read it.
@@ -198,11 +204,18 @@ struct TestDaemon {
     manager = addUser("vlu-manager", "manager");
     admin = addUser("operator", "admin");
     services.checkpointer.start();  // as serve does
+    services.drafter.start();
+    if (o.wait_for_drafting)
+      services.ingestor.setAfterCommit([this](const ingest::IngestResult& r) {
+        services.drafter.afterCommit(r.affected_cases);
+        services.drafter.waitIdle();
+      });
     if (o.start_scheduler) services.scheduler.start();
     server.start();
   }
   ~TestDaemon() {
     server.stop();
+    services.drafter.stop();
     services.scheduler.stop();
     services.checkpointer.stop();
   }
@@ -212,6 +225,10 @@ struct TestDaemon {
     return app::addUser(services.db, name, role, isva_id, area, domain::formatRfc3339Utc(services.clock->now()));
   }
   uint16_t port() const { return server.port(); }
+
+  // Waits until the drafting worker has written the words of every letter the batches posted so far call
+  // for (and is idle).
+  void drafted() { services.drafter.waitIdle(); }
 
   // Moves the daemon's fixed clock (the scheduler and every request see the new time).
   void setNow(const std::string& rfc3339) {

@@ -546,3 +546,35 @@ TEST_CASE("The letter page says what became of a posted letter: in the spool, th
   const std::string after = b.get("/letters/" + id).body;
   CHECK(after.find("handed to the print room (print batch pb-1)") != std::string::npos);
 }
+
+TEST_CASE("A letter being written is in the queue page, and its own page offers nothing to do until its words exist",
+          "[web][drafting]") {
+  DaemonOptions o;
+  o.wait_for_drafting = false;
+  Site site(o);
+  site.d.services.drafter.pause();  // the drafting worker has not got to it yet
+  REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest),
+                      batch({R"({"id":"wd-e1","type":"case.registered","occurred_at":"2026-04-01T09:00:00+01:00","case_urn":"52WD0100126","area":"CPS South West","offences":["rape"]})",
+                             R"({"id":"wd-e2","type":"victim.registered","occurred_at":"2026-04-01T09:05:00+01:00","case_urn":"52WD0100126","victim_id":"v-wd","name":{"given":"Pat","family":"Web"},"address":{"lines":["1 Page Road","Sampleford"],"postcode":"ZZ1 1AA"}})",
+                             R"({"id":"wd-e3","type":"charging.decided","occurred_at":"2026-04-02T15:00:00+01:00","case_urn":"52WD0100126","decision":"no_further_action","reasons":"Not enough evidence."})"}))
+              .status == 200);
+  const std::string id = httpRequest(site.d.port(), "GET", "/api/v1/letters?case_urn=52WD0100126", bearer(site.d.vlu))
+                             .object()->getArray("items")->getObject(0)->getValue<std::string>("id");
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  Reply queue = b.get("/queue");
+  REQUIRE(queue.status == 200);
+  CHECK(queue.body.find("/letters/" + id) != std::string::npos);
+  Reply page = b.get("/letters/" + id);
+  REQUIRE(page.status == 200);
+  CHECK(page.body.find("the letter is being written: its words follow within seconds") != std::string::npos);
+  for (const std::string action : {"/edit", "/approve", "/reject", "/met-another-way"})
+    CHECK(page.body.find("action=\"/letters/" + id + action + "\"") == std::string::npos);
+
+  site.d.services.drafter.resume();
+  site.d.drafted();
+  page = b.get("/letters/" + id);
+  CHECK(page.body.find("being written") == std::string::npos);
+  CHECK(page.body.find("action=\"/letters/" + id + "/edit\"") != std::string::npos);
+  CHECK(page.body.find("action=\"/letters/" + id + "/reject\"") != std::string::npos);
+}
