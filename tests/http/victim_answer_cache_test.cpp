@@ -9,12 +9,15 @@
 
 #include <algorithm>
 #include <functional>
+#include <regex>
+#include <set>
 #include <string>
 
 #include <catch2/catch.hpp>
 
 #include <Poco/Data/Session.h>
 
+#include "common/correlation.h"
 #include "http/json_writer.h"
 #include "http/views.h"
 #include "retention/purger.h"
@@ -251,4 +254,16 @@ TEST_CASE("A store from before the change token upgrades: every case gets one, a
   store.armCaseCheck("U1");  // what every derivation does
   CHECK(*store.victimReadKey("V1")->case_version == derived + 1);
   CHECK_FALSE(store.victimReadKey("nobody"));
+}
+
+TEST_CASE("Correlation ids are random version 4 UUIDs in Poco's form, each one new", "[victim_cache][correlation]") {
+  std::set<std::string> seen;
+  const std::regex form("req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  for (int i = 0; i < 2000; ++i) {
+    const std::string id = newCorrelationId("req");
+    INFO(id);
+    REQUIRE(std::regex_match(id, form));
+    seen.insert(id);
+  }
+  CHECK(seen.size() == 2000);
 }
