@@ -129,7 +129,7 @@ Services::Services(const Settings& s)
                    services::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie, signInNameKey(db)}),
       accounts(db),
       audit(db, *clock),
-      reads(db, *clock),
+      reads(db, *clock, s.http_victim_cache_mb << 20),
       outbox_service(db, outbox, *clock),
       page_templates(rendering::PageTemplates::load(s.web_dir + "/templates")),
       web_assets(loadWebAssets(s.web_dir)) {

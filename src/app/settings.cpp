@@ -20,6 +20,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"http.max_connections_per_client", "64", "open connections from one client address (behind a proxy: the proxy's); beyond it 503"},
     {"http.max_body_bytes", "16777216", "largest request body; larger is 413"},
     {"http.max_events_per_request", "10000", "most events in one POST; more is 413"},
+    {"http.victim_cache_mb", "64", "MiB of victim answers (GET /api/v1/victims/{id}) kept in memory and given again while nothing they show has changed; each read is still audited first; 0: none kept"},
     {"ingest.max_event_bytes", "65536", "largest single event (as compact JSON, unknown fields included), posted or imported; larger is 413 naming the event's index"},
     {"db.path", "../var/victim-comms.db", "SQLite file (created and migrated on first start); its directory must exist and be writable (the default's, var/, is made if missing)"},
     {"db.busy_timeout_ms", "2000", "how long a write waits for another writer's lock before giving up: the request is then answered 503 with Retry-After"},
@@ -224,6 +225,7 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   s.http_max_body_bytes = static_cast<size_t>(r.integer("http.max_body_bytes", static_cast<long>(s.http_max_body_bytes), 1024, 1L << 30));
   s.http_max_events_per_request = static_cast<size_t>(
       r.integer("http.max_events_per_request", static_cast<long>(s.http_max_events_per_request), 1, 100000));
+  s.http_victim_cache_mb = static_cast<size_t>(r.integer("http.victim_cache_mb", static_cast<long>(s.http_victim_cache_mb), 0, 65536));
   s.ingest_max_event_bytes = static_cast<size_t>(
       r.integer("ingest.max_event_bytes", static_cast<long>(s.ingest_max_event_bytes), 1024, 16L << 20));
   s.db_path = r.path("db.path", "../var/victim-comms.db", first_dir);

@@ -32,6 +32,7 @@ struct Settings {
   int http_max_connections_per_client = 64;  // open connections from one client address
   size_t http_max_body_bytes = 16 * 1024 * 1024;
   size_t http_max_events_per_request = 10000;
+  size_t http_victim_cache_mb = 64;  // victim answers kept (services::ReadService); 0: none
   size_t ingest_max_event_bytes = 64 * 1024;  // one event, unknown fields included; larger is 413
   std::string db_path;                      // absolute
   bool db_path_is_default = true;           // db.path is the default's: its directory (var/) is made if missing

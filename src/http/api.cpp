@@ -91,14 +91,17 @@ Response Api::postEvents(Request& req) {
 }
 
 Response Api::getVictim(Request& req) {
-  // DURABLE BEFORE ANSWERED: readVictim returns only once its audit entry is committed with an fsync
-  // (services/read_service.h); only then is the answer written, as views.h's readVictim does for the page.
-  const services::VictimRecord record = reads_.readVictim(req.params.at("victim_id"), *req.principal);
-  std::string body;
-  body.reserve(16384);
-  JsonWriter w(body);
-  writeVictim(w, record, clock_.today(), calendar_);
-  return json(std::move(body));
+  // DURABLE BEFORE ANSWERED: readVictimAnswer returns only once its audit entry is committed with an fsync
+  // (services/read_service.h), whether the answer is one it kept or one written now by writeVictim.
+  const auto answer = reads_.readVictimAnswer(
+      req.params.at("victim_id"), *req.principal, [this](const services::VictimRecord& record, const domain::Date& today) {
+        std::string body;
+        body.reserve(16384);
+        JsonWriter w(body);
+        writeVictim(w, record, today, calendar_);
+        return body;
+      });
+  return json(std::string(*answer));
 }
 
 Response Api::getCase(Request& req) {

@@ -50,6 +50,53 @@ VictimRecord ReadService::readVictim(const std::string& id, const Principal& rea
   return r;
 }
 
+std::shared_ptr<const std::string> ReadService::readVictimAnswer(const std::string& id, const Principal& reader,
+                                                                  const VictimAnswerWriter& write) {
+  auto lease = db_.session();
+  storage::Connection& session = lease;
+  storage::Store store(session);
+  const domain::UnixSeconds now = clock_.now();
+  const std::string now_text = domain::formatRfc3339Utc(now);
+  // Read FIRST, before anything the answer shows: the case's change token. Whatever is read after it is at
+  // least as new, so an answer kept under this token never shows less than the token stands for; a write
+  // committed after this lookup moves the token on (storage migration 18's invariant), and the answer kept
+  // here is then never given again.
+  const auto key = store.victimReadKey(id);
+  if (!key || (reader.role == "vlu" && !reader.area.empty() && reader.area != key->area)) {
+    store.audit(now_text, reader.user, "read_victim_denied", "victim:" + id, "not found or outside area");
+    throw notFound("no victim " + id);
+  }
+  // DURABLE BEFORE ANSWERED, as readVictim: the entry is committed (fsync shared with the readers of the
+  // moment) before an answer, kept or new, is returned.
+  store.audit(now_text, reader.user, "read_victim", "victim:" + id, "case:" + key->case_urn);
+  const domain::Date today = domain::londonDate(now);
+  // The answer depends on the stored rows (the token stands for them) and on today (time left, breaches,
+  // working days overdue); the calendar is fixed for the life of the process.
+  const std::string stamp =
+      key->case_version ? std::to_string(*key->case_version) + " " + today.toString() : std::string();
+  if (key->case_version && victim_answers_.enabled())
+    if (auto kept = victim_answers_.find(id, stamp)) return kept;
+
+  auto victim = store.findVictim(id);
+  auto case_row = victim ? store.findCase(victim->case_urn) : std::nullopt;
+  // Gone, or moved out of the reader's Area, since the lookup above (a write in between): as readVictim.
+  if (!victim || !case_row || (reader.role == "vlu" && !reader.area.empty() && reader.area != case_row->area))
+    throw notFound("no victim " + id);
+  VictimRecord r;
+  r.victim = std::move(*victim);
+  r.case_row = std::move(*case_row);
+  r.entitlement_changes = store.entitlementChanges(r.victim.victim_id);
+  for (auto& e : store.caseTimeline(r.victim.case_urn))
+    if (e.victim_id.empty() || e.victim_id == r.victim.victim_id) r.timeline.push_back(std::move(e));
+  storage::ObligationFilter f;
+  f.victim_id = r.victim.victim_id;
+  f.limit = 1000;
+  r.obligations = store.listObligations(f);
+  auto answer = std::make_shared<const std::string>(write(r, today));
+  if (key->case_version) victim_answers_.put(id, stamp, answer);
+  return answer;
+}
+
 CaseRecord ReadService::readCase(const std::string& urn, const Principal& reader) {
   auto lease = db_.session();
   storage::Connection& session = lease;

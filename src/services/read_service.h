@@ -13,11 +13,14 @@
 //
 // Thread-safe: each call takes its own store session.
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "domain/clock.h"
+#include "services/answer_cache.h"
 #include "services/principal.h"
 #include "storage/records.h"
 
@@ -57,9 +60,15 @@ struct LetterBackground {
   std::optional<storage::VictimRow> victim;
 };
 
+// Writes a victim's answer from their record as of `today` (the front's JSON: http::writeVictim). It must
+// depend on nothing else: not the reader, nor the time of day (see readVictimAnswer).
+using VictimAnswerWriter = std::function<std::string(const VictimRecord& record, const domain::Date& today)>;
+
 class ReadService {
  public:
-  ReadService(storage::Database& db, const domain::Clock& clock) : db_(db), clock_(clock) {}
+  // victim_cache_bytes: how much readVictimAnswer may keep of answers already written (0: none).
+  ReadService(storage::Database& db, const domain::Clock& clock, size_t victim_cache_bytes = 0)
+      : db_(db), clock_(clock), victim_answers_(victim_cache_bytes) {}
 
   // Whether the store answers a trivial query (/healthz). Not audited.
   bool storeAnswers();
@@ -67,6 +76,16 @@ class ReadService {
   // The victim as `reader` may see them; audits the read (read_victim) or the refusal
   // (read_victim_denied) before anything is returned. Throws Error(kNotFound).
   VictimRecord readVictim(const std::string& victim_id, const Principal& reader);
+  // The same read, answered with what `write` makes of the record: audited exactly as readVictim (the
+  // entry durable before anything is returned, whether the answer was kept or written now). An answer
+  // already written is given again while its case's change token (case_versions, storage migration 18)
+  // and today's date are what they were when it was written: one indexed lookup instead of reading the
+  // victim, case, timeline, entitlement changes and obligations and writing them again. It needs no key
+  // for the reader: whoever may see the victim (the Area check, made afresh on every read) is shown the
+  // same answer. Throws Error(kNotFound) as readVictim.
+  std::shared_ptr<const std::string> readVictimAnswer(const std::string& victim_id, const Principal& reader,
+                                                      const VictimAnswerWriter& write);
+  const AnswerCache& victimAnswers() const { return victim_answers_; }
   // The case as `reader` may see it; audited (read_case, read_case_denied). Throws Error(kNotFound).
   CaseRecord readCase(const std::string& urn, const Principal& reader);
   // Obligations as `filter` asks (the caller confines a bound officer to their Area); audited
@@ -83,6 +102,7 @@ class ReadService {
  private:
   storage::Database& db_;
   const domain::Clock& clock_;
+  AnswerCache victim_answers_;
 };
 
 }  // namespace vc::services

@@ -179,7 +179,7 @@ void AuditGroupCommit::appendDurably(Poco::Data::Session& session, const std::ve
   queue_.push_back(std::move(mine));
   while (!slot->done) {
     if (flushing_) {
-      cv_.wait(lock);
+      slot->wake.wait(lock);
       continue;
     }
     // No flush under way and ours not yet written: it is still queued, so this caller leads.
@@ -203,9 +203,12 @@ void AuditGroupCommit::appendDurably(Poco::Data::Session& session, const std::ve
     for (Queued& q : batch) {
       q.slot->done = true;
       q.slot->error = error;
+      q.slot->wake.notify_one();
     }
     flushing_ = false;
-    cv_.notify_all();
+    // Whoever queued during this flush waits for a leader: the first of them leads the next batch (it finds
+    // no flush under way and its entry still queued). notify_all woke every waiter, most only to wait again.
+    if (!queue_.empty()) queue_.front().slot->wake.notify_one();
   }
   if (slot->error) std::rethrow_exception(slot->error);
 }

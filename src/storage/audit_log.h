@@ -118,7 +118,8 @@ class AuditLog {
 // becomes the leader: it takes everything queued so far, appends it to the chain in one write
 // transaction on its own session, commits, and wakes the callers whose entries that commit held;
 // callers that queued meanwhile form the next batch. So N concurrent readers pay for one fsync
-// between them instead of queueing for N, and no thread is kept for it.
+// between them instead of queueing for N, and no thread is kept for it. Each caller waits on its own
+// slot: a flush wakes the callers it wrote and the first one queued (the next leader), no one else.
 //
 // Invariants kept here:
 // - DURABLE BEFORE ANSWERED: appendDurably returns only after the COMMIT holding the caller's
@@ -151,6 +152,7 @@ class AuditGroupCommit {
   struct Slot {
     bool done = false;
     std::exception_ptr error;
+    std::condition_variable wake;  // with mutex_: its batch is written, or it is to lead the next
   };
   struct Queued {
     std::vector<AuditEntry> entries;
@@ -158,7 +160,6 @@ class AuditGroupCommit {
   };
 
   mutable std::mutex mutex_;
-  std::condition_variable cv_;
   std::vector<Queued> queue_;  // guarded by mutex_: waiting for the next batch
   bool flushing_ = false;      // guarded by mutex_: a leader is writing a batch
   uint64_t commits_ = 0;       // guarded by mutex_

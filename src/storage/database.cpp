@@ -89,6 +89,12 @@ std::string armIsvaCases() {
          "WHERE NOT EXISTS (SELECT 1 FROM case_checks c WHERE c.case_urn = v.case_urn);";
 }
 
+// Migration 18: the case's change token moves on (case_versions; see the migration). A case without a row
+// (none should be: the migration and every derivation make one) is simply never answered from the cache.
+std::string bumpCaseVersion(const std::string& urn) {
+  return "UPDATE case_versions SET version = version + 1 WHERE case_urn = " + urn + ";";
+}
+
 // Migration 16: every obligation body stored packed (storage/obligation_body.h), 2,000 rows at a time. A body
 // that would not read back byte for byte (an older shape, a purged one) is left as it is.
 void packObligationBodies(Poco::Data::Session& s) {
@@ -600,6 +606,54 @@ const std::vector<Migration>& migrations() {
           "UPDATE letters SET rule = (SELECT o.rule FROM obligations o WHERE o.id = NEW.obligation_id) "
           "WHERE n = NEW.n; END",
           "CREATE INDEX letters_by_rule_due ON letters(rule, due_by, n)",
+      }},
+      {{
+          // 18 (issue 16, item 3): a change token per case, so that a victim's answer kept in memory
+          // (services::ReadService's answer cache) is used only while nothing it shows has changed.
+          // case_versions.version only ever grows. INVARIANT (a concurrent writer could break it): every
+          // write that changes what GET /api/v1/victims/{id} shows (the victim, their entitlement
+          // changes, the case, its events, the victim's obligations with their latest reason and alerts)
+          // bumps its case's version IN THE SAME TRANSACTION. A derivation (events stored, the case,
+          // victims, entitlement changes and obligations written) bumps it once, in Store::armCaseCheck,
+          // as it arms the case (a trigger per event and obligation row would cost the ingest); events and
+          // obligations are inserted by nothing else. Every other write is bumped by the triggers below,
+          // whoever makes it: a purge (event bodies, the victim's columns, the case, obligation bodies,
+          // reasons' notes), a reason recorded, an alert raised, a status or body written outside a
+          // derivation. Writes that show nothing there (obligations.alert_on, the ledger sweep's mark) do
+          // not bump it. tests/http/victim_answer_cache_test.cpp changes each and reads again.
+          "CREATE TABLE case_versions(case_urn TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID",
+          "INSERT INTO case_versions(case_urn, version) SELECT urn, 1 FROM cases",
+          "CREATE TRIGGER events_bump_case_version AFTER UPDATE ON events WHEN NEW.case_urn IS NOT NULL BEGIN " +
+              bumpCaseVersion("NEW.case_urn") + " END",
+          "CREATE TRIGGER cases_bump_case_version AFTER UPDATE ON cases BEGIN " + bumpCaseVersion("NEW.urn") + " END",
+          "CREATE TRIGGER victims_bump_case_version_insert AFTER INSERT ON victims BEGIN " +
+              bumpCaseVersion("NEW.case_urn") + " END",
+          "CREATE TRIGGER victims_bump_case_version_update AFTER UPDATE ON victims BEGIN " +
+              bumpCaseVersion("NEW.case_urn") + " END",
+          "CREATE TRIGGER victims_bump_case_version_delete AFTER DELETE ON victims BEGIN " +
+              bumpCaseVersion("OLD.case_urn") + " END",
+          "CREATE TRIGGER entitlement_changes_bump_case_version_insert AFTER INSERT ON entitlement_changes BEGIN " +
+              bumpCaseVersion("(SELECT case_urn FROM victims WHERE victim_id = NEW.victim_id)") + " END",
+          "CREATE TRIGGER entitlement_changes_bump_case_version_update AFTER UPDATE ON entitlement_changes BEGIN " +
+              bumpCaseVersion("(SELECT case_urn FROM victims WHERE victim_id = NEW.victim_id)") + " END",
+          "CREATE TRIGGER entitlement_changes_bump_case_version_delete AFTER DELETE ON entitlement_changes BEGIN " +
+              bumpCaseVersion("(SELECT case_urn FROM victims WHERE victim_id = OLD.victim_id)") + " END",
+          // Every column but alert_on (the ledger sweep's own mark, shown nowhere).
+          "CREATE TRIGGER obligations_bump_case_version_update AFTER UPDATE OF id, rule, policy, basis, kind, "
+          "victim_id, case_urn, area, trigger_event, tier, due_by, status, completed_at, body, created_n "
+          "ON obligations BEGIN " + bumpCaseVersion("NEW.case_urn") + " END",  // an obligation's case never changes
+          "CREATE TRIGGER obligations_bump_case_version_delete AFTER DELETE ON obligations BEGIN " +
+              bumpCaseVersion("OLD.case_urn") + " END",
+          "CREATE TRIGGER obligation_reasons_bump_case_version_insert AFTER INSERT ON obligation_reasons BEGIN " +
+              bumpCaseVersion("(SELECT case_urn FROM obligations WHERE id = NEW.obligation_id)") + " END",
+          "CREATE TRIGGER obligation_reasons_bump_case_version_update AFTER UPDATE ON obligation_reasons BEGIN " +
+              bumpCaseVersion("(SELECT case_urn FROM obligations WHERE id = NEW.obligation_id)") + " END",
+          "CREATE TRIGGER obligation_alerts_bump_case_version_insert AFTER INSERT ON obligation_alerts BEGIN " +
+              bumpCaseVersion("(SELECT case_urn FROM obligations WHERE id = NEW.obligation_id)") + " END",
+          "CREATE TRIGGER obligation_alerts_bump_case_version_update AFTER UPDATE ON obligation_alerts BEGIN " +
+              bumpCaseVersion("(SELECT case_urn FROM obligations WHERE id = NEW.obligation_id)") + " END",
+          "CREATE TRIGGER obligation_alerts_bump_case_version_delete AFTER DELETE ON obligation_alerts BEGIN " +
+              bumpCaseVersion("(SELECT case_urn FROM obligations WHERE id = OLD.obligation_id)") + " END",
       }},
   };
   return kMigrations;

@@ -217,6 +217,17 @@ void Store::armCaseCheck(const std::string& urn) {
           "INSERT INTO case_checks(case_urn, armed) VALUES(?, random()) "
           "ON CONFLICT(case_urn) DO UPDATE SET armed = excluded.armed");
   q.bind(urn).run();
+  // The victim answers' change token (migration 18), for the same reason: everything this derivation writes
+  // may show in them. It only grows, and moves in this transaction (the invariant named at the migration).
+  if (!has_case_versions_) {
+    Query t(s_, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'case_versions'");
+    has_case_versions_ = t.next() && t.int64(0) > 0;
+  }
+  if (!*has_case_versions_) return;
+  Query v(s_,
+          "INSERT INTO case_versions(case_urn, version) VALUES(?, 1) "
+          "ON CONFLICT(case_urn) DO UPDATE SET version = version + 1");
+  v.bind(urn).run();
 }
 
 void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
@@ -247,6 +258,19 @@ std::optional<VictimRow> Store::findVictim(const std::string& victim_id) {
   q.bind(victim_id);
   if (!q.next()) return std::nullopt;
   return readVictim(q);
+}
+
+std::optional<Store::VictimReadKey> Store::victimReadKey(const std::string& victim_id) {
+  Query q(s_,
+          "SELECT v.case_urn, c.area, k.version FROM victims v JOIN cases c ON c.urn = v.case_urn "
+          "LEFT JOIN case_versions k ON k.case_urn = v.case_urn WHERE v.victim_id = ?");
+  q.bind(victim_id);
+  if (!q.next()) return std::nullopt;
+  VictimReadKey key;
+  key.case_urn = q.text(0);
+  key.area = q.text(1);
+  if (!q.isNull(2)) key.case_version = q.int64(2);
+  return key;
 }
 
 std::vector<VictimRow> Store::caseVictims(const std::string& urn) {

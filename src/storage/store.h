@@ -50,13 +50,22 @@ class Store {
   std::optional<std::string> isvaDetails(const std::string& isva_id);
 
   void upsertCase(const CaseRow& row, int64_t last_event_seq);
-  // Arms the case in case_checks (a fresh token), as the triggers do for writes outside a derivation.
+  // Arms the case in case_checks (a fresh token), as the triggers do for writes outside a derivation,
+  // and moves its change token (case_versions, migration 18) on: called once by every derivation, in its
+  // transaction, for everything the derivation writes (events, the case, victims, obligations).
   void armCaseCheck(const std::string& urn);
   void upsertVictim(const VictimRow& row);
   void replaceEntitlementChanges(const std::string& victim_id, const std::vector<EntitlementChangeRow>& rows);
   void upsertObligations(const std::vector<ObligationRow>& rows);
 
   std::optional<VictimRow> findVictim(const std::string& victim_id);
+  // What a victim read is decided and cached by, in one indexed lookup: the victim's case, its Area and
+  // its change token (case_versions: nullopt if the case has none, and then nothing may be cached).
+  struct VictimReadKey {
+    std::string case_urn, area;
+    std::optional<int64_t> case_version;
+  };
+  std::optional<VictimReadKey> victimReadKey(const std::string& victim_id);
   std::vector<VictimRow> caseVictims(const std::string& urn);
   std::vector<EntitlementChangeRow> entitlementChanges(const std::string& victim_id);
   std::optional<ObligationRow> findObligation(const std::string& id);
@@ -92,7 +101,8 @@ class Store {
                                                     const std::vector<std::string>& cases);
 
   Poco::Data::Session& s_;
-  std::optional<bool> has_case_checks_;  // asked once per Store (armCaseCheck)
+  std::optional<bool> has_case_checks_;    // asked once per Store (armCaseCheck)
+  std::optional<bool> has_case_versions_;  // likewise
 };
 
 }  // namespace vc::storage

@@ -625,6 +625,19 @@ TEST_CASE("A store written by schema 6 upgrades with nothing lost and verifies u
   }
   SECTION("the store taken back to schema 6 and the whole log rewritten, then upgraded again") {
     tamper(path,
+           "DROP TRIGGER events_bump_case_version; DROP TRIGGER cases_bump_case_version; "
+           "DROP TRIGGER victims_bump_case_version_insert; DROP TRIGGER victims_bump_case_version_update; "
+           "DROP TRIGGER victims_bump_case_version_delete; "
+           "DROP TRIGGER entitlement_changes_bump_case_version_insert; "
+           "DROP TRIGGER entitlement_changes_bump_case_version_update; "
+           "DROP TRIGGER entitlement_changes_bump_case_version_delete; "
+           "DROP TRIGGER obligations_bump_case_version_update; "
+           "DROP TRIGGER obligations_bump_case_version_delete; "
+           "DROP TRIGGER obligation_reasons_bump_case_version_insert; "
+           "DROP TRIGGER obligation_reasons_bump_case_version_update; "
+           "DROP TRIGGER obligation_alerts_bump_case_version_insert; "
+           "DROP TRIGGER obligation_alerts_bump_case_version_update; "
+           "DROP TRIGGER obligation_alerts_bump_case_version_delete; DROP TABLE case_versions; "
            "DROP INDEX letters_by_attention_due; DROP INDEX obligations_by_rule_due; DROP INDEX obligations_by_kind_due; "
            "DROP INDEX obligations_by_basis_due; DROP TRIGGER letters_rule_insert; DROP INDEX letters_by_rule_due; "
            "ALTER TABLE letters DROP COLUMN rule; "
