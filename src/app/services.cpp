@@ -123,7 +123,7 @@ Services::Services(const Settings& s)
       notifications(db, ingestor, notification_templates, *clock, contacts, outbox, s.public_url),
       ledger(db, *clock, calendar),
       scheduler(db, letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)),
-      drafter(db, scheduler),
+      drafter(db, scheduler, std::chrono::seconds(s.drafting_max_lag_seconds)),
       checkpointer(db, *clock, std::chrono::seconds(s.audit_checkpoint_interval_seconds)),
       web_sessions(db, *clock,
                    services::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie, signInNameKey(db)}),

@@ -36,6 +36,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"letters.discreet_subject_cy", "Llythyr i chi / A letter for you", "the same, for a Welsh (bilingual) letter"},
     {"demo.file", "demo/events.jsonl", "synthetic events loaded by `victim-comms demo`"},
     {"scheduler.interval_seconds", "60", "how often the scheduler drafts, re-renders, withdraws and sends"},
+    {"drafting.max_lag_seconds", "5", "when the letters of a batch committed this many seconds ago still wait for their words, the next batch answers only once the drafting worker has taken them: a feed faster than drafting is slowed instead of the words falling behind; 0: a batch waits whenever an earlier one is still queued"},
     {"spool.dir", "../var/spool", "where approved postal letters are written (HTML with print CSS, and text) for printing"},
     {"bounces.dir", "", "a directory the relay delivers mail for smtp.sender into, one file per message (a Maildir's new/): delivery reports there mark letters and notifications bounced or delivered; empty: none is watched"},
     {"spool.confirm_within_hours", "24", "hours the print room has to confirm a print batch (batch-<n>.confirmed or the API) before it is reported overdue"},
@@ -245,6 +246,7 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   requireFile(r, "templates.dir", s.templates_dir, true);
   s.demo_file = r.path("demo.file", "demo/events.jsonl", first_dir);
   s.scheduler_interval_seconds = static_cast<int>(r.integer("scheduler.interval_seconds", 60, 1, 86400));
+  s.drafting_max_lag_seconds = static_cast<int>(r.integer("drafting.max_lag_seconds", 5, 0, 3600));
   s.retention_closed_case_days = static_cast<int>(r.integer("retention.closed_case_days", 0, 0, 36500));
   s.retention_key_file = r.path("retention.key_file", "../var/retention.key", first_dir);
   s.audit_key_file = r.path("audit.key_file", "../var/audit.key", first_dir);

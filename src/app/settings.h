@@ -53,6 +53,7 @@ struct Settings {
   std::string spool_dir;                    // absolute: where posted letters are written for printing
   std::string bounces_dir;                  // absolute, or "": the mailbox delivery reports arrive in
   int scheduler_interval_seconds = 60;
+  int drafting_max_lag_seconds = 5;  // scheduling::DraftingWorker's BOUNDED LAG
   // Email (SMTP).
   std::string smtp_host = "localhost";
   int smtp_port = 25;

@@ -15,7 +15,8 @@ constexpr std::chrono::seconds kSlowLag(10);
 
 }  // namespace
 
-DraftingWorker::DraftingWorker(storage::Database& db, Scheduler& scheduler) : db_(db), scheduler_(scheduler) {}
+DraftingWorker::DraftingWorker(storage::Database& db, Scheduler& scheduler, std::chrono::seconds max_lag)
+    : db_(db), scheduler_(scheduler), max_lag_(max_lag) {}
 
 DraftingWorker::~DraftingWorker() { stop(); }
 
@@ -62,11 +63,18 @@ bool DraftingWorker::running() const {
 void DraftingWorker::afterCommit(const std::vector<std::string>& cases) {
   const auto now = std::chrono::steady_clock::now();
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     if (started_ && !stopping_) {
+      // BOUNDED LAG (see the header): behind when a commit older than max_lag_ is still waiting.
+      const bool behind = !queued_.empty() && now - oldest_ > max_lag_;
       if (queued_.empty()) oldest_ = now;
       queued_.insert(cases.begin(), cases.end());
       cv_.notify_all();
+      if (behind) {
+        ++stats_.held;
+        const uint64_t seen = taken_;
+        cv_.wait(lock, [&] { return taken_ != seen || stopping_ || !started_; });
+      }
       return;
     }
   }
@@ -134,7 +142,9 @@ void DraftingWorker::loop() {
       queued_.clear();
       oldest = oldest_;
       busy_ = true;
+      ++taken_;
     }
+    cv_.notify_all();  // batches held for the worker to take the queue (BOUNDED LAG)
     CorrelationScope scope(newCorrelationId("draft"));
     try {
       run(cases, oldest);

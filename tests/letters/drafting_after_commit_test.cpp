@@ -5,6 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
@@ -176,4 +180,52 @@ TEST_CASE("A second batch that changes a case while its letter is being written 
   // In between, the letter was drafted for post and re-rendered for email; written once here, from the end state.
   CHECK(da->getValue<int>("version") == 2);
   CHECK(db->getValue<int>("version") == 1);
+}
+
+TEST_CASE("When the worker is behind, the next batch is stored at once but answers only once the worker has "
+          "taken the letters waiting for their words (drafting.max_lag_seconds)",
+          "[letters][drafting]") {
+  DaemonOptions o = noWait();
+  o.drafting_max_lag_seconds = 0;  // behind as soon as an earlier batch's letters are still queued
+  TestDaemon d(o);
+  d.services.drafter.pause();  // the worker takes nothing: the first batch's letter waits for its words
+  post(d, nfaCase("52DW0500126", "dw5-a"));  // nothing queued before it: answers at once
+  CHECK(d.services.drafter.stats().held == 0);
+
+  auto second = std::async(std::launch::async, [&] {
+    return httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), batch(nfaCase("52DW0600126", "dw5-b")));
+  });
+  // The second batch is stored, its letter in the queue being written, while its answer is held.
+  for (int i = 0; i < 200 && d.services.drafter.stats().held == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(d.services.drafter.stats().held == 1);
+  CHECK(blockedCode(onlyLetterOf(d, "52DW0600126")) == "being_written");
+  CHECK(second.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
+
+  // Once the worker takes the queue the held batch answers, and both letters get their words.
+  d.services.drafter.resume();
+  const Reply r = second.get();
+  INFO(r.body);
+  CHECK(r.status == 200);
+  d.drafted();
+  for (const std::string urn : {"52DW0500126", "52DW0600126"}) {
+    Object::Ptr l = onlyLetterOf(d, urn);
+    CHECK(l->getValue<std::string>("state") == "draft");
+    CHECK(l->getValue<int>("version") == 1);
+  }
+}
+
+TEST_CASE("A worker that keeps up holds no batch: a second batch while the first is queued answers at once "
+          "when the first is younger than drafting.max_lag_seconds",
+          "[letters][drafting]") {
+  DaemonOptions o = noWait();
+  o.drafting_max_lag_seconds = 3600;
+  TestDaemon d(o);
+  d.services.drafter.pause();
+  post(d, nfaCase("52DW0700126", "dw7-a"));
+  post(d, nfaCase("52DW0800126", "dw7-b"));  // would hang here if it were held: the worker is paused
+  CHECK(d.services.drafter.stats().held == 0);
+  d.services.drafter.resume();
+  d.drafted();
+  CHECK(onlyLetterOf(d, "52DW0800126")->getValue<int>("version") == 1);
 }

@@ -86,6 +86,9 @@ struct DaemonOptions {
   // their words right after posting it, as it could when they were written in the request. A test of the
   // letters being written sets it false, and calls TestDaemon::drafted() when it wants their words.
   bool wait_for_drafting = true;
+  // drafting.max_lag_seconds. Long by default, so that a test that pauses the worker and posts a second
+  // batch is not held until a resume that its own thread would give.
+  int drafting_max_lag_seconds = 3600;
 };
 
 // The raw bytes of the (only) key in a key file, as someone holding the file would read it.
@@ -144,6 +147,7 @@ inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o
   s.bounces_dir = o.bounces_dir;
   s.web_dir = VC_SOURCE_DIR "/web";
   s.scheduler_interval_seconds = o.scheduler_interval_seconds;
+  s.drafting_max_lag_seconds = o.drafting_max_lag_seconds;
   s.clock_now = domain::parseRfc3339(o.now);
   s.smtp_host = o.smtp_host;
   s.smtp_port = o.smtp_port;
