@@ -113,8 +113,11 @@ void LetterStore::insertLetter(const LetterRow& r, bool words_follow) {
   Query q(s_,
           "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, blocked_by, "
           "last_edited_by, fields, free_text, context_hash, template_version, policy, recipient_email, html, text, "
-          "words_in_version, note, created_at, updated_at) "
-          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+          "words_in_version, note, created_at, updated_at, due_by, area, rule) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+          // Its obligation's (migration 19: no trigger rewrites the row); none without one: NOT NULL refuses it.
+          "(SELECT due_by FROM obligations WHERE id = ?2), (SELECT area FROM obligations WHERE id = ?2), "
+          "(SELECT rule FROM obligations WHERE id = ?2))");
   const std::string none;
   q.bind(r.n).bind(r.obligation_id).bind(r.kind).bind(r.language).bind(r.channel).bind(r.state).bind(r.version);
   q.bind(r.letter_date).bind(r.blocked_by).bindOrNull(r.last_edited_by).bind(r.fields).bind(r.free_text);

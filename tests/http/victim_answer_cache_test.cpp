@@ -215,13 +215,16 @@ TEST_CASE("Every victim read, kept answer or not, is in the audit log before its
   CHECK(storage::Store(lease).auditCount("read_victim_denied") == 1);
 }
 
+// The schema before migration 18 added the change tokens.
+constexpr int kBeforeChangeTokens = 17;
+
 TEST_CASE("A store from before the change token upgrades: every case gets one, and it moves with its writes",
           "[victim_cache][migrate]") {
   testing::TempDir dir;
   const std::string path = dir.path + "/store.db";
   {
     storage::Database db(path, testing::keyedStore(dir.path));
-    db.migrateTo(storage::Database::latestSchemaVersion() - 1);
+    db.migrateTo(kBeforeChangeTokens);
     auto lease = db.session();
     auto& s = storage::sqlite(lease);
     s << "INSERT INTO events(id, type, case_urn, occurred_at, local_date, received_at, body) VALUES"
@@ -235,8 +238,7 @@ TEST_CASE("A store from before the change token upgrades: every case gets one, a
         now;
   }
   storage::Database db(path, testing::keyedStore(dir.path));
-  CHECK(db.migrate() ==
-        std::make_pair(storage::Database::latestSchemaVersion() - 1, storage::Database::latestSchemaVersion()));
+  CHECK(db.migrate() == std::make_pair(kBeforeChangeTokens, storage::Database::latestSchemaVersion()));
   auto lease = db.session();
   storage::Store store(lease);
   auto& s = storage::sqlite(lease);

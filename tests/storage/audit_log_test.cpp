@@ -625,6 +625,7 @@ TEST_CASE("A store written by schema 6 upgrades with nothing lost and verifies u
   }
   SECTION("the store taken back to schema 6 and the whole log rewritten, then upgraded again") {
     tamper(path,
+           "DROP TRIGGER letters_from_obligation_insert; "
            "DROP TRIGGER events_bump_case_version; DROP TRIGGER cases_bump_case_version; "
            "DROP TRIGGER victims_bump_case_version_insert; DROP TRIGGER victims_bump_case_version_update; "
            "DROP TRIGGER victims_bump_case_version_delete; "
@@ -639,7 +640,7 @@ TEST_CASE("A store written by schema 6 upgrades with nothing lost and verifies u
            "DROP TRIGGER obligation_alerts_bump_case_version_update; "
            "DROP TRIGGER obligation_alerts_bump_case_version_delete; DROP TABLE case_versions; "
            "DROP INDEX letters_by_attention_due; DROP INDEX obligations_by_rule_due; DROP INDEX obligations_by_kind_due; "
-           "DROP INDEX obligations_by_basis_due; DROP TRIGGER letters_rule_insert; DROP INDEX letters_by_rule_due; "
+           "DROP INDEX obligations_by_basis_due; DROP TRIGGER IF EXISTS letters_rule_insert; DROP INDEX letters_by_rule_due; "
            "ALTER TABLE letters DROP COLUMN rule; "
            "ALTER TABLE audit_log DROP COLUMN key_id; DROP TABLE store_identity; ALTER TABLE outbox DROP COLUMN sender_name; "
            "ALTER TABLE outbox DROP COLUMN print_batch; DROP TABLE print_batches; DROP INDEX outbox_by_message_id; "
@@ -649,10 +650,10 @@ TEST_CASE("A store written by schema 6 upgrades with nothing lost and verifies u
            "DROP TRIGGER events_purge_arm_case; DROP TRIGGER cases_arm_insert; "
            "DROP TRIGGER cases_arm_update; DROP TRIGGER victims_arm_insert; DROP TRIGGER victims_arm_update; "
            "DROP TRIGGER isvas_arm_insert; "
-           "DROP TRIGGER isvas_arm_update; DROP TRIGGER obligations_rearm_alert; DROP TRIGGER letters_due_by_insert; "
+           "DROP TRIGGER isvas_arm_update; DROP TRIGGER obligations_rearm_alert; DROP TRIGGER IF EXISTS letters_due_by_insert; "
            "DROP TRIGGER obligations_due_by_to_letter; DROP TABLE case_checks; DROP INDEX victims_by_isva; "
            "DROP INDEX obligations_by_alert_on; ALTER TABLE obligations DROP COLUMN alert_on; "
-           "DROP TRIGGER letters_area_insert; DROP TRIGGER obligations_area_to_letter; DROP INDEX letters_by_area_due; DROP INDEX letters_by_area_state_due; "
+           "DROP TRIGGER IF EXISTS letters_area_insert; DROP TRIGGER obligations_area_to_letter; DROP INDEX letters_by_area_due; DROP INDEX letters_by_area_state_due; "
            "ALTER TABLE letters DROP COLUMN area; DROP INDEX letters_by_due; DROP INDEX letters_by_state_due; ALTER TABLE letters DROP COLUMN due_by; "
            "CREATE INDEX letters_by_state ON letters(state); DROP INDEX obligations_by_status_due; "
            "DROP INDEX obligations_by_area_due; DROP INDEX obligations_by_area_status_due; "

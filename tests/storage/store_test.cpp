@@ -905,3 +905,76 @@ TEST_CASE("A letter written as read fails with stale_version, changing nothing, 
   }
   CHECK(letters.findLetter(1)->note == "checked");
 }
+
+TEST_CASE("A letter carries its obligation's due date, Area and rule from its insert, before and after "
+          "migration 19 put them in the INSERT itself; a letter without an obligation is refused",
+          "[storage][letters][migrate]") {
+  TempDb t;
+  using namespace Poco::Data::Keywords;
+  auto raw = [](Poco::Data::Session& s, int n, const std::string& obligation) {
+    // An insert that names none of the three (as a store written before version 19 was written).
+    s << "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, blocked_by, "
+         "fields, free_text, context_hash, template_version, policy, recipient_email, html, text, note, created_at, "
+         "updated_at) VALUES(?, ?, 'decision_not_to_prosecute', 'en', 'post', 'draft', 1, '2026-04-02', '[]', '{}', "
+         "'', 'h', 't', 'p', '', '', '', '', '2026-04-02T15:00:00Z', '2026-04-02T15:00:00Z')",
+        bind(n), bind(obligation), now;
+  };
+  auto carried = [](Poco::Data::Session& s, int n) {
+    std::string row;
+    s << "SELECT l.due_by || '|' || l.area || '|' || l.rule || '=' || o.due_by || '|' || o.area || '|' || o.rule "
+         "FROM letters l JOIN obligations o ON o.id = l.obligation_id WHERE l.n = ?",
+        bind(n), into(row), now;
+    return row;
+  };
+  std::string obligation;
+  {
+    storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+    db.migrateTo(18);  // before migration 19
+    ingest::Ingestor ingestor(db, policy().engine, policy().clock);
+    REQUIRE(ingestor.ingest(events(kExample)).accepted == 3);
+    auto lease = db.session();
+    Poco::Data::Session& s = vc::storage::sqlite(lease);
+    s << "SELECT id FROM obligations ORDER BY id LIMIT 1", into(obligation), now;
+    // One letter an obligation (letters.obligation_id is UNIQUE): two more obligations like the first.
+    s << "CREATE TEMP TABLE copy AS SELECT * FROM obligations WHERE id = ?", bind(obligation), now;
+    for (const char* suffix : {"-b", "-c"}) {
+      s << "UPDATE copy SET id = ? || ?", bind(obligation), bind(std::string(suffix)), now;
+      s << "INSERT INTO obligations SELECT * FROM copy", now;
+    }
+    raw(s, 1, obligation);
+  }
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  CHECK(db.migrate() == std::make_pair(18, storage::Database::latestSchemaVersion()));
+  auto lease = db.session();
+  Poco::Data::Session& s = vc::storage::sqlite(lease);
+  const std::string upgraded = carried(s, 1);
+  REQUIRE(upgraded.find('=') != std::string::npos);
+  CHECK(upgraded.substr(0, upgraded.find('=')) == upgraded.substr(upgraded.find('=') + 1));
+  CHECK(upgraded.find("||") == std::string::npos);  // none of the three empty
+
+  // The store's own insert names them; an insert that does not still gets them (one trigger).
+  storage::LetterStore letters(s);
+  storage::LetterRow row;
+  row.n = 2;
+  row.obligation_id = obligation + "-b";
+  row.kind = "decision_not_to_prosecute";
+  row.language = "en";
+  row.channel = "post";
+  row.state = "draft";
+  row.version = 1;
+  row.letter_date = "2026-04-02";
+  row.blocked_by = "[]";
+  row.fields = "{}";
+  row.created_at = row.updated_at = "2026-04-02T15:00:00Z";
+  letters.insertLetter(row);
+  raw(s, 3, obligation + "-c");
+  CHECK(carried(s, 2) == upgraded);
+  CHECK(carried(s, 3) == upgraded);
+
+  // A letter whose obligation does not exist is refused, by the store's insert and by a raw one alike.
+  row.n = 4;
+  row.obligation_id = "no-such-obligation";
+  CHECK_THROWS(letters.insertLetter(row));
+  CHECK_THROWS(raw(s, 5, "no-such-obligation"));
+  CHECK(count(db, "letters") == 3);
+}
