@@ -417,7 +417,7 @@ void LetterService::addPendingLetters(storage::Connection& session, const std::v
   for (auto& o : letters.obligationsForNewLetters(cases)) {
     if (!domain::obligationNeedsLetter(o.kind, o.recipient, o.template_name, o.carried_by)) continue;
     // Exactly the row a draft makes (number, obligation, kind, policy; its due date, Area and rule from the
-    // obligation by the insert triggers), at version 0, blocked with one plain reason, and without words:
+    // obligation, written by LetterStore::insertLetter), at version 0, blocked with one plain reason, and without words:
     // its language, channel and words are worked out with them (writePending).
     storage::LetterRow row;
     row.n = letters.nextLetterNumber();
