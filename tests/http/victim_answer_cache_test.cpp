@@ -22,6 +22,7 @@
 #include "http/views.h"
 #include "retention/purger.h"
 #include "services/read_service.h"
+#include "services/answer_cache.h"
 #include "storage/database.h"
 #include "storage/sqlite_connection.h"
 #include "storage/store.h"
@@ -268,4 +269,43 @@ TEST_CASE("Correlation ids are random version 4 UUIDs in Poco's form, each one n
     seen.insert(id);
   }
   CHECK(seen.size() == 2000);
+}
+
+TEST_CASE("The answer cache holds no more bytes than it is given, drops the least recently read first, and gives "
+          "an answer back only for the stamp it was made from",
+          "[victim_cache][bounds]") {
+  auto answer = [](size_t bytes) { return std::make_shared<const std::string>(bytes, 'x'); };
+  // Each entry costs its answer, its key, its stamp and 96 bytes of bookkeeping: 1,000 + 2 + 2 + 96 here.
+  services::AnswerCache cache(3 * 1100);
+  cache.put("v1", "s1", answer(1000));
+  cache.put("v2", "s1", answer(1000));
+  cache.put("v3", "s1", answer(1000));
+  CHECK(cache.entries() == 3);
+  CHECK(cache.bytes() == 3 * 1100);
+  REQUIRE(cache.find("v1", "s1"));  // v1 read again: v2 is now the least recently read
+  cache.put("v4", "s1", answer(1000));
+  CHECK(cache.entries() == 3);
+  CHECK(cache.bytes() <= 3 * 1100);
+  CHECK_FALSE(cache.find("v2", "s1"));
+  CHECK(cache.find("v1", "s1"));
+  CHECK(cache.find("v4", "s1"));
+
+  // Another stamp (the case changed, or a new day) is a miss, and the new answer replaces the old one.
+  CHECK_FALSE(cache.find("v1", "s2"));
+  cache.put("v1", "s2", answer(500));
+  CHECK(cache.find("v1", "s2")->size() == 500);
+  CHECK_FALSE(cache.find("v1", "s1"));
+  CHECK(cache.bytes() <= 3 * 1100);
+
+  // An answer larger than the whole cache is not kept (and does not leave its old one behind).
+  cache.put("v3", "s1", answer(1000));
+  cache.put("v3", "s2", answer(5000));
+  CHECK_FALSE(cache.find("v3", "s2"));
+  CHECK_FALSE(cache.find("v3", "s1"));
+
+  services::AnswerCache none(0);
+  CHECK_FALSE(none.enabled());
+  none.put("v1", "s1", answer(10));
+  CHECK(none.entries() == 0);
+  CHECK_FALSE(none.find("v1", "s1"));
 }
