@@ -49,7 +49,10 @@ add meg-manager --role manager
 add isla-isva --role isva --isva-id isva-1
 add kit-isva --role isva --isva-id isva-2
 
-"$exe" serve "${cfg[@]}" > "$tmp/daemon.log" 2>&1 &
+# The log exists before the daemon starts: the background job opens it only when it runs, and a first look
+# before then failed the whole test under set -e (seen twice on a loaded machine).
+: > "$tmp/daemon.log"
+"$exe" serve "${cfg[@]}" >> "$tmp/daemon.log" 2>&1 &
 pid=$!
 port=""
 for _ in $(seq 1 100); do
