@@ -551,6 +551,7 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
       }
     } cache_back{session};
     storage::WriteTransaction tx(session);
+    storage::FirstLoadIndexes first_load(session);  // an import into an empty store: list indexes built at the end
     const std::string received_at = domain::formatRfc3339Utc(clock_.now());
     const DecodeLimits limits{limits_.max_event_bytes, clock_.now()};
     std::set<std::string> affected;
@@ -582,6 +583,7 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
           before_commit_(session, slice);
         }
       }
+      first_load.rebuild();
       tx.commit();
     } catch (...) {
       memosRolledBack();

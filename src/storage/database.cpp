@@ -958,6 +958,42 @@ void WriteTransaction::commit() {
 void setCacheSize(Connection& connection, int kib) {
   sqlite(connection) << "PRAGMA cache_size = " + std::to_string(-kib), Poco::Data::Keywords::now;
 }
+namespace {
+// FirstLoadIndexes' indexes: only lists and reads walk them (store.cpp's and letter_store.cpp's list
+// queries, some by INDEXED BY, and the audit views), never an import's own statements. Not letters by
+// state, which the drafting of an import's letters reads (LetterStore::pendingLetterCases).
+const char* const kFirstLoadIndexes[] = {
+    "obligations_by_due",      "obligations_by_status_due", "obligations_by_area_due", "obligations_by_area_status_due",
+    "obligations_by_rule_due", "obligations_by_kind_due",   "obligations_by_basis_due", "letters_by_due",
+    "letters_by_area_due",     "letters_by_area_state_due", "letters_by_rule_due",     "letters_by_attention_due",
+    "audit_by_subject",        "audit_by_action"};
+}  // namespace
+
+FirstLoadIndexes::FirstLoadIndexes(Connection& connection) : connection_(connection) {
+  Poco::Data::Session& s = sqlite(connection);
+  {
+    Query any(s, "SELECT 1 FROM events LIMIT 1");
+    if (any.next()) return;
+  }
+  for (const char* name : kFirstLoadIndexes) {
+    std::string sql;
+    {
+      Query q(s, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?");
+      q.bind(std::string(name));
+      if (!q.next()) continue;  // an older store without it
+      sql = q.text(0);
+    }
+    s << "DROP INDEX " + std::string(name), now;
+    dropped_.push_back(sql);
+  }
+}
+
+void FirstLoadIndexes::rebuild() {
+  Poco::Data::Session& s = sqlite(connection_);
+  for (const auto& sql : dropped_) s << sql, now;
+  dropped_.clear();
+}
+
 int64_t changedRows(Connection& connection) { return changedRows(sqlite(connection)); }
 int64_t takeNumber(Connection& connection, const std::string& counter) { return takeNumber(sqlite(connection), counter); }
 WriteTransaction::WriteTransaction(Connection& connection) : WriteTransaction(sqlite(connection)) {}

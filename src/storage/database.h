@@ -156,6 +156,27 @@ class Savepoint {
 // (an import) whose changed pages no longer fit re-reads them from the WAL, at a cost that grows with it.
 void setCacheSize(Connection& connection, int kib);
 
+// A first load's index build. An import into a store that holds no events yet drops, inside its transaction,
+// the secondary indexes that only lists and reads walk (obligations' and letters' list orders, the audit
+// log's by subject and action; never one an import's own statements use), and builds each again whole,
+// from a sort of its rows, before the commit (rebuild()): a B-tree insert at a random place for every row
+// and every index was a fifth of such an import's CPU (issue 16 item 1, docs/benchmarks.md). An import into
+// a store already in use keeps its indexes as they are (a rebuild would cost the whole store, not the
+// import). Atomic with the import: if it does not commit, the drops roll back with it and the schema is as
+// it was. Invariant (what another writer could break): the indexes are missing only inside this
+// transaction, which holds the store's write lock throughout, and readers see the committed schema.
+class FirstLoadIndexes {
+ public:
+  // Drops the indexes if the store has no events; otherwise does nothing. Call inside the transaction.
+  explicit FirstLoadIndexes(Connection& connection);
+  bool deferred() const { return !dropped_.empty(); }
+  void rebuild();  // each dropped index created again with its own SQL; before the commit
+
+ private:
+  Connection& connection_;
+  std::vector<std::string> dropped_;  // the CREATE INDEX statements of the dropped indexes
+};
+
 // Rows changed by the session's last INSERT, UPDATE or DELETE (SQLite's changes()).
 int64_t changedRows(Poco::Data::Session& session);
 int64_t changedRows(Connection& connection);
