@@ -33,6 +33,10 @@ struct StoreUrl {
   std::string display() const;
 };
 
+// What every command but `migrate` answers on a PostgreSQL store, until its repositories exist (issue 17).
+inline constexpr const char* kPostgresIncomplete =
+    "the PostgreSQL store is not complete yet: only migrate works (use a SQLite store, db.path, for everything else)";
+
 // Throws vc::Error(kInvalidArgument, "db_url", what is wrong) for anything else, without repeating a
 // password the URL may have held.
 StoreUrl parseStoreUrl(const std::string& url);

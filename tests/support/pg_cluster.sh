@@ -15,7 +15,7 @@
 # PostgreSQL refuses to run as root: run as root (CI), the cluster belongs to the `postgres` system user
 # Debian's package makes (runuser); run as anyone else, it is theirs. The role vc_test signs in with its
 # password over TCP (scram-sha-256), so a test reaches it the way a daemon would; it may create databases,
-# so each test makes its own. Only the superuser, over the cluster's own unix socket, is trusted.
+# so each test makes its own, and roles (a test of an odd password makes one). Only the superuser, over the cluster's own unix socket, is trusted.
 set -euo pipefail
 
 action=${1:-}
@@ -97,7 +97,7 @@ done
 }
 
 as_owner "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres >/dev/null <<SQL
-CREATE ROLE vc_test LOGIN CREATEDB PASSWORD '$password';
+CREATE ROLE vc_test LOGIN CREATEDB CREATEROLE PASSWORD '$password';
 CREATE DATABASE vc_test OWNER vc_test;
 SQL
 
