@@ -9,8 +9,9 @@
 #   pg_cluster.sh stop STATE_DIR    stop it at once and delete it, and STATE_DIR's files
 #
 # CTest runs `start` as the fixture pg_cluster's setup and `stop` as its cleanup (CMakeLists.txt), so the
-# tests that need PostgreSQL share one cluster per run, and it is stopped whether they pass or fail. A run
-# killed before its cleanup leaves a cluster behind: the next `start` on the same STATE_DIR stops it first.
+# tests that need PostgreSQL share one cluster per run, and it is stopped whether they pass or fail. Should the
+# caller die before its cleanup (ctest killed), a watcher started with the cluster stops it when the caller is
+# gone; and the next `start` on the same STATE_DIR stops whatever an earlier run left.
 #
 # PostgreSQL refuses to run as root: run as root (CI), the cluster belongs to the `postgres` system user
 # Debian's package makes (runuser); run as anyone else, it is theirs. The role vc_test signs in with its
@@ -31,6 +32,12 @@ as_owner() {  # runs a command as the user the cluster belongs to
 }
 
 stop_cluster() {
+  if [ -f "$state/watcher" ]; then  # the watcher this script started (below): no longer needed
+    local watcher
+    watcher=$(cat "$state/watcher")
+    [ "$watcher" = $$ ] || kill "$watcher" 2>/dev/null || true  # (unless this is the watcher, stopping it)
+    rm -f "$state/watcher"
+  fi
   [ -f "$state/cluster_dir" ] || return 0
   local dir
   dir=$(cat "$state/cluster_dir")
@@ -107,4 +114,10 @@ printf 'postgresql://vc_test@127.0.0.1:%s/vc_test\n' "$port" >"$state/url"
 printf '%s\n' "$port" >"$state/port"
 printf '%s\n' "runuser -u postgres -- $bindir/psql -h $dir -p $port -U postgres" >"$state/admin"
 trap - ERR
+# Should the caller (ctest) be killed before its cleanup runs, a watcher stops the cluster when it is gone,
+# so nothing is left running. Its output goes nowhere: ctest waits for every holder of the test's pipes.
+caller=$PPID
+setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; exec bash "$2" stop "$3"' \
+  pg-cluster-watcher "$caller" "$(readlink -f "$0")" "$state" </dev/null >/dev/null 2>&1 &
+echo $! >"$state/watcher"
 echo "pg_cluster: PostgreSQL 15 on 127.0.0.1:$port ($dir), url in $state/url"
