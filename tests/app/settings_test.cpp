@@ -7,7 +7,9 @@
 #include <Poco/Path.h>
 #include <Poco/TemporaryFile.h>
 
+#include "app/services.h"
 #include "app/settings.h"
+#include "common/error.h"
 #include "loading/policy_files.h"
 
 using vc::app::loadSettings;
@@ -227,4 +229,17 @@ TEST_CASE("db.url: refused with the key named, and never the password it held", 
   // --db names db.path on the command line: with a PostgreSQL db.url that is two stores.
   auto pg = t.write("pg.properties", "db.url = postgresql://vc@db/victims\n");
   CHECK_THROWS_WITH(loadSettings({kShipped, pg}, {{"db.path", "x.db"}}), Catch::Contains("remove one of them"));
+}
+
+TEST_CASE("a PostgreSQL db.url is refused by whatever would open the store, until its repositories exist",
+          "[app][settings][db_url]") {
+  auto s = loadSettings({kShipped}, {{"db.url", "postgresql://vc@db.example.org/victims"}});
+  try {
+    vc::app::storeOptions(s, 2);  // what serve, import, report and the tests' daemons open the store with
+    FAIL("opened");
+  } catch (const vc::Error& e) {
+    CHECK(e.code() == "store_incomplete");
+    CHECK_THAT(e.what(), Catch::Contains("the PostgreSQL store is not complete yet: only migrate works"));
+    CHECK_THAT(e.what(), Catch::Contains("postgresql://vc@db.example.org:5432/victims"));
+  }
 }

@@ -74,7 +74,9 @@ esac
 mkdir -p "$state"
 stop_cluster  # a cluster a killed run left behind
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/vc-pg.XXXXXX")
+# Under /tmp, not $TMPDIR: the cluster's owner must be able to reach it (a root-only TMPDIR would stop it),
+# and a unix socket's path must stay short. PG_CLUSTER_TMP chooses another place.
+dir=$(mktemp -d "${PG_CLUSTER_TMP:-/tmp}/vc-pg.XXXXXX")
 echo "$dir" >"$state/cluster_dir"
 trap 'echo "pg_cluster: start failed; log:" >&2; cat "$dir/log" >&2 2>/dev/null || true; stop_cluster' ERR
 chmod 700 "$dir"
