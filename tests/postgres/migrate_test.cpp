@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/Session.h>
@@ -274,4 +275,45 @@ TEST_CASE("a password with quotes, backslashes and '=' reaches PostgreSQL whole"
   }
   *admin << "DROP ROLE " + role, now;
   CHECK(signed_in);
+}
+
+TEST_CASE("two daemons migrating one store at once take turns: one makes the schema, the other finds it made",
+          "[postgres][migrate]") {
+  FreshDatabase db;
+  std::pair<int, int> results[2];
+  std::string errors[2];
+  std::vector<std::thread> daemons;
+  for (int i = 0; i < 2; ++i)
+    daemons.emplace_back([&, i] {
+      try {
+        results[i] = PostgresDatabase(db.url, db.cluster.password).migrate();
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  for (auto& t : daemons) t.join();
+  CHECK(errors[0].empty());
+  CHECK(errors[1].empty());
+  const int latest = PostgresDatabase::latestSchemaVersion();
+  CHECK(std::min(results[0].first, results[1].first) == 0);       // one migrated from nothing
+  CHECK(std::max(results[0].first, results[1].first) == latest);  // the other found it done
+  int rows = 0;
+  *db.session() << "SELECT COUNT(*) FROM schema_migrations", into(rows), now;
+  CHECK(rows == latest);
+}
+
+TEST_CASE("a PostgreSQL store newer than this build is refused, and left as it was", "[postgres][migrate]") {
+  FreshDatabase db;
+  PostgresDatabase store(db.url, db.cluster.password);
+  store.migrate();
+  const int future = PostgresDatabase::latestSchemaVersion() + 1;
+  *db.session() << "INSERT INTO schema_migrations(version, name) VALUES($1, 'from a newer build')", bind(future), now;
+  try {
+    store.migrate();
+    FAIL("migrated a newer store");
+  } catch (const vc::Error& e) {
+    CHECK(e.kind() == vc::Error::Kind::kInternal);
+    CHECK_THAT(e.what(), Catch::Contains("has schema version " + std::to_string(future) + ", newer than this build knows"));
+  }
+  CHECK(store.schemaVersion() == future);
 }
