@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libpoco-dev libmstch-dev catch2 libsqlite3-dev sqlite3 zlib1g-dev cmake g++ ninja-build ccache curl python3 python3-aiosmtpd openssl)
-# The PostgreSQL store (docs/deployment.md): Poco's connector and libpq's headers (libpoco-dev needs neither).
-packages+=(libpocodatapostgresql80 libpq-dev)
 # Node.js and npm fetch GOV.UK Frontend (the web pages' styles) into web/node_modules.
 command -v npm >/dev/null || packages+=(nodejs npm)
+# The PostgreSQL store (docs/deployment.md): Poco's connector and libpq's headers (libpoco-dev needs neither).
+packages+=(libpocodatapostgresql80 libpq-dev)
 # --tests: also what the test suite needs, Debian's Chromium and playwright-core to drive it, and PostgreSQL 15
 # for the throwaway cluster the PostgreSQL tests run against (tests/support/pg_cluster.sh).
 for_tests=0
