@@ -854,6 +854,12 @@ SessionLease Database::session() {
     *s << "PRAGMA secure_delete=ON", now;
   }
   *s << "PRAGMA busy_timeout=" + std::to_string(options_.busy_timeout_ms), now;
+  // Statement journals (the pages a statement changes inside a transaction, kept in case that statement
+  // alone must be undone), temporary tables and sort spills stay in memory. In files under /var/tmp they
+  // were a write system call for every page a statement touched: most of the kernel's share of an import
+  // (issue 16 item 1, docs/benchmarks.md), and a copy of victims' data on disk outside the store, where a
+  // purge does not reach.
+  *s << "PRAGMA temp_store=MEMORY", now;
   return SessionLease(*this, std::make_unique<SqliteConnection>(std::move(s)));
 }
 

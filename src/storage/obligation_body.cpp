@@ -195,17 +195,42 @@ std::string unbase64(std::string_view in, size_t from, size_t to) {
   return std::move(*out);
 }
 
-// One deflate and one inflate stream per thread, reset for each body rather than set up again (an
-// initialisation allocates and clears a few hundred KB, which cost more than the body itself). A small hash
-// (memLevel 4) suits texts of about a kilobyte. Level 3 (was 9): 2% larger and faster to pack
-// (docs/benchmarks.md, issue 16 item 1); the level is not part of the stored format.
-struct Deflater {
+// One inflate stream per thread, reset for each body rather than set up again (an initialisation allocates
+// and clears a few hundred KB, which cost more than the body itself).
+//
+// Deflating: the dictionary is loaded once per thread into a primed stream, and each body is deflated from
+// a copy of it (deflateCopy), because loading the dictionary hashes all of its 2.4 KB again: that was a
+// quarter of packing a body, and packing was a fifth of ingest (docs/benchmarks.md, issue 16 item 1). The
+// window is 8 KB (windowBits 13; an explanation and the dictionary fit in it), so a copy moves about 40 KB,
+// not the 140 KB a 32 KB window would. A small hash (memLevel 4) suits texts of about a kilobyte. Level 3:
+// 2% larger than 9 and faster. Neither level nor window is part of the stored format: a raw deflate stream
+// with an 8 KB window inflates with the 32 KB window the reader uses.
+constexpr int kDeflateLevel = 3, kWindowBits = 13, kMemLevel = 4;
+struct PrimedDeflater {
+  z_stream primed{};
+  bool ok = false;
+  PrimedDeflater() {
+    ok = deflateInit2(&primed, kDeflateLevel, Z_DEFLATED, -kWindowBits, kMemLevel, Z_DEFAULT_STRATEGY) == Z_OK;
+    if (ok && deflateSetDictionary(&primed, reinterpret_cast<const Bytef*>(kDictionary), sizeof kDictionary - 1) !=
+                  Z_OK) {
+      deflateEnd(&primed);
+      ok = false;
+    }
+  }
+  ~PrimedDeflater() {
+    if (ok) deflateEnd(&primed);
+  }
+};
+// A copy of the primed stream for one body, ended however the body's deflate goes.
+struct DeflateCopy {
   z_stream z{};
   bool ok = false;
-  Deflater() { ok = deflateInit2(&z, 3, Z_DEFLATED, -15, 4, Z_DEFAULT_STRATEGY) == Z_OK; }
-  ~Deflater() {
+  explicit DeflateCopy(PrimedDeflater& from) { ok = from.ok && deflateCopy(&z, &from.primed) == Z_OK; }
+  ~DeflateCopy() {
     if (ok) deflateEnd(&z);
   }
+  DeflateCopy(const DeflateCopy&) = delete;
+  DeflateCopy& operator=(const DeflateCopy&) = delete;
 };
 struct Inflater {
   z_stream z{};
@@ -218,11 +243,10 @@ struct Inflater {
 
 // "z1:<size>:<base64 of the raw deflate stream>", as a JSON string.
 std::string deflated(const std::string& text) {
-  thread_local Deflater d;
+  thread_local PrimedDeflater primed;
+  DeflateCopy d(primed);
   z_stream& z = d.z;
-  if (!d.ok || deflateReset(&z) != Z_OK ||
-      deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(kDictionary), sizeof kDictionary - 1) != Z_OK)
-    throw damaged();
+  if (!d.ok) throw damaged();
   std::string out(deflateBound(&z, static_cast<uLong>(text.size())), '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
   z.avail_in = static_cast<uInt>(text.size());

@@ -172,20 +172,26 @@ void Store::upsertIsva(const std::string& isva_id, const std::string& details, c
 }
 
 void Store::upsertCase(const CaseRow& r, int64_t last_event_seq) {
+  // An update, then an insert where there was no row (not an upsert: see upsertObligations).
+  Query u(s_, "UPDATE cases SET area = ?, unit = ?, details = ?, last_event_seq = ? WHERE urn = ?");
+  u.bind(r.area).bind(r.unit).bind(r.details).bind(last_event_seq).bind(r.urn).run();
+  if (u.changes() > 0) return;
   Query q(s_,
-          "INSERT INTO cases(urn, area, unit, details, registered_event, last_event_seq) VALUES(?, ?, ?, ?, ?, ?) "
-          "ON CONFLICT(urn) DO UPDATE SET area = excluded.area, unit = excluded.unit, details = excluded.details, "
-          "last_event_seq = excluded.last_event_seq");
+          "INSERT INTO cases(urn, area, unit, details, registered_event, last_event_seq) VALUES(?, ?, ?, ?, ?, ?)");
   q.bind(r.urn).bind(r.area).bind(r.unit).bind(r.details).bind(r.registered_event).bind(last_event_seq).run();
 }
 
 void Store::upsertVictim(const VictimRow& r) {
+  // An update, then an insert where there was no row (not an upsert: see upsertObligations).
+  Query u(s_,
+          "UPDATE victims SET enhanced = ?, reasons = ?, profile = ?, isva_id = ?, consent_to_share = ?, opted_out = ? "
+          "WHERE victim_id = ?");
+  u.bind(r.enhanced).bind(r.reasons).bind(r.profile).bindOrNull(r.isva_id).bind(r.consent_to_share).bind(r.opted_out);
+  u.bind(r.victim_id).run();
+  if (u.changes() > 0) return;
   Query q(s_,
           "INSERT INTO victims(victim_id, case_urn, enhanced, reasons, profile, isva_id, consent_to_share, opted_out) "
-          "VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
-          "ON CONFLICT(victim_id) DO UPDATE SET enhanced = excluded.enhanced, reasons = excluded.reasons, "
-          "profile = excluded.profile, isva_id = excluded.isva_id, consent_to_share = excluded.consent_to_share, "
-          "opted_out = excluded.opted_out");
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
   q.bind(r.victim_id).bind(r.case_urn).bind(r.enhanced).bind(r.reasons).bind(r.profile).bindOrNull(r.isva_id);
   q.bind(r.consent_to_share).bind(r.opted_out).run();
 }
@@ -213,10 +219,14 @@ void Store::armCaseCheck(const std::string& urn) {
     has_case_checks_ = q.next() && q.int64(0) > 0;
   }
   if (!*has_case_checks_) return;
-  Query q(s_,
-          "INSERT INTO case_checks(case_urn, armed) VALUES(?, random()) "
-          "ON CONFLICT(case_urn) DO UPDATE SET armed = excluded.armed");
-  q.bind(urn).run();
+  {  // an update, then an insert where there was no row (not an upsert: see upsertObligations)
+    Query u(s_, "UPDATE case_checks SET armed = random() WHERE case_urn = ?");
+    u.bind(urn).run();
+    if (u.changes() == 0) {
+      Query q(s_, "INSERT INTO case_checks(case_urn, armed) VALUES(?, random())");
+      q.bind(urn).run();
+    }
+  }
   // The victim answers' change token (migration 18), for the same reason: everything this derivation writes
   // may show in them. It only grows, and moves in this transaction (the invariant named at the migration).
   if (!has_case_versions_) {
@@ -224,32 +234,44 @@ void Store::armCaseCheck(const std::string& urn) {
     has_case_versions_ = t.next() && t.int64(0) > 0;
   }
   if (!*has_case_versions_) return;
-  Query v(s_,
-          "INSERT INTO case_versions(case_urn, version) VALUES(?, 1) "
-          "ON CONFLICT(case_urn) DO UPDATE SET version = version + 1");
+  Query u(s_, "UPDATE case_versions SET version = version + 1 WHERE case_urn = ?");
+  u.bind(urn).run();
+  if (u.changes() > 0) return;
+  Query v(s_, "INSERT INTO case_versions(case_urn, version) VALUES(?, 1)");
   v.bind(urn).run();
 }
 
 void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
   if (rows.empty()) return;
   std::string packed;
-  Query q(s_,
-            "INSERT INTO obligations(id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, "
-            "due_by, status, completed_at, body, created_n) "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET tier = excluded.tier, due_by = excluded.due_by, status = excluded.status, "
-            "completed_at = excluded.completed_at, body = excluded.body, area = excluded.area, "
-            "policy = excluded.policy, basis = excluded.basis, kind = excluded.kind "
-            // The body is stored packed (obligation_body.h), without what these columns hold: a change to one
-            // of them alone must still be written.
-            "WHERE body IS NOT excluded.body OR tier IS NOT excluded.tier OR policy IS NOT excluded.policy "
-            "OR basis IS NOT excluded.basis OR kind IS NOT excluded.kind");
+  // An insert that leaves an existing row alone, then an update of that row: not one INSERT ... ON CONFLICT
+  // DO UPDATE, which SQLite runs inside a statement journal (every page it touches copied first, in case
+  // the statement alone must be undone): that copying was a fifth of writing an obligation (issue 16 item 1,
+  // docs/benchmarks.md "statement journals"). The store's writer holds the transaction throughout, so no row
+  // can appear between the two statements.
+  Query insert(s_,
+               "INSERT INTO obligations(id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, "
+               "due_by, status, completed_at, body, created_n) "
+               "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING");
+  std::optional<Query> update;
   for (const auto& r : rows) {
-    if (&r != &rows.front()) q.again();
+    if (&r != &rows.front()) insert.again();
     packed = packObligationBody(r.body, r);  // read back as given (obligation_body.h)
-    q.bind(r.id).bind(r.rule).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.victim_id).bind(r.case_urn);
-    q.bind(r.area).bind(r.trigger_event).bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at);
-    q.bindUncopied(packed).bind(r.created_n).run();
+    insert.bind(r.id).bind(r.rule).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.victim_id).bind(r.case_urn);
+    insert.bind(r.area).bind(r.trigger_event).bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at);
+    insert.bindUncopied(packed).bind(r.created_n).run();
+    if (insert.changes() > 0) continue;
+    if (update)
+      update->again();
+    else
+      update.emplace(s_,
+                     "UPDATE obligations SET tier = ?1, due_by = ?2, status = ?3, completed_at = ?4, body = ?5, "
+                     "area = ?6, policy = ?7, basis = ?8, kind = ?9 WHERE id = ?10 "
+                     // The body is stored packed (obligation_body.h), without what these columns hold: a change
+                     // to one of them alone must still be written.
+                     "AND (body IS NOT ?5 OR tier IS NOT ?1 OR policy IS NOT ?7 OR basis IS NOT ?8 OR kind IS NOT ?9)");
+    update->bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at).bindUncopied(packed);
+    update->bind(r.area).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.id).run();
   }
 }
 

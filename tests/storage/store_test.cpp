@@ -81,6 +81,11 @@ TEST_CASE("migrations create the schema in an empty file, once", "[storage]") {
   CHECK(mode == "wal");
   CHECK(fk == 1);
   CHECK(sync == 2);  // FULL
+  // Statement journals and sort spills in memory: no copy of a page of the store in a temporary file
+  // under /var/tmp, out of a purge's reach (and a system call a page on every write, issue 16 item 1).
+  int temp_store = 0;
+  vc::storage::sqlite(lease) << "PRAGMA temp_store", into(temp_store), now;
+  CHECK(temp_store == 2);  // MEMORY
 }
 
 TEST_CASE("events are stored with their derived state, and a repeat is a counted duplicate", "[storage]") {
