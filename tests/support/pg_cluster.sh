@@ -114,7 +114,9 @@ umask 077
 printf '%s\n' "$password" >"$state/password_file"
 printf 'postgresql://vc_test@127.0.0.1:%s/vc_test\n' "$port" >"$state/url"
 printf '%s\n' "$port" >"$state/port"
-printf '%s\n' "runuser -u postgres -- $bindir/psql -h $dir -p $port -U postgres" >"$state/admin"
+as=""
+[ "$(id -u)" = 0 ] && as="runuser -u postgres -- "
+printf '%s\n' "$as$bindir/psql -h $dir -p $port -U postgres" >"$state/admin"
 trap - ERR
 # Should the caller (ctest) be killed before its cleanup runs, a watcher stops the cluster when it is gone,
 # so nothing is left running. Its output goes nowhere: ctest waits for every holder of the test's pipes.
