@@ -8,9 +8,12 @@ cd "$(dirname "$0")/.."
 packages=(libpoco-dev libmstch-dev catch2 libsqlite3-dev sqlite3 zlib1g-dev libjemalloc-dev cmake g++ ninja-build ccache curl python3 python3-aiosmtpd openssl)
 # Node.js and npm fetch GOV.UK Frontend (the web pages' styles) into web/node_modules.
 command -v npm >/dev/null || packages+=(nodejs npm)
-# --tests: also what the test suite needs, Debian's Chromium and playwright-core to drive it.
+# The PostgreSQL store (docs/deployment.md): Poco's connector and libpq's headers (libpoco-dev needs neither).
+packages+=(libpocodatapostgresql80 libpq-dev)
+# --tests: also what the test suite needs, Debian's Chromium and playwright-core to drive it, and PostgreSQL 15
+# for the throwaway cluster the PostgreSQL tests run against (tests/support/pg_cluster.sh).
 for_tests=0
-[ "${1:-}" = --tests ] && { for_tests=1; packages+=(chromium); }
+[ "${1:-}" = --tests ] && { for_tests=1; packages+=(chromium postgresql-15); }
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

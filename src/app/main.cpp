@@ -50,6 +50,8 @@
 #include "storage/audit_log.h"
 #include "storage/store.h"
 #include "storage/database.h"
+#include "storage/postgres/postgres_database.h"
+#include "storage/store_url.h"
 
 namespace vc::app {
 namespace {
@@ -153,6 +155,11 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     // A command's audit entries share one correlation id (serve's requests and passes have their own).
     CorrelationScope scope(newCorrelationId("cli"));
     try {
+      if (!settings_.db_postgres_url.empty() && command != "migrate" && usesStore(command)) {
+        std::cerr << "victim-comms " << command << ": " << storage::kPostgresIncomplete
+                  << " (db.url = " << settings_.db_postgres_url << ")" << std::endl;
+        return EXIT_CONFIG;
+      }
       if (command == "serve") return serve();
       if (command == "migrate") return migrate();
       if (command == "import") {
@@ -187,6 +194,10 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     } catch (const Error& e) {
       std::cerr << "victim-comms " << command << ": " << e.what() << std::endl;
       if (e.code() == "store_location") return EXIT_CONFIG;  // where db.path points cannot hold the store
+      // the PostgreSQL store cannot be reached or signed in to, or is not complete yet
+      if (e.code() == "store_connect" || e.code() == "db_password" || e.code() == "db_url" ||
+          e.code() == "store_incomplete")
+        return EXIT_CONFIG;
       return e.kind() == Error::Kind::kInternal ? EXIT_SOFTWARE : EXIT_DATAERR;
     } catch (const Poco::Exception& e) {
       std::cerr << "victim-comms " << command << ": " << e.displayText() << std::endl;
@@ -198,6 +209,13 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
  private:
+  // The commands that open the store (all but those that read only policy files, templates or key files).
+  static bool usesStore(const std::string& command) {
+    for (const char* c : {"serve", "migrate", "import", "demo", "report", "verify-audit", "purge", "rederive", "user"})
+      if (command == c) return true;
+    return false;
+  }
+
   int usage(const std::string& what) {
     std::cerr << "victim-comms: " << what << " (see victim-comms --help)" << std::endl;
     return EXIT_USAGE;
@@ -212,7 +230,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "Commands:\n"
         "  serve                 run the daemon (HTTP API); --daemon detaches, --pidfile=FILE records its pid;\n"
         "                        SIGTERM or SIGINT stops it cleanly\n"
-        "  migrate               create or upgrade the SQLite schema, then exit\n"
+        "  migrate               create or upgrade the store's schema (SQLite, or PostgreSQL when db.url is\n"
+        "                        postgresql://...: the only command that works on PostgreSQL so far), then exit\n"
         "  import FILE           load journey events, one JSON object per line, as one atomic batch\n"
         "  demo                  load the synthetic demo cases (demo.file), idempotently\n"
         "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA] [--password-stdin]\n"
@@ -542,6 +561,18 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   int migrate() {
+    if (!settings_.db_postgres_url.empty()) {
+      // PostgreSQL: its own migrations (storage/postgres/migrations). No audit checkpoint yet: the audit
+      // chain on PostgreSQL is issue 17's next step (docs/storage-seam.md).
+      const storage::StoreUrl url = storage::parseStoreUrl(settings_.db_postgres_url);
+      const std::string password =
+          settings_.db_password_file.empty() ? "" : storage::readPasswordFile(settings_.db_password_file);
+      storage::postgres::PostgresDatabase db(url, password);
+      auto [from, to] = db.migrate();
+      std::cout << "schema of " << url.display() << " at version " << to
+                << (from == to ? " (already current)" : " (was " + std::to_string(from) + ")") << std::endl;
+      return EXIT_OK;
+    }
     std::unique_ptr<domain::Clock> clock = makeClock(settings_);
     storage::Database db(settings_.db_path, storeOptions(settings_, 2));
     auto [from, to] = db.migrate();

@@ -7,6 +7,7 @@
 
 #include "domain/letter.h"
 #include "loading/policy_files.h"
+#include "storage/store_url.h"
 
 namespace vc::app {
 namespace {
@@ -43,6 +44,11 @@ std::string signInNameKey(const storage::Database& db) {
 const std::vector<std::string> kLetterLanguages = {"en", "cy"};
 
 storage::StoreOptions storeOptions(const Settings& s, int max_sessions) {
+  // Only migrate works on a PostgreSQL store so far (main.cpp refuses the other commands first; this keeps
+  // any other way in, e.g. a test's Services, from opening the SQLite file behind a PostgreSQL setting).
+  if (!s.db_postgres_url.empty())
+    throw Error(Error::Kind::kUnavailable, "store_incomplete",
+                std::string(storage::kPostgresIncomplete) + " (db.url = " + s.db_postgres_url + ")");
   storage::StoreOptions o;
   o.max_sessions = max_sessions;
   o.busy_timeout_ms = s.db_busy_timeout_ms;

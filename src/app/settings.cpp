@@ -1,6 +1,8 @@
 #include "app/settings.h"
 
 #include "common/email_address.h"
+#include "common/error.h"
+#include "storage/store_url.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/File.h>
@@ -23,6 +25,8 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"http.victim_cache_mb", "64", "MiB of victim answers (GET /api/v1/victims/{id}) kept in memory and given again while nothing they show has changed; each read is still audited first; 0: none kept"},
     {"ingest.max_event_bytes", "65536", "largest single event (as compact JSON, unknown fields included), posted or imported; larger is 413 naming the event's index"},
     {"db.path", "../var/victim-comms.db", "SQLite file (created and migrated on first start); its directory must exist and be writable (the default's, var/, is made if missing)"},
+    {"db.url", "`sqlite:` + `db.path`", "which store: `sqlite:PATH` (a SQLite file, what db.path says) or `postgresql://USER@HOST:PORT/DBNAME` (one PostgreSQL database for several daemons; so far only `victim-comms migrate` works on it, every other command refuses it). Never a password: see db.password_file. Set db.url or db.path, not both to different stores"},
+    {"db.password_file", "(unset: libpq's PGPASSWORD, PGPASSFILE or ~/.pgpass)", "for a postgresql:// db.url: a file only its owner may read (mode 0600) whose first line is the password"},
     {"db.busy_timeout_ms", "2000", "how long a write waits for another writer's lock before giving up: the request is then answered 503 with Retry-After"},
     {"rules.file", "rules/victims-code-2020.json", "rule sets, comma-separated; each chosen by its effective_from"},
     {"calendar.file", "calendars/england-and-wales.json", "England and Wales bank holidays"},
@@ -232,6 +236,38 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   s.db_path = r.path("db.path", "../var/victim-comms.db", first_dir);
   s.db_path_is_default = s.db_path == Reader::resolve("../var/victim-comms.db", first_dir);
   s.db_busy_timeout_ms = static_cast<int>(r.integer("db.busy_timeout_ms", s.db_busy_timeout_ms, 50, 60000));
+  // db.url (read by storage, the one place a store's address is parsed) or db.path: one store. A db.path left
+  // at its default does not count as naming one, so a file that only shows the defaults can sit under another
+  // that sets db.url. The value of db.url is never repeated in a message: it might hold a password.
+  if (const Source* url_src = r.find("db.url")) {
+    const std::string where = "config: db.url (set in " + url_src->file + "): ";
+    storage::StoreUrl url;
+    try {
+      url = storage::parseStoreUrl(url_src->value);
+    } catch (const Error& e) {
+      throw SettingsError(where + e.what());
+    }
+    const Source* path_src = r.find("db.path");
+    const bool path_named = path_src && !s.db_path_is_default;
+    if (url.postgres()) {
+      if (path_named)
+        throw SettingsError(where + "names the PostgreSQL store " + url.display() + ", but db.path = '" + s.db_path +
+                            "' (set in " + path_src->file + ") names a SQLite file: remove one of them");
+      s.db_postgres_url = url.display();
+    } else {
+      const std::string path = Reader::resolve(url.sqlite_path, url_src->dir.empty() ? first_dir : url_src->dir);
+      if (path_named && path != s.db_path)
+        throw SettingsError(where + "names the SQLite file " + path + ", but db.path = '" + s.db_path + "' (set in " +
+                            path_src->file + ") another: remove one of them");
+      s.db_path = path;
+      s.db_path_is_default = s.db_path == Reader::resolve("../var/victim-comms.db", first_dir);
+    }
+  }
+  if (r.find("db.password_file")) {
+    s.db_password_file = r.path("db.password_file", "", first_dir);
+    if (s.db_postgres_url.empty())
+      r.fail("db.password_file", "is for a PostgreSQL store, but db.url names none (a SQLite store has no password)");
+  }
   {
     const Source* src = r.find("rules.file");
     for (const auto& item : commaList(src ? src->value : "rules/victims-code-2020.json")) {

@@ -37,6 +37,10 @@ struct Settings {
   std::string db_path;                      // absolute
   bool db_path_is_default = true;           // db.path is the default's: its directory (var/) is made if missing
   int db_busy_timeout_ms = 2000;            // how long a writer waits for another's lock before a 503
+  // db.url when it names a PostgreSQL store (postgresql://USER@HOST:PORT/DBNAME, as storage::parseStoreUrl
+  // reads it; never a password); "" for the SQLite file db_path (db.url's sqlite:PATH is put in db_path).
+  std::string db_postgres_url;
+  std::string db_password_file;             // absolute, or "": libpq's PGPASSWORD, PGPASSFILE or ~/.pgpass
   std::vector<std::string> rules_files;     // absolute
   std::string calendar_file;                // absolute
   std::string templates_dir;                // absolute

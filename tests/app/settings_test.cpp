@@ -7,7 +7,9 @@
 #include <Poco/Path.h>
 #include <Poco/TemporaryFile.h>
 
+#include "app/services.h"
 #include "app/settings.h"
+#include "common/error.h"
 #include "loading/policy_files.h"
 
 using vc::app::loadSettings;
@@ -176,5 +178,68 @@ TEST_CASE("The plain-English file: the shipped one loads; a bad one is refused n
     std::ofstream(file.path()) << text;
     CHECK_THROWS_WITH(vc::loading::loadPlainEnglish(file.path()),
                       Catch::Contains(file.path()) && Catch::Contains(message));
+  }
+}
+
+TEST_CASE("db.url: a SQLite file as db.path says, or a PostgreSQL store; db.path stays working", "[app][settings][db_url]") {
+  TempDir t;
+  const std::string default_path = VC_SOURCE_DIR "/var/victim-comms.db";
+  // What the shipped file says (db.path at its default) is no store named: db.url alone decides.
+  auto pg = loadSettings({kShipped, t.write("pg.properties", "db.url = postgresql://vc@db.example.org:5433/victims\n")});
+  CHECK(pg.db_postgres_url == "postgresql://vc@db.example.org:5433/victims");
+  CHECK(pg.db_password_file.empty());
+  auto pw = loadSettings({kShipped, t.write("pw.properties", "db.url = postgres://vc@db/victims\n"
+                                                             "db.password_file = secrets/pg-password\n")});
+  CHECK(pw.db_postgres_url == "postgresql://vc@db:5432/victims");
+  CHECK(pw.db_password_file == t.dir.path() + "/secrets/pg-password");
+  // sqlite:PATH is db.path: relative to the file that says it.
+  auto sq = loadSettings({kShipped, t.write("sq.properties", "db.url = sqlite:data/store.db\n")});
+  CHECK(sq.db_postgres_url.empty());
+  CHECK(sq.db_path == t.dir.path() + "/data/store.db");
+  CHECK_FALSE(sq.db_path_is_default);
+  // The same file twice is one store.
+  auto both = loadSettings({kShipped, t.write("both.properties", "db.path = data/store.db\ndb.url = sqlite:data/store.db\n")});
+  CHECK(both.db_path == t.dir.path() + "/data/store.db");
+  // And without db.url nothing changes.
+  auto plain = loadSettings({kShipped});
+  CHECK(plain.db_path == default_path);
+  CHECK(plain.db_postgres_url.empty());
+}
+
+TEST_CASE("db.url: refused with the key named, and never the password it held", "[app][settings][db_url]") {
+  TempDir t;
+  auto [text, why] = GENERATE(table<std::string, std::string>({
+      {"db.url = mysql://vc@db/victims", "unknown store 'mysql:'"},
+      {"db.url = postgresql://vc:s3cret-pw@db/victims", "must not hold a password"},
+      {"db.url = /srv/store.db", "must start with sqlite:"},
+      {"db.url = postgresql://vc@db/victims\ndb.path = other.db", "but db.path = '"},
+      {"db.url = sqlite:one.db\ndb.path = two.db", "remove one of them"},
+      {"db.password_file = pg-password", "db.password_file"},  // a SQLite store has no password
+  }));
+  CAPTURE(text);
+  auto bad = t.write("bad.properties", text + "\n");
+  try {
+    loadSettings({kShipped, bad});
+    FAIL("accepted");
+  } catch (const SettingsError& e) {
+    CHECK_THAT(e.what(), Catch::StartsWith("config: db."));
+    CHECK_THAT(e.what(), Catch::Contains(why));
+    CHECK_THAT(e.what(), !Catch::Contains("s3cret"));
+  }
+  // --db names db.path on the command line: with a PostgreSQL db.url that is two stores.
+  auto pg = t.write("pg.properties", "db.url = postgresql://vc@db/victims\n");
+  CHECK_THROWS_WITH(loadSettings({kShipped, pg}, {{"db.path", "x.db"}}), Catch::Contains("remove one of them"));
+}
+
+TEST_CASE("a PostgreSQL db.url is refused by whatever would open the store, until its repositories exist",
+          "[app][settings][db_url]") {
+  auto s = loadSettings({kShipped}, {{"db.url", "postgresql://vc@db.example.org/victims"}});
+  try {
+    vc::app::storeOptions(s, 2);  // what serve, import, report and the tests' daemons open the store with
+    FAIL("opened");
+  } catch (const vc::Error& e) {
+    CHECK(e.code() == "store_incomplete");
+    CHECK_THAT(e.what(), Catch::Contains("the PostgreSQL store is not complete yet: only migrate works"));
+    CHECK_THAT(e.what(), Catch::Contains("postgresql://vc@db.example.org:5432/victims"));
   }
 }
