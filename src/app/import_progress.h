@@ -5,6 +5,7 @@
 // it after every chunk and every slice, each a couple of seconds' work at most, so a line comes at least
 // every few seconds. The clock is a parameter, for tests.
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -23,7 +24,7 @@ class ImportProgress {
                  std::function<Clock::time_point()> now = [] { return Clock::now(); })
       : out_(out), every_(every), now_(std::move(now)), started_(now_()), last_(started_) {}
 
-  // Events read from the file so far (blank lines aside).
+  // Events read from the file so far (blank lines aside). From the import's reader thread.
   void read(size_t events) { read_ = events; }
 
   // Importer's progress callback: the totals so far, and how many committed cases the drafting has been
@@ -48,7 +49,7 @@ class ImportProgress {
   const std::function<Clock::time_point()> now_;
   const Clock::time_point started_;
   Clock::time_point last_;
-  size_t read_ = 0;
+  std::atomic<size_t> read_{0};
 };
 
 }  // namespace vc::app

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -591,20 +592,26 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       return EXIT_NOINPUT;
     }
     constexpr size_t kChunk = 2000;           // events parsed and stored at a time
-    std::vector<size_t> line_of;              // the current chunk's item index -> line number
-    size_t chunk_base = 0;                    // index of the current chunk's first event in the file
+    // The line number of each event of the last two chunks read (the one being stored and the one read
+    // ahead of it), by chunk: where an error names an event, it names its line. Touched by the import's
+    // reader thread only until importStream returns.
+    struct ChunkLines {
+      size_t first_event = 0;
+      std::vector<size_t> line_of;
+    };
+    std::deque<ChunkLines> recent;
     size_t read = 0;
     size_t line_no = 0;
     ImportProgress progress(std::cerr, std::chrono::seconds(2));
     auto next = [&](std::vector<Poco::Dynamic::Var>& items) {
-      chunk_base = read;
-      line_of.clear();
+      if (recent.size() == 2) recent.pop_front();
+      recent.push_back({read, {}});
       std::string line;
       while (items.size() < kChunk && std::getline(in, line)) {
         ++line_no;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
         items.push_back(readUntrustedJson(line));  // JsonSyntaxError: rolls the whole import back
-        line_of.push_back(line_no);
+        recent.back().line_of.push_back(line_no);
         ++read;
       }
       progress.read(read);
@@ -634,8 +641,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
       return EXIT_DATAERR;
     } catch (const Error& e) {
       std::string where = path;
-      if (e.index() && *e.index() >= chunk_base && *e.index() - chunk_base < line_of.size())
-        where += ":" + std::to_string(line_of[*e.index() - chunk_base]);
+      for (const auto& chunk : recent)
+        if (e.index() && *e.index() >= chunk.first_event && *e.index() - chunk.first_event < chunk.line_of.size())
+          where += ":" + std::to_string(chunk.line_of[*e.index() - chunk.first_event]);
       std::cerr << where << ": " << e.what() << " (nothing was imported)" << std::endl;
       return EXIT_DATAERR;
     }

@@ -1,6 +1,7 @@
 #include "ingest/ingestor.h"
 
 #include <algorithm>
+#include <future>
 #include <list>
 #include <map>
 #include <memory>
@@ -556,20 +557,33 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
     const DecodeLimits limits{limits_.max_event_bytes, clock_.now()};
     std::set<std::string> affected;
     size_t base = 0;
-    std::vector<Poco::Dynamic::Var> items;
+    // The next chunk, read and decoded on a reader thread while this one stores the current chunk. Its
+    // errors (the file's JSON, an event's fields) come out of get() in the order they would have come
+    // one chunk after another; a chunk that fails to store leaves the read-ahead to finish and be dropped
+    // (the future's destructor waits for it), so `next` is never called after this returns.
+    struct Chunk {
+      std::vector<Poco::Dynamic::Var> items;
+      std::vector<DecodedEvent> decoded;
+    };
+    auto read_chunk = [&next, &limits](size_t first) {
+      Chunk c;
+      if (!next(c.items)) return c;
+      c.decoded.reserve(c.items.size());
+      for (size_t k = 0; k < c.items.size(); ++k) c.decoded.push_back(decodeEvent(c.items[k], first + k, limits));
+      return c;
+    };
     try {
+      std::future<Chunk> ahead = std::async(std::launch::async, read_chunk, base);
       while (true) {
-        items.clear();
-        if (!next(items)) break;
-        std::vector<DecodedEvent> decoded;
-        decoded.reserve(items.size());
-        for (size_t k = 0; k < items.size(); ++k) decoded.push_back(decodeEvent(items[k], base + k, limits));
-        IngestResult chunk = storeChunk(session, store, decoded, base, actor, received_at);
+        Chunk current = ahead.get();
+        if (current.items.empty()) break;
+        ahead = std::async(std::launch::async, read_chunk, base + current.items.size());
+        IngestResult chunk = storeChunk(session, store, current.decoded, base, actor, received_at);
         result.accepted += chunk.accepted;
         result.duplicates += chunk.duplicates;
         result.replayed += chunk.replayed;
         affected.insert(chunk.affected_cases.begin(), chunk.affected_cases.end());
-        base += items.size();
+        base += current.items.size();
         trimMemos();  // a long import keeps only the newest memos: memory stays bounded
         if (progress) progress(result, 0);
       }

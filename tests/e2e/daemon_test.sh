@@ -170,6 +170,22 @@ for f in chunks-json chunks; do
 done
 check "a bad last line after several 2,000-event chunks (bad JSON or a bad event) stores nothing and is named"
 
+# The same, the bad event in the MIDDLE chunk after a blank line: the import reads the next chunk while it
+# stores this one, and the message must still name the bad event's own line (4,400 events; event 2,500
+# is the bad one, on line 2,502).
+/usr/bin/python3 - "$tmp/chunks.jsonl" "$tmp/chunks-mid.jsonl" <<'PY'
+import sys
+lines = [l for l in open(sys.argv[1]) if l.strip()][:4400]
+lines[2500] = '{"id":"ch-mid","type":"plea.entered","occurred_at":"2026-04-03T10:00:00+01:00","case_urn":"52SW8999998","plea":"guilty"}\n'
+with open(sys.argv[2], "w") as out:
+    out.writelines(lines[:10] + ["\n"] + lines[10:])
+PY
+set +e; err=$("$exe" import "$tmp/chunks-mid.jsonl" $cfg --db "$tmp/chunks.db" 2>&1); rc=$?; set -e
+[ "$rc" = 65 ] || fail "chunks-mid: exit code $rc: $err"
+grep -q "chunks-mid.jsonl:2502: events\[2500\].case_urn: unknown case 52SW8999998" <<<"$err" || fail "chunks-mid: the message: $err"
+[ "$(sqlite3 "$tmp/chunks.db" "SELECT COUNT(*) FROM events")" = 0 ] || fail "chunks-mid: the failed import left events"
+check "a bad event in a middle chunk, read while the next chunk is read ahead, is named by its own line"
+
 vlu2=$("$exe" user add second-officer $cfg --db "$db" --role vlu | tail -n 1)
 printf 'spool.dir = %s\nscheduler.interval_seconds = 2\n' "$tmp/spool" > "$tmp/local.properties"
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
