@@ -10,7 +10,8 @@ namespace vc::storage {
 // item 6: it was 1.7 KB an obligation, 80% of the obligations table): what the row's columns already hold
 // (id, rule, victim_id, case_urn, trigger_event, kind, basis, policy, tier), null values and an empty
 // `changes` are left out, and the explanation, minus the fields it repeats from the obligation, is
-// deflated against a fixed dictionary of the engine's phrases and held as "z1:<size>:<base64>".
+// compressed (zstd) against a fixed dictionary of the engine's phrases and held as "z2:<size>:<base64>"
+// ("z1:", zlib with the same dictionary, as written before 2026-12, is still read).
 //
 // A packed body is still a JSON object (the ledger reads `right`, `trigger_date`, `extension`... with
 // json_extract, a missing key reading as the null it stood for; a purge sets `$.explanation` and
@@ -21,7 +22,7 @@ namespace vc::storage {
 // that before it returns the packed form, and returns the body as given where it would not (an older
 // shape, white space...), so either kind may be in the column and each reads back as written.
 //
-// The dictionary ("z1") is part of the stored format: never change it; a new one needs a new prefix.
+// The dictionary is part of the stored formats ("z1" and "z2"): never change it; a new one needs a new prefix.
 std::string packObligationBody(const std::string& body, const ObligationRow& columns);
 std::string unpackObligationBody(const std::string& stored, const ObligationRow& columns);
 

@@ -275,3 +275,29 @@ TEST_CASE("Strings with escaped quotes and backslashes in an obligation's body p
     CHECK(storage::unpackObligationBody(packed, row) == body);
   }
 }
+
+TEST_CASE("An explanation packed before zstd (zlib, \"z1:\") still reads back byte for byte, and a body packed "
+          "now uses zstd (\"z2:\")",
+          "[storage][obligations][size]") {
+  // Written by the build before this change (packObligationBody at f38e62a), from the benchmark's journeys.
+  storage::ObligationRow row;
+  row.id = "WCU-VERDICT:v-bench-38:bench-c38-e08";
+  row.rule = "WCU-VERDICT";
+  row.policy = "victims-code-2020";
+  row.basis = "code";
+  row.kind = "partner";
+  row.victim_id = "v-bench-38";
+  row.case_urn = "99BM000003826";
+  row.trigger_event = "bench-c38-e08";
+  row.tier = "standard";
+  const std::string body =
+      R"old({"id":"WCU-VERDICT:v-bench-38:bench-c38-e08","rule":"WCU-VERDICT","title":"Witness Care Unit: verdict","basis":"code","right":9,"victim_id":"v-bench-38","case_urn":"99BM000003826","area":"CPS North East","kind":"partner","template":null,"recipient":"victim","owner":"witness_care_unit","trigger_event":"bench-c38-e08","trigger_date":"2026-03-15","tier":"standard","due_by":"2026-03-16","status":"pending","completed_at":null,"completed_by_event":null,"late_working_days":null,"reason":null,"waived_by_event":null,"cancelled_by_event":null,"carried_by":null,"reopened_by_event":null,"reopened_note":null,"extension":null,"policy":"victims-code-2020","changes":[],"explanation":{"text":"Due by Monday 16 March 2026: 1 working day after the trigger date, Sunday 15 March 2026 (event bench-c38-e08, verdict.recorded, occurred at 2026-03-15T16:38:00Z; Europe/London date, GMT (UTC+00:00)). Every victim gets 1 working day for this rule. No days were skipped. Rule WCU-VERDICT, policy victims-code-2020 effective from 2021-04-01.","rule":"WCU-VERDICT","policy":"victims-code-2020","policy_effective_from":"2021-04-01","trigger_event":"bench-c38-e08","trigger_type":"verdict.recorded","occurred_at":"2026-03-15T16:38:00Z","trigger_date":"2026-03-15","trigger_weekday":"Sunday","time_zone":"GMT (UTC+00:00)","tier":"standard","tier_reasons":[],"working_days":1,"working_days_counted":["2026-03-16"],"days_skipped":[],"due_by":"2026-03-16"}})old";
+  const std::string packed_before =
+      R"old({"packed":1,"title":"Witness Care Unit: verdict","right":9,"area":"CPS North East","recipient":"victim","owner":"witness_care_unit","trigger_date":"2026-03-15","due_by":"2026-03-16","status":"pending","explanation":"z1:605:Q08B0KrA0AxatIPSELGpApLCFAxNkfTCEkES0HMZusnGFrqpBhY6CuglJWqKACdcA2NdQ9MQQzMrYwtQUUh+KkFN0iipBG+IhjuH6oa5Brl4OoeQGbikVWy4KxEsdQRa6GCtKKA5npgKAbWwRy29DAkUXyCnmGEru2oB"})old";
+  REQUIRE(packed_before.find("\"explanation\":\"z1:") != std::string::npos);
+  CHECK(storage::unpackObligationBody(packed_before, row) == body);
+  const std::string packed_now = storage::packObligationBody(body, row);
+  CHECK(packed_now.find("\"explanation\":\"z2:") != std::string::npos);
+  CHECK(packed_now.size() < body.size());
+  CHECK(storage::unpackObligationBody(packed_now, row) == body);
+}
