@@ -923,7 +923,7 @@ std::pair<int, int> Database::migrateTo(int target) {
     Poco::Int64 purged = 0;
     if (from < kKeyedMarkerSchema && target >= kKeyedMarkerSchema)
       s << "SELECT COUNT(*) FROM cases WHERE purged_at IS NOT NULL", into(purged), now;
-    if (purged > 0) s << "VACUUM", now;
+    if (purged > 0) vacuum(s);
     int busy = 0, log_pages = 0, checkpointed = 0;
     s << "PRAGMA wal_checkpoint(TRUNCATE)", into(busy), into(log_pages), into(checkpointed), now;
   }
@@ -992,6 +992,20 @@ void FirstLoadIndexes::rebuild() {
   Poco::Data::Session& s = sqlite(connection_);
   for (const auto& sql : dropped_) s << sql, now;
   dropped_.clear();
+}
+
+void vacuum(Poco::Data::Session& session) {
+  session << "PRAGMA temp_store=FILE", now;
+  struct Back {
+    Poco::Data::Session& s;
+    ~Back() {
+      try {
+        s << "PRAGMA temp_store=MEMORY", now;
+      } catch (...) {
+      }
+    }
+  } back{session};
+  session << "VACUUM", now;
 }
 
 int64_t changedRows(Connection& connection) { return changedRows(sqlite(connection)); }

@@ -214,7 +214,7 @@ std::optional<std::string> RetentionStore::purgedAt(const std::string& urn) {
 RetentionStore::RetentionStore(Connection& connection) : s_(sqlite(connection)) {}
 
 bool RetentionStore::rewriteFileWithoutFreedContent() {
-  s_ << "VACUUM", now;
+  vacuum(s_);
   int busy = 1, log_pages = 0, checkpointed = 0;
   s_ << "PRAGMA wal_checkpoint(TRUNCATE)", into(busy), into(log_pages), into(checkpointed), now;
   return busy == 0;

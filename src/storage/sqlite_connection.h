@@ -24,4 +24,9 @@ inline Poco::Data::Session& sqlite(Connection& connection) {
   return static_cast<SqliteConnection&>(connection).session();
 }
 
+// VACUUM, with its temporary copy of the whole store in a file for the statement's length. Every session
+// keeps SQLite's temporary files in memory (temp_store=MEMORY, Database::session), which for a VACUUM
+// would hold a second copy of the store in RAM.
+void vacuum(Poco::Data::Session& session);
+
 }  // namespace vc::storage
