@@ -584,6 +584,11 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
         result.replayed += chunk.replayed;
         affected.insert(chunk.affected_cases.begin(), chunk.affected_cases.end());
         base += current.items.size();
+        // A long first load builds the list indexes once it has limits_.first_load_events events, and
+        // keeps them as it goes from there: a build reads each table whole, so at the end of a million
+        // events it took minutes without a progress line; here about a second, and the rest of the
+        // import costs what one into a store in use costs.
+        if (first_load.deferred() && base >= limits_.first_load_events) first_load.rebuild();
         trimMemos();  // a long import keeps only the newest memos: memory stays bounded
         if (progress) progress(result, 0);
       }

@@ -40,6 +40,10 @@ struct IngestLimits {
   // Cases whose replay the Ingestor keeps between batches (0: none, every batch replays each case
   // it touches from its first event). Each costs roughly 20-40 KB.
   size_t case_memos = 2000;
+  // A first load (an import into a store without events) builds the list indexes once it has stored
+  // this many events, or at its end (storage::FirstLoadIndexes): a build reads each table whole, so
+  // this bounds its cost, and the pause between two progress lines, to about a second.
+  size_t first_load_events = 100000;
 };
 
 struct CaseMemo;

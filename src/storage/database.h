@@ -159,7 +159,8 @@ void setCacheSize(Connection& connection, int kib);
 // A first load's index build. An import into a store that holds no events yet drops, inside its transaction,
 // the secondary indexes that only lists and reads walk (obligations' and letters' list orders, the audit
 // log's by subject and action; never one an import's own statements use), and builds each again whole,
-// from a sort of its rows, before the commit (rebuild()): a B-tree insert at a random place for every row
+// from a sort of its rows, before the commit or once it has stored enough events that a build would take
+// long (rebuild(); ingest::IngestLimits::first_load_events): a B-tree insert at a random place for every row
 // and every index was a fifth of such an import's CPU (issue 16 item 1, docs/benchmarks.md). An import into
 // a store already in use keeps its indexes as they are (a rebuild would cost the whole store, not the
 // import). Atomic with the import: if it does not commit, the drops roll back with it and the schema is as
