@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libpoco-dev libmstch-dev catch2 libsqlite3-dev sqlite3 zlib1g-dev cmake g++ ninja-build ccache curl python3 python3-aiosmtpd openssl)
+packages=(libpoco-dev libmstch-dev catch2 libsqlite3-dev sqlite3 zlib1g-dev libdeflate-dev cmake g++ ninja-build ccache curl python3 python3-aiosmtpd openssl)
 # Node.js and npm fetch GOV.UK Frontend (the web pages' styles) into web/node_modules.
 command -v npm >/dev/null || packages+=(nodejs npm)
 # --tests: also what the test suite needs, Debian's Chromium and playwright-core to drive it.
