@@ -47,11 +47,11 @@ namespace {
 void appendQuoted(std::string& out, const std::string& s) {
   out += '"';
   size_t from = 0;
-  for (size_t at = s.find_first_of("\"\\"); at != std::string::npos; at = s.find_first_of("\"\\", from)) {
+  for (size_t at = 0; at < s.size(); ++at) {
+    if (s[at] != '"' && s[at] != '\\') continue;
     out.append(s, from, at - from);
     out += '\\';
-    out += s[at];
-    from = at + 1;
+    from = at;  // the quote or backslash itself goes with the next run
   }
   out.append(s, from, std::string::npos);
   out += '"';
