@@ -39,7 +39,8 @@ const std::string& deliveryStatusColumn() {
 // store's writer mutex): words_in_version = 1 only while that version row exists and holds exactly the
 // words the letter would otherwise hold. Version rows never change (their triggers) except by a purge,
 // which first gives the case's letters their words back (RetentionStore::purgeCase). Only
-// updateLetter and appendVersion set the flag, each after comparing the bytes in SQL, and insertLetter and
+// updateLetter and appendVersion set the flag, each after comparing the words (updateLetter reads the version's
+// and compares them unpacked; appendVersion compares the letter row's in SQL), and insertLetter and
 // updateLetter with words_follow, whose caller appends that version with the same words in the same
 // transaction (LetterService::write), so the letter row never holds a copy to be freed a moment later.
 
