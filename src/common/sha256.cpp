@@ -12,7 +12,6 @@
 
 namespace vc {
 
-
 std::string hmacSha256Hex(const std::string& key, const std::string& data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

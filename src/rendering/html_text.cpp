@@ -166,7 +166,7 @@ std::string htmlToText(const std::string& html) {
   std::string item_prefix;           // for the list item being read
   std::vector<std::pair<size_t, std::string>> links;  // where each open <a>'s text starts, and its href
   std::string heading;               // "h1" / "h2" while inside one
-  std::string block;                 // the block being flushed
+  std::string flushed;               // the block being flushed (its room kept from block to block)
   out.reserve(html.size());
 
   auto emit = [&](const std::string& block, bool is_item) {
@@ -176,7 +176,7 @@ std::string htmlToText(const std::string& html) {
   };
   auto flush = [&]() {
     // Each line trimmed; blank lines dropped at either end, kept between lines.
-    std::string& text = block;  // its room kept from block to block
+    std::string& text = flushed;
     text.clear();
     size_t blank_lines = 0;
     const std::string_view all(pending);
