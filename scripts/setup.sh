@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libpoco-dev libmstch-dev catch2 libsqlite3-dev sqlite3 zlib1g-dev libzstd-dev libjemalloc-dev cmake g++ ninja-build ccache curl python3 python3-aiosmtpd openssl)
+packages=(libpoco-dev libmstch-dev catch2 libsqlite3-dev sqlite3 zlib1g-dev libdeflate-dev libzstd-dev libjemalloc-dev pkg-config cmake g++ ninja-build ccache curl python3 python3-aiosmtpd openssl)
 # Node.js and npm fetch GOV.UK Frontend (the web pages' styles) into web/node_modules.
 command -v npm >/dev/null || packages+=(nodejs npm)
 # The PostgreSQL store (docs/deployment.md): Poco's connector and libpq's headers (libpoco-dev needs neither).

@@ -11,15 +11,31 @@ constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs
 
 std::string base64Encode(const unsigned char* data, size_t size) {
   std::string out;
-  out.reserve((size + 2) / 3 * 4);
-  for (size_t i = 0; i < size; i += 3) {
-    const unsigned v = (data[i] << 16) | ((i + 1 < size ? data[i + 1] : 0) << 8) | (i + 2 < size ? data[i + 2] : 0);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < size ? kAlphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < size ? kAlphabet[v & 63] : '=';
-  }
+  base64Append(out, data, size);
   return out;
+}
+
+// Each three bytes written as four characters into room made once: appending character by character cost
+// about 28 instructions a byte, a tenth of what packing a letter's words cost (issue 16, "drafting's CPU").
+void base64Append(std::string& out, const unsigned char* data, size_t size) {
+  const size_t start = out.size();
+  out.resize(start + (size + 2) / 3 * 4);
+  char* p = &out[start];
+  size_t i = 0;
+  for (; i + 3 <= size; i += 3, p += 4) {
+    const unsigned v = (unsigned{data[i]} << 16) | (unsigned{data[i + 1]} << 8) | data[i + 2];
+    p[0] = kAlphabet[(v >> 18) & 63];
+    p[1] = kAlphabet[(v >> 12) & 63];
+    p[2] = kAlphabet[(v >> 6) & 63];
+    p[3] = kAlphabet[v & 63];
+  }
+  if (i < size) {
+    const unsigned v = (unsigned{data[i]} << 16) | (i + 1 < size ? unsigned{data[i + 1]} << 8 : 0u);
+    p[0] = kAlphabet[(v >> 18) & 63];
+    p[1] = kAlphabet[(v >> 12) & 63];
+    p[2] = i + 1 < size ? kAlphabet[(v >> 6) & 63] : '=';
+    p[3] = '=';
+  }
 }
 
 std::optional<std::string> base64Decode(std::string_view text) {

@@ -10,6 +10,7 @@
 namespace vc {
 
 std::string base64Encode(const unsigned char* data, size_t size);
+void base64Append(std::string& out, const unsigned char* data, size_t size);  // base64Encode's, appended
 // Stops at the first '='; nullopt if a character is not in the alphabet.
 std::optional<std::string> base64Decode(std::string_view text);
 

@@ -244,10 +244,17 @@ LetterService::Rendition LetterService::prepare(storage::Store& store, const sto
   std::string unsafe;
   for (const auto& b : r.context.blocked_by)
     if (b.code == "unsafe_channel") unsafe += "\n" + b.message;
-  r.hash = sha256Hex(r.context.data.canonical() + "\n" + r.context.language + "\n" + r.context.channel + "\n" +
-                  r.context.recipient_email + "\n" + templates_.version(in.kind, r.context.language) + unsafe +
-                  // A phone task is looked at again when the number on the record changes (or arrives).
-                  (r.context.channel == "phone" ? "\nphone:" + r.context.recipient_phone : std::string()));
+  // What the hash is made from, written into one string (the same bytes as before: stored hashes are
+  // compared with it). The context hash is how a later pass knows a letter must be redrafted.
+  std::string hashed;
+  hashed.reserve(16384);
+  r.context.data.appendCanonical(hashed);
+  hashed += "\n" + r.context.language + "\n" + r.context.channel + "\n" + r.context.recipient_email + "\n";
+  hashed += templates_.version(in.kind, r.context.language);
+  hashed += unsafe;
+  // A phone task is looked at again when the number on the record changes (or arrives).
+  if (r.context.channel == "phone") hashed += "\nphone:" + r.context.recipient_phone;
+  r.hash = sha256Hex(hashed);
   r.letter_date = letter_date.toString();
   r.fields_json = toJson(fields);
   r.free_text = free_text;
@@ -467,7 +474,8 @@ size_t LetterService::writePending(const std::vector<const storage::LetterRow*>&
       for (; i < end; ++i) {
         const storage::LetterRow& l = *pending[i];
         attempt(l, [&] {
-          auto obligation = store.findObligation(l.obligation_id);
+          // Without its body: the letter's kind, all prepare() would read from it, is the letter's own.
+          auto obligation = store.findObligationForLetter(l.obligation_id);
           if (!obligation) throw Error(Error::Kind::kInternal, "internal", "obligation " + l.obligation_id + " is not stored");
           rendered.emplace_back(&l, render(store, *obligation, l.n, clock_.today(), l.fields, l.free_text, &timelines,
                                            &l.kind));

@@ -9,9 +9,21 @@
 namespace vc::rendering {
 namespace {
 
-const std::set<std::string> kBlockTags = {"html", "body",    "main", "header", "footer", "section", "div", "p",
-                                          "h1",   "h2",      "h3",   "h4",     "ul",     "ol",      "li",  "address"};
-const std::set<std::string> kSkippedTags = {"head", "style", "title"};
+// The tags that start and end a block of text, and those whose content is not text. Compared by length
+// first, not looked up in a std::set: a letter has a few hundred tags, and the set's string comparisons
+// were a tenth of turning a letter into text (issue 16, "drafting's CPU").
+bool isBlockTag(std::string_view n) {  // string_view: compared inline, length first
+  switch (n.size()) {
+    case 1: return n[0] == 'p';
+    case 2: return n == "h1" || n == "h2" || n == "h3" || n == "h4" || n == "ul" || n == "ol" || n == "li";
+    case 3: return n == "div";
+    case 4: return n == "html" || n == "body" || n == "main";
+    case 6: return n == "header" || n == "footer";
+    case 7: return n == "section" || n == "address";
+    default: return false;
+  }
+}
+bool isSkippedTag(std::string_view n) { return n == "head" || n == "style" || n == "title"; }
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -154,6 +166,8 @@ std::string htmlToText(const std::string& html) {
   std::string item_prefix;           // for the list item being read
   std::vector<std::pair<size_t, std::string>> links;  // where each open <a>'s text starts, and its href
   std::string heading;               // "h1" / "h2" while inside one
+  std::string flushed;               // the block being flushed (its room kept from block to block)
+  out.reserve(html.size());
 
   auto emit = [&](const std::string& block, bool is_item) {
     if (!out.empty()) out += (is_item && last_was_item) ? "\n" : "\n\n";
@@ -162,7 +176,8 @@ std::string htmlToText(const std::string& html) {
   };
   auto flush = [&]() {
     // Each line trimmed; blank lines dropped at either end, kept between lines.
-    std::string text;
+    std::string& text = flushed;
+    text.clear();
     size_t blank_lines = 0;
     const std::string_view all(pending);
     for (size_t start = 0; start <= all.size();) {
@@ -188,9 +203,12 @@ std::string htmlToText(const std::string& html) {
     }
     const bool is_item = !item_prefix.empty();
     if (is_item) {
-      std::string indented;
-      for (char c : text) indented += c == '\n' ? std::string("\n") + std::string(item_prefix.size(), ' ') : std::string(1, c);
-      text = item_prefix + indented;
+      std::string indented = item_prefix;
+      for (char c : text) {
+        indented += c;
+        if (c == '\n') indented.append(item_prefix.size(), ' ');
+      }
+      text = std::move(indented);
       item_prefix.clear();
     }
     emit(text, is_item);
@@ -199,18 +217,19 @@ std::string htmlToText(const std::string& html) {
   scan(
       html,
       [&](const Tag& t) {
-        if (kSkippedTags.count(t.name)) {
+        if (isSkippedTag(t.name)) {
           skipping += t.closing ? -1 : 1;
           if (skipping < 0) skipping = 0;
           return;
         }
         if (skipping) return;
-        if (t.name == "br") {
+        const std::string_view name = t.name;
+        if (name == "br") {
           pending += '\n';
-        } else if (t.name == "hr") {
+        } else if (name == "hr") {
           flush();
           emit(std::string(40, '-'), false);
-        } else if (t.name == "a") {
+        } else if (name == "a") {
           if (!t.closing) {
             links.emplace_back(pending.size(), t.href);
           } else if (!links.empty()) {
@@ -224,16 +243,16 @@ std::string htmlToText(const std::string& html) {
             shown = b == std::string::npos ? "" : shown.substr(b, e - b + 1);
             if (!target.empty() && target != shown) pending += " (" + target + ")";
           }
-        } else if (kBlockTags.count(t.name)) {
+        } else if (isBlockTag(name)) {
           flush();
-          if (t.name == "ul" || t.name == "ol") {
+          if (name == "ul" || name == "ol") {
             if (t.closing) {
               if (!lists.empty()) lists.pop_back();
               last_was_item = false;
             } else {
-              lists.push_back({t.name == "ol", 0});
+              lists.push_back({name == "ol", 0});
             }
-          } else if (t.name == "li" && !t.closing) {
+          } else if (name == "li" && !t.closing) {
             if (lists.empty()) lists.push_back({false, 0});
             List& l = lists.back();
             item_prefix = l.ordered ? std::to_string(++l.n) + ". " : "- ";
@@ -249,12 +268,20 @@ std::string htmlToText(const std::string& html) {
           decoded = decodeEntities(std::string(raw));
           raw = decoded;
         }
-        for (char c : raw) {
-          const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
-          if (space) {
+        // Each run of white space read as one space (none at the start of a block or after a line break);
+        // the words between appended whole, not a character at a time.
+        auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+        for (size_t i = 0; i < raw.size();) {
+          if (space(raw[i])) {
             if (!pending.empty() && pending.back() != ' ' && pending.back() != '\n') pending += ' ';
+            while (++i < raw.size() && space(raw[i])) {
+            }
           } else {
-            pending += c;
+            size_t end = i;
+            while (++end < raw.size() && !space(raw[end])) {
+            }
+            pending.append(raw.data() + i, end - i);
+            i = end;
           }
         }
       });

@@ -51,22 +51,44 @@ struct Resolved {
 
 // Mustache lookup: "." is the top of the stack; otherwise the first part of a
 // dotted name is looked up from the top of the stack down, the rest strictly.
-Resolved resolve(const std::vector<Scope>& scopes, const TemplateNode& node) {
-  const std::string& name = node.name;
-  if (name == ".") return {scopes.back().value, scopes.back().path};
+// Where a lookup ended, without the path's text: findHoles names the path only for a hole or a section
+// (building it for every field a letter prints was most of finding its holes; issue 16, "drafting's CPU").
+struct Lookup {
+  const Value* value = nullptr;
+  const Scope* scope = nullptr;  // where the first part was found; nullptr when nowhere (or for ".")
+  bool whole = false;            // every part found
+};
+
+Lookup lookUp(const std::vector<Scope>& scopes, const TemplateNode& node) {
+  if (node.name == ".") return {scopes.back().value, nullptr, true};
   const std::vector<std::string>& parts = node.path;
   for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
     const Value* v = it->value->find(parts[0]);
     if (!v) continue;
-    std::string path = it->path.empty() ? parts[0] : it->path + "." + parts[0];
     for (size_t i = 1; i < parts.size(); ++i) {
       v = v->find(parts[i]);
-      if (!v) return {nullptr, it->path.empty() ? name : it->path + "." + name};
-      path += "." + parts[i];
+      if (!v) return {nullptr, &*it, false};
     }
-    return {v, path};
+    return {v, &*it, true};
   }
-  return {nullptr, name};
+  return {nullptr, nullptr, false};
+}
+
+// The path resolve() names for what lookUp() found.
+std::string pathOf(const std::vector<Scope>& scopes, const TemplateNode& node, const Lookup& l) {
+  const std::string& name = node.name;
+  if (name == ".") return scopes.back().path;
+  if (!l.scope) return name;
+  if (!l.whole) return l.scope->path.empty() ? name : l.scope->path + "." + name;
+  const std::vector<std::string>& parts = node.path;
+  std::string path = l.scope->path.empty() ? parts[0] : l.scope->path + "." + parts[0];
+  for (size_t i = 1; i < parts.size(); ++i) path += "." + parts[i];
+  return path;
+}
+
+Resolved resolve(const std::vector<Scope>& scopes, const TemplateNode& node) {
+  const Lookup l = lookUp(scopes, node);
+  return {l.value, pathOf(scopes, node, l)};
 }
 
 std::string where(const TemplateNode& n) { return n.file + ":" + std::to_string(n.line) + ": " + n.tag + ": "; }
@@ -213,12 +235,15 @@ std::vector<std::string> findHoles(const ParsedTemplate& root, const PartialMap&
         if (p && depth < kMaxPartialDepth) walk(p->nodes, depth + 1);
         continue;
       }
-      const Resolved r = resolve(scopes, n);
+      const Lookup r = lookUp(scopes, n);
       const bool present = r.value && r.value->truthy();
       switch (n.kind) {
         case TemplateNode::Kind::kVariable:
         case TemplateNode::Kind::kRawVariable:
-          if (!present && std::find(holes.begin(), holes.end(), r.path) == holes.end()) holes.push_back(r.path);
+          if (!present) {
+            std::string path = pathOf(scopes, n, r);
+            if (std::find(holes.begin(), holes.end(), path) == holes.end()) holes.push_back(std::move(path));
+          }
           break;
         case TemplateNode::Kind::kInverted:
           if (!present) walk(n.children, depth);
@@ -226,13 +251,14 @@ std::vector<std::string> findHoles(const ParsedTemplate& root, const PartialMap&
         case TemplateNode::Kind::kSection:
           if (!present) break;
           if (r.value->isList()) {
+            const std::string path = pathOf(scopes, n, r) + "[]";
             for (const Value& item : r.value->items()) {
-              scopes.push_back({&item, r.path + "[]"});
+              scopes.push_back({&item, path});
               walk(n.children, depth);
               scopes.pop_back();
             }
           } else {
-            scopes.push_back({r.value, r.path});
+            scopes.push_back({r.value, pathOf(scopes, n, r)});
             walk(n.children, depth);
             scopes.pop_back();
           }

@@ -43,31 +43,53 @@ bool Value::truthy() const {
   return false;
 }
 
-std::string Value::canonical() const {
-  auto quote = [](const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    return out + "\"";
-  };
-  switch (type_) {
-    case Type::kText: return quote(text_);
-    case Type::kBool: return bool_ ? "true" : "false";
-    case Type::kList: {
-      std::string out = "[";
-      for (size_t i = 0; i < items_.size(); ++i) out += (i ? "," : "") + items_[i].canonical();
-      return out + "]";
-    }
-    case Type::kMap: {
-      std::string out = "{";
-      for (size_t i = 0; i < fields_.size(); ++i)
-        out += (i ? "," : "") + quote(fields_[i].first) + ":" + fields_[i].second.canonical();
-      return out + "}";
-    }
+namespace {
+void appendQuoted(std::string& out, const std::string& s) {
+  out += '"';
+  size_t from = 0;
+  for (size_t at = 0; at < s.size(); ++at) {
+    if (s[at] != '"' && s[at] != '\\') continue;
+    out.append(s, from, at - from);
+    out += '\\';
+    from = at;  // the quote or backslash itself goes with the next run
   }
-  return {};
+  out.append(s, from, std::string::npos);
+  out += '"';
+}
+}  // namespace
+
+// Written into one string: each level returning its own, copied into its parent's, cost about as much as
+// hashing the result (issue 16, "drafting's CPU"). The same text as before, byte for byte: stored context
+// hashes are made from it.
+void Value::appendCanonical(std::string& out) const {
+  switch (type_) {
+    case Type::kText: appendQuoted(out, text_); return;
+    case Type::kBool: out += bool_ ? "true" : "false"; return;
+    case Type::kList:
+      out += '[';
+      for (size_t i = 0; i < items_.size(); ++i) {
+        if (i) out += ',';
+        items_[i].appendCanonical(out);
+      }
+      out += ']';
+      return;
+    case Type::kMap:
+      out += '{';
+      for (size_t i = 0; i < fields_.size(); ++i) {
+        if (i) out += ',';
+        appendQuoted(out, fields_[i].first);
+        out += ':';
+        fields_[i].second.appendCanonical(out);
+      }
+      out += '}';
+      return;
+  }
+}
+
+std::string Value::canonical() const {
+  std::string out;
+  appendCanonical(out);
+  return out;
 }
 
 const char* Value::typeName(Type t) {

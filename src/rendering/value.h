@@ -46,6 +46,7 @@ class Value {
   bool truthy() const;
   // A stable serialisation (for hashing what a letter was rendered from).
   std::string canonical() const;
+  void appendCanonical(std::string& out) const;  // canonical(), appended to `out`
 
   static const char* typeName(Type t);
 

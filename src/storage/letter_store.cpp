@@ -1,6 +1,7 @@
 #include "storage/letter_store.h"
 #include "storage/sqlite_connection.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <Poco/Data/RecordSet.h>
@@ -38,7 +39,8 @@ const std::string& deliveryStatusColumn() {
 // store's writer mutex): words_in_version = 1 only while that version row exists and holds exactly the
 // words the letter would otherwise hold. Version rows never change (their triggers) except by a purge,
 // which first gives the case's letters their words back (RetentionStore::purgeCase). Only
-// updateLetter and appendVersion set the flag, each after comparing the bytes in SQL, and insertLetter and
+// updateLetter and appendVersion set the flag, each after comparing the words (updateLetter reads the version's
+// and compares them unpacked; appendVersion compares the letter row's in SQL), and insertLetter and
 // updateLetter with words_follow, whose caller appends that version with the same words in the same
 // transaction (LetterService::write), so the letter row never holds a copy to be freed a moment later.
 
@@ -66,7 +68,6 @@ std::string letterSelect(bool with_content) {
 std::string text(RecordSet& rs, const std::string& column) { return rs.value(column).convert<std::string>(); }
 
 constexpr const char* kPackedPrefix = "\x01z:";
-std::string base64(const unsigned char* data, size_t size) { return base64Encode(data, size); }
 
 std::string unbase64(const std::string& in, size_t from) {
   auto out = base64Decode(std::string_view(in).substr(from));
@@ -127,34 +128,31 @@ void LetterStore::insertLetter(const LetterRow& r, bool words_follow) {
 }
 
 bool LetterStore::updateLetter(const LetterRow& r, int expected_version, bool words_follow) {
-  Poco::Int64 n = r.n;
-  int version = r.version;
   // The words are kept in the version row when it already holds them (an approval, a send: same version),
-  // or when the caller appends that version next (a redraft: words_follow).
-  // (Packing is deterministic; a version written before packing holds the words as they are.)
-  int in_version = words_follow ? 1 : 0;
-  if (!words_follow)
-    s_ << "SELECT COUNT(*) FROM letter_versions WHERE letter_n = ? AND version = ?", bind(n), bind(version),
-        into(in_version), now;
-  if (in_version && !words_follow) {
-    const std::string packed_html = packWords(r.html), packed_text = packWords(r.text);
-    in_version = 0;
-    s_ << "SELECT COUNT(*) FROM letter_versions WHERE letter_n = ? AND version = ? AND html IN (?, ?) AND "
-          "text IN (?, ?)",
-        bind(n), bind(version), bind(packed_html), bind(r.html), bind(packed_text), bind(r.text), into(in_version), now;
+  // or when the caller appends that version next (a redraft: words_follow). The version's words are
+  // compared unpacked: a version packed by an older build (another level, another deflater) holds the same
+  // words in other bytes, and a version written before packing holds them as they are.
+  // Prepared once per session (sqlite_statement.h): compiled on each call, these statements were most of a
+  // draft's update (issue 16, "drafting's CPU").
+  bool in_version = words_follow;
+  if (!words_follow) {
+    Query q(s_, "SELECT html, text FROM letter_versions WHERE letter_n = ? AND version = ?");
+    q.bind(r.n).bind(r.version);
+    in_version = q.next() && unpackWords(q.text(0)) == r.html && unpackWords(q.text(1)) == r.text;
   }
   const std::string none;
-  const std::string& html = in_version ? none : r.html;
-  const std::string& words_text = in_version ? none : r.text;
-  s_ << "UPDATE letters SET language = ?, channel = ?, state = ?, version = ?, letter_date = ?, blocked_by = ?, "
-        "last_edited_by = NULLIF(?, ''), fields = ?, free_text = ?, context_hash = ?, template_version = ?, policy = ?, "
-        "recipient_email = ?, html = ?, text = ?, words_in_version = ?, note = ?, updated_at = ?, "
-        "approved_by = NULLIF(?, ''), approved_at = NULLIF(?, ''), sent_at = NULLIF(?, '') WHERE n = ? AND version = ?",
-      bind(r.language), bind(r.channel), bind(r.state), bind(version), bind(r.letter_date), bind(r.blocked_by),
-      bind(r.last_edited_by), bind(r.fields), bind(r.free_text), bind(r.context_hash), bind(r.template_version),
-      bind(r.policy), bind(r.recipient_email), bind(html), bind(words_text), bind(in_version), bind(r.note),
-      bind(r.updated_at), bind(r.approved_by), bind(r.approved_at), bind(r.sent_at), bind(n), bind(expected_version), now;
-  return changedRows(s_) == 1;
+  Query q(s_,
+          "UPDATE letters SET language = ?, channel = ?, state = ?, version = ?, letter_date = ?, blocked_by = ?, "
+          "last_edited_by = NULLIF(?, ''), fields = ?, free_text = ?, context_hash = ?, template_version = ?, "
+          "policy = ?, recipient_email = ?, html = ?, text = ?, words_in_version = ?, note = ?, updated_at = ?, "
+          "approved_by = NULLIF(?, ''), approved_at = NULLIF(?, ''), sent_at = NULLIF(?, '') WHERE n = ? AND "
+          "version = ?");
+  q.bind(r.language).bind(r.channel).bind(r.state).bind(r.version).bind(r.letter_date).bind(r.blocked_by);
+  q.bind(r.last_edited_by).bind(r.fields).bind(r.free_text).bind(r.context_hash).bind(r.template_version);
+  q.bind(r.policy).bind(r.recipient_email).bindUncopied(in_version ? none : r.html).bindUncopied(in_version ? none : r.text);
+  q.bind(in_version).bind(r.note).bind(r.updated_at).bind(r.approved_by).bind(r.approved_at).bind(r.sent_at);
+  q.bind(r.n).bind(expected_version).run();
+  return q.changes() == 1;
 }
 
 void LetterStore::updateLetterAsRead(const LetterRow& row) {
@@ -164,19 +162,20 @@ void LetterStore::updateLetterAsRead(const LetterRow& row) {
 
 void LetterStore::appendVersion(int64_t letter_n, const LetterVersionRow& v) {
   {
+    const std::string html = packWords(v.html), text = packWords(v.text);  // outlive the query: bound uncopied
     Query q(s_,
             "INSERT INTO letter_versions(letter_n, version, at, author, why, language, channel, letter_date, "
             "blocked_by, fields, free_text, context_hash, template_version, policy, html, text) "
             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     q.bind(letter_n).bind(v.version).bind(v.at).bind(v.author).bind(v.why).bind(v.language).bind(v.channel);
     q.bind(v.letter_date).bind(v.blocked_by).bind(v.fields).bind(v.free_text).bind(v.context_hash);
-    q.bind(v.template_version).bind(v.policy).bind(packWords(v.html)).bind(packWords(v.text)).run();
+    q.bind(v.template_version).bind(v.policy).bindUncopied(html).bindUncopied(text).run();
   }
   // The letter at this version holds the same words (a draft or redraft): keep them here only.
   Query q(s_,
           "UPDATE letters SET html = '', text = '', words_in_version = 1 WHERE n = ? AND version = ? AND "
           "words_in_version = 0 AND html = ? AND text = ?");
-  q.bind(letter_n).bind(v.version).bind(v.html).bind(v.text).run();
+  q.bind(letter_n).bind(v.version).bindUncopied(v.html).bindUncopied(v.text).run();
 }
 
 void LetterStore::appendHistory(int64_t letter_n, const LetterHistoryRow& h) {
@@ -346,34 +345,38 @@ std::vector<LetterVersionRow> LetterStore::versions(int64_t letter_n, bool with_
 }
 
 namespace {
-// One zlib stream per thread, reset for each value rather than set up again: compress2() allocated and
-// cleared its ~270 KB of window and hash on every call, which cost more than compressing a letter.
-// Level 3 (was 6): about 2.5 times faster on letters, and 3.5% larger (docs/benchmarks.md, issue 16
-// item 1). The level is not part of the stored format: any zlib stream unpacks the same.
-constexpr int kWordsLevel = 3;
-struct WordsDeflater {
-  z_stream z{};
-  bool ok = false;
-  WordsDeflater() { ok = deflateInit(&z, kWordsLevel) == Z_OK; }
-  ~WordsDeflater() {
-    if (ok) deflateEnd(&z);
+// The words are deflated by libdeflate, whole buffer at once, at its level 1, one compressor per thread made
+// once. zlib (level 3, one stream reset per value) took ~420,000 instructions a value, about a sixth of
+// drafting a letter; libdeflate's level 1 takes less than half that and packs a little smaller (docs/
+// benchmarks.md, issue 16 "drafting's CPU"). Its output is a zlib stream like any other: the stored format
+// ("\x01z:", read by zlib's uncompress) is unchanged, and words packed by zlib at any level read back the same.
+// Packing is not byte-for-byte stable across versions of this code, so nothing compares packed bytes to
+// find out whether words are the same (LetterStore::updateLetter compares them unpacked).
+constexpr int kWordsLevel = 1;
+struct WordsCompressor {
+  libdeflate_compressor* c = libdeflate_alloc_compressor(kWordsLevel);
+  std::vector<unsigned char> out;  // kept between values: no allocation, nothing zeroed, per value
+  ~WordsCompressor() {
+    if (c) libdeflate_free_compressor(c);
   }
 };
 }  // namespace
 
 std::string LetterStore::packWords(const std::string& value) {
   if (value.size() < 256) return value;
-  thread_local WordsDeflater d;
-  z_stream& z = d.z;
-  if (!d.ok || deflateReset(&z) != Z_OK) return value;
-  std::vector<unsigned char> deflated(deflateBound(&z, static_cast<uLong>(value.size())));
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(value.data()));
-  z.avail_in = static_cast<uInt>(value.size());
-  z.next_out = deflated.data();
-  z.avail_out = static_cast<uInt>(deflated.size());
-  if (deflate(&z, Z_FINISH) != Z_STREAM_END) return value;
-  std::string packed = kPackedPrefix + std::to_string(value.size()) + ":" + base64(deflated.data(), z.total_out);
-  return packed.size() * 10 <= value.size() * 9 ? packed : value;
+  thread_local WordsCompressor d;
+  if (!d.c) return value;
+  const size_t bound = libdeflate_zlib_compress_bound(d.c, value.size());
+  if (d.out.size() < bound) d.out.resize(bound);
+  const size_t size = libdeflate_zlib_compress(d.c, value.data(), value.size(), d.out.data(), d.out.size());
+  if (size == 0) return value;
+  std::string packed = kPackedPrefix;
+  packed += std::to_string(value.size());
+  packed += ':';
+  if ((packed.size() + (size + 2) / 3 * 4) * 10 > value.size() * 9) return value;  // saves less than a tenth
+  packed.reserve(packed.size() + (size + 2) / 3 * 4);
+  base64Append(packed, d.out.data(), size);
+  return packed;
 }
 
 std::string LetterStore::unpackWords(const std::string& stored) {

@@ -69,8 +69,9 @@ class LetterStore {
   std::vector<LetterVersionRow> versions(int64_t letter_n, bool with_content);
   std::vector<LetterHistoryRow> history(int64_t letter_n);
 
-  // A version's html and text are stored deflated (zlib, then base64 so the column stays text) when
-  // that saves at least a tenth: "\x01z:<bytes>:<base64>". Readers here unpack; a value that is not
+  // A version's html and text are stored deflated (a zlib stream, made by libdeflate; then base64 so the
+  // column stays text) when that saves at least a tenth: "\x01z:<bytes>:<base64>". Readers here unpack
+  // (with zlib: any zlib stream, whatever made it); a value that is not
   // packed (older rows, short values, purge markers) comes back as it is.
   static std::string packWords(const std::string& value);
   static std::string unpackWords(const std::string& stored);

@@ -330,6 +330,17 @@ std::optional<ObligationRow> Store::findObligation(const std::string& id) {
   return rows.front();
 }
 
+std::optional<ObligationRow> Store::findObligationForLetter(const std::string& id) {
+  Query q(s_, "SELECT id, rule, policy, kind, victim_id, case_urn, area, trigger_event FROM obligations WHERE id = ?");
+  q.bind(id);
+  if (!q.next()) return std::nullopt;
+  ObligationRow r;
+  int c = 0;
+  for (std::string* field : {&r.id, &r.rule, &r.policy, &r.kind, &r.victim_id, &r.case_urn, &r.area, &r.trigger_event})
+    *field = q.text(c++);
+  return r;
+}
+
 std::map<std::string, ObligationState> Store::obligationStates(const std::string& case_urn) {
   Query q(s_, "SELECT id, status, due_by, tier, basis FROM obligations WHERE case_urn = ?");
   q.bind(case_urn);

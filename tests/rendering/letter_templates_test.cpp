@@ -322,6 +322,33 @@ TEST_CASE("HTML becomes plain text: paragraphs, headings, lists, breaks, links a
         "Mail x@example.org or here (https://e.org)\n");
   CHECK(htmlToText("<p>&lt;b&gt; &amp; &#39;q&#39; &#x2F; &quot;Ŵ&quot; &#373;</p>") == "<b> & 'q' / \"Ŵ\" ŵ\n");
   CHECK(htmlToText("<h2>Ŵyn</h2><hr><p>x</p>") == "Ŵyn\n---\n\n----------------------------------------\n\nx\n");
+  // Issue 16, "drafting's CPU" (words appended a run at a time, tags compared by length): runs of white space
+  // of every kind, a break inside a list item (indented under it), tags in capitals, text in skipped tags.
+  CHECK(htmlToText("<P>  a \t\r\n b  </P><UL><LI>one<BR>two  <br>  three</LI><li>  </li><LI>four</LI></UL>") ==
+        "a b\n\n- one\n  two\n  three\n- four\n");
+  CHECK(htmlToText("<div>x<title>not</title>y</div><address>1 High St<br>Town</address><section>s</section>") ==
+        "xy\n\n1 High St\nTown\n\ns\n");
+  CHECK(htmlToText("<h3>Three</h3><h4>Four</h4><header>h</header><footer>f</footer><main>m</main><span>a</span>b") ==
+        "Three\n\nFour\n\nh\n\nf\n\nm\n\nab\n");
+}
+
+// The context hash is made from canonical(): the same bytes as ever, or every stored letter would look
+// changed and be redrafted (issue 16, "drafting's CPU" writes it into one string).
+TEST_CASE("A value's canonical form quotes text, escapes quotes and backslashes, and keeps field order", "[rendering]") {
+  using rendering::Value;
+  Value v;
+  v.set("b", "say \"hi\" \\ there");
+  v.set("a", true);
+  v.set("list", Value::list({Value("x"), Value(false), Value::list(), Value()}));
+  Value inner;
+  inner.set("k\"ey", "");
+  v.set("inner", inner);
+  const std::string expected = R"({"b":"say \"hi\" \\ there","a":true,"list":["x",false,[],{}],"inner":{"k\"ey":""}})";
+  CHECK(v.canonical() == expected);
+  std::string appended = "head:";
+  v.appendCanonical(appended);
+  CHECK(appended == "head:" + expected);
+  CHECK(Value("\\\"").canonical() == R"("\\\"")");
 }
 
 // The letter service parses in full only the timeline events a letter reads (timelineBodyRead) and gives
