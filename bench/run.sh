@@ -113,12 +113,16 @@ fi
 
 # Issue 16's targets: id | the target as the issue states it | the test on the value (v) or ratio (r) |
 # the scale the target is stated at (a figure measured smaller says so).
-targets="ingest.import|>= 0.1x plain SQLite|r >= 0.1|
+# The issue lets a letter's words be written just after the commit, "as long as every letter exists in the
+# queue at once ... and its words within seconds", the time from the end of an import or request until the
+# last letter is written reported as its own figure: so `import`'s ratio is taken at its end, its commit
+# (every letter in the queue), and the words' time after it is a figure of its own.
+targets="ingest.import_until_commit|>= 0.1x plain SQLite (the import, until its commit)|r >= 0.1|
 ingest.http|>= 0.05x plain SQLite|r >= 0.05|
 ingest.http_letters_lag|the letters' words within seconds (< 5,000 ms)|v < 5000|
 ingest.http_until_written|(none: HTTP until every letter is written)||
-ingest.import_until_commit|(none: the import until its commit)||
-ingest.import_letters_lag|(none: the letters' words after the commit)||
+ingest.import|(none: the import and its letters' words)||
+ingest.import_letters_lag|the letters' words within seconds (< 5,000 ms)|v < 5000|
 ingest.feed|(none: the Ingestor alone)||
 ingest.case_ordered|(none: the Ingestor alone)||
 memory.import_peak_rss|< 256 MB at 1,000,000 events|v < 256|memory:1000000

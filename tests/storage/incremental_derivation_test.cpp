@@ -143,6 +143,15 @@ std::vector<Poco::Dynamic::Var> items(const std::vector<std::string>& lines) {
   return out;
 }
 
+// An import's `next`: the lines, parsed, `chunk` at a time.
+std::function<bool(std::vector<Poco::Dynamic::Var>&)> stream(const std::vector<std::string>& lines, size_t chunk) {
+  auto at = std::make_shared<size_t>(0);
+  return [lines, chunk, at](std::vector<Poco::Dynamic::Var>& out) {
+    while (out.size() < chunk && *at < lines.size()) out.push_back(parse(lines[(*at)++]));
+    return !out.empty();
+  };
+}
+
 // Every row of a query, every column as text.
 std::vector<std::string> dump(storage::Database& db, const std::string& sql) {
   auto lease = db.session();
@@ -279,13 +288,6 @@ TEST_CASE("An import streamed in chunks is one transaction: a bad event in a lat
   const std::vector<Journey> js = journeys();
   std::vector<std::string> all;
   for (const auto& j : js) all.insert(all.end(), j.begin(), j.end());
-  auto stream = [](const std::vector<std::string>& lines, size_t chunk) {
-    auto at = std::make_shared<size_t>(0);
-    return [lines, chunk, at](std::vector<Poco::Dynamic::Var>& out) {
-      while (out.size() < chunk && *at < lines.size()) out.push_back(parse(lines[(*at)++]));
-      return !out.empty();
-    };
-  };
   Store s(4);
   std::vector<std::string> bad = all;
   bad.push_back(R"({"id":"inc-bad","type":"victim.updated","occurred_at":"2026-06-01T10:00:00+01:00",)"
@@ -335,13 +337,6 @@ TEST_CASE("A failed import whose replays were evicted and taken again within it 
     }
     if (!any) break;
   }
-  auto stream = [](const std::vector<std::string>& lines, size_t chunk) {
-    auto at = std::make_shared<size_t>(0);
-    return [lines, chunk, at](std::vector<Poco::Dynamic::Var>& out) {
-      while (out.size() < chunk && *at < lines.size()) out.push_back(parse(lines[(*at)++]));
-      return !out.empty();
-    };
-  };
   Store s(2);
   Store whole(0);
   s.ingestor.importStream(stream(first, 5), "cli", nullptr);  // committed: its newest replays are kept
@@ -392,13 +387,6 @@ TEST_CASE("An import into an empty store builds the list indexes at its end: eve
   const std::vector<Journey> js = journeys();
   std::vector<std::string> all;
   for (const auto& j : js) all.insert(all.end(), j.begin(), j.end());
-  auto stream = [](const std::vector<std::string>& lines, size_t chunk) {
-    auto at = std::make_shared<size_t>(0);
-    return [lines, chunk, at](std::vector<Poco::Dynamic::Var>& out) {
-      while (out.size() < chunk && *at < lines.size()) out.push_back(parse(lines[(*at)++]));
-      return !out.empty();
-    };
-  };
   const std::string kIndexes = "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name";
   Store s(4);
   const auto schema = dump(s.db, kIndexes);
