@@ -287,11 +287,14 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
 }
 
 std::vector<ObligationForLetter> LetterStore::obligationsForNewLetters(const std::vector<std::string>& cases) {
-  // The WHERE and ORDER BY of Store::openObligationsWithout for letters.
+  // The WHERE and ORDER BY of Store::openObligationsWithout for letters, by each case's own obligations
+  // (not every pending one in the store: see there).
+  if (cases.empty()) return {};
   std::string sql =
       "SELECT id, kind, policy, case_urn, IFNULL(json_extract(body, '$.template'), ''), "
       "IFNULL(json_extract(body, '$.recipient'), ''), IFNULL(json_extract(body, '$.carried_by'), '') "
-      "FROM obligations WHERE status = 'pending' AND kind IN ('letter', 'meeting') AND NOT EXISTS "
+      "FROM obligations INDEXED BY obligations_by_case "
+      "WHERE status = 'pending' AND kind IN ('letter', 'meeting') AND NOT EXISTS "
       "(SELECT 1 FROM letters x WHERE x.obligation_id = obligations.id) AND case_urn IN (";
   for (size_t i = 0; i < cases.size(); ++i) sql += i ? ", ?" : "?";
   sql += ") ORDER BY case_urn, created_n";
