@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <ostream>
 #include <utility>
 
@@ -30,6 +31,8 @@ class ImportProgress {
   // Importer's progress callback: the totals so far, and how many committed cases the drafting has been
   // told of (0 while the events are still being stored).
   void operator()(const ingest::IngestResult& so_far, size_t cases_drafted) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    accepted_ = so_far.accepted;
     const auto now = now_();
     if (now - last_ < every_) return;
     last_ = now;
@@ -43,12 +46,24 @@ class ImportProgress {
          << " duplicates, " << static_cast<long long>(read_ / (secs > 0 ? secs : 1)) << " events/s" << std::endl;
   }
 
+  // From a timer while the import runs: a line when none came for an interval, so that one long step (the
+  // commit of a million events, the first letters after it) is not mistaken for a hang.
+  void heartbeat() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = now_();
+    if (now - last_ < every_) return;
+    last_ = now;
+    out_ << "import: still working: " << read_ << " events read, " << accepted_ << " accepted so far" << std::endl;
+  }
+
  private:
   std::ostream& out_;
   const Clock::duration every_;
   const std::function<Clock::time_point()> now_;
   const Clock::time_point started_;
-  Clock::time_point last_;
+  std::mutex mutex_;         // the callback (the import's thread) and heartbeat (a timer's)
+  Clock::time_point last_;  // guarded by mutex_
+  size_t accepted_ = 0;     // guarded by mutex_
   std::atomic<size_t> read_{0};
 };
 

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <mutex>
+#include <thread>
+#include <condition_variable>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -285,6 +288,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     options.max_connections_per_client = settings_.http_max_connections_per_client;
     http::HttpServer server(front.router, options);
     services.checkpointer.start();  // notes the head now; a checkpoint file of another store stops start-up here
+    services.db.checkpointInBackground(kWalCheckpointEvery);  // not in the commits readers wait on
     services.drafter.start();       // first writes the letters a stop left being written
     services.scheduler.start();
     server.start();
@@ -619,9 +623,32 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     };
     Services services(settings_);
     services.checkpointer.writeNow();
+    // A line at least every 2 s however long one step takes (ImportProgress::heartbeat), while the import
+    // runs (its own last lines follow it).
+    struct Ticker {
+      ImportProgress& progress;
+      std::mutex mutex;
+      std::condition_variable wake;
+      bool done = false;
+      std::thread thread{[this] {
+        std::unique_lock<std::mutex> lock(mutex);
+        while (!wake.wait_for(lock, std::chrono::milliseconds(500), [this] { return done; })) progress.heartbeat();
+      }};
+      ~Ticker() {
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          done = true;
+        }
+        wake.notify_all();
+        thread.join();
+      }
+    };
     try {
       const auto started = std::chrono::steady_clock::now();
-      ingest::IngestResult r = services.ingestor.importStream(next, "cli", std::ref(progress));
+      ingest::IngestResult r = [&] {
+        Ticker ticker{progress};
+        return services.ingestor.importStream(next, "cli", std::ref(progress));
+      }();
       // The import's letters are in the store from its commit, being written; their words are written
       // right after it, here (the drafting worker is not started in the CLI): say how long each took.
       const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -600,6 +600,7 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
           slice.clear();
           for (; it != affected.end() && slice.size() < kDraftSlice; ++it) slice.push_back(*it);
           before_commit_(session, slice);
+          if (progress) progress(result, 0);  // a long import's letters take a while: say it is alive
         }
       }
       first_load.rebuild();

@@ -379,6 +379,19 @@ TEST_CASE("The import's progress lines come at most once per interval, while sto
   now += 2s;
   progress(so_far, 2);
   CHECK(out.str() == "import: committed 3990 events; letters drafted for 2 of 3 cases\n");
+  // One long step (a million events' commit): the timer's heartbeat says the import is alive, once an
+  // interval, and only when no other line came.
+  out.str("");
+  now += 1s;
+  progress.heartbeat();
+  CHECK(out.str().empty());
+  now += 1s;
+  progress.heartbeat();
+  CHECK(out.str() == "import: still working: 4000 events read, 3990 accepted so far\n");
+  out.str("");
+  now += 1900ms;
+  progress.heartbeat();
+  CHECK(out.str().empty());
 }
 
 TEST_CASE("An import into an empty store builds the list indexes at its end: every index is there after it, as "
