@@ -7,6 +7,7 @@
 // serve() starts the scheduler. Members are declared in dependency order, so
 // they are destroyed in reverse.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,8 @@ namespace vc::app {
 // The template names of every rule that needs a letter, and the languages letters are written in.
 std::vector<std::string> letterKinds(const domain::RuleBook& rules);
 extern const std::vector<std::string> kLetterLanguages;  // en, cy
+// How often `serve` checkpoints the write-ahead log on its own thread (storage::Database::checkpointInBackground).
+inline constexpr std::chrono::milliseconds kWalCheckpointEvery{200};
 
 // Loads and checks the letter templates as start-up does. Throws
 // rendering::TemplateError listing every problem with its file and field.

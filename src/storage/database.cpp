@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <Poco/Logger.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
@@ -834,13 +835,20 @@ bool Database::hasKeyedAuditEntries(const std::string& path) {
 }
 
 SessionLease Database::session() {
+  std::unique_ptr<SqliteConnection> reused;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!idle_.empty()) {
-      auto c = std::move(idle_.back());
+      reused = std::move(idle_.back());
       idle_.pop_back();
-      return SessionLease(*this, std::move(c));
     }
+  }
+  if (reused) {
+    if (checkpoints_in_background_ && !reused->leaves_checkpoints) {
+      reused->session() << "PRAGMA wal_autocheckpoint=0", now;
+      reused->leaves_checkpoints = true;
+    }
+    return SessionLease(*this, std::move(reused));
   }
   auto s = std::make_unique<Poco::Data::Session>(
       Poco::AutoPtr<Poco::Data::SessionImpl>(new StoreSessionImpl(connect_, options_, *audit_group_commit_)));
@@ -860,7 +868,29 @@ SessionLease Database::session() {
   // (issue 16 item 1, docs/benchmarks.md), and a copy of victims' data on disk outside the store, where a
   // purge does not reach.
   *s << "PRAGMA temp_store=MEMORY", now;
-  return SessionLease(*this, std::make_unique<SqliteConnection>(std::move(s)));
+  const bool leave_checkpoints = checkpoints_in_background_;
+  if (leave_checkpoints) *s << "PRAGMA wal_autocheckpoint=0", now;
+  auto connection = std::make_unique<SqliteConnection>(std::move(s));
+  connection->leaves_checkpoints = leave_checkpoints;
+  return SessionLease(*this, std::move(connection));
+}
+
+void Database::checkpointInBackground(std::chrono::milliseconds every) {
+  if (options_.read_only || checkpoints_in_background_.exchange(true)) return;
+  checkpointer_ = std::thread([this, every] {
+    std::unique_lock<std::mutex> lock(checkpointer_mutex_);
+    while (!checkpointer_wake_.wait_for(lock, every, [this] { return checkpointer_stopping_; })) {
+      lock.unlock();
+      try {
+        auto lease = session();
+        sqlite(lease) << "PRAGMA wal_checkpoint(PASSIVE)", now;
+      } catch (const std::exception& e) {
+        // A failed checkpoint leaves the log longer, nothing else: the next one goes on from where it is.
+        Poco::Logger::get("vc.storage").warning(std::string("write-ahead log checkpoint failed: ") + e.what());
+      }
+      lock.lock();
+    }
+  });
 }
 
 void Database::giveBack(std::unique_ptr<SqliteConnection> c) {
@@ -868,7 +898,16 @@ void Database::giveBack(std::unique_ptr<SqliteConnection> c) {
   if (idle_.size() < max_idle_) idle_.push_back(std::move(c));
 }
 
-Database::~Database() = default;
+Database::~Database() {
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(checkpointer_mutex_);
+      checkpointer_stopping_ = true;
+    }
+    checkpointer_wake_.notify_all();
+    checkpointer_.join();
+  }
+}
 
 bool Database::ping() {
   auto lease = session();

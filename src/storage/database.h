@@ -9,9 +9,13 @@
 // the audit chain or a purge marker on that session finds it
 // (Database::optionsOf) without it being passed through every layer.
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/error.h"
@@ -88,6 +92,14 @@ class Database {
   const std::string& path() const { return path_; }
   const StoreOptions& options() const { return options_; }
 
+  // From now on the write-ahead log is checkpointed on a thread of its own, every `every`
+  // (PRAGMA wal_checkpoint(PASSIVE): it waits for no reader or writer), and never by a commit. SQLite's
+  // default checkpoints in whichever commit takes the log past 1,000 pages: that commit copied the pages
+  // into the store and fsynced the file before it returned, and every audited read waiting in the same
+  // group commit waited with it, which made the victim read's p99 (docs/benchmarks.md). For `serve`; a
+  // command that runs and exits keeps SQLite's own. The thread stops with the Database.
+  void checkpointInBackground(std::chrono::milliseconds every);
+
   // The options of the Database that opened `session`; throws if no Database opened it.
   static const StoreOptions& optionsOf(Poco::Data::Session& session);
   // The group commit that audit entries written outside a transaction go through (audit_log.h):
@@ -111,6 +123,12 @@ class Database {
   size_t max_idle_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_;  // guarded by mutex_
+  // checkpointInBackground: sessions lent from then on leave the log to the thread.
+  std::atomic<bool> checkpoints_in_background_{false};
+  std::mutex checkpointer_mutex_;
+  std::condition_variable checkpointer_wake_;
+  bool checkpointer_stopping_ = false;  // guarded by checkpointer_mutex_
+  std::thread checkpointer_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless committed.

@@ -14,6 +14,8 @@ class SqliteConnection final : public Connection {
  public:
   explicit SqliteConnection(std::unique_ptr<Poco::Data::Session> session) : session_(std::move(session)) {}
   Poco::Data::Session& session() { return *session_; }
+  // PRAGMA wal_autocheckpoint=0 applied (Database::checkpointInBackground).
+  bool leaves_checkpoints = false;
 
  private:
   std::unique_ptr<Poco::Data::Session> session_;

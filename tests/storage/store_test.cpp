@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include <zlib.h>
@@ -1055,4 +1057,30 @@ TEST_CASE("A letter carries its obligation's due date, Area and rule from its in
   CHECK_THROWS(letters.insertLetter(row));
   CHECK_THROWS(raw(s, 5, "no-such-obligation"));
   CHECK(count(db, "letters") == 3);
+}
+
+TEST_CASE("With checkpoints in the background, commits leave the write-ahead log to that thread, which keeps it "
+          "short",
+          "[storage]") {
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  db.migrate();
+  db.checkpointInBackground(std::chrono::milliseconds(20));
+  auto lease = db.session();
+  using namespace Poco::Data::Keywords;
+  int autocheckpoint = -1;
+  vc::storage::sqlite(lease) << "PRAGMA wal_autocheckpoint", into(autocheckpoint), now;
+  CHECK(autocheckpoint == 0);  // no commit copies the log into the store and waits for its fsync
+  vc::storage::sqlite(lease) << "CREATE TABLE scratch(b BLOB)", now;
+  // About 3,000 pages in 30 commits: with no checkpoint at all the log would hold them all (12 MB).
+  for (int i = 0; i < 30; ++i) {
+    storage::WriteTransaction tx(lease);
+    vc::storage::sqlite(lease) << "INSERT INTO scratch(b) SELECT randomblob(4000) FROM "
+                                  "(WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 100) "
+                                  "SELECT k FROM n)",
+        now;
+    tx.commit();
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  }
+  CHECK(Poco::File(t.path + "-wal").getSize() < 1000 * 4096);
 }

@@ -208,6 +208,7 @@ struct TestDaemon {
     manager = addUser("vlu-manager", "manager");
     admin = addUser("operator", "admin");
     services.checkpointer.start();  // as serve does
+    services.db.checkpointInBackground(app::kWalCheckpointEvery);
     services.drafter.start();
     if (o.wait_for_drafting)
       services.ingestor.setAfterCommit([this](const ingest::IngestResult& r) {
