@@ -23,7 +23,7 @@ class ImportProgress {
 
   ImportProgress(std::ostream& out, Clock::duration every,
                  std::function<Clock::time_point()> now = [] { return Clock::now(); })
-      : out_(out), every_(every), now_(std::move(now)), started_(now_()), last_(started_) {}
+      : out_(out), every_(every), now_(std::move(now)), started_(now_()), last_(started_), last_call_(started_) {}
 
   // Events read from the file so far (blank lines aside). From the import's reader thread.
   void read(size_t events) { read_ = events; }
@@ -34,6 +34,7 @@ class ImportProgress {
     std::lock_guard<std::mutex> lock(mutex_);
     accepted_ = so_far.accepted;
     const auto now = now_();
+    last_call_ = now;
     if (now - last_ < every_) return;
     last_ = now;
     if (cases_drafted > 0) {
@@ -46,12 +47,13 @@ class ImportProgress {
          << " duplicates, " << static_cast<long long>(read_ / (secs > 0 ? secs : 1)) << " events/s" << std::endl;
   }
 
-  // From a timer while the import runs: a line when none came for an interval, so that one long step (the
-  // commit of a million events, the first letters after it) is not mistaken for a hang.
+  // From a timer while the import runs: a line when the import has not called for an interval (and no
+  // line came), so that one long step (the commit of a million events, the first letters after it) is not
+  // mistaken for a hang. While chunks come, their own lines speak.
   void heartbeat() {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto now = now_();
-    if (now - last_ < every_) return;
+    if (now - last_ < every_ || now - last_call_ < every_) return;
     last_ = now;
     out_ << "import: still working: " << read_ << " events read, " << accepted_ << " accepted so far" << std::endl;
   }
@@ -62,7 +64,8 @@ class ImportProgress {
   const std::function<Clock::time_point()> now_;
   const Clock::time_point started_;
   std::mutex mutex_;         // the callback (the import's thread) and heartbeat (a timer's)
-  Clock::time_point last_;  // guarded by mutex_
+  Clock::time_point last_;       // guarded by mutex_: the last line
+  Clock::time_point last_call_;  // guarded by mutex_: the import's last call
   size_t accepted_ = 0;     // guarded by mutex_
   std::atomic<size_t> read_{0};
 };

@@ -392,6 +392,14 @@ TEST_CASE("The import's progress lines come at most once per interval, while sto
   now += 1900ms;
   progress.heartbeat();
   CHECK(out.str().empty());
+  // While the import still calls (a chunk stored, a slice drafted), its own lines speak, not the timer's.
+  progress(so_far, 2);  // too soon for a line, but the import is alive
+  now += 1500ms;
+  progress.heartbeat();
+  CHECK(out.str().empty());
+  now += 1s;  // no call for 2.5 s
+  progress.heartbeat();
+  CHECK(out.str() == "import: still working: 4000 events read, 3990 accepted so far\n");
 }
 
 TEST_CASE("An import into an empty store builds the list indexes at its end: every index is there after it, as "
