@@ -227,6 +227,8 @@ std::string readPasswordFile(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw refuse("no such file");
   if (!S_ISREG(st.st_mode)) throw refuse("not a file");
+  // A password, not a document: a file larger than this was given by mistake (and is not read into memory).
+  if (st.st_size > 4096) throw refuse("larger than 4 KB: its first line must be the password, and nothing else");
   if (st.st_mode & 077) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));

@@ -108,6 +108,8 @@ TEST_CASE("db.password_file: the first line, from a file only its owner may read
   ::chmod(file.path().c_str(), 0600);
   CHECK_THROWS_WITH(vc::storage::readPasswordFile(file.path()), Catch::Contains("empty"));
   CHECK_THROWS_WITH(vc::storage::readPasswordFile(file.path() + ".missing"), Catch::Contains("no such file"));
+  std::ofstream(file.path()) << std::string(5000, 'x') << "\n";  // not a password: refused, not read
+  CHECK_THROWS_WITH(vc::storage::readPasswordFile(file.path()), Catch::Contains("larger than 4 KB"));
 }
 
 TEST_CASE("a migration script splits into its statements, a function body kept whole", "[storage][postgres]") {
