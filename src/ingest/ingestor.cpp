@@ -552,7 +552,7 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
       }
     } cache_back{session};
     storage::WriteTransaction tx(session);
-    storage::FirstLoadIndexes first_load(session);  // an import into an empty store: list indexes built at the end
+    storage::FirstLoadIndexes first_load(session);  // into an empty store: list indexes built later, whole
     const std::string received_at = domain::formatRfc3339Utc(clock_.now());
     const DecodeLimits limits{limits_.max_event_bytes, clock_.now()};
     std::set<std::string> affected;
