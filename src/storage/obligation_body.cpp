@@ -21,7 +21,7 @@ constexpr const char* kDeflatedPrefix = "z1:";  // zlib, raw deflate: written un
 constexpr const char* kZstdPrefix = "z2:";      // zstd: written since (a third of the CPU to pack)
 
 // The explanation's dictionary: the engine's fixed phrases (domain/engine.cpp, entitlement.cpp) and the
-// explanation's keys, the commonest last (nearest, cheapest to refer to). Part of the stored format ("z1").
+// explanation's keys, the commonest last (nearest, cheapest to refer to). Part of both stored formats ("z1", "z2").
 constexpr const char kDictionary[] =
     "Recomputed after event  changed the victim's entitlement. Extended by  from  to .  the meeting is to be held "
     "on or before the day of the  hearing listed for , so by that day itself at least  working days before , "
@@ -238,7 +238,7 @@ struct Inflater {
 };
 
 // "z2:<size>:<base64 of the zstd frame>", as a JSON string.
-std::string deflated(const std::string& text) {
+std::string compressed(const std::string& text) {
   thread_local ZstdPacker p;
   if (!p.cctx || !p.cdict) throw damaged();
   std::string out(ZSTD_compressBound(text.size()), '\0');
@@ -249,7 +249,7 @@ std::string deflated(const std::string& text) {
   return std::string("\"") + kZstdPrefix + std::to_string(text.size()) + ":" + base64(out) + "\"";
 }
 
-std::string inflated(std::string_view value) {  // the JSON string deflated() wrote, now or before
+std::string decompressed(std::string_view value) {  // the JSON string compressed() wrote, or an older build's zlib one
   const size_t prefix = 1 + std::char_traits<char>::length(kDeflatedPrefix);
   const size_t colon = value.find(':', prefix);
   if (colon == kNone || value.back() != '"') throw damaged();
@@ -276,21 +276,21 @@ std::string inflated(std::string_view value) {  // the JSON string deflated() wr
   return out;
 }
 
-bool isDeflated(std::string_view value) {
+bool isCompressed(std::string_view value) {
   return value.size() > 4 && value[0] == '"' &&
          (value.compare(1, 3, kDeflatedPrefix) == 0 || value.compare(1, 3, kZstdPrefix) == 0);
 }
 
-// An explanation just deflated, and the text it was deflated from.
+// An explanation just compressed, and the text it was compressed from.
 struct Known {
-  std::string_view deflated, text;
+  std::string_view compressed, text;
 };
 
 // The whole explanation from its packed form, given the obligation's own members. A value `known` holds is
-// not inflated again: zlib gives back what it deflated, and the check that a packed body reads back as
+// not decompressed again: the compressor gives back what it was given, and the check that a packed body reads back as
 // given (packObligationBody) is about the packing around it, which is done in full.
 std::string explanation(std::string_view value, const std::vector<Member>& whole, const Known* known = nullptr) {
-  const std::string text = known && value == known->deflated ? std::string(known->text) : inflated(value);
+  const std::string text = known && value == known->compressed ? std::string(known->text) : decompressed(value);
   std::vector<Member> x;
   if (!members(text, x)) throw damaged();
   std::string out = "{";
@@ -315,7 +315,7 @@ std::string packObligationBody(const std::string& body, const ObligationRow& r) 
   try {
     std::string out = "{";
     add(out, kPackedKey, "1");
-    std::string short_text, packed_x;  // the explanation deflated, and the text it was deflated from
+    std::string short_text, packed_x;  // the explanation compressed, and the text it was compressed from
     for (const auto& m : whole) {
       if (m.value == "null" || (m.key == "changes" && m.value == "[]")) continue;
       if (const std::string* column = columnValue(r, m.key); column && m.value == quoted(*column)) continue;
@@ -327,7 +327,7 @@ std::string packObligationBody(const std::string& body, const ObligationRow& r) 
           if (!(listed(kRepeatedInExplanation, xm.key) && own && *own == xm.value)) add(short_x, xm.key, xm.value);
         }
         short_text = short_x + "}";
-        packed_x = deflated(short_text);
+        packed_x = compressed(short_text);
         add(out, m.key, packed_x);
         continue;
       }
@@ -354,7 +354,7 @@ std::string unpack(const std::string& stored, const ObligationRow& r, const Know
   std::deque<std::string> made;  // the values not in `stored`, which `whole` refers to
   for (const auto& key : kBodyKeys) {
     if (const std::string_view* v = find(packed, key)) {
-      if (key == "explanation" && isDeflated(*v))
+      if (key == "explanation" && isCompressed(*v))
         whole.push_back({key, made.emplace_back(explanation(*v, whole, known))});
       else
         whole.push_back({key, *v});
