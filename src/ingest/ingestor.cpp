@@ -1,6 +1,9 @@
 #include "ingest/ingestor.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <iterator>
 #include <future>
 #include <list>
 #include <map>
@@ -8,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include <Poco/JSON/Array.h>
@@ -19,6 +23,7 @@
 #include "ingest/event_codec.h"
 #include "ingest/state_json.h"
 #include "storage/letter_store.h"
+#include "storage/obligation_body.h"
 #include "storage/outbox_store.h"
 #include "storage/retention_store.h"
 #include "storage/store.h"
@@ -136,7 +141,6 @@ struct BatchEvent {
   const DecodedEvent* decoded;  // its json is the sender's tree, in the sender's key order
   bool needs_json;  // deriveAndSave copies fields from its JSON into the case's details or a profile
 };
-using BatchEvents = std::unordered_map<std::string_view, BatchEvent>;
 
 // What the Ingestor keeps of one case between batches, so a batch replays only the case's new events
 // and writes only the derived rows that changed (see Ingestor::memos_ for why it can be trusted).
@@ -250,31 +254,54 @@ bool copyEventFields(const Object::Ptr& json, bool sender_order, const domain::E
   return true;
 }
 
-// Derives one case and writes its state; the audit entries for what changed are added to `audit`
-// (the caller appends a whole batch's entries at once: the chain's end is then read once). With
-// `plan`, also works out what changes against the store (rederive); with `dry_run` it stops there.
+// Deriving a case is done in three steps, so that the middle one (the replay, the explanations, the
+// packing of obligation bodies: a third of an import's CPU) can run on another thread while the writer
+// reads and writes other cases on its connection (Ingestor::deriveCases):
+//   readCase   (the writer's connection) arms the case and reads what it needs of the store;
+//   deriveCase (no store; any thread)    replays the new events and works out the rows that changed;
+//   writeCase  (the writer's connection) writes them.
 // `memo` is the case's replay so far: only events stored after memo.last_seq are read and applied,
 // and a row is written only if it differs from what memo says is stored. A fresh memo gives the
-// full derivation, reading every event and writing every row. If this throws, throw `memo` away.
-// Returns how many stored events it read back.
-// `batch_events`: the events this batch decoded and appended, by their stored body; one read back with the
-// same body is that event, and is not parsed and checked again (its JSON is, where the memo copies from it).
-size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const std::string& urn,
-                   const std::map<std::string, size_t>& batch_index, const std::string& at,
-                   std::vector<storage::AuditEntry>& audit, CaseMemo& memo, RederiveResult* plan = nullptr,
-                   bool dry_run = false, const BatchEvents* batch_events = nullptr) {
+// full derivation, reading every event and writing every row. If any step throws, throw `memo` away.
+
+// What readCase found: the case's stored events after the memo's last, by seq.
+using NewerEvents = std::vector<std::pair<int64_t, std::string>>;
+
+// What deriveCase decided to write, and the audit entries for it (in the order they are appended).
+struct CaseWrites {
+  storage::CaseRow case_row;
+  int64_t last_event_seq = 0;
+  std::vector<std::pair<storage::VictimRow, std::vector<storage::EntitlementChangeRow>>> victims;  // changed ones
+  std::vector<storage::ObligationRow> obligations;  // changed ones, bodies packed
+  std::optional<std::vector<storage::MeetingRow>> meetings;  // set when they changed
+  std::vector<storage::AuditEntry> audit;
+  size_t replayed = 0;  // stored events read back
+};
+
+void readCase(storage::Store& store, const domain::Engine& engine, const std::string& urn, CaseMemo& memo,
+              NewerEvents& newer) {
   // Every derivation (a batch, a system event, a rederive) may change what the case's letters say:
   // the case is armed for the scheduler's next look once here, not by a trigger per row written.
   store.armCaseCheck(urn);
   int64_t derived_from = -1;
-  std::vector<std::pair<int64_t, std::string>> newer = store.caseEventsAfter(urn, memo.last_seq, &derived_from);
+  newer = store.caseEventsAfter(urn, memo.last_seq, &derived_from);
   if (!memo.fresh && derived_from != static_cast<int64_t>(memo.replay.applied())) {
     // The stored derivation is not the one this memo made (another process derived the case since):
     // start again from the first event, as if nothing were remembered.
     memo = CaseMemo(engine);
     newer = store.caseEventsAfter(urn, 0);
   }
+  if (memo.fresh) memo.stored = store.obligationStates(urn);
+}
 
+// With `plan`, also works out what changes against the store (rederive); the caller stops there on a dry run.
+// `batch_events`: the events this batch decoded and appended, by their stored body; one read back with the
+// same body is that event, and is not parsed and checked again (its JSON is, where the memo copies from it).
+CaseWrites deriveCase(const domain::Engine& engine, const std::string& urn, const NewerEvents& newer,
+                      const std::map<std::string, size_t>& batch_index, const std::string& at, CaseMemo& memo,
+                      RederiveResult* plan = nullptr, const BatchEvents* batch_events = nullptr) {
+  CaseWrites out;
+  out.replayed = newer.size();
   for (const auto& [seq, body] : newer) {
     const BatchEvent* mine = nullptr;
     if (batch_events) {
@@ -310,7 +337,6 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     auto it = batch_index.find(refused.event_id);
     if (it != batch_index.end()) throw badEvent(it->second, refused.field, refused.message);
   }
-  if (memo.fresh) memo.stored = store.obligationStates(urn);
 
   if (plan) {
     planRederive(derived, memo.stored, *plan);
@@ -320,14 +346,13 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
       } catch (const domain::RuleError&) {
       }
     }
-    if (dry_run) return newer.size();
   }
 
   const domain::CaseFacts& c = derived.case_facts;
   if (memo.details_stale) memo.details_text = objectText(memo.details);
   memo.details_stale = false;
-  store.upsertCase({urn, c.area, c.unit, memo.details_text, memo.registered_event},
-                   static_cast<int64_t>(memo.replay.applied()));
+  out.case_row = {urn, c.area, c.unit, memo.details_text, memo.registered_event};
+  out.last_event_seq = static_cast<int64_t>(memo.replay.applied());
   for (const auto& v : derived.victims) {
     storage::VictimRow row;
     row.victim_id = v.victim_id;
@@ -357,14 +382,11 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     const uint64_t digest = victimDigest(row, changes);
     auto known = memo.victims.find(v.victim_id);
     if (!memo.fresh && known != memo.victims.end() && known->second == digest) continue;
-    store.upsertVictim(row);
-    store.replaceEntitlementChanges(v.victim_id, changes);
     memo.victims[v.victim_id] = digest;
+    out.victims.emplace_back(std::move(row), std::move(changes));
   }
   memo.profiles_stale.clear();
   std::map<std::string, storage::ObligationState>& before = memo.stored;
-  std::vector<storage::ObligationRow> rows;
-  std::vector<uint64_t> digests;  // of each row's obligation
   int64_t n = 0;
   for (const auto& o : derived.obligations) {
     auto it = before.find(o.id);
@@ -376,7 +398,7 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     const uint64_t digest = obligationDigest(o);
     auto last = memo.written.find(o.id);
     if (!memo.fresh && it != before.end() && last != memo.written.end() && last->second == digest) continue;
-    auditObligationChange(audit, at, o, it == before.end() ? std::nullopt : std::optional(it->second));
+    auditObligationChange(out.audit, at, o, it == before.end() ? std::nullopt : std::optional(it->second));
     storage::ObligationRow r;
     r.id = o.id;
     r.rule = o.rule;
@@ -392,15 +414,48 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     r.status = o.status;
     r.completed_at = o.completed_at;
     r.body = obligationText(o);  // toText(obligationJson(o)), without the tree
+    r.packed_body = storage::packObligationBody(r.body, r);
     r.created_n = created_n;
-    rows.push_back(std::move(r));
-    digests.push_back(digest);
+    memo.written[r.id] = digest;
+    out.obligations.push_back(std::move(r));
   }
-  store.upsertObligations(rows);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    before[rows[i].id] = {rows[i].status, rows[i].due_by, rows[i].tier, rows[i].basis};
-    memo.written[rows[i].id] = digests[i];
+  // The memo says what the store holds once these rows are written (or is thrown away if they are not).
+  for (const auto& r : out.obligations) before[r.id] = {r.status, r.due_by, r.tier, r.basis};
+
+  std::vector<storage::MeetingRow> meetings;
+  for (const auto& m : derived.meetings) {
+    storage::MeetingRow r;
+    r.id = m.id;
+    r.case_urn = urn;
+    r.victim_id = m.victim_id;
+    r.area = m.area;
+    r.meeting = m.meeting;
+    r.state = m.state;
+    r.held_obligation = m.held_obligation;
+    for (const auto& o : derived.obligations)
+      if (o.id == m.held_obligation) r.held_due_by = o.due_by.toString();
+    r.body = toText(meetingJson(m, derived));
+    r.opened_n = static_cast<int64_t>(meetings.size());
+    meetings.push_back(std::move(r));
   }
+  const uint64_t digest = meetingsDigest(meetings);
+  if (memo.fresh || memo.meetings != digest) out.meetings = std::move(meetings);
+  memo.meetings = digest;
+  memo.fresh = false;
+  return out;
+}
+
+// Writes what deriveCase decided; its audit entries, then any of `plan`'s, are added to `audit` (the caller
+// appends a whole batch's entries at once: the chain's end is then read once).
+void writeCase(storage::Store& store, const std::string& at, CaseWrites& w, std::vector<storage::AuditEntry>& audit,
+               const RederiveResult* plan = nullptr) {
+  store.upsertCase(w.case_row, w.last_event_seq);
+  for (const auto& [row, changes] : w.victims) {
+    store.upsertVictim(row);
+    store.replaceEntitlementChanges(row.victim_id, changes);
+  }
+  store.upsertObligations(w.obligations);
+  std::move(w.audit.begin(), w.audit.end(), std::back_inserter(audit));
   if (plan) {
     // A pending obligation the rule book no longer creates is cancelled (never deleted: its letter,
     // reasons and alerts still point at it), saying why, so its letter is withdrawn with that reason.
@@ -427,28 +482,19 @@ size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const 
     }
     store.upsertObligations(gone);
   }
+  if (w.meetings) store.replaceMeetings(w.case_row.urn, *w.meetings);
+}
 
-  std::vector<storage::MeetingRow> meetings;
-  for (const auto& m : derived.meetings) {
-    storage::MeetingRow r;
-    r.id = m.id;
-    r.case_urn = urn;
-    r.victim_id = m.victim_id;
-    r.area = m.area;
-    r.meeting = m.meeting;
-    r.state = m.state;
-    r.held_obligation = m.held_obligation;
-    for (const auto& o : derived.obligations)
-      if (o.id == m.held_obligation) r.held_due_by = o.due_by.toString();
-    r.body = toText(meetingJson(m, derived));
-    r.opened_n = static_cast<int64_t>(meetings.size());
-    meetings.push_back(std::move(r));
-  }
-  const uint64_t digest = meetingsDigest(meetings);
-  if (memo.fresh || memo.meetings != digest) store.replaceMeetings(urn, meetings);
-  memo.meetings = digest;
-  memo.fresh = false;
-  return newer.size();
+// The three steps in turn, on the caller's thread (a system event, a rederive). With `dry_run` it stops
+// after working out `plan`, writing nothing. Returns how many stored events it read back.
+size_t deriveAndSave(storage::Store& store, const domain::Engine& engine, const std::string& urn, const std::string& at,
+                     std::vector<storage::AuditEntry>& audit, CaseMemo& memo, RederiveResult* plan = nullptr,
+                     bool dry_run = false) {
+  NewerEvents newer;
+  readCase(store, engine, urn, memo, newer);
+  CaseWrites w = deriveCase(engine, urn, newer, {}, at, memo, plan);
+  if (!dry_run) writeCase(store, at, w, audit, plan);
+  return w.replayed;
 }
 
 // How an event is stored: its canonical JSON, with the columns the store indexes.
@@ -512,10 +558,171 @@ void letterCameBack(storage::Connection& session, int64_t n, const domain::Event
 
 }  // namespace
 
+// One thread that runs one job at a time for the writer (deriveCases' derivations), started on first
+// use and kept, so that a batch does not pay for a thread, nor the packer's dictionary, each time.
+class DeriveThread {
+ public:
+  ~DeriveThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      quit_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  // Runs `job` (which must not throw) on the thread; the previous job has finished (wait()).
+  void start(std::function<void()> job) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+    job_ = std::move(job);
+    busy_ = true;
+    wake_.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return !busy_; });
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [this] { return quit_ || job_; });
+        if (!job_) return;
+        job = std::move(job_);
+        job_ = nullptr;
+      }
+      job();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        busy_ = false;
+      }
+      done_.notify_all();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::function<void()> job_;
+  bool busy_ = false, quit_ = false;
+  std::thread thread_;
+};
+
 Ingestor::Ingestor(storage::Database& db, const domain::Engine& engine, const domain::Clock& clock, IngestLimits limits)
     : db_(db), engine_(engine), clock_(clock), limits_(limits) {}
 
 Ingestor::~Ingestor() = default;
+
+size_t Ingestor::deriveCases(storage::Store& store, const std::vector<std::string>& urns,
+                             const std::map<std::string, size_t>& batch_index, const std::string& at,
+                             const BatchEvents& batch_events, std::vector<storage::AuditEntry>& audit) {
+  // Each case goes through its slot: read (this thread), derived (the derive thread), written (this thread),
+  // in the order of `urns`, so the store sees the same writes in the same order as from one thread, and the
+  // first case whose derivation throws throws here once the cases before it are written, as it would inline.
+  // What keeps this safe: a case's memo and slot belong to this thread until its read is published (`read`,
+  // under `mutex`), to the derive thread until its derivation is (`derived`), then to this thread again; the
+  // derive thread touches no store, and no other case's slot. Reads of a case do not depend on another
+  // case's writes (each case's rows are its own), so reading ahead of the writes reads what inline would.
+  struct Slot {
+    std::unique_ptr<CaseMemo> memo;
+    NewerEvents newer;
+    std::optional<CaseWrites> writes;
+    std::exception_ptr error;
+  };
+  const size_t n = urns.size();
+  std::vector<Slot> slots(n);
+  size_t replayed = 0;
+  auto readOne = [&](size_t i) {
+    slots[i].memo = takeMemo(urns[i]);
+    readCase(store, engine_, urns[i], *slots[i].memo, slots[i].newer);
+  };
+  auto deriveOne = [&](size_t i) noexcept {
+    try {
+      slots[i].writes = deriveCase(engine_, urns[i], slots[i].newer, batch_index, at, *slots[i].memo, nullptr,
+                                   &batch_events);
+    } catch (...) {
+      slots[i].error = std::current_exception();
+    }
+    NewerEvents().swap(slots[i].newer);
+  };
+  auto writeOne = [&](size_t i) {
+    if (slots[i].error) std::rethrow_exception(slots[i].error);  // the memo goes with the slots
+    writeCase(store, at, *slots[i].writes, audit);
+    replayed += slots[i].writes->replayed;
+    slots[i].writes.reset();
+    keepMemo(urns[i], std::move(slots[i].memo));
+  };
+
+  // A few cases (most HTTP batches) are not worth the hand-over.
+  constexpr size_t kPipelineFrom = 8;
+  if (n < kPipelineFrom) {
+    for (size_t i = 0; i < n; ++i) {
+      readOne(i);
+      deriveOne(i);
+      writeOne(i);
+    }
+    return replayed;
+  }
+
+  // The writer reads at most kReadAhead cases ahead of the one it writes: the memos and events in flight stay few.
+  constexpr size_t kReadAhead = 64;
+  std::mutex mutex;
+  std::condition_variable changed;
+  size_t read = 0, derived = 0;  // slots below `read` are read; below `derived`, derived
+  bool stop = false;
+  if (!derive_thread_) derive_thread_ = std::make_unique<DeriveThread>();
+  derive_thread_->start([&] {
+    for (size_t i = 0; i < n; ++i) {
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait(lock, [&] { return stop || read > i; });
+        if (stop) return;
+      }
+      deriveOne(i);
+      const bool failed = slots[i].error != nullptr;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        derived = i + 1;
+      }
+      changed.notify_all();
+      if (failed) return;  // nothing after it is written
+    }
+  });
+  // However this ends, the derive thread is done with the slots before they go.
+  struct StopOnExit {
+    std::mutex& mutex;
+    std::condition_variable& changed;
+    bool& stop;
+    DeriveThread& thread;
+    ~StopOnExit() {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        stop = true;
+      }
+      changed.notify_all();
+      thread.wait();
+    }
+  } stop_on_exit{mutex, changed, stop, *derive_thread_};
+
+  size_t reading = 0;
+  for (size_t i = 0; i < n; ++i) {
+    while (reading < std::min(n, i + kReadAhead)) {
+      readOne(reading++);
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        read = reading;
+      }
+      changed.notify_all();
+    }
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      changed.wait(lock, [&] { return derived > i; });
+    }
+    writeOne(i);
+  }
+  return replayed;
+}
 
 IngestResult Ingestor::ingest(const std::vector<Poco::Dynamic::Var>& items, const std::string& actor) {
   std::vector<DecodedEvent> decoded;
@@ -771,12 +978,8 @@ IngestResult Ingestor::storeChunk(storage::Connection& session, storage::Store& 
     e.detail = "type:" + row.type + (row.case_urn.empty() ? "" : " case:" + row.case_urn);
     audit.push_back(std::move(e));
   }
-  for (const auto& urn : affected) {
-    std::unique_ptr<CaseMemo> memo = takeMemo(urn);
-    result.replayed += deriveAndSave(store, engine_, urn, batch_index, received_at, audit, *memo, nullptr, false,
-                                     &batch_events);  // throws: the memo is gone
-    keepMemo(urn, std::move(memo));
-  }
+  result.replayed += deriveCases(store, std::vector<std::string>(affected.begin(), affected.end()), batch_index,
+                                 received_at, batch_events, audit);
   for (const auto& [n, d] : returns) letterCameBack(session, n, d->event, received_at, actor, audit);
   store.auditAll(audit);
 
@@ -806,7 +1009,7 @@ void Ingestor::appendSystemEvent(storage::Store& store, const Object::Ptr& event
   // memo, so no memo ever holds what was not committed (the next batch for the case replays it whole).
   dropMemo(d.event.case_urn);
   CaseMemo memo(engine_);
-  deriveAndSave(store, engine_, d.event.case_urn, {}, now, audit, memo);
+  deriveAndSave(store, engine_, d.event.case_urn, now, audit, memo);
   store.auditAll(audit);
 }
 
@@ -832,10 +1035,10 @@ RederiveResult Ingestor::rederive(const std::string& urn, bool dry_run, const st
   dropMemo(urn);
   CaseMemo memo(engine_);
   if (dry_run) {
-    deriveAndSave(store, engine_, urn, {}, now, audit, memo, &result, true);
+    deriveAndSave(store, engine_, urn, now, audit, memo, &result, true);
     return result;
   }
-  deriveAndSave(store, engine_, urn, {}, now, audit, memo, &result, false);
+  deriveAndSave(store, engine_, urn, now, audit, memo, &result, false);
   storage::AuditEntry e;
   e.at = now;
   e.actor = actor;
@@ -859,7 +1062,7 @@ void Ingestor::rederiveCase(const std::string& urn) {
   std::vector<storage::AuditEntry> audit;
   dropMemo(urn);
   CaseMemo memo(engine_);
-  deriveAndSave(store, engine_, urn, {}, domain::formatRfc3339Utc(clock_.now()), audit, memo);
+  deriveAndSave(store, engine_, urn, domain::formatRfc3339Utc(clock_.now()), audit, memo);
   store.auditAll(audit);
   tx.commit();
 }

@@ -8,9 +8,11 @@
 #include <cstddef>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -47,6 +49,9 @@ struct IngestLimits {
 };
 
 struct CaseMemo;
+struct BatchEvent;
+using BatchEvents = std::unordered_map<std::string_view, BatchEvent>;
+class DeriveThread;
 
 // One stored obligation's fate when its case is derived again under the current rule book and calendar.
 struct RederivedObligation {
@@ -132,6 +137,14 @@ class Ingestor {
   IngestResult storeChunk(storage::Connection& session, storage::Store& store, const std::vector<DecodedEvent>& decoded,
                           size_t base, const std::string& actor, const std::string& received_at);
 
+  // Derives and writes the touched cases of one batch or import chunk (`urns`, sorted), each as
+  // deriveAndSave would, in the caller's open transaction; their audit entries are added to `audit`.
+  // Many cases: the derivations run on derive_thread_ while this thread reads ahead and writes behind
+  // them (ingestor.cpp). Returns how many stored events were read back.
+  size_t deriveCases(storage::Store& store, const std::vector<std::string>& urns,
+                     const std::map<std::string, size_t>& batch_index, const std::string& at,
+                     const BatchEvents& batch_events, std::vector<storage::AuditEntry>& audit);
+
   // Case memos: each touched case's replay state, kept between batches so that a batch costs its new
   // events, not the case's history (ingestor.cpp, deriveAndSave).
   //
@@ -164,6 +177,8 @@ class Ingestor {
   const domain::Clock& clock_;
   const IngestLimits limits_;
   std::mutex write_mutex_;  // one writer at a time within this process
+  // Derives cases for deriveCases, one batch at a time: only the holder of write_mutex_ uses it.
+  std::unique_ptr<DeriveThread> derive_thread_;
   std::function<void(const IngestResult&)> after_commit_;
   std::function<void(storage::Connection&, const std::vector<std::string>&)> before_commit_;
 

@@ -38,6 +38,9 @@ struct ObligationRow {
   std::string id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, due_by, status,
       completed_at;
   std::string body;  // JSON object: the whole obligation, explanation included
+  // The body as stored (packObligationBody(body, *this)), made ahead by a writer that packs off its own
+  // thread (ingest's derivation pipeline); empty: Store::upsertObligations packs it.
+  std::string packed_body;
   int64_t created_n = 0;
   // From the ledger (read-only here).
   std::string latest_reason;       // JSON object of the latest reason given for a miss, or ""

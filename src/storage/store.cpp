@@ -256,10 +256,10 @@ void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
   std::optional<Query> update;
   for (const auto& r : rows) {
     if (&r != &rows.front()) insert.again();
-    packed = packObligationBody(r.body, r);  // read back as given (obligation_body.h)
+    const std::string& stored_body = r.packed_body.empty() ? (packed = packObligationBody(r.body, r)) : r.packed_body;
     insert.bind(r.id).bind(r.rule).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.victim_id).bind(r.case_urn);
     insert.bind(r.area).bind(r.trigger_event).bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at);
-    insert.bindUncopied(packed).bind(r.created_n).run();
+    insert.bindUncopied(stored_body).bind(r.created_n).run();
     if (insert.changes() > 0) continue;
     if (update)
       update->again();
@@ -270,7 +270,7 @@ void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
                      // The body is stored packed (obligation_body.h), without what these columns hold: a change
                      // to one of them alone must still be written.
                      "AND (body IS NOT ?5 OR tier IS NOT ?1 OR policy IS NOT ?7 OR basis IS NOT ?8 OR kind IS NOT ?9)");
-    update->bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at).bindUncopied(packed);
+    update->bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at).bindUncopied(stored_body);
     update->bind(r.area).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.id).run();
   }
 }

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -254,6 +255,50 @@ TEST_CASE("Batches derived from kept replays store exactly what replaying every 
       INFO(urn);
       CHECK(plan.changes.empty());
     }
+  }
+}
+
+TEST_CASE("A batch of many cases stores what one case a batch stores; a case failing in the middle of it stores "
+          "nothing and keeps no replay, while the cases around it were being derived",
+          "[storage][incremental]") {
+  // A batch touching many cases has their derivations done on a second thread while the writer reads
+  // ahead and writes behind them (Ingestor::deriveCases); a batch of one case is derived inline.
+  const std::vector<Journey> js = journeys();
+  std::vector<std::string> all;
+  for (const auto& j : js) all.insert(all.end(), j.begin(), j.end());
+  std::vector<std::string> bad = all;
+  // Case 99ZZ100001026 (generated case 10: charged, so no review is open) sorts among the generated
+  // cases: cases before it are written and cases after it are derived when its derivation fails.
+  bad.push_back(R"({"id":"inc-mid-bad","type":"vrr.extended","occurred_at":"2026-12-01T10:00:00Z",)"
+                R"("case_urn":"99ZZ100001026","victim_id":"inc-v10-0","working_days":10,"reasons":"Synthetic."})");
+  Store many(100000);
+  try {
+    many.ingestor.ingest(items(bad));
+    FAIL("the extension was accepted");
+  } catch (const Error& e) {
+    CHECK(e.index() == bad.size() - 1);
+    CHECK(std::string(e.what()).find("no open review to extend") != std::string::npos);
+  }
+  CHECK(dump(many.db, "SELECT id FROM events").empty());
+  CHECK(dump(many.db, "SELECT urn FROM cases").empty());
+  CHECK(dump(many.db, "SELECT seq FROM audit_log").empty());
+  CHECK(many.ingestor.memoCount() == 0);
+
+  const auto r = many.ingestor.ingest(items(all));
+  CHECK(r.accepted == all.size());
+  CHECK(r.affected_cases.size() == js.size() - 1);  // every case (the ISVAs' "journey" is not one)
+  Store single(0);
+  for (const auto& j : js) single.ingestor.ingest(items(j));
+  for (const auto& [table, sql] : kDerived) {
+    INFO(table);
+    auto expected = dump(single.db, sql);
+    auto got = dump(many.db, sql);
+    CHECK(!expected.empty());
+    if (table == "audit") {  // one batch audits all its events first, then what each case's derivation changed
+      std::sort(expected.begin(), expected.end());
+      std::sort(got.begin(), got.end());
+    }
+    CHECK(got == expected);
   }
 }
 
