@@ -489,6 +489,9 @@ std::vector<Row> benchHttp(const Policy& p, const std::vector<const GenEvent*>& 
   options.threads = 8;
   options.max_body_bytes = 16 * 1024 * 1024;
   vc::http::HttpServer server(router, options);
+  // As `serve` runs (main.cpp): the write-ahead log is checkpointed on a thread of its own, not in a
+  // request's commit.
+  services.db.checkpointInBackground(vc::app::kWalCheckpointEvery);
   services.drafter.start();
   server.start();
   const std::string token =
