@@ -415,6 +415,7 @@ CaseWrites deriveCase(const domain::Engine& engine, const std::string& urn, cons
     r.completed_at = o.completed_at;
     r.body = obligationText(o);  // toText(obligationJson(o)), without the tree
     r.packed_body = storage::packObligationBody(r.body, r);
+    r.stored_already = it != before.end();
     r.created_n = created_n;
     memo.written[r.id] = digest;
     out.obligations.push_back(std::move(r));

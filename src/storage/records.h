@@ -41,6 +41,9 @@ struct ObligationRow {
   // The body as stored (packObligationBody(body, *this)), made ahead by a writer that packs off its own
   // thread (ingest's derivation pipeline); empty: Store::upsertObligations packs it.
   std::string packed_body;
+  // The writer knows the store holds a row with this id already (ingest's case memo): upsertObligations then
+  // tries the update first. Only a hint: a row that is not there after all is still inserted.
+  bool stored_already = false;
   int64_t created_n = 0;
   // From the ledger (read-only here).
   std::string latest_reason;       // JSON object of the latest reason given for a miss, or ""

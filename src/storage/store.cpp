@@ -254,13 +254,16 @@ void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
                "due_by, status, completed_at, body, created_n) "
                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING");
   std::optional<Query> update;
-  for (const auto& r : rows) {
-    if (&r != &rows.front()) insert.again();
-    const std::string& stored_body = r.packed_body.empty() ? (packed = packObligationBody(r.body, r)) : r.packed_body;
+  bool inserted_before = false;
+  auto tryInsert = [&](const ObligationRow& r, const std::string& stored_body) {
+    if (inserted_before) insert.again();
+    inserted_before = true;
     insert.bind(r.id).bind(r.rule).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.victim_id).bind(r.case_urn);
     insert.bind(r.area).bind(r.trigger_event).bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at);
     insert.bindUncopied(stored_body).bind(r.created_n).run();
-    if (insert.changes() > 0) continue;
+    return insert.changes() > 0;
+  };
+  auto runUpdate = [&](const ObligationRow& r, const std::string& stored_body) {
     if (update)
       update->again();
     else
@@ -272,6 +275,15 @@ void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
                      "AND (body IS NOT ?5 OR tier IS NOT ?1 OR policy IS NOT ?7 OR basis IS NOT ?8 OR kind IS NOT ?9)");
     update->bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at).bindUncopied(stored_body);
     update->bind(r.area).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.id).run();
+    return update->changes() > 0;
+  };
+  for (const auto& r : rows) {
+    const std::string& stored_body = r.packed_body.empty() ? (packed = packObligationBody(r.body, r)) : r.packed_body;
+    // A row the writer knows is there is updated at once: the insert would only find it and stop. No change
+    // (an unchanged row, or one not there after all) falls through to the insert, which adds a missing row.
+    if (r.stored_already && runUpdate(r, stored_body)) continue;
+    if (tryInsert(r, stored_body) || r.stored_already) continue;
+    runUpdate(r, stored_body);
   }
 }
 
