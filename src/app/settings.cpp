@@ -289,8 +289,10 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   if (Poco::Path(s.audit_key_file).absolute().toString() == Poco::Path(s.retention_key_file).absolute().toString())
     r.fail("retention.key_file", "must not be the audit key file (destroying the retention key must leave the audit "
                                  "chain verifiable)");
+  // None by default on a PostgreSQL store (no db.path to put it beside): storeOptions asks for it.
   s.audit_checkpoint_file = r.find("audit.checkpoint_file") ? r.path("audit.checkpoint_file", "", first_dir)
-                                                            : s.db_path + ".audit-checkpoint";
+                            : s.db_postgres_url.empty()      ? s.db_path + ".audit-checkpoint"
+                                                             : "";
   s.audit_checkpoint_interval_seconds =
       static_cast<int>(r.integer("audit.checkpoint_interval_seconds", 300, 1, 86400));
   s.auth_pbkdf2_iterations = static_cast<int>(r.integer("auth.pbkdf2_iterations", 600000, 100000, 100000000));

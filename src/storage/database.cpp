@@ -779,6 +779,10 @@ Database::Database(const std::string& path, StoreOptions options)
       options_(std::move(options)),
       audit_group_commit_(std::make_shared<AuditGroupCommit>()),
       max_idle_(static_cast<size_t>(options_.max_sessions)) {
+  openSqlite();
+}
+
+void Database::openSqlite() {
   Poco::Data::SQLite::Connector::registerConnector();
   if (options_.read_only) {
     if (!Poco::File(path_).exists())
@@ -809,14 +813,18 @@ Database::Database(const std::string& path, StoreOptions options)
 }
 
 Database::Database(const StoreUrl& url, const std::string& password, StoreOptions options)
-    : path_(url.display()),
-      postgres_(true),
-      pg_connection_string_(postgresConnectionString(url, password)),
+    : path_(url.postgres() ? url.display() : url.sqlite_path),
+      postgres_(url.postgres()),
+      pg_connection_string_(url.postgres() ? postgresConnectionString(url, password) : std::string()),
       pg_url_(url),
       pg_password_(password),
       options_(std::move(options)),
       audit_group_commit_(std::make_shared<AuditGroupCommit>()),
       max_idle_(static_cast<size_t>(options_.max_sessions)) {
+  if (!postgres_) {
+    openSqlite();
+    return;
+  }
   if (options_.read_only)
     throw Error(Error::Kind::kInvalidArgument, "storage", "a PostgreSQL store is not opened read-only: " + path_);
   postgres::PostgresDatabase check(pg_url_, pg_password_);  // throws store_connect, with libpq's reason

@@ -73,7 +73,8 @@ class Database {
   // is missing (unless the options allow making it) or is not writable, or the file is not readable
   // and writable, by this process.
   Database(const std::string& path, StoreOptions options);
-  // A PostgreSQL store (issue 17): the database at `url`, signed in with `password` ("": libpq's environment
+  // The store `url` names: a SQLite file (url.sqlite_path, as the constructor above; no password) or a
+  // PostgreSQL store (issue 17): the database at `url`, signed in with `password` ("": libpq's environment
   // and .pgpass). Sessions come from a pool of this Database's own, as on SQLite (options.max_sessions idle
   // at most); each sets lock_timeout to options.busy_timeout_ms, so a write that waits longer for another's
   // row lock throws what isStoreBusy() knows. Connects once to check the store answers: throws
@@ -123,6 +124,7 @@ class Database {
 
  private:
   friend class SessionLease;
+  void openSqlite();  // the SQLite constructors' work, once the members are set
   void giveBack(std::unique_ptr<SessionConnection> c);
 
   std::string path_;

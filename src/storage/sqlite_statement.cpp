@@ -170,7 +170,7 @@ bool Query::isNull(int column) const {
   return pg_ ? pg_->isNull(column) : sqlite3_column_type(statement_, column) == SQLITE_NULL;
 }
 int Query::column(const std::string& name) const {
-  if (pg_) return pg_->column(name);
+  if (pg_) return pg_->column(name);  // (the PgQuery is the Query's own: const here means no new bindings)
   const int count = sqlite3_column_count(statement_);
   for (int i = 0; i < count; ++i)
     if (name == sqlite3_column_name(statement_, i)) return i;

@@ -217,7 +217,8 @@ bool PgQuery::isNull(int column) const {
   return !result_ || row_ < 0 || PQgetisnull(result_, row_, column);
 }
 
-int PgQuery::column(const std::string& name) const {
+int PgQuery::column(const std::string& name) {
+  if (!executed_) execute();  // SQLite knows a statement's columns before its first step; libpq from its result
   const int n = result_ ? PQfnumber(result_, ("\"" + name + "\"").c_str()) : -1;
   if (n < 0) throw std::logic_error("no result column " + name + " in " + prepared_.sql);
   return n;

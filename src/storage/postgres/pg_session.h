@@ -105,7 +105,7 @@ class PgQuery {
   std::string text(int column) const;
   int64_t int64(int column) const;
   bool isNull(int column) const;
-  int column(const std::string& name) const;
+  int column(const std::string& name);  // runs the statement first if it has not run yet
   int64_t changes() const { return changes_; }
 
  private:
