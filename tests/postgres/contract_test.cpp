@@ -21,6 +21,9 @@
 #include "storage/audit_log.h"
 #include "storage/case_checks.h"
 #include "storage/database.h"
+#include "storage/letter_store.h"
+#include "storage/notification_store.h"
+#include "storage/outbox_store.h"
 #include "storage/postgres/pg_session.h"
 #include "storage/retention_store.h"
 #include "storage/sqlite_connection.h"
@@ -604,6 +607,220 @@ TEST_CASE("storage contract: RetentionStore finds the quiet cases and when a cas
   CHECK(quiet[0].urn == "URN1");
   CHECK(retention.purgedAt("URN2") == std::optional<std::string>("2026-04-03T00:00:00Z"));
   CHECK_FALSE(retention.purgedAt("URN1"));
+}
+
+storage::LetterRow letterFor(int64_t n, const std::string& obligation_id, const std::string& state,
+                             const std::string& blocked_by = "[]") {
+  storage::LetterRow r;
+  r.n = n;
+  r.obligation_id = obligation_id;
+  r.kind = "vrr_decision";
+  r.language = "en";
+  r.channel = "email";
+  r.state = state;
+  r.version = 0;
+  r.letter_date = "2026-04-02";
+  r.blocked_by = blocked_by;
+  r.fields = "{}";
+  r.template_version = "t1";
+  r.policy = "victims-code-2020";
+  r.created_at = r.updated_at = "2026-04-02T09:00:00Z";
+  return r;
+}
+
+TEST_CASE("storage contract: LetterStore: an import's pending letters inserted with their obligation's date, Area "
+          "and rule; words, versions, history and the queue's filters",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  storage::Store store(c);
+  storage::LetterStore letters(c);
+  {
+    storage::WriteTransaction tx(c);
+    auto o1 = obligation("o1", "v1", "2026-05-01", 1);
+    o1.body = "{\"id\":\"o1\",\"template\":\"vrr_decision\",\"recipient\":\"victim\"}";
+    store.upsertObligations({o1, obligation("o2", "v2", "2026-04-20", 2), obligation("o3", "v2", "2026-04-22", 3)});
+    tx.commit();
+  }
+  auto wanted = letters.obligationsForNewLetters({"URN1"});
+  REQUIRE(wanted.size() == 3);
+  CHECK(wanted[0].id == "o1");
+  CHECK(wanted[0].template_name == "vrr_decision");
+  CHECK(wanted[0].recipient == "victim");
+  CHECK(wanted[0].carried_by.empty());
+  CHECK(wanted[1].template_name.empty());
+  int64_t n1 = 0, n2 = 0;
+  {  // what LetterService::addPendingLetters does in an import's transaction
+    storage::WriteTransaction tx(c);
+    n1 = letters.nextLetterNumber();
+    letters.insertLetter(letterFor(n1, "o1", "blocked"));
+    n2 = letters.nextLetterNumber();
+    letters.insertLetter(letterFor(n2, "o2", "blocked", "[{\"code\":\"needs_translation\",\"message\":\"Welsh\"}]"));
+    tx.commit();
+  }
+  CHECK(n2 == n1 + 1);
+  CHECK(letters.obligationsForNewLetters({"URN1"}).size() == 1);
+  CHECK(letters.casesWithLettersBeingWritten() == std::vector<std::string>{"URN1"});
+  auto found = letters.findLetter(n1);
+  REQUIRE(found);
+  CHECK(found->due_by == "2026-05-01");  // the obligation's, written by the insert itself
+  CHECK(found->area == "London");
+  CHECK(found->rule == "vrr_decision");
+  CHECK(found->case_urn == "URN1");
+  CHECK(found->delivery_state.empty());
+  CHECK(found->last_edited_by.empty());
+
+  // Its words written (LetterService::write): the version holds them, the letter row only points at it.
+  auto drafted = *found;
+  drafted.state = "draft";
+  drafted.version = 1;
+  drafted.html = "<p>Dear Sam, caf\xc3\xa9</p>";
+  drafted.text = "Dear Sam, caf\xc3\xa9";
+  {
+    storage::WriteTransaction tx(c);
+    CHECK(letters.updateLetter(drafted, 0, true));
+    CHECK_FALSE(letters.updateLetter(drafted, 0, true));  // a stale version changes nothing
+    storage::LetterVersionRow v;
+    v.version = 1;
+    v.at = "2026-04-02T09:01:00Z";
+    v.author = "system";
+    v.why = "drafted";
+    v.language = "en";
+    v.channel = "email";
+    v.letter_date = "2026-04-02";
+    v.blocked_by = "[]";
+    v.fields = "{}";
+    v.template_version = "t1";
+    v.policy = "victims-code-2020";
+    v.html = drafted.html;
+    v.text = drafted.text;
+    letters.appendVersion(n1, v);
+    letters.appendHistory(n1, {"2026-04-02T09:01:00Z", "system", "drafted", "blocked", "draft", 1, "note one"});
+    letters.appendHistory(n1, {"2026-04-02T09:02:00Z", "vlu", "edited", "draft", "draft", 1, ""});
+    tx.commit();
+  }
+  found = letters.findLetter(n1);
+  CHECK(found->html == drafted.html);
+  CHECK(found->text == drafted.text);
+  CHECK(b.one(c, "SELECT words_in_version || '/' || length(html) FROM letters WHERE n = " + std::to_string(n1)) == "1/0");
+  const auto versions = letters.versions(n1, true);
+  REQUIRE(versions.size() == 1);
+  CHECK(versions[0].text == drafted.text);
+  const auto history = letters.history(n1);
+  REQUIRE(history.size() == 2);
+  CHECK(history[0].note == "note one");
+  CHECK(history[1].actor == "vlu");
+  CHECK(letters.versionAndState(n1) == std::optional<std::pair<int, std::string>>({1, "draft"}));
+  CHECK(letters.findLetterByObligation("o2")->n == n2);
+
+  storage::LetterFilter queue;
+  auto listed = letters.listLetters(queue);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].n == n2);  // the sooner due first
+  storage::LetterFilter need;
+  need.communication_need = true;
+  listed = letters.listLetters(need);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].n == n2);
+  storage::LetterFilter drafts;
+  drafts.states = {"draft"};
+  drafts.victim_id = "v1";
+  drafts.with_content = true;
+  listed = letters.listLetters(drafts);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].html == drafted.html);
+  storage::LetterFilter page;
+  page.after_due = "2026-04-20";
+  page.after_n = n2;
+  listed = letters.listLetters(page);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].n == n1);
+}
+
+TEST_CASE("storage contract: notifications and the outbox: numbered, queued, claimed once, found",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  {
+    storage::WriteTransaction tx(c);
+    storage::Store(c).upsertObligations({obligation("o1", "v2", "2026-05-01", 1, "notification")});
+    tx.commit();
+  }
+  storage::NotificationStore notes(c);
+  storage::OutboxStore outbox(c);
+  int64_t n = 0, id = 0;
+  {
+    storage::WriteTransaction tx(c);
+    storage::NotificationRow r;
+    r.n = n = notes.nextNumber();
+    r.obligation_id = "o1";
+    r.isva_id = "isva-1";
+    r.victim_id = "v2";
+    r.case_urn = "URN1";
+    r.area = "London";
+    r.event_type = "charging.decided";
+    r.occurred_on = "2026-04-01";
+    r.language = "en";
+    r.recipient_email = "isva@example.org";
+    r.subject = "A decision";
+    r.html = "<p>x</p>";
+    r.text = "x";
+    r.template_version = "t1";
+    r.state = "queued";
+    r.created_at = "2026-04-02T09:00:00Z";
+    notes.insert(r);
+    storage::OutboxRow m;
+    m.notification_n = n;
+    m.channel = "email";
+    m.recipient = "isva@example.org";
+    m.subject = "A decision";
+    m.message_id = "<m1@example.org>";
+    m.body_text = "x";
+    m.state = "queued";
+    m.next_attempt_at = 100;
+    m.created_at = "2026-04-02T09:00:00Z";
+    id = outbox.insert(m);
+    m.message_id = "<m2@example.org>";
+    CHECK(outbox.insert(m) == id + 1);
+    tx.commit();
+  }
+  CHECK(id > 0);
+  CHECK(notes.existsFor("o1"));
+  CHECK_FALSE(notes.existsFor("o9"));
+  storage::NotificationFilter f;
+  f.isva_id = "isva-1";
+  f.unread_only = true;
+  CHECK(notes.count(f) == 1);
+  CHECK(notes.list(f).at(0).subject == "A decision");
+  CHECK(notes.markRead(n, "2026-04-02T10:00:00Z"));
+  CHECK(notes.count(f) == 0);
+  CHECK(notes.find(n)->read_at == "2026-04-02T10:00:00Z");
+
+  CHECK(outbox.due(99, 10).empty());
+  auto due = outbox.due(100, 10);
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].notification_n == n);
+  CHECK(due[0].letter_n == 0);  // NULL reads as 0
+  CHECK(due[0].area == "London");
+  CHECK(outbox.claim(id));
+  CHECK_FALSE(outbox.claim(id));  // claimed once
+  outbox.finish(id, "sent", "2026-04-02T09:05:00Z", "", 0);
+  CHECK(outbox.find(id)->state == "sent");
+  CHECK(outbox.findByMessageId("<m1@example.org>")->id == id);
+  CHECK(outbox.latestForNotification(n)->id == id + 1);
+  CHECK(outbox.recordOutcome(id, "delivered", "2026-04-02T10:00:00Z", ""));
+  storage::OutboxFilter delivered;
+  delivered.status = "delivered";
+  CHECK(outbox.list(delivered).size() == 1);
+  CHECK(outbox.claim(id + 1));
+  CHECK(outbox.requeueSending(200) == 1);
+  CHECK(outbox.find(id + 1)->state == "retrying");
 }
 
 TEST_CASE("storage: SQLite's SQL in PostgreSQL's form: placeholders, IFNULL and IS, never inside a literal",
