@@ -950,6 +950,9 @@ void Database::checkpointInBackground(std::chrono::milliseconds every) {
 }
 
 void Database::giveBack(std::unique_ptr<SessionConnection> c) {
+  // A PostgreSQL connection that was lost (a server restart, a failover) or left inside a transaction is
+  // not lent again: the next session() connects afresh, and its statements are prepared again.
+  if (auto* pg = postgres::pgSessionOf(c->session()); pg && !postgres::reusable(*pg)) return;
   std::lock_guard<std::mutex> lock(mutex_);
   if (idle_.size() < max_idle_) idle_.push_back(std::move(c));
 }

@@ -533,8 +533,16 @@ TEST_CASE("storage contract: the audit chain, appended in a transaction and outs
   storage::Connection& c = lease;
   {
     storage::WriteTransaction tx(c);
-    storage::Store(c).auditAll({{0, "2026-04-01T09:00:00Z", "ingest", "event_stored", "e1", "{}"},
-                                {0, "2026-04-01T09:00:01Z", "ingest", "event_stored", "e2", "{}"}});
+    auto entry = [](const std::string& at, const std::string& subject) {
+      storage::AuditEntry e;
+      e.at = at;
+      e.actor = "ingest";
+      e.action = "event_stored";
+      e.subject = subject;
+      e.detail = "{}";
+      return e;
+    };
+    storage::Store(c).auditAll({entry("2026-04-01T09:00:00Z", "e1"), entry("2026-04-01T09:00:01Z", "e2")});
     tx.commit();
   }
   storage::AuditLog(c).append("2026-04-01T09:00:02Z", "vlu", "victim_read", "v1", "{}");  // the group commit

@@ -136,6 +136,10 @@ bool inTransaction(PgStoreSessionImpl& session) {
   return PQtransactionStatus(session.connection()) != PQTRANS_IDLE;
 }
 
+bool reusable(PgStoreSessionImpl& session) {
+  return PQstatus(session.connection()) == CONNECTION_OK && PQtransactionStatus(session.connection()) == PQTRANS_IDLE;
+}
+
 void checkResult(pg_conn* connection, pg_result* result, const std::string& sql) {
   const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;

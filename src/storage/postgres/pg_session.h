@@ -121,6 +121,8 @@ class PgQuery {
 
 // Whether a transaction is open on the session (BEGIN run, not yet ended).
 bool inTransaction(PgStoreSessionImpl& session);
+// Whether the connection may be lent again: still connected, and not inside a transaction.
+bool reusable(PgStoreSessionImpl& session);
 
 // Throws PostgresError for `result` if it is not a success (and clears it), naming `sql`.
 void checkResult(pg_conn* connection, pg_result* result, const std::string& sql);
