@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -848,4 +850,78 @@ TEST_CASE("storage: SQLite's SQL in PostgreSQL's form: placeholders, IFNULL and 
         "SELECT '?', 'it''s ? IS x', \"col?\" -- a comment?\n, $1 /* ? */");
   CHECK(n == 1);
   CHECK(translateForPostgres("SELECT json_extract(body, '$.code') FROM t") == "SELECT json_extract(body, '$.code') FROM t");
+}
+
+TEST_CASE("postgres: a lost connection is store_busy (503), and the pool does not lend it again", "[postgres][contract]") {
+  testing::pg::FreshDatabase pg;
+  storage::StoreOptions options;
+  storage::Database db(pg.url, pg.cluster.password, options);
+  db.migrate();
+  std::string first_pid;
+  {
+    auto lease = db.session();
+    Query q(storage::sqlite(lease), "SELECT pg_backend_pid()");
+    REQUIRE(q.next());
+    first_pid = q.text(0);
+    // The server ends this connection (a restart, a failover, an administrator).
+    *pg.session() << "SELECT pg_terminate_backend(" + first_pid + ")", Poco::Data::Keywords::now;
+    bool busy = false;
+    try {
+      Query(storage::sqlite(lease), "SELECT 1").run();
+    } catch (const std::exception& e) {
+      busy = storage::isStoreBusy(e);
+      INFO(e.what());
+    }
+    CHECK(busy);
+  }
+  auto lease = db.session();  // a fresh connection, not the dead one
+  Query q(storage::sqlite(lease), "SELECT pg_backend_pid()");
+  REQUIRE(q.next());
+  CHECK(q.text(0) != first_pid);
+  CHECK(db.ping());
+}
+
+TEST_CASE("postgres: two daemons appending to the audit chain at once leave one chain that verifies",
+          "[postgres][contract]") {
+  testing::pg::FreshDatabase pg;
+  storage::StoreOptions options;
+  options.audit_keys = std::make_shared<Keyring>(Keyring::fromKeys({"contract-test-audit-key-0123456789"}));
+  // Two Databases on one store, as two daemons: their URLs differ (application_name), so they share no writer
+  // mutex in this process; only the store keeps them apart.
+  storage::Database first(pg.url, pg.cluster.password, options);
+  auto other_url = pg.url;
+  other_url.options.emplace_back("application_name", "second-daemon");
+  storage::Database second(other_url, pg.cluster.password, options);
+  first.migrate();
+  constexpr int kEach = 40;
+  std::vector<std::string> errors;
+  std::mutex errors_mutex;
+  auto appender = [&](storage::Database& db, const std::string& actor) {
+    try {
+      for (int i = 0; i < kEach; ++i) {
+        auto lease = db.session();
+        if (i % 2) {  // in a transaction of its own
+          storage::WriteTransaction tx(lease);
+          storage::AuditLog(lease).append("2026-04-01T09:00:00Z", actor, "victim_read", "v" + std::to_string(i), "{}");
+          tx.commit();
+        } else {  // through the group commit
+          storage::AuditLog(lease).append("2026-04-01T09:00:00Z", actor, "victim_read", "v" + std::to_string(i), "{}");
+        }
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(errors_mutex);
+      errors.push_back(e.what());
+    }
+  };
+  std::thread a(appender, std::ref(first), "first");
+  std::thread b(appender, std::ref(second), "second");
+  a.join();
+  b.join();
+  CHECK(errors.empty());
+  CAPTURE(errors);
+  auto lease = first.session();
+  const auto v = storage::AuditLog(lease).verify();
+  INFO(v.problem);
+  CHECK(v.ok);
+  CHECK(v.entries == 2 * kEach);
 }

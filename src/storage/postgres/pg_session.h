@@ -40,13 +40,15 @@ namespace vc::storage::postgres {
 // *parameters is set to the number of parameters.
 std::string translateForPostgres(const std::string& sql, int* parameters = nullptr);
 
-// An error PostgreSQL (or libpq) reported: displayText() holds its message and the statement; sqlstate()
-// its SQLSTATE ("08006" when the connection is gone). isStoreBusy() knows the ones worth a retry.
+// An error PostgreSQL (or libpq) reported: displayText() and what() hold its message and the statement (a
+// Poco exception's what() is only its name; the callers that log e.what() should say what went wrong);
+// sqlstate() its SQLSTATE ("08006" when the connection is gone). isStoreBusy() knows the ones worth a retry.
 class PostgresError : public Poco::Data::DataException {
  public:
   PostgresError(const std::string& message, std::string sqlstate)
-      : Poco::Data::DataException(message), sqlstate_(std::move(sqlstate)) {}
+      : Poco::Data::DataException(message), sqlstate_(std::move(sqlstate)), what_("PostgreSQL: " + message) {}
   const std::string& sqlstate() const { return sqlstate_; }
+  const char* what() const noexcept override { return what_.c_str(); }
   const char* name() const noexcept override { return "PostgreSQL error"; }
   const char* className() const noexcept override { return typeid(*this).name(); }
   Poco::Exception* clone() const override { return new PostgresError(*this); }
@@ -54,6 +56,7 @@ class PostgresError : public Poco::Data::DataException {
 
  private:
   std::string sqlstate_;
+  std::string what_;
 };
 
 // The session impl every PostgreSQL session a Database opens has.
