@@ -349,7 +349,7 @@ TEST_CASE("storage contract: Store keeps events, cases, victims, entitlement cha
   CHECK(armed[0].case_urn == "URN1");
 }
 
-TEST_CASE("storage contract: obligations written, read and listed; a change of date re-arms the ledger and "
+TEST_CASE("storage contract: obligations written, read and listed: a change of date re-arms the ledger and "
           "moves the letter",
           "[postgres][contract]") {
   Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
@@ -526,7 +526,7 @@ TEST_CASE("storage contract: CaseChecks lists armed cases and disarms only an un
   CHECK(left[0].case_urn == "URN1");
 }
 
-TEST_CASE("storage contract: the audit chain, appended in a transaction and outside one, verifies; a changed "
+TEST_CASE("storage contract: the audit chain, appended in a transaction and outside one, verifies, and a changed "
           "entry is found",
           "[postgres][contract]") {
   Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
@@ -639,7 +639,7 @@ storage::LetterRow letterFor(int64_t n, const std::string& obligation_id, const 
 }
 
 TEST_CASE("storage contract: LetterStore: an import's pending letters inserted with their obligation's date, Area "
-          "and rule; words, versions, history and the queue's filters",
+          "and rule, with words, versions, history and the queue's filters",
           "[postgres][contract]") {
   Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
   INFO("backend: " << b.name);
@@ -852,7 +852,7 @@ TEST_CASE("storage: SQLite's SQL in PostgreSQL's form: placeholders, IFNULL and 
   CHECK(translateForPostgres("SELECT json_extract(body, '$.code') FROM t") == "SELECT json_extract(body, '$.code') FROM t");
 }
 
-TEST_CASE("postgres: a lost connection is store_busy (503), and the pool does not lend it again", "[postgres][contract]") {
+TEST_CASE("a lost PostgreSQL connection is store_busy (503), and the pool does not lend it again", "[postgres][contract]") {
   testing::pg::FreshDatabase pg;
   storage::StoreOptions options;
   storage::Database db(pg.url, pg.cluster.password, options);
@@ -881,7 +881,7 @@ TEST_CASE("postgres: a lost connection is store_busy (503), and the pool does no
   CHECK(db.ping());
 }
 
-TEST_CASE("postgres: two daemons appending to the audit chain at once leave one chain that verifies",
+TEST_CASE("two daemons appending to the audit chain on PostgreSQL at once leave one chain that verifies",
           "[postgres][contract]") {
   testing::pg::FreshDatabase pg;
   storage::StoreOptions options;
