@@ -80,11 +80,21 @@ same() {  # same WHAT SQL: the rows SQL reads from each store are the same
   [ "$a" = "$b" ] || fail "the $1 differ: SQLite $(sqlite3 "$tmp/sqlite/store.db" "SELECT count(*) FROM $1"), PostgreSQL $(psql_store "SELECT count(*) FROM $1")"
 }
 same events "SELECT id, type, case_urn, victim_id, occurred_at, local_date, received_at, body FROM events ORDER BY id"
+same cases "SELECT urn, area, unit, details, registered_event, last_event_seq FROM cases ORDER BY urn"
+same victims "SELECT victim_id, case_urn, enhanced, reasons, profile, isva_id, consent_to_share, opted_out FROM victims
+  ORDER BY victim_id"
+same entitlement_changes "SELECT victim_id, n, event_id, date, from_enhanced, to_enhanced, reasons FROM entitlement_changes
+  ORDER BY victim_id, n"
+same isvas "SELECT isva_id, details, registered_event FROM isvas ORDER BY isva_id"
+same meetings "SELECT id, case_urn, victim_id, area, meeting, state, held_obligation, held_due_by, body, opened_n
+  FROM meetings ORDER BY id"
 same obligations "SELECT id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, due_by, status,
   completed_at, created_n, alert_on, body FROM obligations ORDER BY id"
 same letters "SELECT l.n, l.obligation_id, l.kind, l.language, l.channel, l.state, l.version, l.letter_date, l.blocked_by,
   l.due_by, l.area, l.rule, l.words_in_version, l.html, l.text, v.html, v.text
   FROM letters l LEFT JOIN letter_versions v ON v.letter_n = l.n AND v.version = l.version ORDER BY l.n"
+same letter_history "SELECT letter_n, n, actor, action, from_state, to_state, version, note FROM letter_history
+  ORDER BY letter_n, n"
 same notifications "SELECT n, obligation_id, isva_id, victim_id, state, subject, html, text FROM notifications ORDER BY n"
 same outbox "SELECT notification_n, channel, recipient, subject, state FROM outbox ORDER BY notification_n"
 same audit_log "SELECT action, subject, count(*) FROM audit_log GROUP BY action, subject ORDER BY action, subject"
@@ -92,7 +102,7 @@ counts=$(psql_store "SELECT (SELECT count(*) FROM events) || ' events, ' || (SEL
   ' obligations, ' || (SELECT count(*) FROM letters) || ' letters'")
 [ "$(psql_store 'SELECT count(*) FROM letters')" -gt 0 ] || fail "demo into PostgreSQL made no letters"
 grep -q "seq=" "$tmp/pg.audit-checkpoint" || fail "no audit checkpoint was noted for the PostgreSQL store"
-check "a demo import into PostgreSQL stores what one into SQLite does ($counts, their words, notifications, outbox, audit actions)"
+check "a demo import into PostgreSQL stores what one into SQLite does ($counts, their words and history; cases, victims, entitlement changes, ISVAs, meetings, notifications, outbox, audit actions)"
 
 run "$exe" demo "${cfg[@]}" --config "$tmp/pg-import.properties"
 [ "$rc" = 0 ] && grep -q "^imported 0 events (181 duplicates)" <<<"$out" || fail "demo again into PostgreSQL: exit $rc: $out"
