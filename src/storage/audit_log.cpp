@@ -377,9 +377,14 @@ AuditVerification AuditLog::verify() {
   if (!v.ok) return v;
   if (v.entries == 0) {
     // Adding a user and storing an event are audited, so a store that holds either had entries.
-    Poco::Int64 events = 0, users = 0;
-    s_ << "SELECT COUNT(*) FROM events", into(events), now;
-    s_ << "SELECT COUNT(*) FROM users", into(users), now;
+    int64_t events = 0, users = 0;
+    {
+      Query q(s_, "SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM users)");
+      if (q.next()) {
+        events = q.int64(0);
+        users = q.int64(1);
+      }
+    }
     if (events + users > 0) {
       v.ok = false;
       v.broken_seq = 1;
@@ -461,18 +466,15 @@ AuditVerification AuditLog::verifyAndRecord(const std::string& at, const std::st
 }
 
 std::pair<int64_t, std::string> AuditLog::head() {
-  std::vector<Poco::Int64> seq;
-  std::vector<std::string> hash;
-  s_ << "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", into(seq), into(hash), now;
-  if (seq.empty()) return {0, kGenesisHash};
-  return {seq.front(), hash.front()};
+  Query q(s_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  if (!q.next()) return {0, kGenesisHash};
+  return {q.int64(0), q.text(1)};
 }
 
 std::string AuditLog::storeId() {
-  std::vector<std::string> id;
-  s_ << "SELECT store_id FROM store_identity LIMIT 1", into(id), now;
-  if (id.empty()) throw Error(Error::Kind::kInternal, "audit", "the store has no id (store_identity is empty)");
-  return id.front();
+  Query q(s_, "SELECT store_id FROM store_identity LIMIT 1");
+  if (!q.next()) throw Error(Error::Kind::kInternal, "audit", "the store has no id (store_identity is empty)");
+  return q.text(0);
 }
 
 int64_t AuditLog::writeCheckpoint(const std::string& at) {

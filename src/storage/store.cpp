@@ -141,14 +141,14 @@ std::vector<EventRow> Store::caseTimeline(const std::string& urn) {
 }
 
 int64_t Store::eventCount() {
-  Poco::Int64 n = 0;
-  s_ << "SELECT COUNT(*) FROM events", into(n), now;
-  return n;
+  Query q(s_, "SELECT COUNT(*) FROM events");
+  return q.next() ? q.int64(0) : 0;
 }
 
 std::vector<std::string> Store::caseUrns() {
+  Query q(s_, "SELECT urn FROM cases ORDER BY urn");
   std::vector<std::string> urns;
-  s_ << "SELECT urn FROM cases ORDER BY urn", into(urns), now;
+  while (q.next()) urns.push_back(q.text(0));
   return urns;
 }
 
