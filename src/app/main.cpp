@@ -216,7 +216,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   // The commands that open the store (all but those that read only policy files, templates or key files).
   // The commands that work on a PostgreSQL store so far (issue 17; docs/storage-seam.md): the others refuse it.
   static bool worksOnPostgres(const std::string& command) {
-    return command == "migrate" || command == "import" || command == "demo";
+    return command == "migrate" || command == "import" || command == "demo" || command == "report";
   }
 
   static bool usesStore(const std::string& command) {

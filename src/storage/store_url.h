@@ -33,11 +33,11 @@ struct StoreUrl {
   std::string display() const;
 };
 
-// What the commands but `migrate`, `import` and `demo` answer on a PostgreSQL store, until their repositories
-// work there (issue 17; docs/storage-seam.md).
+// What the commands but `migrate`, `import`, `demo` and `report` answer on a PostgreSQL store, until their
+// repositories work there (issue 17; docs/storage-seam.md).
 inline constexpr const char* kPostgresIncomplete =
-    "the PostgreSQL store is not complete yet: only migrate, import and demo work (use a SQLite store, db.path, for "
-    "everything else)";
+    "the PostgreSQL store is not complete yet: only migrate, import, demo and report work (use a SQLite store, "
+    "db.path, for everything else)";
 
 // Throws vc::Error(kInvalidArgument, "db_url", what is wrong) for anything else, without repeating a
 // password the URL may have held.

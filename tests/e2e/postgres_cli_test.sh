@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `victim-comms migrate`, `import` and `demo` on PostgreSQL from the command line, as an operator would run them
+# `victim-comms migrate`, `import`, `demo` and `report` on PostgreSQL from the command line, as an operator would run them
 # (issue 17), against the throwaway cluster of the CTest fixture pg_cluster: a demo import into PostgreSQL stores
 # the same events, obligations, letters and notifications as one into SQLite; every other command refuses that store.
 # Usage: postgres_cli_test.sh PATH/TO/victim-comms SOURCE_DIR PG_STATE_DIR
@@ -47,14 +47,14 @@ run "$exe" migrate "${cfg[@]}"
 [ "$rc" = 0 ] && [ "$out" = "schema of $store at version 2 (already current)" ] || fail "migrate again: exit $rc: $out"
 check "migrate again changes nothing and says so"
 
-for command in serve report verify-audit purge rederive "user add someone --role vlu"; do
+for command in serve verify-audit purge rederive "user add someone --role vlu"; do
   # shellcheck disable=SC2086
   run timeout 20 "$exe" $command "${cfg[@]}" --port 0
   [ "$rc" = 78 ] || fail "$command on PostgreSQL: exit $rc, wanted 78: $out"
-  grep -q "the PostgreSQL store is not complete yet: only migrate, import and demo work" <<<"$out" || fail "$command said: $out"
+  grep -q "the PostgreSQL store is not complete yet: only migrate, import, demo and report work" <<<"$out" || fail "$command said: $out"
   grep -q "db.url = $store" <<<"$out" || fail "$command does not name the store: $out"
 done
-check "serve, report, verify-audit, purge, rederive and user add refuse a PostgreSQL store (exit 78)"
+check "serve, verify-audit, purge, rederive and user add refuse a PostgreSQL store (exit 78)"
 
 # import and demo: the audit chain's checkpoints need a file of their own on PostgreSQL (no db.path to sit beside).
 run "$exe" demo "${cfg[@]}"
@@ -103,6 +103,23 @@ counts=$(psql_store "SELECT (SELECT count(*) FROM events) || ' events, ' || (SEL
 [ "$(psql_store 'SELECT count(*) FROM letters')" -gt 0 ] || fail "demo into PostgreSQL made no letters"
 grep -q "seq=" "$tmp/pg.audit-checkpoint" || fail "no audit checkpoint was noted for the PostgreSQL store"
 check "a demo import into PostgreSQL stores what one into SQLite does ($counts, their words and history; cases, victims, entitlement changes, ISVAs, meetings, notifications, outbox, audit actions)"
+
+# report: the same compliance report from both stores, each table and format, and the read audited on each.
+for args in "--format csv --table summary" "--format csv --table misses" "--format json --group-by area"; do
+  # shellcheck disable=SC2086
+  run "$exe" report --from 2026-01-01 --to 2026-12-31 $args "${cfg[@]}" --config "$tmp/pg-import.properties"
+  [ "$rc" = 0 ] || fail "report $args on PostgreSQL: exit $rc: $out"
+  pg_report=$out
+  # shellcheck disable=SC2086
+  run "$exe" report --from 2026-01-01 --to 2026-12-31 $args --config "$src/config/victim-comms.properties" \
+    --config "$tmp/sqlite.properties"
+  [ "$rc" = 0 ] || fail "report $args on SQLite: exit $rc: $out"
+  [ "$pg_report" = "$out" ] || fail "report $args differs: $(diff <(echo "$out") <(echo "$pg_report") | head -n 10)"
+  [ "$(wc -l <<<"$out")" -gt 3 ] || fail "report $args is nearly empty: $out"
+done
+[ "$(psql_store "SELECT count(*) FROM audit_log WHERE action = 'read_compliance' AND actor = 'cli'")" = 3 ] ||
+  fail "the reports from PostgreSQL were not audited"
+check "report gives the same compliance report from PostgreSQL as from SQLite (summary, misses, by Area), audited"
 
 run "$exe" demo "${cfg[@]}" --config "$tmp/pg-import.properties"
 [ "$rc" = 0 ] && grep -q "^imported 0 events (181 duplicates)" <<<"$out" || fail "demo again into PostgreSQL: exit $rc: $out"

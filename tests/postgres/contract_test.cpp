@@ -19,10 +19,12 @@
 
 #include "common/error.h"
 #include "common/keyring.h"
+#include "domain/date.h"
 #include "postgres/pg_test_cluster.h"
 #include "storage/audit_log.h"
 #include "storage/case_checks.h"
 #include "storage/database.h"
+#include "storage/ledger_store.h"
 #include "storage/letter_store.h"
 #include "storage/notification_store.h"
 #include "storage/outbox_store.h"
@@ -831,6 +833,107 @@ TEST_CASE("storage contract: notifications and the outbox: numbered, queued, cla
   CHECK(outbox.claim(id + 1));
   CHECK(outbox.requeueSending(200) == 1);
   CHECK(outbox.find(id + 1)->state == "retrying");
+}
+
+TEST_CASE("storage contract: LedgerStore: reasons, alerts raised once, the sweep's marks, ledger entries and "
+          "communication needs, and a reason or an alert moves the case's change token",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  storage::Store store(c);
+  {
+    storage::WriteTransaction tx(c);
+    auto o1 = obligation("o1", "v1", "2026-04-20", 1);
+    o1.body = "{\"id\":\"o1\",\"right\":4,\"trigger_date\":\"2026-04-01\",\"late_working_days\":null,"
+              "\"extension\":{\"working_days\":5,\"original_due_by\":\"2026-04-13\"}}";
+    auto o2 = obligation("o2", "v2", "2026-04-10", 2);
+    o2.status = "late";
+    o2.completed_at = "2026-04-14T10:00:00+01:00";
+    o2.body = "{\"id\":\"o2\",\"right\":6,\"trigger_date\":\"2026-04-02\",\"late_working_days\":2,"
+              "\"completed_by_event\":\"e2\"}";
+    auto o3 = obligation("o3", "v2", "2026-04-28", 3);
+    o3.area = "Wales";
+    o3.body = "{\"id\":\"o3\",\"trigger_date\":\"2026-04-03\"}";
+    store.upsertObligations({o1, o2, o3});
+    store.armCaseCheck("URN1");
+    b.exec(c,
+           "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, blocked_by, "
+           "fields, free_text, context_hash, template_version, policy, recipient_email, html, text, note, created_at, "
+           "updated_at, due_by, area, rule) VALUES(1, 'o1', 'vrr_decision', 'en', 'email', 'blocked', 1, '2026-04-02', "
+           "'[{\"code\":\"needs_translation\",\"message\":\"x\"}]', '{\"translation\":\"Cymraeg\"}', '', '', 't1', 'p', "
+           "'', '', '', '', 'at', 'at', '2026-04-20', 'London', 'vrr_decision')");
+    tx.commit();
+  }
+  storage::LedgerStore ledger(c);
+  const int64_t version = *store.victimReadKey("v1")->case_version;
+  {
+    storage::WriteTransaction tx(c);
+    ledger.appendReason({0, "o1", "illness", "off sick", "late", "vlu", "2026-04-21T09:00:00Z", "c1"});
+    tx.commit();
+  }
+  CHECK(*store.victimReadKey("v1")->case_version == version + 1);  // SQLite by trigger, PostgreSQL explicitly
+  const auto reasons = ledger.reasons("o1");
+  REQUIRE(reasons.size() == 1);
+  CHECK(reasons[0].note == "off sick");
+  CHECK(reasons[0].n > 0);
+
+  const auto at_risk = ledger.unwarnedAtRisk("2026-04-15", "2026-04-22");
+  REQUIRE(at_risk.size() == 1);
+  CHECK(at_risk[0].obligation_id == "o1");
+  const auto breaches = ledger.unrecordedBreaches("2026-04-25");
+  REQUIRE(breaches.size() == 1);
+  CHECK(breaches[0].obligation_id == "o1");
+  {
+    storage::WriteTransaction tx(c);
+    CHECK(ledger.raiseAlert("o1", "breached", "2026-04-20", "2026-04-21T08:00:00Z"));
+    CHECK_FALSE(ledger.raiseAlert("o1", "breached", "2026-04-20", "2026-04-21T09:00:00Z"));  // once per due date
+    tx.commit();
+  }
+  CHECK(*store.victimReadKey("v1")->case_version == version + 2);
+  CHECK(ledger.unrecordedBreaches("2026-04-25").empty());
+  {  // the sweep's own mark moves no token
+    storage::WriteTransaction tx(c);
+    ledger.setAlertOn("o1", "2026-04-30");
+    ledger.setAlertOn("o2", "");
+    tx.commit();
+  }
+  CHECK(*store.victimReadKey("v1")->case_version == version + 2);
+  const auto due = ledger.alertsDue("2026-04-30");
+  std::vector<std::string> due_ids;
+  for (const auto& a : due) due_ids.push_back(a.obligation_id);
+  CHECK(due_ids == std::vector<std::string>{"o1", "o3"});  // o3 new ('' at once), o2 never (NULL)
+
+  const auto entries = ledger.entries("2026-04-01", "2026-04-30", "London");
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].id == "o2");
+  CHECK(entries[0].right == 6);
+  CHECK(entries[0].late_working_days == 2);
+  CHECK(entries[0].closed_by_event == "e2");
+  CHECK(entries[0].completed_on == domain::Date::parse("2026-04-14"));
+  const auto& e1 = entries[1];
+  CHECK(e1.right == 4);
+  CHECK(e1.trigger_date == *domain::Date::parse("2026-04-01"));
+  CHECK_FALSE(e1.late_working_days);
+  CHECK(e1.reason == "illness");
+  CHECK(e1.reason_by == "vlu");
+  CHECK(e1.breach_detected_at == "2026-04-21T08:00:00Z");
+  CHECK(e1.extended_working_days == 5);
+  CHECK(e1.original_due_by == domain::Date::parse("2026-04-13"));
+  const auto all = ledger.entries("2026-04-01", "2026-04-30", "");
+  REQUIRE(all.size() == 3);
+  CHECK_FALSE(all[2].right);
+  CHECK(all[2].extended_working_days == 0);
+
+  const auto needs = ledger.communicationNeeds("2026-04-01", "2026-04-30", "");
+  CHECK(needs.awaiting_translation == 1);
+  CHECK(needs.awaiting_easy_read == 0);
+  CHECK(needs.translation_attached == 1);
+  CHECK(needs.easy_read_attached == 0);
+  CHECK(needs.met_another_way == 0);
+  CHECK(ledger.communicationNeeds("2026-04-01", "2026-04-30", "Wales").awaiting_translation == 0);
 }
 
 TEST_CASE("storage: SQLite's SQL in PostgreSQL's form: placeholders, IFNULL and IS, never inside a literal",
