@@ -43,15 +43,37 @@ std::string signInNameKey(const storage::Database& db) {
 
 const std::vector<std::string> kLetterLanguages = {"en", "cy"};
 
+storage::StoreUrl storeUrl(const Settings& s) {
+  if (!s.db_postgres_url.empty()) return storage::parseStoreUrl(s.db_postgres_url);
+  storage::StoreUrl url;
+  url.sqlite_path = s.db_path;
+  return url;
+}
+
+std::string storePassword(const Settings& s) {
+  return s.db_postgres_url.empty() || s.db_password_file.empty() ? "" : storage::readPasswordFile(s.db_password_file);
+}
+
 storage::StoreOptions storeOptions(const Settings& s, int max_sessions) {
-  // Only migrate works on a PostgreSQL store so far (main.cpp refuses the other commands first; this keeps
-  // any other way in, e.g. a test's Services, from opening the SQLite file behind a PostgreSQL setting).
-  if (!s.db_postgres_url.empty())
-    throw Error(Error::Kind::kUnavailable, "store_incomplete",
-                std::string(storage::kPostgresIncomplete) + " (db.url = " + s.db_postgres_url + ")");
   storage::StoreOptions o;
   o.max_sessions = max_sessions;
   o.busy_timeout_ms = s.db_busy_timeout_ms;
+  if (!s.db_postgres_url.empty()) {
+    // PostgreSQL: no file to check; the chain's checkpoints go where audit.checkpoint_file says, which has no
+    // default there (no db.path to put it beside).
+    if (s.audit_checkpoint_file.empty())
+      throw Error(Error::Kind::kUnavailable, "store_incomplete",
+                  "a PostgreSQL store (db.url = " + s.db_postgres_url +
+                      ") needs audit.checkpoint_file: a file of this daemon's, outside the database, where the audit "
+                      "chain's head is noted");
+    o.audit_keys = std::make_shared<const Keyring>(Keyring::open(s.audit_key_file, "audit.key_file", true));
+    o.retention_keys = std::make_shared<const Keyring>(Keyring::open(s.retention_key_file, "retention.key_file", true));
+    o.audit_checkpoint_file = s.audit_checkpoint_file;
+    if (o.audit_keys->created())
+      Poco::Logger::get("vc.app").warning("made a new audit key in " + s.audit_key_file +
+                                          ": back it up (see docs/compliance.md)");
+    return o;
+  }
   o.create_missing_directory = s.db_path_is_default;
   // Where the store goes is checked first: a key file there cannot help a store that cannot be written.
   storage::checkStoreLocation(s.db_path, o.create_missing_directory);
@@ -111,7 +133,7 @@ Services::Services(const Settings& s)
       rules(loading::loadRuleBook(s.rules_files)),
       engine(rules, calendar),
       clock(makeClock(s)),
-      db(s.db_path, storeOptions(s, s.http_threads + 4)),
+      db(storeUrl(s), storePassword(s), storeOptions(s, s.http_threads + 4)),
       contacts(loading::loadVluContacts(s.contacts_file)),
       support_services(loading::loadSupportServices(s.support_services_file)),
       plain_english(loading::loadPlainEnglish(s.plain_english_file)),

@@ -67,6 +67,10 @@ std::unique_ptr<domain::Clock> makeClock(const Settings& settings);
 // configuration error, exit 78) for a key file others may read, or when the audit key file is missing
 // but the store already holds entries made with a key (a new key would orphan them: restore it).
 storage::StoreOptions storeOptions(const Settings& settings, int max_sessions);
+// The store the settings name (db.url, or db.path's SQLite file) and, for PostgreSQL, the password from
+// db.password_file ("" : libpq's environment or .pgpass).
+storage::StoreUrl storeUrl(const Settings& settings);
+std::string storePassword(const Settings& settings);
 
 struct Services {
   // Throws on bad policy files, templates or store (the caller reports and exits).

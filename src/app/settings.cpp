@@ -25,7 +25,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"http.victim_cache_mb", "64", "MiB of victim answers (GET /api/v1/victims/{id}) kept in memory and given again while nothing they show has changed; each read is still audited first; 0: none kept"},
     {"ingest.max_event_bytes", "65536", "largest single event (as compact JSON, unknown fields included), posted or imported; larger is 413 naming the event's index"},
     {"db.path", "../var/victim-comms.db", "SQLite file (created and migrated on first start); its directory must exist and be writable (the default's, var/, is made if missing)"},
-    {"db.url", "`sqlite:` + `db.path`", "which store: `sqlite:PATH` (a SQLite file, what db.path says) or `postgresql://USER@HOST:PORT/DBNAME` (one PostgreSQL database for several daemons; so far only `victim-comms migrate` works on it, every other command refuses it). Never a password: see db.password_file. Set db.url or db.path, not both to different stores"},
+    {"db.url", "`sqlite:` + `db.path`", "which store: `sqlite:PATH` (a SQLite file, what db.path says) or `postgresql://USER@HOST:PORT/DBNAME` (one PostgreSQL database for several daemons; so far `victim-comms migrate`, `import`, `demo` and `report` work on it, every other command refuses it). Never a password: see db.password_file. Set db.url or db.path, not both to different stores"},
     {"db.password_file", "(unset: libpq's PGPASSWORD, PGPASSFILE or ~/.pgpass)", "for a postgresql:// db.url: a file only its owner may read (mode 0600) whose first line is the password"},
     {"db.busy_timeout_ms", "2000", "how long a write waits for another writer's lock before giving up: the request is then answered 503 with Retry-After"},
     {"rules.file", "rules/victims-code-2020.json", "rule sets, comma-separated; each chosen by its effective_from"},
@@ -65,7 +65,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"retention.closed_case_days", "0 (off)", "days after a case ends before `victim-comms purge` may remove its personal data; 0: never"},
     {"retention.key_file", "../var/retention.key", "the secret key purge markers are made with (HMAC-SHA256), created with mode 0600 on first start; destroying it leaves no way to tell what a marker stood for"},
     {"audit.key_file", "../var/audit.key", "the secret key the audit chain is made with (HMAC-SHA256), created with mode 0600 on first start; start-up refuses one its group or others may read (exit 78)"},
-    {"audit.checkpoint_file", "`db.path` + `.audit-checkpoint`", "append-only file where the audit chain's head is noted (at start, every interval, at shutdown); keep it where those who can write the database cannot"},
+    {"audit.checkpoint_file", "`db.path` + `.audit-checkpoint`", "append-only file where the audit chain's head is noted (at start, every interval, at shutdown); keep it where those who can write the database cannot. No default on a PostgreSQL store (`db.url`): set it there"},
     {"audit.checkpoint_interval_seconds", "300", "how often the daemon notes the audit chain's head in the checkpoint file (when it has moved)"},
     {"clock.now", "(unset: the system clock)", "an RFC 3339 time that fixes now, for tests and demos"},
     {"logging.*", "console, information", "Poco LoggingConfigurator keys (channels, formatters, loggers)"},
@@ -289,8 +289,10 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
   if (Poco::Path(s.audit_key_file).absolute().toString() == Poco::Path(s.retention_key_file).absolute().toString())
     r.fail("retention.key_file", "must not be the audit key file (destroying the retention key must leave the audit "
                                  "chain verifiable)");
+  // None by default on a PostgreSQL store (no db.path to put it beside): storeOptions asks for it.
   s.audit_checkpoint_file = r.find("audit.checkpoint_file") ? r.path("audit.checkpoint_file", "", first_dir)
-                                                            : s.db_path + ".audit-checkpoint";
+                            : s.db_postgres_url.empty()      ? s.db_path + ".audit-checkpoint"
+                                                             : "";
   s.audit_checkpoint_interval_seconds =
       static_cast<int>(r.integer("audit.checkpoint_interval_seconds", 300, 1, 86400));
   s.auth_pbkdf2_iterations = static_cast<int>(r.integer("auth.pbkdf2_iterations", 600000, 100000, 100000000));

@@ -25,6 +25,8 @@ namespace vc::storage {
 namespace {
 
 constexpr const char* kAuditKeyedAction = "audit_keyed";
+// PostgreSQL: the advisory lock the chain's writers take (insertChained). "vcaudit".
+constexpr int64_t kAuditChainLock = 0x7663617564697400;
 
 // The columns read; key_id exists from schema 7 (before it, every entry is unkeyed).
 std::string columns(bool keyed_schema) {
@@ -33,6 +35,9 @@ std::string columns(bool keyed_schema) {
 }
 
 int schemaVersion(Poco::Data::Session& s) {
+  // PostgreSQL's schema 1 is SQLite's latest, translated (postgres/migrations/0001_schema.sql): the audit log is
+  // keyed and chained there from the start.
+  if (isPostgres(s)) return Database::latestSchemaVersion();
   int version = 0;
   s << "PRAGMA user_version", into(version), now;
   return version;
@@ -56,6 +61,20 @@ std::vector<AuditEntry> readEntries(Statement& st) {
   return out;
 }
 
+std::vector<AuditEntry> readEntries(Query& q) {
+  std::vector<AuditEntry> out;
+  while (q.next()) {
+    AuditEntry e;
+    e.seq = q.int64(0);
+    int c = 1;
+    for (std::string* f :
+         {&e.at, &e.actor, &e.action, &e.subject, &e.detail, &e.correlation_id, &e.prev_hash, &e.hash, &e.key_id})
+      *f = q.text(c++);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 // Length-prefixed, so no choice of field values can make two entries read alike.
 void appendField(std::string& out, const std::string& value) {
   out += std::to_string(value.size());
@@ -65,7 +84,13 @@ void appendField(std::string& out, const std::string& value) {
 }
 
 // The highest seq ever given out (SQLite's AUTOINCREMENT record), even if rows were since removed.
+// On PostgreSQL the entries' seq is taken from the log itself under the chain's lock (insertChained) and rows
+// can be neither deleted nor truncated (the append-only guard): the highest there.
 int64_t highestSeqIssued(Poco::Data::Session& s) {
+  if (isPostgres(s)) {
+    Query q(s, "SELECT COALESCE(MAX(seq), 0) FROM audit_log");
+    return q.next() ? q.int64(0) : 0;
+  }
   Query q(s, "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'");
   return q.next() ? q.int64(0) : 0;
 }
@@ -120,7 +145,7 @@ void AuditLog::append(const std::string& at, const std::string& actor, const std
 
 void AuditLog::appendAll(const std::vector<AuditEntry>& entries) {
   if (entries.empty()) return;
-  if (sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(s_))) {
+  if (!inTransaction(s_)) {
     // Not in a transaction: share one with the other threads appending now (audit_log.h).
     Database::auditGroupCommitOf(s_).appendDurably(s_, entries);
     return;
@@ -132,6 +157,12 @@ void AuditLog::insertChained(const std::vector<AuditEntry>& entries, bool keep_c
   // The caller holds a WriteTransaction (the store's writer mutex and SQLite's write lock), so the
   // chain's end read here is still the end when the insert commits: no other writer can extend it.
   const Keyring& keys = auditKeys(s_);
+  const bool postgres = isPostgres(s_);
+  // On PostgreSQL, other daemons' writers are not kept out by the writer mutex: the chain's end is read and
+  // extended under a transaction-level advisory lock of its own, held to the commit, so two writers never
+  // chain to the same predecessor nor take the same seq. (Several daemons chaining without waiting on one
+  // another is issue 17's next step: docs/storage-seam.md.)
+  if (postgres) Query(s_, "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")").run();
   std::string prev_hash = kGenesisHash;
   {
     Query q(s_, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1");
@@ -139,9 +170,11 @@ void AuditLog::insertChained(const std::vector<AuditEntry>& entries, bool keep_c
   }
   int64_t seq = highestSeqIssued(s_);
   const std::string& correlation = correlationId();
+  // The hash covers seq, so it is chosen here, not by the table's identity (GENERATED ALWAYS on PostgreSQL).
   Query q(s_,
-          "INSERT INTO audit_log(seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash, key_id) "
-          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+          std::string("INSERT INTO audit_log(seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash, "
+                      "key_id) ") +
+              (postgres ? "OVERRIDING SYSTEM VALUE " : "") + "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   AuditEntry e;
   for (const AuditEntry& given : entries) {
     if (&given != &entries.front()) q.again();
@@ -237,19 +270,15 @@ std::vector<AuditEntry> AuditLog::list(const AuditFilter& f) {
   }
   if (f.before_seq > 0) sql += " AND seq < " + std::to_string(f.before_seq);
   sql += " ORDER BY seq DESC LIMIT " + std::to_string(f.limit);
-  Statement st(s_);
-  st << sql;
-  for (auto& a : args) st, bind(a);
-  return readEntries(st);
+  Query q(s_, sql);
+  for (auto& a : args) q.bind(a);
+  return readEntries(q);
 }
 
 int64_t AuditLog::count(const std::string& action) {
-  Poco::Int64 n = 0;
-  if (action.empty())
-    s_ << "SELECT COUNT(*) FROM audit_log", into(n), now;
-  else
-    s_ << "SELECT COUNT(*) FROM audit_log WHERE action = ?", bind(action), into(n), now;
-  return n;
+  Query q(s_, action.empty() ? "SELECT COUNT(*) FROM audit_log" : "SELECT COUNT(*) FROM audit_log WHERE action = ?");
+  if (!action.empty()) q.bind(action);
+  return q.next() ? q.int64(0) : 0;
 }
 
 AuditVerification AuditLog::walk(bool keyed_schema, const Keyring* keys) {
@@ -267,10 +296,10 @@ AuditVerification AuditLog::walk(bool keyed_schema, const Keyring* keys) {
   // In pages, so a long log is not held in memory at once.
   constexpr int kPage = 5000;
   while (true) {
-    Statement st(s_);
-    st << "SELECT " + columns(keyed_schema) + " FROM audit_log WHERE seq > " + std::to_string(prev_seq) +
-              " ORDER BY seq LIMIT " + std::to_string(kPage);
-    const auto page = readEntries(st);
+    Query q(s_, "SELECT " + columns(keyed_schema) + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT " +
+                    std::to_string(kPage));
+    q.bind(prev_seq);
+    const auto page = readEntries(q);
     for (const AuditEntry& e : page) {
       const std::string entry = "entry " + std::to_string(e.seq);
       if (e.seq != prev_seq + 1)
@@ -348,9 +377,14 @@ AuditVerification AuditLog::verify() {
   if (!v.ok) return v;
   if (v.entries == 0) {
     // Adding a user and storing an event are audited, so a store that holds either had entries.
-    Poco::Int64 events = 0, users = 0;
-    s_ << "SELECT COUNT(*) FROM events", into(events), now;
-    s_ << "SELECT COUNT(*) FROM users", into(users), now;
+    int64_t events = 0, users = 0;
+    {
+      Query q(s_, "SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM users)");
+      if (q.next()) {
+        events = q.int64(0);
+        users = q.int64(1);
+      }
+    }
     if (events + users > 0) {
       v.ok = false;
       v.broken_seq = 1;
@@ -414,8 +448,9 @@ void AuditLog::checkAgainstCheckpoints(AuditVerification& v, const Keyring& keys
   std::sort(by_seq.begin(), by_seq.end(), [](const Checkpoint* a, const Checkpoint* b) { return a->seq < b->seq; });
   for (const Checkpoint* c : by_seq) {
     std::vector<std::string> hash;
-    Poco::Int64 seq = c->seq;
-    s_ << "SELECT hash FROM audit_log WHERE seq = ?", bind(seq), into(hash), now;
+    Query q(s_, "SELECT hash FROM audit_log WHERE seq = ?");
+    q.bind(static_cast<int64_t>(c->seq));
+    if (q.next()) hash.push_back(q.text(0));
     if (hash.empty() || hash.front() != c->hash)
       return broken(c->seq, "entry " + std::to_string(c->seq) + " does not match the checkpoint of " + c->at +
                                 " (line " + std::to_string(c->line) + " of " + where +
@@ -431,18 +466,15 @@ AuditVerification AuditLog::verifyAndRecord(const std::string& at, const std::st
 }
 
 std::pair<int64_t, std::string> AuditLog::head() {
-  std::vector<Poco::Int64> seq;
-  std::vector<std::string> hash;
-  s_ << "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", into(seq), into(hash), now;
-  if (seq.empty()) return {0, kGenesisHash};
-  return {seq.front(), hash.front()};
+  Query q(s_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  if (!q.next()) return {0, kGenesisHash};
+  return {q.int64(0), q.text(1)};
 }
 
 std::string AuditLog::storeId() {
-  std::vector<std::string> id;
-  s_ << "SELECT store_id FROM store_identity LIMIT 1", into(id), now;
-  if (id.empty()) throw Error(Error::Kind::kInternal, "audit", "the store has no id (store_identity is empty)");
-  return id.front();
+  Query q(s_, "SELECT store_id FROM store_identity LIMIT 1");
+  if (!q.next()) throw Error(Error::Kind::kInternal, "audit", "the store has no id (store_identity is empty)");
+  return q.text(0);
 }
 
 int64_t AuditLog::writeCheckpoint(const std::string& at) {

@@ -13,21 +13,17 @@ using Poco::Data::Statement;
 namespace vc::storage {
 namespace {
 
-std::vector<ArmedCase> read(Statement& st) {
-  st.execute();
-  Poco::Data::RecordSet rs(st);
+std::vector<ArmedCase> read(Query& q) {
   std::vector<ArmedCase> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext())
-    out.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<Poco::Int64>()});
+  while (q.next()) out.push_back({q.text(0), q.int64(1)});
   return out;
 }
 
 }  // namespace
 
 std::vector<ArmedCase> CaseChecks::armed() {
-  Statement st(s_);
-  st << "SELECT case_urn, armed FROM case_checks ORDER BY case_urn";
-  return read(st);
+  Query q(s_, "SELECT case_urn, armed FROM case_checks ORDER BY case_urn");
+  return read(q);
 }
 
 std::vector<ArmedCase> CaseChecks::armedAmong(const std::vector<std::string>& cases) {
@@ -38,10 +34,9 @@ std::vector<ArmedCase> CaseChecks::armedAmong(const std::vector<std::string>& ca
                                    cases.begin() + static_cast<std::ptrdiff_t>(std::min(cases.size(), i + kChunk)));
     std::string sql = "SELECT case_urn, armed FROM case_checks WHERE case_urn IN (";
     for (size_t k = 0; k < chunk.size(); ++k) sql += k ? ", ?" : "?";
-    Statement st(s_);
-    st << sql + ") ORDER BY case_urn";
-    for (auto& c : chunk) st, bind(c);
-    for (auto& a : read(st)) out.push_back(std::move(a));
+    Query q(s_, sql + ") ORDER BY case_urn");
+    for (auto& c : chunk) q.bind(c);
+    for (auto& a : read(q)) out.push_back(std::move(a));
   }
   return out;
 }

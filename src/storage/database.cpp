@@ -24,6 +24,8 @@
 #include "common/error.h"
 #include "storage/audit_log.h"
 #include "storage/obligation_body.h"
+#include "storage/postgres/pg_session.h"
+#include "storage/postgres/postgres_database.h"
 #include "storage/retention_store.h"
 
 using namespace Poco::Data::Keywords;
@@ -717,9 +719,15 @@ std::string readOnlyUri(const std::string& path) {
 std::timed_mutex& writerMutex(Poco::Data::Session& session) {
   static std::mutex registry_mutex;
   static std::map<std::string, std::unique_ptr<std::timed_mutex>> registry;  // guarded by registry_mutex
-  const char* file = sqlite3_db_filename(Poco::Data::SQLite::Utility::dbHandle(session), "main");
+  std::string key;
+  if (auto* pg = postgres::pgSessionOf(session)) {
+    key = "postgresql:" + pg->writerKey();
+  } else {
+    const char* file = sqlite3_db_filename(Poco::Data::SQLite::Utility::dbHandle(session), "main");
+    key = file ? file : "";
+  }
   std::lock_guard<std::mutex> lock(registry_mutex);
-  auto& m = registry[file ? file : ""];
+  auto& m = registry[key];
   if (!m) m = std::make_unique<std::timed_mutex>();
   return *m;
 }
@@ -748,6 +756,10 @@ void checkStoreLocation(const std::string& path, bool create_missing_directory) 
 }
 
 bool isStoreBusy(const std::exception& e) {
+  if (const auto* pg = dynamic_cast<const postgres::PostgresError*>(&e)) {
+    const std::string& state = pg->sqlstate();
+    return state == "40001" || state == "40P01" || state == "55P03" || state.rfind("08", 0) == 0;
+  }
   return dynamic_cast<const Poco::Data::SQLite::DBLockedException*>(&e) != nullptr ||
          dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&e) != nullptr;
 }
@@ -767,6 +779,10 @@ Database::Database(const std::string& path, StoreOptions options)
       options_(std::move(options)),
       audit_group_commit_(std::make_shared<AuditGroupCommit>()),
       max_idle_(static_cast<size_t>(options_.max_sessions)) {
+  openSqlite();
+}
+
+void Database::openSqlite() {
   Poco::Data::SQLite::Connector::registerConnector();
   if (options_.read_only) {
     if (!Poco::File(path_).exists())
@@ -796,18 +812,38 @@ Database::Database(const std::string& path, StoreOptions options)
     throw Error(Error::Kind::kInternal, "storage", "could not switch " + path_ + " to WAL (got '" + mode + "')");
 }
 
+Database::Database(const StoreUrl& url, const std::string& password, StoreOptions options)
+    : path_(url.postgres() ? url.display() : url.sqlite_path),
+      postgres_(url.postgres()),
+      pg_connection_string_(url.postgres() ? postgresConnectionString(url, password) : std::string()),
+      pg_url_(url),
+      pg_password_(password),
+      options_(std::move(options)),
+      audit_group_commit_(std::make_shared<AuditGroupCommit>()),
+      max_idle_(static_cast<size_t>(options_.max_sessions)) {
+  if (!postgres_) {
+    openSqlite();
+    return;
+  }
+  if (options_.read_only)
+    throw Error(Error::Kind::kInvalidArgument, "storage", "a PostgreSQL store is not opened read-only: " + path_);
+  postgres::PostgresDatabase check(pg_url_, pg_password_);  // throws store_connect, with libpq's reason
+}
+
 StatementCache* statementCacheOf(Poco::Data::Session& session) {
   auto* impl = dynamic_cast<StoreSessionImpl*>(session.impl());
   return impl ? &impl->statements(session) : nullptr;
 }
 
 const StoreOptions& Database::optionsOf(Poco::Data::Session& session) {
+  if (auto* pg = postgres::pgSessionOf(session)) return pg->options();
   auto* impl = dynamic_cast<StoreSessionImpl*>(session.impl());
   if (!impl) throw Error(Error::Kind::kInternal, "storage", "a session that no Database opened");
   return impl->options();
 }
 
 AuditGroupCommit& Database::auditGroupCommitOf(Poco::Data::Session& session) {
+  if (auto* pg = postgres::pgSessionOf(session)) return pg->auditGroupCommit();
   auto* impl = dynamic_cast<StoreSessionImpl*>(session.impl());
   if (!impl) throw Error(Error::Kind::kInternal, "storage", "a session that no Database opened");
   return impl->auditGroupCommit();
@@ -835,7 +871,7 @@ bool Database::hasKeyedAuditEntries(const std::string& path) {
 }
 
 SessionLease Database::session() {
-  std::unique_ptr<SqliteConnection> reused;
+  std::unique_ptr<SessionConnection> reused;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!idle_.empty()) {
@@ -844,11 +880,30 @@ SessionLease Database::session() {
     }
   }
   if (reused) {
-    if (checkpoints_in_background_ && !reused->leaves_checkpoints) {
+    auto* sqlite_connection = dynamic_cast<SqliteConnection*>(reused.get());
+    if (sqlite_connection && checkpoints_in_background_ && !sqlite_connection->leaves_checkpoints) {
       reused->session() << "PRAGMA wal_autocheckpoint=0", now;
-      reused->leaves_checkpoints = true;
+      sqlite_connection->leaves_checkpoints = true;
     }
     return SessionLease(*this, std::move(reused));
+  }
+  if (postgres_) {
+    std::unique_ptr<Poco::Data::Session> s;
+    try {
+      s = std::make_unique<Poco::Data::Session>(Poco::AutoPtr<Poco::Data::SessionImpl>(
+          new postgres::PgStoreSessionImpl(pg_connection_string_, options_, *audit_group_commit_, path_)));
+    } catch (const Poco::Exception& e) {
+      std::string why = e.message().empty() ? e.displayText() : e.message();
+      if (!pg_password_.empty())
+        for (size_t at = why.find(pg_password_); at != std::string::npos; at = why.find(pg_password_))
+          why.replace(at, pg_password_.size(), "(password)");
+      throw Error(Error::Kind::kUnavailable, "store_connect", "cannot connect to the PostgreSQL store " + path_ + ": " + why);
+    }
+    // NOTICEs (CREATE ... IF NOT EXISTS and the like) would go to standard error; a write that waits for
+    // another's row lock longer than the busy timeout gives up with 55P03 (isStoreBusy).
+    Query(*s, "SET client_min_messages = warning").run();
+    Query(*s, "SET lock_timeout = " + std::to_string(std::max(1, options_.busy_timeout_ms))).run();
+    return SessionLease(*this, std::make_unique<PostgresConnection>(std::move(s)));
   }
   auto s = std::make_unique<Poco::Data::Session>(
       Poco::AutoPtr<Poco::Data::SessionImpl>(new StoreSessionImpl(connect_, options_, *audit_group_commit_)));
@@ -876,6 +931,7 @@ SessionLease Database::session() {
 }
 
 void Database::checkpointInBackground(std::chrono::milliseconds every) {
+  if (postgres_) return;  // PostgreSQL checkpoints by itself
   if (options_.read_only || checkpoints_in_background_.exchange(true)) return;
   checkpointer_ = std::thread([this, every] {
     std::unique_lock<std::mutex> lock(checkpointer_mutex_);
@@ -893,7 +949,10 @@ void Database::checkpointInBackground(std::chrono::milliseconds every) {
   });
 }
 
-void Database::giveBack(std::unique_ptr<SqliteConnection> c) {
+void Database::giveBack(std::unique_ptr<SessionConnection> c) {
+  // A PostgreSQL connection that was lost (a server restart, a failover) or left inside a transaction is
+  // not lent again: the next session() connects afresh, and its statements are prepared again.
+  if (auto* pg = postgres::pgSessionOf(c->session()); pg && !postgres::reusable(*pg)) return;
   std::lock_guard<std::mutex> lock(mutex_);
   if (idle_.size() < max_idle_) idle_.push_back(std::move(c));
 }
@@ -915,7 +974,7 @@ bool Database::ping() {
   return q.next() && q.int64(0) == 1;
 }
 
-SessionLease::SessionLease(Database& db, std::unique_ptr<SqliteConnection> c) : db_(&db), connection_(std::move(c)) {}
+SessionLease::SessionLease(Database& db, std::unique_ptr<SessionConnection> c) : db_(&db), connection_(std::move(c)) {}
 SessionLease::SessionLease(SessionLease&&) noexcept = default;
 Connection& SessionLease::get() { return *connection_; }
 
@@ -926,6 +985,7 @@ SessionLease::~SessionLease() {
 int Database::latestSchemaVersion() { return static_cast<int>(migrations().size()); }
 
 int Database::schemaVersion() {
+  if (postgres_) return postgres::PostgresDatabase(pg_url_, pg_password_).schemaVersion();
   auto lease = session();
   Poco::Data::Session& s = sqlite(lease);
   int version = 0;
@@ -933,9 +993,13 @@ int Database::schemaVersion() {
   return version;
 }
 
-std::pair<int, int> Database::migrate() { return migrateTo(latestSchemaVersion()); }
+std::pair<int, int> Database::migrate() {
+  if (postgres_) return postgres::PostgresDatabase(pg_url_, pg_password_).migrate();
+  return migrateTo(latestSchemaVersion());
+}
 
 std::pair<int, int> Database::migrateTo(int target) {
+  if (postgres_) throw Error(Error::Kind::kInternal, "storage", "a PostgreSQL store migrates only to its latest version");
   if (options_.read_only)
     throw Error(Error::Kind::kInternal, "storage", path_ + " is open read-only: it is never migrated");
   auto lease = session();
@@ -971,6 +1035,11 @@ std::pair<int, int> Database::migrateTo(int target) {
 
 WriteTransaction::WriteTransaction(Poco::Data::Session& session)
     : session_(session), writer_(writerMutex(session), std::defer_lock) {
+  if (isPostgres(session_)) {
+    if (!writer_.try_lock_for(std::chrono::milliseconds(Database::optionsOf(session_).busy_timeout_ms))) throw storeBusy();
+    Query(session_, "BEGIN").run();  // read committed
+    return;
+  }
   int64_t busy_timeout_ms = 0;
   {
     Query q(session_, "PRAGMA busy_timeout");
@@ -995,6 +1064,7 @@ void WriteTransaction::commit() {
 }
 
 void setCacheSize(Connection& connection, int kib) {
+  if (isPostgres(sqlite(connection))) return;  // the server's shared_buffers: not a session's to choose
   sqlite(connection) << "PRAGMA cache_size = " + std::to_string(-kib), Poco::Data::Keywords::now;
 }
 namespace {
@@ -1010,6 +1080,9 @@ const char* const kFirstLoadIndexes[] = {
 
 FirstLoadIndexes::FirstLoadIndexes(Connection& connection) : connection_(connection) {
   Poco::Data::Session& s = sqlite(connection);
+  // PostgreSQL keeps its indexes: dropping one takes a lock every reader of the table would wait on, in
+  // every daemon, for the whole import (docs/storage-seam.md, "an import's list indexes").
+  if (isPostgres(s)) return;
   {
     Query any(s, "SELECT 1 FROM events LIMIT 1");
     if (any.next()) return;
@@ -1053,9 +1126,16 @@ WriteTransaction::WriteTransaction(Connection& connection) : WriteTransaction(sq
 Savepoint::Savepoint(Connection& connection) : Savepoint(sqlite(connection)) {}
 
 int64_t changedRows(Poco::Data::Session& session) {
+  if (auto* pg = postgres::pgSessionOf(session)) return pg->last_changes;
   return sqlite3_changes(Poco::Data::SQLite::Utility::dbHandle(session));
 }
 int64_t takeNumber(Poco::Data::Session& session, const std::string& counter) {
+  if (isPostgres(session)) {  // the table's own sequence: no row lock (docs/storage-seam.md, "Ids")
+    Query q(session, "SELECT nextval(pg_get_serial_sequence(?, 'n'))");
+    q.bind(counter);
+    if (!q.next() || q.isNull(0)) throw std::logic_error("no sequence for " + counter);
+    return q.int64(0);
+  }
   // RETURNING: the row is updated and read in one statement, still held until the transaction ends.
   Query q(session, "UPDATE id_counters SET next = next + 1 WHERE name = ? RETURNING next - 1");
   q.bind(counter);

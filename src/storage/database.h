@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "common/keyring.h"
 #include "storage/connection.h"
+#include "storage/store_url.h"
 
 namespace Poco::Data {
 class Session;  // storage-internal: what a Connection holds on SQLite (sqlite_connection.h)
@@ -28,7 +29,7 @@ class Session;  // storage-internal: what a Connection holds on SQLite (sqlite_c
 
 namespace vc::storage {
 
-class SqliteConnection;
+class SessionConnection;
 
 class Database;
 class AuditGroupCommit;
@@ -50,7 +51,7 @@ struct StoreOptions {
 // (Poco's SessionPool is not used: its janitor timer deadlocks with shutdown in 1.11.)
 class SessionLease {
  public:
-  SessionLease(Database& db, std::unique_ptr<SqliteConnection> c);
+  SessionLease(Database& db, std::unique_ptr<SessionConnection> c);
   SessionLease(SessionLease&&) noexcept;
   SessionLease& operator=(SessionLease&&) = delete;
   ~SessionLease();
@@ -59,7 +60,7 @@ class SessionLease {
 
  private:
   Database* db_;
-  std::unique_ptr<SqliteConnection> connection_;
+  std::unique_ptr<SessionConnection> connection_;
 };
 
 class Database {
@@ -72,6 +73,13 @@ class Database {
   // is missing (unless the options allow making it) or is not writable, or the file is not readable
   // and writable, by this process.
   Database(const std::string& path, StoreOptions options);
+  // The store `url` names: a SQLite file (url.sqlite_path, as the constructor above; no password) or a
+  // PostgreSQL store (issue 17): the database at `url`, signed in with `password` ("": libpq's environment
+  // and .pgpass). Sessions come from a pool of this Database's own, as on SQLite (options.max_sessions idle
+  // at most); each sets lock_timeout to options.busy_timeout_ms, so a write that waits longer for another's
+  // row lock throws what isStoreBusy() knows. Connects once to check the store answers: throws
+  // vc::Error(kUnavailable, "store_connect") when it cannot (postgres_database.h). read_only is refused.
+  Database(const StoreUrl& url, const std::string& password, StoreOptions options);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -89,7 +97,9 @@ class Database {
   int schemaVersion();
   static int latestSchemaVersion();
 
+  // SQLite: the file. PostgreSQL: the URL as logs show it (no password).
   const std::string& path() const { return path_; }
+  bool postgres() const { return postgres_; }
   const StoreOptions& options() const { return options_; }
 
   // From now on the write-ahead log is checkpointed on a thread of its own, every `every`
@@ -114,15 +124,20 @@ class Database {
 
  private:
   friend class SessionLease;
-  void giveBack(std::unique_ptr<SqliteConnection> c);
+  void openSqlite();  // the SQLite constructors' work, once the members are set
+  void giveBack(std::unique_ptr<SessionConnection> c);
 
   std::string path_;
+  bool postgres_ = false;
+  std::string pg_connection_string_;  // PostgreSQL: what libpq is given (may hold the password: never shown)
+  StoreUrl pg_url_;
+  std::string pg_password_;
   std::string connect_;  // what SQLite opens: the path, or a file: URI for a read-only store
   const StoreOptions options_;
   const std::shared_ptr<AuditGroupCommit> audit_group_commit_;
   size_t max_idle_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_;  // guarded by mutex_
+  std::vector<std::unique_ptr<SessionConnection>> idle_;  // guarded by mutex_
   // checkpointInBackground: sessions lent from then on leave the log to the thread.
   std::atomic<bool> checkpoints_in_background_{false};
   std::mutex checkpointer_mutex_;
@@ -138,6 +153,9 @@ class Database {
 // load); only another process's lock is left to SQLite's busy timeout. This
 // is where "one writer at a time per store" is kept in a process. Either wait
 // longer than the busy timeout throws vc::Error(kUnavailable, "store_busy").
+// On PostgreSQL: BEGIN (read committed), after the same writer mutex of this process (one per store URL), so
+// a daemon's writers take turns as on SQLite; other daemons' writers are kept apart by row locks (and, for
+// the audit chain, by AuditLog's advisory lock), waited for up to lock_timeout.
 class WriteTransaction {
  public:
   explicit WriteTransaction(Connection& connection);
@@ -196,7 +214,8 @@ class FirstLoadIndexes {
   std::vector<std::string> dropped_;  // the CREATE INDEX statements of the dropped indexes
 };
 
-// Rows changed by the session's last INSERT, UPDATE or DELETE (SQLite's changes()).
+// Rows changed by the session's last INSERT, UPDATE or DELETE (SQLite's changes(); on PostgreSQL, the
+// affected-row count of the last write a Query ran).
 int64_t changedRows(Poco::Data::Session& session);
 int64_t changedRows(Connection& connection);
 
@@ -204,6 +223,8 @@ int64_t changedRows(Connection& connection);
 // transaction. Invariant: the UPDATE holds the counter's row until the transaction ends, so no two
 // writers (threads, or daemons sharing a store) take the same number; a rolled-back transaction
 // gives its number back. Never MAX(n) + 1, which two writers could both read.
+// On PostgreSQL: nextval of the table's own identity sequence (pg_get_serial_sequence(counter, 'n')), taken
+// without a lock; a rolled-back transaction does not give it back (gaps, never repeats).
 int64_t takeNumber(Poco::Data::Session& session, const std::string& counter);
 int64_t takeNumber(Connection& connection, const std::string& counter);
 
@@ -213,7 +234,8 @@ int64_t takeNumber(Connection& connection, const std::string& counter);
 void checkStoreLocation(const std::string& path, bool create_missing_directory);
 
 // True when `e` says the store was locked by another writer for longer than the busy timeout:
-// worth trying again in a moment (HTTP 503 with Retry-After), not an internal error.
+// worth trying again in a moment (HTTP 503 with Retry-After), not an internal error. On PostgreSQL: a
+// serialization failure or deadlock (SQLSTATE 40001, 40P01), a lock timeout (55P03), or a lost connection (08...).
 bool isStoreBusy(const std::exception& e);
 // The error that says so.
 Error storeBusy();

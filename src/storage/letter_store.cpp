@@ -65,7 +65,6 @@ std::string letterSelect(bool with_content) {
          " AS delivery_status FROM letters l JOIN obligations o ON o.id = l.obligation_id";
 }
 
-std::string text(RecordSet& rs, const std::string& column) { return rs.value(column).convert<std::string>(); }
 
 constexpr const char* kPackedPrefix = "\x01z:";
 
@@ -209,7 +208,7 @@ std::optional<LetterRow> LetterStore::findLetterByObligation(const std::string& 
   return rows.front();
 }
 
-ListQuery letterListQuery(const LetterFilter& f) {
+ListQuery letterListQuery(const LetterFilter& f, bool postgres) {
   ListQuery q;
   q.sql = letterSelect(f.with_content);
   // The queue's order is (due_by, n), and l.due_by is its obligation's (migration 12 keeps them equal):
@@ -221,10 +220,12 @@ ListQuery letterListQuery(const LetterFilter& f) {
   const std::string from = " FROM letters l JOIN obligations o ON o.id = l.obligation_id";
   if (!f.victim_id.empty() || !f.case_urn.empty() || !f.cases.empty()) {
     // CROSS JOIN keeps the obligations outside: SQLite never reorders the tables of a CROSS JOIN.
-    q.sql.replace(q.sql.find(from), from.size(),
-                  std::string(" FROM obligations o INDEXED BY ") +
-                      (!f.victim_id.empty() ? "obligations_by_victim" : "obligations_by_case") +
-                      " CROSS JOIN letters l ON o.id = l.obligation_id");
+    // PostgreSQL has no INDEXED BY (its planner has statistics): the join as it is.
+    if (!postgres)
+      q.sql.replace(q.sql.find(from), from.size(),
+                    std::string(" FROM obligations o INDEXED BY ") +
+                        (!f.victim_id.empty() ? "obligations_by_victim" : "obligations_by_case") +
+                        " CROSS JOIN letters l ON o.id = l.obligation_id");
   } else {
     // Letters that need attention (few, in any Area): the partial index of exactly the letters the terms
     // below can match (migration 17). One rule (a quarter of the letters or less): the letters by their
@@ -237,8 +238,9 @@ ListQuery letterListQuery(const LetterFilter& f) {
                         : !f.area.empty() ? (one_state ? "letters_by_area_state_due" : "letters_by_area_due")
                         : one_state       ? "letters_by_state_due"
                                           : "letters_by_due";
-    q.sql.replace(q.sql.find(from), from.size(),
-                  std::string(" FROM letters l INDEXED BY ") + index + " JOIN obligations o ON o.id = l.obligation_id");
+    if (!postgres)
+      q.sql.replace(q.sql.find(from), from.size(),
+                    std::string(" FROM letters l INDEXED BY ") + index + " JOIN obligations o ON o.id = l.obligation_id");
   }
   q.sql += " WHERE 1 = 1";
   auto in = [&](const char* column, const std::vector<std::string>& values) {
@@ -265,11 +267,16 @@ ListQuery letterListQuery(const LetterFilter& f) {
   eq(deliveryStatusColumn().c_str(), f.delivery_status);
   // Each attention filter first names the term of letters_by_attention_due's WHERE it implies (a code in
   // blocked_by is always the quoted string these look for), then checks the code exactly.
+  // PostgreSQL: strpos for instr, json_array_elements for json_each.
+  const std::string blocked_code =
+      postgres ? " FROM json_array_elements(l.blocked_by::json) b WHERE b ->> 'code'"
+               : " FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code')";
+  const std::string instr = postgres ? "strpos" : "instr";
   if (f.communication_need)
-    q.sql += " AND instr(l.blocked_by, '\"needs_') > 0 AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') IN "
+    q.sql += " AND " + instr + "(l.blocked_by, '\"needs_') > 0 AND EXISTS (SELECT 1" + blocked_code + " IN "
              "('needs_translation', 'needs_easy_read'))";
   if (f.unsafe_channel)
-    q.sql += " AND instr(l.blocked_by, '\"unsafe_channel\"') > 0 AND EXISTS (SELECT 1 FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code') = "
+    q.sql += " AND " + instr + "(l.blocked_by, '\"unsafe_channel\"') > 0 AND EXISTS (SELECT 1" + blocked_code + " = "
              "'unsafe_channel')";
   if (f.phone_task) q.sql += " AND l.channel = 'phone'";
   if (!f.after_due.empty()) q.sql += " AND (l.due_by, l.n) > (?, ?)";  // bound by listLetters: text, number
@@ -278,7 +285,7 @@ ListQuery letterListQuery(const LetterFilter& f) {
 }
 
 std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
-  const ListQuery list = letterListQuery(f);
+  const ListQuery list = letterListQuery(f, isPostgres(s_));
   Query q(s_, list.sql);  // cached per combination of filters: the values are all bound
   for (const auto& a : list.args) q.bind(a);
   if (!f.after_due.empty()) q.bind(f.after_due).bind(f.after_n);
@@ -290,10 +297,15 @@ std::vector<ObligationForLetter> LetterStore::obligationsForNewLetters(const std
   // The WHERE and ORDER BY of Store::openObligationsWithout for letters, by each case's own obligations
   // (not every pending one in the store: see there).
   if (cases.empty()) return {};
+  // PostgreSQL: ->> for json_extract of a text value, and no INDEXED BY.
   std::string sql =
-      "SELECT id, kind, policy, case_urn, IFNULL(json_extract(body, '$.template'), ''), "
-      "IFNULL(json_extract(body, '$.recipient'), ''), IFNULL(json_extract(body, '$.carried_by'), '') "
-      "FROM obligations INDEXED BY obligations_by_case "
+      isPostgres(s_)
+          ? "SELECT id, kind, policy, case_urn, COALESCE(body::json ->> 'template', ''), "
+            "COALESCE(body::json ->> 'recipient', ''), COALESCE(body::json ->> 'carried_by', '') FROM obligations "
+          : "SELECT id, kind, policy, case_urn, IFNULL(json_extract(body, '$.template'), ''), "
+            "IFNULL(json_extract(body, '$.recipient'), ''), IFNULL(json_extract(body, '$.carried_by'), '') "
+            "FROM obligations INDEXED BY obligations_by_case ";
+  sql +=
       "WHERE status = 'pending' AND kind IN ('letter', 'meeting') AND NOT EXISTS "
       "(SELECT 1 FROM letters x WHERE x.obligation_id = obligations.id) AND case_urn IN (";
   for (size_t i = 0; i < cases.size(); ++i) sql += i ? ", ?" : "?";
@@ -313,33 +325,29 @@ std::vector<ObligationForLetter> LetterStore::obligationsForNewLetters(const std
 
 std::vector<std::string> LetterStore::casesWithLettersBeingWritten() {
   Query q(s_,
-          "SELECT DISTINCT o.case_urn FROM letters l INDEXED BY letters_by_state_due JOIN obligations o "
-          "ON o.id = l.obligation_id WHERE l.state = 'blocked' AND l.version = 0 ORDER BY o.case_urn");
+          std::string("SELECT DISTINCT o.case_urn FROM letters l") +
+              (isPostgres(s_) ? "" : " INDEXED BY letters_by_state_due") +
+              " JOIN obligations o ON o.id = l.obligation_id WHERE l.state = 'blocked' AND l.version = 0 ORDER BY o.case_urn");
   std::vector<std::string> out;
   while (q.next()) out.push_back(q.text(0));
   return out;
 }
 
 std::vector<LetterVersionRow> LetterStore::versions(int64_t letter_n, bool with_content) {
-  Poco::Int64 n = letter_n;
-  Statement st(s_);
-  st << std::string("SELECT version, at, author, why, language, channel, letter_date, blocked_by, fields, free_text, "
-                    "context_hash, template_version, policy, ") +
-            (with_content ? "html, text" : "'' AS html, '' AS text") +
-            " FROM letter_versions WHERE letter_n = ? ORDER BY version",
-      bind(n);
-  st.execute();
-  RecordSet rs(st);
+  Query q(s_, std::string("SELECT version, at, author, why, language, channel, letter_date, blocked_by, fields, "
+                          "free_text, context_hash, template_version, policy, ") +
+                  (with_content ? "html, text" : "'' AS html, '' AS text") +
+                  " FROM letter_versions WHERE letter_n = ? ORDER BY version");
+  q.bind(letter_n);
   std::vector<LetterVersionRow> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+  while (q.next()) {
     LetterVersionRow v;
-    v.version = rs.value("version").convert<int>();
-    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
-             {&v.at, "at"}, {&v.author, "author"}, {&v.why, "why"}, {&v.language, "language"}, {&v.channel, "channel"},
-             {&v.letter_date, "letter_date"}, {&v.blocked_by, "blocked_by"}, {&v.fields, "fields"},
-             {&v.free_text, "free_text"}, {&v.context_hash, "context_hash"}, {&v.template_version, "template_version"},
-             {&v.policy, "policy"}, {&v.html, "html"}, {&v.text, "text"}})
-      *field = text(rs, column);
+    v.version = static_cast<int>(q.int64(0));
+    int c = 1;
+    for (std::string* field : {&v.at, &v.author, &v.why, &v.language, &v.channel, &v.letter_date, &v.blocked_by,
+                               &v.fields, &v.free_text, &v.context_hash, &v.template_version, &v.policy, &v.html,
+                               &v.text})
+      *field = q.text(c++);
     v.html = unpackWords(v.html);
     v.text = unpackWords(v.text);
     out.push_back(std::move(v));
@@ -398,20 +406,16 @@ std::string LetterStore::unpackWords(const std::string& stored) {
 }
 
 std::vector<LetterHistoryRow> LetterStore::history(int64_t letter_n) {
-  Poco::Int64 n = letter_n;
-  Statement st(s_);
-  st << "SELECT at, actor, action, from_state, to_state, version, note FROM letter_history WHERE letter_n = ? ORDER BY n",
-      bind(n);
-  st.execute();
-  RecordSet rs(st);
+  Query q(s_, "SELECT at, actor, action, from_state, to_state, version, note FROM letter_history WHERE letter_n = ? "
+              "ORDER BY n");
+  q.bind(letter_n);
   std::vector<LetterHistoryRow> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+  while (q.next()) {
     LetterHistoryRow h;
-    h.version = rs.value("version").convert<int>();
-    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
-             {&h.at, "at"}, {&h.actor, "actor"}, {&h.action, "action"}, {&h.from_state, "from_state"},
-             {&h.to_state, "to_state"}, {&h.note, "note"}})
-      *field = text(rs, column);
+    h.version = static_cast<int>(q.int64(5));
+    int c = 0;
+    for (std::string* field : {&h.at, &h.actor, &h.action, &h.from_state, &h.to_state}) *field = q.text(c++);
+    h.note = q.text(6);
     out.push_back(std::move(h));
   }
   return out;

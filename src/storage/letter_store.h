@@ -21,7 +21,7 @@ namespace vc::storage {
 
 // The SQL listLetters runs for f and its text arguments in order (the cursor, if any, and the page size
 // follow them): public so that a test can hold each filter's plan to the index it means to walk.
-ListQuery letterListQuery(const LetterFilter& f);
+ListQuery letterListQuery(const LetterFilter& f, bool postgres = false);  // on SQLite or on PostgreSQL
 
 // An open letter or meeting obligation that has no letter, with what its body says of its letter (read
 // in SQL from the stored, packed body: neither unpacked nor parsed here).

@@ -5,6 +5,7 @@
 #include <Poco/Data/Statement.h>
 
 #include "storage/database.h"
+#include "storage/sqlite_statement.h"
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
@@ -23,21 +24,17 @@ std::string notificationSelect(bool with_content) {
          "IFNULL(nt.sent_at, '') AS sent_at, IFNULL(nt.read_at, '') AS read_at FROM notifications nt";
 }
 
-std::vector<NotificationRow> readNotifications(Statement& st) {
-  st.execute();
-  RecordSet rs(st);
+// The columns of notificationSelect, in its order (every statement through Query: on SQLite or PostgreSQL).
+std::vector<NotificationRow> readNotifications(Query& q) {
   std::vector<NotificationRow> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+  while (q.next()) {
     NotificationRow r;
-    r.n = rs.value("n").convert<Poco::Int64>();
-    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
-             {&r.obligation_id, "obligation_id"}, {&r.isva_id, "isva_id"}, {&r.victim_id, "victim_id"},
-             {&r.case_urn, "case_urn"}, {&r.area, "area"}, {&r.event_type, "event_type"},
-             {&r.occurred_on, "occurred_on"}, {&r.language, "language"}, {&r.recipient_email, "recipient_email"},
-             {&r.subject, "subject"}, {&r.html, "html"}, {&r.text, "text"}, {&r.template_version, "template_version"},
-             {&r.state, "state"}, {&r.note, "note"}, {&r.created_at, "created_at"}, {&r.sent_at, "sent_at"},
-             {&r.read_at, "read_at"}})
-      *field = rs.value(column).convert<std::string>();
+    r.n = q.int64(0);
+    int c = 1;
+    for (std::string* field : {&r.obligation_id, &r.isva_id, &r.victim_id, &r.case_urn, &r.area, &r.event_type,
+                               &r.occurred_on, &r.language, &r.recipient_email, &r.subject, &r.html, &r.text,
+                               &r.template_version, &r.state, &r.note, &r.created_at, &r.sent_at, &r.read_at})
+      *field = q.text(c++);
     out.push_back(std::move(r));
   }
   return out;
@@ -48,42 +45,39 @@ std::vector<NotificationRow> readNotifications(Statement& st) {
 int64_t NotificationStore::nextNumber() { return takeNumber(s_, "notifications"); }
 
 void NotificationStore::insert(const NotificationRow& r) {
-  Poco::Int64 n = r.n;
-  s_ << "INSERT INTO notifications(n, obligation_id, isva_id, victim_id, case_urn, area, event_type, occurred_on, "
-        "language, recipient_email, subject, html, text, template_version, state, note, created_at) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      bind(n), bind(r.obligation_id), bind(r.isva_id), bind(r.victim_id), bind(r.case_urn), bind(r.area), bind(r.event_type),
-      bind(r.occurred_on), bind(r.language), bind(r.recipient_email), bind(r.subject), bind(r.html), bind(r.text),
-      bind(r.template_version), bind(r.state), bind(r.note), bind(r.created_at), now;
+  Query q(s_,
+          "INSERT INTO notifications(n, obligation_id, isva_id, victim_id, case_urn, area, event_type, occurred_on, "
+          "language, recipient_email, subject, html, text, template_version, state, note, created_at) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(r.n).bind(r.obligation_id).bind(r.isva_id).bind(r.victim_id).bind(r.case_urn).bind(r.area).bind(r.event_type);
+  q.bind(r.occurred_on).bind(r.language).bind(r.recipient_email).bind(r.subject).bind(r.html).bind(r.text);
+  q.bind(r.template_version).bind(r.state).bind(r.note).bind(r.created_at).run();
 }
 
 void NotificationStore::setState(int64_t n, const std::string& state, const std::string& sent_at,
                                  const std::string& note) {
-  Poco::Int64 key = n;
-  s_ << "UPDATE notifications SET state = ?, sent_at = COALESCE(NULLIF(?, ''), sent_at), note = ? WHERE n = ?",
-      bind(state), bind(sent_at), bind(note), bind(key), now;
+  Query q(s_, "UPDATE notifications SET state = ?, sent_at = COALESCE(NULLIF(?, ''), sent_at), note = ? WHERE n = ?");
+  q.bind(state).bind(sent_at).bind(note).bind(n).run();
 }
 
 bool NotificationStore::markRead(int64_t n, const std::string& at) {
-  Poco::Int64 key = n;
-  s_ << "UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE n = ?", bind(at), bind(key), now;
-  return changedRows(s_) == 1;
+  Query q(s_, "UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE n = ?");
+  q.bind(at).bind(n).run();
+  return q.changes() == 1;
 }
 
 std::optional<NotificationRow> NotificationStore::find(int64_t n) {
-  Poco::Int64 key = n;
-  Statement st(s_);
-  st << notificationSelect(true) + " WHERE nt.n = ?", bind(key);
-  auto rows = readNotifications(st);
+  Query q(s_, notificationSelect(true) + " WHERE nt.n = ?");
+  q.bind(n);
+  auto rows = readNotifications(q);
   if (rows.empty()) return std::nullopt;
   return rows.front();
 }
 
 bool NotificationStore::existsFor(const std::string& obligation_id) {
-  Poco::Int64 count = 0;
-  std::string id = obligation_id;
-  s_ << "SELECT COUNT(*) FROM notifications WHERE obligation_id = ?", bind(id), into(count), now;
-  return count > 0;
+  Query q(s_, "SELECT COUNT(*) FROM notifications WHERE obligation_id = ?");
+  q.bind(obligation_id);
+  return q.next() && q.int64(0) > 0;
 }
 
 // The WHERE clause for a filter, and the values it binds.
@@ -109,20 +103,16 @@ std::vector<NotificationRow> NotificationStore::list(const NotificationFilter& f
   std::vector<std::string> args;
   const std::string sql = notificationSelect(f.with_content) + whereFor(f, args) +
                           " ORDER BY nt.read_at IS NOT NULL, nt.n DESC LIMIT " + std::to_string(f.limit);
-  Statement st(s_);
-  st << sql;
-  for (auto& a : args) st, bind(a);
-  return readNotifications(st);
+  Query q(s_, sql);
+  for (auto& a : args) q.bind(a);
+  return readNotifications(q);
 }
 
 int64_t NotificationStore::count(const NotificationFilter& f) {
   std::vector<std::string> args;
-  Statement st(s_);
-  Poco::Int64 n = 0;
-  st << "SELECT COUNT(*) FROM notifications nt" + whereFor(f, args), into(n);
-  for (auto& a : args) st, bind(a);
-  st.execute();
-  return n;
+  Query q(s_, "SELECT COUNT(*) FROM notifications nt" + whereFor(f, args));
+  for (auto& a : args) q.bind(a);
+  return q.next() ? q.int64(0) : 0;
 }
 
 NotificationStore::NotificationStore(Connection& connection) : s_(sqlite(connection)) {}

@@ -5,6 +5,7 @@
 #include <Poco/Data/Statement.h>
 
 #include "storage/database.h"
+#include "storage/sqlite_statement.h"
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
@@ -40,26 +41,24 @@ std::string outboxSelect(bool with_bodies) {
          "LEFT JOIN notifications nt ON nt.n = m.notification_n LEFT JOIN print_batches pb ON pb.n = m.print_batch";
 }
 
-std::vector<OutboxRow> readOutbox(Statement& st) {
-  st.execute();
-  RecordSet rs(st);
+// The columns of outboxSelect, in its order (every statement through Query: on SQLite or PostgreSQL).
+std::vector<OutboxRow> readOutbox(Query& q) {
   std::vector<OutboxRow> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+  while (q.next()) {
     OutboxRow r;
-    r.id = rs.value("id").convert<Poco::Int64>();
-    r.letter_n = rs.value("letter_n").convert<Poco::Int64>();
-    r.notification_n = rs.value("notification_n").convert<Poco::Int64>();
-    r.attempts = rs.value("attempts").convert<int>();
-    r.print_batch = rs.value("print_batch").convert<Poco::Int64>();
-    r.next_attempt_at = rs.value("next_attempt_at").convert<Poco::Int64>();
-    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
-             {&r.channel, "channel"}, {&r.name, "name"}, {&r.recipient, "recipient"}, {&r.subject, "subject"},
-             {&r.sender_name, "sender_name"},
-             {&r.message_id, "message_id"}, {&r.body_text, "body_text"}, {&r.body_html, "body_html"},
-             {&r.state, "state"}, {&r.last_error, "last_error"}, {&r.created_at, "created_at"},
-             {&r.sent_at, "sent_at"}, {&r.area, "area"}, {&r.print_confirmed_at, "print_confirmed_at"},
-             {&r.outcome, "outcome"}, {&r.outcome_at, "outcome_at"}, {&r.outcome_detail, "outcome_detail"}})
-      *field = rs.value(column).convert<std::string>();
+    r.id = q.int64(0);
+    r.letter_n = q.int64(1);
+    r.notification_n = q.int64(2);
+    int c = 3;
+    for (std::string* field : {&r.channel, &r.name, &r.recipient, &r.subject, &r.sender_name, &r.message_id,
+                               &r.body_text, &r.body_html, &r.state})
+      *field = q.text(c++);
+    r.attempts = static_cast<int>(q.int64(c++));
+    r.next_attempt_at = q.int64(c++);
+    for (std::string* field : {&r.last_error, &r.created_at, &r.sent_at, &r.area}) *field = q.text(c++);
+    r.print_batch = q.int64(c++);
+    for (std::string* field : {&r.print_confirmed_at, &r.outcome, &r.outcome_at, &r.outcome_detail})
+      *field = q.text(c++);
     out.push_back(std::move(r));
   }
   return out;
@@ -73,97 +72,88 @@ std::optional<OutboxRow> first(std::vector<OutboxRow> rows) {
 }  // namespace
 
 int64_t OutboxStore::insert(const OutboxRow& r) {
-  Poco::Int64 letter_n = r.letter_n, notification_n = r.notification_n, next = r.next_attempt_at;
-  int attempts = r.attempts;
-  s_ << "INSERT INTO outbox(letter_n, notification_n, channel, name, recipient, subject, message_id, body_text, "
-        "body_html, state, attempts, next_attempt_at, last_error, created_at, sender_name) "
-        "VALUES(NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      bind(letter_n), bind(notification_n), bind(r.channel), bind(r.name), bind(r.recipient), bind(r.subject),
-      bind(r.message_id), bind(r.body_text), bind(r.body_html), bind(r.state), bind(attempts), bind(next),
-      bind(r.last_error), bind(r.created_at), bind(r.sender_name), now;
-  Poco::Int64 id = 0;
-  s_ << "SELECT last_insert_rowid()", into(id), now;
+  // The id the store gave it, read back by RETURNING (SQLite's last_insert_rowid has no PostgreSQL twin).
+  Query q(s_,
+          "INSERT INTO outbox(letter_n, notification_n, channel, name, recipient, subject, message_id, body_text, "
+          "body_html, state, attempts, next_attempt_at, last_error, created_at, sender_name) "
+          "VALUES(NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+  q.bind(r.letter_n).bind(r.notification_n).bind(r.channel).bind(r.name).bind(r.recipient).bind(r.subject);
+  q.bind(r.message_id).bind(r.body_text).bind(r.body_html).bind(r.state).bind(r.attempts).bind(r.next_attempt_at);
+  q.bind(r.last_error).bind(r.created_at).bind(r.sender_name);
+  if (!q.next()) throw std::logic_error("an outbox insert returned no id");
+  const int64_t id = q.int64(0);
+  q.run();  // to the statement's end
   return id;
 }
 
 std::vector<OutboxRow> OutboxStore::due(int64_t now_unix, int limit) {
-  Poco::Int64 t = now_unix;
-  Statement st(s_);
-  st << outboxSelect(true) + " WHERE m.state IN ('queued', 'retrying') AND m.next_attempt_at <= ? "
-                             "ORDER BY m.next_attempt_at, m.id LIMIT " + std::to_string(limit),
-      bind(t);
-  return readOutbox(st);
+  Query q(s_, outboxSelect(true) + " WHERE m.state IN ('queued', 'retrying') AND m.next_attempt_at <= ? "
+                                   "ORDER BY m.next_attempt_at, m.id LIMIT " + std::to_string(limit));
+  q.bind(now_unix);
+  return readOutbox(q);
 }
 
 bool OutboxStore::claim(int64_t id) {
-  Poco::Int64 key = id;
-  s_ << "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state IN ('queued', 'retrying')",
-      bind(key), now;
-  return changedRows(s_) == 1;
+  Query q(s_, "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state IN ('queued', 'retrying')");
+  q.bind(id).run();
+  return q.changes() == 1;
 }
 
 void OutboxStore::finish(int64_t id, const std::string& state, const std::string& sent_at,
                          const std::string& last_error, int64_t next_attempt_at) {
-  Poco::Int64 key = id, next = next_attempt_at;
-  s_ << "UPDATE outbox SET state = ?, sent_at = NULLIF(?, ''), last_error = ?, next_attempt_at = ? WHERE id = ?",
-      bind(state), bind(sent_at), bind(last_error), bind(next), bind(key), now;
+  Query q(s_, "UPDATE outbox SET state = ?, sent_at = NULLIF(?, ''), last_error = ?, next_attempt_at = ? WHERE id = ?");
+  q.bind(state).bind(sent_at).bind(last_error).bind(next_attempt_at).bind(id).run();
 }
 
 int64_t OutboxStore::requeueSending(int64_t now_unix) {
-  Poco::Int64 t = now_unix;
-  s_ << "UPDATE outbox SET state = 'retrying', next_attempt_at = ?, "
-        "last_error = 'the daemon stopped while sending; sent again with the same Message-ID' WHERE state = 'sending'",
-      bind(t), now;
-  return changedRows(s_);
+  Query q(s_,
+          "UPDATE outbox SET state = 'retrying', next_attempt_at = ?, "
+          "last_error = 'the daemon stopped while sending; sent again with the same Message-ID' WHERE state = 'sending'");
+  q.bind(now_unix).run();
+  return q.changes();
 }
 
 bool OutboxStore::retryDead(int64_t id, int64_t now_unix) {
-  Poco::Int64 key = id, t = now_unix;
-  s_ << "UPDATE outbox SET state = 'retrying', attempts = 0, next_attempt_at = ? WHERE id = ? AND state = 'dead'",
-      bind(t), bind(key), now;
-  return changedRows(s_) == 1;
+  Query q(s_, "UPDATE outbox SET state = 'retrying', attempts = 0, next_attempt_at = ? WHERE id = ? AND state = 'dead'");
+  q.bind(now_unix).bind(id).run();
+  return q.changes() == 1;
 }
 
 bool OutboxStore::recordOutcome(int64_t id, const std::string& outcome, const std::string& at,
                                 const std::string& detail) {
-  Poco::Int64 key = id;
-  s_ << "UPDATE outbox SET outcome = ?, outcome_at = ?, outcome_detail = ? WHERE id = ? AND state = 'sent'",
-      bind(outcome), bind(at), bind(detail), bind(key), now;
-  return changedRows(s_) == 1;
+  Query q(s_, "UPDATE outbox SET outcome = ?, outcome_at = ?, outcome_detail = ? WHERE id = ? AND state = 'sent'");
+  q.bind(outcome).bind(at).bind(detail).bind(id).run();
+  return q.changes() == 1;
 }
 
 std::optional<OutboxRow> OutboxStore::findByMessageId(const std::string& message_id) {
-  Statement st(s_);
-  st << outboxSelect(false) + " WHERE m.message_id = ? ORDER BY m.id DESC LIMIT 1", bind(message_id);
-  return first(readOutbox(st));
+  Query q(s_, outboxSelect(false) + " WHERE m.message_id = ? ORDER BY m.id DESC LIMIT 1");
+  q.bind(message_id);
+  return first(readOutbox(q));
 }
 
 std::optional<OutboxRow> OutboxStore::latestSentForLetter(int64_t letter_n) {
-  Poco::Int64 key = letter_n;
-  Statement st(s_);
-  st << outboxSelect(false) + " WHERE m.letter_n = ? AND m.state = 'sent' ORDER BY m.id DESC LIMIT 1", bind(key);
-  return first(readOutbox(st));
+  Query q(s_, outboxSelect(false) + " WHERE m.letter_n = ? AND m.state = 'sent' ORDER BY m.id DESC LIMIT 1");
+  q.bind(letter_n);
+  return first(readOutbox(q));
 }
 
 std::optional<OutboxRow> OutboxStore::find(int64_t id) {
-  Poco::Int64 key = id;
-  Statement st(s_);
-  st << outboxSelect(true) + " WHERE m.id = ?", bind(key);
-  return first(readOutbox(st));
+  Query q(s_, outboxSelect(true) + " WHERE m.id = ?");
+  q.bind(id);
+  return first(readOutbox(q));
 }
 
 std::optional<OutboxRow> OutboxStore::latestForLetter(int64_t letter_n) {
-  Poco::Int64 key = letter_n;
-  Statement st(s_);
-  st << outboxSelect(false) + " WHERE m.letter_n = ? ORDER BY m.id DESC LIMIT 1", bind(key);
-  return first(readOutbox(st));
+  Query q(s_, outboxSelect(false) + " WHERE m.letter_n = ? ORDER BY m.id DESC LIMIT 1");
+  q.bind(letter_n);
+  return first(readOutbox(q));
 }
 
 std::optional<OutboxRow> OutboxStore::latestForNotification(int64_t notification_n) {
-  Poco::Int64 key = notification_n;
-  Statement st(s_);
-  st << outboxSelect(false) + " WHERE m.notification_n = ? ORDER BY m.id DESC LIMIT 1", bind(key);
-  return first(readOutbox(st));
+  Query q(s_, outboxSelect(false) + " WHERE m.notification_n = ? ORDER BY m.id DESC LIMIT 1");
+  q.bind(notification_n);
+  return first(readOutbox(q));
 }
 
 std::vector<OutboxRow> OutboxStore::list(const OutboxFilter& f) {
@@ -184,10 +174,9 @@ std::vector<OutboxRow> OutboxStore::list(const OutboxFilter& f) {
     args.push_back(f.area);
   }
   sql += " ORDER BY m.id DESC LIMIT " + std::to_string(f.limit);
-  Statement st(s_);
-  st << sql;
-  for (auto& a : args) st, bind(a);
-  return readOutbox(st);
+  Query q(s_, sql);
+  for (auto& a : args) q.bind(a);
+  return readOutbox(q);
 }
 
 OutboxStore::OutboxStore(Connection& connection) : s_(sqlite(connection)) {}

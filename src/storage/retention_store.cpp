@@ -172,24 +172,21 @@ void RetentionStore::rekeyUnkeyedMarkers(Poco::Data::Session& s) {
 bool RetentionStore::isMarker(const std::string& value) { return value.rfind("{\"purged\":", 0) == 0; }
 
 std::vector<QuietCase> RetentionStore::quietCasesBefore(const std::string& before) {
-  Statement st(s_);
-  std::string b = before;
-  st << "SELECT c.urn, c.area, (SELECT MAX(local_date) FROM events e WHERE e.case_urn = c.urn) AS last_on "
-        "FROM cases c WHERE c.purged_at IS NULL AND last_on < ? "
-        "AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.case_urn = c.urn AND o.status = 'pending') "
-        "AND NOT EXISTS (SELECT 1 FROM letters l JOIN obligations o ON o.id = l.obligation_id "
-        "  WHERE o.case_urn = c.urn AND l.state IN ('draft', 'blocked', 'rejected', 'approved')) "
-        "AND NOT EXISTS (SELECT 1 FROM outbox m JOIN letters l ON l.n = m.letter_n JOIN obligations o "
-        "  ON o.id = l.obligation_id WHERE o.case_urn = c.urn AND m.state IN ('queued', 'sending', 'retrying', 'dead')) "
-        "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.case_urn = c.urn AND n.state IN ('queued', 'dead')) "
-        "ORDER BY last_on, c.urn",
-      bind(b);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
+  // The latest event's date in a subquery: PostgreSQL's WHERE cannot name an answer's column (SQLite's can).
+  Query q(s_,
+          "SELECT urn, area, last_on FROM (SELECT c.urn AS urn, c.area AS area, "
+          "(SELECT MAX(local_date) FROM events e WHERE e.case_urn = c.urn) AS last_on "
+          "FROM cases c WHERE c.purged_at IS NULL "
+          "AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.case_urn = c.urn AND o.status = 'pending') "
+          "AND NOT EXISTS (SELECT 1 FROM letters l JOIN obligations o ON o.id = l.obligation_id "
+          "  WHERE o.case_urn = c.urn AND l.state IN ('draft', 'blocked', 'rejected', 'approved')) "
+          "AND NOT EXISTS (SELECT 1 FROM outbox m JOIN letters l ON l.n = m.letter_n JOIN obligations o "
+          "  ON o.id = l.obligation_id WHERE o.case_urn = c.urn AND m.state IN ('queued', 'sending', 'retrying', 'dead')) "
+          "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.case_urn = c.urn AND n.state IN ('queued', 'dead'))) "
+          "quiet WHERE last_on < ? ORDER BY last_on, urn");
+  q.bind(before);
   std::vector<QuietCase> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext())
-    out.push_back({rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>(),
-                   rs.value(2).convert<std::string>()});
+  while (q.next()) out.push_back({q.text(0), q.text(1), q.text(2)});
   return out;
 }
 

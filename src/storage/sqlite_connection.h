@@ -10,20 +10,35 @@
 
 namespace vc::storage {
 
-class SqliteConnection final : public Connection {
+// A Connection that is a Poco::Data session: on SQLite (SqliteConnection) or on PostgreSQL
+// (PostgresConnection). The repositories run their SQL on the session through Query (sqlite_statement.h),
+// which knows which of the two it is (isPostgres).
+class SessionConnection : public Connection {
  public:
-  explicit SqliteConnection(std::unique_ptr<Poco::Data::Session> session) : session_(std::move(session)) {}
+  explicit SessionConnection(std::unique_ptr<Poco::Data::Session> session) : session_(std::move(session)) {}
   Poco::Data::Session& session() { return *session_; }
-  // PRAGMA wal_autocheckpoint=0 applied (Database::checkpointInBackground).
-  bool leaves_checkpoints = false;
 
  private:
   std::unique_ptr<Poco::Data::Session> session_;
 };
 
-// The Poco session behind `connection` (every Connection the Database lends is a SqliteConnection).
+class SqliteConnection final : public SessionConnection {
+ public:
+  using SessionConnection::SessionConnection;
+  // PRAGMA wal_autocheckpoint=0 applied (Database::checkpointInBackground).
+  bool leaves_checkpoints = false;
+};
+
+// On PostgreSQL: a Poco PostgreSQL session (its impl is postgres/pg_session.h's PgStoreSessionImpl).
+class PostgresConnection final : public SessionConnection {
+ public:
+  using SessionConnection::SessionConnection;
+};
+
+// The Poco session behind `connection` (every Connection a Database lends is a SessionConnection), whichever
+// backend it is on: the name is older than the second backend.
 inline Poco::Data::Session& sqlite(Connection& connection) {
-  return static_cast<SqliteConnection&>(connection).session();
+  return static_cast<SessionConnection&>(connection).session();
 }
 
 // VACUUM, with its temporary copy of the whole store in a file for the statement's length. Every session

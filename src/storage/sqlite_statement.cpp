@@ -7,6 +7,8 @@
 
 #include <Poco/Data/SQLite/Utility.h>
 
+#include "storage/postgres/pg_session.h"
+
 namespace vc::storage {
 
 constexpr size_t kMaxStatements = 256;  // per session
@@ -58,8 +60,26 @@ void StatementCache::giveBack(sqlite3_stmt* statement) {
   if (found != entries_->by_statement.end()) found->second->in_use = false;
 }
 
+bool isPostgres(Poco::Data::Session& session) { return postgres::pgSessionOf(session) != nullptr; }
+
+bool inTransaction(Poco::Data::Session& session) {
+  if (auto* pg = postgres::pgSessionOf(session)) return postgres::inTransaction(*pg);
+  return !sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(session));
+}
+
+namespace {
+std::unique_ptr<postgres::PgQuery> postgresQuery(Poco::Data::Session& session, const std::string& sql) {
+  postgres::PgStoreSessionImpl* pg = postgres::pgSessionOf(session);
+  return pg ? std::make_unique<postgres::PgQuery>(*pg, sql) : nullptr;
+}
+}  // namespace
+
 Query::Query(Poco::Data::Session& session, const std::string& sql)
-    : db_(Poco::Data::SQLite::Utility::dbHandle(session)), statement_(nullptr), cache_(statementCacheOf(session)) {
+    : pg_(postgresQuery(session, sql)),
+      db_(pg_ ? nullptr : Poco::Data::SQLite::Utility::dbHandle(session)),
+      statement_(nullptr),
+      cache_(pg_ ? nullptr : statementCacheOf(session)) {
+  if (pg_) return;
   bool busy = false;
   if (cache_) statement_ = cache_->take(sql, &busy);
   if (!statement_) {  // no cache, or this SQL is already running on the session: a statement of its own
@@ -70,6 +90,7 @@ Query::Query(Poco::Data::Session& session, const std::string& sql)
 }
 
 Query::~Query() {
+  if (pg_) return;
   if (cache_) {
     sqlite3_reset(statement_);
     sqlite3_clear_bindings(statement_);
@@ -84,29 +105,47 @@ void Query::check(int rc) const {
 }
 
 Query& Query::bind(const std::string& value) {
+  if (pg_) {
+    pg_->bind(value);
+    return *this;
+  }
   check(sqlite3_bind_text(statement_, next_parameter_++, value.data(), static_cast<int>(value.size()),
                           SQLITE_TRANSIENT));
   return *this;
 }
 Query& Query::bindUncopied(const std::string& value) {
+  if (pg_) return bind(value);
   check(sqlite3_bind_text(statement_, next_parameter_++, value.data(), static_cast<int>(value.size()), SQLITE_STATIC));
   return *this;
 }
 Query& Query::again() {
+  if (pg_) {
+    pg_->again();
+    return *this;
+  }
   sqlite3_reset(statement_);  // its error, if any, was the last step's, already thrown by next()
   next_parameter_ = 1;
   return *this;
 }
 Query& Query::bind(int64_t value) {
+  if (pg_) {
+    pg_->bind(std::to_string(value));
+    return *this;
+  }
   check(sqlite3_bind_int64(statement_, next_parameter_++, value));
   return *this;
 }
 Query& Query::bindNull() {
+  if (pg_) {
+    pg_->bind(std::nullopt);
+    return *this;
+  }
   check(sqlite3_bind_null(statement_, next_parameter_++));
   return *this;
 }
 
 bool Query::next() {
+  if (pg_) return pg_->next();
   const int rc = sqlite3_step(statement_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -122,17 +161,21 @@ void Query::run() {
 }
 
 std::string Query::text(int column) const {
+  if (pg_) return pg_->text(column);
   const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement_, column));
   return bytes ? std::string(bytes, static_cast<size_t>(sqlite3_column_bytes(statement_, column))) : std::string();
 }
-int64_t Query::int64(int column) const { return sqlite3_column_int64(statement_, column); }
-bool Query::isNull(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
+int64_t Query::int64(int column) const { return pg_ ? pg_->int64(column) : sqlite3_column_int64(statement_, column); }
+bool Query::isNull(int column) const {
+  return pg_ ? pg_->isNull(column) : sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
 int Query::column(const std::string& name) const {
+  if (pg_) return pg_->column(name);  // (the PgQuery is the Query's own: const here means no new bindings)
   const int count = sqlite3_column_count(statement_);
   for (int i = 0; i < count; ++i)
     if (name == sqlite3_column_name(statement_, i)) return i;
   throw std::logic_error("no result column " + name + " in " + sqlite3_sql(statement_));
 }
-int64_t Query::changes() const { return sqlite3_changes(db_); }
+int64_t Query::changes() const { return pg_ ? pg_->changes() : sqlite3_changes(db_); }
 
 }  // namespace vc::storage

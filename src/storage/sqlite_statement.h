@@ -15,6 +15,9 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace vc::storage {
+namespace postgres {
+class PgQuery;
+}
 
 // The prepared statements of one session, by SQL text. Owned by the session (database.cpp's
 // StoreSessionImpl) and finalized before it closes. Not thread-safe: like the session, one user at a time.
@@ -40,6 +43,10 @@ class StatementCache {
 // One use of a cached statement: bind the parameters in order, then step (next()) or run(); reset and
 // its bindings cleared when it goes out of scope, so the next use starts clean. Errors throw the same
 // Poco::Data::SQLite exceptions as Poco's own statements (isStoreBusy() knows them).
+//
+// On a PostgreSQL session (isPostgres) the same Query runs on libpq, with the statement prepared once per
+// connection (postgres/pg_session.h): the SQL is SQLite's, translated mechanically (`?` to `$n`, IFNULL, IS);
+// errors throw postgres::PostgresError. A write's changes() and a read's rows behave as on SQLite.
 class Query {
  public:
   Query(Poco::Data::Session& session, const std::string& sql);
@@ -79,11 +86,18 @@ class Query {
 
  private:
   void check(int rc) const;
+  std::unique_ptr<postgres::PgQuery> pg_;  // set on a PostgreSQL session: everything below is unused
   sqlite3* db_;
   sqlite3_stmt* statement_;
   StatementCache* cache_;  // null: statement_ is this Query's own, finalized with it
   int next_parameter_ = 1;
 };
+
+// Whether `session` is on PostgreSQL (a session a PostgreSQL Database opened): where a repository's SQL
+// must take PostgreSQL's form, it asks this, in the one place the statement is made.
+bool isPostgres(Poco::Data::Session& session);
+// Whether `session` is inside a transaction (SQLite: not in autocommit mode; PostgreSQL: not idle).
+bool inTransaction(Poco::Data::Session& session);
 
 // The cache of `session`'s prepared statements (one per session the Database opened; database.cpp).
 StatementCache* statementCacheOf(Poco::Data::Session& session);

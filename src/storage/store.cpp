@@ -28,6 +28,22 @@ constexpr const char* kObligationColumns =
     "AND a.alert = 'at_risk' AND a.due_by = obligations.due_by), ''), "
     "IFNULL((SELECT raised_at FROM obligation_alerts a WHERE a.obligation_id = obligations.id "
     "AND a.alert = 'breached' AND a.due_by = obligations.due_by), '')";
+// The same on PostgreSQL: the latest reason written as SQLite's json_object writes it (no spaces, keys in this
+// order, null for a missing value), so that both stores read back the same text.
+constexpr const char* kObligationColumnsPostgres =
+    "id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, due_by, status, "
+    "COALESCE(completed_at, ''), body, created_n, "
+    "COALESCE((SELECT '{\"code\":' || COALESCE(to_json(r.reason)::text, 'null') || ',\"note\":' || "
+    "COALESCE(to_json(r.note)::text, 'null') || ',\"outcome\":' || COALESCE(to_json(r.outcome)::text, 'null') || "
+    "',\"recorded_by\":' || COALESCE(to_json(r.recorded_by)::text, 'null') || ',\"recorded_at\":' || "
+    "COALESCE(to_json(r.recorded_at)::text, 'null') || '}' FROM obligation_reasons r "
+    "WHERE r.obligation_id = obligations.id ORDER BY r.n DESC LIMIT 1), ''), "
+    "COALESCE((SELECT raised_at FROM obligation_alerts a WHERE a.obligation_id = obligations.id "
+    "AND a.alert = 'at_risk' AND a.due_by = obligations.due_by), ''), "
+    "COALESCE((SELECT raised_at FROM obligation_alerts a WHERE a.obligation_id = obligations.id "
+    "AND a.alert = 'breached' AND a.due_by = obligations.due_by), '')";
+
+const char* obligationColumns(bool postgres) { return postgres ? kObligationColumnsPostgres : kObligationColumns; }
 
 std::vector<ObligationRow> readObligations(Query& q) {
   std::vector<ObligationRow> out;
@@ -125,14 +141,14 @@ std::vector<EventRow> Store::caseTimeline(const std::string& urn) {
 }
 
 int64_t Store::eventCount() {
-  Poco::Int64 n = 0;
-  s_ << "SELECT COUNT(*) FROM events", into(n), now;
-  return n;
+  Query q(s_, "SELECT COUNT(*) FROM events");
+  return q.next() ? q.int64(0) : 0;
 }
 
 std::vector<std::string> Store::caseUrns() {
+  Query q(s_, "SELECT urn FROM cases ORDER BY urn");
   std::vector<std::string> urns;
-  s_ << "SELECT urn FROM cases ORDER BY urn", into(urns), now;
+  while (q.next()) urns.push_back(q.text(0));
   return urns;
 }
 
@@ -166,9 +182,16 @@ std::optional<std::string> Store::isvaDetails(const std::string& isva_id) {
 }
 
 void Store::upsertIsva(const std::string& isva_id, const std::string& details, const std::string& event_id) {
-  s_ << "INSERT INTO isvas(isva_id, details, registered_event) VALUES(?, ?, ?) "
-        "ON CONFLICT(isva_id) DO UPDATE SET details = excluded.details, registered_event = excluded.registered_event",
-      bind(isva_id), bind(details), bind(event_id), now;
+  Query q(s_,
+          "INSERT INTO isvas(isva_id, details, registered_event) VALUES(?, ?, ?) "
+          "ON CONFLICT(isva_id) DO UPDATE SET details = excluded.details, registered_event = excluded.registered_event");
+  q.bind(isva_id).bind(details).bind(event_id).run();
+  if (!isPostgres(s_)) return;  // SQLite: isvas_arm_insert and isvas_arm_update
+  // PostgreSQL: what SQLite's triggers do, written here: every case with a victim the ISVA supports is armed.
+  Query arm(s_,
+            "INSERT INTO case_checks(case_urn, armed) SELECT DISTINCT case_urn, (random() * 9e18)::bigint FROM victims "
+            "WHERE isva_id = ? ON CONFLICT(case_urn) DO UPDATE SET armed = excluded.armed");
+  arm.bind(isva_id).run();
 }
 
 void Store::upsertCase(const CaseRow& r, int64_t last_event_seq) {
@@ -214,16 +237,21 @@ void Store::replaceEntitlementChanges(const std::string& victim_id, const std::v
 
 void Store::armCaseCheck(const std::string& urn) {
   // A store not yet at version 15 has no case_checks (a test writing an older store through this code).
+  // PostgreSQL's schema has had both tables from its first version.
+  const bool postgres = isPostgres(s_);
+  if (postgres) has_case_checks_ = has_case_versions_ = true;
   if (!has_case_checks_) {
     Query q(s_, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'case_checks'");
     has_case_checks_ = q.next() && q.int64(0) > 0;
   }
   if (!*has_case_checks_) return;
   {  // an update, then an insert where there was no row (not an upsert: see upsertObligations)
-    Query u(s_, "UPDATE case_checks SET armed = random() WHERE case_urn = ?");
+    // The token: SQLite's random() is a 64-bit integer, PostgreSQL's a fraction, scaled here.
+    const std::string token = postgres ? "(random() * 9e18)::bigint" : "random()";
+    Query u(s_, "UPDATE case_checks SET armed = " + token + " WHERE case_urn = ?");
     u.bind(urn).run();
     if (u.changes() == 0) {
-      Query q(s_, "INSERT INTO case_checks(case_urn, armed) VALUES(?, random())");
+      Query q(s_, "INSERT INTO case_checks(case_urn, armed) VALUES(?, " + token + ")");
       q.bind(urn).run();
     }
   }
@@ -266,13 +294,25 @@ void Store::upsertObligations(const std::vector<ObligationRow>& rows) {
   auto runUpdate = [&](const ObligationRow& r, const std::string& stored_body) {
     if (update)
       update->again();
-    else
+    else if (!isPostgres(s_))
       update.emplace(s_,
                      "UPDATE obligations SET tier = ?1, due_by = ?2, status = ?3, completed_at = ?4, body = ?5, "
                      "area = ?6, policy = ?7, basis = ?8, kind = ?9 WHERE id = ?10 "
                      // The body is stored packed (obligation_body.h), without what these columns hold: a change
                      // to one of them alone must still be written.
                      "AND (body IS NOT ?5 OR tier IS NOT ?1 OR policy IS NOT ?7 OR basis IS NOT ?8 OR kind IS NOT ?9)");
+    else  // PostgreSQL: SQLite's obligations_rearm_alert, _due_by_to_letter and _area_to_letter, written out.
+          // Its changes() counts the letters it moved, not the obligation: a row updated with no letter to move
+          // reads as "no change" below and goes on to the insert, which finds it and stops (right, one statement more).
+      update.emplace(s_,
+                     "WITH o AS (UPDATE obligations SET tier = ?1, due_by = ?2, status = ?3, completed_at = ?4, "
+                     "body = ?5, area = ?6, policy = ?7, basis = ?8, kind = ?9, "
+                     "alert_on = CASE WHEN status IS NOT ?3 OR due_by IS NOT ?2 THEN '' ELSE alert_on END "
+                     "WHERE id = ?10 "
+                     "AND (body IS NOT ?5 OR tier IS NOT ?1 OR policy IS NOT ?7 OR basis IS NOT ?8 OR kind IS NOT ?9) "
+                     "RETURNING id, due_by, area) "
+                     "UPDATE letters l SET due_by = o.due_by, area = o.area FROM o "
+                     "WHERE l.obligation_id = o.id AND (l.due_by <> o.due_by OR l.area <> o.area)");
     update->bind(r.tier).bind(r.due_by).bind(r.status).bindOrNull(r.completed_at).bindUncopied(stored_body);
     update->bind(r.area).bind(r.policy).bind(r.basis).bind(r.kind).bind(r.id).run();
     return update->changes() > 0;
@@ -308,7 +348,9 @@ std::optional<Store::VictimReadKey> Store::victimReadKey(const std::string& vict
 }
 
 std::vector<VictimRow> Store::caseVictims(const std::string& urn) {
-  Query q(s_, std::string("SELECT ") + kVictimColumns + " FROM victims WHERE case_urn = ? ORDER BY rowid");
+  // In the order they were added: SQLite's rowid, PostgreSQL's added_n (postgres/migrations/0002).
+  Query q(s_, std::string("SELECT ") + kVictimColumns + " FROM victims WHERE case_urn = ? ORDER BY " +
+                  (isPostgres(s_) ? "added_n" : "rowid"));
   q.bind(urn);
   std::vector<VictimRow> out;
   while (q.next()) out.push_back(readVictim(q));
@@ -335,7 +377,7 @@ std::vector<EntitlementChangeRow> Store::entitlementChanges(const std::string& v
 }
 
 std::optional<ObligationRow> Store::findObligation(const std::string& id) {
-  Query q(s_, std::string("SELECT ") + kObligationColumns + " FROM obligations WHERE id = ?");
+  Query q(s_, std::string("SELECT ") + obligationColumns(isPostgres(s_)) + " FROM obligations WHERE id = ?");
   q.bind(id);
   auto rows = readObligations(q);
   if (rows.empty()) return std::nullopt;
@@ -361,7 +403,7 @@ std::map<std::string, ObligationState> Store::obligationStates(const std::string
   return out;
 }
 
-ListQuery obligationListQuery(const ObligationFilter& f) {
+ListQuery obligationListQuery(const ObligationFilter& f, bool postgres) {
   // The index each page walks, named so that no filter can make the planner walk a wider one (it has no
   // statistics: given a victim and an Area it walked the whole Area in due order, looking for the
   // victim's few rows). A victim's or a case's obligations are few: found by their own index and sorted
@@ -381,7 +423,9 @@ ListQuery obligationListQuery(const ObligationFilter& f) {
                       : status                   ? "obligations_by_status_due"
                                                  : "obligations_by_due";
   ListQuery q;
-  q.sql = std::string("SELECT ") + kObligationColumns + " FROM obligations INDEXED BY " + index + " WHERE 1 = 1";
+  // PostgreSQL has statistics and no INDEXED BY: its planner chooses.
+  q.sql = std::string("SELECT ") + obligationColumns(postgres) + " FROM obligations" +
+          (postgres ? std::string() : std::string(" INDEXED BY ") + index) + " WHERE 1 = 1";
   auto eq = [&](const char* column, const std::string& value) {
     if (value.empty()) return;
     q.sql += std::string(" AND ") + column + " = ?";
@@ -436,7 +480,7 @@ ListQuery obligationListQuery(const ObligationFilter& f) {
 }
 
 std::vector<ObligationRow> Store::listObligations(const ObligationFilter& f) {
-  const ListQuery list = obligationListQuery(f);
+  const ListQuery list = obligationListQuery(f, isPostgres(s_));
   Query q(s_, list.sql);  // cached per combination of filters: the values are all bound
   for (const auto& a : list.args) q.bind(a);
   q.bind(static_cast<int64_t>(f.limit));
@@ -449,8 +493,9 @@ std::vector<ObligationRow> Store::openObligationsWithout(const std::string& kind
   // For some cases, walk each case's own obligations: left to itself SQLite takes every pending obligation
   // in the store by status and keeps those of the cases, so a batch's letters cost the size of the store
   // (at a million events, minutes before an import's commit). For every case, by status.
-  std::string sql = std::string("SELECT ") + kObligationColumns + " FROM obligations" +
-                    (cases.empty() ? "" : " INDEXED BY obligations_by_case") +
+  const bool postgres = isPostgres(s_);  // no INDEXED BY: PostgreSQL's planner has statistics
+  std::string sql = std::string("SELECT ") + obligationColumns(postgres) + " FROM obligations" +
+                    (cases.empty() || postgres ? "" : " INDEXED BY obligations_by_case") +
                     " WHERE status = 'pending' AND kind IN (" + kinds_sql + ") AND NOT EXISTS (SELECT 1 FROM " + table +
                     " x WHERE x.obligation_id = obligations.id)";
   if (!cases.empty()) {
@@ -488,18 +533,16 @@ void Store::replaceMeetings(const std::string& urn, const std::vector<MeetingRow
 
 namespace {
 
-std::vector<MeetingRow> readMeetings(Statement& st) {
-  st.execute();
-  Poco::Data::RecordSet rs(st);
+// The columns of kMeetingSelect, in its order.
+std::vector<MeetingRow> readMeetings(Query& q) {
   std::vector<MeetingRow> out;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+  while (q.next()) {
     MeetingRow r;
-    r.opened_n = rs.value("opened_n").convert<Poco::Int64>();
-    for (auto [field, column] : std::vector<std::pair<std::string*, const char*>>{
-             {&r.id, "id"}, {&r.case_urn, "case_urn"}, {&r.victim_id, "victim_id"}, {&r.area, "area"},
-             {&r.meeting, "meeting"}, {&r.state, "state"}, {&r.held_obligation, "held_obligation"},
-             {&r.held_due_by, "held_due_by"}, {&r.body, "body"}})
-      *field = rs.value(column).convert<std::string>();
+    int c = 0;
+    for (std::string* field : {&r.id, &r.case_urn, &r.victim_id, &r.area, &r.meeting, &r.state, &r.held_obligation,
+                               &r.held_due_by, &r.body})
+      *field = q.text(c++);
+    r.opened_n = q.int64(c);
     out.push_back(std::move(r));
   }
   return out;
@@ -521,18 +564,18 @@ std::vector<MeetingRow> Store::listMeetings(const MeetingFilter& f) {
     sql += std::string(" AND ") + column + " = ?";
     args.push_back(*value);
   }
-  sql += " ORDER BY held_due_by IS NULL, held_due_by, case_urn, opened_n LIMIT " + std::to_string(f.limit);
-  Statement st(s_);
-  st << sql;
-  for (auto& a : args) st, bind(a);
-  return readMeetings(st);
+  // The table's column, not the answer's (never NULL): meetings without a deadline last, on both stores.
+  sql += " ORDER BY meetings.held_due_by IS NULL, meetings.held_due_by, case_urn, opened_n LIMIT " +
+         std::to_string(f.limit);
+  Query q(s_, sql);
+  for (auto& a : args) q.bind(a);
+  return readMeetings(q);
 }
 
 std::vector<MeetingRow> Store::caseMeetings(const std::string& case_urn) {
-  Statement st(s_);
-  std::string urn = case_urn;
-  st << std::string(kMeetingSelect) + " WHERE case_urn = ? ORDER BY opened_n", bind(urn);
-  return readMeetings(st);
+  Query q(s_, std::string(kMeetingSelect) + " WHERE case_urn = ? ORDER BY opened_n");
+  q.bind(case_urn);
+  return readMeetings(q);
 }
 
 int64_t Store::addUser(const UserRow& r, const std::string& token_sha256) {

@@ -20,8 +20,8 @@ class Session;  // storage-internal (sqlite_connection.h)
 
 namespace vc::storage {
 
-// The SQL listObligations runs for f (see storage/list_query.h).
-ListQuery obligationListQuery(const ObligationFilter& f);
+// The SQL listObligations runs for f (see storage/list_query.h), on SQLite or on PostgreSQL.
+ListQuery obligationListQuery(const ObligationFilter& f, bool postgres = false);
 
 class Store {
  public:

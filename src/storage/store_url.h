@@ -33,9 +33,11 @@ struct StoreUrl {
   std::string display() const;
 };
 
-// What every command but `migrate` answers on a PostgreSQL store, until its repositories exist (issue 17).
+// What the commands but `migrate`, `import`, `demo` and `report` answer on a PostgreSQL store, until their
+// repositories work there (issue 17; docs/storage-seam.md).
 inline constexpr const char* kPostgresIncomplete =
-    "the PostgreSQL store is not complete yet: only migrate works (use a SQLite store, db.path, for everything else)";
+    "the PostgreSQL store is not complete yet: only migrate, import, demo and report work (use a SQLite store, "
+    "db.path, for everything else)";
 
 // Throws vc::Error(kInvalidArgument, "db_url", what is wrong) for anything else, without repeating a
 // password the URL may have held.

@@ -231,15 +231,27 @@ TEST_CASE("db.url: refused with the key named, and never the password it held", 
   CHECK_THROWS_WITH(loadSettings({kShipped, pg}, {{"db.path", "x.db"}}), Catch::Contains("remove one of them"));
 }
 
-TEST_CASE("a PostgreSQL db.url is refused by whatever would open the store, until its repositories exist",
+TEST_CASE("a PostgreSQL db.url needs audit.checkpoint_file, and no SQLite file is looked at for it",
           "[app][settings][db_url]") {
   auto s = loadSettings({kShipped}, {{"db.url", "postgresql://vc@db.example.org/victims"}});
+  CHECK(s.audit_checkpoint_file.empty());  // no db.path to put it beside
   try {
-    vc::app::storeOptions(s, 2);  // what serve, import, report and the tests' daemons open the store with
+    vc::app::storeOptions(s, 2);  // what import and the other commands open the store with
     FAIL("opened");
   } catch (const vc::Error& e) {
     CHECK(e.code() == "store_incomplete");
-    CHECK_THAT(e.what(), Catch::Contains("the PostgreSQL store is not complete yet: only migrate works"));
+    CHECK_THAT(e.what(), Catch::Contains("needs audit.checkpoint_file"));
     CHECK_THAT(e.what(), Catch::Contains("postgresql://vc@db.example.org:5432/victims"));
   }
+  TempDir t;
+  auto pg = t.write("pg.properties", "db.url = postgresql://vc@db.example.org/victims\n"
+                                     "audit.checkpoint_file = pg.audit-checkpoint\n"
+                                     "audit.key_file = keys/audit.key\nretention.key_file = keys/retention.key\n");
+  s = loadSettings({kShipped, pg});
+  const auto options = vc::app::storeOptions(s, 2);
+  CHECK(options.audit_checkpoint_file == t.dir.path() + "/pg.audit-checkpoint");
+  CHECK(options.audit_keys);
+  CHECK(vc::app::storeUrl(s).postgres());
+  CHECK(vc::app::storeUrl(s).display() == "postgresql://vc@db.example.org:5432/victims");
+  CHECK_FALSE(Poco::File(s.db_path).exists());
 }

@@ -12,15 +12,16 @@ fail() { echo "FAIL: $*"; failed=1; }
 hits=$(grep -rlE 'Poco/Data|Poco::Data' "$src" --include='*.cpp' --include='*.h' | grep -v "^$src/storage/" || true)
 [ -z "$hits" ] || fail "Poco::Data outside src/storage/: $hits"
 
-# 2. Storage headers meant for the layers above (all but the two SQLite-internal ones) include no Poco/Data.
+# 2. Storage headers meant for the layers above (all but the storage-internal ones: SQLite's two, PostgreSQL's
+# sessions) include no Poco/Data.
 for h in "$src"/storage/*.h "$src"/storage/postgres/*.h; do
-  case "$(basename "$h")" in sqlite_connection.h|sqlite_statement.h) continue ;; esac
+  case "$(basename "$h")" in sqlite_connection.h|sqlite_statement.h|pg_session.h) continue ;; esac
   grep -q '#include <Poco/Data' "$h" && fail "$h includes Poco/Data: services would need it to compile"
 done
 
-# 3. The SQLite-internal headers are included only inside src/storage/.
-hits=$(grep -rlE '"storage/sqlite_(connection|statement)\.h"' "$src" | grep -v "^$src/storage/" || true)
-[ -z "$hits" ] || fail "SQLite internals included outside src/storage/: $hits"
+# 3. The storage-internal headers are included only inside src/storage/.
+hits=$(grep -rlE '"storage/(sqlite_(connection|statement)|postgres/pg_session)\.h"' "$src" | grep -v "^$src/storage/" || true)
+[ -z "$hits" ] || fail "storage internals included outside src/storage/: $hits"
 
 # 4. Only vc_storage links Poco::Data among the daemon's libraries.
 linkers=$(awk '/^target_link_libraries\(vc_/ { line = $0; while (line !~ /\)/ && (getline more) > 0) line = line " " more;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `victim-comms migrate` on PostgreSQL from the command line, as an operator would run it (issue 17), against
-# the throwaway cluster of the CTest fixture pg_cluster; and every other command refusing that store.
+# `victim-comms migrate`, `import`, `demo` and `report` on PostgreSQL from the command line, as an operator would run them
+# (issue 17), against the throwaway cluster of the CTest fixture pg_cluster: a demo import into PostgreSQL stores
+# the same events, obligations, letters and notifications as one into SQLite; every other command refuses that store.
 # Usage: postgres_cli_test.sh PATH/TO/victim-comms SOURCE_DIR PG_STATE_DIR
 set -euo pipefail
 exe=$(readlink -f "$1")
@@ -15,6 +16,7 @@ port=$(cat "$state/port")
 tmp=$(mktemp -d)
 db="vc_cli_$$_$RANDOM"
 psql_test() { PGPASSWORD=$password psql "$url" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+psql_store() { PGPASSWORD=$password psql "${url%/*}/$db" -X -q -v ON_ERROR_STOP=1 -At -c "$1"; }
 cleanup() {
   psql_test -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$tmp"
@@ -34,25 +36,95 @@ run() { set +e; out=$("$@" 2>&1); rc=$?; set -e; }
 
 run "$exe" migrate "${cfg[@]}"
 [ "$rc" = 0 ] || fail "migrate: exit $rc: $out"
-[ "$out" = "schema of $store at version 1 (was 0)" ] || fail "migrate said: $out"
-[ "$(PGPASSWORD=$password psql "$store" -X -At -c 'SELECT max(version) FROM schema_migrations')" = 1 ] ||
-  fail "schema_migrations does not record version 1"
+[ "$out" = "schema of $store at version 2 (was 0)" ] || fail "migrate said: $out"
+[ "$(PGPASSWORD=$password psql "$store" -X -At -c 'SELECT max(version) FROM schema_migrations')" = 2 ] ||
+  fail "schema_migrations does not record version 2"
 tables=$(PGPASSWORD=$password psql "$store" -X -At -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
 [ "$tables" -ge 20 ] || fail "only $tables tables made"
-check "migrate creates the PostgreSQL schema ($tables tables) and records version 1"
+check "migrate creates the PostgreSQL schema ($tables tables) and records version 2"
 
 run "$exe" migrate "${cfg[@]}"
-[ "$rc" = 0 ] && [ "$out" = "schema of $store at version 1 (already current)" ] || fail "migrate again: exit $rc: $out"
+[ "$rc" = 0 ] && [ "$out" = "schema of $store at version 2 (already current)" ] || fail "migrate again: exit $rc: $out"
 check "migrate again changes nothing and says so"
 
-for command in serve import demo report verify-audit purge rederive "user add someone --role vlu"; do
+for command in serve verify-audit purge rederive "user add someone --role vlu"; do
   # shellcheck disable=SC2086
   run timeout 20 "$exe" $command "${cfg[@]}" --port 0
   [ "$rc" = 78 ] || fail "$command on PostgreSQL: exit $rc, wanted 78: $out"
-  grep -q "the PostgreSQL store is not complete yet: only migrate works" <<<"$out" || fail "$command said: $out"
+  grep -q "the PostgreSQL store is not complete yet: only migrate, import, demo and report work" <<<"$out" || fail "$command said: $out"
   grep -q "db.url = $store" <<<"$out" || fail "$command does not name the store: $out"
 done
-check "serve, import, demo, report, verify-audit, purge, rederive and user add refuse a PostgreSQL store (exit 78)"
+check "serve, verify-audit, purge, rederive and user add refuse a PostgreSQL store (exit 78)"
+
+# import and demo: the audit chain's checkpoints need a file of their own on PostgreSQL (no db.path to sit beside).
+run "$exe" demo "${cfg[@]}"
+[ "$rc" = 78 ] && grep -q "needs audit.checkpoint_file" <<<"$out" || fail "demo without audit.checkpoint_file: exit $rc: $out"
+[ "$(psql_store 'SELECT count(*) FROM events')" = 0 ] || fail "demo without audit.checkpoint_file stored events"
+check "import and demo on PostgreSQL without audit.checkpoint_file are refused before anything is stored (exit 78)"
+
+# The same demo into PostgreSQL and into SQLite, at the same moment: the same rows, byte for byte (the bodies and
+# the letters' words as stored, packed), and the same audit actions.
+now="clock.now = 2026-11-23T09:00:00Z"
+printf '%s\naudit.checkpoint_file = %s\n' "$now" "$tmp/pg.audit-checkpoint" >"$tmp/pg-import.properties"
+mkdir "$tmp/sqlite"
+printf 'db.path = %s\n%s\n%s\n' "$tmp/sqlite/store.db" "$now" "$keys" >"$tmp/sqlite.properties"
+run "$exe" demo "${cfg[@]}" --config "$tmp/pg-import.properties"
+[ "$rc" = 0 ] && grep -q "^imported 181 events (0 duplicates) from .* into $store; 31 cases updated" <<<"$out" ||
+  fail "demo into PostgreSQL: exit $rc: $out"
+run "$exe" demo --config "$src/config/victim-comms.properties" --config "$tmp/sqlite.properties"
+[ "$rc" = 0 ] || fail "demo into SQLite: exit $rc: $out"
+same() {  # same WHAT SQL: the rows SQL reads from each store are the same
+  local a b
+  a=$(sqlite3 "$tmp/sqlite/store.db" "$2" | sha256sum)
+  b=$(psql_store "$2" | sha256sum)
+  [ "$a" = "$b" ] || fail "the $1 differ: SQLite $(sqlite3 "$tmp/sqlite/store.db" "SELECT count(*) FROM $1"), PostgreSQL $(psql_store "SELECT count(*) FROM $1")"
+}
+same events "SELECT id, type, case_urn, victim_id, occurred_at, local_date, received_at, body FROM events ORDER BY id"
+same cases "SELECT urn, area, unit, details, registered_event, last_event_seq FROM cases ORDER BY urn"
+same victims "SELECT victim_id, case_urn, enhanced, reasons, profile, isva_id, consent_to_share, opted_out FROM victims
+  ORDER BY victim_id"
+same entitlement_changes "SELECT victim_id, n, event_id, date, from_enhanced, to_enhanced, reasons FROM entitlement_changes
+  ORDER BY victim_id, n"
+same isvas "SELECT isva_id, details, registered_event FROM isvas ORDER BY isva_id"
+same meetings "SELECT id, case_urn, victim_id, area, meeting, state, held_obligation, held_due_by, body, opened_n
+  FROM meetings ORDER BY id"
+same obligations "SELECT id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, due_by, status,
+  completed_at, created_n, alert_on, body FROM obligations ORDER BY id"
+same letters "SELECT l.n, l.obligation_id, l.kind, l.language, l.channel, l.state, l.version, l.letter_date, l.blocked_by,
+  l.due_by, l.area, l.rule, l.words_in_version, l.html, l.text, v.html, v.text
+  FROM letters l LEFT JOIN letter_versions v ON v.letter_n = l.n AND v.version = l.version ORDER BY l.n"
+same letter_history "SELECT letter_n, n, actor, action, from_state, to_state, version, note FROM letter_history
+  ORDER BY letter_n, n"
+same notifications "SELECT n, obligation_id, isva_id, victim_id, state, subject, html, text FROM notifications ORDER BY n"
+same outbox "SELECT notification_n, channel, recipient, subject, state FROM outbox ORDER BY notification_n"
+same audit_log "SELECT action, subject, count(*) FROM audit_log GROUP BY action, subject ORDER BY action, subject"
+counts=$(psql_store "SELECT (SELECT count(*) FROM events) || ' events, ' || (SELECT count(*) FROM obligations) ||
+  ' obligations, ' || (SELECT count(*) FROM letters) || ' letters'")
+[ "$(psql_store 'SELECT count(*) FROM letters')" -gt 0 ] || fail "demo into PostgreSQL made no letters"
+grep -q "seq=" "$tmp/pg.audit-checkpoint" || fail "no audit checkpoint was noted for the PostgreSQL store"
+check "a demo import into PostgreSQL stores what one into SQLite does ($counts, their words and history; cases, victims, entitlement changes, ISVAs, meetings, notifications, outbox, audit actions)"
+
+# report: the same compliance report from both stores, each table and format, and the read audited on each.
+for args in "--format csv --table summary" "--format csv --table misses" "--format json --group-by area"; do
+  # shellcheck disable=SC2086
+  run "$exe" report --from 2026-01-01 --to 2026-12-31 $args "${cfg[@]}" --config "$tmp/pg-import.properties"
+  [ "$rc" = 0 ] || fail "report $args on PostgreSQL: exit $rc: $out"
+  pg_report=$out
+  # shellcheck disable=SC2086
+  run "$exe" report --from 2026-01-01 --to 2026-12-31 $args --config "$src/config/victim-comms.properties" \
+    --config "$tmp/sqlite.properties"
+  [ "$rc" = 0 ] || fail "report $args on SQLite: exit $rc: $out"
+  [ "$pg_report" = "$out" ] || fail "report $args differs: $(diff <(echo "$out") <(echo "$pg_report") | head -n 10)"
+  [ "$(wc -l <<<"$out")" -gt 3 ] || fail "report $args is nearly empty: $out"
+done
+[ "$(psql_store "SELECT count(*) FROM audit_log WHERE action = 'read_compliance' AND actor = 'cli'")" = 3 ] ||
+  fail "the reports from PostgreSQL were not audited"
+check "report gives the same compliance report from PostgreSQL as from SQLite (summary, misses, by Area), audited"
+
+run "$exe" demo "${cfg[@]}" --config "$tmp/pg-import.properties"
+[ "$rc" = 0 ] && grep -q "^imported 0 events (181 duplicates)" <<<"$out" || fail "demo again into PostgreSQL: exit $rc: $out"
+same obligations "SELECT id, status, due_by, body FROM obligations ORDER BY id"
+check "the same demo again into PostgreSQL stores nothing twice"
 
 secret="Wr0ng-$RANDOM-pa55"
 (umask 077 && printf '%s\n' "$secret" >"$tmp/wrong")
@@ -85,7 +157,7 @@ printf 'db.url = %s\n%s\n' "$store" "$keys" >"$tmp/libpq.properties"
 libpq_cfg=(--config "$src/config/victim-comms.properties" --config "$tmp/libpq.properties")
 (umask 077 && printf '127.0.0.1:%s:%s:vc_test:%s\n' "$port" "$db" "$password" >"$tmp/pgpass")
 run env PGPASSFILE="$tmp/pgpass" "$exe" migrate "${libpq_cfg[@]}"
-[ "$rc" = 0 ] && [ "$out" = "schema of $store at version 1 (already current)" ] || fail "PGPASSFILE: exit $rc: $out"
+[ "$rc" = 0 ] && [ "$out" = "schema of $store at version 2 (already current)" ] || fail "PGPASSFILE: exit $rc: $out"
 run env PGPASSFILE=/nonexistent "$exe" migrate "${libpq_cfg[@]}"
 [ "$rc" = 78 ] && grep -q "no password supplied" <<<"$out" || fail "no password at all: exit $rc: $out"
 check "without db.password_file, libpq's PGPASSFILE is used; with no password at all, PostgreSQL's refusal is said"

@@ -21,74 +21,19 @@
 #include "storage/sqlite_connection.h"
 #include "storage/store_url.h"
 #include "support/store_fixture.h"
+#include "postgres/pg_test_cluster.h"
 
 using namespace Poco::Data::Keywords;
 using vc::storage::StoreUrl;
 using vc::storage::postgres::PostgresDatabase;
+using vc::testing::pg::Cluster;
+using vc::testing::pg::FreshDatabase;
+using vc::testing::pg::randomName;
 
 // Poco's exceptions say what went wrong in displayText(); what() is only their name.
 CATCH_TRANSLATE_EXCEPTION(const Poco::Exception& e) { return e.displayText(); }
 
 namespace {
-
-std::string firstLine(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-// The cluster this run's fixture started: its URL (role vc_test) and that role's password.
-struct Cluster {
-  StoreUrl url;
-  std::string password;
-  static const Cluster& get() {
-    static const Cluster c = [] {
-      const std::string dir = VC_PG_STATE_DIR;
-      const std::string url = firstLine(dir + "/url");
-      if (url.empty())
-        throw std::runtime_error("no PostgreSQL cluster: run these tests through ctest (fixture pg_cluster), or "
-                                 "start one: bash tests/support/pg_cluster.sh start " + dir);
-      return Cluster{vc::storage::parseStoreUrl(url), firstLine(dir + "/password_file")};
-    }();
-    return c;
-  }
-  std::unique_ptr<Poco::Data::Session> session(const std::string& dbname) const {
-    Poco::Data::PostgreSQL::Connector::registerConnector();
-    StoreUrl u = url;
-    u.dbname = dbname;
-    auto s = std::make_unique<Poco::Data::Session>(Poco::Data::PostgreSQL::Connector::KEY,
-                                                   vc::storage::postgresConnectionString(u, password));
-    *s << "SET client_min_messages = warning", now;
-    return s;
-  }
-};
-
-std::string randomName(const std::string& prefix) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng()));
-  return prefix + hex;
-}
-
-// A database of its own for one test, dropped after it.
-struct FreshDatabase {
-  const Cluster& cluster = Cluster::get();
-  std::string name = randomName("vc_t_");
-  StoreUrl url;
-  FreshDatabase() {
-    *cluster.session(cluster.url.dbname) << "CREATE DATABASE " + name, now;
-    url = cluster.url;
-    url.dbname = name;
-  }
-  ~FreshDatabase() {
-    try {
-      *cluster.session(cluster.url.dbname) << "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", now;
-    } catch (...) {
-    }
-  }
-  std::unique_ptr<Poco::Data::Session> session() const { return cluster.session(name); }
-};
 
 // Everything about the schema a second migrate could change: columns, indexes, triggers, functions, the
 // recorded migrations (with when they were applied) and the store's id.
@@ -157,9 +102,10 @@ TEST_CASE("migrate run again changes nothing", "[postgres][migrate]") {
 
 TEST_CASE("the PostgreSQL schema has every table and column of SQLite's latest schema", "[postgres][migrate]") {
   // What SQLite keeps that PostgreSQL does not need: its own id counters (identity columns here) and its
-  // AUTOINCREMENT bookkeeping. What PostgreSQL adds: its migrations table and store_identity's one-row key.
+  // AUTOINCREMENT bookkeeping. What PostgreSQL adds: its migrations table, store_identity's one-row key, and
+  // victims' added_n (SQLite's rowid order: migration 0002).
   const std::set<std::string> sqlite_only = {"id_counters", "sqlite_sequence"};
-  const std::set<std::string> postgres_only = {"schema_migrations", "store_identity.one"};
+  const std::set<std::string> postgres_only = {"schema_migrations", "store_identity.one", "victims.added_n"};
 
   vc::testing::TempDb file;
   vc::storage::Database sqlite_db(file.path);

@@ -1,0 +1,1030 @@
+// Storage contract tests (issue 17, item 4): each TEST_CASE runs the SAME body on a SQLite file and on a
+// database of its own in the throwaway PostgreSQL 15 cluster (CTest fixture pg_cluster), through the seam
+// only: a Database, its sessions, WriteTransaction and the repositories. What a repository answers must not
+// depend on the backend; where SQLite writes by trigger, the PostgreSQL repository writes explicitly, and the
+// same checks see both.
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <string>
+#include <vector>
+
+#include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
+#include <sqlite3.h>
+
+#include "common/error.h"
+#include "common/keyring.h"
+#include "domain/date.h"
+#include "postgres/pg_test_cluster.h"
+#include "storage/audit_log.h"
+#include "storage/case_checks.h"
+#include "storage/database.h"
+#include "storage/ledger_store.h"
+#include "storage/letter_store.h"
+#include "storage/notification_store.h"
+#include "storage/outbox_store.h"
+#include "storage/postgres/pg_session.h"
+#include "storage/retention_store.h"
+#include "storage/sqlite_connection.h"
+#include "storage/sqlite_statement.h"
+#include "storage/store.h"
+#include "support/store_fixture.h"
+
+using namespace vc;  // NOLINT
+using storage::Query;
+
+CATCH_TRANSLATE_EXCEPTION(const Poco::Exception& e) { return e.displayText(); }
+
+namespace {
+
+// One store on one backend, migrated to its latest schema, with audit and retention keys.
+struct Backend {
+  std::string name;
+  std::unique_ptr<testing::TempDb> file;
+  std::unique_ptr<testing::pg::FreshDatabase> pg;
+  std::unique_ptr<storage::Database> db;
+
+  explicit Backend(const std::string& which) : name(which) {
+    storage::StoreOptions options;
+    options.audit_keys = std::make_shared<Keyring>(Keyring::fromKeys({"contract-test-audit-key-0123456789"}));
+    options.retention_keys = std::make_shared<Keyring>(Keyring::fromKeys({"contract-test-retention-key-01234"}));
+    options.busy_timeout_ms = 300;
+    if (which == "sqlite") {
+      file = std::make_unique<testing::TempDb>();
+      db = std::make_unique<storage::Database>(file->path, options);
+    } else {
+      pg = std::make_unique<testing::pg::FreshDatabase>();
+      db = std::make_unique<storage::Database>(pg->url, pg->cluster.password, options);
+    }
+    db->migrate();
+  }
+  bool postgres() const { return pg != nullptr; }
+  // Raw SQL through the seam's Query (SQLite's dialect, translated on PostgreSQL).
+  void exec(storage::Connection& c, const std::string& sql) { Query(storage::sqlite(c), sql).run(); }
+  std::string one(storage::Connection& c, const std::string& sql) {
+    Query q(storage::sqlite(c), sql);
+    return q.next() ? q.text(0) : "(no row)";
+  }
+};
+
+storage::EventRow event(const std::string& id, const std::string& urn, const std::string& victim = "") {
+  storage::EventRow e;
+  e.id = id;
+  e.type = "case_registered";
+  e.case_urn = urn;
+  e.victim_id = victim;
+  e.occurred_at = "2026-04-01T09:00:00+01:00";
+  e.local_date = "2026-04-01";
+  e.received_at = "2026-04-01T09:00:05+01:00";
+  e.body = "{\"id\":\"" + id + "\",\"note\":\"caf\xc3\xa9 'quoted' ? $1\"}";
+  return e;
+}
+
+storage::VictimRow victim(const std::string& id, const std::string& urn, const std::string& isva = "") {
+  storage::VictimRow v;
+  v.victim_id = id;
+  v.case_urn = urn;
+  v.enhanced = true;
+  v.reasons = "[\"vulnerable\"]";
+  v.profile = "{\"name\":\"Synthetic " + id + "\"}";
+  v.isva_id = isva;
+  v.consent_to_share = true;
+  v.opted_out = "[]";
+  return v;
+}
+
+storage::ObligationRow obligation(const std::string& id, const std::string& victim_id, const std::string& due_by,
+                                  int64_t n, const std::string& kind = "letter") {
+  storage::ObligationRow o;
+  o.id = id;
+  o.rule = "vrr_decision";
+  o.policy = "victims-code-2020";
+  o.basis = "code";
+  o.kind = kind;
+  o.victim_id = victim_id;
+  o.case_urn = "URN1";
+  o.area = "London";
+  o.trigger_event = "e1";
+  o.tier = "enhanced";
+  o.due_by = due_by;
+  o.status = "pending";
+  o.body = "{\"id\":\"" + id + "\",\"right\":\"right 4\"}";
+  o.created_n = n;
+  return o;
+}
+
+// A case with two victims (v2 added before v1) and its events.
+void seedCase(storage::Connection& c) {
+  storage::WriteTransaction tx(c);
+  storage::Store store(c);
+  store.appendEvents({event("e1", "URN1"), event("e2", "URN1", "v2"), event("e3", "URN2")});
+  store.upsertCase({"URN1", "London", "unit-a", "{\"court\":\"x\"}", "e1"}, 2);
+  store.upsertCase({"URN2", "Wales", "unit-b", "{}", "e3"}, 3);
+  store.upsertVictim(victim("v2", "URN1", "isva-1"));
+  store.upsertVictim(victim("v1", "URN1"));
+  tx.commit();
+}
+
+std::vector<std::string> ids(const std::vector<storage::ObligationRow>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("storage contract: a session's transactions, savepoints, changed rows and numbers", "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  {  // not committed: rolled back
+    storage::WriteTransaction tx(c);
+    storage::Store(c).appendEvent(event("e-rolled-back", "URN1"));
+  }
+  CHECK(storage::Store(c).eventCount() == 3);
+  {
+    storage::WriteTransaction tx(c);
+    storage::Store(c).appendEvent(event("e4", "URN1"));
+    {
+      storage::Savepoint step(c);
+      storage::Store(c).appendEvent(event("e-undone", "URN1"));
+    }  // not released: only what came after it is undone
+    {
+      storage::Savepoint step(c);
+      storage::Store(c).appendEvent(event("e5", "URN1"));
+      step.release();
+    }
+    b.exec(c, "UPDATE cases SET unit = 'unit-c' WHERE area IN ('London', 'Wales')");
+    CHECK(storage::changedRows(c) == 2);
+    storage::Store(c).caseEventBodies("URN1");  // a read leaves the count as it was
+    CHECK(storage::changedRows(c) == 2);
+    const int64_t first = storage::takeNumber(c, "letters");
+    CHECK(storage::takeNumber(c, "letters") == first + 1);
+    CHECK(storage::takeNumber(c, "notifications") >= 1);
+    tx.commit();
+  }
+  CHECK(storage::Store(c).eventCount() == 5);
+  CHECK_FALSE(storage::Store(c).eventBody("e-undone"));
+  CHECK(storage::Store(c).eventBody("e5"));
+  CHECK(b.db->ping());
+}
+
+TEST_CASE("storage contract: a writer held up by another gets store_busy, not an internal error",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto first = b.db->session();
+  auto second = b.db->session();
+  seedCase(first);
+  {  // two writers in this process: the second waits for the busy timeout, then gives up
+    storage::WriteTransaction holding(first);
+    try {
+      storage::WriteTransaction waiting(second);
+      FAIL("a second writer was let in");
+    } catch (const Error& e) {
+      CHECK(e.code() == "store_busy");
+    }
+  }
+  // A writer outside this process (another daemon) holds the store, or the row, past the busy timeout.
+  bool busy = false;
+  std::string what;
+  if (b.postgres()) {
+    auto other = b.pg->session();
+    *other << "BEGIN", Poco::Data::Keywords::now;
+    *other << "UPDATE cases SET unit = 'held' WHERE urn = 'URN1'", Poco::Data::Keywords::now;
+    try {
+      storage::WriteTransaction tx(second);
+      b.exec(second, "UPDATE cases SET unit = 'mine' WHERE urn = 'URN1'");
+    } catch (const std::exception& e) {
+      busy = storage::isStoreBusy(e);
+      what = e.what();
+    }
+    *other << "ROLLBACK", Poco::Data::Keywords::now;
+  } else {
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(b.file->path.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    try {
+      storage::WriteTransaction tx(second);
+      b.exec(second, "UPDATE cases SET unit = 'mine' WHERE urn = 'URN1'");
+    } catch (const std::exception& e) {
+      busy = storage::isStoreBusy(e);
+      what = e.what();
+    }
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+  }
+  INFO(what);
+  CHECK(busy);
+  // And the session is usable again afterwards.
+  storage::WriteTransaction tx(second);
+  b.exec(second, "UPDATE cases SET unit = 'mine' WHERE urn = 'URN1'");
+  tx.commit();
+  CHECK(storage::Store(second).findCase("URN1")->unit == "mine");
+}
+
+TEST_CASE("storage contract: Store keeps events, cases, victims, entitlement changes and ISVAs",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  storage::Store store(c);
+
+  CHECK(store.eventBody("e1") == event("e1", "URN1").body);  // a literal's ? and $1 are text, not parameters
+  CHECK_FALSE(store.eventBody("nope"));
+  CHECK(store.eventCount() == 3);
+  CHECK(store.caseEventBodies("URN1") == std::vector<std::string>{event("e1", "URN1").body, event("e2", "URN1").body});
+  int64_t derived_from = -7;
+  const auto after = store.caseEventsAfter("URN1", 0, &derived_from);
+  REQUIRE(after.size() == 2);
+  CHECK(after[1].first > after[0].first);
+  CHECK(derived_from == 2);
+  CHECK(store.caseEventsAfter("URN1", after[1].first).empty());
+  const auto timeline = store.caseTimeline("URN1");
+  REQUIRE(timeline.size() == 2);
+  CHECK(timeline[1].victim_id == "v2");
+  CHECK(timeline[0].victim_id.empty());  // NULL reads as ""
+  CHECK(timeline[0].local_date == "2026-04-01");
+
+  CHECK(store.caseUrns() == std::vector<std::string>{"URN1", "URN2"});
+  {
+    storage::WriteTransaction tx(c);
+    store.upsertCase({"URN1", "London", "unit-z", "{\"court\":\"y\"}", "e1"}, 5);  // an update
+    tx.commit();
+  }
+  const auto found = store.findCase("URN1");
+  REQUIRE(found);
+  CHECK(found->unit == "unit-z");
+  CHECK(found->details == "{\"court\":\"y\"}");
+  CHECK(found->registered_event == "e1");
+  CHECK_FALSE(store.findCase("URN9"));
+
+  // Victims: in the order they were added, an update keeping the place.
+  {
+    storage::WriteTransaction tx(c);
+    auto v2 = victim("v2", "URN1", "isva-1");
+    v2.enhanced = false;
+    v2.opted_out = "[\"email\"]";
+    store.upsertVictim(v2);
+    tx.commit();
+  }
+  const auto victims = store.caseVictims("URN1");
+  REQUIRE(victims.size() == 2);
+  CHECK(victims[0].victim_id == "v2");
+  CHECK(victims[1].victim_id == "v1");
+  CHECK_FALSE(victims[0].enhanced);
+  CHECK(victims[0].opted_out == "[\"email\"]");
+  CHECK(victims[0].isva_id == "isva-1");
+  CHECK(victims[1].isva_id.empty());
+  CHECK(store.findVictim("v1")->profile == "{\"name\":\"Synthetic v1\"}");
+  CHECK(store.victimCase("v1") == std::optional<std::string>("URN1"));
+  CHECK_FALSE(store.victimCase("v9"));
+
+  // Entitlement changes, replaced whole.
+  {
+    storage::WriteTransaction tx(c);
+    store.replaceEntitlementChanges("v1", {{"v1", "e1", "2026-04-01", false, true, "[\"a\"]"},
+                                           {"v1", "e2", "2026-04-02", true, false, "[]"}});
+    store.replaceEntitlementChanges("v1", {{"v1", "e2", "2026-04-02", true, false, "[\"b\"]"}});
+    tx.commit();
+  }
+  const auto changes = store.entitlementChanges("v1");
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].event_id == "e2");
+  CHECK(changes[0].from_enhanced);
+  CHECK_FALSE(changes[0].to_enhanced);
+  CHECK(changes[0].reasons == "[\"b\"]");
+
+  // The derivation's own arming and change token.
+  {
+    storage::WriteTransaction tx(c);
+    store.armCaseCheck("URN1");
+    tx.commit();
+  }
+  auto key = store.victimReadKey("v1");
+  REQUIRE(key);
+  CHECK(key->case_urn == "URN1");
+  CHECK(key->area == "London");
+  REQUIRE(key->case_version);
+  const int64_t version = *key->case_version;
+  {
+    storage::WriteTransaction tx(c);
+    store.armCaseCheck("URN1");
+    tx.commit();
+  }
+  CHECK(store.victimReadKey("v1")->case_version == version + 1);
+
+  // ISVAs: an upsert; writing one's details arms every case with a victim they support (SQLite's
+  // isvas_arm_* triggers; an explicit write on PostgreSQL).
+  storage::CaseChecks checks(c);
+  checks.disarm(checks.armed());
+  REQUIRE(checks.armed().empty());
+  {
+    storage::WriteTransaction tx(c);
+    store.upsertIsva("isva-1", "{\"name\":\"ISVA one\"}", "e1");
+    store.upsertIsva("isva-2", "{\"name\":\"ISVA two\"}", "e3");
+    tx.commit();
+  }
+  CHECK(store.isvaExists("isva-1"));
+  CHECK_FALSE(store.isvaExists("isva-9"));
+  auto armed = checks.armed();
+  REQUIRE(armed.size() == 1);
+  CHECK(armed[0].case_urn == "URN1");
+  checks.disarm(armed);
+  {
+    storage::WriteTransaction tx(c);
+    store.upsertIsva("isva-1", "{\"name\":\"ISVA one, moved\"}", "e2");
+    tx.commit();
+  }
+  CHECK(store.isvaDetails("isva-1") == std::optional<std::string>("{\"name\":\"ISVA one, moved\"}"));
+  armed = checks.armed();
+  REQUIRE(armed.size() == 1);
+  CHECK(armed[0].case_urn == "URN1");
+}
+
+TEST_CASE("storage contract: obligations written, read and listed: a change of date re-arms the ledger and "
+          "moves the letter",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  storage::Store store(c);
+  {
+    storage::WriteTransaction tx(c);
+    store.upsertObligations({obligation("o1", "v1", "2026-05-01", 1), obligation("o2", "v2", "2026-04-20", 2),
+                             obligation("o3", "v1", "2026-04-25", 3, "notification"),
+                             obligation("o4", "v2", "2026-04-20", 4, "meeting")});
+    tx.commit();
+  }
+  const auto o1 = store.findObligation("o1");
+  REQUIRE(o1);
+  CHECK(o1->body == obligation("o1", "v1", "2026-05-01", 1).body);
+  CHECK(o1->completed_at.empty());
+  CHECK(o1->latest_reason.empty());
+  CHECK(store.findObligationForLetter("o1")->trigger_event == "e1");
+
+  // A letter for o1, and the ledger's marks.
+  {
+    storage::WriteTransaction tx(c);
+    b.exec(c,
+           "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, blocked_by, "
+           "fields, free_text, context_hash, template_version, policy, recipient_email, html, text, note, created_at, "
+           "updated_at, due_by, area, rule) VALUES(7, 'o1', 'vrr_decision', 'en', 'email', 'draft', 1, '2026-04-02', "
+           "'[]', '{}', '', '', 't1', 'p', '', '', '', '', 'at', 'at', '2026-05-01', 'London', 'vrr_decision')");
+    b.exec(c, "UPDATE obligations SET alert_on = '2026-04-28' WHERE id IN ('o1', 'o2')");
+    b.exec(c,
+           "INSERT INTO obligation_reasons(obligation_id, reason, note, outcome, recorded_by, recorded_at, "
+           "correlation_id) VALUES('o2', 'illness', 'said \"no\"', 'late', 'vlu', '2026-04-03T10:00:00Z', 'c1')");
+    tx.commit();
+  }
+  CHECK(store.findObligation("o2")->latest_reason ==
+        "{\"code\":\"illness\",\"note\":\"said \\\"no\\\"\",\"outcome\":\"late\",\"recorded_by\":\"vlu\","
+        "\"recorded_at\":\"2026-04-03T10:00:00Z\"}");
+
+  // An update: o1's due date and Area move, o2's body alone changes, o4's nothing.
+  {
+    storage::WriteTransaction tx(c);
+    auto moved = obligation("o1", "v1", "2026-05-08", 1);
+    moved.area = "Wales";
+    moved.body = "{\"id\":\"o1\",\"right\":\"right 4\",\"due_by\":\"2026-05-08\"}";  // as the engine's would
+    auto reworded = obligation("o2", "v2", "2026-04-20", 2);
+    reworded.body = "{\"id\":\"o2\",\"right\":\"right 5\"}";
+    store.upsertObligations({moved, reworded, obligation("o4", "v2", "2026-04-20", 4, "meeting")});
+    tx.commit();
+  }
+  CHECK(store.findObligation("o1")->due_by == "2026-05-08");
+  CHECK(store.findObligation("o2")->body == "{\"id\":\"o2\",\"right\":\"right 5\"}");
+  // SQLite's obligations_rearm_alert and *_to_letter triggers; explicit on PostgreSQL.
+  CHECK(b.one(c, "SELECT alert_on FROM obligations WHERE id = 'o1'") == "");
+  CHECK(b.one(c, "SELECT alert_on FROM obligations WHERE id = 'o2'") == "2026-04-28");
+  CHECK(b.one(c, "SELECT due_by || ' ' || area FROM letters WHERE n = 7") == "2026-05-08 Wales");
+
+  const auto states = store.obligationStates("URN1");
+  REQUIRE(states.size() == 4);
+  CHECK(states.at("o1").due_by == "2026-05-08");
+  CHECK(states.at("o3").status == "pending");
+
+  storage::ObligationFilter all;
+  CHECK(ids(store.listObligations(all)) == std::vector<std::string>{"o2", "o4", "o3", "o1"});
+  storage::ObligationFilter page;
+  page.limit = 2;
+  page.after_due = "2026-04-20";
+  page.after_id = "o2";
+  CHECK(ids(store.listObligations(page)) == std::vector<std::string>{"o4", "o3"});
+  storage::ObligationFilter london;
+  london.area = "London";
+  london.status = "breached";
+  london.today = "2026-04-24";
+  CHECK(ids(store.listObligations(london)) == std::vector<std::string>{"o2", "o4"});
+  storage::ObligationFilter victim_kind;
+  victim_kind.victim_id = "v1";
+  victim_kind.kind = "notification";
+  CHECK(ids(store.listObligations(victim_kind)) == std::vector<std::string>{"o3"});
+
+  CHECK(ids(store.obligationsWithoutLetters({})) == std::vector<std::string>{"o2", "o4"});
+  CHECK(ids(store.obligationsWithoutLetters({"URN1", "URN2"})) == std::vector<std::string>{"o2", "o4"});
+  CHECK(ids(store.obligationsWithoutNotifications({"URN1"})) == std::vector<std::string>{"o3"});
+}
+
+TEST_CASE("storage contract: meetings replaced per case and listed, those without a deadline last",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  storage::Store store(c);
+  {
+    storage::WriteTransaction tx(c);
+    store.upsertObligations({obligation("o1", "v1", "2026-05-01", 1, "meeting")});
+    store.replaceMeetings("URN1", {{"m-old", "URN1", "v1", "London", "vpm", "offered", "", "", "{}", 1}});
+    store.replaceMeetings("URN1", {{"m1", "URN1", "v1", "London", "vpm", "requested", "", "", "{\"a\":1}", 1},
+                                   {"m2", "URN1", "v2", "London", "vpm", "offered", "o1", "2026-05-01", "{}", 2}});
+    tx.commit();
+  }
+  const auto meetings = store.caseMeetings("URN1");
+  REQUIRE(meetings.size() == 2);
+  CHECK(meetings[0].id == "m1");
+  CHECK(meetings[0].held_obligation.empty());
+  CHECK(meetings[0].body == "{\"a\":1}");
+  CHECK(meetings[1].held_due_by == "2026-05-01");
+  CHECK(meetings[1].opened_n == 2);
+  storage::MeetingFilter f;
+  const auto listed = store.listMeetings(f);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].id == "m2");  // the soonest deadline first, those without one last
+  CHECK(listed[1].id == "m1");
+  f.state = "requested";
+  REQUIRE(store.listMeetings(f).size() == 1);
+}
+
+TEST_CASE("storage contract: users added once by name, found by token, name and id", "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Store store(lease);
+  storage::UserRow u;
+  u.name = "officer";
+  u.role = "vlu";
+  u.area = "London";
+  u.created_at = "2026-04-01T09:00:00Z";
+  const int64_t id = store.addUser(u, "hash-1");
+  CHECK(id > 0);
+  try {
+    store.addUser(u, "hash-2");
+    FAIL("the same name was added twice");
+  } catch (const Error& e) {
+    CHECK(e.code() == "user_exists");
+  }
+  CHECK(store.userByTokenHash("hash-1")->name == "officer");
+  CHECK(store.userByName("officer")->area == "London");
+  CHECK(store.userById(id)->isva_id.empty());
+  CHECK_FALSE(store.userByName("nobody"));
+}
+
+TEST_CASE("storage contract: CaseChecks lists armed cases and disarms only an unchanged token",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  storage::Store store(c);
+  storage::CaseChecks checks(c);
+  checks.disarm(checks.armed());
+  {
+    storage::WriteTransaction tx(c);
+    store.armCaseCheck("URN2");
+    store.armCaseCheck("URN1");
+    tx.commit();
+  }
+  const auto armed = checks.armed();
+  REQUIRE(armed.size() == 2);
+  CHECK(armed[0].case_urn == "URN1");
+  CHECK(armed[1].case_urn == "URN2");
+  const auto among = checks.armedAmong({"URN2", "URN9"});
+  REQUIRE(among.size() == 1);
+  CHECK(among[0].token == armed[1].token);
+  {  // URN1 armed again after it was read: a fresh token, which the stale one must not clear
+    storage::WriteTransaction tx(c);
+    store.armCaseCheck("URN1");
+    tx.commit();
+  }
+  CHECK(checks.armedAmong({"URN1"})[0].token != armed[0].token);
+  CHECK(checks.disarm(armed) == 1);
+  const auto left = checks.armed();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].case_urn == "URN1");
+}
+
+TEST_CASE("storage contract: the audit chain, appended in a transaction and outside one, verifies, and a changed "
+          "entry is found",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  {
+    storage::WriteTransaction tx(c);
+    auto entry = [](const std::string& at, const std::string& subject) {
+      storage::AuditEntry e;
+      e.at = at;
+      e.actor = "ingest";
+      e.action = "event_stored";
+      e.subject = subject;
+      e.detail = "{}";
+      return e;
+    };
+    storage::Store(c).auditAll({entry("2026-04-01T09:00:00Z", "e1"), entry("2026-04-01T09:00:01Z", "e2")});
+    tx.commit();
+  }
+  storage::AuditLog(c).append("2026-04-01T09:00:02Z", "vlu", "victim_read", "v1", "{}");  // the group commit
+  storage::Store(c).audit("2026-04-01T09:00:03Z", "vlu", "victim_read", "v2", "{\"why\":\"call\"}");
+  storage::AuditLog log(c);
+  CHECK(log.count() == 4);
+  CHECK(log.count("victim_read") == 2);
+  storage::AuditFilter f;
+  f.action = "victim_read";
+  const auto listed = log.list(f);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].subject == "v2");  // newest first
+  CHECK(listed[0].seq == 4);
+  CHECK(listed[1].prev_hash != storage::AuditLog::kGenesisHash);
+  auto v = log.verify();
+  INFO(v.problem);
+  CHECK(v.ok);
+  CHECK(v.entries == 4);
+  CHECK(v.keyed);
+  CHECK(v.head_hash == listed[0].hash);
+  // verify-audit's own entry goes on the chain too.
+  CHECK(log.verifyAndRecord("2026-04-01T09:00:04Z", "admin").ok);
+  CHECK(log.verify().entries == 5);
+
+  // Someone with the database, not the key, changes an entry.
+  if (b.postgres()) {
+    auto raw = b.pg->session();
+    *raw << "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only", Poco::Data::Keywords::now;
+    *raw << "UPDATE audit_log SET subject = 'v9' WHERE seq = 3", Poco::Data::Keywords::now;
+  } else {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(b.file->path.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw,
+                         "DROP TRIGGER IF EXISTS audit_log_no_update; UPDATE audit_log SET subject = 'v9' WHERE seq = 3",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  auto broken = storage::AuditLog(c).verify();
+  CHECK_FALSE(broken.ok);
+  CHECK(broken.broken_seq == 3);
+}
+
+TEST_CASE("storage contract: RetentionStore finds the quiet cases and when a case was purged", "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  {
+    storage::WriteTransaction tx(c);
+    storage::Store(c).upsertObligations({obligation("o1", "v1", "2026-05-01", 1)});  // URN1 has open work
+    b.exec(c, "UPDATE cases SET purged_at = '2026-04-03T00:00:00Z' WHERE urn = 'URN9'");
+    tx.commit();
+  }
+  storage::RetentionStore retention(c);
+  auto quiet = retention.quietCasesBefore("2026-04-02");
+  REQUIRE(quiet.size() == 1);
+  CHECK(quiet[0].urn == "URN2");
+  CHECK(quiet[0].area == "Wales");
+  CHECK(quiet[0].last_event_on == "2026-04-01");
+  CHECK(retention.quietCasesBefore("2026-04-01").empty());
+  {
+    storage::WriteTransaction tx(c);
+    b.exec(c, "UPDATE obligations SET status = 'met' WHERE id = 'o1'");
+    b.exec(c, "UPDATE cases SET purged_at = '2026-04-03T00:00:00Z' WHERE urn = 'URN2'");
+    tx.commit();
+  }
+  quiet = retention.quietCasesBefore("2026-04-02");
+  REQUIRE(quiet.size() == 1);
+  CHECK(quiet[0].urn == "URN1");
+  CHECK(retention.purgedAt("URN2") == std::optional<std::string>("2026-04-03T00:00:00Z"));
+  CHECK_FALSE(retention.purgedAt("URN1"));
+}
+
+storage::LetterRow letterFor(int64_t n, const std::string& obligation_id, const std::string& state,
+                             const std::string& blocked_by = "[]") {
+  storage::LetterRow r;
+  r.n = n;
+  r.obligation_id = obligation_id;
+  r.kind = "vrr_decision";
+  r.language = "en";
+  r.channel = "email";
+  r.state = state;
+  r.version = 0;
+  r.letter_date = "2026-04-02";
+  r.blocked_by = blocked_by;
+  r.fields = "{}";
+  r.template_version = "t1";
+  r.policy = "victims-code-2020";
+  r.created_at = r.updated_at = "2026-04-02T09:00:00Z";
+  return r;
+}
+
+TEST_CASE("storage contract: LetterStore: an import's pending letters inserted with their obligation's date, Area "
+          "and rule, with words, versions, history and the queue's filters",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  storage::Store store(c);
+  storage::LetterStore letters(c);
+  {
+    storage::WriteTransaction tx(c);
+    auto o1 = obligation("o1", "v1", "2026-05-01", 1);
+    o1.body = "{\"id\":\"o1\",\"template\":\"vrr_decision\",\"recipient\":\"victim\"}";
+    store.upsertObligations({o1, obligation("o2", "v2", "2026-04-20", 2), obligation("o3", "v2", "2026-04-22", 3)});
+    tx.commit();
+  }
+  auto wanted = letters.obligationsForNewLetters({"URN1"});
+  REQUIRE(wanted.size() == 3);
+  CHECK(wanted[0].id == "o1");
+  CHECK(wanted[0].template_name == "vrr_decision");
+  CHECK(wanted[0].recipient == "victim");
+  CHECK(wanted[0].carried_by.empty());
+  CHECK(wanted[1].template_name.empty());
+  int64_t n1 = 0, n2 = 0;
+  {  // what LetterService::addPendingLetters does in an import's transaction
+    storage::WriteTransaction tx(c);
+    n1 = letters.nextLetterNumber();
+    letters.insertLetter(letterFor(n1, "o1", "blocked"));
+    n2 = letters.nextLetterNumber();
+    letters.insertLetter(letterFor(n2, "o2", "blocked", "[{\"code\":\"needs_translation\",\"message\":\"Welsh\"}]"));
+    tx.commit();
+  }
+  CHECK(n2 == n1 + 1);
+  CHECK(letters.obligationsForNewLetters({"URN1"}).size() == 1);
+  CHECK(letters.casesWithLettersBeingWritten() == std::vector<std::string>{"URN1"});
+  auto found = letters.findLetter(n1);
+  REQUIRE(found);
+  CHECK(found->due_by == "2026-05-01");  // the obligation's, written by the insert itself
+  CHECK(found->area == "London");
+  CHECK(found->rule == "vrr_decision");
+  CHECK(found->case_urn == "URN1");
+  CHECK(found->delivery_state.empty());
+  CHECK(found->last_edited_by.empty());
+
+  // Its words written (LetterService::write): the version holds them, the letter row only points at it.
+  auto drafted = *found;
+  drafted.state = "draft";
+  drafted.version = 1;
+  drafted.html = "<p>Dear Sam, caf\xc3\xa9</p>";
+  drafted.text = "Dear Sam, caf\xc3\xa9";
+  {
+    storage::WriteTransaction tx(c);
+    CHECK(letters.updateLetter(drafted, 0, true));
+    CHECK_FALSE(letters.updateLetter(drafted, 0, true));  // a stale version changes nothing
+    storage::LetterVersionRow v;
+    v.version = 1;
+    v.at = "2026-04-02T09:01:00Z";
+    v.author = "system";
+    v.why = "drafted";
+    v.language = "en";
+    v.channel = "email";
+    v.letter_date = "2026-04-02";
+    v.blocked_by = "[]";
+    v.fields = "{}";
+    v.template_version = "t1";
+    v.policy = "victims-code-2020";
+    v.html = drafted.html;
+    v.text = drafted.text;
+    letters.appendVersion(n1, v);
+    letters.appendHistory(n1, {"2026-04-02T09:01:00Z", "system", "drafted", "blocked", "draft", 1, "note one"});
+    letters.appendHistory(n1, {"2026-04-02T09:02:00Z", "vlu", "edited", "draft", "draft", 1, ""});
+    tx.commit();
+  }
+  found = letters.findLetter(n1);
+  CHECK(found->html == drafted.html);
+  CHECK(found->text == drafted.text);
+  CHECK(b.one(c, "SELECT words_in_version || '/' || length(html) FROM letters WHERE n = " + std::to_string(n1)) == "1/0");
+  const auto versions = letters.versions(n1, true);
+  REQUIRE(versions.size() == 1);
+  CHECK(versions[0].text == drafted.text);
+  const auto history = letters.history(n1);
+  REQUIRE(history.size() == 2);
+  CHECK(history[0].note == "note one");
+  CHECK(history[1].actor == "vlu");
+  CHECK(letters.versionAndState(n1) == std::optional<std::pair<int, std::string>>({1, "draft"}));
+  CHECK(letters.findLetterByObligation("o2")->n == n2);
+
+  storage::LetterFilter queue;
+  auto listed = letters.listLetters(queue);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].n == n2);  // the sooner due first
+  storage::LetterFilter need;
+  need.communication_need = true;
+  listed = letters.listLetters(need);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].n == n2);
+  storage::LetterFilter drafts;
+  drafts.states = {"draft"};
+  drafts.victim_id = "v1";
+  drafts.with_content = true;
+  listed = letters.listLetters(drafts);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].html == drafted.html);
+  storage::LetterFilter page;
+  page.after_due = "2026-04-20";
+  page.after_n = n2;
+  listed = letters.listLetters(page);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].n == n1);
+}
+
+TEST_CASE("storage contract: notifications and the outbox: numbered, queued, claimed once, found",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  {
+    storage::WriteTransaction tx(c);
+    storage::Store(c).upsertObligations({obligation("o1", "v2", "2026-05-01", 1, "notification")});
+    tx.commit();
+  }
+  storage::NotificationStore notes(c);
+  storage::OutboxStore outbox(c);
+  int64_t n = 0, id = 0;
+  {
+    storage::WriteTransaction tx(c);
+    storage::NotificationRow r;
+    r.n = n = notes.nextNumber();
+    r.obligation_id = "o1";
+    r.isva_id = "isva-1";
+    r.victim_id = "v2";
+    r.case_urn = "URN1";
+    r.area = "London";
+    r.event_type = "charging.decided";
+    r.occurred_on = "2026-04-01";
+    r.language = "en";
+    r.recipient_email = "isva@example.org";
+    r.subject = "A decision";
+    r.html = "<p>x</p>";
+    r.text = "x";
+    r.template_version = "t1";
+    r.state = "queued";
+    r.created_at = "2026-04-02T09:00:00Z";
+    notes.insert(r);
+    storage::OutboxRow m;
+    m.notification_n = n;
+    m.channel = "email";
+    m.recipient = "isva@example.org";
+    m.subject = "A decision";
+    m.message_id = "<m1@example.org>";
+    m.body_text = "x";
+    m.state = "queued";
+    m.next_attempt_at = 100;
+    m.created_at = "2026-04-02T09:00:00Z";
+    id = outbox.insert(m);
+    m.message_id = "<m2@example.org>";
+    CHECK(outbox.insert(m) == id + 1);
+    tx.commit();
+  }
+  CHECK(id > 0);
+  CHECK(notes.existsFor("o1"));
+  CHECK_FALSE(notes.existsFor("o9"));
+  storage::NotificationFilter f;
+  f.isva_id = "isva-1";
+  f.unread_only = true;
+  CHECK(notes.count(f) == 1);
+  CHECK(notes.list(f).at(0).subject == "A decision");
+  CHECK(notes.markRead(n, "2026-04-02T10:00:00Z"));
+  CHECK(notes.count(f) == 0);
+  CHECK(notes.find(n)->read_at == "2026-04-02T10:00:00Z");
+
+  CHECK(outbox.due(99, 10).empty());
+  auto due = outbox.due(100, 10);
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].notification_n == n);
+  CHECK(due[0].letter_n == 0);  // NULL reads as 0
+  CHECK(due[0].area == "London");
+  CHECK(outbox.claim(id));
+  CHECK_FALSE(outbox.claim(id));  // claimed once
+  outbox.finish(id, "sent", "2026-04-02T09:05:00Z", "", 0);
+  CHECK(outbox.find(id)->state == "sent");
+  CHECK(outbox.findByMessageId("<m1@example.org>")->id == id);
+  CHECK(outbox.latestForNotification(n)->id == id + 1);
+  CHECK(outbox.recordOutcome(id, "delivered", "2026-04-02T10:00:00Z", ""));
+  storage::OutboxFilter delivered;
+  delivered.status = "delivered";
+  CHECK(outbox.list(delivered).size() == 1);
+  CHECK(outbox.claim(id + 1));
+  CHECK(outbox.requeueSending(200) == 1);
+  CHECK(outbox.find(id + 1)->state == "retrying");
+}
+
+TEST_CASE("storage contract: LedgerStore: reasons, alerts raised once, the sweep's marks, ledger entries and "
+          "communication needs, and a reason or an alert moves the case's change token",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  storage::Store store(c);
+  {
+    storage::WriteTransaction tx(c);
+    auto o1 = obligation("o1", "v1", "2026-04-20", 1);
+    o1.body = "{\"id\":\"o1\",\"right\":4,\"trigger_date\":\"2026-04-01\",\"late_working_days\":null,"
+              "\"extension\":{\"working_days\":5,\"original_due_by\":\"2026-04-13\"}}";
+    auto o2 = obligation("o2", "v2", "2026-04-10", 2);
+    o2.status = "late";
+    o2.completed_at = "2026-04-14T10:00:00+01:00";
+    o2.body = "{\"id\":\"o2\",\"right\":6,\"trigger_date\":\"2026-04-02\",\"late_working_days\":2,"
+              "\"completed_by_event\":\"e2\"}";
+    auto o3 = obligation("o3", "v2", "2026-04-28", 3);
+    o3.area = "Wales";
+    o3.body = "{\"id\":\"o3\",\"trigger_date\":\"2026-04-03\"}";
+    store.upsertObligations({o1, o2, o3});
+    store.armCaseCheck("URN1");
+    b.exec(c,
+           "INSERT INTO letters(n, obligation_id, kind, language, channel, state, version, letter_date, blocked_by, "
+           "fields, free_text, context_hash, template_version, policy, recipient_email, html, text, note, created_at, "
+           "updated_at, due_by, area, rule) VALUES(1, 'o1', 'vrr_decision', 'en', 'email', 'blocked', 1, '2026-04-02', "
+           "'[{\"code\":\"needs_translation\",\"message\":\"x\"}]', '{\"translation\":\"Cymraeg\"}', '', '', 't1', 'p', "
+           "'', '', '', '', 'at', 'at', '2026-04-20', 'London', 'vrr_decision')");
+    tx.commit();
+  }
+  storage::LedgerStore ledger(c);
+  const int64_t version = *store.victimReadKey("v1")->case_version;
+  {
+    storage::WriteTransaction tx(c);
+    ledger.appendReason({0, "o1", "illness", "off sick", "late", "vlu", "2026-04-21T09:00:00Z", "c1"});
+    tx.commit();
+  }
+  CHECK(*store.victimReadKey("v1")->case_version == version + 1);  // SQLite by trigger, PostgreSQL explicitly
+  const auto reasons = ledger.reasons("o1");
+  REQUIRE(reasons.size() == 1);
+  CHECK(reasons[0].note == "off sick");
+  CHECK(reasons[0].n > 0);
+
+  const auto at_risk = ledger.unwarnedAtRisk("2026-04-15", "2026-04-22");
+  REQUIRE(at_risk.size() == 1);
+  CHECK(at_risk[0].obligation_id == "o1");
+  const auto breaches = ledger.unrecordedBreaches("2026-04-25");
+  REQUIRE(breaches.size() == 1);
+  CHECK(breaches[0].obligation_id == "o1");
+  {
+    storage::WriteTransaction tx(c);
+    CHECK(ledger.raiseAlert("o1", "breached", "2026-04-20", "2026-04-21T08:00:00Z"));
+    CHECK_FALSE(ledger.raiseAlert("o1", "breached", "2026-04-20", "2026-04-21T09:00:00Z"));  // once per due date
+    tx.commit();
+  }
+  CHECK(*store.victimReadKey("v1")->case_version == version + 2);
+  CHECK(ledger.unrecordedBreaches("2026-04-25").empty());
+  {  // the sweep's own mark moves no token
+    storage::WriteTransaction tx(c);
+    ledger.setAlertOn("o1", "2026-04-30");
+    ledger.setAlertOn("o2", "");
+    tx.commit();
+  }
+  CHECK(*store.victimReadKey("v1")->case_version == version + 2);
+  const auto due = ledger.alertsDue("2026-04-30");
+  std::vector<std::string> due_ids;
+  for (const auto& a : due) due_ids.push_back(a.obligation_id);
+  CHECK(due_ids == std::vector<std::string>{"o1", "o3"});  // o3 new ('' at once), o2 never (NULL)
+
+  const auto entries = ledger.entries("2026-04-01", "2026-04-30", "London");
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].id == "o2");
+  CHECK(entries[0].right == 6);
+  CHECK(entries[0].late_working_days == 2);
+  CHECK(entries[0].closed_by_event == "e2");
+  CHECK(entries[0].completed_on == domain::Date::parse("2026-04-14"));
+  const auto& e1 = entries[1];
+  CHECK(e1.right == 4);
+  CHECK(e1.trigger_date == *domain::Date::parse("2026-04-01"));
+  CHECK_FALSE(e1.late_working_days);
+  CHECK(e1.reason == "illness");
+  CHECK(e1.reason_by == "vlu");
+  CHECK(e1.breach_detected_at == "2026-04-21T08:00:00Z");
+  CHECK(e1.extended_working_days == 5);
+  CHECK(e1.original_due_by == domain::Date::parse("2026-04-13"));
+  const auto all = ledger.entries("2026-04-01", "2026-04-30", "");
+  REQUIRE(all.size() == 3);
+  CHECK_FALSE(all[2].right);
+  CHECK(all[2].extended_working_days == 0);
+
+  const auto needs = ledger.communicationNeeds("2026-04-01", "2026-04-30", "");
+  CHECK(needs.awaiting_translation == 1);
+  CHECK(needs.awaiting_easy_read == 0);
+  CHECK(needs.translation_attached == 1);
+  CHECK(needs.easy_read_attached == 0);
+  CHECK(needs.met_another_way == 0);
+  CHECK(ledger.communicationNeeds("2026-04-01", "2026-04-30", "Wales").awaiting_translation == 0);
+}
+
+TEST_CASE("storage: SQLite's SQL in PostgreSQL's form: placeholders, IFNULL and IS, never inside a literal",
+          "[postgres][contract]") {
+  using storage::postgres::translateForPostgres;
+  int n = 0;
+  CHECK(translateForPostgres("SELECT a FROM t WHERE b = ? AND c = ?", &n) == "SELECT a FROM t WHERE b = $1 AND c = $2");
+  CHECK(n == 2);
+  CHECK(translateForPostgres("UPDATE t SET a = ?2 WHERE id = ?1 AND b IS NOT ?2", &n) ==
+        "UPDATE t SET a = $2 WHERE id = $1 AND b IS DISTINCT FROM $2");
+  CHECK(n == 2);
+  CHECK(translateForPostgres("SELECT IFNULL(a, ''), ifnull (b, 0), myifnull(c) FROM t WHERE x IS ?") ==
+        "SELECT COALESCE(a, ''), COALESCE (b, 0), myifnull(c) FROM t WHERE x IS NOT DISTINCT FROM $1");
+  CHECK(translateForPostgres("SELECT 1 WHERE a IS NULL AND b IS NOT NULL AND c IS DISTINCT FROM d AND e IS TRUE") ==
+        "SELECT 1 WHERE a IS NULL AND b IS NOT NULL AND c IS DISTINCT FROM d AND e IS TRUE");
+  CHECK(translateForPostgres("SELECT '?', 'it''s ? IS x', \"col?\" -- a comment?\n, ? /* ? */", &n) ==
+        "SELECT '?', 'it''s ? IS x', \"col?\" -- a comment?\n, $1 /* ? */");
+  CHECK(n == 1);
+  CHECK(translateForPostgres("SELECT json_extract(body, '$.code') FROM t") == "SELECT json_extract(body, '$.code') FROM t");
+}
+
+TEST_CASE("a lost PostgreSQL connection is store_busy (503), and the pool does not lend it again", "[postgres][contract]") {
+  testing::pg::FreshDatabase pg;
+  storage::StoreOptions options;
+  storage::Database db(pg.url, pg.cluster.password, options);
+  db.migrate();
+  std::string first_pid;
+  {
+    auto lease = db.session();
+    Query q(storage::sqlite(lease), "SELECT pg_backend_pid()");
+    REQUIRE(q.next());
+    first_pid = q.text(0);
+    // The server ends this connection (a restart, a failover, an administrator).
+    *pg.session() << "SELECT pg_terminate_backend(" + first_pid + ")", Poco::Data::Keywords::now;
+    bool busy = false;
+    try {
+      Query(storage::sqlite(lease), "SELECT 1").run();
+    } catch (const std::exception& e) {
+      busy = storage::isStoreBusy(e);
+      INFO(e.what());
+    }
+    CHECK(busy);
+  }
+  auto lease = db.session();  // a fresh connection, not the dead one
+  Query q(storage::sqlite(lease), "SELECT pg_backend_pid()");
+  REQUIRE(q.next());
+  CHECK(q.text(0) != first_pid);
+  CHECK(db.ping());
+}
+
+TEST_CASE("two daemons appending to the audit chain on PostgreSQL at once leave one chain that verifies",
+          "[postgres][contract]") {
+  testing::pg::FreshDatabase pg;
+  storage::StoreOptions options;
+  options.audit_keys = std::make_shared<Keyring>(Keyring::fromKeys({"contract-test-audit-key-0123456789"}));
+  // Two Databases on one store, as two daemons: their URLs differ (application_name), so they share no writer
+  // mutex in this process; only the store keeps them apart.
+  storage::Database first(pg.url, pg.cluster.password, options);
+  auto other_url = pg.url;
+  other_url.options.emplace_back("application_name", "second-daemon");
+  storage::Database second(other_url, pg.cluster.password, options);
+  first.migrate();
+  constexpr int kEach = 40;
+  std::vector<std::string> errors;
+  std::mutex errors_mutex;
+  auto appender = [&](storage::Database& db, const std::string& actor) {
+    try {
+      for (int i = 0; i < kEach; ++i) {
+        auto lease = db.session();
+        if (i % 2) {  // in a transaction of its own
+          storage::WriteTransaction tx(lease);
+          storage::AuditLog(lease).append("2026-04-01T09:00:00Z", actor, "victim_read", "v" + std::to_string(i), "{}");
+          tx.commit();
+        } else {  // through the group commit
+          storage::AuditLog(lease).append("2026-04-01T09:00:00Z", actor, "victim_read", "v" + std::to_string(i), "{}");
+        }
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(errors_mutex);
+      errors.push_back(e.what());
+    }
+  };
+  std::thread a(appender, std::ref(first), "first");
+  std::thread b(appender, std::ref(second), "second");
+  a.join();
+  b.join();
+  CHECK(errors.empty());
+  CAPTURE(errors);
+  auto lease = first.session();
+  const auto v = storage::AuditLog(lease).verify();
+  INFO(v.problem);
+  CHECK(v.ok);
+  CHECK(v.entries == 2 * kEach);
+}
