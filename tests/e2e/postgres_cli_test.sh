@@ -137,7 +137,15 @@ run "$exe" verify-audit --read-only "${pg_cfg[@]}"
   fail "verify-audit --read-only on PostgreSQL: exit $rc: $out"
 check "verify-audit holds on the demo's audit chain in PostgreSQL as in SQLite, and is recorded; --read-only is refused there (exit 64)"
 
-# rederive: the same plan (--dry-run) and the same result from both stores after the same demo.
+# rederive: the same plan (--dry-run) and the same result from both stores after the same demo, with one
+# obligation's stored deadline changed behind the daemon's back on both (rederive puts it back).
+oid=$(psql_store "SELECT id FROM obligations WHERE status = 'pending' ORDER BY id LIMIT 1")
+[ -n "$oid" ] || fail "the demo left no pending obligation"
+due=$(psql_store "SELECT due_by FROM obligations WHERE id = '$oid'")
+psql_store "UPDATE obligations SET due_by = '2099-01-01', body = replace(body, '\"$due', '\"2099-01-01')
+  WHERE id = '$oid'" >/dev/null
+sqlite3 "$tmp/sqlite/store.db" "UPDATE obligations SET due_by = '2099-01-01', body = replace(body, '\"$due', '\"2099-01-01')
+  WHERE id = '$oid'"
 for dry in --dry-run ""; do
   # shellcheck disable=SC2086
   run "$exe" rederive $dry "${pg_cfg[@]}"
@@ -148,14 +156,16 @@ for dry in --dry-run ""; do
   [ "$rc" = 0 ] || fail "rederive $dry on SQLite: exit $rc: $out"
   sqlite_out=$(sed "s|$tmp/sqlite/store.db|STORE|g" <<<"$out")
   [ "$pg_out" = "$sqlite_out" ] || fail "rederive $dry differs: $(diff <(echo "$sqlite_out") <(echo "$pg_out") | head -n 10)"
-  [ -n "$pg_out" ] || fail "rederive $dry said nothing"
+  grep -q "cases read, 1 \(would change\|changed\): 0 obligations [a-z ]*appear, 1 " <<<"$pg_out" || fail "rederive $dry did not see the changed obligation: $pg_out"
 done
+[ "$(psql_store "SELECT due_by FROM obligations WHERE id = '$oid'")" = "$due" ] || fail "rederive did not put $oid back on PostgreSQL"
+[ "$(psql_store "SELECT count(*) FROM obligations WHERE body LIKE '%2099-01-01%'")" = 0 ] || fail "rederive left the changed body"
 same obligations "SELECT id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, due_by, status,
   completed_at, created_n, alert_on, body FROM obligations ORDER BY id"
 same audit_log "SELECT action, subject, count(*) FROM audit_log GROUP BY action, subject ORDER BY action, subject"
 run "$exe" verify-audit "${pg_cfg[@]}"
 [ "$rc" = 0 ] || fail "verify-audit on PostgreSQL after rederive: exit $rc: $out"
-check "rederive --dry-run and rederive give the same plan and result on PostgreSQL as on SQLite, and leave the same obligations"
+check "rederive --dry-run and rederive give the same plan and result on PostgreSQL as on SQLite ($(tail -n 1 <<<"$pg_out")), and leave the same obligations"
 
 # user add: a token made on PostgreSQL is one the store authenticates (found by its hash, with its role).
 run "$exe" user add pg-officer --role vlu --area London "${pg_cfg[@]}"
