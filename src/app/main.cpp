@@ -216,7 +216,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   // The commands that open the store (all but those that read only policy files, templates or key files).
   // The commands that work on a PostgreSQL store so far (issue 17; docs/storage-seam.md): the others refuse it.
   static bool worksOnPostgres(const std::string& command) {
-    return command == "migrate" || command == "import" || command == "demo" || command == "report";
+    return command == "migrate" || command == "import" || command == "demo" || command == "report" ||
+           command == "user" || command == "rederive" || command == "verify-audit";
   }
 
   static bool usesStore(const std::string& command) {
@@ -240,7 +241,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  serve                 run the daemon (HTTP API); --daemon detaches, --pidfile=FILE records its pid;\n"
         "                        SIGTERM or SIGINT stops it cleanly\n"
         "  migrate               create or upgrade the store's schema (SQLite, or PostgreSQL when db.url is\n"
-        "                        postgresql://...: the only command that works on PostgreSQL so far), then exit\n"
+        "                        postgresql://...; serve and purge do not work on PostgreSQL yet), then exit\n"
         "  import FILE           load journey events, one JSON object per line, as one atomic batch\n"
         "  demo                  load the synthetic demo cases (demo.file), idempotently\n"
         "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA] [--password-stdin]\n"
@@ -259,7 +260,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  verify-audit [--read-only]\n"
         "                        re-walk the audit log's keyed hash chain and check it against the checkpoint\n"
         "                        file; exit 0 if intact, 65 naming the first entry that does not match. A store\n"
-        "                        that cannot be written (or --read-only) is opened read-only and nothing recorded\n"
+        "                        that cannot be written (or --read-only) is opened read-only and nothing recorded\n"        "                        (--read-only is refused on PostgreSQL: it opens a SQLite file read-only)\n"
         "  rotate-key audit|retention\n"
         "                        add a new key to audit.key_file or retention.key_file (used from the next\n"
         "                        start; the older keys stay in the file)\n"
@@ -452,6 +453,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   // on it or its directory, for root too: a copy being examined), or any with --read-only, is opened
   // read-only and the check is not recorded; a writable, current one records it (audit_verified).
   int verifyAudit() {
+    if (!settings_.db_postgres_url.empty()) return verifyAuditOnPostgres();
     const std::string& path = settings_.db_path;
     if (!Poco::File(path).exists()) {
       std::cerr << "victim-comms verify-audit: there is no store at " << path << std::endl;
@@ -499,6 +501,59 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
               << (v.broken_seq ? " at entry " + std::to_string(v.broken_seq) : std::string()) << ": " << v.problem
               << (v.broken_seq ? " (" + std::to_string(v.entries) + " entries before it match)"
                                : " (the chain's " + std::to_string(v.entries) + " entries match each other)")
+              << how << std::endl;
+    return EXIT_DATAERR;
+  }
+
+  // verify-audit on PostgreSQL: the same walk of the chain and the checkpoint file, recorded (audit_verified)
+  // when the schema is current and the audit key exists. --read-only is refused there: it opens a SQLite file
+  // read-only (a copy being examined); PostgreSQL has no file to open so, and a check that may not write is
+  // the database role's to enforce (docs/deployment.md). Nothing is migrated and no key is made.
+  int verifyAuditOnPostgres() {
+    const std::string store = storage::parseStoreUrl(settings_.db_postgres_url).display();
+    if (read_only_) {
+      std::cerr << "victim-comms verify-audit: --read-only opens a SQLite file read-only and is refused on a "
+                   "PostgreSQL store (db.url = "
+                << store << "): run verify-audit without it, or against a SQLite copy" << std::endl;
+      return EXIT_USAGE;
+    }
+    storage::StoreOptions o;
+    o.max_sessions = 2;
+    o.busy_timeout_ms = settings_.db_busy_timeout_ms;
+    if (Poco::File(settings_.audit_key_file).exists())
+      o.audit_keys = std::make_shared<const Keyring>(Keyring::open(settings_.audit_key_file, "audit.key_file", false));
+    o.audit_checkpoint_file = settings_.audit_checkpoint_file;
+    storage::Database db(storeUrl(settings_), storePassword(settings_), o);
+    const int schema = db.schemaVersion();
+    if (schema == 0) {
+      std::cerr << "victim-comms verify-audit: there is no store at " << store << " (run migrate)" << std::endl;
+      return EXIT_NOINPUT;
+    }
+    const bool record = schema == storage::postgres::PostgresDatabase::latestSchemaVersion() && o.audit_keys;
+    std::unique_ptr<domain::Clock> clock = makeClock(settings_);
+    storage::AuditVerification v;
+    {
+      auto lease = db.session();
+      storage::AuditLog log(lease);
+      v = record ? log.verifyAndRecord(domain::formatRfc3339Utc(clock->now()), "cli") : log.verify();
+    }
+    if (record && !o.audit_checkpoint_file.empty())
+      scheduling::AuditCheckpointer(db, *clock, std::chrono::seconds(1)).writeNow();
+    const std::string how = record ? "" : " (schema " + std::to_string(schema) + " or no audit key: this check is not recorded)";
+    if (v.ok) {
+      std::cout << "audit log of " << store << ": " << v.entries << " entries, the hash chain is intact";
+      if (v.checkpoint_checked && v.checkpoint_seq > 0)
+        std::cout << " and holds the checkpoint of " << v.checkpoint_at << " (entry " << v.checkpoint_seq << ") in "
+                  << v.checkpoint_file;
+      else if (v.checkpoint_checked)
+        std::cout << " (" << v.checkpoint_file << " notes no entry yet)";
+      else
+        std::cout << " (no checkpoint file configured)";
+      std::cout << "; head hash " << (v.head_hash.empty() ? "(none)" : v.head_hash) << how << std::endl;
+      return EXIT_OK;
+    }
+    std::cout << "audit log of " << store << ": BROKEN"
+              << (v.broken_seq ? " at entry " + std::to_string(v.broken_seq) : std::string()) << ": " << v.problem
               << how << std::endl;
     return EXIT_DATAERR;
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `victim-comms migrate`, `import`, `demo` and `report` on PostgreSQL from the command line, as an operator would run them
+# `victim-comms migrate`, `import`, `demo`, `report`, `verify-audit`, `rederive` and `user add` on PostgreSQL from the command line, as an operator would run them
 # (issue 17), against the throwaway cluster of the CTest fixture pg_cluster: a demo import into PostgreSQL stores
-# the same events, obligations, letters and notifications as one into SQLite; every other command refuses that store.
+# the same events, obligations, letters and notifications as one into SQLite; serve and purge refuse that store.
 # Usage: postgres_cli_test.sh PATH/TO/victim-comms SOURCE_DIR PG_STATE_DIR
 set -euo pipefail
 exe=$(readlink -f "$1")
@@ -47,14 +47,14 @@ run "$exe" migrate "${cfg[@]}"
 [ "$rc" = 0 ] && [ "$out" = "schema of $store at version 2 (already current)" ] || fail "migrate again: exit $rc: $out"
 check "migrate again changes nothing and says so"
 
-for command in serve verify-audit purge rederive "user add someone --role vlu"; do
+for command in serve purge; do
   # shellcheck disable=SC2086
   run timeout 20 "$exe" $command "${cfg[@]}" --port 0
   [ "$rc" = 78 ] || fail "$command on PostgreSQL: exit $rc, wanted 78: $out"
-  grep -q "the PostgreSQL store is not complete yet: only migrate, import, demo and report work" <<<"$out" || fail "$command said: $out"
+  grep -q "the PostgreSQL store is not complete yet: only migrate, import, demo, report, rederive, verify-audit and user add work" <<<"$out" || fail "$command said: $out"
   grep -q "db.url = $store" <<<"$out" || fail "$command does not name the store: $out"
 done
-check "serve, verify-audit, purge, rederive and user add refuse a PostgreSQL store (exit 78)"
+check "serve and purge refuse a PostgreSQL store (exit 78)"
 
 # import and demo: the audit chain's checkpoints need a file of their own on PostgreSQL (no db.path to sit beside).
 run "$exe" demo "${cfg[@]}"
@@ -121,10 +121,85 @@ done
   fail "the reports from PostgreSQL were not audited"
 check "report gives the same compliance report from PostgreSQL as from SQLite (summary, misses, by Area), audited"
 
+# verify-audit: the chain the demo wrote holds on both stores, and is recorded on each; --read-only is refused on
+# PostgreSQL (it opens a SQLite file read-only), before anything is read or written.
+pg_cfg=("${cfg[@]}" --config "$tmp/pg-import.properties")
+sqlite_cfg=(--config "$src/config/victim-comms.properties" --config "$tmp/sqlite.properties")
+run "$exe" verify-audit "${pg_cfg[@]}"
+[ "$rc" = 0 ] && grep -q "^audit log of $store: [0-9]* entries, the hash chain is intact and holds the checkpoint of" <<<"$out" ||
+  fail "verify-audit on PostgreSQL after the demo: exit $rc: $out"
+run "$exe" verify-audit "${sqlite_cfg[@]}"
+[ "$rc" = 0 ] && grep -q "the hash chain is intact" <<<"$out" || fail "verify-audit on SQLite after the demo: exit $rc: $out"
+[ "$(psql_store "SELECT count(*) FROM audit_log WHERE action = 'audit_verified' AND actor = 'cli'")" = 1 ] ||
+  fail "verify-audit on PostgreSQL was not recorded"
+run "$exe" verify-audit --read-only "${pg_cfg[@]}"
+[ "$rc" = 64 ] && grep -q "read-only opens a SQLite file read-only and is refused on a PostgreSQL store" <<<"$out" ||
+  fail "verify-audit --read-only on PostgreSQL: exit $rc: $out"
+check "verify-audit holds on the demo's audit chain in PostgreSQL as in SQLite, and is recorded; --read-only is refused there (exit 64)"
+
+# rederive: the same plan (--dry-run) and the same result from both stores after the same demo, with one
+# obligation's stored deadline changed behind the daemon's back on both (rederive puts it back).
+oid=$(psql_store "SELECT id FROM obligations WHERE status = 'pending' ORDER BY id LIMIT 1")
+[ -n "$oid" ] || fail "the demo left no pending obligation"
+due=$(psql_store "SELECT due_by FROM obligations WHERE id = '$oid'")
+psql_store "UPDATE obligations SET due_by = '2099-01-01', body = replace(body, '\"$due', '\"2099-01-01')
+  WHERE id = '$oid'" >/dev/null
+sqlite3 "$tmp/sqlite/store.db" "UPDATE obligations SET due_by = '2099-01-01', body = replace(body, '\"$due', '\"2099-01-01')
+  WHERE id = '$oid'"
+for dry in --dry-run ""; do
+  # shellcheck disable=SC2086
+  run "$exe" rederive $dry "${pg_cfg[@]}"
+  [ "$rc" = 0 ] || fail "rederive $dry on PostgreSQL: exit $rc: $out"
+  pg_out=$(sed "s|$store|STORE|g" <<<"$out")
+  # shellcheck disable=SC2086
+  run "$exe" rederive $dry "${sqlite_cfg[@]}"
+  [ "$rc" = 0 ] || fail "rederive $dry on SQLite: exit $rc: $out"
+  sqlite_out=$(sed "s|$tmp/sqlite/store.db|STORE|g" <<<"$out")
+  [ "$pg_out" = "$sqlite_out" ] || fail "rederive $dry differs: $(diff <(echo "$sqlite_out") <(echo "$pg_out") | head -n 10)"
+  grep -q "cases read, 1 \(would change\|changed\): 0 obligations [a-z ]*appear, 1 " <<<"$pg_out" || fail "rederive $dry did not see the changed obligation: $pg_out"
+done
+[ "$(psql_store "SELECT due_by FROM obligations WHERE id = '$oid'")" = "$due" ] || fail "rederive did not put $oid back on PostgreSQL"
+[ "$(psql_store "SELECT count(*) FROM obligations WHERE body LIKE '%2099-01-01%'")" = 0 ] || fail "rederive left the changed body"
+same obligations "SELECT id, rule, policy, basis, kind, victim_id, case_urn, area, trigger_event, tier, due_by, status,
+  completed_at, created_n, alert_on, body FROM obligations ORDER BY id"
+same audit_log "SELECT action, subject, count(*) FROM audit_log GROUP BY action, subject ORDER BY action, subject"
+run "$exe" verify-audit "${pg_cfg[@]}"
+[ "$rc" = 0 ] || fail "verify-audit on PostgreSQL after rederive: exit $rc: $out"
+check "rederive --dry-run and rederive give the same plan and result on PostgreSQL as on SQLite ($(tail -n 1 <<<"$pg_out")), and leave the same obligations"
+
+# user add: a token made on PostgreSQL is one the store authenticates (found by its hash, with its role).
+run "$exe" user add pg-officer --role vlu --area London "${pg_cfg[@]}"
+[ "$rc" = 0 ] && grep -q "^added user pg-officer with role vlu in London" <<<"$out" || fail "user add on PostgreSQL: exit $rc: $out"
+token=$(tail -n 1 <<<"$out")
+[ "${#token}" -ge 20 ] || fail "user add printed no token: $out"
+run "$exe" user add pg-officer --role vlu "${pg_cfg[@]}"
+[ "$rc" != 0 ] && grep -qi "exists" <<<"$out" || fail "user add of the same name again: exit $rc: $out"
+[ "$(psql_store "SELECT count(*) FROM users WHERE name = 'pg-officer'")" = 1 ] || fail "the user is not stored once"
+# What the daemon asks when a request carries the token (AccountService::byToken: the user whose token_sha256 is
+# the token's SHA-256); serve itself is not yet on PostgreSQL.
+token_sha=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
+[ "$(psql_store "SELECT name || ' ' || role || ' ' || area FROM users WHERE token_sha256 = '$token_sha'")" = "pg-officer vlu London" ] ||
+  fail "the printed token does not find pg-officer"
+[ "$(psql_store "SELECT count(*) FROM audit_log WHERE action = 'user_added' AND subject LIKE '%pg-officer%'")" = 1 ] ||
+  fail "user add on PostgreSQL was not audited: $(psql_store "SELECT action, subject FROM audit_log ORDER BY seq DESC LIMIT 3")"
+check "user add on PostgreSQL stores the user once and prints a token that finds them, audited"
+
 run "$exe" demo "${cfg[@]}" --config "$tmp/pg-import.properties"
 [ "$rc" = 0 ] && grep -q "^imported 0 events (181 duplicates)" <<<"$out" || fail "demo again into PostgreSQL: exit $rc: $out"
 same obligations "SELECT id, status, due_by, body FROM obligations ORDER BY id"
 check "the same demo again into PostgreSQL stores nothing twice"
+
+# verify-audit finds an audit entry changed behind its back (by the superuser, past the append-only guard), as on SQLite.
+psql_store "ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET subject = subject || 'x' WHERE seq = 3;
+  ALTER TABLE audit_log ENABLE TRIGGER USER" >/dev/null
+run "$exe" verify-audit "${pg_cfg[@]}"
+[ "$rc" = 65 ] && grep -q "^audit log of $store: BROKEN at entry 3" <<<"$out" ||
+  fail "verify-audit after an entry was changed on PostgreSQL: exit $rc: $out"
+sqlite3 "$tmp/sqlite/store.db" "DROP TRIGGER IF EXISTS audit_log_no_update; UPDATE audit_log SET subject = subject || 'x' WHERE seq = 3" ||
+  fail "cannot change the SQLite audit entry"
+run "$exe" verify-audit "${sqlite_cfg[@]}"
+[ "$rc" = 65 ] && grep -q "BROKEN at entry 3" <<<"$out" || fail "verify-audit after an entry was changed on SQLite: exit $rc: $out"
+check "verify-audit fails at the changed entry on PostgreSQL (changed by psql as superuser), as on SQLite (exit 65)"
 
 secret="Wr0ng-$RANDOM-pa55"
 (umask 077 && printf '%s\n' "$secret" >"$tmp/wrong")

@@ -28,8 +28,10 @@
 #include "storage/letter_store.h"
 #include "storage/notification_store.h"
 #include "storage/outbox_store.h"
+#include "storage/print_batch_store.h"
 #include "storage/postgres/pg_session.h"
 #include "storage/retention_store.h"
+#include "storage/session_store.h"
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_statement.h"
 #include "storage/store.h"
@@ -491,6 +493,114 @@ TEST_CASE("storage contract: users added once by name, found by token, name and 
   CHECK(store.userByName("officer")->area == "London");
   CHECK(store.userById(id)->isva_id.empty());
   CHECK_FALSE(store.userByName("nobody"));
+}
+
+TEST_CASE("storage contract: SessionStore: web sessions made, found, touched and ended, sign-in failures counted "
+          "in their window, forgotten one at a time or all",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  storage::UserRow u;
+  u.name = "officer";
+  u.role = "vlu";
+  u.area = "London";
+  u.created_at = "2026-04-01T09:00:00Z";
+  const int64_t user = storage::Store(c).addUser(u, "hash-1");
+  storage::SessionStore sessions(c);
+
+  sessions.create("sid-1", user, "csrf-1", 1000);
+  sessions.create("sid-2", user, "csrf-2", 1000);
+  auto found = sessions.find("sid-1");
+  REQUIRE(found);
+  CHECK(found->user_id == user);
+  CHECK(found->csrf_token == "csrf-1");
+  CHECK(found->created_at == 1000);
+  CHECK(found->last_seen_at == 1000);
+  CHECK_FALSE(sessions.find("sid-9"));
+  sessions.touch("sid-1", 5000);
+  CHECK(sessions.find("sid-1")->last_seen_at == 5000);
+  CHECK(sessions.find("sid-1")->created_at == 1000);
+  sessions.removeIdleSince(4000);  // sid-2 last seen at 1000
+  CHECK_FALSE(sessions.find("sid-2"));
+  CHECK(sessions.find("sid-1"));
+  sessions.remove("sid-1");
+  CHECK_FALSE(sessions.find("sid-1"));
+
+  CHECK(sessions.failures("k").failures == 0);
+  CHECK(sessions.recordFailure("k", 100).failures == 1);
+  auto second = sessions.recordFailure("k", 200, 50);  // the first is inside the window: counted on
+  CHECK(second.failures == 2);
+  CHECK(second.last_failed_at == 200);
+  CHECK(sessions.failures("k", 150).failures == 2);  // last failed at 200: the count stands
+  CHECK(sessions.failures("k", 250).failures == 0);  // last failed before the window: none
+  CHECK(sessions.recordFailure("k", 900, 500).failures == 1);  // the window moved past: counting starts again
+  CHECK(sessions.recordFailure("k", 950, 500).failures == 2);
+  sessions.forgetOneFailure("k");
+  CHECK(sessions.failures("k").failures == 1);
+  sessions.forgetOneFailure("k");
+  sessions.forgetOneFailure("k");  // never below none
+  CHECK(sessions.failures("k").failures == 0);
+  sessions.recordFailure("k", 1000);
+  sessions.recordFailure("other", 10);
+  sessions.clearFailures("k");
+  CHECK(sessions.failures("k").failures == 0);
+  CHECK(sessions.failures("other").failures == 1);
+  sessions.forgetFailuresBefore(11);
+  CHECK(b.one(c, "SELECT COUNT(*) FROM login_failures") == "0");
+}
+
+TEST_CASE("storage contract: PrintBatchStore: batches numbered, their letters assigned, confirmed once, the "
+          "overdue note logged once, listed newest first",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  storage::Connection& c = lease;
+  seedCase(c);
+  storage::PrintBatchStore batches(c);
+  storage::OutboxStore outbox(c);
+  int64_t first = 0, second = 0, message = 0;
+  {
+    storage::WriteTransaction tx(c);
+    first = batches.open("2026-04-02T09:00:00Z", 100, 2, [](int64_t n) { return "batch-" + std::to_string(n) + ".csv"; });
+    second = batches.open("2026-04-03T09:00:00Z", 200, 0, [](int64_t) { return std::string(); });
+    storage::OutboxRow m;
+    m.channel = "print";
+    m.recipient = "post";
+    m.subject = "A letter";
+    m.message_id = "<p1@example.org>";
+    m.body_text = "x";
+    m.state = "queued";
+    m.next_attempt_at = 100;
+    m.created_at = "2026-04-02T09:00:00Z";
+    message = outbox.insert(m);
+    batches.assign(first, message);
+    tx.commit();
+  }
+  CHECK(first > 0);
+  CHECK(second == first + 1);
+  CHECK(batches.exists(first));
+  CHECK_FALSE(batches.exists(second + 1));
+  CHECK(b.one(c, "SELECT print_batch FROM outbox WHERE id = " + std::to_string(message)) == std::to_string(first));
+  CHECK(batches.letterNumbers(first).empty());  // the row is no letter's
+  CHECK(batches.confirm(first, "2026-04-04T09:00:00Z", "officer"));
+  CHECK_FALSE(batches.confirm(first, "2026-04-05T09:00:00Z", "other"));  // confirmed once
+  CHECK(batches.noteOverdueLogged(second));
+  CHECK_FALSE(batches.noteOverdueLogged(second));
+  auto list = batches.list();
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].n == second);
+  CHECK(list[0].manifest.empty());
+  CHECK(list[0].confirmed_at.empty());
+  CHECK(list[1].n == first);
+  CHECK(list[1].created_at == "2026-04-02T09:00:00Z");
+  CHECK(list[1].created_at_s == 100);
+  CHECK(list[1].letters == 2);
+  CHECK(list[1].manifest == "batch-" + std::to_string(first) + ".csv");
+  CHECK(list[1].confirmed_at == "2026-04-04T09:00:00Z");
+  CHECK(list[1].confirmed_by == "officer");
 }
 
 TEST_CASE("storage contract: CaseChecks lists armed cases and disarms only an unchanged token",
