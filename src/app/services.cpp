@@ -58,6 +58,17 @@ storage::StoreOptions storeOptions(const Settings& s, int max_sessions) {
   storage::StoreOptions o;
   o.max_sessions = max_sessions;
   o.busy_timeout_ms = s.db_busy_timeout_ms;
+  // The keys and the chain's checkpoint file, the same for either store (once the store's own checks pass).
+  auto withKeys = [&s](storage::StoreOptions& with) {
+    with.audit_keys = std::make_shared<const Keyring>(Keyring::open(s.audit_key_file, "audit.key_file", true));
+    with.retention_keys =
+        std::make_shared<const Keyring>(Keyring::open(s.retention_key_file, "retention.key_file", true));
+    with.audit_checkpoint_file = s.audit_checkpoint_file;
+    if (with.audit_keys->created())
+      Poco::Logger::get("vc.app").warning("made a new audit key in " + s.audit_key_file +
+                                          ": back it up (see docs/compliance.md)");
+    return with;
+  };
   if (!s.db_postgres_url.empty()) {
     // PostgreSQL: no file to check; the chain's checkpoints go where audit.checkpoint_file says, which has no
     // default there (no db.path to put it beside).
@@ -66,13 +77,7 @@ storage::StoreOptions storeOptions(const Settings& s, int max_sessions) {
                   "a PostgreSQL store (db.url = " + s.db_postgres_url +
                       ") needs audit.checkpoint_file: a file of this daemon's, outside the database, where the audit "
                       "chain's head is noted");
-    o.audit_keys = std::make_shared<const Keyring>(Keyring::open(s.audit_key_file, "audit.key_file", true));
-    o.retention_keys = std::make_shared<const Keyring>(Keyring::open(s.retention_key_file, "retention.key_file", true));
-    o.audit_checkpoint_file = s.audit_checkpoint_file;
-    if (o.audit_keys->created())
-      Poco::Logger::get("vc.app").warning("made a new audit key in " + s.audit_key_file +
-                                          ": back it up (see docs/compliance.md)");
-    return o;
+    return withKeys(o);
   }
   o.create_missing_directory = s.db_path_is_default;
   // Where the store goes is checked first: a key file there cannot help a store that cannot be written.
@@ -82,13 +87,7 @@ storage::StoreOptions storeOptions(const Settings& s, int max_sessions) {
                        " holds entries made with a key: restore the key file from its backup (a new key would "
                        "leave them unverifiable). If the key is lost for good, create the file empty (mode 0600): a "
                        "new key is then added, and the entries made with the lost one can no longer be verified");
-  o.audit_keys = std::make_shared<const Keyring>(Keyring::open(s.audit_key_file, "audit.key_file", true));
-  o.retention_keys = std::make_shared<const Keyring>(Keyring::open(s.retention_key_file, "retention.key_file", true));
-  o.audit_checkpoint_file = s.audit_checkpoint_file;
-  if (o.audit_keys->created())
-    Poco::Logger::get("vc.app").warning("made a new audit key in " + s.audit_key_file +
-                                        ": back it up (see docs/compliance.md)");
-  return o;
+  return withKeys(o);
 }
 
 std::unique_ptr<domain::Clock> makeClock(const Settings& s) {
