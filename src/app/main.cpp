@@ -217,7 +217,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   // The commands that work on a PostgreSQL store so far (issue 17; docs/storage-seam.md): the others refuse it.
   static bool worksOnPostgres(const std::string& command) {
     return command == "migrate" || command == "import" || command == "demo" || command == "report" ||
-           command == "user" || command == "rederive" || command == "verify-audit";
+           command == "user" || command == "rederive" || command == "verify-audit" || command == "serve";
   }
 
   static bool usesStore(const std::string& command) {

@@ -163,7 +163,9 @@ TEST_CASE("The audit list pages newest first and filters by date", "[audit]") {
   CHECK(testing::httpRequest(d.port(), "GET", "/api/v1/audit?from=6-4-2026", bearer(d.manager)).status == 400);
 }
 
-TEST_CASE("GET /api/v1/audit/verify: ok on an untouched log, the first broken entry after an edit", "[audit]") {
+// [sqlite_only]: the entry is changed through SQLite's own file (on PostgreSQL, by psql as superuser, in
+// tests/e2e/postgres_cli_test.sh).
+TEST_CASE("GET /api/v1/audit/verify: ok on an untouched log, the first broken entry after an edit", "[sqlite_only][audit]") {
   TestDaemon d;
   ok(testing::httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), kEvents));
   auto v = ok(testing::httpRequest(d.port(), "GET", "/api/v1/audit/verify", bearer(d.manager)));

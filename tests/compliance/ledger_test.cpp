@@ -11,6 +11,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "storage/sqlite_connection.h"
+#include "storage/sqlite_statement.h"
 #include "storage/store.h"
 #include "support/replies.h"
 #include "support/test_daemon.h"
@@ -48,12 +49,10 @@ std::string victimRegistered(const std::string& urn, const std::string& victim, 
 
 int64_t auditCount(TestDaemon& d, const std::string& action, const std::string& subject) {
   auto lease = d.services.db.session();
-  Poco::Data::Session& s = vc::storage::sqlite(lease);
-  Poco::Int64 n = 0;
-  using namespace Poco::Data::Keywords;
-  std::string a = action, sub = subject;
-  s << "SELECT COUNT(*) FROM audit_log WHERE action = ? AND subject = ?", bind(a), bind(sub), into(n), now;
-  return n;
+  vc::storage::Query q(vc::storage::sqlite(lease), "SELECT COUNT(*) FROM audit_log WHERE action = ? AND subject = ?");
+  q.bind(action).bind(subject);
+  q.next();
+  return q.int64(0);
 }
 
 Object::Ptr obligation(TestDaemon& d, const std::string& id) {

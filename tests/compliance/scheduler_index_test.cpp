@@ -11,6 +11,7 @@
 #include <Poco/Data/Session.h>
 
 #include "storage/sqlite_connection.h"
+#include "storage/sqlite_statement.h"
 #include "storage/case_checks.h"
 #include "storage/letter_store.h"
 #include "support/replies.h"
@@ -57,18 +58,17 @@ void exec(TestDaemon& d, const std::string& sql) {
 
 std::string text(TestDaemon& d, const std::string& sql) {
   auto lease = d.services.db.session();
-  Poco::Data::Session& s = vc::storage::sqlite(lease);
-  using namespace Poco::Data::Keywords;
-  std::vector<std::string> v;
-  s << "SELECT IFNULL(CAST((" + sql + ") AS TEXT), '<null>')", into(v), now;
-  return v.empty() ? "" : v.front();
+  vc::storage::Query q(vc::storage::sqlite(lease), "SELECT IFNULL(CAST((" + sql + ") AS TEXT), '<null>')");
+  return q.next() ? q.text(0) : "";
 }
 
 }  // namespace
 
+// [sqlite_only]: writes straight into the store that SQLite's triggers arm; on PostgreSQL those writes are
+// explicit in the repositories' statements, held by tests/postgres/contract_test.cpp.
 TEST_CASE("An idle pass looks at no letter, and a change to one case re-arms that case alone, which the pass brings "
           "up to date",
-          "[scheduler]") {
+          "[sqlite_only][scheduler]") {
   TestDaemon d(testing::at("2026-04-02T16:00:00+01:00"));
   auto events = nfaCase("52SI0000001", "v-si-1");
   for (const auto& e : nfaCase("52SI0000002", "v-si-2")) events.push_back(e);
@@ -128,8 +128,9 @@ TEST_CASE("An idle pass looks at no letter, and a change to one case re-arms tha
   }
 }
 
+// [sqlite_only]: as above (a due date changed by a raw write, re-armed by SQLite's trigger).
 TEST_CASE("The ledger sweep reads only the obligations whose alert date has come, and a new due date re-arms one",
-          "[scheduler][ledger]") {
+          "[sqlite_only][scheduler][ledger]") {
   // Monday 20 April: the letter is due one working day after Thursday 16 April's decision... decided later below.
   TestDaemon d(testing::at("2026-04-20T09:00:00+01:00"));
   post(d, {R"({"id":"52SL0000001-reg","type":"case.registered","occurred_at":"2026-04-20T08:00:00+01:00",)"
@@ -177,8 +178,9 @@ TEST_CASE("The ledger sweep reads only the obligations whose alert date has come
   CHECK(d.services.ledger.sweep().looked == 0);
 }
 
+// [sqlite_only]: as above (the letter's due date follows by SQLite's trigger).
 TEST_CASE("The review queue's sort key follows its obligation's due date, so the queue stays in due order",
-          "[scheduler][letters]") {
+          "[sqlite_only][scheduler][letters]") {
   TestDaemon d(testing::at("2026-04-02T16:00:00+01:00"));
   auto events = nfaCase("52SQ0000001", "v-sq-1");
   for (const auto& e : nfaCase("52SQ0000002", "v-sq-2")) events.push_back(e);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `victim-comms migrate`, `import`, `demo`, `report`, `verify-audit`, `rederive` and `user add` on PostgreSQL from the command line, as an operator would run them
 # (issue 17), against the throwaway cluster of the CTest fixture pg_cluster: a demo import into PostgreSQL stores
-# the same events, obligations, letters and notifications as one into SQLite; serve and purge refuse that store.
+# the same events, obligations, letters and notifications as one into SQLite; purge refuses that store (serve on PostgreSQL: the "on postgres:" suites and postgres_daemons_test.sh).
 # Usage: postgres_cli_test.sh PATH/TO/victim-comms SOURCE_DIR PG_STATE_DIR
 set -euo pipefail
 exe=$(readlink -f "$1")
@@ -47,14 +47,14 @@ run "$exe" migrate "${cfg[@]}"
 [ "$rc" = 0 ] && [ "$out" = "schema of $store at version 2 (already current)" ] || fail "migrate again: exit $rc: $out"
 check "migrate again changes nothing and says so"
 
-for command in serve purge; do
+for command in purge; do
   # shellcheck disable=SC2086
   run timeout 20 "$exe" $command "${cfg[@]}" --port 0
   [ "$rc" = 78 ] || fail "$command on PostgreSQL: exit $rc, wanted 78: $out"
-  grep -q "the PostgreSQL store is not complete yet: only migrate, import, demo, report, rederive, verify-audit and user add work" <<<"$out" || fail "$command said: $out"
+  grep -q "the PostgreSQL store is not complete yet: only serve, migrate, import, demo, report, rederive, verify-audit and user add work" <<<"$out" || fail "$command said: $out"
   grep -q "db.url = $store" <<<"$out" || fail "$command does not name the store: $out"
 done
-check "serve and purge refuse a PostgreSQL store (exit 78)"
+check "purge refuses a PostgreSQL store (exit 78)"
 
 # import and demo: the audit chain's checkpoints need a file of their own on PostgreSQL (no db.path to sit beside).
 run "$exe" demo "${cfg[@]}"
@@ -176,7 +176,7 @@ run "$exe" user add pg-officer --role vlu "${pg_cfg[@]}"
 [ "$rc" != 0 ] && grep -qi "exists" <<<"$out" || fail "user add of the same name again: exit $rc: $out"
 [ "$(psql_store "SELECT count(*) FROM users WHERE name = 'pg-officer'")" = 1 ] || fail "the user is not stored once"
 # What the daemon asks when a request carries the token (AccountService::byToken: the user whose token_sha256 is
-# the token's SHA-256); serve itself is not yet on PostgreSQL.
+# the token's SHA-256).
 token_sha=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
 [ "$(psql_store "SELECT name || ' ' || role || ' ' || area FROM users WHERE token_sha256 = '$token_sha'")" = "pg-officer vlu London" ] ||
   fail "the printed token does not find pg-officer"

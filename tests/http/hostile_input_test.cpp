@@ -216,10 +216,8 @@ TEST_CASE("A store another writer holds answers 503 with Retry-After within the 
   ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest), batch({caseRegistered()})));
   const int64_t events_before = countRows(d, "events");
 
-  // Another process (a backup, a purge, a stuck tool) takes the write lock and keeps it.
-  sqlite3* other = nullptr;
-  REQUIRE(sqlite3_open(d.settings.db_path.c_str(), &other) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  // Another process (a backup, a purge, a stuck tool, another daemon) takes the write lock and keeps it.
+  std::optional<testing::StoreHeldByAnother> other(std::in_place, d);
 
   const auto started = std::chrono::steady_clock::now();
   Reply r = httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest),
@@ -234,8 +232,7 @@ TEST_CASE("A store another writer holds answers 503 with Retry-After within the 
   CHECK(httpRequest(d.port(), "GET", "/api/v1/cases/" + kUrn, bearer(d.vlu)).status == 503);
   CHECK(httpRequest(d.port(), "GET", "/healthz", "").status == 200);
 
-  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(other);
+  other.reset();
   CHECK(countRows(d, "events") == events_before);
   ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest),
                  batch({jsonEvent("busy1", "plea.entered", "2026-04-01T09:00:00+01:00", kUrn, R"("plea":"guilty")")})));

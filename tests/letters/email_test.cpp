@@ -18,6 +18,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "storage/sqlite_connection.h"
+#include "storage/sqlite_statement.h"
 #include "storage/letter_store.h"
 #include "storage/outbox_store.h"
 #include "storage/store.h"
@@ -334,11 +335,10 @@ TEST_CASE("A stored address from before the check is never sent: the message is 
   const std::string bad = approveEmailLetter(d, "52IN0100126", "in1-v", "sam.mailtest@example.org");
   {
     auto lease = d.services.db.session();
-    Poco::Data::Session& s = vc::storage::sqlite(lease);
-    std::string injected = kInjected;
-    Poco::Int64 n = std::stoll(bad.substr(2));
-    s << "UPDATE outbox SET recipient = ? WHERE letter_n = ?", Poco::Data::Keywords::bind(injected),
-        Poco::Data::Keywords::bind(n), Poco::Data::Keywords::now;
+    vc::storage::Query(vc::storage::sqlite(lease), "UPDATE outbox SET recipient = ? WHERE letter_n = ?")
+        .bind(std::string(kInjected))
+        .bind(static_cast<int64_t>(std::stoll(bad.substr(2))))
+        .run();
   }
   CHECK(d.services.outbox.sendDue() == 0);
   Object::Ptr l = readLetter(d, bad);

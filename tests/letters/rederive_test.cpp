@@ -124,8 +124,9 @@ bool has(const std::string& text, const std::string& what) { return text.find(wh
 
 }  // namespace
 
+// [sqlite_only]: "unchanged" is a snapshot of the SQLite file (on PostgreSQL: tests/e2e/postgres_cli_test.sh).
 TEST_CASE("rederive replays stored cases under a corrected rule book and never touches what is closed",
-          "[rederive]") {
+          "[sqlite_only][rederive]") {
   TestDaemon d;
   auto call = [&](const std::string& method, const std::string& target, const std::string& token,
                   const std::optional<std::string>& body = std::nullopt) {

@@ -10,6 +10,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "storage/sqlite_connection.h"
+#include "storage/sqlite_statement.h"
 #include "support/events.h"
 #include "support/replies.h"
 #include "support/smtp_sink.h"
@@ -150,8 +151,13 @@ TEST_CASE("A posted letter that came back reopens its obligation and goes back t
     auto lease = d.services.db.session();
     using namespace Poco::Data::Keywords;
     const std::string obligation_id = again->getValue<std::string>("obligation_id");
-    vc::storage::sqlite(lease) << "UPDATE obligations SET status = 'late', body = json_set(body, '$.status', 'late') WHERE id = ?",
-        bind(obligation_id), now;
+    vc::storage::Query(vc::storage::sqlite(lease),
+                       d.onPostgres()
+                           ? "UPDATE obligations SET status = 'late', body = jsonb_set(body::jsonb, '{status}', "
+                             "'\"late\"')::text WHERE id = ?"
+                           : "UPDATE obligations SET status = 'late', body = json_set(body, '$.status', 'late') WHERE id = ?")
+        .bind(obligation_id)
+        .run();
   }
   REQUIRE(post(d, jsonEvent("rt-1-later", "victim.updated", "2026-04-06T08:55:00+01:00", "52RT0100126",
                             R"("victim_id":"rt1-v","email":"sam.backagain@example.org")")).status == 200);

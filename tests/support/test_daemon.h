@@ -5,7 +5,9 @@
 // Nothing is faked: templates, rules, calendar and contacts are the
 // project's own files; only the clock is fixed and SMTP points where a test says.
 
+#include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -31,6 +33,10 @@
 #include "http/api.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "storage/store_url.h"
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 namespace vc::testing {
 
@@ -124,7 +130,79 @@ inline DaemonOptions at(const std::string& now) {
   return o;
 }
 
-inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o) {
+// The daemon's store on PostgreSQL instead of SQLite, when the environment names a running test cluster
+// (VC_TEST_PG_STATE_DIR: the state directory of tests/support/pg_cluster.sh): a database of the daemon's
+// own, made at its start and dropped after it. CTest runs the HTTP and web suites both ways (CMakeLists.txt),
+// so `serve` answers the same on both stores. Tests that read the store's rows through SQLite's own file are
+// tagged [sqlite_file] and run on SQLite only.
+struct PgTestDatabase {
+  std::string url;            // "" : the daemon is on SQLite
+  std::string password_file;  // the cluster role's password (mode 0600)
+
+  PgTestDatabase() {
+    const char* state = std::getenv("VC_TEST_PG_STATE_DIR");
+    if (!state || !*state) return;
+    const std::string cluster_url = firstLineOf(std::string(state) + "/url");
+    if (cluster_url.empty()) throw std::runtime_error(std::string("no PostgreSQL cluster in ") + state);
+    password_file = std::string(state) + "/password_file";
+    cluster_ = storage::parseStoreUrl(cluster_url);
+    char name[32];
+    std::snprintf(name, sizeof name, "vc_d_%08x%08x", static_cast<unsigned>(std::random_device{}()),
+                  static_cast<unsigned>(std::random_device{}()));
+    name_ = name;
+    run("CREATE DATABASE " + name_);
+    storage::StoreUrl mine = cluster_;
+    mine.dbname = name_;
+    url = mine.display();
+  }
+  ~PgTestDatabase() {
+    if (name_.empty()) return;
+    try {
+      run("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    } catch (...) {
+    }
+  }
+  PgTestDatabase(const PgTestDatabase&) = delete;
+  PgTestDatabase& operator=(const PgTestDatabase&) = delete;
+
+  // A connection of the test's own to the daemon's database (as another daemon or tool would have).
+  PGconn* connectToStore() const {
+    storage::StoreUrl mine = cluster_;
+    mine.dbname = name_;
+    PGconn* c = PQconnectdb(storage::postgresConnectionString(mine, firstLineOf(password_file)).c_str());
+    if (PQstatus(c) != CONNECTION_OK) {
+      const std::string error = PQerrorMessage(c);
+      PQfinish(c);
+      throw std::runtime_error("cannot reach the test database: " + error);
+    }
+    return c;
+  }
+
+ private:
+  static std::string firstLineOf(const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }
+  void run(const std::string& sql) const {
+    PGconn* c = PQconnectdb(storage::postgresConnectionString(cluster_, firstLineOf(password_file)).c_str());
+    std::string error;
+    if (PQstatus(c) != CONNECTION_OK) {
+      error = PQerrorMessage(c);
+    } else {
+      PGresult* r = PQexec(c, sql.c_str());
+      if (PQresultStatus(r) != PGRES_COMMAND_OK) error = PQresultErrorMessage(r);
+      PQclear(r);
+    }
+    PQfinish(c);
+    if (!error.empty()) throw std::runtime_error(sql + ": " + error);
+  }
+  storage::StoreUrl cluster_;
+  std::string name_;
+};
+
+inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o, const PgTestDatabase* pg = nullptr) {
   app::Settings s;
   s.http_bind = "127.0.0.1";
   s.http_port = 0;
@@ -166,6 +244,10 @@ inline app::Settings testSettings(const std::string& dir, const DaemonOptions& o
   s.retention_key_file = dir + "/retention.key";
   s.audit_checkpoint_file = s.db_path + ".audit-checkpoint";
   s.audit_checkpoint_interval_seconds = o.checkpoint_interval_seconds;
+  if (pg && !pg->url.empty()) {
+    s.db_postgres_url = pg->url;
+    s.db_password_file = pg->password_file;
+  }
   return s;
 }
 
@@ -186,6 +268,7 @@ inline http::ServerOptions serverOptions(const app::Settings& s) {
 // Members in dependency order: destroyed server first, the directory last.
 struct TestDaemon {
   TempDir dir;
+  PgTestDatabase pg;  // the store on PostgreSQL when the environment asks for it (above)
   DaemonOptions options;
   app::Settings settings;
   app::Services services;
@@ -195,7 +278,7 @@ struct TestDaemon {
 
   explicit TestDaemon(DaemonOptions o = {})
       : options(o),
-        settings(testSettings(dir.path, o)),
+        settings(testSettings(dir.path, o, &pg)),
         services(settings),
         front(services, settings),
         server(front.router, serverOptions(settings)) {
@@ -230,6 +313,7 @@ struct TestDaemon {
     return app::addUser(services.db, name, role, isva_id, area, domain::formatRfc3339Utc(services.clock->now()));
   }
   uint16_t port() const { return server.port(); }
+  bool onPostgres() const { return !pg.url.empty(); }
 
   // Waits until the drafting worker has written the words of every letter the batches posted so far call
   // for (and is idle).
@@ -241,6 +325,43 @@ struct TestDaemon {
     if (!t) throw std::runtime_error("not an RFC 3339 time: " + rfc3339);
     dynamic_cast<domain::FixedClock&>(*services.clock).set(*t);
   }
+};
+
+// Another writer (a backup, a purge, a stuck tool, another daemon's long import) holding the daemon's store
+// until this goes: on SQLite the file's write lock (BEGIN IMMEDIATE on a connection of its own); on
+// PostgreSQL a transaction of its own holding the tables every write and every audited read must insert
+// into (LOCK ... IN EXCLUSIVE MODE: readers may still read them).
+class StoreHeldByAnother {
+ public:
+  explicit StoreHeldByAnother(const TestDaemon& d) {
+    if (d.onPostgres()) {
+      pg_ = d.pg.connectToStore();
+      PGresult* r = PQexec(pg_, "BEGIN; LOCK TABLE events, audit_log IN EXCLUSIVE MODE");
+      const bool locked = PQresultStatus(r) == PGRES_COMMAND_OK;
+      PQclear(r);
+      if (!locked) throw std::runtime_error(std::string("could not hold the store: ") + PQerrorMessage(pg_));
+    } else {
+      if (sqlite3_open(d.settings.db_path.c_str(), &sqlite_) != SQLITE_OK ||
+          sqlite3_exec(sqlite_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw std::runtime_error("could not hold the store's write lock");
+    }
+  }
+  ~StoreHeldByAnother() {
+    if (pg_) {
+      PQclear(PQexec(pg_, "ROLLBACK"));
+      PQfinish(pg_);
+    }
+    if (sqlite_) {
+      sqlite3_exec(sqlite_, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_close(sqlite_);
+    }
+  }
+  StoreHeldByAnother(const StoreHeldByAnother&) = delete;
+  StoreHeldByAnother& operator=(const StoreHeldByAnother&) = delete;
+
+ private:
+  PGconn* pg_ = nullptr;
+  sqlite3* sqlite_ = nullptr;
 };
 
 // ---- HTTP client ------------------------------------------------------------
