@@ -217,7 +217,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   // The commands that work on a PostgreSQL store so far (issue 17; docs/storage-seam.md): the others refuse it.
   static bool worksOnPostgres(const std::string& command) {
     return command == "migrate" || command == "import" || command == "demo" || command == "report" ||
-           command == "user" || command == "rederive" || command == "verify-audit";
+           command == "user" || command == "rederive" || command == "verify-audit" || command == "purge";
   }
 
   static bool usesStore(const std::string& command) {
@@ -241,7 +241,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  serve                 run the daemon (HTTP API); --daemon detaches, --pidfile=FILE records its pid;\n"
         "                        SIGTERM or SIGINT stops it cleanly\n"
         "  migrate               create or upgrade the store's schema (SQLite, or PostgreSQL when db.url is\n"
-        "                        postgresql://...; serve and purge do not work on PostgreSQL yet), then exit\n"
+        "                        postgresql://...; serve does not work on PostgreSQL yet), then exit\n"
         "  import FILE           load journey events, one JSON object per line, as one atomic batch\n"
         "  demo                  load the synthetic demo cases (demo.file), idempotently\n"
         "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA] [--password-stdin]\n"
@@ -615,6 +615,10 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
                       ? " (a reader held the write-ahead log: old pages go at its next checkpoint)"
                       : "")
               << std::endl;
+    if (!r.dry_run && !r.cases.empty() && !settings_.db_postgres_url.empty())
+      std::cout << "PostgreSQL: the old row versions were vacuumed; copies in its write-ahead log, WAL archive and "
+                   "backups remain until they expire (docs/compliance.md)"
+                << std::endl;
     return EXIT_OK;
   }
 

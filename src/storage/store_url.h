@@ -36,7 +36,7 @@ struct StoreUrl {
 // What the commands but `migrate`, `import`, `demo` and `report` answer on a PostgreSQL store, until their
 // repositories work there (issue 17; docs/storage-seam.md).
 inline constexpr const char* kPostgresIncomplete =
-    "the PostgreSQL store is not complete yet: only migrate, import, demo, report, rederive, verify-audit and user add work (use a SQLite store, "
+    "the PostgreSQL store is not complete yet: only migrate, import, demo, report, rederive, verify-audit, purge and user add work (use a SQLite store, "
     "db.path, for everything else)";
 
 // Throws vc::Error(kInvalidArgument, "db_url", what is wrong) for anything else, without repeating a
