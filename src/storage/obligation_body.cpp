@@ -372,7 +372,10 @@ std::optional<std::string> unescaped(std::string_view s) {
     *cp = 0;
     for (size_t k = at; k < at + 4; ++k) {
       const char c = s[k];
-      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      const int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
       if (d < 0) return false;
       *cp = *cp * 16 + static_cast<unsigned long>(d);
     }

@@ -156,7 +156,9 @@ int replaceCaseValues(Poco::Data::Session& s, const std::string& urn,
     for (const char* key : {"explanation", "changes"}) {
       std::optional<std::string> value = obligationBodyMember(o.whole, key);
       if (!value) {  // a body this build did not write (white space, another shape): SQLite reads it itself
-        if (postgres) throw Error(Error::Kind::kInternal, "retention", "obligation " + o.id + "'s body is not one this build wrote");
+        if (postgres)
+          throw Error(Error::Kind::kInternal, "retention",
+                      "obligation " + o.id + "'s body is not one this build wrote");
         Query q(s, std::string("SELECT IFNULL(json_extract(?, '$.") + key + "'), '')");
         q.bind(o.whole);
         value = q.next() ? q.text(0) : "";

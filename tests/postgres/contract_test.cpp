@@ -818,7 +818,8 @@ std::string purgeableRows(storage::Connection& c) {
       for (comma = i; comma < columns.size() && (columns[comma] != ',' || depth); ++comma)
         depth += columns[comma] == '(' ? 1 : columns[comma] == ')' ? -1 : 0;
       if (comma >= columns.size()) comma = std::string::npos;
-      joined += (joined.empty() ? "" : " || '|' || ") + columns.substr(i, comma == std::string::npos ? comma : comma - i);
+      const size_t length = comma == std::string::npos ? comma : comma - i;
+      joined += (joined.empty() ? "" : " || '|' || ") + columns.substr(i, length);
     }
     Query q(storage::sqlite(c), "SELECT " + joined + select.substr(from) + " ORDER BY 1");
     out += select + "\n";

@@ -311,10 +311,11 @@ TEST_CASE("a purge reads and sets a body's member as SQLite's json_extract and j
   auto lease = db.session();
   auto& s = storage::sqlite(lease);
   const std::string marker = "{\"purged\":\"hmac-sha256:k1:ab\"}";
-  for (const std::string body :
+  for (const std::string& body :
        {std::string("{\"id\":\"o1\",\"explanation\":{\"text\":\"x \\\"q\\\" caf\\u00e9\"},\"right\":4,\"changes\":[]}"),
         std::string("{\"packed\":1,\"changes\":[{\"event\":\"e2\"}],\"explanation\":\"z2:10:abc=\",\"owner\":null}"),
-        std::string("{\"s\":\"caf\\u00e9 \\ud83d\\ude00 \\\\ \\/ \\n \\t\",\"explanation\":null}"), std::string("{}")}) {
+        std::string("{\"s\":\"caf\\u00e9 \\ud83d\\ude00 \\\\ \\/ \\n \\t\",\"explanation\":null}"),
+        std::string("{}")}) {
     for (const std::string key : {"explanation", "changes", "right", "s", "owner", "missing"}) {
       INFO(body << " ." << key);
       std::string extracted, set, b = body, path = "$." + key, m = marker;
