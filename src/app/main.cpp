@@ -616,8 +616,8 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
                       : "")
               << std::endl;
     if (!r.dry_run && !r.cases.empty() && !settings_.db_postgres_url.empty())
-      std::cout << "PostgreSQL: the old row versions were vacuumed; copies in its write-ahead log, WAL archive and "
-                   "backups remain until they expire (docs/compliance.md)"
+      std::cout << "PostgreSQL: the tables the purge changed were vacuumed; copies of the old values in the "
+                   "write-ahead log, its archive and backups remain until they expire (docs/compliance.md)"
                 << std::endl;
     return EXIT_OK;
   }

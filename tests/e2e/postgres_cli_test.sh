@@ -276,7 +276,7 @@ run "$exe" purge --dry-run "${pg_cfg[@]}" --config "$tmp/retention.properties"
 run "$exe" purge "${pg_cfg[@]}" --config "$tmp/retention.properties"
 [ "$rc" = 0 ] && grep -q "^purged 52RT0000001 (CPS South West, ended 2026-01-08, [0-9]* values replaced" <<<"$out" ||
   fail "purge on PostgreSQL: exit $rc: $out"
-grep -q "^PostgreSQL: the old row versions were vacuumed; copies in its write-ahead log" <<<"$out" ||
+grep -q "^PostgreSQL: the tables the purge changed were vacuumed; copies of the old values in the write-ahead log" <<<"$out" ||
   fail "purge on PostgreSQL does not say what is left: $out"
 pg_out=$(grep -v "^PostgreSQL: " <<<"$out")
 run "$exe" purge "${sqlite_cfg[@]}" --config "$tmp/retention.properties"
