@@ -159,11 +159,6 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     // A command's audit entries share one correlation id (serve's requests and passes have their own).
     CorrelationScope scope(newCorrelationId("cli"));
     try {
-      if (!settings_.db_postgres_url.empty() && !worksOnPostgres(command) && usesStore(command)) {
-        std::cerr << "victim-comms " << command << ": " << storage::kPostgresIncomplete
-                  << " (db.url = " << settings_.db_postgres_url << ")" << std::endl;
-        return EXIT_CONFIG;
-      }
       if (command == "serve") return serve();
       if (command == "migrate") return migrate();
       if (command == "import") {
@@ -198,7 +193,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     } catch (const Error& e) {
       std::cerr << "victim-comms " << command << ": " << e.what() << std::endl;
       if (e.code() == "store_location") return EXIT_CONFIG;  // where db.path points cannot hold the store
-      // the PostgreSQL store cannot be reached or signed in to, or is not complete yet
+      // the PostgreSQL store cannot be reached or signed in to, or has no audit.checkpoint_file
       if (e.code() == "store_connect" || e.code() == "db_password" || e.code() == "db_url" ||
           e.code() == "store_incomplete")
         return EXIT_CONFIG;
@@ -213,19 +208,6 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
  private:
-  // The commands that open the store (all but those that read only policy files, templates or key files).
-  // The commands that work on a PostgreSQL store so far (issue 17; docs/storage-seam.md): the others refuse it.
-  static bool worksOnPostgres(const std::string& command) {
-    return command == "migrate" || command == "import" || command == "demo" || command == "report" ||
-           command == "user" || command == "rederive" || command == "verify-audit" || command == "serve";
-  }
-
-  static bool usesStore(const std::string& command) {
-    for (const char* c : {"serve", "migrate", "import", "demo", "report", "verify-audit", "purge", "rederive", "user"})
-      if (command == c) return true;
-    return false;
-  }
-
   int usage(const std::string& what) {
     std::cerr << "victim-comms: " << what << " (see victim-comms --help)" << std::endl;
     return EXIT_USAGE;
@@ -241,7 +223,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  serve                 run the daemon (HTTP API); --daemon detaches, --pidfile=FILE records its pid;\n"
         "                        SIGTERM or SIGINT stops it cleanly\n"
         "  migrate               create or upgrade the store's schema (SQLite, or PostgreSQL when db.url is\n"
-        "                        postgresql://...; serve and purge do not work on PostgreSQL yet), then exit\n"
+        "                        postgresql://...; serve does not work on PostgreSQL yet), then exit\n"
         "  import FILE           load journey events, one JSON object per line, as one atomic batch\n"
         "  demo                  load the synthetic demo cases (demo.file), idempotently\n"
         "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA] [--password-stdin]\n"
@@ -615,6 +597,10 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
                       ? " (a reader held the write-ahead log: old pages go at its next checkpoint)"
                       : "")
               << std::endl;
+    if (!r.dry_run && !r.cases.empty() && !settings_.db_postgres_url.empty())
+      std::cout << "PostgreSQL: the tables the purge changed were vacuumed; copies of the old values in the "
+                   "write-ahead log, its archive and backups remain until they expire (docs/compliance.md)"
+                << std::endl;
     return EXIT_OK;
   }
 

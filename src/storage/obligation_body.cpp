@@ -346,6 +346,100 @@ std::string unpackObligationBody(const std::string& stored, const ObligationRow&
 
 namespace {
 
+void appendUtf8(std::string& out, unsigned long cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xc0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xe0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
+
+// A JSON string's value (`s` with its quotes), as json_extract gives it; nullopt if an escape is not JSON's.
+std::optional<std::string> unescaped(std::string_view s) {
+  std::string out;
+  auto hex4 = [&](size_t at, unsigned long* cp) {
+    if (at + 4 > s.size() - 1) return false;
+    *cp = 0;
+    for (size_t k = at; k < at + 4; ++k) {
+      const char c = s[k];
+      const int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+      if (d < 0) return false;
+      *cp = *cp * 16 + static_cast<unsigned long>(d);
+    }
+    return true;
+  };
+  for (size_t i = 1; i + 1 < s.size(); ++i) {
+    if (s[i] != '\\') {
+      out += s[i];
+      continue;
+    }
+    if (++i + 1 >= s.size()) return std::nullopt;
+    switch (s[i]) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '/': out += '/'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        unsigned long cp = 0, low = 0;
+        if (!hex4(i + 1, &cp)) return std::nullopt;
+        i += 4;
+        if (cp >= 0xd800 && cp < 0xdc00 && i + 2 < s.size() && s[i + 1] == '\\' && s[i + 2] == 'u' &&
+            hex4(i + 3, &low) && low >= 0xdc00 && low < 0xe000) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+          i += 6;
+        }
+        appendUtf8(out, cp);
+        break;
+      }
+      default: return std::nullopt;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> obligationBodyMember(const std::string& body, const std::string& key) {
+  std::vector<Member> ms;
+  if (!members(body, ms)) return std::nullopt;
+  const std::string_view* v = find(ms, key);
+  if (!v || *v == "null") return std::string();
+  if ((*v)[0] == '"') return unescaped(*v);
+  return std::string(*v);
+}
+
+std::optional<std::string> withObligationBodyMember(const std::string& body, const std::string& key,
+                                                    const std::string& json_value) {
+  std::vector<Member> ms;
+  if (!members(body, ms)) return std::nullopt;
+  if (const std::string_view* v = find(ms, key)) {
+    const size_t at = static_cast<size_t>(v->data() - body.data());
+    return body.substr(0, at) + json_value + body.substr(at + v->size());
+  }
+  std::string out = body.substr(0, body.size() - 1);
+  add(out, key, json_value);
+  return out + "}";
+}
+
+namespace {
+
 std::string unpack(const std::string& stored, const ObligationRow& r, const Known* known) {
   static const std::string kMark = std::string("{\"") + kPackedKey + "\":";
   if (stored.compare(0, kMark.size(), kMark) != 0) return stored;

@@ -2,6 +2,7 @@
 
 #include "storage/records.h"
 
+#include <optional>
 #include <string>
 
 namespace vc::storage {
@@ -25,5 +26,17 @@ namespace vc::storage {
 // The dictionary is part of the stored formats ("z1" and "z2"): never change it; a new one needs a new prefix.
 std::string packObligationBody(const std::string& body, const ObligationRow& columns);
 std::string unpackObligationBody(const std::string& stored, const ObligationRow& columns);
+
+// A purge reads and rewrites one member of a body (stored or unpacked) as text, so that both stores hold the same
+// text after it (SQLite's json_set kept the members' order; PostgreSQL's jsonb_set would not). Each gives nullopt
+// when `body` is not a JSON object written without white space (which every body this build writes is).
+//
+// What json_extract(body, '$.<key>') gives: the member's JSON text ("" where it is missing or null; a string's
+// value unescaped).
+std::optional<std::string> obligationBodyMember(const std::string& body, const std::string& key);
+// What json_set(body, '$.<key>', json(json_value)) gives: the member's value replaced where it is, every other
+// byte kept; added at the end where it is missing.
+std::optional<std::string> withObligationBodyMember(const std::string& body, const std::string& key,
+                                                    const std::string& json_value);
 
 }  // namespace vc::storage

@@ -5,26 +5,25 @@
 #include <functional>
 #include <optional>
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
+#include <Poco/Data/Session.h>
 
 #include "common/error.h"
 #include "common/sha256.h"
 #include "storage/database.h"
 #include "storage/letter_store.h"
 #include "storage/obligation_body.h"
+#include "storage/store.h"
 
 using namespace Poco::Data::Keywords;
-using Poco::Data::Statement;
 
 namespace vc::storage {
 namespace {
 
-// Where a case's personal data was written: the table, the column that names a row, the
-// columns to replace, and which of its rows belong to the case (?1 is the case URN).
+// Where a case's personal data was written: the table, the columns that name a row (its key: never rowid, which
+// PostgreSQL has not), the columns to replace, and which of its rows belong to the case (?1 is the case URN).
 struct PurgeTarget {
   const char* table;
-  const char* key;
+  std::vector<const char*> key;
   std::vector<const char*> columns;
   const char* rows_of_case;
 };
@@ -34,19 +33,21 @@ struct PurgeTarget {
 
 const std::vector<PurgeTarget>& targets() {
   static const std::vector<PurgeTarget> kTargets = {
-      {"events", "seq", {"body"}, "case_urn = ?1"},
-      {"cases", "urn", {"details"}, "urn = ?1"},
-      {"victims", "victim_id", {"profile", "reasons"}, "case_urn = ?1"},
-      {"entitlement_changes", "rowid", {"reasons"}, "victim_id IN (SELECT victim_id FROM victims WHERE case_urn = ?1)"},
-      {"meetings", "id", {"body"}, "case_urn = ?1"},
-      {"letters", "n", {"fields", "free_text", "recipient_email", "html", "text", "note"},
+      {"events", {"seq"}, {"body"}, "case_urn = ?1"},
+      {"cases", {"urn"}, {"details"}, "urn = ?1"},
+      {"victims", {"victim_id"}, {"profile", "reasons"}, "case_urn = ?1"},
+      {"entitlement_changes", {"victim_id", "n"}, {"reasons"},
+       "victim_id IN (SELECT victim_id FROM victims WHERE case_urn = ?1)"},
+      {"meetings", {"id"}, {"body"}, "case_urn = ?1"},
+      {"letters", {"n"}, {"fields", "free_text", "recipient_email", "html", "text", "note"},
        "obligation_id IN " VC_OBLIGATIONS_OF_CASE},
-      {"letter_versions", "rowid", {"fields", "free_text", "html", "text"}, "letter_n IN " VC_LETTERS_OF_CASE},
-      {"letter_history", "rowid", {"note"}, "letter_n IN " VC_LETTERS_OF_CASE},
-      {"notifications", "n", {"recipient_email", "html", "text"}, "case_urn = ?1"},
-      {"outbox", "id", {"name", "recipient", "subject", "body_text", "body_html"},
+      {"letter_versions", {"letter_n", "version"}, {"fields", "free_text", "html", "text"},
+       "letter_n IN " VC_LETTERS_OF_CASE},
+      {"letter_history", {"letter_n", "n"}, {"note"}, "letter_n IN " VC_LETTERS_OF_CASE},
+      {"notifications", {"n"}, {"recipient_email", "html", "text"}, "case_urn = ?1"},
+      {"outbox", {"id"}, {"name", "recipient", "subject", "body_text", "body_html"},
        "letter_n IN " VC_LETTERS_OF_CASE " OR notification_n IN (SELECT n FROM notifications WHERE case_urn = ?1)"},
-      {"obligation_reasons", "n", {"note"}, "obligation_id IN " VC_OBLIGATIONS_OF_CASE},
+      {"obligation_reasons", {"n"}, {"note"}, "obligation_id IN " VC_OBLIGATIONS_OF_CASE},
   };
   return kTargets;
 }
@@ -74,75 +75,110 @@ std::optional<std::string> unkeyedDigest(const std::string& value) {
 // Every personal-data value the case `urn` left in the store, each given to `replace`; where it
 // returns a replacement, the value is overwritten with it. Obligations stay in the ledger: only their
 // explanation (which names the victim's reasons for enhanced rights) and record of recomputations
-// are values here. Returns how many were replaced.
+// are values here. Returns how many were replaced. Every statement goes through Query, in SQLite's dialect,
+// so the same walk runs on both stores (on PostgreSQL the append-only guards let exactly these writes through:
+// a purgeable column turned into a keyed marker).
 int replaceCaseValues(Poco::Data::Session& s, const std::string& urn,
                       const std::function<std::optional<std::string>(const std::string&)>& replace) {
+  const bool postgres = isPostgres(s);
   int replaced = 0;
   // Letters that keep their words in their current version (letter_store.cpp) get their own copy back
   // first, so that each value is replaced (and counted) in both places as before. Only from the schema
-  // that has the column: an upgrade re-keys older markers before it exists.
-  int words_once = 0;
-  s << "SELECT COUNT(*) FROM pragma_table_info('letters') WHERE name = 'words_in_version'", into(words_once), now;
+  // that has the column: an upgrade re-keys older markers before it exists (PostgreSQL's schema has had it
+  // from its first version).
+  bool words_once = postgres;
+  if (!postgres) {
+    Query q(s, "SELECT COUNT(*) FROM pragma_table_info('letters') WHERE name = 'words_in_version'");
+    words_once = q.next() && q.int64(0) > 0;
+  }
   if (words_once) {
-    std::string u = urn;
-    s << "UPDATE letters SET html = (SELECT v.html FROM letter_versions v WHERE v.letter_n = letters.n AND v.version = "
-         "letters.version), text = (SELECT v.text FROM letter_versions v WHERE v.letter_n = letters.n AND v.version = "
-         "letters.version), words_in_version = 0 WHERE words_in_version = 1 AND obligation_id IN "
-         "(SELECT id FROM obligations WHERE case_urn = ?)",
-        bind(u), now;
+    Query q(s,
+            "UPDATE letters SET html = (SELECT v.html FROM letter_versions v WHERE v.letter_n = letters.n AND "
+            "v.version = letters.version), text = (SELECT v.text FROM letter_versions v WHERE v.letter_n = letters.n "
+            "AND v.version = letters.version), words_in_version = 0 WHERE words_in_version = 1 AND obligation_id IN "
+            "(SELECT id FROM obligations WHERE case_urn = ?)");
+    q.bind(urn).run();
   }
   for (const PurgeTarget& t : targets()) {
+    std::string key_list, key_match;
+    for (const char* k : t.key) {
+      key_list += std::string(key_list.empty() ? "" : ", ") + k;
+      key_match += std::string(key_match.empty() ? "" : " AND ") + k + " = ?";
+    }
     for (const char* column : t.columns) {
-      Statement st(s);
-      std::string u = urn;
-      st << std::string("SELECT ") + t.key + ", " + column + " FROM " + t.table + " WHERE " + t.rows_of_case, bind(u);
-      st.execute();
-      Poco::Data::RecordSet rs(st);
-      std::vector<std::pair<std::string, std::string>> rows;  // read whole before writing
-      for (bool more = rs.moveFirst(); more; more = rs.moveNext())
-        if (!rs.value(1).isEmpty()) rows.emplace_back(rs.value(0).convert<std::string>(), rs.value(1).convert<std::string>());
+      std::vector<std::pair<std::vector<std::string>, std::string>> rows;  // read whole before writing
+      {
+        Query q(s, "SELECT " + key_list + ", " + column + " FROM " + t.table + " WHERE " + t.rows_of_case);
+        q.bind(urn);
+        const int value = static_cast<int>(t.key.size());
+        while (q.next()) {
+          if (q.isNull(value)) continue;
+          std::vector<std::string> key;
+          for (int i = 0; i < value; ++i) key.push_back(q.text(i));
+          rows.emplace_back(std::move(key), q.text(value));
+        }
+      }
       for (const auto& [key, value] : rows) {
         // A letter version's words may be stored packed: the marker is of the words themselves, as before.
         auto replacement = replace(LetterStore::unpackWords(value));
         if (!replacement) continue;
-        std::string k = key;
-        s << std::string("UPDATE ") + t.table + " SET " + column + " = ? WHERE " + t.key + " = ?", bind(*replacement),
-            bind(k), now;
+        Query u(s, std::string("UPDATE ") + t.table + " SET " + column + " = ? WHERE " + key_match);
+        u.bind(*replacement);
+        for (const auto& k : key) u.bind(k);
+        u.run();
         ++replaced;
       }
     }
   }
-  Statement st(s);
-  std::string u = urn;
-  // The body may be stored packed (obligation_body.h): its values are read from the body as written.
-  st << "SELECT id, rule, victim_id, case_urn, trigger_event, kind, basis, policy, tier, body "
-        "FROM obligations WHERE case_urn = ?",
-      bind(u);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
-  std::vector<std::vector<std::string>> obligations;
-  for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-    ObligationRow r;
-    size_t c = 0;
-    for (std::string* field : {&r.id, &r.rule, &r.victim_id, &r.case_urn, &r.trigger_event, &r.kind, &r.basis,
-                               &r.policy, &r.tier, &r.body})
-      *field = rs.value(c++).convert<std::string>();
-    obligations.push_back({r.id, unpackObligationBody(r.body, r), ""});
+  // The body may be stored packed (obligation_body.h): its values are read from the body as written, and set in
+  // the body as stored, in its text (each other byte kept: the same text on both stores).
+  struct Obligation {
+    std::string id, stored, whole;
+  };
+  std::vector<Obligation> obligations;
+  {
+    Query q(s,
+            "SELECT id, rule, victim_id, case_urn, trigger_event, kind, basis, policy, tier, body "
+            "FROM obligations WHERE case_urn = ? ORDER BY id");
+    q.bind(urn);
+    while (q.next()) {
+      ObligationRow r;
+      int c = 0;
+      for (std::string* field : {&r.id, &r.rule, &r.victim_id, &r.case_urn, &r.trigger_event, &r.kind, &r.basis,
+                                 &r.policy, &r.tier, &r.body})
+        *field = q.text(c++);
+      obligations.push_back({r.id, r.body, unpackObligationBody(r.body, r)});
+    }
   }
-  for (auto& o : obligations) {
-    const std::string body = o[1];
-    s << "SELECT IFNULL(json_extract(?, '$.explanation'), ''), IFNULL(json_extract(?, '$.changes'), '')", bind(body),
-        bind(body), into(o[1]), into(o[2]), now;
-  }
-  for (auto& o : obligations) {
-    for (auto [path, index] : {std::pair{"$.explanation", 1}, std::pair{"$.changes", 2}}) {
-      auto replacement = replace(o[static_cast<size_t>(index)]);
+  for (const auto& o : obligations) {
+    std::string body = o.stored;
+    bool changed = false;
+    for (const char* key : {"explanation", "changes"}) {
+      std::optional<std::string> value = obligationBodyMember(o.whole, key);
+      if (!value) {  // a body this build did not write (white space, another shape): SQLite reads it itself
+        if (postgres)
+          throw Error(Error::Kind::kInternal, "retention",
+                      "obligation " + o.id + "'s body is not one this build wrote");
+        Query q(s, std::string("SELECT IFNULL(json_extract(?, '$.") + key + "'), '')");
+        q.bind(o.whole);
+        value = q.next() ? q.text(0) : "";
+      }
+      auto replacement = replace(*value);
       if (!replacement) continue;
-      std::string p = path;
-      s << "UPDATE obligations SET body = json_set(body, ?, json(?)) WHERE id = ?", bind(p), bind(*replacement),
-          bind(o[0]), now;
+      std::optional<std::string> rewritten = withObligationBodyMember(body, key, *replacement);
+      if (!rewritten) {  // SQLite only, as above
+        Query q(s, std::string("SELECT json_set(?, '$.") + key + "', json(?))");
+        q.bind(body).bind(*replacement);
+        if (!q.next()) throw Error(Error::Kind::kInternal, "retention", "json_set gave no row");
+        rewritten = q.text(0);
+      }
+      body = std::move(*rewritten);
+      changed = true;
       ++replaced;
     }
+    if (!changed) continue;
+    Query u(s, "UPDATE obligations SET body = ? WHERE id = ?");
+    u.bind(body).bind(o.id).run();
   }
   return replaced;
 }
@@ -196,8 +232,12 @@ int RetentionStore::purgeCase(const std::string& urn, const std::string& at) {
     if (value.empty() || value == "[]" || isMarker(value)) return std::nullopt;  // nothing there, or purged already
     return marker(keys, urn, value);
   });
-  std::string when = at, u = urn;
-  s_ << "UPDATE cases SET purged_at = ? WHERE urn = ?", bind(when), bind(u), now;
+  Query q(s_, "UPDATE cases SET purged_at = ? WHERE urn = ?");
+  q.bind(at).bind(urn).run();
+  // On SQLite triggers arm the case (case_checks) and move its change token (case_versions) for each row the
+  // purge wrote (events, the case, victims, entitlement changes, obligations, reasons): on PostgreSQL, where
+  // no trigger writes, the purge does both itself, once, in its transaction (docs/storage-seam.md).
+  if (isPostgres(s_)) Store(s_).armCaseCheck(urn);
   return replaced;
 }
 
@@ -211,6 +251,15 @@ std::optional<std::string> RetentionStore::purgedAt(const std::string& urn) {
 RetentionStore::RetentionStore(Connection& connection) : s_(sqlite(connection)) {}
 
 bool RetentionStore::rewriteFileWithoutFreedContent() {
+  if (isPostgres(s_)) {
+    // No file to rebuild and no log to empty (docs/compliance.md, "The purge on PostgreSQL"): VACUUM removes the
+    // old row versions the purge left in the tables it changed, which no open snapshot still sees. Not VACUUM
+    // FULL: its lock would stop every daemon reading those tables for as long as the rewrite takes.
+    std::string tables;
+    for (const PurgeTarget& t : targets()) tables += std::string(t.table) + ", ";
+    Query(s_, "VACUUM " + tables + "obligations").run();
+    return true;
+  }
   vacuum(s_);
   int busy = 1, log_pages = 0, checkpointed = 0;
   s_ << "PRAGMA wal_checkpoint(TRUNCATE)", into(busy), into(log_pages), into(checkpointed), now;

@@ -33,11 +33,6 @@ struct StoreUrl {
   std::string display() const;
 };
 
-// What a command that does not work on a PostgreSQL store yet answers there (issue 17; docs/storage-seam.md).
-inline constexpr const char* kPostgresIncomplete =
-    "the PostgreSQL store is not complete yet: only serve, migrate, import, demo, report, rederive, verify-audit and user add work (use a SQLite store, "
-    "db.path, for everything else)";
-
 // Throws vc::Error(kInvalidArgument, "db_url", what is wrong) for anything else, without repeating a
 // password the URL may have held.
 StoreUrl parseStoreUrl(const std::string& url);

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# `victim-comms migrate`, `import`, `demo`, `report`, `verify-audit`, `rederive` and `user add` on PostgreSQL from the command line, as an operator would run them
+# `victim-comms migrate`, `import`, `demo`, `report`, `verify-audit`, `rederive`, `user add` and `purge` on PostgreSQL from the command line, as an operator would run them
 # (issue 17), against the throwaway cluster of the CTest fixture pg_cluster: a demo import into PostgreSQL stores
-# the same events, obligations, letters and notifications as one into SQLite; purge refuses that store (serve on PostgreSQL: the "on postgres:" suites and postgres_daemons_test.sh).
 # Usage: postgres_cli_test.sh PATH/TO/victim-comms SOURCE_DIR PG_STATE_DIR
 set -euo pipefail
 exe=$(readlink -f "$1")
@@ -46,15 +45,6 @@ check "migrate creates the PostgreSQL schema ($tables tables) and records versio
 run "$exe" migrate "${cfg[@]}"
 [ "$rc" = 0 ] && [ "$out" = "schema of $store at version 2 (already current)" ] || fail "migrate again: exit $rc: $out"
 check "migrate again changes nothing and says so"
-
-for command in purge; do
-  # shellcheck disable=SC2086
-  run timeout 20 "$exe" $command "${cfg[@]}" --port 0
-  [ "$rc" = 78 ] || fail "$command on PostgreSQL: exit $rc, wanted 78: $out"
-  grep -q "the PostgreSQL store is not complete yet: only serve, migrate, import, demo, report, rederive, verify-audit and user add work" <<<"$out" || fail "$command said: $out"
-  grep -q "db.url = $store" <<<"$out" || fail "$command does not name the store: $out"
-done
-check "purge refuses a PostgreSQL store (exit 78)"
 
 # import and demo: the audit chain's checkpoints need a file of their own on PostgreSQL (no db.path to sit beside).
 run "$exe" demo "${cfg[@]}"
@@ -244,3 +234,61 @@ run "$exe" migrate "${cfg[@]}" --db "$tmp/other.db"
 run "$exe" migrate "${cfg[@]}" --config <(printf 'db.url = mysql://vc@127.0.0.1/%s\n' "$db")
 [ "$rc" = 78 ] && grep -q "unknown store 'mysql:'" <<<"$out" || fail "an unknown scheme: exit $rc: $out"
 check "db.url and db.path naming two stores, or an unknown kind of store, stop start-up (exit 78)"
+
+# purge (issue 17): a case that ended in January and is done with, imported into both stores, is purged from both
+# alike (the same output, the same rows after, markers and all); on PostgreSQL no value of it is left readable in
+# any live table, its ledger row and the purge's audit entry stay, and the tables it changed are vacuumed after.
+cat >"$tmp/ended.jsonl" <<'JSONL'
+{"id":"rt-reg","type":"case.registered","occurred_at":"2026-01-05T09:00:00Z","case_urn":"52RT0000001","area":"CPS South West","offences":["other"]}
+{"id":"rt-v","type":"victim.registered","occurred_at":"2026-01-05T09:01:00Z","case_urn":"52RT0000001","victim_id":"rt-v1","name":{"given":"Jo","family":"Retentioncase"},"email":"jo.retentioncase@example.org"}
+{"id":"rt-nfa","type":"charging.decided","occurred_at":"2026-01-06T10:00:00Z","case_urn":"52RT0000001","decision":"no_further_action","reasons":"Retentioncase's account could not be supported (synthetic)."}
+{"id":"rt-done","type":"contact.recorded","occurred_at":"2026-01-08T10:00:00Z","case_urn":"52RT0000001","victim_id":"rt-v1","obligation":"VCL-NFA:rt-v1:rt-nfa","by":"cps"}
+JSONL
+printf 'retention.closed_case_days = 30\n' >"$tmp/retention.properties"
+for which in pg sqlite; do
+  [ "$which" = pg ] && store_cfg=("${pg_cfg[@]}") || store_cfg=("${sqlite_cfg[@]}")
+  run "$exe" import "$tmp/ended.jsonl" "${store_cfg[@]}"
+  [ "$rc" = 0 ] || fail "import of the ended case into $which: exit $rc: $out"
+done
+anywhere() {  # anywhere VALUE: the tables of the PostgreSQL store with a row whose text holds VALUE
+  local sql="" t
+  for t in $(psql_store "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"); do
+    sql+="${sql:+ UNION ALL }SELECT '$t' FROM $t x WHERE x::text LIKE '%$1%'"
+  done
+  psql_store "SELECT DISTINCT * FROM ($sql) found"
+}
+[ -n "$(anywhere jo.retentioncase@example.org)" ] || fail "the ended case's email is not in PostgreSQL to begin with"
+run "$exe" purge --dry-run "${pg_cfg[@]}" --config "$tmp/retention.properties"
+[ "$rc" = 0 ] && grep -q "^would purge 52RT0000001 (CPS South West, ended 2026-01-08)" <<<"$out" ||
+  fail "purge --dry-run on PostgreSQL: exit $rc: $out"
+[ "$(psql_store "SELECT count(*) FROM cases WHERE purged_at IS NOT NULL")" = 0 ] || fail "purge --dry-run purged"
+run "$exe" purge "${pg_cfg[@]}" --config "$tmp/retention.properties"
+[ "$rc" = 0 ] && grep -q "^purged 52RT0000001 (CPS South West, ended 2026-01-08, [0-9]* values replaced" <<<"$out" ||
+  fail "purge on PostgreSQL: exit $rc: $out"
+grep -q "^PostgreSQL: the tables the purge changed were vacuumed; copies of the old values in the write-ahead log" <<<"$out" ||
+  fail "purge on PostgreSQL does not say what is left: $out"
+pg_out=$(grep -v "^PostgreSQL: " <<<"$out")
+run "$exe" purge "${sqlite_cfg[@]}" --config "$tmp/retention.properties"
+[ "$rc" = 0 ] && [ "$out" = "$pg_out" ] || fail "purge differs: exit $rc: $(diff <(echo "$out") <(echo "$pg_out"))"
+for value in Retentioncase jo.retentioncase@example.org "Jo Retentioncase"; do
+  found=$(anywhere "$value")
+  [ -z "$found" ] || fail "'$value' is still in PostgreSQL's live tables after the purge: $found"
+done
+[ "$(psql_store "SELECT profile FROM victims WHERE victim_id = 'rt-v1'")" = \
+  "$(sqlite3 "$tmp/sqlite/store.db" "SELECT profile FROM victims WHERE victim_id = 'rt-v1'")" ] || fail "the markers differ"
+psql_store "SELECT profile FROM victims WHERE victim_id = 'rt-v1'" | grep -q '^{"purged":"hmac-sha256:' ||
+  fail "the victim's profile is not a keyed marker: $(psql_store "SELECT profile FROM victims WHERE victim_id = 'rt-v1'")"
+same events "SELECT id, case_urn, body FROM events ORDER BY id"
+same cases "SELECT urn, details, purged_at FROM cases ORDER BY urn"
+same victims "SELECT victim_id, reasons, profile FROM victims ORDER BY victim_id"
+same obligations "SELECT id, status, due_by, body FROM obligations ORDER BY id"
+same letters "SELECT n, state, fields, free_text, recipient_email, html, text, note, words_in_version FROM letters ORDER BY n"
+same letter_versions "SELECT letter_n, version, fields, free_text, html, text FROM letter_versions ORDER BY letter_n, version"
+same letter_history "SELECT letter_n, n, note FROM letter_history ORDER BY letter_n, n"
+same outbox "SELECT notification_n, letter_n, name, recipient, subject, body_text, body_html FROM outbox ORDER BY id"
+[ "$(psql_store "SELECT status FROM obligations WHERE id = 'VCL-NFA:rt-v1:rt-nfa'")" = met ] || fail "the ledger lost the obligation"
+[ "$(psql_store "SELECT count(*) FROM audit_log WHERE action = 'case_purged' AND subject = 'case:52RT0000001'")" = 1 ] ||
+  fail "the purge was not audited on PostgreSQL"
+[ "$(psql_store "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('events', 'victims', 'obligations',
+  'letter_versions') AND last_vacuum IS NOT NULL")" = 4 ] || fail "the tables the purge changed were not vacuumed"
+check "purge on PostgreSQL purges the ended case as on SQLite (the same rows after), leaves no value of it in any live table, keeps its ledger row, is audited, and vacuums the tables it changed"

@@ -301,3 +301,30 @@ TEST_CASE("An explanation packed before zstd (zlib, \"z1:\") still reads back by
   CHECK(packed_now.size() < body.size());
   CHECK(storage::unpackObligationBody(packed_now, row) == body);
 }
+
+// A purge reads an obligation's explanation and changes and sets their markers in the body's text itself, so that
+// PostgreSQL (whose jsonb_set would reorder the keys) holds the same text as SQLite: what it reads and writes is
+// what SQLite's json_extract and json_set give.
+TEST_CASE("a purge reads and sets a body's member as SQLite's json_extract and json_set do", "[purge]") {
+  TempDb t;
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  auto lease = db.session();
+  auto& s = storage::sqlite(lease);
+  const std::string marker = "{\"purged\":\"hmac-sha256:k1:ab\"}";
+  for (const std::string& body :
+       {std::string("{\"id\":\"o1\",\"explanation\":{\"text\":\"x \\\"q\\\" caf\\u00e9\"},\"right\":4,\"changes\":[]}"),
+        std::string("{\"packed\":1,\"changes\":[{\"event\":\"e2\"}],\"explanation\":\"z2:10:abc=\",\"owner\":null}"),
+        std::string("{\"s\":\"caf\\u00e9 \\ud83d\\ude00 \\\\ \\/ \\n \\t\",\"explanation\":null}"),
+        std::string("{}")}) {
+    for (const std::string key : {"explanation", "changes", "right", "s", "owner", "missing"}) {
+      INFO(body << " ." << key);
+      std::string extracted, set, b = body, path = "$." + key, m = marker;
+      s << "SELECT IFNULL(json_extract(?, ?), ''), json_set(?, ?, json(?))", bind(b), bind(path), bind(b), bind(path),
+          bind(m), into(extracted), into(set), now;
+      CHECK(storage::obligationBodyMember(body, key) == std::optional<std::string>(extracted));
+      CHECK(storage::withObligationBodyMember(body, key, marker) == std::optional<std::string>(set));
+    }
+  }
+  CHECK_FALSE(storage::obligationBodyMember("{ \"a\": 1 }", "a"));  // white space: not a body this build wrote
+  CHECK_FALSE(storage::withObligationBodyMember("[1]", "a", marker));
+}
