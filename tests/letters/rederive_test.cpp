@@ -274,7 +274,8 @@ TEST_CASE("rederive replays stored cases under a corrected rule book and never t
   }
 }
 
-TEST_CASE("rederive leaves a purged case alone, and says so", "[rederive]") {
+// [sqlite_only]: "left alone" is a snapshot of the SQLite file.
+TEST_CASE("rederive leaves a purged case alone, and says so", "[sqlite_only][rederive]") {
   TestDaemon d(at("2026-09-01T09:00:00+01:00"));
   const std::string urn = "52RD0600126";
   ok(httpRequest(d.port(), "POST", "/api/v1/events", bearer(d.ingest),
