@@ -57,6 +57,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"outbox.max_attempts", "10", "attempts before a message is dead (shown for a person to handle)"},
     {"outbox.retry_base_seconds", "60", "wait after the first failed attempt; doubled after each"},
     {"outbox.retry_max_seconds", "3600", "the longest wait between attempts"},
+    {"outbox.lease_seconds", "300", "how long a daemon has to send a message it took before another daemon may take it back and send it again, with the same Message-ID (several daemons on one PostgreSQL; a daemon that died mid-send). At least twice smtp.timeout_seconds"},
     {"web.public_url", "http://localhost:8080", "the address people reach the daemon at; links in ISVA notifications start with it"},
     {"web.dir", "../web", "the web pages' templates (`templates/`), their own static files (`static/`) and GOV.UK Frontend (`node_modules/govuk-frontend`, from `npm ci`), checked at start"},
     {"web.session_idle_minutes", "30", "a web session ends after this many minutes without a request (1 to 720)"},
@@ -347,6 +348,12 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
       static_cast<int>(r.integer("outbox.retry_max_seconds", s.outbox_retry_max_seconds, 1, 7 * 86400));
   if (s.outbox_retry_max_seconds < s.outbox_retry_base_seconds)
     r.fail("outbox.retry_max_seconds", "must not be less than outbox.retry_base_seconds");
+  s.outbox_lease_seconds = static_cast<int>(r.integer("outbox.lease_seconds", s.outbox_lease_seconds, 2, 86400));
+  // A send is several exchanges with the SMTP server, each allowed smtp.timeout_seconds: a lease shorter than
+  // two of them would let another daemon send a message again while the first is still sending it.
+  if (s.outbox_lease_seconds < 2 * s.smtp_timeout_seconds)
+    r.fail("outbox.lease_seconds", "must be at least twice smtp.timeout_seconds (" +
+                                       std::to_string(2 * s.smtp_timeout_seconds) + ")");
   s.public_url = r.string("web.public_url", s.public_url);
   if (s.public_url.rfind("http://", 0) != 0 && s.public_url.rfind("https://", 0) != 0)
     r.fail("web.public_url", "must start with http:// or https://");

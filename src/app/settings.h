@@ -72,6 +72,7 @@ struct Settings {
   int outbox_max_attempts = 10;
   int outbox_retry_base_seconds = 60;
   int outbox_retry_max_seconds = 3600;
+  int outbox_lease_seconds = 300;
   std::string public_url = "http://localhost:8080";  // links in notifications start with it
   std::string web_dir;                 // absolute: templates/, static/, node_modules/govuk-frontend/
   int web_session_idle_minutes = 30;

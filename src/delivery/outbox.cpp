@@ -1,6 +1,10 @@
 #include "delivery/outbox.h"
 
+#include <unistd.h>
+
 #include <Poco/Logger.h>
+
+#include "common/correlation.h"
 
 #include "storage/outbox_store.h"
 
@@ -13,12 +17,20 @@ int64_t systemNow() {
 
 Poco::Logger& log() { return Poco::Logger::get("vc.outbox"); }
 
+// Who holds a lease: the host, the process, and a random part (a restarted daemon with a reused pid is
+// someone else: its predecessor's leases run out like anyone's).
+std::string makeInstanceId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + newCorrelationId("").substr(1, 8);
+}
+
 }  // namespace
 
 Outbox::Outbox(storage::Database& db, const domain::Clock& clock, std::map<std::string, Channel*> channels,
                RetryPolicy policy, std::string message_id_domain)
     : db_(db), clock_(clock), channels_(std::move(channels)), policy_(policy), domain_(std::move(message_id_domain)),
-      real_now_(systemNow) {}
+      real_now_(systemNow), instance_id_(makeInstanceId()) {}
 
 int64_t Outbox::retryDelay(int attempts) const {
   int64_t delay = policy_.base_seconds;
@@ -57,7 +69,10 @@ bool Outbox::retryDead(storage::Connection& session, int64_t id) {
 int64_t Outbox::recover() {
   auto lease = db_.session();
   storage::WriteTransaction tx(lease);
-  const int64_t n = storage::OutboxStore(lease).requeueSending(real_now_());
+  // SQLite: this process is the file's only sender, so every 'sending' row is a stopped daemon's. PostgreSQL:
+  // other daemons may be sending right now; only the leases that ran out are taken back.
+  storage::OutboxStore store(lease);
+  const int64_t n = db_.postgres() ? store.requeueExpired(real_now_()) : store.requeueSending(real_now_());
   tx.commit();
   if (n > 0) log().warning("%Ld message(s) were being sent when the daemon stopped; they will be sent again", n);
   return n;
@@ -67,6 +82,17 @@ size_t Outbox::sendDue() {
   std::vector<storage::OutboxRow> due;
   {
     auto lease = db_.session();
+    {
+      // A daemon that died mid-send (another one, on a shared store) leaves its messages leased: once the
+      // lease has run out they go back to the queue, and this pass may send them.
+      storage::WriteTransaction tx(lease);
+      const int64_t expired = storage::OutboxStore(lease).requeueExpired(real_now_());
+      tx.commit();
+      if (expired > 0)
+        log().warning("%Ld message(s) were left being sent by a daemon that stopped (their lease ran out); they "
+                      "will be sent again with the same Message-ID",
+                      expired);
+    }
     due = storage::OutboxStore(lease).due(real_now_(), 100);
   }
   size_t sent = 0;
@@ -105,11 +131,11 @@ bool Outbox::attempt(storage::OutboxRow row) {
     auto lease = db_.session();
     storage::WriteTransaction tx(lease);
     storage::OutboxStore store(lease);
-    if (!store.claim(row.id)) return false;  // someone else has it
+    if (!store.claim(row.id, instance_id_, real_now_() + policy_.lease_seconds)) return false;  // someone else's
     // Checked now, not only when it was queued: what was true then (consent) may not be.
     const std::string reason = listener ? listener->withholdReason(lease, row) : "";
     if (!reason.empty()) {
-      store.finish(row.id, "withheld", "", reason, 0);
+      store.finishClaimed(row.id, instance_id_, "withheld", "", reason, 0);  // claimed just now, in this transaction
       row.state = "withheld";
       listener->withheld(lease, row, reason);
       tx.commit();
@@ -133,9 +159,16 @@ bool Outbox::attempt(storage::OutboxRow row) {
     auto lease = db_.session();
     storage::WriteTransaction tx(lease);
     storage::OutboxStore store(lease);
+    const auto lostLease = [&] {
+      // The send took longer than the lease, and another daemon took the message back meanwhile: it is
+      // theirs now (sent again under the same Message-ID), and this outcome is not recorded.
+      log().warning("%s: the lease ran out while sending (outbox.lease_seconds = %d); another daemon has it now",
+                    what, policy_.lease_seconds);
+      return false;
+    };
     if (outcome.delivered) {
       const std::string sent_at = domain::formatRfc3339Utc(clock_.now());
-      store.finish(row.id, "sent", sent_at, "", row.next_attempt_at);
+      if (!store.finishClaimed(row.id, instance_id_, "sent", sent_at, "", row.next_attempt_at)) return lostLease();
       row.state = "sent";
       row.sent_at = sent_at;
       if (listener) listener->delivered(lease, row, outcome.receipt);
@@ -148,7 +181,8 @@ bool Outbox::attempt(storage::OutboxRow row) {
       // Anything else is tried again until the attempts run out.
       const bool dead = outcome.undeliverable || outcome.permanent || row.attempts >= policy_.max_attempts;
       const int64_t next = dead ? 0 : real_now_() + retryDelay(row.attempts);
-      store.finish(row.id, dead ? "dead" : "retrying", "", outcome.error, next);
+      if (!store.finishClaimed(row.id, instance_id_, dead ? "dead" : "retrying", "", outcome.error, next))
+        return lostLease();
       row.state = dead ? "dead" : "retrying";
       row.last_error = outcome.error;
       if (listener) listener->attemptFailed(lease, row, outcome, dead, next);
@@ -166,8 +200,9 @@ bool Outbox::attempt(storage::OutboxRow row) {
     log().error("%s: could not record the delivery attempt (%s); it will be tried again", what, std::string(e.what()));
     auto lease = db_.session();
     storage::WriteTransaction tx(lease);
-    storage::OutboxStore(lease).finish(row.id, "retrying", "", std::string("recording failed: ") + e.what(),
-                                             real_now_() + retryDelay(row.attempts));
+    storage::OutboxStore(lease).finishClaimed(row.id, instance_id_, "retrying", "",
+                                              std::string("recording failed: ") + e.what(),
+                                              real_now_() + retryDelay(row.attempts));
     tx.commit();
     return false;
   }

@@ -34,6 +34,9 @@ struct RetryPolicy {
   int max_attempts = 10;
   int base_seconds = 60;    // the delay after the first failed attempt; doubled after each
   int max_seconds = 3600;   // the longest delay
+  // How long a daemon has to send a message it claimed before another daemon may take it back and send it
+  // again (outbox.lease_seconds): longer than any send can take (settings: at least twice smtp.timeout_seconds).
+  int lease_seconds = 300;
 };
 
 // Told, inside the transaction that records it, what became of a message.
@@ -100,6 +103,7 @@ class Outbox {
 
   std::map<std::string, DeliveryListener*> listeners_;
   std::function<int64_t()> real_now_;
+  const std::string instance_id_;  // this daemon's name on the messages it claims (host, process, random)
   std::function<void()> on_requeued_;
   std::function<void(const std::vector<storage::OutboxRow>&)> on_posted_;
 };

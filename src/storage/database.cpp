@@ -672,6 +672,15 @@ const std::vector<Migration>& migrations() {
           "UPDATE letters SET (due_by, area, rule) = (SELECT o.due_by, o.area, o.rule FROM obligations o "
           "WHERE o.id = NEW.obligation_id) WHERE n = NEW.n; END",
       }},
+      {{
+          // 20 (issue 17): an outbox message being sent is leased, by one daemon, until a time. Several daemons
+          // on one PostgreSQL send from one outbox: a daemon that dies mid-send loses its lease when it runs out,
+          // and the message goes again (same Message-ID) from whichever daemon takes it next; a live daemon's
+          // lease is never taken. One shape on both stores (storage-seam.md): SQLite has one daemon a file, whose
+          // start-up still takes back every 'sending' row at once (OutboxStore::requeueSending).
+          "ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''",
+          "ALTER TABLE outbox ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0",
+      }},
   };
   return kMigrations;
 }

@@ -93,9 +93,24 @@ std::vector<OutboxRow> OutboxStore::due(int64_t now_unix, int limit) {
   return readOutbox(q);
 }
 
-bool OutboxStore::claim(int64_t id) {
-  Query q(s_, "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state IN ('queued', 'retrying')");
-  q.bind(id).run();
+bool OutboxStore::claim(int64_t id, const std::string& owner, int64_t lease_until) {
+  // PostgreSQL: a row another daemon is claiming at this moment is skipped, not waited for (it is theirs).
+  Query q(s_, isPostgres(s_)
+                  ? "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_by = ?, lease_until = ? "
+                    "WHERE id = (SELECT id FROM outbox WHERE id = ? AND state IN ('queued', 'retrying') "
+                    "FOR UPDATE SKIP LOCKED)"
+                  : "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_by = ?, lease_until = ? "
+                    "WHERE id = ? AND state IN ('queued', 'retrying')");
+  q.bind(owner).bind(lease_until).bind(id).run();
+  return q.changes() == 1;
+}
+
+bool OutboxStore::finishClaimed(int64_t id, const std::string& owner, const std::string& state,
+                                const std::string& sent_at, const std::string& last_error, int64_t next_attempt_at) {
+  Query q(s_,
+          "UPDATE outbox SET state = ?, sent_at = NULLIF(?, ''), last_error = ?, next_attempt_at = ?, lease_until = 0 "
+          "WHERE id = ? AND state = 'sending' AND claimed_by = ?");
+  q.bind(state).bind(sent_at).bind(last_error).bind(next_attempt_at).bind(id).bind(owner).run();
   return q.changes() == 1;
 }
 
@@ -108,8 +123,18 @@ void OutboxStore::finish(int64_t id, const std::string& state, const std::string
 int64_t OutboxStore::requeueSending(int64_t now_unix) {
   Query q(s_,
           "UPDATE outbox SET state = 'retrying', next_attempt_at = ?, "
-          "last_error = 'the daemon stopped while sending; sent again with the same Message-ID' WHERE state = 'sending'");
+          "last_error = 'the daemon stopped while sending; sent again with the same Message-ID', lease_until = 0 "
+          "WHERE state = 'sending'");
   q.bind(now_unix).run();
+  return q.changes();
+}
+
+int64_t OutboxStore::requeueExpired(int64_t now_unix) {
+  Query q(s_,
+          "UPDATE outbox SET state = 'retrying', next_attempt_at = ?, last_error = 'the daemon sending it stopped "
+          "(its lease ran out); sent again with the same Message-ID', lease_until = 0 "
+          "WHERE state = 'sending' AND lease_until <= ?");
+  q.bind(now_unix).bind(now_unix).run();
   return q.changes();
 }
 

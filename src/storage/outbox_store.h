@@ -28,18 +28,28 @@ class OutboxStore {
 
   int64_t insert(const OutboxRow& row);
   std::vector<OutboxRow> due(int64_t now, int limit);
-  // queued|retrying -> sending, counting the attempt; false if another worker has it.
+  // queued|retrying -> sending, counting the attempt, leased to `owner` (a daemon's instance id) until
+  // `lease_until` (Unix seconds); false if another worker has it.
   // INVARIANT (outbox claims; what a concurrent sender could break): a message is sent by at most one
-  // worker at a time. The claim is one conditional UPDATE (state IN ('queued', 'retrying')), so of two
-  // workers racing for a row only the one whose UPDATE changed it goes on; this holds with several
-  // writers too, as long as every caller checks the result. What does not yet hold with several
-  // daemons: requeueSending below takes back EVERY 'sending' row, a live daemon's too (issue 17: leases).
-  bool claim(int64_t id);
+  // worker at a time, and a live worker's message is never taken from it. The claim is one conditional
+  // UPDATE (state IN ('queued', 'retrying')), so of two workers racing for a row only the one whose UPDATE
+  // changed it goes on (on PostgreSQL the row is locked FOR UPDATE SKIP LOCKED, so the other does not even
+  // wait); a 'sending' row goes back to the queue only when its lease has run out (requeueExpired), and
+  // its outcome is recorded only by the lease's holder (finishClaimed). Every caller checks the result.
+  bool claim(int64_t id, const std::string& owner, int64_t lease_until);
+  // The outcome of a claimed message, recorded only while `owner` still holds it: false if its lease ran
+  // out and another daemon took it back (the caller then records nothing).
+  bool finishClaimed(int64_t id, const std::string& owner, const std::string& state, const std::string& sent_at,
+                     const std::string& last_error, int64_t next_attempt_at);
+  // A message no one is sending (queued, retrying, dead) put in its final state (a withdrawn letter's).
   void finish(int64_t id, const std::string& state, const std::string& sent_at, const std::string& last_error,
               int64_t next_attempt_at);
-  // Rows left "sending" by a daemon that stopped mid-send go back to the queue. Run at start-up, when
-  // this process is the only sender on the store (one daemon per SQLite file).
+  // Every 'sending' row back to the queue: at start-up on SQLite, where this process is the only sender on
+  // the file (one daemon a file), so any such row was left by a daemon that stopped mid-send.
   int64_t requeueSending(int64_t now);
+  // The 'sending' rows whose lease ran out by `now` back to the queue (a daemon died mid-send): on every
+  // sending pass, and at start-up on PostgreSQL, where other daemons' live leases must be left alone.
+  int64_t requeueExpired(int64_t now);
   // dead -> retrying at `now`, with the attempts counted afresh; false unless it was dead.
   bool retryDead(int64_t id, int64_t now);
   // What was heard of a sent message after it left (delivered | returned | bounced); false unless it was sent.

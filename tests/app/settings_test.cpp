@@ -121,6 +121,8 @@ TEST_CASE("a bad value stops start-up with the key named", "[app][settings]") {
       {"letters.support_services_file = missing.json", "letters.support_services_file"},
       {"outbox.max_attempts = 0", "outbox.max_attempts"},
       {"outbox.retry_max_seconds = 1", "outbox.retry_max_seconds"},
+      {"outbox.lease_seconds = 59", "outbox.lease_seconds"},  // under twice smtp.timeout_seconds (30)
+      {"smtp.timeout_seconds = 200", "outbox.lease_seconds"},   // the default lease (300) is then too short
       {"http.header_timeout_seconds = 0", "http.header_timeout_seconds"},
       {"http.keepalive_idle_seconds = -1", "http.keepalive_idle_seconds"},
       {"http.body_timeout_seconds = 0", "http.body_timeout_seconds"},

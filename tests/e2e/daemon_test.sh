@@ -59,7 +59,7 @@ rm -rf "$locked"
 [ $(( $(date +%s) - started )) -lt 10 ] || fail "an unwritable store directory took $(( $(date +%s) - started )) s to refuse"
 check "a missing or unwritable store directory stops start-up at once, naming it (exit 78)"
 
-"$exe" migrate $cfg --db "$db" | grep -q "at version 19" || fail "migrate"
+"$exe" migrate $cfg --db "$db" | grep -q "at version 20" || fail "migrate"
 check "migrate creates the schema"
 
 # the keys are made on first start, readable by the daemon's user only; one others may read stops start-up

@@ -44,6 +44,7 @@ smtp.port = $smtp_port
 smtp.sender = vlu@cps.example.org
 smtp.require_tls = false
 smtp.timeout_seconds = 300
+outbox.lease_seconds = 600
 scheduler.interval_seconds = 1
 outbox.retry_base_seconds = 1
 outbox.retry_max_seconds = 1

@@ -197,7 +197,10 @@ TEST_CASE("With SMTP down the letter waits and is retried; once SMTP is back it 
   CHECK(retried);
 }
 
-TEST_CASE("A message the daemon was sending when it stopped is sent again with the same Message-ID", "[letters][smtp]") {
+// [sqlite_only]: a restart takes back every 'sending' row only where the daemon is the file's one sender; on
+// PostgreSQL the lease decides (the next test, on both stores).
+TEST_CASE("A message the daemon was sending when it stopped is sent again with the same Message-ID",
+          "[sqlite_only][letters][smtp]") {
   TempDir mail;
   SmtpSink smtp(freePort(), mail.path + "/maildir");
   DaemonOptions options;
@@ -210,8 +213,8 @@ TEST_CASE("A message the daemon was sending when it stopped is sent again with t
     storage::OutboxStore store(lease);
     auto message = store.latestForLetter(std::stoll(id.substr(2)));
     REQUIRE(message);
-    REQUIRE(store.claim(message->id));
-    CHECK_FALSE(store.claim(message->id));  // a second worker cannot take it too
+    REQUIRE(store.claim(message->id, "a-daemon-that-died", 4102444800));
+    CHECK_FALSE(store.claim(message->id, "another-worker", 4102444800));  // a second worker cannot take it too
   }
   CHECK(d.services.outbox.sendDue() == 0);  // "sending" is nobody's to send
   CHECK(d.services.outbox.recover() == 1);
@@ -221,6 +224,50 @@ TEST_CASE("A message the daemon was sending when it stopped is sent again with t
   Object::Ptr l = readLetter(d, id);
   CHECK(l->getValue<std::string>("state") == "sent");
   CHECK(attempts(l) == 2);
+}
+
+TEST_CASE("A message another daemon is sending is left alone until its lease runs out, then sent again with the same "
+          "Message-ID, and the late daemon cannot record an outcome",
+          "[letters][smtp][lease]") {
+  TempDir mail;
+  SmtpSink smtp(freePort(), mail.path + "/maildir");
+  DaemonOptions options;
+  options.smtp_port = smtp.port();
+  TestDaemon d(options);  // the outbox is worked by hand
+  int64_t real_now = 2000000000;
+  d.services.outbox.setRealTime([&real_now] { return real_now; });
+  const std::string id = approveEmailLetter(d, "52EM0400126", "em4-v", "sam.mailtest@example.org");
+  int64_t message_id = 0;
+  {
+    // Another daemon on the same store took it a moment ago, with a lease of 300 s.
+    auto lease = d.services.db.session();
+    storage::OutboxStore store(lease);
+    auto message = store.latestForLetter(std::stoll(id.substr(2)));
+    REQUIRE(message);
+    message_id = message->id;
+    REQUIRE(store.claim(message_id, "the-other-daemon", real_now + 300));
+  }
+  CHECK(d.services.outbox.sendDue() == 0);  // theirs while the lease lasts
+  if (d.onPostgres()) CHECK(d.services.outbox.recover() == 0);  // a start-up leaves a live daemon's lease alone
+  real_now += 299;
+  CHECK(d.services.outbox.sendDue() == 0);
+  CHECK(smtp.messages().empty());
+  real_now += 1;  // the lease has run out: the other daemon died mid-send
+  CHECK(d.services.outbox.sendDue() == 1);
+  REQUIRE(smtp.messages().size() == 1);
+  CHECK(mailHeader(smtp.messages()[0], "Message-ID") == "<letter." + id + ".v1@cps.example.org>");
+  Object::Ptr l = readLetter(d, id);
+  CHECK(l->getValue<std::string>("state") == "sent");
+  CHECK(attempts(l) == 2);
+  {
+    // The other daemon wakes up late: its outcome is not recorded over this one.
+    auto lease = d.services.db.session();
+    storage::OutboxStore store(lease);
+    CHECK_FALSE(store.finishClaimed(message_id, "the-other-daemon", "retrying", "", "timed out", real_now));
+    CHECK(store.find(message_id)->state == "sent");
+  }
+  CHECK(d.services.outbox.sendDue() == 0);
+  CHECK(smtp.messages().size() == 1);
 }
 
 TEST_CASE("With smtp.starttls the letter goes over TLS, after AUTH", "[letters][smtp]") {

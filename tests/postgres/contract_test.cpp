@@ -1243,9 +1243,12 @@ TEST_CASE("storage contract: notifications and the outbox: numbered, queued, cla
   CHECK(due[0].notification_n == n);
   CHECK(due[0].letter_n == 0);  // NULL reads as 0
   CHECK(due[0].area == "London");
-  CHECK(outbox.claim(id));
-  CHECK_FALSE(outbox.claim(id));  // claimed once
-  outbox.finish(id, "sent", "2026-04-02T09:05:00Z", "", 0);
+  CHECK(outbox.claim(id, "daemon-a", 400));
+  CHECK_FALSE(outbox.claim(id, "daemon-b", 400));  // claimed once
+  CHECK_FALSE(outbox.finishClaimed(id, "daemon-b", "sent", "2026-04-02T09:05:00Z", "", 0));  // not b's to record
+  CHECK(outbox.find(id)->state == "sending");
+  CHECK(outbox.requeueExpired(399) == 0);  // a's lease has not run out: a live daemon's message stays a's
+  CHECK(outbox.finishClaimed(id, "daemon-a", "sent", "2026-04-02T09:05:00Z", "", 0));
   CHECK(outbox.find(id)->state == "sent");
   CHECK(outbox.findByMessageId("<m1@example.org>")->id == id);
   CHECK(outbox.latestForNotification(n)->id == id + 1);
@@ -1253,9 +1256,20 @@ TEST_CASE("storage contract: notifications and the outbox: numbered, queued, cla
   storage::OutboxFilter delivered;
   delivered.status = "delivered";
   CHECK(outbox.list(delivered).size() == 1);
-  CHECK(outbox.claim(id + 1));
-  CHECK(outbox.requeueSending(200) == 1);
+  CHECK(outbox.claim(id + 1, "daemon-a", 400));
+  CHECK(outbox.requeueSending(200) == 1);  // SQLite's start-up: every 'sending' row, whoever's
   CHECK(outbox.find(id + 1)->state == "retrying");
+  // A daemon that died mid-send: its lease runs out, the message goes back to the queue, and the old holder
+  // can no longer record an outcome for it.
+  CHECK(outbox.claim(id + 1, "daemon-a", 500));
+  CHECK(outbox.requeueExpired(499) == 0);
+  CHECK(outbox.requeueExpired(500) == 1);
+  CHECK(outbox.find(id + 1)->state == "retrying");
+  CHECK(outbox.find(id + 1)->next_attempt_at == 500);
+  CHECK(outbox.claim(id + 1, "daemon-b", 900));
+  CHECK_FALSE(outbox.finishClaimed(id + 1, "daemon-a", "sent", "2026-04-02T09:05:00Z", "", 0));
+  CHECK(outbox.finishClaimed(id + 1, "daemon-b", "sent", "2026-04-02T09:06:00Z", "", 0));
+  CHECK(outbox.find(id + 1)->sent_at == "2026-04-02T09:06:00Z");
 }
 
 TEST_CASE("storage contract: LedgerStore: reasons, alerts raised once, the sweep's marks, ledger entries and "

@@ -1084,3 +1084,44 @@ TEST_CASE("With checkpoints in the background, commits leave the write-ahead log
   }
   CHECK(Poco::File(t.path + "-wal").getSize() < 1000 * 4096);
 }
+
+TEST_CASE("A store at version 19 upgrades to outbox leases with nothing lost, and a message it left being sent is "
+          "taken back and sent again",
+          "[storage][outbox][migrate]") {
+  TempDb t;
+  using namespace Poco::Data::Keywords;
+  {
+    storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+    db.migrateTo(19);  // before migration 20
+    auto lease = db.session();
+    Poco::Data::Session& s = vc::storage::sqlite(lease);
+    // As version 19 wrote them: one sent, one being sent when the daemon stopped (its insert names no lease).
+    s << "INSERT INTO outbox(channel, name, recipient, subject, message_id, body_text, body_html, state, attempts, "
+         "next_attempt_at, last_error, created_at, sent_at) VALUES "
+         "('email', 'Sam', 'sam@example.org', 'A letter', '<m1@example.org>', 'text', '<p>html</p>', 'sent', 1, 100, "
+         "'', '2026-04-02T09:00:00Z', '2026-04-02T09:01:00Z'), "
+         "('email', 'Jo', 'jo@example.org', 'Another', '<m2@example.org>', 'text 2', '', 'sending', 2, 100, "
+         "'timed out', '2026-04-02T09:00:00Z', NULL)",
+        now;
+  }
+  storage::Database db(t.path, testing::keyedStore(t.dir.path()));
+  CHECK(db.migrate() == std::make_pair(19, storage::Database::latestSchemaVersion()));
+  auto lease = db.session();
+  storage::OutboxStore outbox(lease);
+  const auto sent = outbox.findByMessageId("<m1@example.org>");
+  const auto sending = outbox.findByMessageId("<m2@example.org>");
+  REQUIRE(sent);
+  REQUIRE(sending);
+  CHECK(sent->state == "sent");
+  CHECK(sent->sent_at == "2026-04-02T09:01:00Z");
+  CHECK(outbox.find(sent->id)->body_html == "<p>html</p>");
+  CHECK(sending->state == "sending");
+  CHECK(sending->attempts == 2);
+  CHECK(sending->recipient == "jo@example.org");
+  // A row from before leases has none (0): it has run out, so any sender's next pass takes it back.
+  storage::WriteTransaction tx(lease);
+  CHECK(outbox.requeueExpired(200) == 1);
+  tx.commit();
+  CHECK(outbox.find(sending->id)->state == "retrying");
+  CHECK(outbox.find(sent->id)->state == "sent");
+}
