@@ -760,6 +760,7 @@ IngestResult Ingestor::importStream(const std::function<bool(std::vector<Poco::D
       }
     } cache_back{session};
     storage::WriteTransaction tx(session);
+    store.lockAllCases();  // an import may touch any case: every other daemon's ingest waits for its commit
     storage::FirstLoadIndexes first_load(session);  // into an empty store: list indexes built later, whole
     const std::string received_at = domain::formatRfc3339Utc(clock_.now());
     const DecodeLimits limits{limits_.max_event_bytes, clock_.now()};
@@ -873,6 +874,14 @@ IngestResult Ingestor::storeChunk(storage::Connection& session, storage::Store& 
   std::vector<std::pair<int64_t, const DecodedEvent*>> returns;  // letters that came back
   BatchEvents batch_events;
 
+  {
+    // Before anything of these cases is read (is it registered? is this event stored already?): another
+    // daemon taking events for one of them waits here until it commits (Store::lockCasesForDerivation).
+    std::set<std::string> urns;
+    for (const DecodedEvent& d : decoded)
+      if (!d.event.case_urn.empty()) urns.insert(d.event.case_urn);
+    store.lockCasesForDerivation({urns.begin(), urns.end()});
+  }
   auto caseKnown = [&](const std::string& urn) {
     auto it = case_known.find(urn);
     if (it == case_known.end()) it = case_known.emplace(urn, store.findCase(urn).has_value()).first;
@@ -999,6 +1008,7 @@ void Ingestor::appendSystemEvent(storage::Store& store, const Object::Ptr& event
     throw Error(Error::Kind::kInternal, "internal", std::string("a system event does not decode: ") + e.what());
   }
   const std::string now = domain::formatRfc3339Utc(clock_.now());
+  store.lockCasesForDerivation({d.event.case_urn});  // before the event is stored or its case read
   store.appendEvent(eventRow(d, now));
   std::vector<storage::AuditEntry> audit(1);
   audit[0].at = now;
@@ -1032,6 +1042,7 @@ RederiveResult Ingestor::rederive(const std::string& urn, bool dry_run, const st
   // One per case; the daemon's writers wait for it (and it for them). The dry run takes it too, so it
   // reads the case as one consistent whole, writes nothing and never commits (rolled back on return).
   storage::WriteTransaction tx(session);
+  store.lockCasesForDerivation({urn});
   // Always a full replay, against what is stored (a new rule book or calendar changes everything).
   dropMemo(urn);
   CaseMemo memo(engine_);
@@ -1060,6 +1071,7 @@ void Ingestor::rederiveCase(const std::string& urn) {
   storage::Connection& session = lease;
   storage::Store store(session);
   storage::WriteTransaction tx(session);
+  store.lockCasesForDerivation({urn});
   std::vector<storage::AuditEntry> audit;
   dropMemo(urn);
   CaseMemo memo(engine_);

@@ -156,10 +156,11 @@ class Ingestor {
   //    last_seq (an event dated earlier than the case's last is still applied last, as a full replay
   //    would: the engine replays in the order received); the retention purge rewrites a case's
   //    events, but a purged case is never derived again (ingest refuses it, rederive skips it);
-  //  - only the Ingestor writes derived rows, one derivation at a time: write_mutex_ in this process
-  //    and SQLite's single writer (WriteTransaction) across processes. Another process deriving C
-  //    (a CLI import into the daemon's file) is detected: cases.last_event_seq then differs from the
-  //    memo's count and C is replayed from its first event;
+  //  - only the Ingestor writes derived rows, one derivation of C at a time: write_mutex_ in this
+  //    process, and across processes SQLite's single writer (WriteTransaction) or, on PostgreSQL, C's lock
+  //    (Store::lockCasesForDerivation, taken before C is read). Another process deriving C (a CLI import
+  //    into the daemon's file, another daemon on the same PostgreSQL) is detected: cases.last_event_seq
+  //    then differs from the memo's count and C is replayed from its first event;
   //  - a memo taken or made inside a transaction is marked dirty and dropped unless that transaction
   //    commits (memosRolledBack), so no memo holds uncommitted state; appendSystemEvent, whose
   //    transaction the caller owns, and rederive drop C's memo and derive from scratch.

@@ -7,6 +7,8 @@
 #include "storage/obligation_body.h"
 #include "storage/sqlite_statement.h"
 
+#include <set>
+
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
@@ -232,6 +234,44 @@ void Store::replaceEntitlementChanges(const std::string& victim_id, const std::v
     q.bind(victim_id).bind(n).bind(r.event_id).bind(r.date).bind(r.from_enhanced).bind(r.to_enhanced);
     q.bind(r.reasons).run();
     ++n;
+  }
+}
+
+namespace {
+// PostgreSQL advisory lock keys (the two-int form: class, key), apart from the audit chain's and migrate's.
+constexpr int kEveryCaseLock = 0x76630001;  // (kEveryCaseLock, 0): every case; shared by one-by-one lockers
+constexpr int kCaseLock = 0x76630002;       // (kCaseLock, case's key): one case
+// More cases than this in one transaction take the lock on every case: fewer round trips, and PostgreSQL's
+// lock table (max_locks_per_transaction) is not filled by a long import.
+constexpr size_t kMostCasesLockedOneByOne = 64;
+
+// A case's lock key: FNV-1a of its URN, as a signed 32-bit int. Two URNs with one key only take turns.
+int32_t caseLockKey(const std::string& urn) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : urn) h = (h ^ c) * 16777619u;
+  return static_cast<int32_t>(h);
+}
+}  // namespace
+
+void Store::lockAllCases() {
+  if (!isPostgres(s_) || all_cases_locked_) return;
+  Query(s_, "SELECT pg_advisory_xact_lock(?, 0)::text").bind(kEveryCaseLock).run();
+  all_cases_locked_ = true;
+}
+
+void Store::lockCasesForDerivation(const std::vector<std::string>& urns) {
+  // SQLite: the store's one writer already keeps derivations apart.
+  if (!isPostgres(s_) || all_cases_locked_ || urns.empty()) return;
+  if (urns.size() > kMostCasesLockedOneByOne) return lockAllCases();
+  std::set<int32_t> keys;  // sorted: every transaction takes its locks in the same order, so none deadlock
+  for (const auto& urn : urns) keys.insert(caseLockKey(urn));
+  Query(s_, "SELECT pg_advisory_xact_lock_shared(?, 0)::text").bind(kEveryCaseLock).run();
+  Query lock(s_, "SELECT pg_advisory_xact_lock(?, ?)::text");
+  bool first = true;
+  for (int32_t key : keys) {
+    if (!first) lock.again();
+    first = false;
+    lock.bind(kCaseLock).bind(static_cast<int64_t>(key)).run();
   }
 }
 

@@ -49,6 +49,17 @@ class Store {
   void upsertIsva(const std::string& isva_id, const std::string& details, const std::string& event_id);
   std::optional<std::string> isvaDetails(const std::string& isva_id);
 
+  // INVARIANT (per-case derivation across daemons; what a concurrent writer could break): a case is
+  // derived by one transaction at a time, from every event committed before it and its own. On SQLite the
+  // store's single writer (WriteTransaction) gives that. On PostgreSQL several daemons write at once, so a
+  // transaction that stores events for cases, or derives them, first takes each case's lock
+  // (pg_advisory_xact_lock, held to its commit), in one order (by lock key), before it reads anything of
+  // them: a second daemon taking events for the same case waits, then sees the first one's events and
+  // derivation (the memo check in the Ingestor then replays from the store). Many cases at once, or a whole
+  // import, take the lock on every case instead (lockAllCases); one-by-one lockers hold it shared.
+  void lockCasesForDerivation(const std::vector<std::string>& urns);
+  void lockAllCases();
+
   void upsertCase(const CaseRow& row, int64_t last_event_seq);
   // Arms the case in case_checks (a fresh token), as the triggers do for writes outside a derivation,
   // and moves its change token (case_versions, migration 18) on: called once by every derivation, in its
@@ -107,6 +118,7 @@ class Store {
   Poco::Data::Session& s_;
   std::optional<bool> has_case_checks_;    // asked once per Store (armCaseCheck)
   std::optional<bool> has_case_versions_;  // likewise
+  bool all_cases_locked_ = false;          // this Store's transaction holds lockAllCases (PostgreSQL)
 };
 
 }  // namespace vc::storage

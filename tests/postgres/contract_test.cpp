@@ -15,6 +15,7 @@
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
+#include <Poco/JSON/Parser.h>
 #include <sqlite3.h>
 
 #include "common/error.h"
@@ -35,6 +36,8 @@
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_statement.h"
 #include "storage/store.h"
+#include "ingest/ingestor.h"
+#include "support/events.h"
 #include "support/store_fixture.h"
 
 using namespace vc;  // NOLINT
@@ -1464,4 +1467,92 @@ TEST_CASE("two daemons appending to the audit chain on PostgreSQL at once leave 
   INFO(v.problem);
   CHECK(v.ok);
   CHECK(v.entries == 2 * kEach);
+}
+
+TEST_CASE("two daemons taking events for the same cases at the same moment derive each case in turn, from every "
+          "event, never from two different sets",
+          "[postgres][contract][ingest]") {
+  testing::pg::FreshDatabase pg;
+  storage::StoreOptions options;
+  options.audit_keys = std::make_shared<Keyring>(Keyring::fromKeys({"contract-test-audit-key-0123456789"}));
+  options.busy_timeout_ms = 20000;  // they take turns; none should give up here
+  storage::Database first(pg.url, pg.cluster.password, options);
+  auto other_url = pg.url;
+  other_url.options.emplace_back("application_name", "second-daemon");
+  storage::Database second(other_url, pg.cluster.password, options);
+  first.migrate();
+  static testing::StorePolicy policy("2026-12-31T12:00:00Z");
+  ingest::Ingestor one(first, policy.engine, policy.clock);
+  ingest::Ingestor two(second, policy.engine, policy.clock);
+  auto parse = [](const std::vector<std::string>& events) {
+    std::vector<Poco::Dynamic::Var> items;
+    Poco::JSON::Parser parser;
+    for (const auto& e : events) items.push_back(parser.parse(e));
+    return items;
+  };
+  const std::vector<std::string> urns = {"52RA0000001", "52RA0000002", "52RA0000003"};
+  std::vector<std::string> setup;
+  for (const auto& urn : urns) {
+    setup.push_back(testing::jsonEvent(urn + "-reg", "case.registered", "2026-03-01T09:00:00+00:00", urn,
+                                       R"("area":"CPS London North","offences":["harassment"])"));
+    setup.push_back(testing::jsonEvent(urn + "-v", "victim.registered", "2026-03-01T09:05:00+00:00", urn,
+                                       R"("victim_id":")" + urn + R"(-v1","name":{"given":"Sam","family":"Race"})"));
+  }
+  REQUIRE(one.ingest(parse(setup)).accepted == setup.size());
+
+  // Each daemon, on a thread of its own, sends a batch per round touching every case: a hearing listed (each
+  // one a new obligation) and, now and then, the victim's entitlement changed (every open deadline moves).
+  constexpr int kRounds = 24;
+  std::vector<std::string> errors;
+  std::mutex errors_mutex;
+  auto sender = [&](ingest::Ingestor& ingestor, const std::string& who, int day) {
+    try {
+      for (int round = 0; round < kRounds; ++round) {
+        std::vector<std::string> batch;
+        for (const auto& urn : urns) {
+          const std::string id = urn + "-" + who + "-" + std::to_string(round);
+          const std::string date = "2026-04-" + std::string(round + 1 < 10 ? "0" : "") + std::to_string(round + 1);
+          batch.push_back(testing::jsonEvent(id + "-h", "hearing.listed", date + "T1" + std::to_string(day) + ":00:00+01:00",
+                                             urn, R"("kind":"trial","date":"2026-09-)" + std::to_string(10 + day) +
+                                                      R"(","court":"Sampleford Crown Court")"));
+          if (round % 4 == day)
+            batch.push_back(testing::jsonEvent(id + "-u", "victim.updated", date + "T1" + std::to_string(day) + ":30:00+01:00",
+                                               urn, R"("victim_id":")" + urn + R"(-v1","flags":[)" +
+                                                        (round % 8 < 4 ? R"("intimidated")" : "") + "]"));
+        }
+        // And an event both daemons are sent at the same moment (the feed retried it at the other one): one
+        // stores it, the other finds it stored (a duplicate), neither fails.
+        batch.push_back(testing::jsonEvent(urns[0] + "-both-" + std::to_string(round), "hearing.listed",
+                                           "2026-08-01T09:00:00+01:00", urns[0],
+                                           R"("kind":"sentence","date":"2026-10-01","court":"Sampleford Crown Court")"));
+        ingestor.ingest(parse(batch), who);
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(errors_mutex);
+      errors.push_back(who + ": " + e.what());
+    }
+  };
+  std::thread a(sender, std::ref(one), "a", 1);
+  std::thread b(sender, std::ref(two), "b", 2);
+  a.join();
+  b.join();
+  CAPTURE(errors);
+  REQUIRE(errors.empty());
+
+  // Every case's stored derivation is the one a whole replay of all its events gives: nothing to change.
+  auto lease = first.session();
+  for (const auto& urn : urns) {
+    INFO(urn);
+    const auto plan = one.rederive(urn, true, "test");
+    CHECK(plan.changes.empty());
+    Query q(storage::sqlite(lease), "SELECT COUNT(*) FROM events WHERE case_urn = ?");
+    q.bind(urn);
+    REQUIRE(q.next());
+    CHECK(q.int64(0) == 2 + 2 * kRounds + 2 * (kRounds / 4) + (urn == urns[0] ? kRounds : 0));
+    Query derived(storage::sqlite(lease), "SELECT last_event_seq FROM cases WHERE urn = ?");
+    derived.bind(urn);
+    REQUIRE(derived.next());
+    CHECK(derived.int64(0) == q.int64(0));  // derived from every one of them
+  }
+  CHECK(storage::AuditLog(lease).verify().ok);
 }
