@@ -144,6 +144,7 @@ grep -q "at version" <<<"$out" || fail "migrate said: $out"
 out=$(run_as demo "${cfg[@]}" 2>&1) || fail "demo with the shipped configuration: $out"
 check "migrate and demo work on the shipped configuration, as the unit's user, with its UMask, under W^X"
 
+: >"$tmp/serve.log"  # there before the loop below reads it (the background job opens it in its own time)
 run_as serve "${cfg[@]}" --port 0 >"$tmp/serve.log" 2>&1 &
 pid=$!
 port=""
