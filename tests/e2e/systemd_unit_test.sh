@@ -56,8 +56,22 @@ want LockPersonality yes
 want MemoryDenyWriteExecute yes
 want RestartForceExitStatus SIGHUP
 want UMask 0027
-[[ "$(value RestartSec)" =~ ^[0-9]+s?$ ]] || fail "RestartSec=$(value RestartSec)"
-[[ "$(value TimeoutStopSec)" =~ ^[0-9]+s?$ ]] || fail "TimeoutStopSec=$(value TimeoutStopSec)"
+want RestartSec 10s
+want TimeoutStopSec 120
+want ProtectClock yes
+want ProtectHostname yes
+want ProtectProc invisible
+want RestrictNamespaces yes
+want RestrictRealtime yes
+want RestrictSUIDSGID yes
+want RemoveIPC yes
+want SystemCallArchitectures native
+want SystemCallFilter @system-service
+want AmbientCapabilities ""
+want LimitNOFILE 8192
+want ReadWritePaths "/var/lib/victim-comms /var/spool/victim-comms"
+# [Unit]: restarts never run out while the store is down.
+grep -qx 'StartLimitIntervalSec=0' <<<"$(awk '/^\[/{s=($0=="[Unit]")} s' "$unit")" || fail "[Unit] has no StartLimitIntervalSec=0"
 grep -q -- "--daemon\|--pidfile" <<<"$(value ExecStart)" && fail "ExecStart detaches: systemd does that"
 read -r -a rw_paths <<<"$(grep '^ReadWritePaths=' <<<"$service" | cut -d= -f2- | tr '\n' ' ')"
 [ "${#rw_paths[@]}" -gt 0 ] || fail "no ReadWritePaths"
