@@ -10,10 +10,11 @@ packages=(libpoco-dev libmstch-dev catch2 libsqlite3-dev sqlite3 zlib1g-dev libd
 command -v npm >/dev/null || packages+=(nodejs npm)
 # The PostgreSQL store (docs/deployment.md): Poco's connector and libpq's headers (libpoco-dev needs neither).
 packages+=(libpocodatapostgresql80 libpq-dev)
-# --tests: also what the test suite needs, Debian's Chromium and playwright-core to drive it, and PostgreSQL 15
-# for the throwaway cluster the PostgreSQL tests run against (tests/support/pg_cluster.sh).
+# --tests: also what the test suite needs, Debian's Chromium and playwright-core to drive it, PostgreSQL 15
+# for the throwaway cluster the PostgreSQL tests run against (tests/support/pg_cluster.sh), and systemd's tools
+# (systemd-analyze, -sysusers, -tmpfiles) for the unit's test (tests/e2e/systemd_unit_test.sh; nothing is started).
 for_tests=0
-[ "${1:-}" = --tests ] && { for_tests=1; packages+=(chromium postgresql-15); }
+[ "${1:-}" = --tests ] && { for_tests=1; packages+=(chromium postgresql-15 systemd); }
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
