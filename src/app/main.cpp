@@ -223,7 +223,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "  serve                 run the daemon (HTTP API); --daemon detaches, --pidfile=FILE records its pid;\n"
         "                        SIGTERM or SIGINT stops it cleanly\n"
         "  migrate               create or upgrade the store's schema (SQLite, or PostgreSQL when db.url is\n"
-        "                        postgresql://...; serve does not work on PostgreSQL yet), then exit\n"
+        "                        postgresql://...), then exit\n"
         "  import FILE           load journey events, one JSON object per line, as one atomic batch\n"
         "  demo                  load the synthetic demo cases (demo.file), idempotently\n"
         "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA] [--password-stdin]\n"
@@ -283,7 +283,9 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     server.start();
     Poco::Logger& log = Poco::Logger::get("vc.app");
     log.information("victim-comms listening on http://%s:%hu/ (database %s; %z letter template files checked)",
-                    settings_.http_bind, server.port(), settings_.db_path, services.templates.fileCount());
+                    settings_.http_bind, server.port(),
+                    settings_.db_postgres_url.empty() ? settings_.db_path : storeUrl(settings_).display(),
+                    services.templates.fileCount());
     waitForTerminationRequest();
     log.information("stopping");
     server.stop();

@@ -7,6 +7,7 @@
 
 #include "domain/letter.h"
 #include "loading/policy_files.h"
+#include "storage/postgres/postgres_database.h"
 #include "storage/store_url.h"
 
 namespace vc::app {
@@ -77,6 +78,16 @@ storage::StoreOptions storeOptions(const Settings& s, int max_sessions) {
                   "a PostgreSQL store (db.url = " + s.db_postgres_url +
                       ") needs audit.checkpoint_file: a file of this daemon's, outside the database, where the audit "
                       "chain's head is noted");
+    // Every daemon on the database must hold the same key file: one started before its copy arrived must not
+    // make a key of its own (its entries, and the check of everyone else's, would fail).
+    if (!Poco::File(s.audit_key_file).exists() &&
+        storage::postgres::PostgresDatabase(storage::parseStoreUrl(s.db_postgres_url), storePassword(s))
+            .hasKeyedAuditEntries())
+      throw KeyFileError("audit.key_file " + s.audit_key_file + " does not exist, but the audit log of " +
+                         storage::parseStoreUrl(s.db_postgres_url).display() +
+                         " holds entries made with a key: copy the key file every daemon on this database uses "
+                         "(mode 0600) to this path, or restore it from its backup (a new key would leave the "
+                         "entries unverifiable)");
     return withKeys(o);
   }
   o.create_missing_directory = s.db_path_is_default;

@@ -174,6 +174,13 @@ token_sha=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
   fail "user add on PostgreSQL was not audited: $(psql_store "SELECT action, subject FROM audit_log ORDER BY seq DESC LIMIT 3")"
 check "user add on PostgreSQL stores the user once and prints a token that finds them, audited"
 
+# A daemon started before its copy of the key file arrived must not make a key of its own (as on SQLite).
+run "$exe" report "${pg_cfg[@]}" --config <(printf 'audit.key_file = %s\n' "$tmp/keys/not-copied-yet.key")
+[ "$rc" = 78 ] && grep -q "audit.key_file $tmp/keys/not-copied-yet.key does not exist, but the audit log of $store holds entries made with a key" <<<"$out" ||
+  fail "a missing key file on PostgreSQL with keyed entries: exit $rc: $out"
+[ -e "$tmp/keys/not-copied-yet.key" ] && fail "a new key file was made beside a keyed PostgreSQL audit log"
+check "a missing audit key file is refused when the PostgreSQL audit log holds keyed entries, and none is made (exit 78)"
+
 run "$exe" demo "${cfg[@]}" --config "$tmp/pg-import.properties"
 [ "$rc" = 0 ] && grep -q "^imported 0 events (181 duplicates)" <<<"$out" || fail "demo again into PostgreSQL: exit $rc: $out"
 same obligations "SELECT id, status, due_by, body FROM obligations ORDER BY id"

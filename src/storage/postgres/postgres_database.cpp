@@ -104,6 +104,14 @@ int PostgresDatabase::schemaVersion() {
   return recordedVersion(*c);
 }
 
+bool PostgresDatabase::hasKeyedAuditEntries() {
+  Connected c(url_, connection_string_, password_);
+  if (recordedVersion(*c) == 0) return false;  // no schema: no entries
+  int keyed = 0;
+  *c << "SELECT EXISTS(SELECT 1 FROM audit_log WHERE key_id <> '')::int", into(keyed), now;
+  return keyed == 1;
+}
+
 std::pair<int, int> PostgresDatabase::migrate() {
   Connected c(url_, connection_string_, password_);
   Poco::Data::Session& s = *c;

@@ -33,6 +33,9 @@ class PostgresDatabase {
   // Throws vc::Error(kInternal, "storage") for a schema newer than this build knows.
   std::pair<int, int> migrate();
   int schemaVersion();  // 0: no schema_migrations table yet
+  // Whether the audit log holds entries made with a key (asked before a daemon's missing key file may be
+  // made: a new key would leave them unverifiable, as on SQLite).
+  bool hasKeyedAuditEntries();
   static int latestSchemaVersion();
   bool ping();
 
