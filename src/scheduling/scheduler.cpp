@@ -115,13 +115,25 @@ letters::RefreshReport Scheduler::refreshNow(const std::vector<std::string>& cas
   return total;
 }
 
+bool Scheduler::leads() {
+  const bool now = db_.holdLeadership();
+  if (now != leading_ && db_.postgres())  // (SQLite: one daemon a file, always leading: nothing to say)
+    log().information(now ? "this daemon now runs the scheduler's passes (drafting, the ledger sweep, the print room, "
+                            "the bounce mailbox); every daemon sends from the outbox"
+                          : "another daemon runs the scheduler's passes; this one sends from the outbox");
+  leading_ = now;
+  return now;
+}
+
 void Scheduler::runPass() {
   CorrelationScope scope(newCorrelationId("pass"));
   const auto started = std::chrono::steady_clock::now();
   size_t sent = 0;
   letters::RefreshReport letters;
   bool all = false;
-  {
+  // Several daemons on one PostgreSQL: one at a time leads (Database::holdLeadership); the others only send.
+  const bool leading = leads();
+  if (leading) {
     std::unique_lock<std::mutex> lock(refresh_mutex_);
     all = !checked_all_;
     if (all) {
@@ -137,20 +149,20 @@ void Scheduler::runPass() {
       checked_all_ = true;
     }
   }
-  if (!all) letters = refreshNow({});
+  if (leading && !all) letters = refreshNow({});
   try {
     sent = outbox_.sendDue();
   } catch (const std::exception& e) {
     log().error("the outbox could not be worked: %s (the next pass tries again)", std::string(e.what()));
   }
-  if (print_room_) {
+  if (leading && print_room_) {
     try {
       print_room_->check();
     } catch (const std::exception& e) {
       log().error("the print batches could not be checked: %s (the next pass tries again)", std::string(e.what()));
     }
   }
-  if (bounces_) {
+  if (leading && bounces_) {
     try {
       bounces_->check();
     } catch (const std::exception& e) {
@@ -159,10 +171,12 @@ void Scheduler::runPass() {
   }
   // After sending: a letter that just went is met, not at risk.
   compliance::SweepResult swept;
-  try {
-    swept = ledger_.sweep();
-  } catch (const std::exception& e) {
-    log().error("the compliance ledger could not be swept: %s (the next pass tries again)", std::string(e.what()));
+  if (leading) {
+    try {
+      swept = ledger_.sweep();
+    } catch (const std::exception& e) {
+      log().error("the compliance ledger could not be swept: %s (the next pass tries again)", std::string(e.what()));
+    }
   }
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();

@@ -66,6 +66,7 @@ class Scheduler {
 
  private:
   void loop();
+  bool leads();  // whether this daemon leads the passes now (logged when that changes); the pass thread only
   // Refreshes `cases` (every case when empty), then disarms those of `armed` not to be looked at again.
   letters::RefreshReport refreshCases(const std::vector<std::string>& cases,
                                       const std::vector<storage::ArmedCase>& armed);
@@ -83,6 +84,7 @@ class Scheduler {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool woken_ = false;
+  bool leading_ = false;      // as last found by leads() (the pass thread only)
   bool checked_all_ = false;  // the first pass has looked at every open letter (guarded by refresh_mutex_)
   std::thread thread_;
 };

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "common/error.h"
@@ -966,7 +968,46 @@ void Database::giveBack(std::unique_ptr<SessionConnection> c) {
   if (idle_.size() < max_idle_) idle_.push_back(std::move(c));
 }
 
+namespace {
+constexpr const char* kLeaderLock = "1986199554, 1";  // pg_try_advisory_lock(class, key): the scheduler's leader
+}  // namespace
+
+bool Database::holdLeadership() {
+  if (!postgres_) return true;
+  std::lock_guard<std::mutex> lock(leader_mutex_);
+  auto ask = [this](const char* sql) -> std::optional<std::string> {
+    PGresult* r = PQexec(leader_, sql);
+    std::optional<std::string> value;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) value = PQgetvalue(r, 0, 0);
+    PQclear(r);
+    return value;
+  };
+  if (leader_ && leading_) {
+    if (ask("SELECT 1")) return true;  // still connected, so still holding it
+    Poco::Logger::get("vc.storage")
+        .warning("lost the connection that held the scheduler's lead; another daemon may take it");
+    leading_ = false;
+    PQfinish(leader_);  // the lock went with the connection
+    leader_ = nullptr;
+  } else if (leader_ && PQstatus(leader_) != CONNECTION_OK) {
+    PQfinish(leader_);
+    leader_ = nullptr;
+  }
+  if (!leader_) {
+    leader_ = PQconnectdb(pg_connection_string_.c_str());
+    if (PQstatus(leader_) != CONNECTION_OK) {
+      PQfinish(leader_);
+      leader_ = nullptr;
+      return false;
+    }
+  }
+  const auto got = ask((std::string("SELECT pg_try_advisory_lock(") + kLeaderLock + ")").c_str());
+  leading_ = got && *got == "t";
+  return leading_;
+}
+
 Database::~Database() {
+  if (leader_) PQfinish(leader_);  // gives the lead up at once
   if (checkpointer_.joinable()) {
     {
       std::lock_guard<std::mutex> lock(checkpointer_mutex_);

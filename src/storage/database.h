@@ -27,6 +27,8 @@ namespace Poco::Data {
 class Session;  // storage-internal: what a Connection holds on SQLite (sqlite_connection.h)
 }
 
+struct pg_conn;  // libpq's PGconn (libpq-fe.h), for the leader's connection
+
 namespace vc::storage {
 
 class SessionConnection;
@@ -110,6 +112,15 @@ class Database {
   // command that runs and exits keeps SQLite's own. The thread stops with the Database.
   void checkpointInBackground(std::chrono::milliseconds every);
 
+  // Whether this process leads the store's scheduled passes now (issue 17: one daemon at a time drafts
+  // letters, sweeps the ledger, checks the print room and reads the bounce mailbox; every daemon sends).
+  // SQLite: always (one daemon a file). PostgreSQL: a session-level advisory lock held on a connection of
+  // its own, taken when it is free and kept while that connection lives; asked again, the leader checks its
+  // connection still answers. A leader that dies loses the lock with its connection, at once when its
+  // process dies (the socket closes), and the next daemon to ask takes it. A leader that loses its
+  // connection steps down at its next ask. Never throws: a store it cannot reach is not led.
+  bool holdLeadership();
+
   // The options of the Database that opened `session`; throws if no Database opened it.
   static const StoreOptions& optionsOf(Poco::Data::Session& session);
   // The group commit that audit entries written outside a transaction go through (audit_log.h):
@@ -132,6 +143,9 @@ class Database {
   std::string pg_connection_string_;  // PostgreSQL: what libpq is given (may hold the password: never shown)
   StoreUrl pg_url_;
   std::string pg_password_;
+  std::mutex leader_mutex_;            // guards the two below
+  ::pg_conn* leader_ = nullptr;   // PostgreSQL: the connection holding the leader's lock (libpq's PGconn)
+  bool leading_ = false;
   std::string connect_;  // what SQLite opens: the path, or a file: URI for a read-only store
   const StoreOptions options_;
   const std::shared_ptr<AuditGroupCommit> audit_group_commit_;

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -1555,4 +1557,42 @@ TEST_CASE("two daemons taking events for the same cases at the same moment deriv
     CHECK(derived.int64(0) == q.int64(0));  // derived from every one of them
   }
   CHECK(storage::AuditLog(lease).verify().ok);
+}
+
+TEST_CASE("one daemon at a time leads the scheduler's passes; when it goes, the next to ask leads", "[postgres][contract]") {
+  testing::pg::FreshDatabase pg;
+  storage::StoreOptions options;
+  options.audit_keys = std::make_shared<Keyring>(Keyring::fromKeys({"contract-test-audit-key-0123456789"}));
+  auto daemon = [&](const std::string& name) {
+    auto u = pg.url;
+    u.options.emplace_back("application_name", name);
+    return std::make_unique<storage::Database>(u, pg.cluster.password, options);
+  };
+  // A backend ends a moment after its connection is cut or closed: asked again for up to 5 s.
+  auto soon = [](const std::function<bool()>& leads) {
+    for (int i = 0; i < 50; ++i) {
+      if (leads()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  auto first = daemon("first"), second = daemon("second");
+  first->migrate();
+  CHECK(first->holdLeadership());
+  CHECK_FALSE(second->holdLeadership());
+  CHECK(first->holdLeadership());  // kept while its connection lives
+  CHECK_FALSE(second->holdLeadership());
+  // The leader's connection is cut (a network fault, a failover): the lock goes with it, the next daemon to
+  // ask leads, and the old leader finds out at its next ask.
+  *pg.session() << "SELECT count(pg_terminate_backend(pid))::text FROM pg_stat_activity WHERE application_name = 'first'",
+      Poco::Data::Keywords::now;
+  CHECK(soon([&] { return second->holdLeadership(); }));
+  CHECK_FALSE(first->holdLeadership());
+  CHECK(second->holdLeadership());
+  // The leader stops (or its process dies: the socket closes the same way): the next to ask leads.
+  auto third = daemon("third");
+  CHECK_FALSE(third->holdLeadership());
+  second.reset();
+  CHECK(soon([&] { return third->holdLeadership(); }));
+  CHECK_FALSE(first->holdLeadership());
 }
