@@ -3,7 +3,8 @@
 127.0.0.1:PORT into a Maildir. Optionally requires STARTTLS (--tls CERT KEY)
 and AUTH (--auth USER:PASSWORD). With --stall-first SECONDS it stores the
 first message and then waits that long before answering, so a test can kill
-the sender while it waits (the message arrived; the sender never heard).
+the sender while it waits (the message arrived; the sender never heard), and prints
+"stalled <Message-ID>" when it starts holding that message's reply.
 Prints "ready" once it accepts connections, then runs until killed or until
 its stdin closes. With --commands FILE it appends every command line it
 receives (not the message text after DATA), one per line, to FILE: what a
@@ -46,6 +47,11 @@ class StallingMailbox(Mailbox):
         reply = await super().handle_DATA(server, session, envelope)
         if not self.stalled:
             self.stalled = True
+            # Which message is held (several senders may be sending at once): "stalled <Message-ID>".
+            for line in envelope.content.decode("utf-8", "replace").splitlines():
+                if line.lower().startswith("message-id:"):
+                    print("stalled " + line.split(":", 1)[1].strip(), flush=True)
+                    break
             await asyncio.sleep(self.stall_seconds)
         return reply
 
