@@ -118,8 +118,8 @@ letters::RefreshReport Scheduler::refreshNow(const std::vector<std::string>& cas
 bool Scheduler::leads() {
   const bool now = db_.holdLeadership();
   if (now != leading_ && db_.postgres())  // (SQLite: one daemon a file, always leading: nothing to say)
-    log().information(now ? "this daemon now runs the scheduler's passes (drafting, the ledger sweep, the print room, "
-                            "the bounce mailbox); every daemon sends from the outbox"
+    log().information(now ? "this daemon now runs the scheduler's passes (changed cases' letters, the ledger sweep, the "
+                            "print room, the bounce mailbox); every daemon sends from the outbox"
                           : "another daemon runs the scheduler's passes; this one sends from the outbox");
   leading_ = now;
   return now;
