@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include <sys/stat.h>
+
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <Poco/TemporaryFile.h>
@@ -250,6 +252,13 @@ TEST_CASE("a PostgreSQL db.url needs audit.checkpoint_file, and no SQLite file i
                                      "audit.checkpoint_file = pg.audit-checkpoint\n"
                                      "audit.key_file = keys/audit.key\nretention.key_file = keys/retention.key\n");
   s = loadSettings({kShipped, pg});
+  // Key files present but empty (mode 0600), as an operator makes them: a key is added to each without asking
+  // the database (a missing audit key file would be checked against the database's audit log first).
+  Poco::File(t.dir.path() + "/keys").createDirectories();
+  for (const char* key : {"/keys/audit.key", "/keys/retention.key"}) {
+    std::ofstream(t.dir.path() + key).flush();
+    ::chmod((t.dir.path() + key).c_str(), 0600);
+  }
   // The shipped db.path (var/victim-comms.db) exists in a checkout where the daemon has run: then only its
   // being left untouched can be checked.
   const bool sqlite_file_there = Poco::File(s.db_path).exists();

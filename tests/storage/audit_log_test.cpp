@@ -646,6 +646,7 @@ TEST_CASE("A store written by schema 6 upgrades with nothing lost and verifies u
            "ALTER TABLE outbox DROP COLUMN print_batch; DROP TABLE print_batches; DROP INDEX outbox_by_message_id; "
            "ALTER TABLE outbox DROP COLUMN outcome; ALTER TABLE outbox DROP COLUMN outcome_at; "
            "ALTER TABLE outbox DROP COLUMN outcome_detail; DROP TABLE id_counters; "
+           "ALTER TABLE outbox DROP COLUMN claimed_by; ALTER TABLE outbox DROP COLUMN lease_until; "
            "ALTER TABLE letters DROP COLUMN words_in_version; "
            "DROP TRIGGER events_purge_arm_case; DROP TRIGGER cases_arm_insert; "
            "DROP TRIGGER cases_arm_update; DROP TRIGGER victims_arm_insert; DROP TRIGGER victims_arm_update; "
