@@ -940,6 +940,8 @@ storage::LetterRow LetterService::meetAnotherWay(const std::string& id, const Ac
   storage::WriteTransaction tx(lease);
   storage::LetterRow row = loadForChange(letters, id, actor);
   refuseIfBeingWritten(row);
+  // Its case's lock before any write (the audit chain's lock among them): the order every derivation takes.
+  store.lockCasesForDerivation({row.case_urn});
   if (auto refusal = domain::refuseMetAnotherWay(stateOf(row), row.version, m.version)) throw refused(*refusal);
   auto obligation = store.findObligation(row.obligation_id);
   if (!obligation || obligation->status != "pending")
@@ -1052,6 +1054,8 @@ void LetterService::delivered(storage::Connection& session, const storage::Outbo
   storage::LetterStore letters(session);
   auto row = letters.findLetter(message.letter_n);
   if (!row) throw Error(Error::Kind::kInternal, "internal", "outbox message for unknown letter " + message.name);
+  // Its case's lock before any write (the audit chain's lock among them): the order every derivation takes.
+  store.lockCasesForDerivation({row->case_urn});
   const std::string now = domain::formatRfc3339Utc(clock_.now());
   const std::string from = row->state;
   row->state = "sent";

@@ -260,6 +260,8 @@ void NotificationService::withheld(storage::Connection& session, const storage::
   storage::NotificationStore notes(session);
   auto row = notes.find(message.notification_n);
   if (!row) return;
+  // Its case's lock before any write (the audit chain's lock among them): the order every derivation takes.
+  store.lockCasesForDerivation({row->case_urn});
   const std::string now = domain::formatRfc3339Utc(clock_.now());
   notes.setState(row->n, "withheld", "", withheldMessage(reason));
   store.audit(now, kSystem, "notification_withheld", "notification:" + row->id(),
@@ -282,6 +284,8 @@ void NotificationService::delivered(storage::Connection& session, const storage:
   storage::NotificationStore notes(session);
   auto row = notes.find(message.notification_n);
   if (!row) throw Error(Error::Kind::kInternal, "internal", "outbox message for unknown notification " + message.name);
+  // Its case's lock before any write (the audit chain's lock among them): the order every derivation takes.
+  store.lockCasesForDerivation({row->case_urn});
   notes.setState(row->n, "sent", message.sent_at, receipt);
   store.audit(domain::formatRfc3339Utc(clock_.now()), kSystem, "notification_sent", "notification:" + row->id(),
               "obligation:" + row->obligation_id + " isva:" + row->isva_id);

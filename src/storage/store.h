@@ -57,6 +57,9 @@ class Store {
   // them: a second daemon taking events for the same case waits, then sees the first one's events and
   // derivation (the memo check in the Ingestor then replays from the store). Many cases at once, or a whole
   // import, take the lock on every case instead (lockAllCases); one-by-one lockers hold it shared.
+  // Every transaction takes its cases' locks before any write, the audit chain's lock included (a letter
+  // sent writes its audit entry and then derives its case: locking the case after the entry would wait on a
+  // batch that waits on the chain: a deadlock between daemons, which PostgreSQL ends by failing one of them).
   void lockCasesForDerivation(const std::vector<std::string>& urns);
   void lockAllCases();
 
