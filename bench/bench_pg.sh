@@ -73,6 +73,8 @@ newdb() {  # newdb NAME: a fresh database owned by vc_test; prints its url
   echo "$base_url/$1"
 }
 pgq() { psql -X -q -At -v ON_ERROR_STOP=1 "$1" -c "$2"; }
+: >"$dir/daemon-errors.log"
+c2=
 sq() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$1" "$2"; }
 
 # --- the events -----------------------------------------------------------------------------------------------
@@ -237,12 +239,25 @@ import_into() {  # import_into CONFIG: prints "until_commit whole" in events/s
   committed=$(sed -n 's/^import: committed [0-9]* events in \([0-9.]*\) s.*/\1/p' "$log" | tail -n 1)
   awk -v n="$n_events" -v c="$committed" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f %.0f\n", n / c, n / (b - a) }'
 }
-feed() {  # feed BATCH_DIR CONFIG TOKEN: posts every batch in order; fails on a non-2xx
-  local f code
+feed() {  # feed BATCH_DIR CONFIG TOKEN: posts every batch in order, as a feed would: a 503 (store_busy: "try again
+  # in a moment") is tried again after 0.2 s, up to 50 times, and counted (a line in $dir/retries); any other non-2xx fails
+  local f code tries
   for f in "$1"/*.json; do
-    code=$(curl -sS -o "$f.answer" -w '%{http_code}' -H "Authorization: Bearer $3" -H 'Content-Type: application/json' \
-      --data-binary "@$f" "http://127.0.0.1:$(portof "$2")/api/v1/events")
-    [[ $code == 2?? ]] || { cat "$f.answer" >&2; say "POST $f: $code"; return 1; }
+    tries=0
+    while :; do
+      code=$(curl -sS -o "$f.answer" -w '%{http_code}' -H "Authorization: Bearer $3" -H 'Content-Type: application/json' \
+        --data-binary "@$f" "http://127.0.0.1:$(portof "$2")/api/v1/events")
+      [[ $code == 2?? ]] && break
+      if [ "$code" = 503 ] && [ "$tries" -lt 50 ]; then
+        tries=$((tries + 1))
+        echo "$f" >>"$dir/retries"
+        sleep 0.2
+        continue
+      fi
+      cat "$f.answer" >&2
+      say "POST $f: $code"
+      return 1
+    done
   done
 }
 check_events() {  # check_events LABEL COUNT
@@ -286,6 +301,7 @@ for r in $(seq 1 "$runs"); do
       pids+=("$served")
     fi
     idle "${pids[@]}"
+    : >"$dir/retries"
     t0=$(now)
     if [ "$mode" = pg2 ]; then
       feed "$dir/batches-even" "$c" "$token" &
@@ -299,6 +315,9 @@ for r in $(seq 1 "$runs"); do
     fi
     t1=$(now)
     add "feed_$mode" "$r" "$(rate "$n_events" "$t0" "$t1")"
+    add "feed_${mode}_503" "$r" "$(wc -l <"$dir/retries")"
+    grep -h 'Error\]' "${c%.properties}.serve.log" ${c2:+"${c2%.properties}.serve.log"} | sed "s/^/  feed $mode run $r: /" >>"$dir/daemon-errors.log" || true
+    c2=
     stop_daemons
     if [ "$mode" = sqlite ]; then
       check_events "SQLite after the feed" "$(sq "$dir/feed-sqlite-$r.db" "SELECT COUNT(*) FROM events")"
@@ -438,6 +457,7 @@ row "import into PostgreSQL, whole" import_pg_whole
 row "HTTP feed, 1,000-event batches: one SQLite daemon" feed_sqlite
 row "HTTP feed: one PostgreSQL daemon" feed_pg1
 row "HTTP feed: two PostgreSQL daemons at once (cases split)" feed_pg2
+printf '%-66s %-30s\n' "  503 store_busy answers, tried again: SQLite / one PG / two PG" "$(list feed_sqlite_503) / $(list feed_pg1_503) / $(list feed_pg2_503)"
 echo
 printf '%-66s %-30s %9s\n' "reads (req/s; p99 ms)" "runs" "median"
 printf '%.0s-' {1..108}; echo
@@ -454,6 +474,8 @@ done
 echo
 echo "checks: every store holds $n_events events after each import and feed; obligations the same on both stores ($obl_sqlite)"
 echo "victim reads answered: SQLite ${answered[sqlite]}, entries ${entries_sqlite}; PostgreSQL ${answered[pg]}, entries ${entries_pg}; non-2xx answers and socket errors (wrk's 2 s timeout included): $bad_total"
+echo "errors the daemons logged during the feeds: $(wc -l <"$dir/daemon-errors.log") (in $dir/daemon-errors.log)"
+sed 's/.*\[Error\] //' "$dir/daemon-errors.log" | sort | uniq -c | sort -rn | head -n 5
 echo "verify-audit SQLite: $verify_sqlite"
 echo "verify-audit PostgreSQL (first daemon's checkpoint): $verify_pg"
 echo "verify-audit PostgreSQL (second daemon's checkpoint): $verify_pg2"
