@@ -152,6 +152,20 @@ idle() {  # idle PID...: waits until each is under 5% of a core over half a seco
     done
   done
 }
+pg_idle() {  # pg_idle URL: waits until no session of that database but this one is in a query or a transaction for
+  # 1.5 s (a daemon waiting on PostgreSQL uses no CPU of its own, so idle alone does not see its first pass), at most 60 s
+  local quiet=0
+  for _ in $(seq 1 120); do
+    if [ "$(pgq "$1" "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'")" = 0 ]; then
+      quiet=$((quiet + 1))
+      [ "$quiet" -ge 3 ] && return 0
+    else
+      quiet=0
+    fi
+    sleep 0.5
+  done
+  say "PostgreSQL still busy after 60 s; measuring anyway"
+}
 stop_daemons() {
   local p
   for p in "${daemons[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
@@ -301,6 +315,7 @@ for r in $(seq 1 "$runs"); do
       pids+=("$served")
     fi
     idle "${pids[@]}"
+    [ "$mode" = sqlite ] || pg_idle "$(awk -F' = ' '$1 == "db.url" {print $2}' "$c")"
     : >"$dir/retries"
     t0=$(now)
     if [ "$mode" = pg2 ]; then
@@ -382,6 +397,7 @@ for r in $(seq 1 "$runs"); do
         ports=("$(portof "$c_pg")" "$(portof "$c_pg2")"); tok=$tok_pg; store=pg ;;
     esac
     idle "${pids[@]}"
+    [ "$store" = pg ] && pg_idle "$pg_url"
     # warm-up, untimed
     secs_saved=$secs; secs=1
     for p in "${ports[@]}"; do wrk_run "$p" 4 /api/v1/victims/x "$tok" bench/wrk_victims.lua >/dev/null; done
