@@ -59,7 +59,7 @@ as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@";
 as_owner "$bindir/pg_ctl" -D "$cluster_dir/data" -l "$cluster_dir/log" -w -t 60 \
   -o "-p $port -k $cluster_dir -c listen_addresses=127.0.0.1 -c max_connections=200" restart >/dev/null
 admin() { as_owner "$bindir/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$cluster_dir" -p "$port" -U postgres -d "${1:-postgres}" "${@:2}"; }
-pg_settings=$(admin postgres -c "SELECT string_agg(name || '=' || setting || COALESCE(unit, ''), ', ' ORDER BY name) FROM pg_settings
+pg_settings=$(admin postgres -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings
   WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'wal_level', 'max_wal_size', 'wal_sync_method', 'max_connections')")
 pg_version=$(admin postgres -c "SHOW server_version")
 say "PostgreSQL $pg_version: $pg_settings"
