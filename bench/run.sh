@@ -8,6 +8,9 @@
 #   bash bench/run.sh scheduler [CASES]  an idle scheduler pass and the lists' pages (default 100000 cases; the
 #                                     store is built once, slowly, and kept in build-bench/sched-data/)
 #   bash bench/run.sh memory [EVENTS]  peak RSS of `victim-comms import` of EVENTS events (default 1000000)
+#   bash bench/run.sh pg [CASES] [SECS] [RUNS]  issue 17: ingest and reads on PostgreSQL 15 beside SQLite, one and two
+#                                     daemons, on a throwaway durable cluster (default 1000 cases, 5 s a wrk run, 2 runs
+#                                     of each figure); not part of `all` (it needs postgresql-15: scripts/setup.sh --tests)
 # The same sizes for a whole run: VC_BENCH_INGEST_CASES, VC_BENCH_RENDER_SECONDS, VC_BENCH_HTTP_CASES,
 # VC_BENCH_HTTP_SECONDS, VC_BENCH_SCHEDULER_CASES (building the 100,000-case store takes about an hour;
 # e.g. VC_BENCH_SCHEDULER_CASES=2000 for a quick look) and VC_BENCH_MEMORY_EVENTS (1,000,000 takes
@@ -17,8 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
-case $what in all | ingest | render | http | scheduler | memory) ;; *)
-  echo "usage: bash bench/run.sh [all|ingest|render|http|scheduler|memory] [SIZE...]" >&2
+case $what in all | ingest | render | http | scheduler | memory | pg) ;; *)
+  echo "usage: bash bench/run.sh [all|ingest|render|http|scheduler|memory|pg] [SIZE...]" >&2
   exit 64
   ;;
 esac
@@ -28,6 +31,9 @@ http_cases=${VC_BENCH_HTTP_CASES:-3000}
 http_secs=${VC_BENCH_HTTP_SECONDS:-5}
 scheduler_cases=${VC_BENCH_SCHEDULER_CASES:-100000}
 memory_events=${VC_BENCH_MEMORY_EVENTS:-1000000}
+pg_cases=${VC_BENCH_PG_CASES:-1000}
+pg_secs=${VC_BENCH_PG_SECONDS:-5}
+pg_runs=${VC_BENCH_PG_RUNS:-2}
 if [ "$what" != all ]; then
   case $what in
     ingest) ingest_cases=${2:-$ingest_cases} ;;
@@ -35,6 +41,7 @@ if [ "$what" != all ]; then
     http) http_cases=${2:-$http_cases} http_secs=${3:-$http_secs} ;;
     scheduler) scheduler_cases=${2:-$scheduler_cases} ;;
     memory) memory_events=${2:-$memory_events} ;;
+    pg) pg_cases=${2:-$pg_cases} pg_secs=${3:-$pg_secs} pg_runs=${4:-$pg_runs} ;;
   esac
 fi
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -102,6 +109,15 @@ if [ "$what" = all ] || [ "$what" = memory ]; then
   cmake --build build-bench --target victim-comms bench_ingest
   collect memory ./build-bench/bench_ingest --memory ./build-bench/victim-comms "$memory_events" build-bench/bench-data
 fi
+if [ "$what" = pg ]; then
+  missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v curl >/dev/null || missing+=(curl)
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+  install_packages "${missing[@]}"
+  cmake --build build-bench --target victim-comms bench_ingest
+  collect pg bash bench/bench_pg.sh build-bench "$pg_cases" "$pg_secs" "$pg_runs"
+fi
 # The storage seam (item 7) is a property of the source, counted here: files outside src/storage/ that
 # include Poco::Data, and files of the HTTP and web front that include storage headers.
 if [ "$what" = all ]; then
@@ -143,11 +159,22 @@ render.around|<= 25% of an mstch call|r <= 0.25|
 render.templateset|(none)||
 size.store_per_87181|< 250 MB for the 87,181-event run|v < 250|
 seam.poco_data|0 files|v == 0|
-seam.front_storage|0 files (16 before issue 16)|v == 0|"
+seam.front_storage|0 files (16 before issue 16)|v == 0|
+pg.plain|(none: issue 17 sets no figure)||
+pg.import_sqlite|(none: issue 17)||
+pg.import_pg|(none: issue 17)||
+pg.import_ratio|(none: issue 17)||
+pg.feed_pg1|(none: issue 17)||
+pg.feed_pg2|(none: issue 17)||
+pg.victims8_pg1|(none: issue 17)||
+pg.victims8_pg2|(none: issue 17)||
+pg.letters8_pg1|(none: issue 17)||
+pg.letters8_pg2|(none: issue 17)||"
 
 echo
 echo "victim-comms benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
-echo "sizes: ingest $ingest_cases cases; http $http_cases cases, ${http_secs} s a run; scheduler $scheduler_cases cases; memory $memory_events events"
+[ "$what" = pg ] && echo "sizes: pg $pg_cases cases, ${pg_secs} s a wrk run, $pg_runs runs of each figure (medians below)"
+[ "$what" = pg ] || echo "sizes: ingest $ingest_cases cases; http $http_cases cases, ${http_secs} s a run; scheduler $scheduler_cases cases; memory $memory_events events"
 [ "${#failed[@]}" -eq 0 ] || echo "FAILED: ${failed[*]} (their figures are missing below)"
 echo
 awk -F'|' -v targets="$targets" -v scheduler="$scheduler_cases" -v memory="$memory_events" '
