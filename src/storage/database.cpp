@@ -994,7 +994,13 @@ bool Database::holdLeadership() {
     leader_ = nullptr;
   }
   if (!leader_) {
-    leader_ = PQconnectdb(pg_connection_string_.c_str());
+    // TCP keepalives and a send timeout: were the server's machine or the network lost, the leader's "SELECT 1"
+    // fails within about 20 s instead of waiting on a dead connection for the kernel's minutes, so the pass
+    // thread goes on and the leader steps down (PostgreSQL releases the lock by its own keepalives: docs).
+    const std::string conninfo = pg_connection_string_ +
+                                 " keepalives=1 keepalives_idle=10 keepalives_interval=5 keepalives_count=2"
+                                 " tcp_user_timeout=20000";
+    leader_ = PQconnectdb(conninfo.c_str());
     if (PQstatus(leader_) != CONNECTION_OK) {
       PQfinish(leader_);
       leader_ = nullptr;
