@@ -78,13 +78,7 @@ run() {
   local out
   out=$(VC_VICTIMS=$victims wrk "${args[@]}" "http://127.0.0.1:$port$path")
   echo "$out" >>"$dir/wrk.log"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec:/ { rps = $2 }
-    $1 == "99%" { p99 = ms($2) }
-    / requests in / { n = $1 }
-    /Non-2xx or 3xx responses:/ { bad = $NF }
-    END { printf "%s %s %s %s\n", rps, p99, n, bad + 0 }' <<<"$out"
+  awk -f "$(dirname "${BASH_SOURCE[0]}")/wrk_summary.awk" <<<"$out"
 }
 
 # Warm up (page cache, sessions, the first prepared statements), untimed.

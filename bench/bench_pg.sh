@@ -354,14 +354,7 @@ wrk_run() {  # wrk_run PORT CONNS PATH TOKEN [LUA]: prints "req/s p99_ms request
   [ -n "${5:-}" ] && args+=(-s "$5")
   out=$(VC_VICTIMS=$victims wrk "${args[@]}" "http://127.0.0.1:$1$3")
   echo "$out" >>"$dir/wrk.log"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec:/ { rps = $2 }
-    $1 == "99%" { p99 = ms($2) }
-    / requests in / { n = $1 }
-    /Non-2xx or 3xx responses:/ { bad = $NF }
-    /Socket errors:/ { gsub(/,/, ""); bad += $4 + $6 + $8 + $10 }  # connect, read, write, timeout (2 s)
-    END { printf "%s %s %s %s\n", rps, p99, n, bad + 0 }' <<<"$out"
+  awk -f "$(dirname "${BASH_SOURCE[0]}")/wrk_summary.awk" <<<"$out"
 }
 path_of() { case $1 in healthz) echo /healthz ;; victims) echo /api/v1/victims/x ;; letters) echo "/api/v1/letters?limit=50" ;; esac; }
 lua_of() { [ "$1" = victims ] && echo bench/wrk_victims.lua || true; }
