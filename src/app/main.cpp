@@ -277,6 +277,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     options.max_connections_per_client = settings_.http_max_connections_per_client;
     http::HttpServer server(front.router, options);
     services.checkpointer.start();  // notes the head now; a checkpoint file of another store stops start-up here
+    services.chainer.start();       // PostgreSQL: audit entries waiting in audit_pending onto the chain
     services.db.checkpointInBackground(kWalCheckpointEvery);  // not in the commits readers wait on
     services.drafter.start();       // first writes the letters a stop left being written
     services.scheduler.start();
@@ -291,6 +292,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     server.stop();
     services.drafter.stop();  // letters still being written are written at the next start
     services.scheduler.stop();
+    services.chainer.stop();       // what the writers left waiting, onto the chain
     services.checkpointer.stop();  // the head at shutdown, after every writer has stopped
     log.information("stopped");
     return EXIT_OK;

@@ -164,6 +164,7 @@ Services::Services(const Settings& s)
       scheduler(db, letters, notifications, outbox, ledger, std::chrono::seconds(s.scheduler_interval_seconds)),
       drafter(db, scheduler, std::chrono::seconds(s.drafting_max_lag_seconds)),
       checkpointer(db, *clock, std::chrono::seconds(s.audit_checkpoint_interval_seconds)),
+      chainer(db, kAuditChainEvery),
       web_sessions(db, *clock,
                    services::WebSessionSettings{s.web_session_idle_minutes, s.web_secure_cookie, signInNameKey(db)}),
       accounts(db),

@@ -30,6 +30,7 @@
 #include "notifications/notification_service.h"
 #include "rendering/page_templates.h"
 #include "rendering/template_set.h"
+#include "scheduling/audit_chainer.h"
 #include "scheduling/audit_checkpointer.h"
 #include "scheduling/drafting_worker.h"
 #include "scheduling/scheduler.h"
@@ -48,6 +49,10 @@ std::vector<std::string> letterKinds(const domain::RuleBook& rules);
 extern const std::vector<std::string> kLetterLanguages;  // en, cy
 // How often `serve` checkpoints the write-ahead log on its own thread (storage::Database::checkpointInBackground).
 inline constexpr std::chrono::milliseconds kWalCheckpointEvery{200};
+// PostgreSQL: how often a daemon moves the audit entries writers left waiting onto the chain (AuditChainer).
+// An entry waits at most about this long for a reader that does not chain first itself; every reader of the
+// log does.
+inline constexpr std::chrono::milliseconds kAuditChainEvery{1000};
 
 // Loads and checks the letter templates as start-up does. Throws
 // rendering::TemplateError listing every problem with its file and field.
@@ -100,6 +105,7 @@ struct Services {
   // test daemons) before the scheduler; not started (the CLI), a batch's letters are written at once.
   scheduling::DraftingWorker drafter;
   scheduling::AuditCheckpointer checkpointer;  // started by serve() (and test daemons), after the scheduler
+  scheduling::AuditChainer chainer;  // PostgreSQL: started by serve() (and test daemons) with the checkpointer
   services::WebSessions web_sessions;
   // What the HTTP and web front calls besides the above (it holds no store of its own).
   services::AccountService accounts;

@@ -3,6 +3,7 @@
 #include "storage/sqlite_statement.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <optional>
 
@@ -25,8 +26,7 @@ namespace vc::storage {
 namespace {
 
 constexpr const char* kAuditKeyedAction = "audit_keyed";
-// PostgreSQL: the advisory lock the chain's writers take (insertChained). "vcaudit".
-constexpr int64_t kAuditChainLock = 0x7663617564697400;
+constexpr int64_t kAuditChainLock = AuditLog::kChainLockKey;
 
 // The columns read; key_id exists from schema 7 (before it, every entry is unkeyed).
 std::string columns(bool keyed_schema) {
@@ -103,6 +103,44 @@ const Keyring& auditKeys(Poco::Data::Session& s) {
   return *keys;
 }
 
+// A transaction that does not take the store's writer mutex (WriteTransaction's): on PostgreSQL, the chainer's
+// and the group commit's, which must not queue behind this daemon's other writers. Rolls back unless committed.
+class PlainTransaction {
+ public:
+  explicit PlainTransaction(Poco::Data::Session& s) : s_(s) { Query(s_, "BEGIN").run(); }
+  ~PlainTransaction() {
+    if (done_) return;
+    try {
+      Query(s_, "ROLLBACK").run();
+    } catch (...) {
+      // Never throw from a destructor; a lost connection has rolled back already.
+    }
+  }
+  PlainTransaction(const PlainTransaction&) = delete;
+  PlainTransaction& operator=(const PlainTransaction&) = delete;
+  void commit() {
+    Query(s_, "COMMIT").run();
+    done_ = true;
+  }
+
+ private:
+  Poco::Data::Session& s_;
+  bool done_ = false;
+};
+
+// 128 random bits in hex: a waiting entry's token (glibc's arc4random_buf, as correlation ids).
+std::string randomToken() {
+  unsigned char raw[16];
+  arc4random_buf(raw, sizeof raw);
+  static const char* const kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : raw) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
 std::string range(int64_t from, int64_t to) {
   return from == to ? "entry " + std::to_string(from) : "entries " + std::to_string(from) + " to " + std::to_string(to);
 }
@@ -132,6 +170,15 @@ std::optional<std::string> AuditLog::keyedHash(const AuditEntry& e, const Keyrin
   return keys.macWith(e.key_id, keyedContent(e));
 }
 
+std::string AuditLog::pendingContent(const AuditEntry& e, const std::string& token) {
+  std::string content = "victim-comms audit pending v1\n";
+  appendField(content, token);
+  appendField(content, e.key_id);
+  for (const std::string* f : {&e.at, &e.actor, &e.action, &e.subject, &e.detail, &e.correlation_id})
+    appendField(content, *f);
+  return content;
+}
+
 void AuditLog::append(const std::string& at, const std::string& actor, const std::string& action,
                       const std::string& subject, const std::string& detail) {
   AuditEntry e;
@@ -150,19 +197,112 @@ void AuditLog::appendAll(const std::vector<AuditEntry>& entries) {
     Database::auditGroupCommitOf(s_).appendDurably(s_, entries);
     return;
   }
+  if (isPostgres(s_)) {
+    insertPending(entries, false);  // chained by chainPending, after this transaction commits
+    return;
+  }
   insertChained(entries, false);
+}
+
+void AuditLog::insertPending(const std::vector<AuditEntry>& entries, bool keep_correlation) {
+  const Keyring& keys = auditKeys(s_);
+  const std::string& correlation = correlationId();
+  Query q(s_,
+          "INSERT INTO audit_pending(token, at, actor, action, subject, detail, correlation_id, key_id, mac) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  AuditEntry e;
+  std::string token, mac;
+  for (const AuditEntry& given : entries) {
+    if (&given != &entries.front()) q.again();
+    e = given;
+    if (!keep_correlation) e.correlation_id = correlation;
+    e.key_id = keys.currentId();
+    token = randomToken();
+    mac = keys.mac(pendingContent(e, token));
+    q.bindUncopied(token).bindUncopied(e.at).bindUncopied(e.actor).bindUncopied(e.action).bindUncopied(e.subject);
+    q.bindUncopied(e.detail).bindUncopied(e.correlation_id).bindUncopied(e.key_id).bindUncopied(mac).run();
+  }
+}
+
+AuditLog::Chained AuditLog::chainPending(ChainWait wait) {
+  if (!isPostgres(s_)) return {};
+  if (inTransaction(s_)) throw std::logic_error("AuditLog::chainPending inside a transaction");
+  const Keyring& keys = auditKeys(s_);
+  constexpr int kPage = 5000;  // entries moved in one transaction
+  Chained chained;
+  while (true) {
+    PlainTransaction tx(s_);
+    // ONE CHAIN HEAD: the chain's end is read and extended only under this lock, held to the commit, so two
+    // chainers (in this daemon or another) never chain to the same predecessor nor take the same seq.
+    if (wait == ChainWait::kWait) {
+      Query(s_, "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")").run();
+    } else {
+      Query q(s_, "SELECT pg_try_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")::int");
+      if (!q.next() || q.int64(0) != 1) return chained;
+    }
+    Query(s_, "SET LOCAL vc.audit_chaining = 'on'").run();  // the table's guard lets this transaction delete
+    std::vector<AuditEntry> entries;
+    std::string moved;  // the ids taken, for the DELETE
+    {
+      Query q(s_,
+              "SELECT id, token, at, actor, action, subject, detail, correlation_id, key_id, mac FROM audit_pending "
+              "ORDER BY id LIMIT " +
+                  std::to_string(kPage));
+      while (q.next()) {
+        AuditEntry e;
+        const std::string id = std::to_string(q.int64(0));
+        const std::string token = q.text(1);
+        int c = 2;
+        for (std::string* f : {&e.at, &e.actor, &e.action, &e.subject, &e.detail, &e.correlation_id, &e.key_id})
+          *f = q.text(c++);
+        const std::string mac = q.text(9);
+        const auto expected = keys.macWith(e.key_id, pendingContent(e, token));
+        if (!expected || *expected != mac) {
+          // Not written by a daemon that holds the key, or changed since: never vouched for by the chain.
+          AuditEntry refused;
+          refused.at = e.at;
+          refused.actor = "system";
+          refused.action = "audit_entry_refused";
+          refused.subject = "audit";
+          refused.detail = "pending:" + id + " reason:" + (expected ? "mac_mismatch" : "key_not_held:" + e.key_id) +
+                           " actor:" + e.actor + " action:" + e.action + " subject:" + e.subject;
+          refused.correlation_id = e.correlation_id;
+          e = std::move(refused);
+          ++chained.refused;
+        }
+        entries.push_back(std::move(e));
+        if (!moved.empty()) moved += ',';
+        moved += id;
+      }
+    }
+    if (entries.empty()) {
+      tx.commit();
+      return chained;
+    }
+    insertChained(entries, true);
+    Query del(s_, "DELETE FROM audit_pending WHERE id = ANY(string_to_array(?, ',')::bigint[])");
+    del.bind(moved).run();
+    // Read committed: the DELETE names its rows, so an entry committed since the SELECT stays for the next pass.
+    if (changedRows(s_) != static_cast<int64_t>(entries.size()))
+      throw std::logic_error("audit_pending changed under the chain's lock");
+    tx.commit();
+    chained.entries += static_cast<int64_t>(entries.size());
+    if (entries.size() < static_cast<size_t>(kPage)) return chained;
+  }
+}
+
+void AuditLog::chainBeforeReading() {
+  if (!isPostgres(s_) || inTransaction(s_) || !Database::optionsOf(s_).audit_keys) return;
+  chainPending(ChainWait::kWait);
 }
 
 void AuditLog::insertChained(const std::vector<AuditEntry>& entries, bool keep_correlation) {
   // The caller holds a WriteTransaction (the store's writer mutex and SQLite's write lock), so the
   // chain's end read here is still the end when the insert commits: no other writer can extend it.
+  // On PostgreSQL the writer mutex keeps out no other daemon: the caller is the chainer, holding the chain's
+  // advisory lock (chainPending).
   const Keyring& keys = auditKeys(s_);
   const bool postgres = isPostgres(s_);
-  // On PostgreSQL, other daemons' writers are not kept out by the writer mutex: the chain's end is read and
-  // extended under a transaction-level advisory lock of its own, held to the commit, so two writers never
-  // chain to the same predecessor nor take the same seq. (Several daemons chaining without waiting on one
-  // another is issue 17's next step: docs/storage-seam.md.)
-  if (postgres) Query(s_, "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")").run();
   std::string prev_hash = kGenesisHash;
   {
     Query q(s_, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1");
@@ -225,9 +365,15 @@ void AuditGroupCommit::appendDurably(Poco::Data::Session& session, const std::ve
       std::vector<AuditEntry> all;
       for (Queued& q : batch)
         for (AuditEntry& e : q.entries) all.push_back(std::move(e));
-      WriteTransaction tx(session);
-      AuditLog(session).insertChained(all, true);
-      tx.commit();  // synchronous=FULL: durable when this returns (the DURABLE BEFORE ANSWERED invariant)
+      if (isPostgres(session)) {
+        PlainTransaction tx(session);  // waits on no writer, here or in another daemon
+        AuditLog(session).insertPending(all, true);
+        tx.commit();  // synchronous_commit on: flushed when this returns (DURABLE BEFORE ANSWERED)
+      } else {
+        WriteTransaction tx(session);
+        AuditLog(session).insertChained(all, true);
+        tx.commit();  // synchronous=FULL: durable when this returns (the DURABLE BEFORE ANSWERED invariant)
+      }
     } catch (...) {
       error = std::current_exception();
     }
@@ -252,6 +398,7 @@ uint64_t AuditGroupCommit::commits() const {
 }
 
 std::vector<AuditEntry> AuditLog::list(const AuditFilter& f) {
+  chainBeforeReading();
   std::string sql = "SELECT " + columns(keyedSchema(s_)) + " FROM audit_log WHERE 1 = 1";
   std::vector<std::string> args;
   for (auto [column, value] : std::vector<std::pair<const char*, const std::string*>>{
@@ -276,6 +423,7 @@ std::vector<AuditEntry> AuditLog::list(const AuditFilter& f) {
 }
 
 int64_t AuditLog::count(const std::string& action) {
+  chainBeforeReading();
   Query q(s_, action.empty() ? "SELECT COUNT(*) FROM audit_log" : "SELECT COUNT(*) FROM audit_log WHERE action = ?");
   if (!action.empty()) q.bind(action);
   return q.next() ? q.int64(0) : 0;
@@ -371,6 +519,7 @@ AuditVerification AuditLog::verify() {
                 "migrate it first";
     return v;
   }
+  chainBeforeReading();  // every entry committed before the check is on the chain it walks
   const StoreOptions& options = Database::optionsOf(s_);
   const bool keyed_schema = version >= Database::kKeyedAuditSchema;
   AuditVerification v = walk(keyed_schema, options.audit_keys.get());
@@ -466,6 +615,7 @@ AuditVerification AuditLog::verifyAndRecord(const std::string& at, const std::st
 }
 
 std::pair<int64_t, std::string> AuditLog::head() {
+  chainBeforeReading();
   Query q(s_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
   if (!q.next()) return {0, kGenesisHash};
   return {q.int64(0), q.text(1)};

@@ -52,6 +52,8 @@ class AuditLog {
  public:
   static constexpr const char* kGenesisHash =
       "0000000000000000000000000000000000000000000000000000000000000000";
+  // PostgreSQL: the transaction-level advisory lock a chainer holds while it extends the chain ("vcaudit").
+  static constexpr int64_t kChainLockKey = 0x7663617564697400;
 
   explicit AuditLog(Poco::Data::Session& session) : s_(session) {}
   explicit AuditLog(Connection& connection);
@@ -81,6 +83,23 @@ class AuditLog {
 
   // The last entry's seq and hash (0 and the genesis hash for an empty log).
   std::pair<int64_t, std::string> head();
+
+  // PostgreSQL, where several daemons write the log (0004_audit_pending.sql): writers add their entries to
+  // audit_pending, unchained, under no shared lock; this moves them onto the chain in the order they were
+  // added, under the chain's lock, one chainer at a time. Returns how many it chained, and how many of them
+  // it refused (below). kSkipIfBusy returns at once, chaining none, when another chainer holds the lock (the chaining thread: the other will take these too);
+  // kWait waits for it. A waiting entry whose MAC does not check under the audit keys is not chained: an
+  // audit_entry_refused entry takes its place, naming it. list, count, head, verify and writeCheckpoint
+  // chain first (kWait), outside a transaction, when the store was opened with its key, so a reader sees
+  // every entry committed before it asked. Does nothing on SQLite, whose writers chain as they write.
+  enum class ChainWait { kWait, kSkipIfBusy };
+  struct Chained {
+    int64_t entries = 0;  // taken from audit_pending onto the chain
+    int64_t refused = 0;  // of them, chained as audit_entry_refused
+  };
+  Chained chainPending(ChainWait wait = ChainWait::kWait);
+  // What a waiting entry's MAC is made over: its random token and its content.
+  static std::string pendingContent(const AuditEntry& e, const std::string& token);
   // The store's random id (schema 7 on), which its checkpoints carry.
   std::string storeId();
   // Appends the head to the checkpoint file, if the store has one; returns the seq noted (-1: none
@@ -105,7 +124,12 @@ class AuditLog {
 
   // Chains and inserts `entries` in the caller's open write transaction; each keeps its own
   // correlation_id when keep_correlation (the group commit's, gathered from several requests).
+  // On PostgreSQL only the chainer calls it, holding the chain's lock (chainPending).
   void insertChained(const std::vector<AuditEntry>& entries, bool keep_correlation);
+  // PostgreSQL: adds `entries` to audit_pending in the caller's open transaction, each with its MAC.
+  void insertPending(const std::vector<AuditEntry>& entries, bool keep_correlation);
+  // PostgreSQL, outside a transaction and with the key: chainPending(kWait), so a read sees every entry.
+  void chainBeforeReading();
   friend class AuditGroupCommit;
 
   Poco::Data::Session& s_;
@@ -130,7 +154,9 @@ class AuditLog {
 // - ONE CHAIN HEAD: the leader reads the chain's end and extends it inside a WriteTransaction,
 //   i.e. under the store's writer mutex and BEGIN IMMEDIATE, like every other audit writer
 //   (ingest, letters, the scheduler), so no two writers ever chain to the same predecessor;
-//   and only one leader flushes at a time (flushing_).
+//   and only one leader flushes at a time (flushing_). On PostgreSQL the leader adds the batch to
+//   audit_pending in a transaction of its own, waiting on no other writer (AuditLog::chainPending
+//   chains it); its COMMIT returns once PostgreSQL has flushed it (synchronous_commit on).
 // - ONE ENTRY PER CALL, IN ORDER: a batch is exactly the entries queued before the leader took
 //   them, each taken once (the queue is swapped out under mutex_) and written in queue order,
 //   each with the correlation id of the request that queued it.

@@ -1055,7 +1055,7 @@ std::pair<int, int> Database::migrate() {
 }
 
 std::pair<int, int> Database::migrateTo(int target) {
-  if (postgres_) throw Error(Error::Kind::kInternal, "storage", "a PostgreSQL store migrates only to its latest version");
+  if (postgres_) return postgres::PostgresDatabase(pg_url_, pg_password_).migrate(target);
   if (options_.read_only)
     throw Error(Error::Kind::kInternal, "storage", path_ + " is open read-only: it is never migrated");
   auto lease = session();

@@ -35,15 +35,15 @@ run() { set +e; out=$("$@" 2>&1); rc=$?; set -e; }
 
 run "$exe" migrate "${cfg[@]}"
 [ "$rc" = 0 ] || fail "migrate: exit $rc: $out"
-[ "$out" = "schema of $store at version 3 (was 0)" ] || fail "migrate said: $out"
-[ "$(PGPASSWORD=$password psql "$store" -X -At -c 'SELECT max(version) FROM schema_migrations')" = 3 ] ||
-  fail "schema_migrations does not record version 3"
+[ "$out" = "schema of $store at version 4 (was 0)" ] || fail "migrate said: $out"
+[ "$(PGPASSWORD=$password psql "$store" -X -At -c 'SELECT max(version) FROM schema_migrations')" = 4 ] ||
+  fail "schema_migrations does not record version 4"
 tables=$(PGPASSWORD=$password psql "$store" -X -At -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
 [ "$tables" -ge 20 ] || fail "only $tables tables made"
-check "migrate creates the PostgreSQL schema ($tables tables) and records version 3"
+check "migrate creates the PostgreSQL schema ($tables tables) and records version 4"
 
 run "$exe" migrate "${cfg[@]}"
-[ "$rc" = 0 ] && [ "$out" = "schema of $store at version 3 (already current)" ] || fail "migrate again: exit $rc: $out"
+[ "$rc" = 0 ] && [ "$out" = "schema of $store at version 4 (already current)" ] || fail "migrate again: exit $rc: $out"
 check "migrate again changes nothing and says so"
 
 # import and demo: the audit chain's checkpoints need a file of their own on PostgreSQL (no db.path to sit beside).
@@ -229,7 +229,7 @@ printf 'db.url = %s\n%s\n' "$store" "$keys" >"$tmp/libpq.properties"
 libpq_cfg=(--config "$src/config/victim-comms.properties" --config "$tmp/libpq.properties")
 (umask 077 && printf '127.0.0.1:%s:%s:vc_test:%s\n' "$port" "$db" "$password" >"$tmp/pgpass")
 run env PGPASSFILE="$tmp/pgpass" "$exe" migrate "${libpq_cfg[@]}"
-[ "$rc" = 0 ] && [ "$out" = "schema of $store at version 3 (already current)" ] || fail "PGPASSFILE: exit $rc: $out"
+[ "$rc" = 0 ] && [ "$out" = "schema of $store at version 4 (already current)" ] || fail "PGPASSFILE: exit $rc: $out"
 run env PGPASSFILE=/nonexistent "$exe" migrate "${libpq_cfg[@]}"
 [ "$rc" = 78 ] && grep -q "no password supplied" <<<"$out" || fail "no password at all: exit $rc: $out"
 check "without db.password_file, libpq's PGPASSFILE is used; with no password at all, PostgreSQL's refusal is said"

@@ -30,7 +30,7 @@ printf 'db.url = %s\ndb.password_file = %s\naudit.checkpoint_file = %s\naudit.ke
 cfg=(--config "$src/config/victim-comms.properties" --config "$tmp/pg.properties")
 
 set +e; out=$("$exe" migrate "${cfg[@]}" 2>&1); rc=$?; set -e
-[ "$rc" = 0 ] && [ "$out" = "schema of $store at version 3 (was 0)" ] || fail "migrate: exit $rc: $out"
+[ "$rc" = 0 ] && [ "$out" = "schema of $store at version 4 (was 0)" ] || fail "migrate: exit $rc: $out"
 set +e; out=$("$exe" demo "${cfg[@]}" 2>&1); rc=$?; set -e
 [ "$rc" = 0 ] || fail "demo: exit $rc: $out"
 [ "$(PGPASSWORD=$password psql "${url%/*}/$db" -X -At -c 'SELECT count(*) FROM events')" -gt 0 ] || fail "no events stored"

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -33,12 +34,14 @@
 #include "storage/outbox_store.h"
 #include "storage/print_batch_store.h"
 #include "storage/postgres/pg_session.h"
+#include "storage/postgres/postgres_database.h"
 #include "storage/retention_store.h"
 #include "storage/session_store.h"
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_statement.h"
 #include "storage/store.h"
 #include "ingest/ingestor.h"
+#include "scheduling/audit_chainer.h"
 #include "support/events.h"
 #include "support/store_fixture.h"
 
@@ -141,6 +144,34 @@ std::vector<std::string> ids(const std::vector<storage::ObligationRow>& rows) {
   std::vector<std::string> out;
   for (const auto& r : rows) out.push_back(r.id);
   return out;
+}
+
+// What a daemon's store is opened with here: the audit key (every daemon on one store holds the same).
+storage::StoreOptions keyedOptions() {
+  storage::StoreOptions options;
+  options.audit_keys = std::make_shared<Keyring>(Keyring::fromKeys({"contract-test-audit-key-0123456789"}));
+  return options;
+}
+
+// Another daemon's chainer taking and leaving the audit chain's lock (session-level: held until released).
+void holdChain(Poco::Data::Session& other) {
+  other << "SELECT pg_advisory_lock(" + std::to_string(storage::AuditLog::kChainLockKey) + ")", Poco::Data::Keywords::now;
+}
+void releaseChain(Poco::Data::Session& other) {
+  other << "SELECT pg_advisory_unlock(" + std::to_string(storage::AuditLog::kChainLockKey) + ")",
+      Poco::Data::Keywords::now;
+}
+int rowsIn(Poco::Data::Session& s, const std::string& table) {
+  int n = -1;
+  s << "SELECT COUNT(*)::int FROM " + table, Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
+  return n;
+}
+// The chain verifies and holds `entries` entries.
+void checkChain(storage::Connection& c, int64_t entries) {
+  const auto v = storage::AuditLog(c).verify();
+  INFO(v.problem);
+  CHECK(v.ok);
+  CHECK(v.entries == entries);
 }
 
 }  // namespace
@@ -1458,10 +1489,29 @@ TEST_CASE("two daemons appending to the audit chain on PostgreSQL at once leave 
       errors.push_back(e.what());
     }
   };
+  // Each daemon's chaining thread, racing the writers and each other: an entry committed while a chainer
+  // works waits for the next pass, never lost nor chained twice.
+  std::atomic<bool> writing{true};
+  auto chainer = [&](storage::Database& db) {
+    try {
+      while (writing) {
+        auto lease = db.session();
+        storage::AuditLog(lease).chainPending(storage::AuditLog::ChainWait::kSkipIfBusy);
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(errors_mutex);
+      errors.push_back(e.what());
+    }
+  };
+  std::thread chain_a(chainer, std::ref(first));
+  std::thread chain_b(chainer, std::ref(second));
   std::thread a(appender, std::ref(first), "first");
   std::thread b(appender, std::ref(second), "second");
   a.join();
   b.join();
+  writing = false;
+  chain_a.join();
+  chain_b.join();
   CHECK(errors.empty());
   CAPTURE(errors);
   auto lease = first.session();
@@ -1469,14 +1519,227 @@ TEST_CASE("two daemons appending to the audit chain on PostgreSQL at once leave 
   INFO(v.problem);
   CHECK(v.ok);
   CHECK(v.entries == 2 * kEach);
+  for (const std::string actor : {"first", "second"}) {
+    storage::AuditFilter f;
+    f.actor = actor;
+    f.limit = 1000;
+    CHECK(storage::AuditLog(lease).list(f).size() == kEach);  // each entry once
+  }
+  Query left(storage::sqlite(lease), "SELECT COUNT(*) FROM audit_pending");
+  REQUIRE(left.next());
+  CHECK(left.int64(0) == 0);
+}
+
+TEST_CASE("on PostgreSQL an audited read is written while another daemon holds the audit chain, and joins the "
+          "chain once it is free",
+          "[postgres][contract]") {
+  testing::pg::FreshDatabase pg;
+  storage::StoreOptions options = keyedOptions();
+  options.busy_timeout_ms = 300;
+  storage::Database db(pg.url, pg.cluster.password, options);
+  db.migrate();
+  {
+    auto lease = db.session();
+    storage::AuditLog(lease).append("2026-04-01T09:00:00Z", "vlu", "victim_read", "v1", "{}");
+    CHECK(storage::AuditLog(lease).count() == 1);
+  }
+  {
+    // Another daemon is in the middle of a long import: its transaction has written audit entries and not
+    // committed. (Until schema 4 it held the chain to its commit, and reads everywhere waited, then got 503.)
+    auto other_url = pg.url;
+    other_url.options.emplace_back("application_name", "importing-daemon");
+    storage::Database importing(other_url, pg.cluster.password, options);
+    auto import_lease = importing.session();
+    storage::WriteTransaction import_tx(import_lease);
+    storage::Store(import_lease).audit("2026-04-01T08:59:00Z", "ingest", "event_stored", "e0", "{}");
+    const auto before = std::chrono::steady_clock::now();
+    {
+      auto lease = db.session();
+      storage::AuditLog(lease).append("2026-04-01T09:00:00Z", "vlu", "victim_read", "v0", "{}");
+      storage::AuditFilter f;
+      f.subject = "v0";
+      CHECK(storage::AuditLog(lease).list(f).size() == 1);  // a reader sees it at once
+    }
+    CHECK(std::chrono::steady_clock::now() - before < std::chrono::milliseconds(250));
+    import_tx.commit();
+  }
+  // Another daemon's chainer holds the chain (here, for as long as this test likes).
+  auto other = pg.session();
+  holdChain(*other);
+
+  const auto started = std::chrono::steady_clock::now();
+  {
+    auto lease = db.session();
+    storage::AuditLog(lease).append("2026-04-01T09:00:01Z", "vlu", "victim_read", "v2", "{}");  // group commit
+    storage::WriteTransaction tx(lease);  // and a writer's own transaction
+    storage::Store(lease).audit("2026-04-01T09:00:02Z", "ingest", "event_stored", "e1", "{}");
+    tx.commit();
+  }
+  // Neither waited for the chain's lock (they would have waited busy_timeout_ms, then failed).
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(250));
+  CHECK(rowsIn(*other, "audit_pending") == 3);  // e0, v2 and e1
+  {
+    auto lease = db.session();
+    const auto skipped = storage::AuditLog(lease).chainPending(storage::AuditLog::ChainWait::kSkipIfBusy);
+    CHECK(skipped.entries == 0);  // another chainer is at it
+  }
+
+  // A reader of the log waits for the chain, then sees both.
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    releaseChain(*other);
+  });
+  auto lease = db.session();
+  storage::AuditFilter all;
+  const auto listed = storage::AuditLog(lease).list(all);
+  release.join();
+  REQUIRE(listed.size() == 5);
+  CHECK(listed[0].subject == "e1");  // newest first, in the order they were written
+  CHECK(listed[0].seq == 5);
+  CHECK(listed[1].subject == "v2");
+  CHECK(listed[2].subject == "e0");  // chained once its import committed, after the read that did not wait
+  CHECK(listed[3].subject == "v0");
+  CHECK(listed[4].subject == "v1");
+  checkChain(lease, 5);
+}
+
+TEST_CASE("on PostgreSQL each daemon's chaining thread moves the waiting audit entries onto the chain with no reader "
+          "asking, and a stopping daemon leaves none waiting",
+          "[postgres][contract]") {
+  testing::pg::FreshDatabase pg;
+  storage::StoreOptions options = keyedOptions();
+  storage::Database db(pg.url, pg.cluster.password, options);
+  db.migrate();
+  auto raw = pg.session();
+  auto waiting = [&raw] { return rowsIn(*raw, "audit_pending"); };
+  auto chained = [&raw] { return rowsIn(*raw, "audit_log"); };
+  {
+    scheduling::AuditChainer chainer(db, std::chrono::milliseconds(50));
+    chainer.start();
+    {
+      auto lease = db.session();
+      storage::AuditLog(lease).append("2026-04-01T09:00:00Z", "vlu", "victim_read", "v1", "{}");
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (waiting() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(waiting() == 0);
+    CHECK(chained() == 1);
+
+    // Held by another chainer, the thread skips its turns; its stop then waits for the chain and chains.
+    holdChain(*raw);
+    {
+      auto lease = db.session();
+      storage::AuditLog(lease).append("2026-04-01T09:00:01Z", "vlu", "victim_read", "v2", "{}");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(waiting() == 1);
+    std::thread release([&raw] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      releaseChain(*raw);
+    });
+    chainer.stop();
+    release.join();
+  }
+  CHECK(waiting() == 0);
+  CHECK(chained() == 2);
+}
+
+TEST_CASE("on PostgreSQL a waiting audit entry no daemon wrote is never vouched for by the chain, and the waiting "
+          "entries can be neither changed nor removed",
+          "[postgres][contract]") {
+  testing::pg::FreshDatabase pg;
+  storage::StoreOptions options = keyedOptions();
+  storage::Database db(pg.url, pg.cluster.password, options);
+  db.migrate();
+  auto raw = pg.session();
+  auto exec = [&raw](const std::string& sql) { *raw << sql, Poco::Data::Keywords::now; };
+  // Hold the chain so the daemon's entry stays waiting while it is tampered with.
+  holdChain(*raw);
+  {
+    auto lease = db.session();
+    storage::AuditLog(lease).append("2026-04-01T09:00:00Z", "vlu", "victim_read", "v1", "{}");
+  }
+  // The guard: no change, no removal, except by the chainer.
+  CHECK_THROWS_WITH(exec("UPDATE audit_pending SET subject = 'v9'"), Catch::Contains("never changed"));
+  CHECK_THROWS_WITH(exec("DELETE FROM audit_pending"), Catch::Contains("never changed"));
+  CHECK_THROWS_WITH(exec("TRUNCATE audit_pending"), Catch::Contains("never changed"));
+  // Someone with the database but not the key: changes the daemon's entry, and adds one of their own.
+  exec("ALTER TABLE audit_pending DISABLE TRIGGER audit_pending_guard");
+  exec("UPDATE audit_pending SET subject = 'v9'");
+  exec("ALTER TABLE audit_pending ENABLE TRIGGER audit_pending_guard");
+  exec("INSERT INTO audit_pending(token, at, actor, action, subject, detail, key_id, mac) VALUES "
+       "('forged', '2026-04-01T09:00:01Z', 'vlu', 'victim_read', 'v2', '{}', 'k999', 'not-a-mac')");
+  releaseChain(*raw);
+  auto lease = db.session();
+  const auto chained = storage::AuditLog(lease).chainPending();
+  CHECK(chained.entries == 2);
+  CHECK(chained.refused == 2);
+  storage::AuditFilter f;
+  f.action = "victim_read";
+  CHECK(storage::AuditLog(lease).list(f).empty());  // neither is on the chain as what it claims
+  f.action = "audit_entry_refused";
+  const auto refused = storage::AuditLog(lease).list(f);
+  REQUIRE(refused.size() == 2);
+  CHECK_THAT(refused[1].detail, Catch::StartsWith("pending:") && Catch::Contains("reason:mac_mismatch") &&
+                                    Catch::Contains("subject:v9"));
+  CHECK_THAT(refused[0].detail, Catch::Contains("reason:key_not_held:k999") && Catch::Contains("subject:v2"));
+  CHECK(refused[0].actor == "system");
+  checkChain(lease, 2);
+}
+
+TEST_CASE("a PostgreSQL store at schema 3, its audit entries chained as that build chained them, upgrades with its "
+          "chain intact and goes on",
+          "[postgres][contract][migrate]") {
+  testing::pg::FreshDatabase pg;
+  storage::StoreOptions options = keyedOptions();
+  storage::Database db(pg.url, pg.cluster.password, options);
+  CHECK(db.migrateTo(3) == std::make_pair(0, 3));
+  CHECK(db.schemaVersion() == 3);
+  {
+    // The previous build's writer: under the chain's lock, straight onto audit_log.
+    auto raw = pg.session();
+    std::string prev = storage::AuditLog::kGenesisHash;
+    for (int seq = 1; seq <= 3; ++seq) {
+      storage::AuditEntry e;
+      e.seq = seq;
+      e.at = "2026-04-01T09:00:0" + std::to_string(seq) + "Z";
+      e.actor = "vlu";
+      e.action = "victim_read";
+      e.subject = "v" + std::to_string(seq);
+      e.detail = "{}";
+      e.correlation_id = "req-" + std::to_string(seq);
+      e.prev_hash = prev;
+      e.key_id = options.audit_keys->currentId();
+      e.hash = *storage::AuditLog::keyedHash(e, *options.audit_keys);
+      prev = e.hash;
+      Poco::Int64 n = seq;
+      *raw << "INSERT INTO audit_log(seq, at, actor, action, subject, detail, correlation_id, prev_hash, hash, key_id) "
+              "OVERRIDING SYSTEM VALUE VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+          Poco::Data::Keywords::use(n), Poco::Data::Keywords::use(e.at), Poco::Data::Keywords::use(e.actor),
+          Poco::Data::Keywords::use(e.action), Poco::Data::Keywords::use(e.subject),
+          Poco::Data::Keywords::use(e.detail), Poco::Data::Keywords::use(e.correlation_id),
+          Poco::Data::Keywords::use(e.prev_hash), Poco::Data::Keywords::use(e.hash),
+          Poco::Data::Keywords::use(e.key_id), Poco::Data::Keywords::now;
+    }
+  }
+  CHECK(db.migrate() == std::make_pair(3, storage::postgres::PostgresDatabase::latestSchemaVersion()));
+  auto lease = db.session();
+  CHECK(storage::AuditLog(lease).verify().ok);
+  storage::AuditLog(lease).append("2026-04-01T09:00:04Z", "vlu", "victim_read", "v4", "{}");
+  checkChain(lease, 4);
+  storage::AuditFilter f;
+  f.subject = "v1";
+  const auto first = storage::AuditLog(lease).list(f);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].correlation_id == "req-1");
 }
 
 TEST_CASE("two daemons taking events for the same cases at the same moment derive each case in turn, from every "
           "event, never from two different sets",
           "[postgres][contract][ingest]") {
   testing::pg::FreshDatabase pg;
-  storage::StoreOptions options;
-  options.audit_keys = std::make_shared<Keyring>(Keyring::fromKeys({"contract-test-audit-key-0123456789"}));
+  storage::StoreOptions options = keyedOptions();
   options.busy_timeout_ms = 20000;  // they take turns; none should give up here
   storage::Database first(pg.url, pg.cluster.password, options);
   auto other_url = pg.url;
@@ -1561,8 +1824,7 @@ TEST_CASE("two daemons taking events for the same cases at the same moment deriv
 
 TEST_CASE("one daemon at a time leads the scheduler's passes; when it goes, the next to ask leads", "[postgres][contract]") {
   testing::pg::FreshDatabase pg;
-  storage::StoreOptions options;
-  options.audit_keys = std::make_shared<Keyring>(Keyring::fromKeys({"contract-test-audit-key-0123456789"}));
+  storage::StoreOptions options = keyedOptions();
   auto daemon = [&](const std::string& name) {
     auto u = pg.url;
     u.options.emplace_back("application_name", name);

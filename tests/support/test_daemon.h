@@ -291,6 +291,7 @@ struct TestDaemon {
     manager = addUser("vlu-manager", "manager");
     admin = addUser("operator", "admin");
     services.checkpointer.start();  // as serve does
+    services.chainer.start();
     services.db.checkpointInBackground(app::kWalCheckpointEvery);
     services.drafter.start();
     if (o.wait_for_drafting)
@@ -305,6 +306,7 @@ struct TestDaemon {
     server.stop();
     services.drafter.stop();
     services.scheduler.stop();
+    services.chainer.stop();
     services.checkpointer.stop();
   }
 

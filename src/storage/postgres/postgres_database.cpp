@@ -109,10 +109,13 @@ bool PostgresDatabase::hasKeyedAuditEntries() {
   if (recordedVersion(*c) == 0) return false;  // no schema: no entries
   int keyed = 0;
   *c << "SELECT EXISTS(SELECT 1 FROM audit_log WHERE key_id <> '')::int", into(keyed), now;
+  if (keyed == 1 || recordedVersion(*c) < 4) return keyed == 1;
+  // Schema 4 on: entries waiting to be chained are keyed too (0004_audit_pending.sql).
+  *c << "SELECT EXISTS(SELECT 1 FROM audit_pending)::int", into(keyed), now;
   return keyed == 1;
 }
 
-std::pair<int, int> PostgresDatabase::migrate() {
+std::pair<int, int> PostgresDatabase::migrate(int target) {
   Connected c(url_, connection_string_, password_);
   Poco::Data::Session& s = *c;
   const int latest = latestSchemaVersion();
@@ -134,7 +137,7 @@ std::pair<int, int> PostgresDatabase::migrate() {
                   "the PostgreSQL store " + url_.display() + " has schema version " + std::to_string(from) +
                       ", newer than this build knows (" + std::to_string(latest) + ")");
     for (const MigrationFile& m : migrationFiles()) {
-      if (m.version <= from) continue;
+      if (m.version <= from || m.version > target) continue;
       step = "migration " + m.name;
       for (const std::string& sql : splitSqlScript(m.sql)) s << sql, now;
       s << "INSERT INTO schema_migrations(version, name) VALUES($1, $2)", bind(m.version), bind(m.name), now;
@@ -149,7 +152,7 @@ std::pair<int, int> PostgresDatabase::migrate() {
                 "PostgreSQL store " + url_.display() + ": " + step + " failed, nothing was changed: " +
                     c.scrub(trimmed(e.displayText())));
   }
-  return {from, std::max(from, latest)};
+  return {from, std::max(from, std::min(target, latest))};
 }
 
 }  // namespace vc::storage::postgres

@@ -30,8 +30,9 @@ class PostgresDatabase {
 
   // Applies every migration not yet recorded, all in one transaction, under a transaction-level advisory
   // lock (two daemons migrating at once take turns; the second finds nothing left to do). Returns {from, to}.
-  // Throws vc::Error(kInternal, "storage") for a schema newer than this build knows.
-  std::pair<int, int> migrate();
+  // Throws vc::Error(kInternal, "storage") for a schema newer than this build knows. `target`: stop at that
+  // version instead of the latest (tests of an upgrade, which need a store as an earlier build left it).
+  std::pair<int, int> migrate(int target = latestSchemaVersion());
   int schemaVersion();  // 0: no schema_migrations table yet
   // Whether the audit log holds entries made with a key (asked before a daemon's missing key file may be
   // made: a new key would leave them unverifiable, as on SQLite).
