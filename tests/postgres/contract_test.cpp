@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -733,6 +734,43 @@ TEST_CASE("storage contract: the audit chain, appended in a transaction and outs
   auto broken = storage::AuditLog(c).verify();
   CHECK_FALSE(broken.ok);
   CHECK(broken.broken_seq == 3);
+}
+
+TEST_CASE("storage contract: audit entries keep any text they are given, quotes, backslashes, braces and commas "
+          "included, in the order given",
+          "[postgres][contract]") {
+  Backend b(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  INFO("backend: " << b.name);
+  auto lease = b.db->session();
+  const std::vector<std::string> details = {
+      R"({"note":"say \"hi\", {then} go"})", "back\\slash, comma", "{\"}", "", "NULL", "line\nbreak caf\xc3\xa9 \t tab"};
+  std::vector<storage::AuditEntry> entries;
+  for (size_t i = 0; i < details.size(); ++i) {
+    storage::AuditEntry e;
+    e.at = "2026-04-01T09:00:0" + std::to_string(i) + "Z";
+    e.actor = "ingest";
+    e.action = "event_stored";
+    e.subject = "e" + std::to_string(i);
+    e.detail = details[i];
+    entries.push_back(e);
+  }
+  {
+    storage::WriteTransaction tx(lease);
+    storage::Store(lease).auditAll(entries);
+    tx.commit();
+  }
+  storage::AuditLog(lease).appendAll({entries[0], entries[2]});  // and through the group commit
+  storage::AuditFilter all;
+  auto listed = storage::AuditLog(lease).list(all);
+  REQUIRE(listed.size() == details.size() + 2);
+  std::reverse(listed.begin(), listed.end());  // oldest first
+  for (size_t i = 0; i < details.size(); ++i) {
+    CHECK(listed[i].subject == "e" + std::to_string(i));
+    CHECK(listed[i].detail == details[i]);
+  }
+  CHECK(listed[details.size()].detail == details[0]);
+  CHECK(listed[details.size() + 1].detail == details[2]);
+  checkChain(lease, static_cast<int64_t>(details.size() + 2));
 }
 
 TEST_CASE("storage contract: RetentionStore finds the quiet cases and when a case was purged", "[postgres][contract]") {
