@@ -88,15 +88,21 @@ run warm 8 /healthz >/dev/null
 run warm 8 /api/v1/victims/x bench/wrk_victims.lua >/dev/null
 secs=$secs_saved
 
+# The disk's own stalls just before and just after the 8-connection victim read, on the store's file system,
+# with the daemon idle (bench/sync_latency.cpp): the anchor for that read's p99. Just after, the kernel may
+# still be writing back what the daemon wrote; just before, only what the earlier runs wrote.
+probe() { "$build/bench_sync_latency" "$dir/sync-probe" "$secs"; }
 declare -A rps p99 total bad
 victim_reads=0
 for c in 1 8; do
   for what in healthz victims letters; do
+    [ "$what$c" = victims8 ] && disk_before=$(probe)
     case $what in
       healthz) r=$(run "$what" "$c" /healthz) ;;
       victims) r=$(run "$what" "$c" /api/v1/victims/x bench/wrk_victims.lua) ;;
       letters) r=$(run "$what" "$c" "/api/v1/letters?limit=50") ;;
     esac
+    [ "$what$c" = victims8 ] && disk_after=$(probe)
     read -r rps[$what$c] p99[$what$c] total[$what$c] bad[$what$c] <<<"$r"
     echo "bench_http: $what, $c connection(s): ${rps[$what$c]} req/s, p99 ${p99[$what$c]} ms" >&2
   done
@@ -130,6 +136,17 @@ for c in 1 8; do
   done
 done
 echo
+# syncs p50 p99 max over10 ms_in_them
+disk_line() {
+  read -r n p50 p99d max over in_them <<<"$2"
+  printf '%-7s %s s: %s syncs, p50 %s ms, p99 %s ms, max %s ms; %s over 10 ms, %s ms in them\n' "$1" "$secs" "$n" \
+    "$p50" "$p99d" "$max" "$over" "$in_them"
+}
+echo "the disk itself (4 KB written in place + fdatasync, beside the store, the daemon idle), around"
+echo "the 8-connection victim read: an answer waits for its entry's fsync, so a stall here is a stall there"
+disk_line before "$disk_before"
+disk_line after "$disk_after"
+echo
 # For bench/run.sh's table (RESULT|id|label|value|unit|anchor|ratio): each read against /healthz.
 for c in 1 8; do
   for what in victims letters; do
@@ -142,6 +159,12 @@ for c in 1 8; do
         printf "RESULT|%s.rps|%s|%.0f|req/s|/healthz %.0f req/s|%.3f\n", id, label, r, rh, r / rh
         printf "RESULT|%s.p99|%s, p99|%.2f|ms|/healthz p99 %.2f ms|%.1f\n", id, label, p, ph, p / ph }'
   done
+done
+for when in before after; do
+  v=disk_$when
+  read -r _ _ dp99 dmax dover din <<<"${!v}"
+  printf 'RESULT|disk.%s|the disk alone, %s the 8-connection victim read: fdatasync max|%s|ms|p99 %s; %s over 10 ms: %s ms|\n' \
+    "$when" "$when" "$dmax" "$dp99" "$dover" "$din"
 done
 echo
 echo "victim reads answered: $victim_reads; read_victim entries in the audit log: $entries"

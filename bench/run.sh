@@ -98,7 +98,7 @@ if [ "$what" = all ] || [ "$what" = http ]; then
   command -v wrk >/dev/null || missing+=(wrk)
   command -v curl >/dev/null || missing+=(curl)
   install_packages "${missing[@]}"
-  cmake --build build-bench --target victim-comms bench_ingest
+  cmake --build build-bench --target victim-comms bench_ingest bench_sync_latency
   collect http bash bench/bench_http.sh build-bench "$http_cases" "$http_secs"
 fi
 if [ "$what" = all ] || [ "$what" = scheduler ]; then
@@ -146,6 +146,8 @@ memory.read_growth|(flat: ratio near 1)||
 memory.progress_silence|a progress line every few seconds (<= 5 s)|v <= 5|
 http.victims8.rps|>= 5,000 req/s with 8 connections|v >= 5000|
 http.victims8.p99|p99 < 10 ms with 8 connections|v < 10|
+disk.before|(the p99's anchor: the disk's own stalls)||
+disk.after|(the p99's anchor: the disk's own stalls)||
 http.victims1.rps|(none)||
 http.victims1.p99|(none)||
 http.letters1.rps|(none)||
