@@ -21,7 +21,7 @@ std::string addUser(storage::Database& db, const std::string& name, const std::s
     throw bad("--role must be one of ingest, vlu, isva, manager, admin");
   if (role == "isva" && isva_id.empty()) throw bad("an isva user needs --isva-id, the ISVA they are");
   if (role != "isva" && !isva_id.empty()) throw bad("--isva-id is only for the isva role");
-  if (!area.empty() && role != "vlu") throw bad("--area is only for the vlu role");
+  if (!area.empty() && role != "vlu" && role != "manager") throw bad("--area is only for the vlu and manager roles");
   std::string password_hash;
   if (!password.password.empty()) {
     if (auto problem = http::passwordProblem(password.password); !problem.empty()) throw bad(problem);

@@ -10,7 +10,7 @@
 namespace vc::compliance {
 
 ReportRequest parseReportRequest(const std::function<std::string(const std::string&)>& param,
-                                 const domain::Date& today) {
+                                 const domain::Date& today, const std::string& area_scope) {
   auto bad = [](const std::string& key, const std::string& message) {
     return Error(Error::Kind::kInvalidArgument, "invalid_query", key + ": " + message, {}, key);
   };
@@ -46,6 +46,12 @@ ReportRequest parseReportRequest(const std::function<std::string(const std::stri
   if (!table.empty() && table != "summary" && table != "misses") throw bad("table", "must be summary or misses");
   if (table == "misses") r.table = CsvTable::kMisses;
   r.query.area = param("area");
+  if (!area_scope.empty()) {
+    if (!r.query.area.empty() && r.query.area != area_scope)
+      throw Error(Error::Kind::kForbidden, "outside_area",
+                  "You can see the compliance of " + area_scope + " only, not of " + r.query.area + ".", {}, "area");
+    r.query.area = area_scope;
+  }
   return r;
 }
 

@@ -27,9 +27,11 @@ struct ReportRequest {
 // Reads from, to (default: the three months up to and including today),
 // group_by (default rule), format (json | csv), table (summary | misses, for
 // csv) and area through `param` ("" when not given). Throws vc::Error
-// (400, naming the parameter) for a bad value.
+// (400, naming the parameter) for a bad value. `area_scope`: the Area the reader is bound to ("" for
+// every Area, services::Principal::areaScope): the report is of that Area when they asked for every Area,
+// and another Area is refused (403, naming theirs).
 ReportRequest parseReportRequest(const std::function<std::string(const std::string&)>& param,
-                                 const domain::Date& today);
+                                 const domain::Date& today, const std::string& area_scope = "");
 
 Poco::JSON::Object::Ptr reportJson(const domain::ComplianceReport& report, const std::string& area);
 

@@ -138,17 +138,12 @@ Response Api::listObligations(Request& req) {
   f.rule = req.queryOr("rule");
   f.victim_id = req.queryOr("victim_id");
   f.case_urn = req.queryOr("case_urn");
-  f.area = req.queryOr("area");
+  f.area = req.principal->areaFilter(req.queryOr("area"));
   f.basis = req.queryOr("basis");
   f.kind = req.queryOr("kind");
   f.due_before = dateParam(req, "due_before");
   f.due_after = dateParam(req, "due_after");
   f.limit = limitFrom(req);
-  const Principal& p = *req.principal;
-  if (p.role == "vlu" && !p.area.empty()) {
-    if (!f.area.empty() && f.area != p.area) f.area = "\x01no such area";  // nothing outside their Area
-    else f.area = p.area;
-  }
   const std::string cursor = req.queryOr("cursor");
   if (!cursor.empty()) {
     size_t sep = cursor.find('~');

@@ -33,7 +33,7 @@ Response Api::recordReason(Request& req) {
   const std::string note = stringField(body, "note", false);
   const Principal& p = *req.principal;
   const std::string& id = req.params.at("id");
-  ledger_.recordReason(id, reason, note, p.user, p.role == "vlu" ? p.area : "");
+  ledger_.recordReason(id, reason, note, p.user, p.areaScope());
   // The obligation as it now reads, reason included.
   Request one = req;
   return getObligation(one);
@@ -41,7 +41,8 @@ Response Api::recordReason(Request& req) {
 
 Response Api::complianceReport(Request& req) {
   const compliance::ReportRequest r =
-      compliance::parseReportRequest([&req](const std::string& key) { return req.queryOr(key); }, clock_.today());
+      compliance::parseReportRequest([&req](const std::string& key) { return req.queryOr(key); }, clock_.today(),
+                                     req.principal->areaScope());
   const domain::ComplianceReport report = ledger_.report(r.query, req.principal->user, r.format);
   if (r.format == "json") return json(compliance::reportJson(report, r.query.area));
   return csvDownload(report, r);

@@ -21,7 +21,7 @@ namespace {
 
 notifications::Reader readerOf(const Request& req) {
   const Principal& p = *req.principal;
-  return {p.user, p.role == "isva" ? p.isva_id : "", p.role == "vlu" ? p.area : ""};
+  return {p.user, p.role == "isva" ? p.isva_id : "", p.areaScope()};
 }
 
 Object::Ptr outboxView(const storage::OutboxRow& m) {
@@ -52,13 +52,8 @@ int64_t outboxId(const std::string& id) {
   return std::stoll(id.substr(2));
 }
 
-// A VLU officer bound to an Area sees only that Area; an Area filter outside it matches nothing.
-std::string areaFor(const Request& req) {
-  const Principal& p = *req.principal;
-  const std::string asked = req.queryOr("area");
-  if (p.role != "vlu" || p.area.empty()) return asked;
-  return asked.empty() || asked == p.area ? p.area : "\x01no such area";
-}
+// Someone bound to an Area sees only that Area; an Area filter outside it matches nothing.
+std::string areaFor(const Request& req) { return req.principal->areaFilter(req.queryOr("area")); }
 
 void oneOf(const std::string& key, const std::string& value, const std::vector<std::string>& allowed) {
   if (value.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;

@@ -27,7 +27,7 @@ const std::vector<std::string> kOpenStates = {"draft", "blocked", "rejected", "a
 
 letters::Actor actorOf(const Request& req) {
   const Principal& p = *req.principal;
-  return {p.user, p.role == "vlu" ? p.area : ""};
+  return {p.user, p.areaScope()};
 }
 
 std::optional<int> versionIn(const Object::Ptr& body, bool required) {

@@ -101,6 +101,7 @@ storage::AuditFilter auditFilterFrom(const Request& req) {
   if (!from.empty()) f.at_from = from;
   if (!to.empty()) f.at_before = domain::Date::parse(to)->plusDays(1).toString();
   f.limit = limitFrom(req);
+  f.area = req.principal->areaScope();  // a manager bound to an Area sees the entries about it only
   const std::string cursor = req.queryOr("cursor");
   if (!cursor.empty()) {
     try {

@@ -30,7 +30,7 @@ storage::OutboxRow OutboxService::retry(int64_t n, const std::string& id, const 
   storage::WriteTransaction tx(lease);
   storage::OutboxStore store(lease);
   auto message = store.find(n);
-  if (!message || (p.role == "vlu" && !p.area.empty() && p.area != message->area))
+  if (!message || p.outsideArea(message->area))
     throw Error(Error::Kind::kNotFound, "not_found", "no outbox message " + id);
   if (!outbox_.retryDead(lease, n))
     throw Error(Error::Kind::kConflict, "invalid_state",

@@ -14,7 +14,7 @@ Error notFound(const std::string& what) { return Error(Error::Kind::kNotFound, "
 // A VLU officer bound to an Area sees only that Area's cases; to anyone else
 // the case does not exist.
 void checkArea(const Principal& p, const std::string& area, const std::string& what) {
-  if (p.role == "vlu" && !p.area.empty() && p.area != area) throw notFound(what);
+  if (p.outsideArea(area)) throw notFound(what);
 }
 
 }  // namespace
@@ -29,7 +29,7 @@ VictimRecord ReadService::readVictim(const std::string& id, const Principal& rea
   auto victim = store.findVictim(id);
   auto case_row = victim ? store.findCase(victim->case_urn) : std::nullopt;
   // A VLU officer bound to an Area sees only that Area's victims; to them any other does not exist.
-  if (!victim || !case_row || (reader.role == "vlu" && !reader.area.empty() && reader.area != case_row->area)) {
+  if (!victim || !case_row || reader.outsideArea(case_row->area)) {
     store.audit(now_text, reader.user, "read_victim_denied", "victim:" + id, "not found or outside area");
     throw notFound("no victim " + id);
   }
@@ -62,7 +62,7 @@ std::shared_ptr<const std::string> ReadService::readVictimAnswer(const std::stri
   // committed after this lookup moves the token on (storage migration 18's invariant), and the answer kept
   // here is then never given again.
   const auto key = store.victimReadKey(id);
-  if (!key || (reader.role == "vlu" && !reader.area.empty() && reader.area != key->area)) {
+  if (!key || reader.outsideArea(key->area)) {
     store.audit(now_text, reader.user, "read_victim_denied", "victim:" + id, "not found or outside area");
     throw notFound("no victim " + id);
   }
@@ -80,7 +80,7 @@ std::shared_ptr<const std::string> ReadService::readVictimAnswer(const std::stri
   auto victim = store.findVictim(id);
   auto case_row = victim ? store.findCase(victim->case_urn) : std::nullopt;
   // Gone, or moved out of the reader's Area, since the lookup above (a write in between): as readVictim.
-  if (!victim || !case_row || (reader.role == "vlu" && !reader.area.empty() && reader.area != case_row->area))
+  if (!victim || !case_row || reader.outsideArea(case_row->area))
     throw notFound("no victim " + id);
   VictimRecord r;
   r.victim = std::move(*victim);

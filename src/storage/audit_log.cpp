@@ -462,6 +462,28 @@ std::vector<AuditEntry> AuditLog::list(const AuditFilter& f) {
     args.push_back(f.at_before);
   }
   if (f.before_seq > 0) sql += " AND seq < " + std::to_string(f.before_seq);
+  if (!f.area.empty()) {
+    // The entry's subject names its case, victim, obligation, letter or notification: each looked up by its
+    // key as the newest entries are walked, so a page costs a few lookups an entry, not a scan of the Area.
+    // A letter's or notification's number is compared only when it is all digits (PostgreSQL's cast would
+    // fail on anything else, and a refused read may name an id nobody has).
+    const bool pg = isPostgres(s_);
+    auto digits = [pg](const std::string& expr) {
+      return pg ? expr + " ~ '^[0-9]{1,18}$'" : "(" + expr + " <> '' AND " + expr + " NOT GLOB '*[^0-9]*')";
+    };
+    sql += " AND CASE"
+           " WHEN subject LIKE 'case:%' THEN EXISTS(SELECT 1 FROM cases c WHERE c.urn = substr(subject, 6) AND c.area = ?)"
+           " WHEN subject LIKE 'victim:%' THEN EXISTS(SELECT 1 FROM victims v JOIN cases c ON c.urn = v.case_urn"
+           " WHERE v.victim_id = substr(subject, 8) AND c.area = ?)"
+           " WHEN subject LIKE 'obligation:%' THEN EXISTS(SELECT 1 FROM obligations o WHERE o.id = substr(subject, 12)"
+           " AND o.area = ?)"
+           " WHEN subject LIKE 'letter:l-%' AND " + digits("substr(subject, 10)") +
+           " THEN EXISTS(SELECT 1 FROM letters l WHERE l.n = CAST(substr(subject, 10) AS BIGINT) AND l.area = ?)"
+           " WHEN subject LIKE 'notification:n-%' AND " + digits("substr(subject, 16)") +
+           " THEN EXISTS(SELECT 1 FROM notifications n WHERE n.n = CAST(substr(subject, 16) AS BIGINT) AND n.area = ?)"
+           " ELSE false END";
+    for (int i = 0; i < 5; ++i) args.push_back(f.area);
+  }
   sql += " ORDER BY seq DESC LIMIT " + std::to_string(f.limit);
   Query q(s_, sql);
   for (auto& a : args) q.bind(a);

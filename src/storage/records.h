@@ -197,6 +197,9 @@ struct AuditFilter {
   std::string at_from, at_before;  // at >= at_from, at < at_before (RFC 3339 text, UTC)
   int64_t before_seq = 0;          // cursor: entries older than this one (0: from the newest)
   int limit = 100;
+  // Only entries about this Area's cases, victims, obligations, letters and notifications ("": every entry).
+  // Entries about nothing in an Area (sign-ins, users, the log itself) are left out.
+  std::string area;
 };
 
 struct AuditVerification {

@@ -22,7 +22,7 @@ namespace {
 
 letters::Actor actorOf(const Request& req) {
   const http::Principal& p = *req.principal;
-  return {p.user, p.role == "vlu" ? p.area : ""};
+  return {p.user, p.areaScope()};
 }
 
 struct Tag {
@@ -165,7 +165,7 @@ Response WebPages::queue(Request& req) {
     if (domain::obligationNeedsLetter(r.kind, r.recipient, r.template_name)) letter_rules.push_back({r.id, r.title});
   for (const auto& [id, title] : letter_rules) rules.push(option(id, title + " (" + id + ")", id == f.rule));
   d.set("rules", rules);
-  const bool bound = req.principal->role == "vlu" && !req.principal->area.empty();
+  const bool bound = !req.principal->areaScope().empty();
   d.set("choose_area", !bound);
   Value areas = Value::list();
   areas.push(option("", "Every Area", f.area.empty()));

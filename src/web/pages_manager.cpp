@@ -41,7 +41,7 @@ Response WebPages::dashboard(Request& req) {
   const compliance::ReportRequest r =
       compliance::parseReportRequest([&req](const std::string& key) {
         return key == "from" || key == "to" || key == "area" ? req.queryOr(key) : std::string();
-      }, s_.clock.today());
+      }, s_.clock.today(), req.principal->areaScope());
   struct Grouping {
     domain::GroupBy by;
     const char* id;
@@ -72,7 +72,8 @@ Response WebPages::dashboard(Request& req) {
   d.set("to_text", r.query.to.longString());
   d.set("as_of_text", s_.clock.today().longString());
   Value areas = Value::list();
-  {
+  const std::string& scope = req.principal->areaScope();  // a manager bound to an Area sees only it
+  if (scope.empty()) {
     Value any = Value::map();
     any.set("value", "");
     any.set("text", "Every Area");
@@ -80,6 +81,7 @@ Response WebPages::dashboard(Request& req) {
     areas.push(any);
   }
   for (const auto& [area, contact] : s_.contacts) {
+    if (!scope.empty() && area != scope) continue;
     Value a = Value::map();
     a.set("value", area);
     a.set("text", area);
@@ -188,7 +190,7 @@ Response WebPages::dashboardCsv(Request& req) {
   const compliance::ReportRequest r =
       compliance::parseReportRequest([&req](const std::string& key) {
         return key == "format" ? std::string("csv") : req.queryOr(key);
-      }, s_.clock.today());
+      }, s_.clock.today(), req.principal->areaScope());
   return http::csvDownload(s_.ledger.report(r.query, req.principal->user, "csv"), r);
 }
 

@@ -35,7 +35,7 @@ std::string reasonText(const std::string& code) {
 
 notifications::Reader readerOf(const Request& req) {
   const http::Principal& p = *req.principal;
-  return {p.user, p.role == "isva" ? p.isva_id : "", p.role == "vlu" ? p.area : ""};
+  return {p.user, p.role == "isva" ? p.isva_id : "", p.areaScope()};
 }
 
 }  // namespace
@@ -93,7 +93,7 @@ Response WebPages::victim(Request& req) {
   f.limit = 100;
   Value letters = Value::list();
   const http::Principal& p = *req.principal;
-  for (const auto& row : s_.letters.list(f, {p.user, p.role == "vlu" ? p.area : ""})) {
+  for (const auto& row : s_.letters.list(f, {p.user, p.areaScope()})) {
     Value l = Value::map();
     l.set("id", row.id());
     l.set("title", ruleTitle(row.rule));
@@ -111,7 +111,7 @@ Response WebPages::recordReason(Request& req) {
   const http::Principal& p = *req.principal;
   const std::string& id = req.params.at("id");
   const std::string victim_id = req.formOr("victim_id");
-  s_.ledger.recordReason(id, req.formOr("reason"), req.formOr("note"), p.user, p.role == "vlu" ? p.area : "");
+  s_.ledger.recordReason(id, req.formOr("reason"), req.formOr("note"), p.user, p.areaScope());
   return Response::redirect(victim_id.empty() ? "/queue" : "/victims/" + http::urlEncode(victim_id) + "?done=reason");
 }
 

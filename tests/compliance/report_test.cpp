@@ -17,6 +17,7 @@
 // So for June, code: WCU-HEARING met 3, late 1, breached 1, waived 1, pending 1 (7); 60.0% met on time
 // (3 of 5 due); working days taken [1, 3, 1, 1]: median 1.0, 90th percentile 3. VCL-NFA: 1 cancelled.
 
+#include <algorithm>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -219,6 +220,59 @@ TEST_CASE("CSV cells: quoting and formula escaping", "[report]") {
     INFO(r.in);
     CHECK(compliance::csvCell(r.in) == r.out);
   }
+}
+
+TEST_CASE("A manager bound to an Area sees that Area's compliance and audit entries only; a national manager sees "
+          "every Area",
+          "[report][area]") {
+  auto& d = juneData();
+  static const std::string south_west = d.addUser("sw-area-manager", "manager", "", "CPS South West");
+  // The national manager reads both victims, so the log holds a read of each Area's victim.
+  ok(get("/api/v1/victims/rp-a", d.manager));
+  ok(get("/api/v1/victims/rp-b", d.manager));
+
+  // Compliance: their Area when they ask for every Area; another Area is refused, and says whose they may see.
+  auto by_area = ok(get("/api/v1/compliance?from=2026-06-01&to=2026-06-30&group_by=area", south_west));
+  auto groups = by_area->getArray("sections")->getObject(0)->getArray("groups");
+  REQUIRE(groups->size() == 1);
+  CHECK(groups->getObject(0)->getValue<std::string>("key") == "CPS South West");
+  CHECK(count(group(by_area, "code", "CPS South West"), "total") == 4);
+  Reply other = get("/api/v1/compliance?from=2026-06-01&to=2026-06-30&area=" + segment("CPS London North"), south_west);
+  CHECK(other.status == 403);
+  CHECK(other.object()->getObject("error")->getValue<std::string>("code") == "outside_area");
+  CHECK_THAT(other.object()->getObject("error")->getValue<std::string>("message"), Catch::Contains("CPS South West"));
+  Reply csv = get("/api/v1/compliance?from=2026-06-01&to=2026-06-30&group_by=area&format=csv", south_west);
+  CHECK(csv.status == 200);
+  CHECK_THAT(csv.body, Catch::Contains("CPS South West") && !Catch::Contains("CPS London North"));
+  auto national = ok(get("/api/v1/compliance?from=2026-06-01&to=2026-06-30&group_by=area", d.manager));
+  CHECK(national->getArray("sections")->getObject(0)->getArray("groups")->size() == 2);
+
+  // The audit log: entries about their Area's victims, cases, obligations and letters; nothing else.
+  auto subjects = [&](const std::string& token, const std::string& query) {
+    std::vector<std::string> out;
+    auto items = ok(get("/api/v1/audit?limit=500" + query, token))->getArray("items");
+    for (size_t i = 0; i < items->size(); ++i)
+      out.push_back(items->getObject(static_cast<unsigned>(i))->getValue<std::string>("subject"));
+    return out;
+  };
+  const auto reads = subjects(south_west, "&action=read_victim");
+  CHECK(std::count(reads.begin(), reads.end(), "victim:rp-a") >= 1);
+  CHECK(std::count(reads.begin(), reads.end(), "victim:rp-b") == 0);
+  const auto all_national = subjects(d.manager, "&action=read_victim");
+  CHECK(std::count(all_national.begin(), all_national.end(), "victim:rp-b") >= 1);
+  const auto everything = subjects(south_west, "");
+  REQUIRE_FALSE(everything.empty());
+  for (const auto& subject : everything) {
+    INFO(subject);
+    CHECK(subject.find("rp-b") == std::string::npos);
+    CHECK(subject.find("52RP0000002") == std::string::npos);
+    CHECK((subject.rfind("victim:", 0) == 0 || subject.rfind("case:", 0) == 0 ||
+           subject.rfind("obligation:", 0) == 0 || subject.rfind("letter:", 0) == 0 ||
+           subject.rfind("notification:", 0) == 0));
+  }
+  // A reason for the miss in their Area is theirs to give; one outside it is not found.
+  CHECK(get("/api/v1/obligations/" + segment("WCU-HEARING:rp-b:rp-b-h3"), south_west).status == 404);
+  CHECK(get("/api/v1/obligations/" + segment("WCU-HEARING:rp-a:rp-a-h3"), south_west).status == 200);
 }
 
 TEST_CASE("The report is for managers, checks its parameters, and its reading is audited", "[report]") {
