@@ -371,6 +371,8 @@ TEST_CASE("Roles: an ISVA cannot open the queue or a victim's page, and the refu
     Reply r = b.get(target);
     CHECK(r.status == 403);
     CHECK(r.content_type == "text/html; charset=utf-8");
+    CHECK(r.body.find("Your account does not give you this page") != std::string::npos);
+    CHECK(r.body.find("isva role") == std::string::npos);  // no role names in what a person reads
   }
   CHECK(site.audits("access_denied") == before + 4);
 }
