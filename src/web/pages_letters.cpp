@@ -444,6 +444,36 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
     // Keep what the officer typed, so a refusal does not lose it.
     e.set("plain_english", refused->code() == "plain_english");
     const bool stale_edit = refused->code() == "stale_version" && req.form.count("reasons_was");
+    // What the service says for its API callers, said here in words for the officer.
+    if (refused->code() == "invalid_state")
+      e.set("message", std::string("This letter is now \u201c") + stateTag(row.state).text +
+                           "\u201d, so that can no longer be done.");
+    if (refused->code() == "plain_english")
+      e.set("message", std::to_string(detail.findings.size()) + " plain-English finding" +
+                           (detail.findings.size() == 1 ? "" : "s") +
+                           " in the officers' words, shown beside each box. Correct the letter, or say below why "
+                           "the words should stand.");
+    d.set("refused", e);
+    // A correction the letter can no longer take: the officer's words, to copy, rather than lost.
+    if (!d.find("can_edit")->truthy() && req.form.count("reasons_was")) {
+      Value boxes = Value::list();
+      for (const auto& [key, label] : std::vector<std::pair<std::string, std::string>>{
+               {"reasons", "Reasons for the decision"}, {"reasons_cy", "Reasons in Welsh"},
+               {"free_text", "Anything else to say"}, {"free_text_cy", "Anything else to say, in Welsh"},
+               {"translation_language", "Language of the translation"}, {"translation", "Translation"},
+               {"easy_read_text", "Easy Read version"}, {"reviewer", "Reviewing prosecutor"},
+               {"next_step", "What happens next"}, {"previous_charges", "The charges before this change"},
+               {"charges", "The charges now"}})
+        if (req.form.count(key) && req.form.count(key + "_was") &&
+            plainLines(req.form.at(key)) != plainLines(req.form.at(key + "_was"))) {
+          Value b = Value::map();
+          b.set("label", label);
+          b.set("text", req.form.at(key));
+          boxes.push(b);
+        }
+      d.set("has_unsaved", !boxes.items().empty());
+      d.set("unsaved", boxes);
+    }
     for (const char* key : {"reasons", "reasons_cy", "free_text", "reject_reason", "override_reason", "free_text_cy",
                             "translation", "translation_language", "easy_read_text", "met_reason", "call_notes"})
       if (req.form.count(key) && !(stale_edit && req.form.count(std::string(key) + "_was")))

@@ -666,3 +666,25 @@ TEST_CASE("Four eyes before the click: the last editor sees who must approve, no
         std::string::npos);
   CHECK(refused.body.find("four eyes") == std::string::npos);
 }
+
+TEST_CASE("A correction to a letter approved meanwhile is not saved, and the page gives the officer's words back",
+          "[web][letter]") {
+  Site site;
+  app::addUser(site.d.services.db, "web-officer2", "vlu", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  const std::string id = site.nfaLetter();
+  Browser first = site.browser(), second = site.browser();
+  first.signIn("web-officer", kPassword);
+  second.signIn("web-officer2", kPassword);
+  auto mine = formFields(first.get("/letters/" + id).body, "/letters/" + id + "/edit");
+  auto approve = formFields(second.get("/letters/" + id).body, "/letters/" + id + "/approve");
+  REQUIRE(second.post("/letters/" + id + "/approve", encodeForm(approve)).status == 303);
+  mine["free_text"] = "Ring us on the number above.";
+  Reply refused = first.post("/letters/" + id + "/edit", encodeForm(mine));
+  CHECK(refused.status == 409);
+  CHECK(refused.body.find("This letter is now \u201cApproved, sending\u201d, so that can no longer be done.") !=
+        std::string::npos);
+  CHECK(refused.body.find("only a draft") == std::string::npos);
+  const size_t unsaved = refused.body.find("id=\"unsaved\"");
+  REQUIRE(unsaved != std::string::npos);
+  CHECK(refused.body.find("Ring us on the number above.", unsaved) != std::string::npos);
+}
