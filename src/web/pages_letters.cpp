@@ -105,6 +105,7 @@ void showOtherChange(const Request& req, const letters::LetterDetail& detail, Va
     }
   std::string names = who.empty() ? std::string("Another officer") : who[0];
   for (size_t i = 1; i < who.size(); ++i) names += (i + 1 == who.size() ? " and " : ", ") + who[i];
+  if (names.rfind("the system", 0) == 0) names[0] = 'T';  // it starts the sentences below
   const std::string when = at.empty() ? std::string() : " on " + displayTime(at);
 
   Value conflicts = Value::list();
@@ -473,6 +474,10 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
         }
       d.set("has_unsaved", !boxes.items().empty());
       d.set("unsaved", boxes);
+      if (!boxes.items().empty()) {
+        e.set("field", "edit");  // the error summary links to them
+        d.set("refused", e);
+      }
     }
     for (const char* key : {"reasons", "reasons_cy", "free_text", "reject_reason", "override_reason", "free_text_cy",
                             "translation", "translation_language", "easy_read_text", "met_reason", "call_notes"})

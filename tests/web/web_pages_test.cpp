@@ -687,4 +687,5 @@ TEST_CASE("A correction to a letter approved meanwhile is not saved, and the pag
   const size_t unsaved = refused.body.find("id=\"unsaved\"");
   REQUIRE(unsaved != std::string::npos);
   CHECK(refused.body.find("Ring us on the number above.", unsaved) != std::string::npos);
+  CHECK(refused.body.find("<a href=\"#edit\" id=\"refusal\">") != std::string::npos);
 }
