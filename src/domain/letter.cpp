@@ -59,8 +59,7 @@ std::optional<ReviewRefusal> refuseEdit(LetterState state, int current_version, 
                    "the letter is " + toString(state) + "; only a draft, blocked or rejected letter can be edited");
   if (edited_version != current_version)
     return refusal(ReviewRefusal::Why::kStaleVersion, "stale_version",
-                   "the letter is at version " + std::to_string(current_version) + ", not " +
-                       std::to_string(edited_version) + "; read it again and redo the edit");
+                   "someone changed the letter after you opened it: read it again, then make your change");
   return std::nullopt;
 }
 
@@ -77,11 +76,10 @@ std::optional<ReviewRefusal> refuseApproval(LetterState state, size_t blocked_it
                    "the letter is " + toString(state) + "; only a draft can be approved");
   if (read_version && *read_version != current_version)
     return refusal(ReviewRefusal::Why::kStaleVersion, "stale_version",
-                   "the letter is at version " + std::to_string(current_version) + ", not " +
-                       std::to_string(*read_version) + "; read it again before approving");
+                   "someone changed the letter after you opened it: read it again before approving it");
   if (!last_edited_by.empty() && last_edited_by == approver)
     return refusal(ReviewRefusal::Why::kFourEyes, "four_eyes",
-                   "you made the last edit to this letter, so another officer must approve it (four eyes)");
+                   "you made the last change to this letter, so another officer must approve it");
   return std::nullopt;
 }
 
@@ -144,8 +142,7 @@ std::optional<ReviewRefusal> refuseMetAnotherWay(LetterState state, int current_
                        "; only a draft, blocked or rejected letter can be recorded as met another way");
   if (read_version != current_version)
     return refusal(ReviewRefusal::Why::kStaleVersion, "stale_version",
-                   "the letter is at version " + std::to_string(current_version) + ", not " +
-                       std::to_string(read_version) + "; read it again first");
+                   "someone changed the letter after you opened it: read it again first");
   return std::nullopt;
 }
 

@@ -830,8 +830,7 @@ storage::LetterRow LetterService::approve(const std::string& id, const Actor& ac
           "re-rendered: what the letter says changed before it was approved", "rerendered");
     tx.commit();
     throw Error(Error::Kind::kConflict, "letter_changed",
-                "the letter changed before it could be approved (it is now version " + std::to_string(row.version) +
-                    "); read it again");
+                "what the letter says changed before it could be approved: read it again");
   }
   // Officers' words in plain English, or a reason why they stand (recorded below).
   const std::vector<domain::PlainEnglishFinding> found = findingsOf(&as_read, row);

@@ -202,7 +202,10 @@ Response WebPages::errorPage(const Error& e, const Request& req) const {
   }
   Value d = frame(req, title, "");
   d.set("status", std::to_string(status));
-  d.set("message", status >= 500 ? std::string() : std::string(e.what()));
+  // The router's refusal names roles and routes, for the API's callers; a person reads what it means for them.
+  d.set("message", status >= 500              ? std::string()
+                   : e.code() == "forbidden" ? std::string("Your account does not give you this page or action.")
+                                             : std::string(e.what()));
   d.set("advice", advice);
   d.set("reference", status >= 500 ? correlationId() : std::string());
   d.set("home", req.principal ? homeFor(req.principal->role) : "/login");

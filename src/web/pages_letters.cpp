@@ -76,6 +76,91 @@ const std::map<std::string, std::string> kDone = {
     {"call_attempted", "You have recorded the call attempt. The letter stays open, so you can call again."},
 };
 
+// A browser sends a text area's line breaks as CRLF; letters keep plain ones.
+std::string plainLines(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i)
+    if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) out += text[i];
+  return out;
+}
+
+// Someone saved the letter after this officer opened it, and their save was refused (stale_version). The
+// page shows the letter as it now is, and in each box: the officer's own text where they changed it, else the
+// new version's; beside a box both of them changed, the other officer's text, with who and when. The form's
+// version and its "_was" values are the new version's, so saving again puts the officer's text on top of it.
+void showOtherChange(const Request& req, const letters::LetterDetail& detail, Value& d) {
+  int read = 0;
+  try {
+    read = std::stoi(req.formOr("version"));
+  } catch (const std::exception&) {
+  }
+  std::vector<std::string> who;
+  std::string at;
+  for (const auto& v : detail.versions)
+    if (v.version > read) {
+      const std::string name = v.author == "system" ? std::string("the system") : v.author;
+      if (std::find(who.begin(), who.end(), name) == who.end()) who.push_back(name);
+      at = v.at;
+    }
+  std::string names = who.empty() ? std::string("Another officer") : who[0];
+  for (size_t i = 1; i < who.size(); ++i) names += (i + 1 == who.size() ? " and " : ", ") + who[i];
+  if (names.rfind("the system", 0) == 0) names[0] = 'T';  // it starts the sentences below
+  const std::string when = at.empty() ? std::string() : " on " + displayTime(at);
+
+  Value conflicts = Value::list();
+  // One box: the officer's text kept if they changed it; beside it the other's, if they changed it too.
+  auto box = [&](Value& holder, const std::string& key, const std::string& shown_key, const std::string& now,
+                 const std::string& what) {
+    if (!req.form.count(key) || !req.form.count(key + "_was")) return;
+    const std::string was = plainLines(req.form.at(key + "_was"));
+    if (plainLines(req.form.at(key)) == was) {
+      holder.set(shown_key, now);  // the officer left it alone: the new version's text
+      return;
+    }
+    holder.set(shown_key, req.form.at(key));
+    if (plainLines(now) == was) return;
+    Value theirs = Value::map();
+    theirs.set("field", key);
+    theirs.set("text", now);
+    theirs.set("who", names);
+    theirs.set("when", when);
+    holder.set("theirs", theirs);
+    Value c = Value::map();
+    c.set("field", key);
+    c.set("message", names + " also changed " + what + ". Their text is shown above yours.");
+    conflicts.push(c);
+  };
+  static const std::vector<std::pair<std::string, std::string>> kBoxes = {
+      {"reasons", "the reasons for the decision"},
+      {"reasons_cy", "the reasons in Welsh"},
+      {"free_text", "the paragraph of your own"},
+      {"free_text_cy", "the Welsh of the paragraph of your own"},
+      {"translation_language", "the language of the translation"},
+      {"translation", "the translation"},
+      {"easy_read_text", "the Easy Read version"}};
+  for (const auto& [key, what] : kBoxes) {
+    const Value* now = d.find(key + "_was");
+    Value holder = Value::map();
+    box(holder, key, "value", now ? now->text() : std::string(), what);
+    if (const Value* v = holder.find("value")) d.set(key, *v);
+    if (const Value* t = holder.find("theirs")) d.set("theirs_" + key, *t);
+  }
+  if (Value* extra = d.find("extra_fields"))
+    for (Value& f : extra->items()) {
+      std::string label = f.find("label")->text();
+      if (!label.empty() && label[0] >= 'A' && label[0] <= 'Z') label[0] = static_cast<char>(label[0] - 'A' + 'a');
+      box(f, f.find("name")->text(), "value", f.find("was")->text(), label);
+    }
+
+  Value stale = Value::map();
+  stale.set("message", names + " changed this letter" + when +
+                           ", after you opened it. Your own words are kept in the boxes below. Check them, then "
+                           "save again.");
+  stale.set("conflicts", conflicts);
+  d.set("stale", stale);
+}
+
 }  // namespace
 
 Response WebPages::queue(Request& req) {
@@ -128,6 +213,9 @@ Response WebPages::queue(Request& req) {
     else if (row.blocked_by.find("\"unsafe_channel\"") != std::string::npos)
       l.set("safety_tag", tagValue({"Unsafe channel", "red"}));
     phone_tasks += row.channel == "phone";
+    // Four eyes, before the click: the letters this officer changed last wait for someone else.
+    if (!row.last_edited_by.empty() && row.last_edited_by == req.principal->user)
+      l.set("you_changed_tag", tagValue({"You changed this", "grey"}));
     unsafe_channel += row.channel != "phone" && row.blocked_by.find("\"unsafe_channel\"") != std::string::npos;
     if (const Value* t = l.find("time_left"); t && t->isMap()) {
       const std::string urgency = t->find("urgency")->text();
@@ -219,6 +307,8 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   if (!row.sent_at.empty()) l.set("sent_text", displayTime(row.sent_at));
   if (!row.approved_at.empty()) l.set("approved_text", displayTime(row.approved_at));
   d.set("letter", l);
+  d.set("free_text", row.free_text);
+  d.set("free_text_was", row.free_text);
 
   // The deadline, and why it falls when it does (the obligation explains itself).
   {
@@ -354,9 +444,46 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
     d.set("refused", e);
     // Keep what the officer typed, so a refusal does not lose it.
     e.set("plain_english", refused->code() == "plain_english");
+    const bool stale_edit = refused->code() == "stale_version" && req.form.count("reasons_was");
+    // What the service says for its API callers, said here in words for the officer.
+    if (refused->code() == "invalid_state")
+      e.set("message", std::string("This letter is now \u201c") + stateTag(row.state).text +
+                           "\u201d, so that can no longer be done.");
+    if (refused->code() == "plain_english")
+      e.set("message", std::to_string(detail.findings.size()) + " plain-English finding" +
+                           (detail.findings.size() == 1 ? "" : "s") +
+                           " in the officers' words, shown beside each box. Correct the letter, or say below why "
+                           "the words should stand.");
+    d.set("refused", e);
+    // A correction the letter can no longer take: the officer's words, to copy, rather than lost.
+    if (!d.find("can_edit")->truthy() && req.form.count("reasons_was")) {
+      Value boxes = Value::list();
+      for (const auto& [key, label] : std::vector<std::pair<std::string, std::string>>{
+               {"reasons", "Reasons for the decision"}, {"reasons_cy", "Reasons in Welsh"},
+               {"free_text", "Anything else to say"}, {"free_text_cy", "Anything else to say, in Welsh"},
+               {"translation_language", "Language of the translation"}, {"translation", "Translation"},
+               {"easy_read_text", "Easy Read version"}, {"reviewer", "Reviewing prosecutor"},
+               {"next_step", "What happens next"}, {"previous_charges", "The charges before this change"},
+               {"charges", "The charges now"}})
+        if (req.form.count(key) && req.form.count(key + "_was") &&
+            plainLines(req.form.at(key)) != plainLines(req.form.at(key + "_was"))) {
+          Value b = Value::map();
+          b.set("label", label);
+          b.set("text", req.form.at(key));
+          boxes.push(b);
+        }
+      d.set("has_unsaved", !boxes.items().empty());
+      d.set("unsaved", boxes);
+      if (!boxes.items().empty()) {
+        e.set("field", "edit");  // the error summary links to them
+        d.set("refused", e);
+      }
+    }
     for (const char* key : {"reasons", "reasons_cy", "free_text", "reject_reason", "override_reason", "free_text_cy",
                             "translation", "translation_language", "easy_read_text", "met_reason", "call_notes"})
-      if (req.form.count(key)) d.set(key, req.form.at(key));
+      if (req.form.count(key) && !(stale_edit && req.form.count(std::string(key) + "_was")))
+        d.set(key, req.form.at(key));
+    if (stale_edit) showOtherChange(req, detail, d);
   }
   return page("letter", d, status);
 }
@@ -375,15 +502,6 @@ Response WebPages::letterPreview(Request& req) {
 }
 
 namespace {
-
-// A browser sends a text area's line breaks as CRLF; letters keep plain ones.
-std::string plainLines(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i)
-    if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) out += text[i];
-  return out;
-}
 
 // A box's text, if the officer changed it from what the page showed (in `<name>_was`).
 std::optional<std::string> changedField(const Request& req, const std::string& name) {

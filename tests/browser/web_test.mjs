@@ -185,10 +185,26 @@ await step('an officer corrects a letter: reasons and free text, and sees it as 
 })
 
 await step('the officer who edited it cannot approve it: four eyes', async () => {
-  assert.match(await page.textContent('#four-eyes-hint'), /another officer must approve it/)
-  await go('#approve')
+  assert.match(await page.textContent('#four-eyes-hint'), /another officer must check and approve it/)
+  assert.equal(await page.$('#approve'), null, 'no live "Approve and send" for the officer who changed it last')
+  // Pressed anyway, from a page opened before their change: refused, in plain words.
+  await Promise.all([page.waitForNavigation(), page.evaluate(() => {
+    const f = document.createElement('form')
+    f.method = 'post'
+    f.action = location.pathname + '/approve'
+    for (const name of ['csrf_token', 'version']) {
+      const i = document.createElement('input')
+      i.type = 'hidden'
+      i.name = name
+      i.value = document.querySelector(`form[action$="/edit"] input[name="${name}"]`).value
+      f.append(i)
+    }
+    document.body.append(f)
+    f.submit()
+  })])
   assert.match(await page.textContent('.govuk-error-summary'), /Another officer must approve this letter/)
-  assert.match(await page.textContent('#refusal'), /four eyes|another|last edit/i)
+  assert.match(await page.textContent('#refusal'), /You made the last change to this letter, so another officer must approve it/)
+  assert.doesNotMatch(await page.textContent('#refusal'), /four eyes/i)
   assert.match(await page.textContent('#letter-state'), /Ready for review/)
   await shot('04-four-eyes-refused')
 })
@@ -370,6 +386,76 @@ await step('errors are pages, not stack traces', async () => {
   const none = await page.goto(base + '/no/such/page')
   assert.equal(none.status(), 404)
   await shot('10-not-found')
+})
+
+// --- issue 18 items 1, 3 (web-forms) ---
+// Two officers open the same letter; the second to save keeps their words, sees the other's beside them, and
+// saves on top. Then four eyes is shown before the click, on the letter and in the queue.
+await step('a save on a letter someone changed meanwhile keeps the officer\'s words and shows the other change', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('anna-officer')
+  const other = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  try {
+    const ben = await other.newPage()
+    await ben.goto(base + '/login')
+    await ben.fill('#name', 'ben-officer')
+    await ben.fill('#password', password)
+    await Promise.all([ben.waitForNavigation(), ben.click('button:has-text("Sign in")')])
+    const id = sql("SELECT 'l-' || n FROM letters WHERE state = 'draft' AND channel = 'post' AND language = 'en' AND COALESCE(last_edited_by, '') = '' ORDER BY n LIMIT 1")
+    assert.ok(id, 'a draft nobody has changed')
+    await page.goto(`${base}/letters/${id}`)
+    await ben.goto(`${base}/letters/${id}`)
+    // Ben saves first.
+    await ben.fill('#reasons', 'Ben wrote these reasons.\n\nThere was not enough evidence.')
+    await Promise.all([ben.waitForNavigation(), ben.click('#save')])
+    assert.match(await ben.textContent('#done'), /Your changes are saved/)
+    // Anna, on the page she opened before that, changes the same box and her own paragraph.
+    const annaReasons = 'Anna wrote other reasons.\n\nA court would not be likely to convict.'
+    const annaText = 'Please ring us if you would like to talk about this letter.'
+    await page.fill('#reasons', annaReasons)
+    await page.fill('#free_text', annaText)
+    const [res] = await Promise.all([page.waitForNavigation(), page.click('#save')])
+    assert.equal(res.status(), 409)
+    // Her words are in the boxes; Ben's, with who and when, beside the box they both changed.
+    assert.equal(await page.inputValue('#reasons'), annaReasons)
+    assert.equal(await page.inputValue('#free_text'), annaText)
+    const theirs = await page.textContent('#theirs-reasons')
+    assert.match(theirs, /ben-officer saved on \d+ \w+ 2026 at \d\d:\d\d/)
+    assert.match(theirs, /Ben wrote these reasons\.\s+There was not enough evidence\./)
+    const summary = await page.textContent('.govuk-error-summary')
+    assert.match(summary, /ben-officer changed this letter on .* after you opened it/)
+    assert.match(summary, /ben-officer also changed the reasons for the decision/)
+    const words = await page.textContent('main')
+    assert.doesNotMatch(words, /version \d+, not \d+|redo the edit|four eyes|\bvlu\b/i)
+    await shot('11-changed-meanwhile')
+    // Saving again puts her words on top of Ben's version.
+    await go('#save')
+    assert.match(await page.textContent('#done'), /Your changes are saved/)
+    assert.equal(sql(`SELECT json_extract(fields, '$.reasons') || '|' || free_text FROM letters WHERE n = ${id.slice(2)}`),
+      `${annaReasons}|${annaText}`)
+
+    // Four eyes before the click: Anna changed it last, so she sees who must approve it, and no button.
+    await page.goto(`${base}/letters/${id}`)
+    assert.match(await page.textContent('#four-eyes-hint'), /You made the last change to this letter, so another officer must check and approve it\./)
+    assert.equal(await page.$('#approve'), null, 'no live "Approve and send" for the last editor')
+    await checkAccessible('letter page for its last editor')
+    // "Send back" is a secondary button, not the red warning one.
+    const reject = await page.getAttribute('#reject', 'class')
+    assert.match(reject, /govuk-button--secondary/)
+    assert.doesNotMatch(reject, /govuk-button--warning/)
+    await shot('12-four-eyes-before-the-click')
+    // The queue tags the letters she changed last; Ben's queue does not tag it, and he can approve it.
+    await page.goto(base + '/queue')
+    assert.match(await page.textContent(`#queue tr[data-letter="${id}"]`), /You changed this/)
+    await ben.goto(base + '/queue')
+    assert.doesNotMatch(await ben.textContent(`#queue tr[data-letter="${id}"]`), /You changed this/)
+    await ben.goto(`${base}/letters/${id}`)
+    assert.equal(await ben.$('#four-eyes-hint'), null)
+    assert.ok(await ben.$('#approve'), 'another officer sees "Approve and send"')
+  } finally {
+    await other.close()
+  }
 })
 
 await step('no page broke its Content-Security-Policy or threw a script error', async () => {

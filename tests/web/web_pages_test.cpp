@@ -371,6 +371,8 @@ TEST_CASE("Roles: an ISVA cannot open the queue or a victim's page, and the refu
     Reply r = b.get(target);
     CHECK(r.status == 403);
     CHECK(r.content_type == "text/html; charset=utf-8");
+    CHECK(r.body.find("Your account does not give you this page") != std::string::npos);
+    CHECK(r.body.find("isva role") == std::string::npos);  // no role names in what a person reads
   }
   CHECK(site.audits("access_denied") == before + 4);
 }
@@ -577,4 +579,113 @@ TEST_CASE("A letter being written is in the queue page, and its own page offers 
   CHECK(page.body.find("being written") == std::string::npos);
   CHECK(page.body.find("action=\"/letters/" + id + "/edit\"") != std::string::npos);
   CHECK(page.body.find("action=\"/letters/" + id + "/reject\"") != std::string::npos);
+}
+
+TEST_CASE("A save on a version someone else changed keeps the officer's words, shows the other's, and saves on top",
+          "[web][letter]") {
+  Site site;
+  app::addUser(site.d.services.db, "web-officer2", "vlu", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  const std::string id = site.nfaLetter();
+  Browser first = site.browser(), second = site.browser();
+  first.signIn("web-officer", kPassword);
+  second.signIn("web-officer2", kPassword);
+  auto mine = formFields(first.get("/letters/" + id).body, "/letters/" + id + "/edit");
+  auto theirs = formFields(second.get("/letters/" + id).body, "/letters/" + id + "/edit");
+  REQUIRE(mine["version"] == "1");
+  theirs["reasons"] = "Officer two wrote these reasons.\r\n\r\nIn two paragraphs.";
+  REQUIRE(second.post("/letters/" + id + "/edit", encodeForm(theirs)).status == 303);
+
+  mine["reasons"] = "Officer one wrote other reasons.";
+  mine["free_text"] = "Ring us on the number above.";
+  Reply refused = first.post("/letters/" + id + "/edit", encodeForm(mine));
+  CHECK(refused.status == 409);
+  const std::string& page = refused.body;
+  // In plain words: who changed it, and no version numbers.
+  CHECK(page.find("web-officer2 changed this letter on ") != std::string::npos);
+  CHECK(page.find("Your own words are kept in the boxes below") != std::string::npos);
+  CHECK(page.find("not 1") == std::string::npos);
+  CHECK(page.find("redo the edit") == std::string::npos);
+  // The officer's own words in the boxes, the other officer's beside the box both changed.
+  auto again = formFields(page, "/letters/" + id + "/edit");
+  CHECK(again["reasons"] == "Officer one wrote other reasons.");
+  CHECK(again["free_text"] == "Ring us on the number above.");
+  const size_t beside = page.find("id=\"theirs-reasons\"");
+  REQUIRE(beside != std::string::npos);
+  CHECK(page.find("Officer two wrote these reasons.\n\nIn two paragraphs.", beside) != std::string::npos);
+  CHECK(beside < page.find("<textarea class=\"govuk-textarea\" id=\"reasons\""));
+  CHECK(page.find("id=\"theirs-free_text\"") == std::string::npos);  // only they changed it: nothing to compare
+  CHECK(page.find("web-officer2 also changed the reasons for the decision") != std::string::npos);
+  CHECK(page.find("href=\"#reasons\"") != std::string::npos);
+  // The form now carries the new version: saving again puts the officer's words on top of it.
+  CHECK(again["version"] == "2");
+  REQUIRE(first.post("/letters/" + id + "/edit", encodeForm(again)).status == 303);
+  auto letter = httpRequest(site.d.port(), "GET", "/api/v1/letters/" + id, bearer(site.d.vlu)).object();
+  CHECK(letter->getValue<int>("version") == 3);
+  CHECK(letter->getObject("fields")->getValue<std::string>("reasons") == "Officer one wrote other reasons.");
+  CHECK(letter->getValue<std::string>("free_text") == "Ring us on the number above.");
+}
+
+TEST_CASE("Four eyes before the click: the last editor sees who must approve, not the button; the queue tags it",
+          "[web][letter]") {
+  Site site;
+  app::addUser(site.d.services.db, "web-officer2", "vlu", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  const std::string id = site.nfaLetter();
+  Browser b = site.browser(), other = site.browser();
+  b.signIn("web-officer", kPassword);
+  other.signIn("web-officer2", kPassword);
+  auto form = formFields(b.get("/letters/" + id).body, "/letters/" + id + "/edit");
+  form["free_text"] = "Ring us on the number above.";
+  REQUIRE(b.post("/letters/" + id + "/edit", encodeForm(form)).status == 303);
+
+  const std::string page = b.get("/letters/" + id).body;
+  CHECK(page.find("You made the last change to this letter, so another officer must check and approve it.") !=
+        std::string::npos);
+  CHECK(page.find("id=\"approve\"") == std::string::npos);
+  CHECK(page.find("action=\"/letters/" + id + "/approve\"") == std::string::npos);
+  CHECK(page.find("govuk-button govuk-button--secondary\" data-module=\"govuk-button\" id=\"reject\"") !=
+        std::string::npos);
+  CHECK(page.find("govuk-button--warning") == std::string::npos);
+  const std::string queue = b.get("/queue").body;
+  const size_t row = queue.find("data-letter=\"" + id + "\"");
+  REQUIRE(row != std::string::npos);
+  CHECK(queue.find("You changed this", row) < queue.find("</tr>", row));
+
+  // Another officer sees the button and no tag.
+  CHECK(other.get("/letters/" + id).body.find("id=\"approve\"") != std::string::npos);
+  const std::string others = other.get("/queue").body;
+  const size_t others_row = others.find("data-letter=\"" + id + "\"");
+  REQUIRE(others_row != std::string::npos);
+  CHECK(others.substr(others_row, others.find("</tr>", others_row) - others_row).find("You changed this") ==
+        std::string::npos);
+
+  // Posted anyway (an old page): refused in plain words, nothing changed.
+  Reply refused = b.post("/letters/" + id + "/approve",
+                         "version=2&csrf_token=" + http::urlEncode(form["csrf_token"]));
+  CHECK(refused.status == 403);
+  CHECK(refused.body.find("You made the last change to this letter, so another officer must approve it") !=
+        std::string::npos);
+  CHECK(refused.body.find("four eyes") == std::string::npos);
+}
+
+TEST_CASE("A correction to a letter approved meanwhile is not saved, and the page gives the officer's words back",
+          "[web][letter]") {
+  Site site;
+  app::addUser(site.d.services.db, "web-officer2", "vlu", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  const std::string id = site.nfaLetter();
+  Browser first = site.browser(), second = site.browser();
+  first.signIn("web-officer", kPassword);
+  second.signIn("web-officer2", kPassword);
+  auto mine = formFields(first.get("/letters/" + id).body, "/letters/" + id + "/edit");
+  auto approve = formFields(second.get("/letters/" + id).body, "/letters/" + id + "/approve");
+  REQUIRE(second.post("/letters/" + id + "/approve", encodeForm(approve)).status == 303);
+  mine["free_text"] = "Ring us on the number above.";
+  Reply refused = first.post("/letters/" + id + "/edit", encodeForm(mine));
+  CHECK(refused.status == 409);
+  CHECK(refused.body.find("This letter is now \u201cApproved, sending\u201d, so that can no longer be done.") !=
+        std::string::npos);
+  CHECK(refused.body.find("only a draft") == std::string::npos);
+  const size_t unsaved = refused.body.find("id=\"unsaved\"");
+  REQUIRE(unsaved != std::string::npos);
+  CHECK(refused.body.find("Ring us on the number above.", unsaved) != std::string::npos);
+  CHECK(refused.body.find("<a href=\"#edit\" id=\"refusal\">") != std::string::npos);
 }
