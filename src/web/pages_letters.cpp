@@ -162,8 +162,8 @@ Response WebPages::queue(Request& req) {
   rules.push(option("", "Any rule", f.rule.empty()));
   std::vector<std::pair<std::string, std::string>> letter_rules;
   for (const auto& r : s_.rules.sets().back().rules)
-    if (domain::obligationNeedsLetter(r.kind, r.recipient, r.template_name)) letter_rules.push_back({r.id, r.title});
-  for (const auto& [id, title] : letter_rules) rules.push(option(id, title + " (" + id + ")", id == f.rule));
+    if (domain::obligationNeedsLetter(r.kind, r.recipient, r.template_name)) letter_rules.push_back({r.id, ruleTitle(r.id)});
+  for (const auto& [id, title] : letter_rules) rules.push(option(id, title, id == f.rule));
   d.set("rules", rules);
   const bool bound = req.principal->role == "vlu" && !req.principal->area.empty();
   d.set("choose_area", !bound);
