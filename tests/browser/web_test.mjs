@@ -435,6 +435,7 @@ await step('the dashboard names rules as people do, in its charts and its tables
   assert.doesNotMatch(await page.textContent('main'), ruleCode)
   // A long name wraps in the chart instead of being cut off.
   assert.doesNotMatch(ruleChart, /\u2026/)
+  await page.locator('#by-rule svg.vc-chart').first().screenshot({ path: path.join(artefacts, '08b-dashboard-rule-chart.png') })
   await axeCheck('dashboard')
 })
 
