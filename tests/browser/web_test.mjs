@@ -81,6 +81,7 @@ async function checkAccessible (what) {
     return out
   })
   assert.deepEqual(report, [], `${what}: ${report.join('; ')}`)
+  await axeCheck(what) // and no WCAG 2 A/AA violation axe-core can find (defined in the web-words section)
   // The first Tab lands on the skip link, which takes focus to the main content.
   await page.keyboard.press('Tab')
   assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Skip to main content', `${what}: skip link first`)
@@ -380,9 +381,10 @@ const ruleCode = /\b(VCL|VRR|RASSO|FAM|SM|BRV|ISVA|WCU)-[A-Z]+\b/
 // axe-core (npm, pinned in tests/browser/package.json) on the page as it is: no WCAG 2.x A or AA
 // violation. Run through the debugging protocol, as a person's own extension would, so the page's
 // Content-Security-Policy (no inline script) stays as it is.
-const axeSource = readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'node_modules/axe-core/axe.min.js'), 'utf8')
+// Declared as a function (hoisted), so checkAccessible above runs it on every page it checks.
 async function axeCheck (what) {
-  await page.evaluate(axeSource)
+  axeCheck.source ??= readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'node_modules/axe-core/axe.min.js'), 'utf8')
+  await page.evaluate(axeCheck.source)
   const found = await page.evaluate(async () => {
     const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }, rules: { region: { enabled: true } } })
     return r.violations.map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`)
