@@ -28,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -d web/node_modules/govuk-frontend ] || npm ci --prefix web --no-audit --no-fund --loglevel=error
-[ "$for_tests" = 1 ] && { [ -d tests/browser/node_modules/playwright-core ] ||
+[ "$for_tests" = 1 ] && { { [ -d tests/browser/node_modules/playwright-core ] && [ -d tests/browser/node_modules/axe-core ]; } ||
   npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; }
 
 launcher=()

@@ -975,7 +975,7 @@ IngestResult Ingestor::storeChunk(storage::Connection& session, storage::Store& 
   store.appendEvents(rows);
   for (const DecodedEvent* d : new_isvas) {
     Object::Ptr details = new Object;
-    copyFields(d->json, details, {"isva_id", "name", "organisation", "email", "phone"});
+    copyFields(d->json, details, {"isva_id", "name", "organisation", "email", "phone", "language"});
     store.upsertIsva(d->event.isva_id, toText(details), d->event.id);
   }
   std::vector<storage::AuditEntry> audit;

@@ -196,7 +196,7 @@ NotificationInputs sampleNotificationInputs(const std::string& event_type, const
                   R"j("email":"jo.advocate@example.org","language":")j" + language + "\"}");
   in.meeting = parse(R"j({"meeting":"familiarisation_meeting","isva_invited":true})j");
   in.vlu = &kVlu;
-  in.inbox_url = "https://victim-comms.example.org/isva/notifications/n-0";
+  in.inbox_url = "https://victim-comms.example.org/inbox/n-0";
   return in;
 }
 

@@ -25,7 +25,7 @@ struct NotificationInputs {
   Poco::JSON::Object::Ptr isva;            // the ISVA's registered details
   Poco::JSON::Object::Ptr meeting;         // the meeting (for a meeting response), or null
   const letters::VluContact* vlu = nullptr;
-  std::string inbox_url;                   // where the ISVA reads it ("<public url>/isva/notifications/n-5")
+  std::string inbox_url;                   // where the ISVA reads it ("<public url>/inbox/n-5", the page web/templates/inbox_item.mustache)
 };
 
 struct NotificationContext {

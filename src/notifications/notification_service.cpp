@@ -129,7 +129,7 @@ bool NotificationService::queue(const storage::ObligationRow& o) {
     in.meeting = meetingFor(store, o.case_urn, in.trigger);
   auto vlu = contacts_.find(o.area);
   in.vlu = vlu == contacts_.end() ? nullptr : &vlu->second;
-  in.inbox_url = public_url_ + "/isva/notifications/" + row.id();
+  in.inbox_url = public_url_ + "/inbox/" + row.id();  // the ISVA's page for it (web/templates/inbox_item.mustache)
   const NotificationContext ctx = buildNotificationContext(in);
   const rendering::RenderedLetter rendered = templates_.render(kNotificationKind, ctx.language, ctx.data);
   if (!rendered.holes.empty())

@@ -289,4 +289,99 @@ std::string htmlToText(const std::string& html) {
   return out + "\n";
 }
 
+std::vector<TextBlock> htmlBlocks(const std::string& html) {
+  std::vector<TextBlock> out;
+  TextBlock block;          // the block being read
+  int skipping = 0;         // inside <head>, <style> or <title>
+  int strong = 0;           // inside <strong> or <b>
+  std::vector<std::string> links;  // the open links' hrefs
+  std::vector<bool> lists;  // the open lists, true for <ol>
+  int heading = 0;          // the open heading's level
+  bool in_item = false;
+  auto flush = [&]() {
+    // White space at either end of the block dropped, and empty runs with it.
+    while (!block.runs.empty() && block.runs.front().text.find_first_not_of(' ') == std::string::npos)
+      block.runs.erase(block.runs.begin());
+    while (!block.runs.empty() && block.runs.back().text.find_first_not_of(' ') == std::string::npos)
+      block.runs.pop_back();
+    if (!block.runs.empty()) {
+      std::string& first = block.runs.front().text;
+      first.erase(0, first.find_first_not_of(' '));
+      std::string& last = block.runs.back().text;
+      last.erase(last.find_last_not_of(' ') + 1);
+      block.kind = heading ? TextBlock::Kind::kHeading : in_item ? TextBlock::Kind::kListItem : TextBlock::Kind::kParagraph;
+      block.level = heading;
+      block.ordered = in_item && !lists.empty() && lists.back();
+      out.push_back(std::move(block));
+    }
+    block = TextBlock{};
+  };
+  auto lastChar = [&]() -> char {
+    for (auto r = block.runs.rbegin(); r != block.runs.rend(); ++r)
+      if (!r->text.empty()) return r->text.back();
+    return ' ';  // the start of a block: no space needed
+  };
+  auto append = [&](const std::string& text) {
+    const std::string href = links.empty() ? "" : links.back();
+    if (block.runs.empty() || block.runs.back().href != href || block.runs.back().strong != (strong > 0))
+      block.runs.push_back(TextRun{"", href, strong > 0});
+    block.runs.back().text += text;
+  };
+  scan(
+      html,
+      [&](const Tag& t) {
+        if (isSkippedTag(t.name)) {
+          skipping += t.closing ? -1 : 1;
+          if (skipping < 0) skipping = 0;
+          return;
+        }
+        if (skipping) return;
+        const std::string& name = t.name;
+        if (name == "br") {
+          if (lastChar() != ' ') append(" ");
+        } else if (name == "hr") {
+          flush();
+          TextBlock rule;
+          rule.kind = TextBlock::Kind::kRule;
+          out.push_back(rule);
+        } else if (name == "strong" || name == "b") {
+          strong += t.closing ? -1 : 1;
+          if (strong < 0) strong = 0;
+        } else if (name == "a") {
+          if (!t.closing) links.push_back(t.href);
+          else if (!links.empty()) links.pop_back();
+        } else if (isBlockTag(name)) {
+          flush();
+          if (name == "ul" || name == "ol") {
+            if (!t.closing) lists.push_back(name == "ol");
+            else if (!lists.empty()) lists.pop_back();
+            in_item = false;
+          } else if (name == "li") {
+            in_item = !t.closing;
+          } else if (name[0] == 'h' && name.size() == 2 && std::isdigit(static_cast<unsigned char>(name[1]))) {
+            heading = t.closing ? 0 : name[1] - '0';
+          }
+        }
+      },
+      [&](std::string_view raw) {
+        if (skipping) return;
+        const std::string text = raw.find('&') == std::string_view::npos ? std::string(raw) : decodeEntities(std::string(raw));
+        auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+        std::string collapsed;
+        char last = lastChar();
+        for (char c : text) {
+          if (space(c)) {
+            if (last != ' ') collapsed += ' ';
+            last = ' ';
+          } else {
+            collapsed += c;
+            last = c;
+          }
+        }
+        if (!collapsed.empty()) append(collapsed);
+      });
+  flush();
+  return out;
+}
+
 }  // namespace vc::rendering

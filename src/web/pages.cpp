@@ -8,6 +8,7 @@
 #include "http/auth.h"
 #include "http/error_response.h"
 #include "http/form.h"
+#include "web/words.h"
 
 namespace vc::web {
 
@@ -70,6 +71,7 @@ std::vector<http::Route> WebPages::routes() {
       {"POST", "/obligations/{id}/reason", staff, bind(&WebPages::recordReason), Surface::kPage},
       {"GET", "/inbox", {"isva"}, bind(&WebPages::inbox), Surface::kPage},
       {"GET", "/inbox/{id}", {"isva"}, bind(&WebPages::inboxItem), Surface::kPage},
+      {"GET", "/isva/notifications/{id}", {"isva"}, bind(&WebPages::oldNotificationLink), Surface::kPage},
       {"GET", "/dashboard", {"manager"}, bind(&WebPages::dashboard), Surface::kPage},
       {"GET", "/dashboard/compliance.csv", {"manager"}, bind(&WebPages::dashboardCsv), Surface::kPage},
       {"GET", "/audit", {"manager"}, bind(&WebPages::audit), Surface::kPage},
@@ -113,7 +115,7 @@ Response WebPages::page(const std::string& view, const Value& data, int status) 
 
 std::string WebPages::ruleTitle(const std::string& rule_id) const {
   auto it = rule_titles_.find(rule_id);
-  return it == rule_titles_.end() ? rule_id : it->second;
+  return ruleName(rule_id, it == rule_titles_.end() ? "" : it->second);
 }
 
 Response WebPages::home(Request& req) { return Response::redirect(homeFor(req.principal->role)); }

@@ -80,6 +80,7 @@ class WebPages {
   Response recordReason(Request& req);
   Response inbox(Request& req);
   Response inboxItem(Request& req);
+  Response oldNotificationLink(Request& req);  // emails sent before the link was /inbox/n-N
   // pages_manager.cpp: the compliance dashboard and the audit log.
   Response dashboard(Request& req);
   Response dashboardCsv(Request& req);

@@ -12,6 +12,7 @@
 #include "http/views.h"
 #include "web/page_data.h"
 #include "web/pages.h"
+#include "web/words.h"
 
 namespace vc::web {
 
@@ -250,8 +251,8 @@ Response WebPages::queue(Request& req) {
   rules.push(option("", "Any rule", f.rule.empty()));
   std::vector<std::pair<std::string, std::string>> letter_rules;
   for (const auto& r : s_.rules.sets().back().rules)
-    if (domain::obligationNeedsLetter(r.kind, r.recipient, r.template_name)) letter_rules.push_back({r.id, r.title});
-  for (const auto& [id, title] : letter_rules) rules.push(option(id, title + " (" + id + ")", id == f.rule));
+    if (domain::obligationNeedsLetter(r.kind, r.recipient, r.template_name)) letter_rules.push_back({r.id, ruleTitle(r.id)});
+  for (const auto& [id, title] : letter_rules) rules.push(option(id, title, id == f.rule));
   d.set("rules", rules);
   const bool bound = !req.principal->areaScope().empty();
   d.set("choose_area", !bound);
@@ -322,8 +323,33 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
       Value obligation = fromJson(o);
       if (Value* x = obligation.find("explanation")) {
         if (Value* skipped = x->find("days_skipped"))
-          for (Value& day : skipped->items())
-            day.set("date_text", displayDate(day.find("date")->text()));
+          for (Value& day : skipped->items()) {
+            const std::string date_text = displayDate(day.find("date")->text());
+            day.set("date_text", date_text);
+            // A weekend day's reason is its weekday's name ("Saturday"), already in the date.
+            const std::string why = day.find("why")->text();
+            day.set("why_text", date_text.rfind(why + " ", 0) == 0 ? std::string("weekend") : why);
+          }
+        // For the officer: the due date, the day counted from and what happened then, how many working
+        // days and why; the event's id, its time and UTC offset stay in the explanation's "details" part.
+        x->set("due_text", displayDate(o->optValue<std::string>("due_by", "")));
+        x->set("from_text", displayDate(x->find("trigger_date")->text()) + ": " +
+                                eventName(x->find("trigger_type")->text()));
+        const std::string days = x->find("working_days")->text();
+        const bool enhanced = x->find("tier")->text() == "enhanced";
+        std::string reasons;
+        if (const Value* tr = x->find("tier_reasons"))
+          for (const Value& r : tr->items()) reasons += (reasons.empty() ? "" : "; ") + r.find("detail")->text();
+        x->set("days_text", days + (days == "1" ? " working day" : " working days") +
+                                (enhanced ? ", because the victim has enhanced rights" + (reasons.empty() ? "" : " (" + reasons + ")")
+                                          : ", because the victim has standard rights"));
+        if (const Value* ext = obligation.find("extension"); ext && ext->isMap()) {
+          const std::string by = ext->find("working_days")->text();
+          x->set("extended_text", "By " + by + (by == "1" ? " working day" : " working days") + ", from " +
+                                      displayDate(ext->find("original_due_by")->text()));
+        }
+        const Value* changes = obligation.find("changes");
+        x->set("recomputed", changes && !changes->items().empty());
       }
       d.set("obligation", obligation);
       // The reasons as they stand: the officer's edit, else what the prosecutor recorded.

@@ -108,7 +108,7 @@ Response WebPages::dashboard(Request& req) {
       for (Value& group : section.find("groups")->items()) {
         std::string key = group.find("key")->text();
         std::string label = key;
-        if (g.by == domain::GroupBy::kRule) label = ruleTitle(key) + " (" + key + ")";
+        if (g.by == domain::GroupBy::kRule) label = ruleTitle(key);
         if (g.by == domain::GroupBy::kRight) label = key == "none" ? "No numbered right" : "Right " + key;
         if (g.by == domain::GroupBy::kMonth && key.size() == 7)
           label = std::string(kMonths[std::stoi(key.substr(5)) - 1]) + " " + key.substr(0, 4);
@@ -119,7 +119,7 @@ Response WebPages::dashboard(Request& req) {
         const int due = std::stoi(counts->find("met")->text()) + std::stoi(counts->find("late")->text()) +
                         std::stoi(counts->find("breached")->text());
         Bar b;
-        b.label = g.by == domain::GroupBy::kRule ? key : label;
+        b.label = label;
         if (!pct->text().empty()) b.percent = std::stod(pct->text());
         b.value_text = pct->text().empty() ? "nothing due"
                                            : percentText(pct) + " (" + counts->find("met")->text() + " of " +

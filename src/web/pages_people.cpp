@@ -1,13 +1,17 @@
 // A victim's page (journey, entitlement, obligations, letters), reasons for a
 // miss, and the ISVA's inbox.
 
+#include <algorithm>
+
 #include <Poco/JSON/Object.h>
 
 #include "domain/compliance.h"
 #include "http/form.h"
 #include "http/views.h"
+#include "rendering/html_text.h"
 #include "web/page_data.h"
 #include "web/pages.h"
+#include "web/words.h"
 
 namespace vc::web {
 
@@ -31,6 +35,61 @@ const std::map<std::string, std::string> kReasonTexts = {
 std::string reasonText(const std::string& code) {
   auto it = kReasonTexts.find(code);
   return it == kReasonTexts.end() ? humanise(code) : it->second;
+}
+
+// The notification as the ISVA's email shows it, as page markup: its headings (the page's own h1 is the
+// headline, so the email's h1 and h2 are h2 here), paragraphs, lists and links, every word escaped by the
+// template. A Welsh notification's Welsh part (before the rule and the English version) is marked lang="cy".
+Value notificationBlocks(const std::string& html, const std::string& language) {
+  Value blocks = Value::list();
+  bool welsh = language == "cy";
+  Value* list = nullptr;  // the list being filled, while list items follow one another
+  auto runsOf = [](const rendering::TextBlock& b) {
+    Value runs = Value::list();
+    for (const auto& r : b.runs) {
+      // Only a web, email or phone link is kept as a link; anything else is shown as its text.
+      const bool link = r.href.rfind("https://", 0) == 0 || r.href.rfind("http://", 0) == 0 ||
+                        r.href.rfind("mailto:", 0) == 0 || r.href.rfind("tel:", 0) == 0;
+      Value run = Value::map();
+      run.set("text", r.text);
+      run.set("link", link);
+      run.set("href", link ? r.href : std::string());
+      run.set("strong", r.strong);
+      runs.push(run);
+    }
+    return runs;
+  };
+  for (const auto& b : rendering::htmlBlocks(html)) {
+    using Kind = rendering::TextBlock::Kind;
+    if (b.kind == Kind::kListItem && list) {
+      Value item = Value::map();
+      item.set("runs", runsOf(b));
+      list->find("items")->push(item);
+      continue;
+    }
+    Value block = Value::map();
+    const int level = b.kind == Kind::kHeading ? std::max(2, b.level) : 0;
+    block.set("h2", level == 2);
+    block.set("h3", level == 3);
+    block.set("h4", level >= 4);
+    block.set("paragraph", b.kind == Kind::kParagraph);
+    block.set("list", b.kind == Kind::kListItem);
+    block.set("numbered", b.ordered);
+    block.set("rule", b.kind == Kind::kRule);
+    block.set("cy", welsh && b.kind != Kind::kRule);
+    block.set("runs", runsOf(b));
+    Value items = Value::list();
+    if (b.kind == Kind::kListItem) {
+      Value item = Value::map();
+      item.set("runs", runsOf(b));
+      items.push(item);
+    }
+    block.set("items", items);
+    if (b.kind == Kind::kRule) welsh = false;  // the English version follows
+    blocks.push(block);
+    list = b.kind == Kind::kListItem ? &blocks.items().back() : nullptr;
+  }
+  return blocks;
 }
 
 notifications::Reader readerOf(const Request& req) {
@@ -58,7 +117,7 @@ Response WebPages::victim(Request& req) {
                                                                    : "English");
   for (Value& e : v.find("timeline")->items()) {
     e.set("when", displayTime(e.find("occurred_at")->text()));
-    e.set("what", humanise(e.find("type")->text()));
+    e.set("what", eventName(e.find("type")->text()));
   }
   const bool can_give_reason = req.principal->role == "vlu" || req.principal->role == "manager" ||
                                req.principal->role == "admin";
@@ -71,6 +130,7 @@ Response WebPages::victim(Request& req) {
     t.set("text", tag == kObligationTags.end() ? status : tag->second.first);
     t.set("colour", tag == kObligationTags.end() ? "grey" : tag->second.second);
     o.set("status_tag", t);
+    o.set("title", ruleTitle(o.find("rule")->text()));
     o.set("due_text", displayDate(o.find("due_by")->text()));
     o.set("missed", status == "late" || status == "breached");
     o.set("can_give_reason", can_give_reason && (status == "late" || status == "breached"));
@@ -143,11 +203,14 @@ Response WebPages::inboxItem(Request& req) {
   Value d = frame(req, http::headline(n.event_type), "inbox");
   Value item = fromJson(http::notificationView(n, true, true));
   item.set("occurred_text", displayDate(n.occurred_on));
-  Value paragraphs = Value::list();
-  for (const auto& p : letters::paragraphs(n.text)) paragraphs.push(Value(p));
-  item.set("paragraphs", paragraphs);
+  item.set("blocks", notificationBlocks(n.html, n.language));
   d.set("item", item);
   return page("inbox_item", d);
+}
+
+Response WebPages::oldNotificationLink(Request& req) {
+  // Emails sent before issue 18 link to /isva/notifications/n-N: they open the same page.
+  return Response::redirect("/inbox/" + http::urlEncode(req.params.at("id")));
 }
 
 }  // namespace vc::web

@@ -10,7 +10,7 @@
 namespace vc::web {
 
 struct Bar {
-  std::string label;              // "VCL-NFA", "2026-04"
+  std::string label;              // "Decision not to prosecute", "April 2026"; a long one wraps onto up to 3 lines
   std::optional<double> percent;  // 0..100; none: nothing to measure (drawn as a note, not a bar)
   std::string value_text;         // what is printed beside the bar: "60.0% (3 of 5)"
 };

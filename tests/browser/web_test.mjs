@@ -81,6 +81,7 @@ async function checkAccessible (what) {
     return out
   })
   assert.deepEqual(report, [], `${what}: ${report.join('; ')}`)
+  await axeCheck(what) // and no WCAG 2 A/AA violation axe-core can find (defined in the web-words section)
   // The first Tab lands on the skip link, which takes focus to the main content.
   await page.keyboard.press('Tab')
   assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Skip to main content', `${what}: skip link first`)
@@ -141,7 +142,7 @@ await step('the VLU queue lists letters by time left, overdue first, and filters
   await page.selectOption('#rule', 'VCL-NFA')
   await go('button:has-text("Apply filters")')
   const titles = await page.$$eval('#queue tbody tr td:nth-child(2) a', as => as.map(a => a.textContent.trim()))
-  assert.ok(titles.length >= 1 && titles.every(t => t === 'Letter: decision not to prosecute'), `only NFA letters: ${titles}`)
+  assert.ok(titles.length >= 1 && titles.every(t => t === 'Decision not to prosecute'), `only NFA letters: ${titles}`)
   // A posted letter, so that "sent" means written to the print spool.
   letterId = await page.$$eval('#queue tbody tr', rows => rows.find(r => r.textContent.includes('by post')).dataset.letter)
   assert.ok(letterId)
@@ -252,7 +253,8 @@ await step('the victim page shows the journey, the entitlement and its reasons, 
   await checkAccessible('victim page')
   assert.match(await page.textContent('#entitlement'), /rights/)
   assert.ok((await page.$$('#timeline tbody tr')).length >= 3)
-  assert.match(await page.textContent('#obligations'), /VCL-NFA/)
+  assert.match(await page.textContent('#obligations'), /Decision not to prosecute/)
+  assert.doesNotMatch(await page.innerText('#obligations'), /VCL-NFA/)  // the rule book's wording only in a closed details part
   assert.equal(Number(sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'read_victim' AND subject = 'victim:${victim}' AND actor = 'ben-officer'`)), before + 1)
   await shot('06-victim')
 })
@@ -456,6 +458,108 @@ await step('a save on a letter someone changed meanwhile keeps the officer\'s wo
   } finally {
     await other.close()
   }
+})
+
+// --- issue 18 items 6, 7, 10 (web-words) ---
+// Rule codes where a person reads: VCL-NFA, VRR-OUT, RASSO-INTRO, ISVA-NOTE, WCU-HEARING, ...
+const ruleCode = /\b(VCL|VRR|RASSO|FAM|SM|BRV|ISVA|WCU)-[A-Z]+\b/
+
+// axe-core (npm, pinned in tests/browser/package.json) on the page as it is: no WCAG 2.x A or AA
+// violation. Run through the debugging protocol, as a person's own extension would, so the page's
+// Content-Security-Policy (no inline script) stays as it is.
+// Declared as a function (hoisted), so checkAccessible above runs it on every page it checks.
+async function axeCheck (what) {
+  axeCheck.source ??= readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'node_modules/axe-core/axe.min.js'), 'utf8')
+  await page.evaluate(axeCheck.source)
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }, rules: { region: { enabled: true } } })
+    return r.violations.map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`)
+  })
+  assert.deepEqual(found, [], `${what}: ${found.join('; ')}`)
+}
+
+await step('the link in an ISVA\'s email opens that notification as a page, in headings and lists, without underlines', async () => {
+  await newSession()
+  const n = sql("SELECT n FROM notifications WHERE isva_id = 'isva-1' ORDER BY n LIMIT 1")
+  const email = sql(`SELECT text FROM notifications WHERE n = ${n}`)
+  assert.match(email, /={5,}/, 'the email itself is plain text, with underlined headings')
+  const link = email.match(/https?:\/\/[^\s()<>"]+/g).find(u => u.endsWith(`/n-${n}`))
+  assert.ok(link, `the email links to the notification: ${email}`)
+  // web.public_url is the daemon's own address in use; here it is on another port.
+  const target = new URL(link).pathname
+  assert.equal(target, `/inbox/n-${n}`)
+  await page.goto(base + target)
+  await signIn('isla-isva')
+  assert.equal(new URL(page.url()).pathname, target)
+  await checkAccessible('ISVA notification')
+  const headings = await page.$$eval('#notification-text h2', hs => hs.map(h => h.textContent.trim()))
+  assert.ok(headings.includes('What happened') && headings.includes('Who to contact'), `headings: ${headings}`)
+  assert.ok((await page.$$('#notification-text ul.govuk-list--bullet li')).length >= 1, 'the contacts are a list')
+  const shown = await page.innerText('#notification-text')
+  assert.doesNotMatch(shown, /={3,}|-{5,}/)
+  assert.match(shown, /Dear /)
+  await axeCheck('ISVA notification')
+  await shot('11-isva-notification')
+})
+
+await step('the signed-in bar is a landmark of its own', async () => {
+  const bar = page.locator('nav[aria-label="Your account"]')
+  assert.match(await bar.textContent(), /Signed in as\s+isla-isva/)
+  assert.equal(await bar.locator('button:has-text("Sign out")').count(), 1)
+  await page.goto(base + '/inbox')
+  await axeCheck('ISVA inbox')
+})
+
+await step('the dashboard names rules as people do, in its charts and its tables', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('meg-manager')
+  await page.goto(base + '/dashboard?from=2026-01-01&to=2026-12-31')
+  const ruleChart = await page.textContent('#by-rule svg.vc-chart')
+  assert.match(ruleChart, /Decision not to prosecute/)
+  assert.doesNotMatch(ruleChart, ruleCode)
+  const rows = await page.$$eval('#by-rule table tbody th', ths => ths.map(t => t.textContent.trim()))
+  assert.ok(rows.includes('Decision not to prosecute'), `rows: ${rows}`)
+  assert.doesNotMatch(await page.textContent('main'), ruleCode)
+  // A long name wraps in the chart instead of being cut off.
+  assert.doesNotMatch(ruleChart, /\u2026/)
+  await page.locator('#by-rule svg.vc-chart').first().screenshot({ path: path.join(artefacts, '08b-dashboard-rule-chart.png') })
+  await axeCheck('dashboard')
+})
+
+await step('the victim page says what happened in words, not codes', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('ben-officer')
+  await page.goto(base + '/victims/v-c4-chris')
+  const timeline = await page.textContent('#timeline')
+  assert.match(timeline, /Victims' Right to Review requested/)
+  assert.doesNotMatch(timeline, /Vrr/)
+  // The rule book's own wording of a deadline (with its rule code) only inside a closed "details" part.
+  assert.doesNotMatch(await page.innerText('main'), ruleCode)
+  await axeCheck('victim page')
+})
+
+await step('the deadline explanation is closed at first, written for an officer, with the event and UTC offset in its details', async () => {
+  const [letter, event] = sql("SELECT 'l-' || l.n, o.trigger_event FROM letters l JOIN obligations o ON o.id = l.obligation_id WHERE l.state = 'draft' ORDER BY l.n LIMIT 1").split('|')
+  await page.goto(`${base}/letters/${letter}`)
+  await checkAccessible('letter page')
+  const explanation = page.locator('#deadline-explanation')
+  assert.equal(await explanation.getAttribute('open'), null, 'closed by default')
+  assert.equal(await page.isVisible('#deadline-summary'), false)
+  await page.click('#deadline-explanation > summary')
+  assert.ok(await page.isVisible('#deadline-summary'))
+  const forOfficer = await page.innerText('#deadline-explanation')
+  assert.match(forOfficer, /Due by/)
+  assert.match(forOfficer, /working days?/)
+  assert.doesNotMatch(forOfficer, /UTC/)
+  assert.ok(!forOfficer.includes(event), `no event id until the details are opened: ${forOfficer}`)
+  await page.click('#deadline-details > summary')
+  const details = await page.innerText('#deadline-details')
+  assert.match(details, /UTC[+-]\d\d:\d\d/)
+  assert.ok(details.includes(event))
+  await axeCheck('letter page, deadline opened')
+  await shot('12-deadline-explanation')
 })
 
 await step('no page broke its Content-Security-Policy or threw a script error', async () => {

@@ -23,7 +23,8 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x /usr/bin/chromium ] || { echo "FAIL: /usr/bin/chromium is missing (scripts/test.sh installs it)" >&2; exit 1; }
-[ -d "$src/tests/browser/node_modules/playwright-core" ] || npm ci --prefix "$src/tests/browser" --no-audit --no-fund >/dev/null
+{ [ -d "$src/tests/browser/node_modules/playwright-core" ] && [ -d "$src/tests/browser/node_modules/axe-core" ]; } ||
+  npm ci --prefix "$src/tests/browser" --no-audit --no-fund >/dev/null
 [ -d "$src/web/node_modules/govuk-frontend" ] || npm ci --prefix "$src/web" --no-audit --no-fund >/dev/null
 
 cat > "$tmp/test.properties" <<PROPS

@@ -137,7 +137,7 @@ TEST_CASE("The victim's ISVA gets exactly one email per key event, naming nobody
   CHECK(all.find("trial is listed at Sampleford Crown Court on Monday 15 June 2026") != std::string::npos);
   CHECK(all.find("arranged for 14:30 on Tuesday 12 May 2026") != std::string::npos);
   CHECK(all.find("you are invited") != std::string::npos);
-  CHECK(all.find("http://localhost:8080/isva/notifications/n-") != std::string::npos);
+  CHECK(all.find("http://localhost:8080/inbox/n-") != std::string::npos);  // the ISVA's page (web tests follow it)
 
   // Delivered on Easter Monday, due Tuesday: each obligation is met, from the delivery time.
   REQUIRE(waitFor([&] { return obligationStatus(d, "ISVA-NOTE:nt1-v:52NT0100126-e7") == "met"; }));

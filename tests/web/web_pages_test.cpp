@@ -2,15 +2,19 @@
 // with the login form's own CSRF pair, the session cookie, idle expiry, the
 // CSRF check on every page POST, the redirect to the login page, headers,
 // static files, and the line between the API (Bearer) and the pages (cookie).
-// The journeys through the pages are in tests/browser/.
+// The link in an ISVA's email, followed to their page. The journeys through
+// the pages are in tests/browser/.
 
+#include <chrono>
 #include <regex>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
 #include "app/users.h"
 #include "http/form.h"
 #include "storage/store.h"
+#include "support/smtp_sink.h"
 #include "support/test_daemon.h"
 
 using namespace vc;           // NOLINT
@@ -688,4 +692,89 @@ TEST_CASE("A correction to a letter approved meanwhile is not saved, and the pag
   REQUIRE(unsaved != std::string::npos);
   CHECK(refused.body.find("Ring us on the number above.", unsaved) != std::string::npos);
   CHECK(refused.body.find("<a href=\"#edit\" id=\"refusal\">") != std::string::npos);
+}
+
+TEST_CASE("The link in an ISVA's email opens that notification as a page, set out in headings and lists",
+          "[web][smtp]") {
+  TempDir mail;
+  SmtpSink smtp(freePort(), mail.path + "/maildir");
+  DaemonOptions options;
+  options.smtp_port = smtp.port();
+  Site site(options);
+  app::addUser(site.d.services.db, "web-isva-other", "isva", "isva-2", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  app::addUser(site.d.services.db, "web-isva-cy", "isva", "isva-3", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  auto event = [](const std::string& id, const std::string& type, const std::string& rest) {
+    return R"({"id":")" + id + R"(","type":")" + type + R"(","occurred_at":"2026-04-02T10:00:00+01:00")" + rest + "}";
+  };
+  const std::string events = batch(
+      {event("wl-1", "isva.registered", R"(,"isva_id":"isva-1","name":"Jo Advocate","organisation":"Example Support","email":"jo.advocate@example.org")"),
+       event("wl-2", "isva.registered", R"(,"isva_id":"isva-2","name":"Kim Other","organisation":"Other Support","email":"kim.other@example.org")"),
+       event("wl-3", "case.registered", R"(,"case_urn":"52WL0100126","area":"CPS South West","offences":["rape"],"prosecutor":{"name":"Ada Prosecutor","phone":"01632 960102"})"),
+       event("wl-4", "victim.registered", R"(,"case_urn":"52WL0100126","victim_id":"v-wl","name":{"given":"Sam","family":"Linkname"},"date_of_birth":"1990-05-01","address":{"lines":["7 Private Road","Sampleford"],"postcode":"ZZ7 7ZZ"})"),
+       event("wl-5", "isva.assigned", R"(,"case_urn":"52WL0100126","victim_id":"v-wl","isva_id":"isva-1","consent_to_share":true)"),
+       // A second victim on the case, whose ISVA reads Welsh: their email is in Welsh, then English.
+       event("wl-4c", "victim.registered", R"(,"case_urn":"52WL0100126","victim_id":"v-wl-cy","name":{"given":"Gwen","family":"Cymraes"},"date_of_birth":"1991-05-01","address":{"lines":["8 Heol Breifat","Sampleford"],"postcode":"ZZ7 7ZY"},"language":"cy")"),
+       event("wl-2c", "isva.registered", R"(,"isva_id":"isva-3","name":"Gwyn Eiriolwr","organisation":"Cymorth","email":"gwyn@example.org","language":"cy")"),
+       event("wl-5c", "isva.assigned", R"(,"case_urn":"52WL0100126","victim_id":"v-wl-cy","isva_id":"isva-3","consent_to_share":true)"),
+       event("wl-6", "charging.decided", R"(,"case_urn":"52WL0100126","decision":"charge","charges":["Rape"],"first_hearing":{"date":"2026-04-16","court":"Sampleford Magistrates' Court"})")});
+  REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest), events).status == 200);
+  // The scheduler's pass writes the notification and sends it through the SMTP server.
+  std::string body, welsh_body;
+  for (int i = 0; i < 100 && (body.empty() || welsh_body.empty()); ++i) {
+    site.d.services.scheduler.runPass();
+    for (const auto& m : smtp.messages())
+      if (mailHeader(m, "To") == "<jo.advocate@example.org>") body = decodedMail(m);
+      else if (mailHeader(m, "To") == "<gwyn@example.org>") welsh_body = decodedMail(m);
+    if (body.empty() || welsh_body.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(!body.empty());
+  REQUIRE(!welsh_body.empty());
+
+  // The link as the email gives it: web.public_url (here its default), then the page's path.
+  std::smatch link;
+  REQUIRE(std::regex_search(body, link, std::regex(R"(http://localhost:8080(/[^\s<>"()]+))")));
+  const std::string path = link[1];
+  CHECK(std::regex_match(path, std::regex(R"(/inbox/n-[0-9]+)")));
+
+  Browser isva = site.browser();
+  REQUIRE(isva.get(path).status == 303);  // not signed in: to the login page first
+  REQUIRE(isva.signIn("web-isva", kPassword).status == 303);
+  Reply page = isva.get(path);
+  REQUIRE(page.status == 200);
+  CHECK(page.content_type == "text/html; charset=utf-8");
+  CHECK(page.body.find("<h1 class=\"govuk-heading-l\">Charging decision</h1>") != std::string::npos);
+  CHECK(page.body.find("<h2 class=\"govuk-heading-m\">What happened</h2>") != std::string::npos);
+  CHECK(page.body.find("<h2 class=\"govuk-heading-m\">Who to contact</h2>") != std::string::npos);
+  CHECK(page.body.find("<ul class=\"govuk-list govuk-list--bullet\">") != std::string::npos);
+  CHECK(page.body.find("<li>Prosecutor: Ada Prosecutor, 01632 960102") != std::string::npos);
+  CHECK(page.body.find("decided to charge the suspect.") != std::string::npos);
+  CHECK(page.body.find("<strong>52WL0100126</strong>") != std::string::npos);
+  CHECK(page.body.find("===") == std::string::npos);  // no plain-text underlines
+  CHECK(page.body.find("-----") == std::string::npos);
+  CHECK(page.body.find("Linkname") == std::string::npos);
+  CHECK(site.audits("notification_marked_read") == 1);
+
+  // The Welsh email's page: the Welsh part marked as Welsh, then the English version, after a rule.
+  REQUIRE(std::regex_search(welsh_body, link, std::regex(R"(http://localhost:8080(/inbox/n-[0-9]+))")));
+  Browser welsh_isva = site.browser();
+  REQUIRE(welsh_isva.signIn("web-isva-cy", kPassword).status == 303);
+  Reply welsh = welsh_isva.get(link[1]);
+  REQUIRE(welsh.status == 200);
+  const size_t cy = welsh.body.find("<h2 class=\"govuk-heading-m\" lang=\"cy\">Beth ddigwyddodd</h2>");
+  const size_t rule = welsh.body.find("<hr class=\"govuk-section-break");
+  const size_t en = welsh.body.find("<h2 class=\"govuk-heading-m\">What happened</h2>");
+  CHECK(cy != std::string::npos);
+  CHECK(rule != std::string::npos);
+  CHECK(en != std::string::npos);
+  CHECK((cy < rule && rule < en));
+
+  // A link from an email sent before the link changed still opens the page.
+  Reply old = isva.get("/isva/notifications/" + path.substr(std::string("/inbox/").size()));
+  CHECK(old.status == 303);
+  CHECK(old.headers["Location"] == path);
+
+  // Another ISVA following the same link finds nothing.
+  Browser other = site.browser();
+  REQUIRE(other.signIn("web-isva-other", kPassword).status == 303);
+  CHECK(other.get(path).status == 404);
 }

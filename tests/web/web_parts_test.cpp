@@ -9,11 +9,13 @@
 
 #include "http/form.h"
 #include "http/router.h"
+#include "rendering/html_text.h"
 #include "rendering/page_templates.h"
 #include "support/test_daemon.h"
 #include "web/page_data.h"
 #include "web/static_assets.h"
 #include "web/svg_chart.h"
+#include "web/words.h"
 
 using namespace vc;  // NOLINT
 
@@ -131,4 +133,47 @@ TEST_CASE("Static files are read at start from known places, by known types only
   CHECK(assets.find("/assets/app/fonts/a.woff2")->body == "font");
   CHECK_FALSE(assets.find("/assets/app/secret.db"));
   CHECK_FALSE(assets.find("/assets/app/../static/app.css"));
+}
+
+TEST_CASE("A long name wraps onto more lines in a chart rather than being cut short", "[web]") {
+  const std::string svg = web::percentBarChart(
+      "c2", "By rule", {{"Victims' Right to Review: decision and outcome", 50.0, "50% (1 of 2)"}, {"Verdict", 100.0, "100%"}});
+  CHECK(svg.find("<tspan x=\"212\">Victims&#39; Right to Review:</tspan>") != std::string::npos);
+  CHECK(svg.find(">decision and outcome</tspan>") != std::string::npos);
+  CHECK(svg.find(">Verdict</text>") != std::string::npos);
+  CHECK(svg.find("\xE2\x80\xA6") == std::string::npos);  // no ellipsis: nothing was cut
+}
+
+TEST_CASE("Rules and events are named in the words people use, from one table", "[web]") {
+  CHECK(web::ruleName("VCL-NFA") == "Decision not to prosecute");
+  CHECK(web::ruleName("VRR-ACK") == "Victims' Right to Review: request acknowledged");
+  CHECK(web::ruleName("NEW-RULE", "Letter: a new rule") == "Letter: a new rule");  // the rule book's title
+  CHECK(web::ruleName("NEW-RULE") == "NEW-RULE");
+  CHECK(web::eventName("vrr.requested") == "Victims' Right to Review requested");
+  CHECK(web::eventName("charging.decided") == "Charging decision");
+  CHECK(web::eventName("some.new_event") == "Some new event");
+}
+
+TEST_CASE("An email's HTML is read as blocks a page can set out: headings, paragraphs, list items, links", "[web]") {
+  const auto blocks = rendering::htmlBlocks(
+      "<!DOCTYPE html><html><head><title>Case update</title></head><body><main>\n<h1>What happened</h1>\n"
+      "<p>In case <strong>52AB</strong> (initials S.Q.)\n &amp; more.</p>\n<ul>\n<li>Prosecutor: Ada, "
+      "<a href=\"mailto:ada@example.org\">ada@example.org</a></li>\n<li>Two</li>\n</ul>\n<hr>\n<p>End</p></main></body></html>");
+  using Kind = rendering::TextBlock::Kind;
+  REQUIRE(blocks.size() == 6);
+  CHECK(blocks[0].kind == Kind::kHeading);
+  CHECK(blocks[0].level == 1);
+  CHECK(blocks[0].runs.at(0).text == "What happened");
+  REQUIRE(blocks[1].runs.size() == 3);
+  CHECK(blocks[1].runs[0].text == "In case ");
+  CHECK(blocks[1].runs[1].text == "52AB");
+  CHECK(blocks[1].runs[1].strong);
+  CHECK(blocks[1].runs[2].text == " (initials S.Q.) & more.");
+  CHECK(blocks[2].kind == Kind::kListItem);
+  REQUIRE(blocks[2].runs.size() == 2);
+  CHECK(blocks[2].runs[0].text == "Prosecutor: Ada, ");
+  CHECK(blocks[2].runs[1].href == "mailto:ada@example.org");
+  CHECK(blocks[3].kind == Kind::kListItem);
+  CHECK(blocks[4].kind == Kind::kRule);
+  CHECK(blocks[5].runs.at(0).text == "End");
 }
