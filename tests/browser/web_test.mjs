@@ -380,6 +380,47 @@ await step('a manager reads the audit log, filtered, with the chain verified', a
   await shot('09-audit')
 })
 
+// --- issue 18 items 9, 11 (lead) ---
+await step('a manager bound to an Area sees that Area only: its compliance and its audit entries', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('sol-manager')  // web_test.sh: --role manager --area "CPS South West"
+  await page.goto(base + '/dashboard?from=2026-01-01&to=2026-12-31')
+  await checkAccessible('dashboard, Area manager')
+  const offered = await page.$$eval('#area option', os => os.map(o => o.textContent.trim()))
+  assert.deepEqual(offered, ['CPS South West'])
+  const areaRows = await page.$$eval('#by-area table tbody th', cells => cells.map(c => c.textContent.trim()))
+  assert.ok(areaRows.length >= 1 && areaRows.every(a => a === 'CPS South West'), `only the South West: ${areaRows}`)
+  const refused = await page.goto(base + '/dashboard?area=' + encodeURIComponent('CPS London North'))
+  assert.equal(refused.status(), 403)
+  await page.goto(base + '/audit')
+  const subjects = await page.$$eval('#audit tbody tr td:nth-child(5)', cells => cells.map(c => c.textContent.trim()))
+  assert.ok(subjects.length >= 1, 'entries about the Area')
+  for (const s of subjects) assert.match(s, /^(case|victim|obligation|letter|notification):/, `an entry about the Area: ${s}`)
+  const actions = await page.$$eval('#audit tbody tr td:nth-child(4)', cells => cells.map(c => c.textContent.trim()))
+  assert.ok(!actions.includes('login'), 'sign-ins belong to no Area')
+  await shot('13-area-manager-audit')
+})
+
+await step('the pages are set in a system font: GOV.UK\'s own typeface is neither asked for nor served', async () => {
+  const fonts = []
+  const listener = r => { if (/\.woff2?($|\?)/.test(r.url())) fonts.push(r.url()) }
+  page.on('request', listener)
+  try {
+    for (const where of ['/dashboard', '/audit']) {
+      await page.goto(base + where)
+      const family = await page.evaluate(() => getComputedStyle(document.querySelector('h1')).fontFamily)
+      assert.match(family, /^arial, sans-serif$/i, `${where}: ${family}`)
+    }
+    const css = await (await page.request.get(base + '/assets/govuk-frontend.min.css')).text()
+    assert.ok(!css.includes('GDS Transport') && !css.includes('@font-face'), 'no GDS Transport in the styles')
+    assert.equal((await page.request.get(base + '/assets/fonts/bold-b542beb274-v2.woff2')).status(), 404)
+    assert.deepEqual(fonts, [])
+  } finally {
+    page.off('request', listener)
+  }
+})
+
 await step('errors are pages, not stack traces', async () => {
   const res = await page.goto(base + '/letters/l-999999')
   assert.equal(res.status(), 404)

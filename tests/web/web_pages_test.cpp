@@ -389,7 +389,13 @@ TEST_CASE("Static files: GOV.UK Frontend and our own are cacheable, and nothing 
   CHECK(css.content_type == "text/css; charset=utf-8");
   CHECK(css.headers["Cache-Control"] == "public, max-age=3600");
   CHECK(b.get("/assets/app/app.js").content_type == "text/javascript; charset=utf-8");
-  CHECK(b.get("/assets/fonts/bold-b542beb274-v2.woff2").status == 200);
+  CHECK(b.get("/assets/images/favicon.ico").status == 200);
+  // This service is not on GOV.UK: its styles set text in a system font (web/build-css.sh), and the GDS
+  // Transport typeface GOV.UK Frontend ships is neither asked for nor served.
+  CHECK(css.body.find("GDS Transport") == std::string::npos);
+  CHECK(css.body.find("@font-face") == std::string::npos);
+  CHECK(css.body.find("font-family:arial,sans-serif") != std::string::npos);
+  CHECK(b.get("/assets/fonts/bold-b542beb274-v2.woff2").status == 404);
   for (const std::string target : {"/assets/../CMakeLists.txt", "/assets/%2e%2e/%2e%2e/CMakeLists.txt",
                                     "/assets/app/../templates/layout.mustache", "/assets/nothing.css"}) {
     INFO(target);
