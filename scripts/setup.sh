@@ -28,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -d web/node_modules/govuk-frontend ] && [ -x web/node_modules/.bin/sass ] ||
-  npm ci --prefix web --no-audit --no-fund --loglevel=error
+  npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
 # GOV.UK Frontend's styles with a system font (this service is not on GOV.UK): web/build-css.sh.
 bash web/build-css.sh
 [ "$for_tests" = 1 ] && { { [ -d tests/browser/node_modules/playwright-core ] && [ -d tests/browser/node_modules/axe-core ]; } ||
