@@ -47,4 +47,13 @@ std::string humanise(const std::string& code) {
   return s;
 }
 
+std::string personName(const rendering::Value* profile, const std::string& fallback) {
+  const rendering::Value* n = profile ? profile->find("name") : nullptr;
+  if (!n || !n->isMap()) return fallback;
+  const rendering::Value* given = n->find("given");
+  const rendering::Value* family = n->find("family");
+  std::string name = (given ? given->text() : "") + (given && family ? " " : "") + (family ? family->text() : "");
+  return name.empty() ? fallback : name;
+}
+
 }  // namespace vc::web

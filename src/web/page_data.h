@@ -17,5 +17,7 @@ rendering::Value fromJson(const Poco::Dynamic::Var& v);
 std::string displayDate(const std::string& date);  // "2026-04-07" -> "Tuesday 7 April 2026"; else as given
 std::string displayTime(const std::string& rfc3339);  // -> "7 April 2026 at 14:30" (UK time); else as given
 std::string humanise(const std::string& code);      // "letter_blocked" or "hearing.listed" -> "Letter blocked", "Hearing listed"
+// A victim's name as people write it ("given family") from their profile's JSON; `fallback` when it has none.
+std::string personName(const rendering::Value* profile, const std::string& fallback);
 
 }  // namespace vc::web

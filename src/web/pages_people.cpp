@@ -103,12 +103,7 @@ Response WebPages::victim(Request& req) {
   const std::string id = req.params.at("id");
   Value v = fromJson(http::readVictim(s_.reads, s_.clock, s_.calendar, id, *req.principal));  // audited
   const Value* profile = v.find("profile");
-  std::string name = id;
-  if (const Value* n = profile ? profile->find("name") : nullptr; n && n->isMap()) {
-    const Value* given = n->find("given");
-    const Value* family = n->find("family");
-    name = (given ? given->text() : "") + (given && family ? " " : "") + (family ? family->text() : "");
-  }
+  const std::string name = personName(profile, id);
   Value d = frame(req, name, "queue");
   v.set("name", name);
   const Value* language = profile ? profile->find("language") : nullptr;

@@ -402,6 +402,27 @@ await step('a manager bound to an Area sees that Area only: its compliance and i
   await shot('13-area-manager-audit')
 })
 
+await step('an officer finds a victim by part of their name in one box, then their letters; a search can be cleared', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('ben-officer')
+  await page.fill('#q', 'robin test')
+  await go('#search button:has-text("Search")')
+  await checkAccessible('queue, searched by name')
+  const found = await page.$$eval('#matched-victims li a:first-child', as => as.map(a => a.textContent.trim()))
+  assert.deepEqual(found, ['Robin Testperson'])
+  await go('#matched-victims a:has-text("their letters")')
+  assert.match(await page.textContent('#found'), /Letters for victim v-c3-robin/)
+  const rows = await page.$$eval('#queue tbody tr', trs => trs.length)
+  assert.ok(rows >= 1, 'the victim\'s letters are listed')
+  await go('#clear-filters')
+  assert.equal(new URL(page.url()).search, '')
+  assert.equal(await page.inputValue('#q'), '')
+  await page.fill('#q', 'no such person at all')
+  await go('#search button:has-text("Search")')
+  assert.match(await page.textContent('#nothing-found'), /No letter, case or victim matches/)
+})
+
 await step('the pages are set in a system font: GOV.UK\'s own typeface is neither asked for nor served', async () => {
   const fonts = []
   const listener = r => { if (/\.woff2?($|\?)/.test(r.url())) fonts.push(r.url()) }

@@ -13,6 +13,7 @@
 
 #include "app/users.h"
 #include "http/form.h"
+#include "storage/audit_log.h"
 #include "storage/store.h"
 #include "support/smtp_sink.h"
 #include "support/test_daemon.h"
@@ -783,4 +784,54 @@ TEST_CASE("The link in an ISVA's email opens that notification as a page, set ou
   Browser other = site.browser();
   REQUIRE(other.signIn("web-isva-other", kPassword).status == 303);
   CHECK(other.get(path).status == 404);
+}
+
+TEST_CASE("One box on the queue finds a letter by its id, a case by its URN, a victim by id or name; a name search is "
+          "audited without the name",
+          "[web][search]") {
+  Site site;
+  const std::string id = site.nfaLetter();  // Pat Web, victim v-wp, case 52WP0100126, CPS South West
+  app::addUser(site.d.services.db, "web-officer-north", "vlu", "", "CPS London North", "2026-04-06T08:00:00Z",
+               {kPassword, 100000});
+  Browser b = site.browser();
+  REQUIRE(b.signIn("web-officer", kPassword).status == 303);
+
+  Reply by_letter = b.get("/queue?q=" + id);
+  CHECK(by_letter.status == 303);
+  CHECK(by_letter.headers["Location"] == "/letters/" + id);
+
+  Reply by_case = b.get("/queue?state=all&q=%2052WP0100126%20");  // spaces around what was pasted
+  REQUIRE(by_case.status == 200);
+  CHECK(by_case.body.find("Letters for case 52WP0100126") != std::string::npos);
+  CHECK(by_case.body.find("data-letter=\"" + id + "\"") != std::string::npos);
+  CHECK(by_case.body.find("id=\"clear-filters\" href=\"&#x2F;queue\"") != std::string::npos);
+
+  Reply by_victim = b.get("/queue?state=all&q=v-wp");
+  CHECK(by_victim.body.find("Letters for victim v-wp") != std::string::npos);
+  CHECK(by_victim.body.find("data-letter=\"" + id + "\"") != std::string::npos);
+
+  const int64_t searches = site.audits("search_victims");
+  Reply by_name = b.get("/queue?state=all&q=pat%20w");  // any case, part of the name
+  REQUIRE(by_name.status == 200);
+  CHECK(by_name.body.find("Victims whose name matches") != std::string::npos);
+  CHECK(by_name.body.find("<a class=\"govuk-link\" href=\"/victims/v-wp\">Pat Web</a>") != std::string::npos);
+  CHECK(site.audits("search_victims") == searches + 1);
+  {
+    auto lease = site.d.services.db.session();
+    storage::AuditFilter f;
+    f.action = "search_victims";
+    const auto entries = storage::AuditLog(lease).list(f);
+    REQUIRE_FALSE(entries.empty());
+    CHECK(entries.front().actor == "web-officer");
+    CHECK(entries.front().detail == "matches:1 ids:v-wp");  // who was found, never the words searched for
+  }
+
+  Reply nothing = b.get("/queue?state=all&q=Nobody%20Atall");
+  CHECK(nothing.body.find("No letter, case or victim matches") != std::string::npos);
+
+  // An officer bound to another Area finds nobody of the South West, by name or by id.
+  Browser north = site.browser();
+  REQUIRE(north.signIn("web-officer-north", kPassword).status == 303);
+  CHECK(north.get("/queue?state=all&q=Pat").body.find("Pat Web") == std::string::npos);
+  CHECK(north.get("/queue?state=all&q=v-wp").body.find("data-letter=\"" + id + "\"") == std::string::npos);
 }
