@@ -6,6 +6,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include "common/text.h"
 #include "domain/letter.h"
 #include "http/error_response.h"
 #include "http/form.h"
@@ -217,7 +218,10 @@ Response WebPages::queue(Request& req) {
   if (!q.empty()) {
     if (q.size() > 2 && q.compare(0, 2, "l-") == 0 && q.find_first_not_of("0123456789", 2) == std::string::npos)
       return Response::redirect("/letters/" + q);  // the letter page checks the Area and audits the read
-    if (q.size() > 200) throw Error(Error::Kind::kInvalidArgument, "invalid_query", "search for at most 200 characters", {}, "q");
+    if (q.size() > 200)
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "Search for at most 200 characters.", {}, "q");
+    if (auto problem = textProblem(q, TextKind::kLine))
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "What you search for " + *problem + ".", {}, "q");
   }
   auto rows = s_.letters.list(f, actorOf(req));
   if (!q.empty()) {

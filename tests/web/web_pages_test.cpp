@@ -826,6 +826,8 @@ TEST_CASE("One box on the queue finds a letter by its id, a case by its URN, a v
     CHECK(entries.front().detail == "matches:1 ids:v-wp");  // who was found, never the words searched for
   }
 
+  CHECK(b.get("/queue?q=Pat%00Web").status == 400);  // a control character
+  CHECK(b.get("/queue?q=" + std::string(201, 'a')).status == 400);
   Reply nothing = b.get("/queue?state=all&q=Nobody%20Atall");
   CHECK(nothing.body.find("No letter, case or victim matches") != std::string::npos);
 
