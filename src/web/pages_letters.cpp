@@ -577,6 +577,15 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
       if (req.form.count(key) && !(stale_edit && req.form.count(std::string(key) + "_was")))
         d.set(key, req.form.at(key));
     if (stale_edit) showOtherChange(req, detail, d);
+    // "Error: " in the title; a mistake in what was typed is also shown at its field (partials/field_error).
+    d.set("error_title", true);
+    if (refused->kind() == Error::Kind::kInvalidArgument && !refused->field().empty()) {
+      FormErrors field_errors;
+      field_errors.add(refused->field(), d.find("refused")->find("message")->text());
+      Value fields = Value::map();
+      fields.set(refused->field(), field_errors.field(refused->field()));
+      d.set("errors", fields);
+    }
   }
   return page("letter", d, status);
 }

@@ -624,6 +624,113 @@ await step('the deadline explanation is closed at first, written for an officer,
   await shot('12-deadline-explanation')
 })
 
+// --- issue 18 item 4 (web-errors) ---
+// A mistake in a form brings the same page back, GOV.UK style: "Error: " in the title, a summary at the top
+// whose link takes the person to the field, the message beside the field in a group marked as in error.
+async function checkErrorPattern (field, message) {
+  assert.match(await page.title(), /^Error: /)
+  const link = page.locator(`.govuk-error-summary a[href="#${field}"]`)
+  assert.match(await link.textContent(), message)
+  const group = await page.evaluate(id => {
+    const f = document.getElementById(id)
+    const g = f && f.closest('.govuk-form-group--error, .govuk-fieldset')?.closest('.govuk-form-group')
+    return g ? { error: g.classList.contains('govuk-form-group--error'), message: g.querySelector('.govuk-error-message')?.textContent || '' } : null
+  }, field)
+  assert.ok(group, `no form group around #${field}`)
+  assert.ok(group.error, `#${field}'s group is marked govuk-form-group--error`)
+  assert.match(group.message, /^\s*Error:/)
+  assert.match(group.message, message)
+  await link.click()
+  assert.equal(await page.evaluate(() => document.activeElement.id), field, 'the summary link takes focus to the field')
+}
+
+await step('errors: a wrong password brings sign-in back with the name kept and the error at the password', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await page.fill('#name', 'ben-officer')
+  await page.fill('#password', 'not the right password')
+  await go('button:has-text("Sign in")')
+  await checkErrorPattern('password', /The name or the password is not right/)
+  assert.equal(await page.inputValue('#name'), 'ben-officer')
+  assert.equal(await page.inputValue('#password'), '')
+  await axeCheck('sign-in with an error')
+  await shot('18-4-sign-in-error')
+})
+
+await step('errors: a reason "other" without a note brings the victim page back, the form open as it was sent', async () => {
+  await page.fill('#password', password)
+  await go('button:has-text("Sign in")')
+  // A victim with a missed obligation, whose page offers the reason form.
+  const victims = sql("SELECT DISTINCT victim_id FROM obligations WHERE due_by < '2026-11-23' ORDER BY victim_id").split('\n')
+  let found = false
+  for (const v of victims) {
+    await page.goto(`${base}/victims/${v}`)
+    if (await page.$('form[action$="/reason"]')) { found = true; break }
+  }
+  assert.ok(found, 'a victim page with a reason form')
+  const heading = await page.textContent('h1')
+  const form = page.locator('form[action$="/reason"]').first()
+  await form.locator('xpath=ancestor::details[1]/summary').click()
+  const select = form.locator('select')
+  const codeId = await select.getAttribute('id')
+  const noteId = codeId.replace(/-code$/, '-note')
+  await select.selectOption('other')
+  await Promise.all([page.waitForNavigation(), form.locator('button').click()])
+  assert.equal(await page.textContent('h1'), heading, 'the victim page again, not an error page')
+  await checkErrorPattern(noteId, /Enter a note saying what the other reason was/)
+  assert.equal(await page.inputValue(`#${codeId}`), 'other', 'the reason as chosen')
+  assert.ok(await page.isVisible(`#${noteId}`), 'the form is open')
+  await axeCheck('victim page with an error')
+  await shot('18-4-victim-reason-error')
+  // Put right, it is recorded.
+  await page.fill(`#${noteId}`, 'The officer was called to court (demo).')
+  await Promise.all([page.waitForNavigation(), page.locator(`#${noteId}`).locator('xpath=ancestor::form[1]//button').click()])
+  assert.match(await page.textContent('#done'), /The reason is recorded/)
+  assert.doesNotMatch(await page.title(), /^Error/)
+})
+
+await step('errors: dates on the dashboard and the audit log are date inputs; 31/12/2026 and 31/2/2026 come back at the field', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('meg-manager')
+  await page.goto(base + '/dashboard')
+  // Today is 23 November 2026: a period from 31 December 2026 would end before it starts.
+  await page.fill('#from-day', '31')
+  await page.fill('#from-month', '12')
+  await page.fill('#from-year', '2026')
+  await go('button:has-text("Show")')
+  await checkErrorPattern('from-day', /The from date must be the same as or before the to date/)
+  assert.deepEqual([await page.inputValue('#from-day'), await page.inputValue('#from-month'), await page.inputValue('#from-year')], ['31', '12', '2026'])
+  assert.ok(await page.isVisible('#headline-figures'), 'the rest of the dashboard is there')
+  await axeCheck('dashboard with an error')
+  await shot('18-4-dashboard-date-error')
+  // As people type: "1" and "01", a month as a number.
+  await page.fill('#from-day', '1')
+  await page.fill('#from-month', '04')
+  await page.fill('#to-day', '31')
+  await page.fill('#to-month', '12')
+  await page.fill('#to-year', '2026')
+  await go('button:has-text("Show")')
+  assert.doesNotMatch(await page.title(), /^Error/)
+  assert.match(await page.textContent('main'), /Obligations due from Wednesday 1 April 2026 to Thursday 31 December 2026/)
+  // The audit log's filters: who is kept, the date typed comes back at its field.
+  await page.goto(base + '/audit')
+  await page.fill('#actor', 'meg-manager')
+  await page.fill('#from-day', '31')
+  await page.fill('#from-month', '2')
+  await page.fill('#from-year', '2026')
+  await go('button:has-text("Filter")')
+  await checkErrorPattern('from-day', /The from date must be a real date/)
+  assert.equal(await page.inputValue('#actor'), 'meg-manager')
+  assert.equal(await page.inputValue('#from-day'), '31')
+  await axeCheck('audit log with an error')
+  await shot('18-4-audit-date-error')
+  // The old single-field links keep working.
+  await page.goto(base + '/audit?from=2026-11-01&to=2026-11-30&actor=meg-manager')
+  assert.doesNotMatch(await page.title(), /^Error/)
+  assert.equal(await page.inputValue('#from-month'), '11')
+})
+
 await step('no page broke its Content-Security-Policy or threw a script error', async () => {
   assert.deepEqual(problems, [])
 })

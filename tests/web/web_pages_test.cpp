@@ -837,3 +837,100 @@ TEST_CASE("One box on the queue finds a letter by its id, a case by its URN, a v
   CHECK(north.get("/queue?state=all&q=Pat").body.find("Pat Web") == std::string::npos);
   CHECK(north.get("/queue?state=all&q=v-wp").body.find("data-letter=\"" + id + "\"") == std::string::npos);
 }
+
+// --- issue 18 item 4 (web-errors): every form's mistakes follow the GOV.UK pattern ---
+
+namespace {
+// The page again, GOV.UK style: "Error: " in the title, a summary linking to the field, its message beside it.
+void checkErrorPage(const Reply& r, const std::string& title, const std::string& field_anchor) {
+  INFO(r.status << " " << r.body.substr(r.body.find("<title>"), 300));
+  CHECK(r.content_type == "text/html; charset=utf-8");
+  CHECK(r.body.find("<title>Error: " + title) != std::string::npos);
+  CHECK(r.body.find("govuk-error-summary") != std::string::npos);
+  CHECK(r.body.find("<a href=\"#" + field_anchor + "\">") != std::string::npos);
+  CHECK(r.body.find("govuk-form-group--error") != std::string::npos);
+  CHECK(r.body.find("class=\"govuk-error-message\"><span class=\"govuk-visually-hidden\">Error:</span>") !=
+        std::string::npos);
+}
+}  // namespace
+
+TEST_CASE("Errors: a wrong password keeps the name typed and shows the error at the field", "[web][errors]") {
+  Site site;
+  Browser b = site.browser();
+  Reply wrong = b.signIn("web-officer", "not the password at all");
+  CHECK(wrong.status == 401);
+  checkErrorPage(wrong, "Sign in", "password");
+  CHECK(wrong.body.find("id=\"name\" name=\"name\" type=\"text\" value=\"web-officer\"") != std::string::npos);
+  CHECK(wrong.body.find("not the password at all") == std::string::npos);  // never the password
+  Reply empty = b.signIn("", "");
+  CHECK(empty.status == 400);
+  checkErrorPage(empty, "Sign in", "name");
+  CHECK(empty.body.find("Enter your name") != std::string::npos);
+  // A first visit has no error in its title.
+  CHECK(b.get("/login").body.find("<title>Sign in") != std::string::npos);
+}
+
+TEST_CASE("Errors: a reason 'other' without a note gives the victim page again, the form open as it was sent",
+          "[web][errors]") {
+  Site site;
+  site.nfaLetter();
+  site.d.setNow("2026-04-09T10:00:00+01:00");  // the NFA letter was due on 7 April: missed
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  const std::string page = b.get("/victims/v-wp").body;
+  const std::string action = "/obligations/" + segment("VCL-NFA:v-wp:wp-e3") + "/reason";
+  Reply bad = b.post(action, "csrf_token=" + hidden(page, "csrf_token") + "&victim_id=v-wp&reason=other&note=%20");
+  CHECK(bad.status == 400);
+  std::smatch form;
+  REQUIRE(std::regex_search(bad.body, form, std::regex("id=\"(reason-[0-9]+)-note\"")));
+  checkErrorPage(bad, "Pat Web", form[1].str() + "-note");
+  CHECK(bad.body.find("Enter a note saying what the other reason was") != std::string::npos);
+  CHECK(bad.body.find("<option value=\"other\" selected>") != std::string::npos);  // the reason as chosen
+  CHECK(bad.body.find("<details class=\"govuk-details\" open>") != std::string::npos);
+  CHECK(bad.body.find("<h1 class=\"govuk-heading-l\">Pat Web</h1>") != std::string::npos);  // the whole page
+  Reply unknown = b.post(action, "csrf_token=" + hidden(page, "csrf_token") + "&victim_id=v-wp&reason=nonsense&note=");
+  CHECK(unknown.status == 400);
+  checkErrorPage(unknown, "Pat Web", form[1].str() + "-code");
+}
+
+TEST_CASE("Errors: the dashboard's and the audit log's dates are GOV.UK date inputs that take what people type",
+          "[web][errors]") {
+  Site site;
+  site.d.setNow("2026-11-23T10:00:00Z");
+  app::addUser(site.d.services.db, "web-manager", "manager", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  Browser b = site.browser();
+  REQUIRE(b.signIn("web-manager", kPassword).status == 303);
+  // As typed: no leading zeros, a month as a number or a name.
+  Reply typed = b.get("/dashboard?from-day=1&from-month=4&from-year=2026&to-day=30&to-month=jun&to-year=2026");
+  CHECK(typed.status == 200);
+  CHECK(typed.body.find("Obligations due from Wednesday 1 April 2026 to Tuesday 30 June 2026") != std::string::npos);
+  CHECK(typed.body.find("<title>Compliance") != std::string::npos);
+  CHECK(typed.body.find("id=\"from-day\" name=\"from-day\" type=\"text\" inputmode=\"numeric\" value=\"1\"") !=
+        std::string::npos);
+  // The single from/to of links keeps working, in ISO form or as 31/12/2026.
+  Reply link = b.get("/dashboard?from=31/12/2026&to=2027-01-31");
+  CHECK(link.status == 200);
+  CHECK(link.body.find("Obligations due from Thursday 31 December 2026 to Sunday 31 January 2027") != std::string::npos);
+  // Not a real date: the page again with the date as typed, the error at the day box.
+  Reply bad = b.get("/dashboard?from-day=31&from-month=2&from-year=2026&to-day=&to-month=&to-year=");
+  CHECK(bad.status == 400);
+  checkErrorPage(bad, "Compliance", "from-day");
+  CHECK(bad.body.find("The from date must be a real date") != std::string::npos);
+  CHECK(bad.body.find("name=\"from-day\" type=\"text\" inputmode=\"numeric\" value=\"31\"") != std::string::npos);
+  CHECK(bad.body.find("id=\"headline-figures\"") != std::string::npos);  // the rest of the page is there
+  Reply after = b.get("/dashboard?from=31/12/2026");  // after today, the default end
+  CHECK(after.status == 400);
+  checkErrorPage(after, "Compliance", "from-day");
+
+  Reply audit_bad = b.get("/audit?from-day=12&from-month=13&from-year=2026&actor=web-manager");
+  CHECK(audit_bad.status == 400);
+  checkErrorPage(audit_bad, "Audit log", "from-month");
+  CHECK(audit_bad.body.find("value=\"13\"") != std::string::npos);
+  CHECK(audit_bad.body.find("value=\"web-manager\"") != std::string::npos);
+  Reply audit_year = b.get("/audit?to-day=1&to-month=12&to-year=26");
+  checkErrorPage(audit_year, "Audit log", "to-year");
+  Reply audit_ok = b.get("/audit?from-day=01&from-month=04&from-year=2026&to=2026-12-31");
+  CHECK(audit_ok.status == 200);
+  CHECK(audit_ok.body.find("<title>Audit log") != std::string::npos);
+  CHECK(audit_ok.body.find("name=\"to-year\" type=\"text\" inputmode=\"numeric\" value=\"2026\"") != std::string::npos);
+}
