@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "domain/calendar.h"
 #include "domain/clock.h"
 #include "domain/compliance.h"
@@ -55,6 +57,12 @@ class LedgerService {
   // The same period grouped several ways (query.group_by is not used): one read, one audit entry.
   std::vector<domain::ComplianceReport> reports(const ReportQuery& query, const std::vector<domain::GroupBy>& groupings,
                                                 const std::string& reader, const std::string& format);
+
+  // From 90 days before the published bank holidays run out: what the operator must do (domain::calendarRunningOut).
+  std::optional<std::string> calendarWarning() const {
+    return domain::calendarRunningOut(calendar_, clock_.today());
+  }
+  const domain::Clock& clock() const { return clock_; }
 
   static constexpr size_t kMaxNoteBytes = 2000;
 

@@ -48,6 +48,9 @@ std::string skippedAndSource(const WorkingDayCount& count, const RuleDef& rule, 
     }
     text += ". ";
   }
+  if (count.projected)
+    text += "Some of these days are in a year the published bank holiday list does not cover yet: its bank holidays "
+            "were worked out from the standing rules. ";
   return text + "Rule " + rule.id + ", policy " + set.policy + " effective from " + set.effective_from.toString() + ".";
 }
 

@@ -178,6 +178,11 @@ void Scheduler::runPass() {
       log().error("the compliance ledger could not be swept: %s (the next pass tries again)", std::string(e.what()));
     }
   }
+  // Once a day while it holds (and on the first pass): the published bank holidays are running out.
+  if (auto warning = ledger_.calendarWarning()) {
+    const int64_t today = ledger_.clock().today().daysSinceEpoch();
+    if (calendar_warned_day_.exchange(today) != today) log().warning("%s", *warning);
+  }
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   if (log().debug())

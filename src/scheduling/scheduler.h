@@ -21,6 +21,7 @@
 // the daemon was stopped. Each pass logs its duration and counts at debug level,
 // and a warning when it took longer than the interval.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -78,6 +79,7 @@ class Scheduler {
   compliance::LedgerService& ledger_;
   delivery::PrintRoom* print_room_ = nullptr;
   delivery::BounceMailbox* bounces_ = nullptr;
+  std::atomic<int64_t> calendar_warned_day_{-1};  // the London day the calendar warning was last logged (days since 1970)
   const std::chrono::seconds interval_;
   std::mutex refresh_mutex_;  // one letter refresh at a time (the store would cope; this saves the work)
   std::mutex mutex_;          // guards the two flags below

@@ -87,6 +87,7 @@ Response WebPages::dashboard(Request& req) {
   const auto reports = s_.ledger.reports(r.query, bys, req.principal->user, "page");  // one audited read
 
   Value d = frame(req, "Compliance", "dashboard");
+  if (auto warning = domain::calendarRunningOut(s_.calendar, s_.clock.today())) d.set("calendar_warning", *warning);
   if (!period.errors.any()) {  // the boxes show the period shown (the default one when none was asked for)
     period.from = readDateField([&](const std::string& k) { return k == "from" ? r.query.from.toString() : ""; },
                                 "from", "", period.errors);

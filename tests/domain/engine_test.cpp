@@ -255,16 +255,44 @@ TEST_CASE("replaying the same events gives the same obligations", "[domain][engi
   }
 }
 
-TEST_CASE("an event the calendar cannot cover is refused with the event named", "[domain][engine]") {
+TEST_CASE("a deadline past the published calendar is still computed, and its explanation says the holidays are "
+          "projected",
+          "[domain][engine]") {
   Journey j;
   j.caseRegistered({"other"}).victim("v1");
   j.add("charging.decided", "2028-12-29T10:00:00Z", "", {{"decision", "no_further_action"}});
+  auto out = j.derive();
+  auto found = ofRule(out, "VCL-NFA");
+  REQUIRE(found.size() == 1);
+  const auto* nfa = found[0];
+  CHECK(nfa->due_by.year() == 2029);
+  CHECK(nfa->explanation.count.projected);
+  CHECK_THAT(nfa->explanation.text, Catch::Contains("Monday 1 January 2029 (New Year's Day, projected from the "
+                                                    "standing rules)"));
+  CHECK_THAT(nfa->explanation.text, Catch::Contains("worked out from the standing rules"));
+
+  // Within the published years the explanation says nothing of projection.
+  Journey k;
+  k.caseRegistered({"other"}).victim("v1");
+  k.add("charging.decided", kThursdayBeforeEaster, "", {{"decision", "no_further_action"}});
+  auto k_out = k.derive();
+  auto k_found = ofRule(k_out, "VCL-NFA");
+  REQUIRE(k_found.size() == 1);
+  const auto* published = k_found[0];
+  CHECK_THAT(published->explanation.text, !Catch::Contains("projected"));
+}
+
+TEST_CASE("an event the calendar cannot cover, even by projection, is refused with the event named",
+          "[domain][engine]") {
+  Journey j;
+  j.caseRegistered({"other"}).victim("v1");
+  j.add("charging.decided", "2088-12-29T10:00:00Z", "", {{"decision", "no_further_action"}});
   try {
     j.derive();
     FAIL("expected an EventError");
   } catch (const EventError& e) {
     CHECK(e.eventId() == "e3");
-    CHECK_THAT(e.what(), Catch::Contains("covers 2024 to 2028"));
+    CHECK_THAT(e.what(), Catch::Contains("publishes 2024 to 2028"));
   }
 }
 

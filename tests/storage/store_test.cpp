@@ -159,16 +159,18 @@ TEST_CASE("a deadline beyond the calendar is refused and nothing is stored", "[s
   TempDb t;
   storage::Database db(t.path, testing::keyedStore(t.dir.path()));
   db.migrate();
-  domain::FixedClock in_2029(*domain::parseRfc3339("2029-01-03T12:00:00Z"));
-  ingest::Ingestor ingestor(db, policy().engine, in_2029);
+  // The calendar projects holidays 60 years past its file (2024-2028): 2089 is beyond even that (Friday 31
+  // December 2088 plus one working day is Monday 3 January 2089).
+  domain::FixedClock in_2088(*domain::parseRfc3339("2088-12-31T12:00:00Z"));
+  ingest::Ingestor ingestor(db, policy().engine, in_2088);
   ingestor.ingest(events(kExample));
   try {
-    ingestor.ingest(events(R"([{"id":"late1","type":"hearing.listed","occurred_at":"2029-01-03T10:00:00Z",
-                                "case_urn":"52SW0100126","kind":"trial","date":"2029-02-01","court":"Bristol Crown Court"}])"));
+    ingestor.ingest(events(R"([{"id":"late1","type":"hearing.listed","occurred_at":"2088-12-31T10:00:00Z",
+                                "case_urn":"52SW0100126","kind":"trial","date":"2089-02-01","court":"Bristol Crown Court"}])"));
     FAIL("expected a 400");
   } catch (const Error& e) {
     CHECK(e.kind() == Error::Kind::kInvalidArgument);
-    CHECK_THAT(e.what(), Catch::Contains("covers 2024 to 2028"));
+    CHECK_THAT(e.what(), Catch::Contains("publishes 2024 to 2028"));
   }
   CHECK(count(db, "events") == 3);
 }

@@ -934,3 +934,53 @@ TEST_CASE("Errors: the dashboard's and the audit log's dates are GOV.UK date inp
   CHECK(audit_ok.body.find("<title>Audit log") != std::string::npos);
   CHECK(audit_ok.body.find("name=\"to-year\" type=\"text\" inputmode=\"numeric\" value=\"2026\"") != std::string::npos);
 }
+
+// --- issue 19 item 6: the calendar's edge ---
+
+TEST_CASE("At the end of the published calendar the service keeps drafting, sweeping and answering, and the "
+          "dashboard says what to do",
+          "[web][calendar]") {
+  // Friday 29 December 2028: the shipped calendar's last working days.
+  Site site(at("2028-12-29T10:00:00Z"));
+  const std::string events =
+      batch({std::string(R"({"id":"ce-e1","type":"case.registered","occurred_at":"2028-12-29T09:00:00Z","case_urn":"52CE0100128","area":"CPS South West","offences":["rape"]})"),
+             std::string(R"({"id":"ce-e2","type":"victim.registered","occurred_at":"2028-12-29T09:05:00Z","case_urn":"52CE0100128","victim_id":"v-ce","name":{"given":"Sam","family":"Edge"},"date_of_birth":"1990-01-01","address":{"lines":["1 Year Road","Sampleford"],"postcode":"ZZ1 1AA"},"language":"en"})"),
+             std::string(R"({"id":"ce-e3","type":"charging.decided","occurred_at":"2028-12-29T09:30:00Z","case_urn":"52CE0100128","decision":"no_further_action","reasons":"Not enough evidence."})")});
+  REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest), events).status == 200);
+  site.d.drafted();
+
+  // Drafted, with a deadline in 2029 and the projection said in its explanation.
+  Reply letters = httpRequest(site.d.port(), "GET", "/api/v1/letters", bearer(site.d.vlu));
+  REQUIRE(letters.status == 200);
+  REQUIRE(letters.object()->getArray("items")->size() == 1);
+  const std::string obligation_id =
+      letters.object()->getArray("items")->getObject(0)->getValue<std::string>("obligation_id");
+  Reply obligation = httpRequest(site.d.port(), "GET", "/api/v1/obligations/" + http::urlEncode(obligation_id),
+                                 bearer(site.d.vlu));
+  REQUIRE(obligation.status == 200);
+  CHECK(obligation.object()->getValue<std::string>("due_by") == "2029-01-02");  // enhanced: 1 working day; 1 January
+  CHECK(obligation.body.find("New Year's Day, projected from the standing rules") != std::string::npos);
+
+  // The scheduler's sweep and every list keep working past the published year.
+  site.d.setNow("2029-01-03T12:00:00Z");
+  site.d.services.scheduler.runPass();
+  Reply list = httpRequest(site.d.port(), "GET", "/api/v1/obligations", bearer(site.d.vlu));
+  CHECK(list.status == 200);
+  CHECK(list.body.find(obligation_id) != std::string::npos);
+  site.d.setNow("2031-06-02T12:00:00Z");
+  CHECK(httpRequest(site.d.port(), "GET", "/api/v1/obligations", bearer(site.d.vlu)).status == 200);
+  CHECK(httpRequest(site.d.port(), "GET", "/api/v1/letters", bearer(site.d.vlu)).status == 200);
+
+  // The dashboard warns from 90 days before the published holidays run out, and not before.
+  app::addUser(site.d.services.db, "web-manager", "manager", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  Browser b = site.browser();
+  REQUIRE(b.signIn("web-manager", kPassword).status == 303);
+  Reply after = b.get("/dashboard");
+  REQUIRE(after.status == 200);
+  CHECK(after.body.find("id=\"calendar-running-out\"") != std::string::npos);
+  CHECK(after.body.find("The published bank holidays ended on Sunday 31 December 2028.") != std::string::npos);
+  site.d.setNow("2028-10-01T12:00:00Z");  // 91 days before
+  Reply before = b.get("/dashboard");
+  REQUIRE(before.status == 200);
+  CHECK(before.body.find("calendar-running-out") == std::string::npos);
+}
