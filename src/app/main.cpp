@@ -29,6 +29,7 @@
 #include "app/logging.h"
 #include "app/http_front.h"
 #include "app/import_progress.h"
+#include "app/backup_command.h"
 #include "app/rederive_command.h"
 #include "app/services.h"
 #include "app/settings.h"
@@ -176,6 +177,16 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         if (cli_.count("case") && cli_["case"].empty()) return usage("rederive: --case needs a case URN");
         return rederive();
       }
+      if (command == "backup") {
+        if (args.size() != 2) return usage("backup needs one DEST (the copy's file; its manifest goes beside it)");
+        std::unique_ptr<domain::Clock> clock = makeClock(settings_);
+        return runBackup(settings_, args[1], *clock, std::cout, std::cerr);
+      }
+      if (command == "restore") {
+        if (args.size() != 2) return usage("restore needs one SRC (a copy made by backup, its manifest beside it)");
+        std::unique_ptr<domain::Clock> clock = makeClock(settings_);
+        return runRestore(settings_, args[1], *clock, std::cout, std::cerr);
+      }
       if (command == "rotate-key") {
         if (args.size() != 2 || (args[1] != "audit" && args[1] != "retention"))
           return usage("rotate-key needs audit or retention");
@@ -255,15 +266,23 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "                        obligations that appear, change or go; without --dry-run apply it (one audited\n"
         "                        transaction per case) and re-draft or withdraw their letters. Met, late and\n"
         "                        waived obligations and sent letters are never changed\n"
+        "  backup DEST           copy the SQLite store while the daemon runs into DEST (never overwritten), with\n"
+        "                        a manifest beside it (DEST.manifest.json: schema, counts, audit head, SHA-256)\n"
+        "  restore SRC           check the copy SRC against its manifest and its audit chain, then put it in\n"
+        "                        place of db.path (what it replaces is kept beside it); refused while a daemon\n"
+        "                        serves the store. PostgreSQL: use pg_dump and pg_restore (docs/deployment.md)\n"
         "  help                  this text\n\n"
         "Options:");
     help.setFooter("Configuration keys and their defaults: README.md. Exit codes: 0 ok, 64 usage, 65 bad data, "
-                   "70 internal error, 78 configuration error.");
+                   "70 internal error, 75 try again later (restore: a daemon serves the store), 78 configuration error.");
     help.format(std::cout);
   }
 
   int serve() {
     Services services(settings_);
+    // restore will not replace the store while this is held (a SQLite file; nothing on PostgreSQL).
+    const ServingLock serving(settings_.db_postgres_url.empty() ? settings_.db_path : "");
+    BackupTimer backups(services.db, settings_, *services.clock);
     HttpFront front(services, settings_);
     http::ServerOptions options;
     options.bind = settings_.http_bind;
@@ -281,6 +300,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     services.db.checkpointInBackground(kWalCheckpointEvery);  // not in the commits readers wait on
     services.drafter.start();       // first writes the letters a stop left being written
     services.scheduler.start();
+    backups.start();  // backup.dir: the first copy now if none is an interval old
     server.start();
     Poco::Logger& log = Poco::Logger::get("vc.app");
     log.information("victim-comms listening on http://%s:%hu/ (database %s; %z letter template files checked)",
@@ -292,6 +312,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
     server.stop();
     services.drafter.stop();  // letters still being written are written at the next start
     services.scheduler.stop();
+    backups.stop();
     services.chainer.stop();       // what the writers left waiting, onto the chain
     services.checkpointer.stop();  // the head at shutdown, after every writer has stopped
     log.information("stopped");

@@ -68,6 +68,9 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"audit.key_file", "../var/audit.key", "the secret key the audit chain is made with (HMAC-SHA256), created with mode 0600 on first start; start-up refuses one its group or others may read (exit 78)"},
     {"audit.checkpoint_file", "`db.path` + `.audit-checkpoint`", "append-only file where the audit chain's head is noted (at start, every interval, at shutdown); keep it where those who can write the database cannot. No default on a PostgreSQL store (`db.url`): set it there"},
     {"audit.checkpoint_interval_seconds", "300", "how often the daemon notes the audit chain's head in the checkpoint file (when it has moved)"},
+    {"backup.dir", "", "a directory for scheduled online backups of the SQLite store (`victim-comms-<UTC time>.db`, each with its manifest); empty: none are taken. Not for PostgreSQL, which has its own tools"},
+    {"backup.interval_hours", "24", "hours between scheduled backups (1 to 720), counted from the newest copy in backup.dir, so a restart neither skips one nor adds one"},
+    {"backup.keep", "7", "how many scheduled backups to keep in backup.dir; older ones (and their manifests) are removed once a new one is written"},
     {"clock.now", "(unset: the system clock)", "an RFC 3339 time that fixes now, for tests and demos"},
     {"logging.*", "console, information", "Poco LoggingConfigurator keys (channels, formatters, loggers)"},
 };
@@ -324,6 +327,9 @@ Settings loadSettings(const std::vector<std::string>& config_files, const std::m
       static_cast<int>(r.integer("spool.confirm_within_hours", s.spool_confirm_within_hours, 1, 24 * 31));
   // Optional: empty means no bounce mailbox is watched.
   if (!r.string("bounces.dir", "").empty()) s.bounces_dir = r.path("bounces.dir", "", first_dir);
+  if (!r.string("backup.dir", "").empty()) s.backup_dir = r.path("backup.dir", "", first_dir);
+  s.backup_interval_hours = static_cast<int>(r.integer("backup.interval_hours", 24, 1, 720));
+  s.backup_keep = static_cast<int>(r.integer("backup.keep", 7, 1, 10000));
   s.smtp_host = r.string("smtp.host", s.smtp_host);
   if (s.smtp_host.empty()) r.fail("smtp.host", "must not be empty");
   s.smtp_port = static_cast<int>(r.integer("smtp.port", s.smtp_port, 1, 65535));

@@ -84,6 +84,10 @@ struct Settings {
   std::string audit_checkpoint_file;   // absolute; by default beside the database (db.path + ".audit-checkpoint")
   int audit_checkpoint_interval_seconds = 300;
   int auth_pbkdf2_iterations = 600000;  // for new passwords
+  // Scheduled online backups of the SQLite store (app/backup_command.h).
+  std::string backup_dir;  // absolute, or "": none taken
+  int backup_interval_hours = 24;
+  int backup_keep = 7;
   std::optional<domain::UnixSeconds> clock_now;  // fixed "now", for tests and demos
   std::map<std::string, std::string> logging;     // every logging.* key, for Poco's LoggingConfigurator
   std::vector<std::string> config_files;          // absolute, in the order read

@@ -24,7 +24,7 @@ db="$tmp/e2e.db"
 help=$("$exe" --help)
 for word in serve migrate import demo "user add" check-templates render --config --db --port --daemon --pidfile \
     --role --isva-id --area --letter --lang --sample --format report verify-audit purge --from --to --group-by \
-    --table --before --dry-run --password-stdin rotate-key --read-only rederive --case; do
+    --table --before --dry-run --password-stdin rotate-key --read-only rederive --case backup restore; do
   grep -q -- "$word" <<<"$help" || fail "--help does not mention $word"
 done
 check "--help lists the subcommands and options"

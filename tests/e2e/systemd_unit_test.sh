@@ -69,7 +69,7 @@ want SystemCallArchitectures native
 want SystemCallFilter @system-service
 want AmbientCapabilities ""
 want LimitNOFILE 8192
-want ReadWritePaths "/var/lib/victim-comms /var/spool/victim-comms"
+want ReadWritePaths "/var/lib/victim-comms /var/spool/victim-comms /var/backups/victim-comms"
 # [Unit]: restarts never run out while the store is down.
 grep -qx 'StartLimitIntervalSec=0' <<<"$(awk '/^\[/{s=($0=="[Unit]")} s' "$unit")" || fail "[Unit] has no StartLimitIntervalSec=0"
 grep -q -- "--daemon\|--pidfile" <<<"$(value ExecStart)" && fail "ExecStart detaches: systemd does that"
@@ -120,8 +120,8 @@ for p in "${rw_paths[@]}"; do
 done
 
 # --- 3. installed as docs/deployment.md says, under the root ---------------------------------------------------
-# Every path the shipped configuration names is under one of the install's four places.
-grep -E '^[a-z_.]+ *= *(sqlite:)?/' "$props" | grep -vE '= *(sqlite:)?(/etc/victim-comms|/var/lib/victim-comms|/var/spool/victim-comms|/usr/local/share/victim-comms)(/| *$)' &&
+# Every path the shipped configuration names is under one of the install's five places.
+grep -E '^[a-z_.]+ *= *(sqlite:)?/' "$props" | grep -vE '= *(sqlite:)?(/etc/victim-comms|/var/lib/victim-comms|/var/spool/victim-comms|/var/backups/victim-comms|/usr/local/share/victim-comms)(/| *$)' &&
   fail "victim-comms.properties names a path outside the install's places (above)"
 grep -qE '^db\.url *= *sqlite:/' "$props" || fail "victim-comms.properties does not name its SQLite store"
 install -D -m 755 "$exe" "$root/usr/local/bin/victim-comms"
@@ -176,6 +176,8 @@ set +e; wait "$pid"; rc=$?; set -e
 pid=""
 [ "$rc" = 0 ] || fail "serve exit $rc on SIGTERM: $(cat "$tmp/serve.log")"
 grep -q "stopped" "$tmp/serve.log" || fail "serve did not stop cleanly: $(cat "$tmp/serve.log")"
+ls "$root"/var/backups/victim-comms/victim-comms-*Z.db.manifest.json >/dev/null 2>&1 ||
+  fail "no scheduled backup in backup.dir: $(cat "$tmp/serve.log")"
 check "serve starts on it, answers, and stops cleanly on SIGTERM (exit 0)"
 
 # --- 4. what it wrote --------------------------------------------------------------------------------------
