@@ -3,8 +3,9 @@
 namespace vc::app {
 namespace {
 
-std::vector<http::Route> allRoutes(http::Api& api, web::WebPages& pages) {
+std::vector<http::Route> allRoutes(http::Api& api, http::OpsEndpoints& ops, web::WebPages& pages) {
   std::vector<http::Route> routes = api.routes();
+  for (auto& r : ops.routes()) routes.push_back(std::move(r));
   for (auto& r : pages.routes()) routes.push_back(std::move(r));
   return routes;
 }
@@ -16,10 +17,12 @@ HttpFront::HttpFront(Services& s, const Settings& settings)
           http::ApiLimits{settings.http_max_events_per_request}),
       pages(web::WebServices{s.reads, s.audit, s.letters, s.notifications, s.ledger, s.web_sessions, s.page_templates,
                              s.web_assets, s.rules, s.contacts, *s.clock, s.calendar, &s.print_room}),
-      router(allRoutes(api, pages), s.accounts, s.audit,
+      ops(s.operations, request_metrics),
+      router(allRoutes(api, ops, pages), s.accounts, s.audit,
              http::PageSupport{&s.web_sessions,
                                [this](const Error& e, const http::Request& req) { return pages.errorPage(e, req); }}) {
   api.setPrintRoom(&s.print_room);
+  router.countInto(&request_metrics);
 }
 
 }  // namespace vc::app

@@ -7,6 +7,8 @@
 #include "app/services.h"
 #include "app/settings.h"
 #include "http/api.h"
+#include "http/ops_endpoints.h"
+#include "http/request_metrics.h"
 #include "http/router.h"
 #include "web/pages.h"
 
@@ -19,6 +21,8 @@ struct HttpFront {
 
   http::Api api;
   web::WebPages pages;
+  http::RequestMetrics request_metrics;
+  http::OpsEndpoints ops;
   http::Router router;
 };
 

@@ -237,7 +237,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
         "                        postgresql://...), then exit\n"
         "  import FILE           load journey events, one JSON object per line, as one atomic batch\n"
         "  demo                  load the synthetic demo cases (demo.file), idempotently\n"
-        "  user add NAME --role ingest|vlu|isva|manager|admin [--isva-id ID] [--area AREA] [--password-stdin]\n"
+        "  user add NAME --role ingest|vlu|isva|manager|admin|metrics [--isva-id ID] [--area AREA] [--password-stdin]\n"
         "                        add a user; the API token is printed once, on the last line;\n"
         "                        --password-stdin also sets a password for the web pages (PBKDF2)\n"
         "  check-templates       load and check the letter templates (templates.dir) as start-up does\n"

@@ -175,7 +175,11 @@ Services::Services(const Settings& s)
       reads(db, *clock, s.http_victim_cache_mb << 20),
       outbox_service(db, outbox, *clock),
       page_templates(rendering::PageTemplates::load(s.web_dir + "/templates")),
-      web_assets(loadWebAssets(s.web_dir)) {
+      web_assets(loadWebAssets(s.web_dir)),
+      operations(db, *clock, calendar,
+                 services::OperationsService::Probes{[this] { return scheduler.lastPassSeconds(); },
+                                                     [this] { return templates.fileCount(); }, s.smtp_host,
+                                                     s.smtp_port}) {
   outbox.setListener("letter", &letters);
   outbox.setListener("notification", &notifications);
   letters.setPlainEnglish(&plain_english);

@@ -37,6 +37,7 @@
 #include "services/accounts.h"
 #include "services/audit_service.h"
 #include "services/outbox_service.h"
+#include "services/operations.h"
 #include "services/read_service.h"
 #include "services/web_sessions.h"
 #include "storage/database.h"
@@ -114,6 +115,7 @@ struct Services {
   services::OutboxService outbox_service;
   rendering::PageTemplates page_templates;  // checked at start: a bad one stops it
   web::StaticAssets web_assets;
+  services::OperationsService operations;  // GET /readyz and /metrics
 };
 
 }  // namespace vc::app

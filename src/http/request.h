@@ -18,6 +18,7 @@ struct Request {
   std::string target;  // path and query as sent, e.g. "/queue?state=draft"
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> params;  // from the route pattern, e.g. {id}
+  std::string route;  // the pattern that matched, e.g. "/api/v1/victims/{id}" (set by the router; metrics' label)
   std::string body;
   std::string content_type;
   std::string authorization;

@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <chrono>
+
 #include <algorithm>
 
 #include <Poco/Exception.h>
@@ -81,6 +83,15 @@ std::string safeLocalPath(const std::string& next) {
 }
 
 Response Router::route(Request& req) const {
+  if (!metrics_) return routeUncounted(req);
+  const auto started = std::chrono::steady_clock::now();
+  Response r = routeUncounted(req);
+  metrics_->record(req.method, req.route.empty() ? "unmatched" : req.route, r.status,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return r;
+}
+
+Response Router::routeUncounted(Request& req) const {
   Surface surface = surfaceOfPath(req.path);
   try {
     return dispatch(req, surface);
@@ -104,6 +115,7 @@ Response Router::dispatch(Request& req, Surface& surface) const {
     path_matched = true;
     surface = r.surface;
     if (r.method != req.method && !(r.method == "GET" && req.method == "HEAD")) continue;
+    req.route = r.pattern;
     req.params = std::move(params);
     if (r.surface == Surface::kPage && req.method == "POST" && isFormBody(req.content_type)) req.form = parseForm(req.body);
     refuseControlCharacters(req);

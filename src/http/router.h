@@ -18,6 +18,7 @@
 
 #include "common/error.h"
 #include "http/request.h"
+#include "http/request_metrics.h"
 #include "http/web_sessions.h"
 #include "services/accounts.h"
 #include "services/audit_service.h"
@@ -51,8 +52,11 @@ class Router {
 
   // Never throws: errors become the JSON error response or an error page.
   Response route(Request& request) const;
+  // Every answer from then on is counted (method, route pattern, status, time) in `metrics`.
+  void countInto(RequestMetrics* metrics) { metrics_ = metrics; }
 
  private:
+  Response routeUncounted(Request& request) const;
   Response dispatch(Request& request, Surface& surface) const;
   void authenticatePage(Request& request) const;
   Response renderError(const Error& e, const Request& request, Surface surface) const;
@@ -62,6 +66,7 @@ class Router {
   services::AccountService& accounts_;
   services::AuditService& audit_;
   PageSupport pages_;
+  RequestMetrics* metrics_ = nullptr;
 };
 
 // Where the login page sends someone back to: a path on this site, else "/".

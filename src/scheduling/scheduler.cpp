@@ -185,6 +185,7 @@ void Scheduler::runPass() {
   }
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  last_pass_ms_.store(ms);
   if (log().debug())
     log().debug("pass: %Ld ms; %s%z letters and undrafted obligations looked at (%z drafted, %z re-rendered, "
                 "%z withdrawn, %z failed); %z messages sent; %d obligations' alert dates come (%d at risk, %d breached)",

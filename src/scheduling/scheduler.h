@@ -64,6 +64,8 @@ class Scheduler {
   // One whole pass on the caller's thread: the armed cases' letters (every open
   // letter on the first pass), then the outbox, then the ledger.
   void runPass();
+  // How long the last pass took, in seconds (-1 before the first); for GET /metrics.
+  double lastPassSeconds() const { return last_pass_ms_.load() / 1000.0; }
 
  private:
   void loop();
@@ -79,7 +81,8 @@ class Scheduler {
   compliance::LedgerService& ledger_;
   delivery::PrintRoom* print_room_ = nullptr;
   delivery::BounceMailbox* bounces_ = nullptr;
-  std::atomic<int64_t> calendar_warned_day_{-1};  // the London day the calendar warning was last logged (days since 1970)
+  std::atomic<int64_t> calendar_warned_day_{-1};
+  std::atomic<int64_t> last_pass_ms_{-1000};  // the London day the calendar warning was last logged (days since 1970)
   const std::chrono::seconds interval_;
   std::mutex refresh_mutex_;  // one letter refresh at a time (the store would cope; this saves the work)
   std::mutex mutex_;          // guards the two flags below

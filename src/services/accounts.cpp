@@ -9,7 +9,7 @@
 
 namespace vc::services {
 
-const std::vector<std::string> kRoles = {"ingest", "vlu", "isva", "manager", "admin"};
+const std::vector<std::string> kRoles = {"ingest", "vlu", "isva", "manager", "admin", "metrics"};
 
 std::string newToken() {
   Poco::RandomInputStream random;

@@ -15,7 +15,7 @@ class Database;  // storage/database.h: the front that holds this service needs 
 
 namespace vc::services {
 
-extern const std::vector<std::string> kRoles;  // ingest, vlu, isva, manager, admin
+extern const std::vector<std::string> kRoles;  // ingest, vlu, isva, manager, admin, metrics (GET /metrics only)
 
 std::string newToken();                       // "vc_" + 48 hex digits from the system's CSPRNG
 std::string hashToken(const std::string& token);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -215,6 +216,22 @@ struct AuditVerification {
   std::string checkpoint_file;
   int64_t checkpoint_seq = 0;
   std::string checkpoint_at;
+};
+
+// What GET /metrics shows of the store: counts only, never a row's content.
+struct StoreGauges {
+  int64_t events = 0;
+  int64_t audit_entries = 0;
+  std::map<std::string, int64_t> letters_by_state;
+  std::map<std::string, int64_t> outbox_by_state;
+  std::string oldest_unsent_created_at;  // the oldest outbox message not yet sent nor dead ("" for none)
+  struct Obligations {
+    int64_t open = 0;      // pending
+    int64_t at_risk = 0;   // pending, due today or by the next working day
+    int64_t breached = 0;  // pending, due before today
+  };
+  std::map<std::string, Obligations> obligations_by_basis;
+  int64_t database_bytes = 0;
 };
 
 }  // namespace vc::storage

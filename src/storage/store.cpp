@@ -147,6 +147,41 @@ int64_t Store::eventCount() {
   return q.next() ? q.int64(0) : 0;
 }
 
+StoreGauges Store::gauges(const std::string& today, const std::string& next_working_day) {
+  StoreGauges g;
+  g.events = eventCount();
+  {
+    Query q(s_, "SELECT COUNT(*) FROM audit_log");  // the chained entries (PostgreSQL: a second's wait at most)
+    g.audit_entries = q.next() ? q.int64(0) : 0;
+  }
+  {
+    Query q(s_, "SELECT state, COUNT(*) FROM letters GROUP BY state");
+    while (q.next()) g.letters_by_state[q.text(0)] = q.int64(1);
+  }
+  {
+    Query q(s_, "SELECT state, COUNT(*), MIN(CASE WHEN state NOT IN ('sent', 'dead') THEN created_at END) FROM outbox "
+                "GROUP BY state");
+    while (q.next()) {
+      g.outbox_by_state[q.text(0)] = q.int64(1);
+      if (!q.isNull(2) && (g.oldest_unsent_created_at.empty() || q.text(2) < g.oldest_unsent_created_at))
+        g.oldest_unsent_created_at = q.text(2);
+    }
+  }
+  {
+    Query q(s_, "SELECT basis, COUNT(*), SUM(CASE WHEN due_by < ? THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN due_by >= ? AND due_by <= ? THEN 1 ELSE 0 END) FROM obligations "
+                "WHERE status = 'pending' GROUP BY basis");
+    q.bind(today).bind(today).bind(next_working_day);
+    while (q.next()) g.obligations_by_basis[q.text(0)] = {q.int64(1), q.int64(3), q.int64(2)};
+  }
+  {
+    Query q(s_, isPostgres(s_) ? "SELECT pg_database_size(current_database())"
+                               : "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+    g.database_bytes = q.next() ? q.int64(0) : 0;
+  }
+  return g;
+}
+
 std::vector<std::string> Store::caseUrns() {
   Query q(s_, "SELECT urn FROM cases ORDER BY urn");
   std::vector<std::string> urns;

@@ -40,6 +40,8 @@ class Store {
                                                                int64_t* derived_from = nullptr);
   std::vector<EventRow> caseTimeline(const std::string& urn);
   int64_t eventCount();
+  // The counts GET /metrics shows; `today` and `next_working_day` as YYYY-MM-DD (at risk: due in between).
+  StoreGauges gauges(const std::string& today, const std::string& next_working_day);
 
   // Derived state.
   std::optional<CaseRow> findCase(const std::string& urn);

@@ -274,7 +274,7 @@ struct TestDaemon {
   app::Services services;
   app::HttpFront front;
   http::HttpServer server;
-  std::string ingest, vlu, vlu2, vlu_london, isva, isva2, manager, admin;  // bearer tokens
+  std::string ingest, vlu, vlu2, vlu_london, isva, isva2, manager, admin, metrics;  // bearer tokens
 
   explicit TestDaemon(DaemonOptions o = {})
       : options(o),
@@ -290,6 +290,7 @@ struct TestDaemon {
     isva2 = addUser("isva-other-worker", "isva", "isva-2");
     manager = addUser("vlu-manager", "manager");
     admin = addUser("operator", "admin");
+    metrics = addUser("scraper", "metrics");
     services.checkpointer.start();  // as serve does
     services.chainer.start();
     services.db.checkpointInBackground(app::kWalCheckpointEvery);
