@@ -70,6 +70,7 @@ class WebPages {
   Response queue(Request& req);
   Response letter(Request& req);
   Response letterPreview(Request& req);
+  Response letterPrint(Request& req);
   Response editLetter(Request& req);
   Response approveLetter(Request& req);
   Response rejectLetter(Request& req);
