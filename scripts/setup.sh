@@ -27,7 +27,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-[ -d web/node_modules/govuk-frontend ] || npm ci --prefix web --no-audit --no-fund --loglevel=error
+[ -d web/node_modules/govuk-frontend ] && [ -x web/node_modules/.bin/sass ] ||
+  npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
+# GOV.UK Frontend's styles with a system font (this service is not on GOV.UK): web/build-css.sh.
+bash web/build-css.sh
 [ "$for_tests" = 1 ] && { { [ -d tests/browser/node_modules/playwright-core ] && [ -d tests/browser/node_modules/axe-core ]; } ||
   npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; }
 

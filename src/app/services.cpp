@@ -126,15 +126,18 @@ rendering::TemplateSet loadLetterTemplates(const std::string& dir, const domain:
 web::StaticAssets loadWebAssets(const std::string& web_dir) {
   web::StaticAssets assets;
   const std::string govuk = web_dir + "/node_modules/govuk-frontend/dist/govuk";
-  // GOV.UK Frontend's compiled CSS refers to its fonts and images at /assets/fonts/ and /assets/images/.
-  assets.addDirectory("/assets/", govuk + "/assets");
-  assets.addFile("/assets/govuk-frontend.min.css", govuk + "/govuk-frontend.min.css");
+  // The styles are GOV.UK Frontend's built with a system font (web/build-css.sh): this service is not on GOV.UK,
+  // so the GDS Transport typeface may not be used, and its font files are not served at all. The CSS refers to
+  // GOV.UK Frontend's images at /assets/images/.
+  assets.addDirectory("/assets/images/", govuk + "/assets/images");
+  assets.addFile("/assets/manifest.json", govuk + "/assets/manifest.json");
+  assets.addFile("/assets/govuk-frontend.min.css", web_dir + "/build/govuk-frontend.min.css");
   assets.addFile("/assets/govuk-frontend.min.js", govuk + "/govuk-frontend.min.js");
   assets.addDirectory("/assets/app/", web_dir + "/static");
   if (!assets.find("/assets/govuk-frontend.min.css"))
-    Poco::Logger::get("vc.app").warning("GOV.UK Frontend is not installed in " + web_dir +
-                                        "/node_modules (run: npm ci --prefix " + web_dir +
-                                        "); the web pages will work but look plain");
+    Poco::Logger::get("vc.app").warning("the web pages' styles are not built in " + web_dir +
+                                        "/build (run: bash " + web_dir +
+                                        "/build-css.sh); the web pages will work but look plain");
   return assets;
 }
 

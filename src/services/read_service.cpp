@@ -119,6 +119,20 @@ CaseRecord ReadService::readCase(const std::string& urn, const Principal& reader
   return r;
 }
 
+std::vector<storage::VictimRow> ReadService::searchVictimsByName(const std::string& words, const Principal& reader,
+                                                                 int limit) {
+  auto lease = db_.session();
+  storage::Connection& session = lease;
+  storage::Store store(session);
+  auto found = store.findVictimsByName(words, reader.areaScope(), limit);
+  // DURABLE BEFORE ANSWERED, as readVictim: the names go back only once the search is in the log.
+  std::string ids;
+  for (const auto& v : found) ids += (ids.empty() ? "" : ",") + v.victim_id;
+  store.audit(domain::formatRfc3339Utc(clock_.now()), reader.user, "search_victims", "victims",
+              "matches:" + std::to_string(found.size()) + (ids.empty() ? "" : " ids:" + ids));
+  return found;
+}
+
 std::vector<storage::ObligationRow> ReadService::listObligations(const storage::ObligationFilter& f,
                                                                  const Principal& reader) {
   auto lease = db_.session();

@@ -88,6 +88,9 @@ class ReadService {
   const AnswerCache& victimAnswers() const { return victim_answers_; }
   // The case as `reader` may see it; audited (read_case, read_case_denied). Throws Error(kNotFound).
   CaseRecord readCase(const std::string& urn, const Principal& reader);
+  // Victims whose name contains `words`, in the reader's Area: at most `limit`. A search of names is a read of
+  // personal data: audited (search_victims) with how many matched, never the words searched for.
+  std::vector<storage::VictimRow> searchVictimsByName(const std::string& words, const Principal& reader, int limit);
   // Obligations as `filter` asks (the caller confines a bound officer to their Area); audited
   // (read_obligations: they carry enhanced-rights reasons and notes on misses).
   std::vector<storage::ObligationRow> listObligations(const storage::ObligationFilter& filter,

@@ -387,6 +387,30 @@ std::optional<Store::VictimReadKey> Store::victimReadKey(const std::string& vict
   return key;
 }
 
+std::vector<VictimRow> Store::findVictimsByName(const std::string& words, const std::string& area, int limit) {
+  std::string pattern = "%";
+  for (char c : words) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  pattern += '%';
+  const std::string name =
+      isPostgres(s_)
+          ? "COALESCE(v.profile::json->'name'->>'given', '') || ' ' || COALESCE(v.profile::json->'name'->>'family', '')"
+          : "IFNULL(json_extract(v.profile, '$.name.given'), '') || ' ' || "
+            "IFNULL(json_extract(v.profile, '$.name.family'), '')";
+  std::string columns;
+  for (const char* c : {"v.victim_id", "v.case_urn", "v.enhanced", "v.reasons", "v.profile", "IFNULL(v.isva_id, '')",
+                        "v.consent_to_share", "v.opted_out"})
+    columns += std::string(columns.empty() ? "" : ", ") + c;
+  Query q(s_, "SELECT " + columns + " FROM victims v JOIN cases c ON c.urn = v.case_urn WHERE (? = '' OR c.area = ?) " +
+                  "AND lower(" + name + ") LIKE ? ESCAPE '\\' ORDER BY v.victim_id LIMIT " + std::to_string(limit));
+  q.bind(area).bind(area).bind(pattern);
+  std::vector<VictimRow> out;
+  while (q.next()) out.push_back(readVictim(q));
+  return out;
+}
+
 std::vector<VictimRow> Store::caseVictims(const std::string& urn) {
   // In the order they were added: SQLite's rowid, PostgreSQL's added_n (postgres/migrations/0002).
   Query q(s_, std::string("SELECT ") + kVictimColumns + " FROM victims WHERE case_urn = ? ORDER BY " +

@@ -81,6 +81,9 @@ class Store {
   };
   std::optional<VictimReadKey> victimReadKey(const std::string& victim_id);
   std::vector<VictimRow> caseVictims(const std::string& urn);
+  // Victims whose given and family names, as "given family", contain `words` (any case), in `area` ("" every
+  // Area): at most `limit`, by victim id. A purged victim's name is a marker and matches nothing.
+  std::vector<VictimRow> findVictimsByName(const std::string& words, const std::string& area, int limit);
   std::vector<EntitlementChangeRow> entitlementChanges(const std::string& victim_id);
   std::optional<ObligationRow> findObligation(const std::string& id);
   // What a letter's words are worked out from (LetterService::prepare with the letter's kind given): id,

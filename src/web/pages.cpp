@@ -1,5 +1,6 @@
 #include "web/pages.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <Poco/Logger.h>
@@ -121,7 +122,8 @@ std::string WebPages::ruleTitle(const std::string& rule_id) const {
 
 Response WebPages::home(Request& req) { return Response::redirect(homeFor(req.principal->role)); }
 
-Response WebPages::loginPage(const std::string& next, const std::string& error, int status, const std::string& notice) {
+Response WebPages::loginPage(const std::string& next, const FormErrors& errors, int status, const std::string& notice,
+                             const std::string& name) {
   Request none;
   Value d = frame(none, "Sign in", "");
   d.set("notice", notice);
@@ -129,7 +131,8 @@ Response WebPages::loginPage(const std::string& next, const std::string& error, 
   const std::string token = http::newToken();
   d.set("login_token", token);
   d.set("next", http::safeLocalPath(next));
-  d.set("error", error);
+  d.set("name", name);
+  errors.into(d);
   Response r = page("login", d, status);
   r.headers["Set-Cookie"] = s_.sessions.loginFormCookieHeader(token);
   return r;
@@ -140,17 +143,25 @@ Response WebPages::loginForm(Request& req) {
   if (auto current = s_.sessions.resume(http::WebSessions::cookieValue(req.cookie)))
     return Response::redirect(req.queryOr("next").empty() ? homeFor(current->principal.role)
                                                          : http::safeLocalPath(req.queryOr("next")));
-  return loginPage(req.queryOr("next"), "", 200, req.queryOr("signed_out") == "1" ? "You have signed out." : "");
+  return loginPage(req.queryOr("next"), FormErrors(), 200, req.queryOr("signed_out") == "1" ? "You have signed out." : "");
 }
 
 Response WebPages::login(Request& req) {
   const std::string next = req.formOr("next");
   const std::string expected = http::WebSessions::cookieValue(req.cookie, http::WebSessions::kLoginFormCookieName);
-  if (!http::WebSessions::csrfMatches(expected, req.formOr("csrf_token")))
-    return loginPage(next, "The sign-in form had expired. Enter your name and password again.", 403);
   const std::string name = req.formOr("name"), password = req.formOr("password");
-  if (name.empty() || password.empty())
-    return loginPage(next, "Enter your name and your password.", 400);
+  // A refusal keeps the name as typed, unless it is one no person would type (too long, control characters).
+  auto refused = [&](const std::string& field, const std::string& message, int status) {
+    FormErrors errors;
+    errors.add(field, message);
+    const bool plain = name.size() <= 200 &&
+                       std::none_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    return loginPage(next, errors, status, "", plain ? name : std::string());
+  };
+  if (!http::WebSessions::csrfMatches(expected, req.formOr("csrf_token")))
+    return refused("name", "The sign-in form had expired. Enter your name and password again.", 403);
+  if (name.empty()) return refused("name", "Enter your name", 400);
+  if (password.empty()) return refused("password", "Enter your password", 400);
   try {
     const http::WebSessions::Started started = s_.sessions.login(name, password, req.client_address);
     Poco::Logger::get("vc.web").information("web session started (%s role)", started.principal.role);
@@ -162,10 +173,10 @@ Response WebPages::login(Request& req) {
     if (e.kind() == Error::Kind::kTooManyRequests) {
       std::string message = e.what();  // says how long to wait
       message[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(message[0])));
-      return loginPage(next, message + ".", 429);
+      return refused("name", message + ".", 429);
     }
     if (e.kind() == Error::Kind::kUnauthenticated)
-      return loginPage(next, "The name or the password is not right.", 401);
+      return refused("password", "The name or the password is not right", 401);
     throw;
   }
 }

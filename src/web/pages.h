@@ -27,6 +27,7 @@
 #include "rendering/value.h"
 #include "services/audit_service.h"
 #include "services/read_service.h"
+#include "web/page_data.h"
 #include "web/static_assets.h"
 
 namespace vc::web {
@@ -92,7 +93,12 @@ class WebPages {
   Response reviewAction(Request& req, const std::function<void()>& action, const std::string& done);
   // The letter page, with an error summary when an action on it was refused.
   Response letterPage(Request& req, const Error* refused, int status);
-  Response loginPage(const std::string& next, const std::string& error, int status, const std::string& notice = "");
+  // The sign-in form; after a refusal, with its errors and the name as typed (never the password).
+  // The victim page; after a refused reason, that obligation's form open with its errors and what was typed.
+  Response victimPage(Request& req, const std::string& id, const std::string& refused_obligation,
+                      const Error* refused, int status);
+  Response loginPage(const std::string& next, const FormErrors& errors, int status, const std::string& notice = "",
+                     const std::string& name = "");
 
   // The layout's data: title, who is signed in, the navigation for their role, the CSRF token.
   rendering::Value frame(const Request& req, const std::string& title, const std::string& section) const;

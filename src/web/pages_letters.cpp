@@ -6,7 +6,9 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 
+#include "common/text.h"
 #include "domain/letter.h"
 #include "http/error_response.h"
 #include "http/form.h"
@@ -78,6 +80,23 @@ const std::map<std::string, std::string> kDone = {
     {"met_another_way", "You have recorded how the victim was given this letter's content. It will not be sent."},
     {"call_attempted", "You have recorded the call attempt. The letter stays open, so you can call again."},
 };
+
+// What was typed in a search box, without the spaces around it.
+std::string trimmed(const std::string& text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// A victim's name from their stored profile (JSON text), or their id when it has none (a purged victim's).
+std::string victimName(const storage::VictimRow& v) {
+  try {
+    const Value profile = fromJson(Poco::JSON::Parser().parse(v.profile));
+    return personName(&profile, v.victim_id);
+  } catch (const Poco::Exception&) {
+    return v.victim_id;
+  }
+}
 
 // A browser sends a text area's line breaks as CRLF; letters keep plain ones.
 std::string plainLines(const std::string& text) {
@@ -314,10 +333,57 @@ Response WebPages::queue(Request& req) {
       throw Error(Error::Kind::kInvalidArgument, "invalid_query", "after: not a link this page made", {}, "after");
     }
   }
-  const auto rows = s_.letters.list(f, actorOf(req));
+  // One box finds a letter by its id, a case by its URN, a victim by their id or their name (issue 18 item 5).
+  const std::string q = trimmed(req.queryOr("q"));
+  Value matched_victims = Value::list();
+  std::string found_as;
+  if (!q.empty()) {
+    if (q.size() > 2 && q.compare(0, 2, "l-") == 0 && q.find_first_not_of("0123456789", 2) == std::string::npos)
+      return Response::redirect("/letters/" + q);  // the letter page checks the Area and audits the read
+    if (q.size() > 200)
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "Search for at most 200 characters.", {}, "q");
+    if (auto problem = textProblem(q, TextKind::kLine))
+      throw Error(Error::Kind::kInvalidArgument, "invalid_query", "What you search for " + *problem + ".", {}, "q");
+  }
+  auto rows = s_.letters.list(f, actorOf(req));
+  if (!q.empty()) {
+    storage::LetterFilter by = f;
+    by.case_urn = q;
+    rows = s_.letters.list(by, actorOf(req));
+    found_as = "case";
+    if (rows.empty()) {
+      by.case_urn.clear();
+      by.victim_id = q;
+      rows = s_.letters.list(by, actorOf(req));
+      found_as = "victim";
+    }
+    if (rows.empty()) {
+      // A name: which victims it may be (an audited read of names), each a link to their page and letters.
+      found_as = "";
+      for (const auto& v : s_.reads.searchVictimsByName(q, *req.principal, 20)) {
+        Value m = Value::map();
+        m.set("name", victimName(v));
+        m.set("victim_id", v.victim_id);
+        m.set("case_urn", v.case_urn);
+        m.set("letters_href", "/queue?state=all&q=" + http::urlEncode(v.victim_id));
+        matched_victims.push(m);
+      }
+    }
+  }
   const domain::Date today = s_.clock.today();
 
   Value d = frame(req, "Letters to review", "queue");
+  d.set("q", q);
+  if (!found_as.empty() && !rows.empty())
+    d.set("found_text", found_as == "case" ? "Letters for case " + q : "Letters for victim " + q);
+  if (!matched_victims.items().empty()) {
+    d.set("matched_victims", matched_victims);
+    d.set("any_matched", true);
+  }
+  if (!q.empty() && rows.empty() && matched_victims.items().empty()) d.set("nothing_found", q);
+  const bool filtered = !q.empty() || state != "open" || !f.rule.empty() || !need.empty() ||
+                        (!req.queryOr("area").empty() && req.principal->areaScope().empty());
+  if (filtered) d.set("clear_href", "/queue");
   Value items = Value::list();
   int overdue = 0, due_today = 0, due_next = 0, communication_need = 0, unsafe_channel = 0, phone_tasks = 0;
   for (const auto& row : rows) {
@@ -384,7 +450,8 @@ Response WebPages::queue(Request& req) {
   d.set("areas", areas);
   if (rows.size() == static_cast<size_t>(f.limit)) {
     d.set("next_href", "/queue?state=" + http::urlEncode(state) + "&rule=" + http::urlEncode(f.rule) +
-                           "&area=" + http::urlEncode(f.area) + "&need=" + http::urlEncode(need) + "&after=" +
+                           "&area=" + http::urlEncode(f.area) + "&need=" + http::urlEncode(need) +
+                           (q.empty() ? "" : "&q=" + http::urlEncode(q)) + "&after=" +
                            http::urlEncode(rows.back().due_by + "~" + std::to_string(rows.back().n)));
   }
   return page("queue", d);
@@ -660,6 +727,15 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
       if (req.form.count(key) && !(stale_edit && req.form.count(std::string(key) + "_was")))
         d.set(key, req.form.at(key));
     if (stale_edit) showOtherChange(req, detail, d);
+    // "Error: " in the title; a mistake in what was typed is also shown at its field (partials/field_error).
+    d.set("error_title", true);
+    if (refused->kind() == Error::Kind::kInvalidArgument && !refused->field().empty()) {
+      FormErrors field_errors;
+      field_errors.add(refused->field(), d.find("refused")->find("message")->text());
+      Value fields = Value::map();
+      fields.set(refused->field(), field_errors.field(refused->field()));
+      d.set("errors", fields);
+    }
   }
   return page("letter", d, status);
 }

@@ -37,10 +37,41 @@ std::string sectionTitle(const std::string& basis) {
 
 }  // namespace
 
+namespace {
+
+// The period's two dates as typed in the date inputs (or given as from/to in a link). A mistake is shown at
+// its field, and the page shows what it would without that date (the default period, or no date filter).
+struct Period {
+  FormErrors errors;
+  DateField from, to;
+};
+
+Period readPeriod(const Request& req) {
+  Period p;
+  auto param = [&req](const std::string& key) { return req.queryOr(key); };
+  p.from = readDateField(param, "from", "The from date", p.errors);
+  p.to = readDateField(param, "to", "The to date", p.errors);
+  if (p.from.date && p.to.date && *p.from.date > *p.to.date) {
+    p.errors.add("from", "The from date must be the same as or before the to date", "from-day");
+    p.from.date.reset();
+    p.to.date.reset();
+  }
+  return p;
+}
+
+}  // namespace
+
 Response WebPages::dashboard(Request& req) {
+  Period period = readPeriod(req);
+  if (period.from.date && !period.to.date && !period.errors.any() && *period.from.date > s_.clock.today())
+    period.errors.add("from", "The from date must be today or before, or give a to date after it", "from-day");
   const compliance::ReportRequest r =
-      compliance::parseReportRequest([&req](const std::string& key) {
-        return key == "from" || key == "to" || key == "area" ? req.queryOr(key) : std::string();
+      compliance::parseReportRequest([&](const std::string& key) {
+        if (key == "from" || key == "to") {  // a date with a mistake is left out: the default period
+          const DateField& f = key == "from" ? period.from : period.to;
+          return f.date && !period.errors.any() ? f.date->toString() : std::string();
+        }
+        return key == "area" ? req.queryOr(key) : std::string();
       }, s_.clock.today(), req.principal->areaScope());
   struct Grouping {
     domain::GroupBy by;
@@ -56,8 +87,15 @@ Response WebPages::dashboard(Request& req) {
   const auto reports = s_.ledger.reports(r.query, bys, req.principal->user, "page");  // one audited read
 
   Value d = frame(req, "Compliance", "dashboard");
-  d.set("from", r.query.from.toString());
-  d.set("to", r.query.to.toString());
+  if (!period.errors.any()) {  // the boxes show the period shown (the default one when none was asked for)
+    period.from = readDateField([&](const std::string& k) { return k == "from" ? r.query.from.toString() : ""; },
+                                "from", "", period.errors);
+    period.to = readDateField([&](const std::string& k) { return k == "to" ? r.query.to.toString() : ""; }, "to",
+                              "", period.errors);
+  }
+  period.errors.into(d);
+  d.set("from_input", dateInput(period.from, "from", "From", period.errors));
+  d.set("to_input", dateInput(period.to, "to", "To", period.errors));
   if (!reports.empty()) {  // Victims' Code Right 1: letters for victims who need an interpreter or Easy Read
     const domain::CommunicationNeedCounts& n = reports.front().communication_needs;
     Value needs = Value::map();
@@ -183,7 +221,7 @@ Response WebPages::dashboard(Request& req) {
   d.set("has_overdue_print_batches", !overdue_batches.items().empty());
   d.set("overdue_print_batches", overdue_batches);
   d.set("misses_csv_href", "/dashboard/compliance.csv?" + query + "&table=misses");
-  return page("dashboard", d);
+  return page("dashboard", d, period.errors.any() ? 400 : 200);
 }
 
 Response WebPages::dashboardCsv(Request& req) {
@@ -195,8 +233,13 @@ Response WebPages::dashboardCsv(Request& req) {
 }
 
 Response WebPages::audit(Request& req) {
+  const Period period = readPeriod(req);
+  // The filter reads the dates as from/to (YYYY-MM-DD); a date with a mistake filters nothing.
+  const std::string from = period.from.date ? period.from.date->toString() : "",
+                    to = period.to.date ? period.to.date->toString() : "";
+  req.query["from"] = from;
+  req.query["to"] = to;
   const storage::AuditFilter f = http::auditFilterFrom(req);
-  const std::string from = req.queryOr("from"), to = req.queryOr("to");  // checked by auditFilterFrom
   // The chain's state first (the check is itself recorded), then the page of entries, then the read recorded.
   const services::AuditPage audit_page = s_.audit.page(f, req.principal->user);
   const storage::AuditVerification& v = audit_page.chain;
@@ -226,14 +269,15 @@ Response WebPages::audit(Request& req) {
   d.set("entries", items);
   d.set("none", entries.empty());
   for (const char* key : {"actor", "action", "subject"}) d.set(key, req.queryOr(key));
-  d.set("from", from);
-  d.set("to", to);
+  period.errors.into(d);
+  d.set("from_input", dateInput(period.from, "from", "From", period.errors));
+  d.set("to_input", dateInput(period.to, "to", "To", period.errors));
   if (entries.size() == static_cast<size_t>(f.limit))
     d.set("older_href", "/audit?actor=" + http::urlEncode(f.actor) + "&action=" + http::urlEncode(f.action) +
                             "&subject=" + http::urlEncode(f.subject) +
                             "&correlation_id=" + http::urlEncode(f.correlation_id) + "&from=" + from + "&to=" + to +
                             "&cursor=" + std::to_string(entries.back().seq));
-  return page("audit", d);
+  return page("audit", d, period.errors.any() ? 400 : 200);
 }
 
 }  // namespace vc::web

@@ -6,6 +6,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "domain/compliance.h"
+#include "http/error_response.h"
 #include "http/form.h"
 #include "http/views.h"
 #include "rendering/html_text.h"
@@ -99,16 +100,14 @@ notifications::Reader readerOf(const Request& req) {
 
 }  // namespace
 
-Response WebPages::victim(Request& req) {
-  const std::string id = req.params.at("id");
+Response WebPages::victim(Request& req) { return victimPage(req, req.params.at("id"), "", nullptr, 200); }
+
+Response WebPages::victimPage(Request& req, const std::string& id, const std::string& refused_obligation,
+                              const Error* refused, int status) {
+  FormErrors errors;
   Value v = fromJson(http::readVictim(s_.reads, s_.clock, s_.calendar, id, *req.principal));  // audited
   const Value* profile = v.find("profile");
-  std::string name = id;
-  if (const Value* n = profile ? profile->find("name") : nullptr; n && n->isMap()) {
-    const Value* given = n->find("given");
-    const Value* family = n->find("family");
-    name = (given ? given->text() : "") + (given && family ? " " : "") + (family ? family->text() : "");
-  }
+  const std::string name = personName(profile, id);
   Value d = frame(req, name, "queue");
   v.set("name", name);
   const Value* language = profile ? profile->find("language") : nullptr;
@@ -135,16 +134,41 @@ Response WebPages::victim(Request& req) {
     o.set("missed", status == "late" || status == "breached");
     o.set("can_give_reason", can_give_reason && (status == "late" || status == "breached"));
     o.set("form_id", "reason-" + std::to_string(i));
+    if (o.find("id")->text() == refused_obligation) {  // the form comes back open, as it was sent
+      const std::string form_id = "reason-" + std::to_string(i);
+      if (refused && refused->field() == "reason")
+        errors.add(form_id + "-code", "Choose a reason from the list");
+      else if (refused && req.formOr("note").find_first_not_of(" \t\r\n") == std::string::npos)
+        errors.add(form_id + "-note", "Enter a note saying what the other reason was");
+      else if (refused)
+        errors.add(form_id + "-note", "The note is too long: shorten it");
+      o.set("form_open", true);
+      o.set("typed_note", req.formOr("note"));
+      Value typed_codes = Value::list();  // the reason as chosen
+      for (const auto& code : domain::missReasonCodes()) {
+        Value c = Value::map();
+        c.set("value", code);
+        c.set("text", reasonText(code));
+        c.set("selected", code == req.formOr("reason"));
+        typed_codes.push(c);
+      }
+      o.set("reason_codes", typed_codes);
+      o.set("reason_error", errors.field(form_id + "-code"));
+      o.set("note_error", errors.field(form_id + "-note"));
+    }
     if (Value* r = o.find("reason"); r && r->isMap()) r->set("text", reasonText(r->find("code")->text()));
   }
+  if (refused && !errors.any()) throw *refused;  // not an obligation on this page: the plain refusal
   Value codes = Value::list();
   for (const auto& code : domain::missReasonCodes()) {
     Value c = Value::map();
     c.set("value", code);
     c.set("text", reasonText(code));
+    c.set("selected", false);
     codes.push(c);
   }
   d.set("reason_codes", codes);
+  errors.into(d);
   const Value* ent = v.find("entitlement");
   d.set("enhanced", ent && ent->find("enhanced") && ent->find("enhanced")->truthy());
   // The victim's letters, for a way back to the queue's work.
@@ -164,14 +188,20 @@ Response WebPages::victim(Request& req) {
   d.set("letters", letters);
   d.set("victim", v);
   if (req.queryOr("done") == "reason") d.set("done", "The reason is recorded.");
-  return page("victim", d);
+  return page("victim", d, status);
 }
 
 Response WebPages::recordReason(Request& req) {
   const http::Principal& p = *req.principal;
   const std::string& id = req.params.at("id");
   const std::string victim_id = req.formOr("victim_id");
-  s_.ledger.recordReason(id, req.formOr("reason"), req.formOr("note"), p.user, p.areaScope());
+  try {
+    s_.ledger.recordReason(id, req.formOr("reason"), req.formOr("note"), p.user, p.areaScope());
+  } catch (const Error& e) {
+    if (e.kind() != Error::Kind::kInvalidArgument || victim_id.empty()) throw;
+    // The victim page again, this form open with what was typed and its mistake beside the field.
+    return victimPage(req, victim_id, id, &e, http::statusFor(e.kind()));
+  }
   return Response::redirect(victim_id.empty() ? "/queue" : "/victims/" + http::urlEncode(victim_id) + "?done=reason");
 }
 

@@ -380,6 +380,68 @@ await step('a manager reads the audit log, filtered, with the chain verified', a
   await shot('09-audit')
 })
 
+// --- issue 18 items 9, 11 (lead) ---
+await step('a manager bound to an Area sees that Area only: its compliance and its audit entries', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('sol-manager')  // web_test.sh: --role manager --area "CPS South West"
+  await page.goto(base + '/dashboard?from=2026-01-01&to=2026-12-31')
+  await checkAccessible('dashboard, Area manager')
+  const offered = await page.$$eval('#area option', os => os.map(o => o.textContent.trim()))
+  assert.deepEqual(offered, ['CPS South West'])
+  const areaRows = await page.$$eval('#by-area table tbody th', cells => cells.map(c => c.textContent.trim()))
+  assert.ok(areaRows.length >= 1 && areaRows.every(a => a === 'CPS South West'), `only the South West: ${areaRows}`)
+  const refused = await page.goto(base + '/dashboard?area=' + encodeURIComponent('CPS London North'))
+  assert.equal(refused.status(), 403)
+  await page.goto(base + '/audit')
+  const subjects = await page.$$eval('#audit tbody tr td:nth-child(5)', cells => cells.map(c => c.textContent.trim()))
+  assert.ok(subjects.length >= 1, 'entries about the Area')
+  for (const s of subjects) assert.match(s, /^(case|victim|obligation|letter|notification):/, `an entry about the Area: ${s}`)
+  const actions = await page.$$eval('#audit tbody tr td:nth-child(4)', cells => cells.map(c => c.textContent.trim()))
+  assert.ok(!actions.includes('login'), 'sign-ins belong to no Area')
+  await shot('13-area-manager-audit')
+})
+
+await step('an officer finds a victim by part of their name in one box, then their letters; a search can be cleared', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('ben-officer')
+  await page.fill('#q', 'robin test')
+  await go('#search button:has-text("Search")')
+  await checkAccessible('queue, searched by name')
+  const found = await page.$$eval('#matched-victims li a:first-child', as => as.map(a => a.textContent.trim()))
+  assert.deepEqual(found, ['Robin Testperson'])
+  await go('#matched-victims a:has-text("their letters")')
+  assert.match(await page.textContent('#found'), /Letters for victim v-c3-robin/)
+  const rows = await page.$$eval('#queue tbody tr', trs => trs.length)
+  assert.ok(rows >= 1, 'the victim\'s letters are listed')
+  await go('#clear-filters')
+  assert.equal(new URL(page.url()).search, '')
+  assert.equal(await page.inputValue('#q'), '')
+  await page.fill('#q', 'no such person at all')
+  await go('#search button:has-text("Search")')
+  assert.match(await page.textContent('#nothing-found'), /No letter, case or victim matches/)
+})
+
+await step('the pages are set in a system font: GOV.UK\'s own typeface is neither asked for nor served', async () => {
+  const fonts = []
+  const listener = r => { if (/\.woff2?($|\?)/.test(r.url())) fonts.push(r.url()) }
+  page.on('request', listener)
+  try {
+    for (const where of ['/dashboard', '/audit']) {
+      await page.goto(base + where)
+      const family = await page.evaluate(() => getComputedStyle(document.querySelector('h1')).fontFamily)
+      assert.match(family, /^arial, sans-serif$/i, `${where}: ${family}`)
+    }
+    const css = await (await page.request.get(base + '/assets/govuk-frontend.min.css')).text()
+    assert.ok(!css.includes('GDS Transport') && !css.includes('@font-face'), 'no GDS Transport in the styles')
+    assert.equal((await page.request.get(base + '/assets/fonts/bold-b542beb274-v2.woff2')).status(), 404)
+    assert.deepEqual(fonts, [])
+  } finally {
+    page.off('request', listener)
+  }
+})
+
 await step('errors are pages, not stack traces', async () => {
   const res = await page.goto(base + '/letters/l-999999')
   assert.equal(res.status(), 404)
@@ -560,6 +622,113 @@ await step('the deadline explanation is closed at first, written for an officer,
   assert.ok(details.includes(event))
   await axeCheck('letter page, deadline opened')
   await shot('12-deadline-explanation')
+})
+
+// --- issue 18 item 4 (web-errors) ---
+// A mistake in a form brings the same page back, GOV.UK style: "Error: " in the title, a summary at the top
+// whose link takes the person to the field, the message beside the field in a group marked as in error.
+async function checkErrorPattern (field, message) {
+  assert.match(await page.title(), /^Error: /)
+  const link = page.locator(`.govuk-error-summary a[href="#${field}"]`)
+  assert.match(await link.textContent(), message)
+  const group = await page.evaluate(id => {
+    const f = document.getElementById(id)
+    const g = f && f.closest('.govuk-form-group--error, .govuk-fieldset')?.closest('.govuk-form-group')
+    return g ? { error: g.classList.contains('govuk-form-group--error'), message: g.querySelector('.govuk-error-message')?.textContent || '' } : null
+  }, field)
+  assert.ok(group, `no form group around #${field}`)
+  assert.ok(group.error, `#${field}'s group is marked govuk-form-group--error`)
+  assert.match(group.message, /^\s*Error:/)
+  assert.match(group.message, message)
+  await link.click()
+  assert.equal(await page.evaluate(() => document.activeElement.id), field, 'the summary link takes focus to the field')
+}
+
+await step('errors: a wrong password brings sign-in back with the name kept and the error at the password', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await page.fill('#name', 'ben-officer')
+  await page.fill('#password', 'not the right password')
+  await go('button:has-text("Sign in")')
+  await checkErrorPattern('password', /The name or the password is not right/)
+  assert.equal(await page.inputValue('#name'), 'ben-officer')
+  assert.equal(await page.inputValue('#password'), '')
+  await axeCheck('sign-in with an error')
+  await shot('18-4-sign-in-error')
+})
+
+await step('errors: a reason "other" without a note brings the victim page back, the form open as it was sent', async () => {
+  await page.fill('#password', password)
+  await go('button:has-text("Sign in")')
+  // A victim with a missed obligation, whose page offers the reason form.
+  const victims = sql("SELECT DISTINCT victim_id FROM obligations WHERE due_by < '2026-11-23' ORDER BY victim_id").split('\n')
+  let found = false
+  for (const v of victims) {
+    await page.goto(`${base}/victims/${v}`)
+    if (await page.$('form[action$="/reason"]')) { found = true; break }
+  }
+  assert.ok(found, 'a victim page with a reason form')
+  const heading = await page.textContent('h1')
+  const form = page.locator('form[action$="/reason"]').first()
+  await form.locator('xpath=ancestor::details[1]/summary').click()
+  const select = form.locator('select')
+  const codeId = await select.getAttribute('id')
+  const noteId = codeId.replace(/-code$/, '-note')
+  await select.selectOption('other')
+  await Promise.all([page.waitForNavigation(), form.locator('button').click()])
+  assert.equal(await page.textContent('h1'), heading, 'the victim page again, not an error page')
+  await checkErrorPattern(noteId, /Enter a note saying what the other reason was/)
+  assert.equal(await page.inputValue(`#${codeId}`), 'other', 'the reason as chosen')
+  assert.ok(await page.isVisible(`#${noteId}`), 'the form is open')
+  await axeCheck('victim page with an error')
+  await shot('18-4-victim-reason-error')
+  // Put right, it is recorded.
+  await page.fill(`#${noteId}`, 'The officer was called to court (demo).')
+  await Promise.all([page.waitForNavigation(), page.locator(`#${noteId}`).locator('xpath=ancestor::form[1]//button').click()])
+  assert.match(await page.textContent('#done'), /The reason is recorded/)
+  assert.doesNotMatch(await page.title(), /^Error/)
+})
+
+await step('errors: dates on the dashboard and the audit log are date inputs; 31/12/2026 and 31/2/2026 come back at the field', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('meg-manager')
+  await page.goto(base + '/dashboard')
+  // Today is 23 November 2026: a period from 31 December 2026 would end before it starts.
+  await page.fill('#from-day', '31')
+  await page.fill('#from-month', '12')
+  await page.fill('#from-year', '2026')
+  await go('button:has-text("Show")')
+  await checkErrorPattern('from-day', /The from date must be the same as or before the to date/)
+  assert.deepEqual([await page.inputValue('#from-day'), await page.inputValue('#from-month'), await page.inputValue('#from-year')], ['31', '12', '2026'])
+  assert.ok(await page.isVisible('#headline-figures'), 'the rest of the dashboard is there')
+  await axeCheck('dashboard with an error')
+  await shot('18-4-dashboard-date-error')
+  // As people type: "1" and "01", a month as a number.
+  await page.fill('#from-day', '1')
+  await page.fill('#from-month', '04')
+  await page.fill('#to-day', '31')
+  await page.fill('#to-month', '12')
+  await page.fill('#to-year', '2026')
+  await go('button:has-text("Show")')
+  assert.doesNotMatch(await page.title(), /^Error/)
+  assert.match(await page.textContent('main'), /Obligations due from Wednesday 1 April 2026 to Thursday 31 December 2026/)
+  // The audit log's filters: who is kept, the date typed comes back at its field.
+  await page.goto(base + '/audit')
+  await page.fill('#actor', 'meg-manager')
+  await page.fill('#from-day', '31')
+  await page.fill('#from-month', '2')
+  await page.fill('#from-year', '2026')
+  await go('button:has-text("Filter")')
+  await checkErrorPattern('from-day', /The from date must be a real date/)
+  assert.equal(await page.inputValue('#actor'), 'meg-manager')
+  assert.equal(await page.inputValue('#from-day'), '31')
+  await axeCheck('audit log with an error')
+  await shot('18-4-audit-date-error')
+  // The old single-field links keep working.
+  await page.goto(base + '/audit?from=2026-11-01&to=2026-11-30&actor=meg-manager')
+  assert.doesNotMatch(await page.title(), /^Error/)
+  assert.equal(await page.inputValue('#from-month'), '11')
 })
 
 await step('no page broke its Content-Security-Policy or threw a script error', async () => {

@@ -25,7 +25,8 @@ trap cleanup EXIT
 [ -x /usr/bin/chromium ] || { echo "FAIL: /usr/bin/chromium is missing (scripts/test.sh installs it)" >&2; exit 1; }
 { [ -d "$src/tests/browser/node_modules/playwright-core" ] && [ -d "$src/tests/browser/node_modules/axe-core" ]; } ||
   npm ci --prefix "$src/tests/browser" --no-audit --no-fund >/dev/null
-[ -d "$src/web/node_modules/govuk-frontend" ] || npm ci --prefix "$src/web" --no-audit --no-fund >/dev/null
+[ -d "$src/web/node_modules/govuk-frontend" ] || npm ci --prefix "$src/web" --ignore-scripts --no-audit --no-fund >/dev/null
+bash "$src/web/build-css.sh"  # the styles with a system font, as scripts/setup.sh builds them
 
 cat > "$tmp/test.properties" <<PROPS
 db.path = $tmp/web.db
@@ -47,6 +48,7 @@ add() { printf '%s\n' "$password" | "$exe" user add "$@" --password-stdin "${cfg
 add anna-officer --role vlu
 add ben-officer --role vlu
 add meg-manager --role manager
+add sol-manager --role manager --area "CPS South West"
 add isla-isva --role isva --isva-id isva-1
 add kit-isva --role isva --isva-id isva-2
 

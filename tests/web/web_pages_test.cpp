@@ -13,6 +13,7 @@
 
 #include "app/users.h"
 #include "http/form.h"
+#include "storage/audit_log.h"
 #include "storage/store.h"
 #include "support/smtp_sink.h"
 #include "support/test_daemon.h"
@@ -389,7 +390,13 @@ TEST_CASE("Static files: GOV.UK Frontend and our own are cacheable, and nothing 
   CHECK(css.content_type == "text/css; charset=utf-8");
   CHECK(css.headers["Cache-Control"] == "public, max-age=3600");
   CHECK(b.get("/assets/app/app.js").content_type == "text/javascript; charset=utf-8");
-  CHECK(b.get("/assets/fonts/bold-b542beb274-v2.woff2").status == 200);
+  CHECK(b.get("/assets/images/favicon.ico").status == 200);
+  // This service is not on GOV.UK: its styles set text in a system font (web/build-css.sh), and the GDS
+  // Transport typeface GOV.UK Frontend ships is neither asked for nor served.
+  CHECK(css.body.find("GDS Transport") == std::string::npos);
+  CHECK(css.body.find("@font-face") == std::string::npos);
+  CHECK(css.body.find("font-family:arial,sans-serif") != std::string::npos);
+  CHECK(b.get("/assets/fonts/bold-b542beb274-v2.woff2").status == 404);
   for (const std::string target : {"/assets/../CMakeLists.txt", "/assets/%2e%2e/%2e%2e/CMakeLists.txt",
                                     "/assets/app/../templates/layout.mustache", "/assets/nothing.css"}) {
     INFO(target);
@@ -777,4 +784,153 @@ TEST_CASE("The link in an ISVA's email opens that notification as a page, set ou
   Browser other = site.browser();
   REQUIRE(other.signIn("web-isva-other", kPassword).status == 303);
   CHECK(other.get(path).status == 404);
+}
+
+TEST_CASE("One box on the queue finds a letter by its id, a case by its URN, a victim by id or name; a name search is "
+          "audited without the name",
+          "[web][search]") {
+  Site site;
+  const std::string id = site.nfaLetter();  // Pat Web, victim v-wp, case 52WP0100126, CPS South West
+  app::addUser(site.d.services.db, "web-officer-north", "vlu", "", "CPS London North", "2026-04-06T08:00:00Z",
+               {kPassword, 100000});
+  Browser b = site.browser();
+  REQUIRE(b.signIn("web-officer", kPassword).status == 303);
+
+  Reply by_letter = b.get("/queue?q=" + id);
+  CHECK(by_letter.status == 303);
+  CHECK(by_letter.headers["Location"] == "/letters/" + id);
+
+  Reply by_case = b.get("/queue?state=all&q=%2052WP0100126%20");  // spaces around what was pasted
+  REQUIRE(by_case.status == 200);
+  CHECK(by_case.body.find("Letters for case 52WP0100126") != std::string::npos);
+  CHECK(by_case.body.find("data-letter=\"" + id + "\"") != std::string::npos);
+  CHECK(by_case.body.find("id=\"clear-filters\" href=\"&#x2F;queue\"") != std::string::npos);
+
+  Reply by_victim = b.get("/queue?state=all&q=v-wp");
+  CHECK(by_victim.body.find("Letters for victim v-wp") != std::string::npos);
+  CHECK(by_victim.body.find("data-letter=\"" + id + "\"") != std::string::npos);
+
+  const int64_t searches = site.audits("search_victims");
+  Reply by_name = b.get("/queue?state=all&q=pat%20w");  // any case, part of the name
+  REQUIRE(by_name.status == 200);
+  CHECK(by_name.body.find("Victims whose name matches") != std::string::npos);
+  CHECK(by_name.body.find("<a class=\"govuk-link\" href=\"/victims/v-wp\">Pat Web</a>") != std::string::npos);
+  CHECK(site.audits("search_victims") == searches + 1);
+  {
+    auto lease = site.d.services.db.session();
+    storage::AuditFilter f;
+    f.action = "search_victims";
+    const auto entries = storage::AuditLog(lease).list(f);
+    REQUIRE_FALSE(entries.empty());
+    CHECK(entries.front().actor == "web-officer");
+    CHECK(entries.front().detail == "matches:1 ids:v-wp");  // who was found, never the words searched for
+  }
+
+  CHECK(b.get("/queue?q=Pat%00Web").status == 400);  // a control character
+  CHECK(b.get("/queue?q=" + std::string(201, 'a')).status == 400);
+  Reply nothing = b.get("/queue?state=all&q=Nobody%20Atall");
+  CHECK(nothing.body.find("No letter, case or victim matches") != std::string::npos);
+
+  // An officer bound to another Area finds nobody of the South West, by name or by id.
+  Browser north = site.browser();
+  REQUIRE(north.signIn("web-officer-north", kPassword).status == 303);
+  CHECK(north.get("/queue?state=all&q=Pat").body.find("Pat Web") == std::string::npos);
+  CHECK(north.get("/queue?state=all&q=v-wp").body.find("data-letter=\"" + id + "\"") == std::string::npos);
+}
+
+// --- issue 18 item 4 (web-errors): every form's mistakes follow the GOV.UK pattern ---
+
+namespace {
+// The page again, GOV.UK style: "Error: " in the title, a summary linking to the field, its message beside it.
+void checkErrorPage(const Reply& r, const std::string& title, const std::string& field_anchor) {
+  INFO(r.status << " " << r.body.substr(r.body.find("<title>"), 300));
+  CHECK(r.content_type == "text/html; charset=utf-8");
+  CHECK(r.body.find("<title>Error: " + title) != std::string::npos);
+  CHECK(r.body.find("govuk-error-summary") != std::string::npos);
+  CHECK(r.body.find("<a href=\"#" + field_anchor + "\">") != std::string::npos);
+  CHECK(r.body.find("govuk-form-group--error") != std::string::npos);
+  CHECK(r.body.find("class=\"govuk-error-message\"><span class=\"govuk-visually-hidden\">Error:</span>") !=
+        std::string::npos);
+}
+}  // namespace
+
+TEST_CASE("Errors: a wrong password keeps the name typed and shows the error at the field", "[web][errors]") {
+  Site site;
+  Browser b = site.browser();
+  Reply wrong = b.signIn("web-officer", "not the password at all");
+  CHECK(wrong.status == 401);
+  checkErrorPage(wrong, "Sign in", "password");
+  CHECK(wrong.body.find("id=\"name\" name=\"name\" type=\"text\" value=\"web-officer\"") != std::string::npos);
+  CHECK(wrong.body.find("not the password at all") == std::string::npos);  // never the password
+  Reply empty = b.signIn("", "");
+  CHECK(empty.status == 400);
+  checkErrorPage(empty, "Sign in", "name");
+  CHECK(empty.body.find("Enter your name") != std::string::npos);
+  // A first visit has no error in its title.
+  CHECK(b.get("/login").body.find("<title>Sign in") != std::string::npos);
+}
+
+TEST_CASE("Errors: a reason 'other' without a note gives the victim page again, the form open as it was sent",
+          "[web][errors]") {
+  Site site;
+  site.nfaLetter();
+  site.d.setNow("2026-04-09T10:00:00+01:00");  // the NFA letter was due on 7 April: missed
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  const std::string page = b.get("/victims/v-wp").body;
+  const std::string action = "/obligations/" + segment("VCL-NFA:v-wp:wp-e3") + "/reason";
+  Reply bad = b.post(action, "csrf_token=" + hidden(page, "csrf_token") + "&victim_id=v-wp&reason=other&note=%20");
+  CHECK(bad.status == 400);
+  std::smatch form;
+  REQUIRE(std::regex_search(bad.body, form, std::regex("id=\"(reason-[0-9]+)-note\"")));
+  checkErrorPage(bad, "Pat Web", form[1].str() + "-note");
+  CHECK(bad.body.find("Enter a note saying what the other reason was") != std::string::npos);
+  CHECK(bad.body.find("<option value=\"other\" selected>") != std::string::npos);  // the reason as chosen
+  CHECK(bad.body.find("<details class=\"govuk-details\" open>") != std::string::npos);
+  CHECK(bad.body.find("<h1 class=\"govuk-heading-l\">Pat Web</h1>") != std::string::npos);  // the whole page
+  Reply unknown = b.post(action, "csrf_token=" + hidden(page, "csrf_token") + "&victim_id=v-wp&reason=nonsense&note=");
+  CHECK(unknown.status == 400);
+  checkErrorPage(unknown, "Pat Web", form[1].str() + "-code");
+}
+
+TEST_CASE("Errors: the dashboard's and the audit log's dates are GOV.UK date inputs that take what people type",
+          "[web][errors]") {
+  Site site;
+  site.d.setNow("2026-11-23T10:00:00Z");
+  app::addUser(site.d.services.db, "web-manager", "manager", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  Browser b = site.browser();
+  REQUIRE(b.signIn("web-manager", kPassword).status == 303);
+  // As typed: no leading zeros, a month as a number or a name.
+  Reply typed = b.get("/dashboard?from-day=1&from-month=4&from-year=2026&to-day=30&to-month=jun&to-year=2026");
+  CHECK(typed.status == 200);
+  CHECK(typed.body.find("Obligations due from Wednesday 1 April 2026 to Tuesday 30 June 2026") != std::string::npos);
+  CHECK(typed.body.find("<title>Compliance") != std::string::npos);
+  CHECK(typed.body.find("id=\"from-day\" name=\"from-day\" type=\"text\" inputmode=\"numeric\" value=\"1\"") !=
+        std::string::npos);
+  // The single from/to of links keeps working, in ISO form or as 31/12/2026.
+  Reply link = b.get("/dashboard?from=31/12/2026&to=2027-01-31");
+  CHECK(link.status == 200);
+  CHECK(link.body.find("Obligations due from Thursday 31 December 2026 to Sunday 31 January 2027") != std::string::npos);
+  // Not a real date: the page again with the date as typed, the error at the day box.
+  Reply bad = b.get("/dashboard?from-day=31&from-month=2&from-year=2026&to-day=&to-month=&to-year=");
+  CHECK(bad.status == 400);
+  checkErrorPage(bad, "Compliance", "from-day");
+  CHECK(bad.body.find("The from date must be a real date") != std::string::npos);
+  CHECK(bad.body.find("name=\"from-day\" type=\"text\" inputmode=\"numeric\" value=\"31\"") != std::string::npos);
+  CHECK(bad.body.find("id=\"headline-figures\"") != std::string::npos);  // the rest of the page is there
+  Reply after = b.get("/dashboard?from=31/12/2026");  // after today, the default end
+  CHECK(after.status == 400);
+  checkErrorPage(after, "Compliance", "from-day");
+
+  Reply audit_bad = b.get("/audit?from-day=12&from-month=13&from-year=2026&actor=web-manager");
+  CHECK(audit_bad.status == 400);
+  checkErrorPage(audit_bad, "Audit log", "from-month");
+  CHECK(audit_bad.body.find("value=\"13\"") != std::string::npos);
+  CHECK(audit_bad.body.find("value=\"web-manager\"") != std::string::npos);
+  Reply audit_year = b.get("/audit?to-day=1&to-month=12&to-year=26");
+  checkErrorPage(audit_year, "Audit log", "to-year");
+  Reply audit_ok = b.get("/audit?from-day=01&from-month=04&from-year=2026&to=2026-12-31");
+  CHECK(audit_ok.status == 200);
+  CHECK(audit_ok.body.find("<title>Audit log") != std::string::npos);
+  CHECK(audit_ok.body.find("name=\"to-year\" type=\"text\" inputmode=\"numeric\" value=\"2026\"") != std::string::npos);
 }
