@@ -1,8 +1,6 @@
 // The review queue and one letter: read, correct, approve (four eyes), reject.
 
 #include <algorithm>
-#include <cctype>
-#include <set>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -14,6 +12,7 @@
 #include "http/form.h"
 #include "http/json_io.h"
 #include "http/views.h"
+#include "web/letter_in_page.h"
 #include "web/page_data.h"
 #include "web/pages.h"
 #include "web/words.h"
@@ -181,126 +180,6 @@ void showOtherChange(const Request& req, const letters::LetterDetail& detail, Va
                            "save again.");
   stale.set("conflicts", conflicts);
   d.set("stale", stale);
-}
-
-// The letter's own HTML document (our rendered letter template, as posted or emailed), set into the letter page
-// itself so it is read at full height, without a frame. Only the body is kept, through a list of known tags and
-// attributes: no script, no style (the page's Content-Security-Policy stays as it is; app.css styles the letter),
-// no event handler, and links only to mailto: or https:. Its headings move down to sit under the page's own
-// ("The letter as it will print", an h2), and its <main> and <header> become plain blocks inside the page's main.
-std::string letterInPage(const std::string& doc) {
-  auto lower = [](std::string t) {
-    for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return t;
-  };
-  const std::string low = lower(doc);
-  std::string lang = "en-GB", body_class;
-  auto attrs = [](const std::string& tag) {  // name="value" pairs of one start tag (names in lower case)
-    std::vector<std::pair<std::string, std::string>> out;
-    size_t i = tag.find_first_of(" \t\r\n/");
-    while (i != std::string::npos && i < tag.size()) {
-      i = tag.find_first_not_of(" \t\r\n/", i);
-      if (i == std::string::npos) break;
-      size_t e = tag.find_first_of(" \t\r\n/=", i);
-      std::string name = tag.substr(i, e == std::string::npos ? std::string::npos : e - i);
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::string value;
-      i = e;
-      if (i != std::string::npos) i = tag.find_first_not_of(" \t\r\n", i);
-      if (i != std::string::npos && tag[i] == '=') {
-        i = tag.find_first_not_of(" \t\r\n", i + 1);
-        if (i == std::string::npos) break;
-        if (tag[i] == '"' || tag[i] == '\'') {
-          const size_t close = tag.find(tag[i], i + 1);
-          value = tag.substr(i + 1, close == std::string::npos ? std::string::npos : close - i - 1);
-          i = close == std::string::npos ? close : close + 1;
-        } else {
-          const size_t end = tag.find_first_of(" \t\r\n", i);
-          value = tag.substr(i, end == std::string::npos ? std::string::npos : end - i);
-          i = end;
-        }
-      }
-      out.push_back({name, value});
-    }
-    return out;
-  };
-  auto quoted = [](const std::string& v) {
-    std::string q;
-    for (char c : v) q += c == '"' ? std::string("&quot;") : c == '<' ? std::string("&lt;") : std::string(1, c);
-    return "\"" + q + "\"";
-  };
-  if (size_t h = low.find("<html"); h != std::string::npos)
-    for (const auto& [n, v] : attrs(doc.substr(h + 1, doc.find('>', h) - h - 1)))
-      if (n == "lang") lang = v;
-  const size_t b = low.find("<body");
-  if (b == std::string::npos) return "";
-  const size_t start = doc.find('>', b);
-  if (start == std::string::npos) return "";
-  for (const auto& [n, v] : attrs(doc.substr(b + 1, start - b - 1)))
-    if (n == "class") body_class = v;
-  size_t end = low.find("</body", start);
-  if (end == std::string::npos) end = doc.size();
-
-  static const std::set<std::string> kKept = {"p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "address",
-                                              "div", "span", "hr", "a", "small", "h1", "h2", "h3", "h4", "h5", "h6",
-                                              "main", "header", "footer", "section", "article", "blockquote"};
-  static const std::set<std::string> kDropWithContent = {"script", "style", "template", "iframe", "object",
-                                                         "embed", "svg", "math", "noscript", "textarea", "title"};
-  // The highest heading in the letter becomes an h3.
-  int top = 7;
-  for (size_t i = low.find("<h", start); i < end; i = low.find("<h", i + 1))
-    if (i + 2 < low.size() && low[i + 2] >= '1' && low[i + 2] <= '6' && (low[i + 3] == '>' || std::isspace(static_cast<unsigned char>(low[i + 3]))))
-      top = std::min(top, low[i + 2] - '0');
-  const int shift = top == 7 ? 0 : 3 - top;
-
-  std::string out;
-  size_t i = start + 1;
-  while (i < end) {
-    const size_t lt = doc.find('<', i);
-    if (lt == std::string::npos || lt >= end) {
-      out += doc.substr(i, end - i);
-      break;
-    }
-    out += doc.substr(i, lt - i);
-    if (low.compare(lt, 4, "<!--") == 0) {
-      const size_t close = low.find("-->", lt + 4);
-      i = close == std::string::npos ? end : close + 3;
-      continue;
-    }
-    const size_t gt = doc.find('>', lt);
-    if (gt == std::string::npos || gt >= end) break;
-    const std::string tag = doc.substr(lt + 1, gt - lt - 1);
-    i = gt + 1;
-    const bool closing = !tag.empty() && tag[0] == '/';
-    std::string name = lower(tag.substr(closing ? 1 : 0, tag.find_first_of(" \t\r\n/>", closing ? 1 : 0) - (closing ? 1 : 0)));
-    if (!closing && kDropWithContent.count(name)) {
-      const size_t close = low.find("</" + name, i);
-      i = close == std::string::npos ? end : std::min(end, low.find('>', close) + 1);
-      continue;
-    }
-    if (!kKept.count(name)) continue;
-    std::string shown = name;
-    if (name.size() == 2 && name[0] == 'h' && name[1] >= '1' && name[1] <= '6')
-      shown = "h" + std::to_string(std::min(6, name[1] - '0' + shift));
-    else if (name == "main" || name == "header" || name == "footer" || name == "section" || name == "article")
-      shown = "div";
-    if (closing) {
-      if (name != "br" && name != "hr") out += "</" + shown + ">";
-      continue;
-    }
-    out += "<" + shown;
-    for (const auto& [n, v] : attrs(tag)) {
-      if (n == "class" || n == "lang" || n == "dir") {
-        out += " " + n + "=" + quoted(v);
-      } else if (n == "href" && name == "a") {
-        const std::string l = lower(v);
-        if (l.rfind("mailto:", 0) == 0 || l.rfind("https://", 0) == 0) out += " href=" + quoted(v);
-      }
-    }
-    out += ">";
-  }
-  return "<div class=\"vc-letter" + std::string(body_class.empty() ? "" : " ") + body_class + "\" id=\"letter\" lang=" +
-         quoted(lang) + ">\n" + out + "</div>";
 }
 
 }  // namespace
@@ -497,7 +376,10 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   if (!row.sent_at.empty()) l.set("sent_text", displayTime(row.sent_at));
   if (!row.approved_at.empty()) l.set("approved_text", displayTime(row.approved_at));
   d.set("letter", l);
-  d.set("letter_html", letterInPage(row.html));
+  // The letter itself, at full height in the page (its HTML is ours: see letterInPage).
+  const std::string letter_html = letterInPage(row.html);
+  d.set("letter_html", letter_html);
+  d.set("has_letter_html", !letter_html.empty());
   d.set("free_text", row.free_text);
   d.set("free_text_was", row.free_text);
 
@@ -751,19 +633,6 @@ Response WebPages::letterPrint(Request& req) {
       "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; "
       "form-action 'none'";
   r.headers["X-Frame-Options"] = "DENY";
-  return r;
-}
-
-Response WebPages::letterPreview(Request& req) {
-  const letters::LetterDetail detail = s_.letters.read(req.params.at("id"), actorOf(req));
-  Response r;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = detail.letter.html;
-  // The letter as it will print, framed by our own letter page only; it runs no script.
-  r.headers["Content-Security-Policy"] =
-      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; "
-      "form-action 'none'";
-  r.headers["X-Frame-Options"] = "SAMEORIGIN";
   return r;
 }
 
