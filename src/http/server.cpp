@@ -38,7 +38,7 @@ namespace vc::http {
 namespace {
 
 // On every response, API and pages alike; a handler may override one (a static
-// asset may be cached; a letter's print preview may be framed by our own page).
+// asset may be cached; a letter's print view allows its own inline print CSS).
 void setSecurityHeaders(Poco::Net::HTTPServerResponse& out) {
   for (const auto& [name, value] : securityHeaders()) out.set(name, value);
 }

@@ -62,7 +62,7 @@ std::vector<http::Route> WebPages::routes() {
       {"GET", "/assets/{path*}", {}, bind(&WebPages::asset), Surface::kPage},
       {"GET", "/queue", staff, bind(&WebPages::queue), Surface::kPage},
       {"GET", "/letters/{id}", staff, bind(&WebPages::letter), Surface::kPage},
-      {"GET", "/letters/{id}/preview", staff, bind(&WebPages::letterPreview), Surface::kPage},
+      {"GET", "/letters/{id}/print", staff, bind(&WebPages::letterPrint), Surface::kPage},
       {"POST", "/letters/{id}/edit", {"vlu"}, bind(&WebPages::editLetter), Surface::kPage},
       {"POST", "/letters/{id}/approve", {"vlu"}, bind(&WebPages::approveLetter), Surface::kPage},
       {"POST", "/letters/{id}/reject", {"vlu"}, bind(&WebPages::rejectLetter), Surface::kPage},

@@ -70,7 +70,7 @@ class WebPages {
   // pages_letters.cpp: the review queue and one letter.
   Response queue(Request& req);
   Response letter(Request& req);
-  Response letterPreview(Request& req);
+  Response letterPrint(Request& req);
   Response editLetter(Request& req);
   Response approveLetter(Request& req);
   Response rejectLetter(Request& req);

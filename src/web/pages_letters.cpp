@@ -12,6 +12,7 @@
 #include "http/form.h"
 #include "http/json_io.h"
 #include "http/views.h"
+#include "web/letter_in_page.h"
 #include "web/page_data.h"
 #include "web/pages.h"
 #include "web/words.h"
@@ -375,6 +376,10 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   if (!row.sent_at.empty()) l.set("sent_text", displayTime(row.sent_at));
   if (!row.approved_at.empty()) l.set("approved_text", displayTime(row.approved_at));
   d.set("letter", l);
+  // The letter itself, at full height in the page (its HTML is ours: see letterInPage).
+  const std::string letter_html = letterInPage(row.html);
+  d.set("letter_html", letter_html);
+  d.set("has_letter_html", !letter_html.empty());
   d.set("free_text", row.free_text);
   d.set("free_text_was", row.free_text);
 
@@ -527,6 +532,33 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   d.set("channels", channels);
   auto done = kDone.find(req.queryOr("done"));
   if (done != kDone.end()) d.set("done", done->second);
+  // After an approval, the next letter this officer may approve: ready for review, soonest due, not a phone
+  // task, not one they changed last (four eyes).
+  if (officer && done != kDone.end() && done->first == "approved") {
+    storage::LetterFilter f;
+    f.states = {"draft"};
+    f.limit = 100;
+    std::optional<storage::LetterRow> next;
+    for (int pages = 0; pages < 10 && !next; ++pages) {
+      const auto rows = s_.letters.list(f, actorOf(req));
+      for (const auto& r : rows)
+        if (r.n != row.n && r.channel != "phone" && r.last_edited_by != req.principal->user &&
+            !domain::refuseWhileBeingWritten(r.version)) {
+          next = r;
+          break;
+        }
+      if (rows.size() < static_cast<size_t>(f.limit)) break;
+      f.after_due = rows.back().due_by;
+      f.after_n = rows.back().n;
+    }
+    if (next) {
+      Value n = Value::map();
+      n.set("href", "/letters/l-" + std::to_string(next->n));
+      n.set("text", ruleTitle(next->rule) + ", due by " + displayDate(next->due_by));
+      d.set("next_letter", n);
+    }
+    d.set("approved_done", true);
+  }
   if (refused) {
     Value e = Value::map();
     std::string message = refused->what();
@@ -590,16 +622,17 @@ Response WebPages::letterPage(Request& req, const Error* refused, int status) {
   return page("letter", d, status);
 }
 
-Response WebPages::letterPreview(Request& req) {
+// The letter alone, as it will be posted (A4, by its own print CSS) or emailed: to print, or save as a PDF, from
+// the browser. Not framed; it runs no script.
+Response WebPages::letterPrint(Request& req) {
   const letters::LetterDetail detail = s_.letters.read(req.params.at("id"), actorOf(req));
   Response r;
   r.content_type = "text/html; charset=utf-8";
   r.body = detail.letter.html;
-  // The letter as it will print, framed by our own letter page only; it runs no script.
   r.headers["Content-Security-Policy"] =
-      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; "
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; "
       "form-action 'none'";
-  r.headers["X-Frame-Options"] = "SAMEORIGIN";
+  r.headers["X-Frame-Options"] = "DENY";
   return r;
 }
 

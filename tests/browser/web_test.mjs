@@ -177,9 +177,9 @@ await step('an officer corrects a letter: reasons and free text, and sees it as 
   await page.fill('#free_text', 'Please call us on the number above if you would like to talk about this letter.')
   await go('#save')
   assert.match(await page.textContent('#done'), /Your changes are saved/)
-  const frame = page.frameLocator('iframe.vc-letter-frame')
-  await frame.locator('text=Please call us on the number above').waitFor()
-  await frame.locator('text=There is not enough of it for a court').waitFor()
+  // The letter itself is in the page, with the corrections in it.
+  assert.match(await page.textContent('#letter'), /Please call us on the number above/)
+  assert.match(await page.textContent('#letter'), /There is not enough of it for a court/)
   assert.equal(await page.$('.vc-finding'), null, 'plain words: no findings left')
   assert.match(await page.textContent('#history'), /anna-officer/)
   await shot('03-letter')
@@ -274,7 +274,7 @@ await step('a victim who needs an interpreter or Easy Read: the officer attaches
   await go('#save')
   assert.match(await page.textContent('#done'), /Your changes are saved/)
   assert.match(await page.textContent('#letter-state'), /Ready for review/)
-  await page.frameLocator('iframe.vc-letter-frame').locator('text=Polish: a translation of this letter').waitFor()
+  assert.match(await page.textContent('#letter'), /Polish: a translation of this letter/)
   // Easy Read, given in person instead: the letter is closed and the contact completes the obligation.
   const easy = letterOf('52WN0200126')
   await page.goto(`${base}/letters/${easy}`)
@@ -490,7 +490,12 @@ await step('a save on a letter someone changed meanwhile keeps the officer\'s wo
     const summary = await page.textContent('.govuk-error-summary')
     assert.match(summary, /ben-officer changed this letter on .* after you opened it/)
     assert.match(summary, /ben-officer also changed the reasons for the decision/)
-    const words = await page.textContent('main')
+    // The page's own words (not the letter's, which give the unit's address, vlu.southwest@...).
+    const words = await page.evaluate(() => {
+      const main = document.querySelector('main').cloneNode(true)
+      main.querySelector('#letter')?.remove()
+      return main.textContent
+    })
     assert.doesNotMatch(words, /version \d+, not \d+|redo the edit|four eyes|\bvlu\b/i)
     await shot('11-changed-meanwhile')
     // Saving again puts her words on top of Ben's version.
@@ -729,6 +734,135 @@ await step('errors: dates on the dashboard and the audit log are date inputs; 31
   await page.goto(base + '/audit?from=2026-11-01&to=2026-11-30&actor=meg-manager')
   assert.doesNotMatch(await page.title(), /^Error/)
   assert.equal(await page.inputValue('#from-month'), '11')
+})
+
+// --- issue 18 item 2 (web-letter): the letter read in the page, the decision under it, a print view ---
+await step('the letter is read in the page at full height, the decision is right under it, and it prints on its own', async () => {
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('ben-officer')
+  // Ready for review, soonest due first, as the queue lists them: Ben approves the first nobody has changed, and
+  // first changes the one after it, so that it is his to leave for another officer (four eyes).
+  const ready = sql("SELECT 'l-' || n || '|' || COALESCE(last_edited_by, '') FROM letters WHERE state = 'draft' AND channel <> 'phone' AND version >= 1 ORDER BY due_by, n")
+    .split('\n').map(r => r.split('|'))
+  const at = ready.findIndex(([, by]) => by === '')
+  assert.ok(at >= 0 && at + 1 < ready.length, `two letters ready for review: ${ready}`)
+  const id = ready[at][0]
+  const after = ready[at + 1][0]
+  await page.goto(`${base}/letters/${after}`)
+  await page.fill('#free_text', 'Ben added this line, so another officer must approve it.')
+  await go('#save')
+
+  await page.goto(`${base}/letters/${id}`)
+  assert.equal(await page.$('iframe'), null, 'no frame: the letter is in the page')
+  const m = await page.evaluate(() => {
+    const letter = document.querySelector('#letter')
+    const scrolling = [letter, ...letter.querySelectorAll('*')].filter(e => {
+      const s = getComputedStyle(e)
+      return ['auto', 'scroll'].includes(s.overflowY) || ['auto', 'scroll'].includes(s.overflowX) ||
+        e.scrollHeight > e.clientHeight + 1 || (e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+    }).map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`)
+    const box = letter.getBoundingClientRect()
+    const approve = document.querySelector('#approve').getBoundingClientRect()
+    return { scrolling, height: box.height, text: letter.innerText, approveBelow: approve.bottom - box.bottom, screen: window.innerHeight }
+  })
+  assert.deepEqual(m.scrolling, [], 'nothing in the letter scrolls on its own')
+  assert.match(m.text, /Dear /)
+  assert.ok(m.height > 900, `the letter at full height: ${m.height}px`)
+  assert.ok(m.approveBelow > 0 && m.approveBelow <= m.screen, `"Approve and send" within one screen below the letter: ${m.approveBelow}px`)
+  await checkAccessible('letter page, the letter in it')
+  await page.screenshot({ path: path.join(artefacts, '18-2-letter-in-page.png'), fullPage: true })
+
+  // The print view: the letter alone, as it will print, with no script; the browser prints it or saves a PDF.
+  const res = await page.goto(`${base}/letters/${id}/print`)
+  assert.equal(res.status(), 200)
+  assert.match(res.headers()['content-security-policy'], /default-src 'none'/)
+  assert.doesNotMatch(res.headers()['content-security-policy'], /script-src/)
+  assert.match(await page.textContent('body'), /Dear /)
+  await axeCheck('print view')
+  await shot('18-2-letter-print-view')
+  await page.pdf({ path: path.join(artefacts, '18-2-letter.pdf'), preferCSSPageSize: true })
+  assert.equal(readFileSync(path.join(artefacts, '18-2-letter.pdf')).subarray(0, 5).toString(), '%PDF-')
+
+  // Approved: the page offers the next letter Ben may approve, not the one he changed last.
+  await page.goto(`${base}/letters/${id}`)
+  await go('#approve')
+  assert.match(await page.textContent('#done'), /approved/)
+  const next = await page.getAttribute('#next-letter a', 'href')
+  assert.ok(next, 'a next letter is offered')
+  assert.notEqual(next, `/letters/${after}`, 'never one he changed last')
+  assert.notEqual(sql(`SELECT COALESCE(last_edited_by, '') FROM letters WHERE n = ${next.replace('/letters/l-', '')}`), 'ben-officer')
+  assert.equal(sql(`SELECT state FROM letters WHERE n = ${next.replace('/letters/l-', '')}`), 'draft')
+  await page.screenshot({ path: path.join(artefacts, '18-2-next-letter.png') })
+  await go('#next-letter a')
+  assert.ok(await page.$('#approve'), 'the next letter can be approved by him')
+})
+
+// --- issue 18 item 8 (web-letter): reflow ---
+// WCAG 1.4.10: at 320 CSS px nothing scrolls sideways but a table, inside its own box that the keyboard can
+// reach; the audit log also at 640 px, which is what 200% zoom of a 1280 px window is.
+async function checkReflow (what, width) {
+  await page.setViewportSize({ width, height: 900 })
+  const r = await page.evaluate(() => {
+    const w = document.documentElement.clientWidth
+    const sticking = [...document.querySelectorAll('body *')]
+      .filter(e => !e.closest('.vc-table-scroll') && e.getBoundingClientRect().right > w + 0.5)
+      .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${[...e.classList].map(c => '.' + c).join('')} to ${Math.round(e.getBoundingClientRect().right)}px`)
+    const scrollers = [...document.querySelectorAll('body *')]
+      .filter(e => !['TEXTAREA', 'SELECT', 'INPUT'].includes(e.tagName) && e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+      .filter(e => !e.matches('.vc-table-scroll[tabindex="0"][role="region"][aria-label]'))
+      .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}`)
+    return { scrollWidth: document.documentElement.scrollWidth, sticking: sticking.slice(0, 6), scrollers }
+  })
+  assert.ok(r.scrollWidth <= width, `${what} at ${width}px is ${r.scrollWidth}px wide: ${r.sticking.join('; ')}`)
+  assert.deepEqual(r.scrollers, [], `${what} at ${width}px: what scrolls sideways is a named table box the keyboard reaches`)
+}
+
+await step('reflow: no page scrolls sideways at 320px but inside a table\'s own box; the audit log fits at 640px (200% zoom)', async () => {
+  const problemsAt = []
+  const check = async (what, url, width = 320) => {
+    try {
+      if (url) await page.goto(base + url)
+      await checkReflow(what, width)
+      await page.screenshot({ path: path.join(artefacts, `18-8-reflow-${width}-${what.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true })
+    } catch (e) {
+      problemsAt.push(e.message)
+    }
+  }
+  await newSession()
+  await check('sign-in', '/login')
+  await check('error page', '/no/such/page')
+  await page.setViewportSize({ width: 1280, height: 900 })
+  await page.goto(base + '/login')
+  await signIn('anna-officer')
+  await check('queue', '/queue?state=all')
+  // The rule filter fits its box: its longest rule name does not push it out.
+  const filter = await page.evaluate(() => {
+    const s = document.querySelector('#rule').getBoundingClientRect()
+    const box = document.querySelector('#rule').closest('.vc-filters').getBoundingClientRect()
+    return { right: s.right, boxRight: box.right }
+  })
+  if (filter.right > filter.boxRight + 0.5) problemsAt.push(`the rule filter ends at ${filter.right}px, its box at ${filter.boxRight}px`)
+  const letter = sql("SELECT 'l-' || n FROM letters WHERE state = 'draft' AND version >= 1 ORDER BY due_by, n LIMIT 1")
+  await check('letter', `/letters/${letter}`)
+  await check('victim', '/victims/v-c4-chris')
+  await newSession()
+  await page.goto(base + '/login')
+  await signIn('meg-manager')
+  await check('dashboard', '/dashboard?from=2026-01-01&to=2026-12-31')
+  await check('audit', '/audit')
+  await check('audit', null, 640)
+  // At 200% zoom the audit log itself fits: its table needs no scrolling of its own.
+  const audit = await page.evaluate(() => { const t = document.querySelector('#audit'); return { table: t.scrollWidth, box: t.parentElement.clientWidth } })
+  if (audit.table > audit.box) problemsAt.push(`at 640px the audit table is ${audit.table}px wide in a ${audit.box}px box`)
+  await newSession()
+  const n = sql("SELECT n FROM notifications WHERE isva_id = 'isva-1' ORDER BY n LIMIT 1")
+  await page.goto(`${base}/inbox/n-${n}`)
+  await signIn('isla-isva')
+  await check('ISVA notification', null)
+  await check('ISVA inbox', '/inbox')
+  await page.setViewportSize({ width: 1280, height: 900 })
+  assert.deepEqual(problemsAt, [])
 })
 
 await step('no page broke its Content-Security-Policy or threw a script error', async () => {

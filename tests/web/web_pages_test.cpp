@@ -239,7 +239,7 @@ TEST_CASE("A session ends after the idle time (30 minutes here)", "[web]") {
   CHECK(r.headers["Location"] == "/login?next=%2Fqueue");
 }
 
-TEST_CASE("Pages carry the security headers, and the letter preview may be framed by our own page only", "[web]") {
+TEST_CASE("Pages carry the security headers; the letter's print view allows its own print CSS, no script, no frame", "[web]") {
   Site site;
   Browser b = site.browser();
   b.signIn("web-officer", kPassword);
@@ -257,15 +257,20 @@ TEST_CASE("Pages carry the security headers, and the letter preview may be frame
   CHECK(httpRequest(site.d.port(), "GET", "/api/v1/letters", bearer(site.d.vlu)).headers["X-Frame-Options"] == "DENY");
 
   const std::string id = site.nfaLetter();
-  Reply preview = b.get("/letters/" + id + "/preview");
-  CHECK(preview.status == 200);
-  CHECK(preview.body.find("Dear Pat Web") != std::string::npos);
-  CHECK(preview.headers["Content-Security-Policy"].find("frame-ancestors 'self'") != std::string::npos);
-  CHECK(preview.headers["Content-Security-Policy"].find("script-src") == std::string::npos);  // default-src 'none'
-  CHECK(preview.headers["X-Frame-Options"] == "SAMEORIGIN");
-  Reply page = b.get("/letters/" + id);
-  CHECK(page.status == 200);
-  CHECK(page.body.find("<iframe class=\"vc-letter-frame\" src=\"/letters/" + id + "/preview\"") != std::string::npos);
+  Reply print = b.get("/letters/" + id + "/print");
+  CHECK(print.status == 200);
+  CHECK(print.body.find("Dear Pat Web") != std::string::npos);
+  CHECK(print.body.find("@page { size: A4;") != std::string::npos);  // the letter's own print CSS
+  const std::string csp = print.headers["Content-Security-Policy"];
+  CHECK(csp.find("default-src 'none'") != std::string::npos);
+  CHECK(csp.find("style-src 'unsafe-inline'") != std::string::npos);
+  CHECK(csp.find("script-src") == std::string::npos);  // default-src 'none': no script at all
+  CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+  CHECK(print.headers["X-Frame-Options"] == "DENY");
+  CHECK(print.headers["Cache-Control"] == "no-store");
+  // Nothing frames a letter any more: no page may frame anything, and the old preview is gone.
+  CHECK(b.get("/queue").headers["Content-Security-Policy"].find("frame-src 'none'") != std::string::npos);
+  CHECK(b.get("/letters/" + id + "/preview").status == 404);
 }
 
 TEST_CASE("Saving the letter form changes only what the officer changed", "[web]") {
@@ -983,4 +988,187 @@ TEST_CASE("At the end of the published calendar the service keeps drafting, swee
   Reply before = b.get("/dashboard");
   REQUIRE(before.status == 200);
   CHECK(before.body.find("calendar-running-out") == std::string::npos);
+}
+
+// --- issue 18 item 2 (web-letter): the letter read in the page, a print view, the decision under the letter ---
+
+TEST_CASE("The letter page shows the letter's own words in the page, at full height, and the decision right under it",
+          "[web][letter]") {
+  Site site;
+  app::addUser(site.d.services.db, "web-officer2", "vlu", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  const std::string id = site.nfaLetter();
+  Browser b = site.browser();
+  b.signIn("web-officer2", kPassword);
+  const std::string page = b.get("/letters/" + id).body;
+  CHECK(page.find("<iframe") == std::string::npos);
+  const size_t letter = page.find("<div class=\"vc-letter\" id=\"letter\" lang=\"en-GB\">");
+  REQUIRE(letter != std::string::npos);
+  const size_t end = page.find("<h2 class=\"govuk-heading-m\" id=\"actions\"", letter);
+  REQUIRE(end != std::string::npos);
+  const std::string shown = page.substr(letter, end - letter);
+  CHECK(shown.find("Dear Pat Web") != std::string::npos);
+  CHECK(shown.find("Not enough evidence.") != std::string::npos);
+  CHECK(shown.find("1 Page Road") != std::string::npos);  // the address as the envelope shows it
+  // Its headings sit under the page's own h2 ("The letter as it will print"); it brings no style or landmark.
+  CHECK(shown.find("<h3>Our decision not to charge</h3>") != std::string::npos);
+  CHECK(shown.find("<h1") == std::string::npos);
+  CHECK(shown.find("<h2") == std::string::npos);
+  CHECK(shown.find("<style") == std::string::npos);
+  CHECK(shown.find("<main") == std::string::npos);
+  CHECK(shown.find("<header") == std::string::npos);
+  CHECK(page.find("The letter as it will print</h2>") < letter);
+  CHECK(page.find("href=\"/letters/" + id + "/print\" id=\"print-link\"") < letter);
+  // Approve, then send back, then the corrections.
+  const size_t approve = page.find("id=\"approve\"", letter);
+  const size_t reject = page.find("id=\"reject\"", letter);
+  const size_t edit = page.find("id=\"edit\"", letter);
+  CHECK(approve != std::string::npos);
+  CHECK(approve < reject);
+  CHECK(reject < edit);
+  CHECK(edit != std::string::npos);
+  CHECK(site.audits("read_letter") == 1);  // one read: the page, no frame reading it again
+}
+
+TEST_CASE("The print view answers with the letter and its own CSP, is audited, and is refused outside the Area",
+          "[web][letter]") {
+  Site site;
+  app::addUser(site.d.services.db, "web-officer-north", "vlu", "", "CPS London North", "2026-04-06T08:00:00Z",
+               {kPassword, 100000});
+  const std::string id = site.nfaLetter();
+  Browser b = site.browser(), north = site.browser();
+  b.signIn("web-officer", kPassword);
+  REQUIRE(north.signIn("web-officer-north", kPassword).status == 303);
+
+  const int64_t reads = site.audits("read_letter");
+  Reply print = b.get("/letters/" + id + "/print");
+  CHECK(print.status == 200);
+  CHECK(print.content_type == "text/html; charset=utf-8");
+  CHECK(print.body.rfind("<!DOCTYPE html>", 0) == 0);  // the letter's own document, as posted
+  CHECK(print.body.find("Dear Pat Web") != std::string::npos);
+  CHECK(print.body.find("<script") == std::string::npos);
+  CHECK(print.headers["Content-Security-Policy"].find("default-src 'none'") != std::string::npos);
+  CHECK(site.audits("read_letter") == reads + 1);
+  {
+    auto lease = site.d.services.db.session();
+    storage::AuditFilter f;
+    f.action = "read_letter";
+    const auto entries = storage::AuditLog(lease).list(f);
+    REQUIRE(!entries.empty());
+    CHECK(entries.front().actor == "web-officer");
+    CHECK(entries.front().subject == "letter:" + id);
+  }
+
+  const int64_t denied = site.audits("read_letter_denied");
+  Reply refused = north.get("/letters/" + id + "/print");
+  CHECK(refused.status == 404);
+  CHECK(refused.body.find("Pat Web") == std::string::npos);
+  CHECK(site.audits("read_letter_denied") == denied + 1);
+  CHECK(site.audits("read_letter") == reads + 1);
+  // Not signed in: the sign-in page, then back to the print view.
+  Browser nobody = site.browser();
+  Reply r = nobody.get("/letters/" + id + "/print");
+  CHECK(r.status == 303);
+  CHECK(r.headers["Location"] == "/login?next=%2Fletters%2F" + id + "%2Fprint");
+}
+
+TEST_CASE("Hostile free text in a letter shows as text in the page and the print view, and breaks nothing",
+          "[web][letter][hostile]") {
+  Site site;
+  const std::string id = site.nfaLetter();
+  Browser b = site.browser();
+  b.signIn("web-officer", kPassword);
+  auto form = formFields(b.get("/letters/" + id).body, "/letters/" + id + "/edit");
+  form["free_text"] = "</div></main></body><script>alert(1)</script><img src=x onerror=alert(2)>"
+                      "<a href=\"javascript:alert(3)\">Ring us</a><!-- x";
+  REQUIRE(b.post("/letters/" + id + "/edit", encodeForm(form)).status == 303);
+
+  const std::string page = b.get("/letters/" + id).body;
+  const size_t letter = page.find("<div class=\"vc-letter\" id=\"letter\"");
+  REQUIRE(letter != std::string::npos);
+  const size_t end = page.find("<h2 class=\"govuk-heading-m\" id=\"actions\"", letter);
+  REQUIRE(end != std::string::npos);
+  const std::string shown = page.substr(letter, end - letter);
+  INFO(shown);
+  // Shown as the words typed ...
+  CHECK(shown.find("&lt;script&gt;alert(1)&lt;") != std::string::npos);
+  CHECK(shown.find("&lt;img src=x onerror=alert(2)&gt;") != std::string::npos);
+  CHECK(shown.find("&lt;a href=&quot;javascript:alert(3)&quot;&gt;Ring us&lt;") != std::string::npos);
+  CHECK(shown.find("&lt;&#x2F;div&gt;&lt;&#x2F;main&gt;") != std::string::npos);
+  // ... never as markup,
+  CHECK(shown.find("<script") == std::string::npos);
+  CHECK(shown.find("<img") == std::string::npos);
+  CHECK(shown.find("href=\"javascript") == std::string::npos);
+  CHECK(shown.find("<!--") == std::string::npos);
+  // ... and the letter closes what it opens: the page goes on after it as it should.
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count(shown, "<div") == count(shown, "</div>"));
+  CHECK(count(shown, "<p>") + count(shown, "<p ") == count(shown, "</p>"));
+  CHECK(count(page, "</main>") == 1);
+  CHECK(page.find("</main>") > page.find("id=\"history\""));
+  CHECK(page.find("class=\"govuk-footer\"") > page.find("</main>"));
+
+  // The print view is the letter as the victim gets it: the words as text there too.
+  const std::string print = b.get("/letters/" + id + "/print").body;
+  CHECK(print.find("&lt;script&gt;alert(1)&lt;") != std::string::npos);
+  CHECK(print.find("<script") == std::string::npos);
+  CHECK(print.find("<img") == std::string::npos);
+}
+
+TEST_CASE("After an approval the page offers the next letter this officer may approve, never one they changed last",
+          "[web][letter]") {
+  Site site;
+  app::addUser(site.d.services.db, "web-officer2", "vlu", "", "", "2026-04-06T08:00:00Z", {kPassword, 100000});
+  // Three letters, decided a day apart: the first is due soonest.
+  auto letterFor = [&](const std::string& urn, const std::string& decided) {
+    REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest),
+                        batch({R"({"id":")" + urn + R"(-e1","type":"case.registered","occurred_at":"2026-03-01T09:00:00Z","case_urn":")" + urn + R"(","area":"CPS South West","offences":["stalking"]})",
+                               R"({"id":")" + urn + R"(-e2","type":"victim.registered","occurred_at":"2026-03-01T09:05:00Z","case_urn":")" + urn + R"(","victim_id":")" + urn + R"(-v","name":{"given":"Pat","family":"Web"},"address":{"lines":["1 Page Road","Sampleford"],"postcode":"ZZ1 1AA"}})",
+                               R"({"id":")" + urn + R"(-e3","type":"charging.decided","occurred_at":")" + decided + R"(","case_urn":")" + urn + R"(","decision":"no_further_action","reasons":"Not enough evidence."})"}))
+                .status == 200);
+    site.d.services.letters.refresh({});
+    return httpRequest(site.d.port(), "GET", "/api/v1/letters?case_urn=" + urn, bearer(site.d.vlu))
+        .object()->getArray("items")->getObject(0)->getValue<std::string>("id");
+  };
+  const std::string first = letterFor("52NX0100126", "2026-04-01T15:00:00+01:00");
+  const std::string second = letterFor("52NX0200126", "2026-04-02T15:00:00+01:00");
+  const std::string third = letterFor("52NX0300126", "2026-04-03T15:00:00+01:00");
+  Browser b = site.browser(), other = site.browser();
+  b.signIn("web-officer", kPassword);
+  other.signIn("web-officer2", kPassword);
+  // The officer changed the second letter last: it waits for another officer (four eyes).
+  auto form = formFields(b.get("/letters/" + second).body, "/letters/" + second + "/edit");
+  form["free_text"] = "Ring us on the number above.";
+  REQUIRE(b.post("/letters/" + second + "/edit", encodeForm(form)).status == 303);
+
+  auto approve = [&](Browser& who, const std::string& id) {
+    auto fields = formFields(who.get("/letters/" + id).body, "/letters/" + id + "/approve");
+    Reply done = who.post("/letters/" + id + "/approve", encodeForm(fields));
+    REQUIRE(done.status == 303);
+    return who.get(done.headers["Location"]).body;
+  };
+  std::string page = approve(b, first);
+  size_t next = page.find("id=\"next-letter\"");
+  REQUIRE(next != std::string::npos);
+  // (Mustache writes "/" in an attribute as &#x2F;.)
+  CHECK(page.find("href=\"&#x2F;letters&#x2F;" + third + "\"", next) < page.find("</p>", next));
+  CHECK(page.find("&#x2F;letters&#x2F;" + second + "\"") == std::string::npos);
+
+  // The other officer, who changed nothing, is offered the second letter: it is due sooner.
+  page = approve(other, third);
+  next = page.find("id=\"next-letter\"");
+  REQUIRE(next != std::string::npos);
+  CHECK(page.find("href=\"&#x2F;letters&#x2F;" + second + "\"", next) < page.find("</p>", next));
+
+  // Nothing left that this officer may approve: the page says so and leads back to the queue.
+  Reply again = b.get("/letters/" + first + "?done=approved");
+  next = again.body.find("id=\"next-letter\"");
+  REQUIRE(next != std::string::npos);
+  CHECK(again.body.find("There are no more letters for you to approve.", next) != std::string::npos);
+  CHECK(again.body.find("&#x2F;letters&#x2F;" + second + "\"") == std::string::npos);
+  // Without an approval just made, no offer.
+  CHECK(b.get("/letters/" + first).body.find("id=\"next-letter\"") == std::string::npos);
 }

@@ -12,6 +12,7 @@
 #include "rendering/html_text.h"
 #include "rendering/page_templates.h"
 #include "support/test_daemon.h"
+#include "web/letter_in_page.h"
 #include "web/page_data.h"
 #include "web/static_assets.h"
 #include "web/svg_chart.h"
@@ -176,4 +177,59 @@ TEST_CASE("An email's HTML is read as blocks a page can set out: headings, parag
   CHECK(blocks[3].kind == Kind::kListItem);
   CHECK(blocks[4].kind == Kind::kRule);
   CHECK(blocks[5].runs.at(0).text == "End");
+}
+
+TEST_CASE("A letter set into its page keeps only known tags and attributes, and closes only what it opened",
+          "[web][letter][hostile]") {
+  using web::letterInPage;
+  SECTION("our letter's markup: headings under the page's h2, landmarks as plain blocks, its classes kept") {
+    const std::string doc =
+        "<!DOCTYPE html>\n<html lang=\"cy\">\n<head><title>Llythyr</title><style>p { color: red; }</style></head>\n"
+        "<body class=\"letter large-print\">\n<header class=\"letterhead\"><p class=\"org\"><strong>CPS</strong></p>"
+        "</header>\n<main>\n<address class=\"recipient\">Pat Web<br>\n1 Page Road<br>\n</address>\n<h1>Ein penderfyniad</h1>\n"
+        "<h2>Pam</h2>\n<ul><li>Un</li></ul>\n<hr class=\"language-divider\">\n<p lang=\"en-GB\">Email "
+        "<a href=\"mailto:vlu@example.org\">vlu@example.org</a></p>\n</main>\n</body>\n</html>\n";
+    CHECK(letterInPage(doc) ==
+          "<div class=\"vc-letter large-print\" id=\"letter\" lang=\"cy\">\n\n"
+          "<div class=\"letterhead\"><p class=\"org\"><strong>CPS</strong></p></div>\n<div>\n"
+          "<address class=\"recipient\">Pat Web<br>\n1 Page Road<br>\n</address>\n<h3>Ein penderfyniad</h3>\n"
+          "<h4>Pam</h4>\n<ul><li>Un</li></ul>\n<hr class=\"language-divider\">\n<p lang=\"en-GB\">Email "
+          "<a href=\"mailto:vlu@example.org\">vlu@example.org</a></p>\n</div>\n\n</div>");
+  }
+  SECTION("hostile markup, as if a value had reached the letter unescaped: none of it survives as markup") {
+    const std::string doc =
+        "<html><body onload=\"steal()\"><p onclick=\"x()\" style=\"position:fixed\" class=\"org govuk-visually-hidden\">"
+        "Hello</div></div></main><script>alert(1)</script><SCRIPT src=x></SCRIPT>"
+        "<img src=x onerror=alert(2)><a href=\"javascript:alert(3)\">j</a><a href=' JaVaScRiPt:alert(4)'>k</a>"
+        "<a href=\"https://example.org/\" target=\"_blank\">ok</a><iframe src=\"/queue\"></iframe>"
+        "<svg><script>alert(5)</script></svg><form action=\"/logout\"><button>b</button></form>"
+        "<p/onmouseover=alert(6)>q<!-- <script>alert(7)</script> --><style>body{display:none}</style>"
+        "<a href=\"x\" title='\"><script>alert(8)</script>'>t</a>"
+        "<p class=\"x\" lang='en\"><script>'>end</p></body></html>";
+    const std::string out = letterInPage(doc);
+    INFO(out);
+    std::string low = out;
+    for (char& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const std::string bad : {"<script", "<img", "<iframe", "<svg", "<form", "<button", "<style", "style=", "onload",
+                                  "onclick", "onerror", "onmouseover", "javascript:", "target=", "title=", "<!--",
+                                  "govuk-visually-hidden", "alert(1)", "alert(5)", "alert(7)", "alert(8)"}) {
+      INFO(bad);
+      CHECK(low.find(bad) == std::string::npos);
+    }
+    CHECK(out ==
+          "<div class=\"vc-letter\" id=\"letter\" lang=\"en-GB\">\n"
+          "<p class=\"org\">Hello<a>j</a><a>k</a><a href=\"https://example.org/\">ok</a>b<p>q"
+          "<a>'>t</a><p lang=\"en&quot;\"></p></p></p>\n</div>");
+  }
+  SECTION("a tag never closed, a comment never closed, or no body at all") {
+    CHECK(letterInPage("<html><body><p>one<p>two<strong>three") ==
+          "<div class=\"vc-letter\" id=\"letter\" lang=\"en-GB\">\n<p>one<p>two<strong>three</strong></p></p>\n</div>");
+    CHECK(letterInPage("<body><p>seen</p><!-- <p>never") ==
+          "<div class=\"vc-letter\" id=\"letter\" lang=\"en-GB\">\n<p>seen</p>\n</div>");
+    CHECK(letterInPage("<body><p>cut <a href=\"https://x") ==
+          "<div class=\"vc-letter\" id=\"letter\" lang=\"en-GB\">\n<p>cut </p>\n</div>");
+    CHECK(letterInPage("<script>alert(1)</script>").empty());
+    CHECK(letterInPage("<body><script>never closed <p>x</p>") ==
+          "<div class=\"vc-letter\" id=\"letter\" lang=\"en-GB\">\n\n</div>");
+  }
 }
