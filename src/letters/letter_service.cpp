@@ -696,6 +696,15 @@ std::vector<storage::LetterRow> LetterService::list(storage::LetterFilter filter
   return storage::LetterStore(lease).listLetters(filter);
 }
 
+std::vector<storage::LetterCount> LetterService::count(storage::LetterCountScope scope, const Actor& actor) {
+  if (!actor.area.empty()) {
+    if (!scope.area.empty() && scope.area != actor.area) return {};  // nothing outside their Area
+    scope.area = actor.area;
+  }
+  auto lease = db_.session();
+  return storage::LetterStore(lease).countLetters(scope);
+}
+
 storage::LetterRow LetterService::loadForChange(storage::LetterStore& letters, const std::string& id,
                                                 const Actor& actor) {
   auto row = letters.findLetter(parseLetterId(id));

@@ -106,6 +106,9 @@ class LetterService : public delivery::DeliveryListener, public delivery::Report
 
   // The review queue, soonest due first. A VLU officer bound to an Area sees only that Area.
   std::vector<storage::LetterRow> list(storage::LetterFilter filter, const Actor& actor);
+  // The queue's counts, grouped (storage::LetterStore::countLetters), of the letters the actor may see: an
+  // officer bound to an Area counts that Area's only (nothing when the scope names another).
+  std::vector<storage::LetterCount> count(storage::LetterCountScope scope, const Actor& actor);
   // One letter with its versions, history and delivery; the read is audited.
   // Throws Error(kNotFound) for an unknown id or one outside the actor's Area.
   LetterDetail read(const std::string& id, const Actor& actor);

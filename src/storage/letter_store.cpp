@@ -208,6 +208,28 @@ std::optional<LetterRow> LetterStore::findLetterByObligation(const std::string& 
   return rows.front();
 }
 
+namespace {
+
+// Each attention filter first names the term of letters_by_attention_due's WHERE it implies (a code in
+// blocked_by is always the quoted string these look for), then checks the code exactly.
+// PostgreSQL: strpos for instr, json_array_elements for json_each.
+std::string blockedCode(bool postgres) {
+  return postgres ? " FROM json_array_elements(l.blocked_by::json) b WHERE b ->> 'code'"
+                  : " FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code')";
+}
+
+std::string communicationNeedTerm(bool postgres) {
+  return std::string(postgres ? "strpos" : "instr") + "(l.blocked_by, '\"needs_') > 0 AND EXISTS (SELECT 1" +
+         blockedCode(postgres) + " IN ('needs_translation', 'needs_easy_read'))";
+}
+
+std::string unsafeChannelTerm(bool postgres) {
+  return std::string(postgres ? "strpos" : "instr") + "(l.blocked_by, '\"unsafe_channel\"') > 0 AND EXISTS (SELECT 1" +
+         blockedCode(postgres) + " = 'unsafe_channel')";
+}
+
+}  // namespace
+
 ListQuery letterListQuery(const LetterFilter& f, bool postgres) {
   ListQuery q;
   q.sql = letterSelect(f.with_content);
@@ -265,22 +287,48 @@ ListQuery letterListQuery(const LetterFilter& f, bool postgres) {
   eq("o.case_urn", f.case_urn);
   eq(kDeliveryState, f.delivery_state);
   eq(deliveryStatusColumn().c_str(), f.delivery_status);
-  // Each attention filter first names the term of letters_by_attention_due's WHERE it implies (a code in
-  // blocked_by is always the quoted string these look for), then checks the code exactly.
-  // PostgreSQL: strpos for instr, json_array_elements for json_each.
-  const std::string blocked_code =
-      postgres ? " FROM json_array_elements(l.blocked_by::json) b WHERE b ->> 'code'"
-               : " FROM json_each(l.blocked_by) b WHERE json_extract(b.value, '$.code')";
-  const std::string instr = postgres ? "strpos" : "instr";
-  if (f.communication_need)
-    q.sql += " AND " + instr + "(l.blocked_by, '\"needs_') > 0 AND EXISTS (SELECT 1" + blocked_code + " IN "
-             "('needs_translation', 'needs_easy_read'))";
-  if (f.unsafe_channel)
-    q.sql += " AND " + instr + "(l.blocked_by, '\"unsafe_channel\"') > 0 AND EXISTS (SELECT 1" + blocked_code + " = "
-             "'unsafe_channel')";
+  if (f.communication_need) q.sql += " AND " + communicationNeedTerm(postgres);
+  if (f.unsafe_channel) q.sql += " AND " + unsafeChannelTerm(postgres);
   if (f.phone_task) q.sql += " AND l.channel = 'phone'";
-  if (!f.after_due.empty()) q.sql += " AND (l.due_by, l.n) > (?, ?)";  // bound by listLetters: text, number
-  q.sql += " ORDER BY l.due_by, l.n LIMIT ?";
+  if (!f.due_from.empty()) {
+    q.sql += " AND l.due_by >= ?";
+    q.args.push_back(f.due_from);
+  }
+  if (!f.due_to.empty()) {
+    q.sql += " AND l.due_by <= ?";
+    q.args.push_back(f.due_to);
+  }
+  // The cursor is bound by listLetters (text, number). Backwards: the rows up to it, latest first.
+  if (!f.after_due.empty()) q.sql += f.backwards ? " AND (l.due_by, l.n) <= (?, ?)" : " AND (l.due_by, l.n) > (?, ?)";
+  q.sql += f.backwards ? " ORDER BY l.due_by DESC, l.n DESC LIMIT ?" : " ORDER BY l.due_by, l.n LIMIT ?";
+  return q;
+}
+
+ListQuery letterCountQuery(const LetterCountScope& scope, bool postgres) {
+  ListQuery q;
+  // Every letter in the scope is read once (by the Area's, victim's or case's index) and counted by what the
+  // queue filters on: state, rule, Area, when it is due (against today and the next working day), each
+  // need, and whether it is at or before the page's cursor. The groups are few (they are combinations of
+  // those values, not letters), and the page adds up from them each filter's counts.
+  q.sql = "SELECT l.state, l.rule, l.area, CASE WHEN l.due_by < ? THEN 0 WHEN l.due_by = ? THEN 1 "
+          "WHEN l.due_by <= ? THEN 2 ELSE 3 END, CASE WHEN " + communicationNeedTerm(postgres) +
+          " THEN 1 ELSE 0 END, CASE WHEN " + unsafeChannelTerm(postgres) +
+          " THEN 1 ELSE 0 END, CASE WHEN l.channel = 'phone' THEN 1 ELSE 0 END, " +
+          (scope.cursor_due.empty() ? std::string("0") : "CASE WHEN (l.due_by, l.n) <= (?, ?) THEN 1 ELSE 0 END") +
+          ", COUNT(*)";
+  q.args = {scope.today, scope.today, scope.next_working_day};
+  if (!scope.victim_id.empty() || !scope.case_urn.empty())
+    q.sql += postgres ? " FROM obligations o JOIN letters l ON o.id = l.obligation_id"
+                      : std::string(" FROM obligations o INDEXED BY ") +
+                            (!scope.victim_id.empty() ? "obligations_by_victim" : "obligations_by_case") +
+                            " CROSS JOIN letters l ON o.id = l.obligation_id";
+  else
+    q.sql += " FROM letters l";
+  q.sql += " WHERE 1 = 1";
+  if (!scope.area.empty()) q.sql += " AND l.area = ?";
+  if (!scope.victim_id.empty()) q.sql += " AND o.victim_id = ?";
+  if (!scope.case_urn.empty()) q.sql += " AND o.case_urn = ?";
+  q.sql += " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8";
   return q;
 }
 
@@ -291,6 +339,30 @@ std::vector<LetterRow> LetterStore::listLetters(const LetterFilter& f) {
   if (!f.after_due.empty()) q.bind(f.after_due).bind(f.after_n);
   q.bind(static_cast<int64_t>(f.limit));
   return readLetters(q);
+}
+
+std::vector<LetterCount> LetterStore::countLetters(const LetterCountScope& scope) {
+  const ListQuery counts = letterCountQuery(scope, isPostgres(s_));
+  Query q(s_, counts.sql);
+  for (const auto& a : counts.args) q.bind(a);  // today, today, the next working day
+  if (!scope.cursor_due.empty()) q.bind(scope.cursor_due).bind(scope.cursor_n);
+  for (const std::string* v : {&scope.area, &scope.victim_id, &scope.case_urn})
+    if (!v->empty()) q.bind(*v);
+  std::vector<LetterCount> out;
+  while (q.next()) {
+    LetterCount c;
+    c.state = q.text(0);
+    c.rule = q.text(1);
+    c.area = q.text(2);
+    c.due = static_cast<int>(q.int64(3));
+    c.communication_need = q.int64(4) != 0;
+    c.unsafe_channel = q.int64(5) != 0;
+    c.phone_task = q.int64(6) != 0;
+    c.at_or_before_cursor = q.int64(7) != 0;
+    c.count = q.int64(8);
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 std::vector<ObligationForLetter> LetterStore::obligationsForNewLetters(const std::vector<std::string>& cases) {

@@ -22,6 +22,9 @@ namespace vc::storage {
 // The SQL listLetters runs for f and its text arguments in order (the cursor, if any, and the page size
 // follow them): public so that a test can hold each filter's plan to the index it means to walk.
 ListQuery letterListQuery(const LetterFilter& f, bool postgres = false);  // on SQLite or on PostgreSQL
+// The SQL countLetters runs: its text arguments are today, today and the next working day (the cursor, if
+// any, and then the scope's Area, victim and case, those not empty, follow them).
+ListQuery letterCountQuery(const LetterCountScope& scope, bool postgres = false);
 
 // An open letter or meeting obligation that has no letter, with what its body says of its letter (read
 // in SQL from the stored, packed body: neither unpacked nor parsed here).
@@ -59,6 +62,9 @@ class LetterStore {
   std::optional<LetterRow> findLetterByObligation(const std::string& obligation_id);
   // Sorted by the obligation's due date, soonest first, then by number.
   std::vector<LetterRow> listLetters(const LetterFilter& f);
+  // How many letters in the scope there are of each state, rule, Area, time left, need and side of the cursor:
+  // one grouped query, from which the queue adds up its counts for every filter (letters are not read).
+  std::vector<LetterCount> countLetters(const LetterCountScope& scope);
   // Store::obligationsWithoutLetters(cases) (cases not empty), in the same order (case, then creation),
   // as much as creating their letters' rows needs (LetterService::addPendingLetters, in the ingest's
   // transaction: the bodies' explanations are neither inflated nor parsed).

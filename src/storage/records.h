@@ -114,10 +114,31 @@ struct LetterFilter {
   bool unsafe_channel = false;      // only letters blocked by unsafe_channel
   bool phone_task = false;          // only letters whose channel is phone
   std::vector<std::string> cases;   // any of these cases (empty: all)
+  std::string due_from, due_to;     // only letters due on or after / on or before these dates ("": open)
   std::string after_due;            // cursor: rows after (due_by, n)
   int64_t after_n = 0;
+  bool backwards = false;           // the rows at or before the cursor instead, latest first (a page back)
   int limit = 100;
   bool with_content = false;        // html and text too
+};
+
+// Which letters the queue's counts are of (LetterStore::countLetters): one Area, victim or case ("" for
+// any), and the dates and cursor the counts are split by.
+struct LetterCountScope {
+  std::string area, victim_id, case_urn;
+  std::string today, next_working_day;  // due before today, on it, after it up to this date, or later
+  std::string cursor_due;               // "" for none: else rows at or before (cursor_due, cursor_n) are marked
+  int64_t cursor_n = 0;
+};
+
+// How many letters share all of these (one row of LetterStore::countLetters' grouped answer).
+struct LetterCount {
+  enum Due { kOverdue = 0, kDueToday = 1, kDueNext = 2, kLater = 3 };
+  std::string state, rule, area;
+  int due = kLater;
+  bool communication_need = false, unsafe_channel = false, phone_task = false;
+  bool at_or_before_cursor = false;
+  int64_t count = 0;
 };
 
 // A message waiting to go out, going out, or gone: a letter by post (the spool)

@@ -184,23 +184,130 @@ void showOtherChange(const Request& req, const letters::LetterDetail& detail, Va
 
 }  // namespace
 
+namespace {
+
+// The queue's page size: a page of a GOV.UK table an officer can scan.
+constexpr int kQueuePage = 50;
+
+const std::vector<std::string> kOpenStates = {"draft", "blocked", "rejected", "approved"};
+
+const std::vector<std::pair<std::string, std::string>> kDueFilters = {
+    {"overdue", "Overdue"}, {"due_today", "Due today"}, {"due_next", "Due the next working day"}};
+
+const std::vector<std::pair<std::string, std::string>> kNeedFilters = {
+    {"communication_need", "Waiting for a translation or Easy Read"},
+    {"unsafe_channel", "Channel not safe for the victim"},
+    {"phone_task", "Phone tasks (call the victim)"}};
+
+// What the queue is filtered by, as its links carry it.
+struct QueueFilters {
+  std::string state = "open", rule, area, need, due, q;
+};
+
+// The queue with these filters (and the cursor, if any); the defaults are left out of the link.
+std::string queueHref(const QueueFilters& f, const std::string& after = "") {
+  std::string query;
+  auto add = [&](const char* name, const std::string& value) {
+    if (!value.empty()) query += (query.empty() ? "?" : "&") + std::string(name) + "=" + http::urlEncode(value);
+  };
+  add("state", f.state == "open" ? "" : f.state);
+  add("rule", f.rule);
+  add("area", f.area);
+  add("need", f.need);
+  add("due", f.due);
+  add("q", f.q);
+  add("after", after);
+  return "/queue" + query;
+}
+
+bool isOpen(const std::string& state) {
+  return std::find(kOpenStates.begin(), kOpenStates.end(), state) != kOpenStates.end();
+}
+
+// Whether the letters of one group (a row of the grouped counts) are listed with these filters.
+bool passes(const storage::LetterCount& c, const QueueFilters& f) {
+  if (f.state != "all" && (f.state == "open" ? !isOpen(c.state) : c.state != f.state)) return false;
+  if (!f.rule.empty() && c.rule != f.rule) return false;
+  if (!f.area.empty() && c.area != f.area) return false;
+  if (!f.need.empty() && !(f.need == "communication_need" ? c.communication_need
+                           : f.need == "unsafe_channel"   ? c.unsafe_channel
+                                                          : c.phone_task))
+    return false;
+  // Only a letter still to send has a time left (as the queue's tags show it).
+  if (!f.due.empty() && !(isOpen(c.state) && c.due == (f.due == "overdue"     ? storage::LetterCount::kOverdue
+                                                       : f.due == "due_today" ? storage::LetterCount::kDueToday
+                                                                              : storage::LetterCount::kDueNext)))
+    return false;
+  return true;
+}
+
+// How many letters the queue lists with `f`, and with `option` chosen for the filter `which` instead (so that
+// an option's count is the number its link lists; "" for f itself).
+int64_t countWith(const std::vector<storage::LetterCount>& counts, const QueueFilters& f, const std::string& which,
+                  const std::string& option) {
+  QueueFilters g = f;
+  if (which == "state") g.state = option;
+  if (which == "rule") g.rule = option;
+  if (which == "area") g.area = option;
+  if (which == "need") g.need = option;
+  if (which == "due") g.due = option;
+  int64_t n = 0;
+  for (const auto& c : counts)
+    if (passes(c, g)) n += c.count;
+  return n;
+}
+
+// The last date still "due the next working day" (domain::timeLeft): at most one working day after today.
+domain::Date lastDueNext(const domain::WorkingDayCalendar& calendar, const domain::Date& today) {
+  domain::Date last = today.plusDays(1);
+  try {
+    while (calendar.workingDaysBetween(today, last.plusDays(1)) <= 1) last = last.plusDays(1);
+  } catch (const domain::CalendarRangeError&) {
+  }
+  return last;
+}
+
+}  // namespace
+
 Response WebPages::queue(Request& req) {
-  storage::LetterFilter f;
-  std::string state = req.queryOr("state", "open");
+  QueueFilters qf;
+  qf.state = req.queryOr("state", "open");
   bool known = false;
-  for (const auto& [value, text] : kStateFilters) known = known || value == state;
+  for (const auto& [value, text] : kStateFilters) known = known || value == qf.state;
   if (!known) throw Error(Error::Kind::kInvalidArgument, "invalid_query", "choose a state from the list", {}, "state");
-  if (state == "open") f.states = {"draft", "blocked", "rejected", "approved"};
-  else if (state != "all") f.states = {state};
-  f.rule = req.queryOr("rule");
-  f.area = req.queryOr("area");
-  const std::string need = req.queryOr("need");
-  if (!need.empty() && need != "communication_need" && need != "unsafe_channel" && need != "phone_task")
+  qf.rule = req.queryOr("rule");
+  const bool bound = !req.principal->areaScope().empty();
+  if (!bound) qf.area = req.queryOr("area");  // an officer bound to an Area sees theirs whatever the link says
+  qf.need = req.queryOr("need");
+  if (!qf.need.empty() && qf.need != "communication_need" && qf.need != "unsafe_channel" && qf.need != "phone_task")
     throw Error(Error::Kind::kInvalidArgument, "invalid_query", "choose a need from the list", {}, "need");
-  f.communication_need = need == "communication_need";
-  f.unsafe_channel = need == "unsafe_channel";
-  f.phone_task = need == "phone_task";
-  f.limit = 200;
+  qf.due = req.queryOr("due");
+  if (!qf.due.empty() && qf.due != "overdue" && qf.due != "due_today" && qf.due != "due_next")
+    throw Error(Error::Kind::kInvalidArgument, "invalid_query", "choose a time left from the list", {}, "due");
+  const domain::Date today = s_.clock.today();
+  const domain::Date due_next = lastDueNext(s_.calendar, today);
+
+  storage::LetterFilter f;
+  if (qf.state == "open") f.states = kOpenStates;
+  else if (qf.state != "all") f.states = {qf.state};
+  if (!qf.due.empty()) {  // only letters still to send have a time left
+    if (f.states.empty()) f.states = kOpenStates;
+    f.states.erase(std::remove_if(f.states.begin(), f.states.end(), [](const std::string& s) { return !isOpen(s); }),
+                   f.states.end());
+    if (f.states.empty()) f.states = {"none"};  // e.g. sent and overdue: no letter is both
+    if (qf.due == "overdue") f.due_to = today.plusDays(-1).toString();
+    if (qf.due == "due_today") f.due_from = f.due_to = today.toString();
+    if (qf.due == "due_next") {
+      f.due_from = today.plusDays(1).toString();
+      f.due_to = due_next.toString();
+    }
+  }
+  f.rule = qf.rule;
+  f.area = qf.area;
+  f.communication_need = qf.need == "communication_need";
+  f.unsafe_channel = qf.need == "unsafe_channel";
+  f.phone_task = qf.need == "phone_task";
+  f.limit = kQueuePage + 1;  // one more than a page: is there a next page?
   const std::string cursor = req.queryOr("after");
   if (!cursor.empty()) {
     const size_t sep = cursor.find('~');
@@ -213,9 +320,11 @@ Response WebPages::queue(Request& req) {
     }
   }
   // One box finds a letter by its id, a case by its URN, a victim by their id or their name (issue 18 item 5).
-  const std::string q = trimmed(req.queryOr("q"));
+  qf.q = trimmed(req.queryOr("q"));
+  const std::string& q = qf.q;
   Value matched_victims = Value::list();
   std::string found_as;
+  bool searched_names = false;
   if (!q.empty()) {
     if (q.size() > 2 && q.compare(0, 2, "l-") == 0 && q.find_first_not_of("0123456789", 2) == std::string::npos)
       return Response::redirect("/letters/" + q);  // the letter page checks the Area and audits the read
@@ -223,22 +332,24 @@ Response WebPages::queue(Request& req) {
       throw Error(Error::Kind::kInvalidArgument, "invalid_query", "Search for at most 200 characters.", {}, "q");
     if (auto problem = textProblem(q, TextKind::kLine))
       throw Error(Error::Kind::kInvalidArgument, "invalid_query", "What you search for " + *problem + ".", {}, "q");
-  }
-  auto rows = s_.letters.list(f, actorOf(req));
-  if (!q.empty()) {
-    storage::LetterFilter by = f;
-    by.case_urn = q;
-    rows = s_.letters.list(by, actorOf(req));
-    found_as = "case";
-    if (rows.empty()) {
-      by.case_urn.clear();
-      by.victim_id = q;
-      rows = s_.letters.list(by, actorOf(req));
-      found_as = "victim";
+    // A case's URN or a victim's id: any of their letters (whatever the filters) says which it is.
+    storage::LetterFilter any;
+    any.limit = 1;  // in any Area the viewer may see (LetterService::list), whatever Area is chosen
+    any.case_urn = q;
+    if (!s_.letters.list(any, actorOf(req)).empty()) {
+      found_as = "case";
+      f.case_urn = q;
+    } else {
+      any.case_urn.clear();
+      any.victim_id = q;
+      if (!s_.letters.list(any, actorOf(req)).empty()) {
+        found_as = "victim";
+        f.victim_id = q;
+      }
     }
-    if (rows.empty()) {
+    if (found_as.empty()) {
       // A name: which victims it may be (an audited read of names), each a link to their page and letters.
-      found_as = "";
+      searched_names = true;
       for (const auto& v : s_.reads.searchVictimsByName(q, *req.principal, 20)) {
         Value m = Value::map();
         m.set("name", victimName(v));
@@ -249,22 +360,86 @@ Response WebPages::queue(Request& req) {
       }
     }
   }
-  const domain::Date today = s_.clock.today();
+  std::vector<storage::LetterRow> rows;
+  std::vector<storage::LetterCount> counts;
+  if (!searched_names) {
+    rows = s_.letters.list(f, actorOf(req));
+    // Every count on the page, from one grouped query over the letters this viewer may see (in the search's
+    // case or victim): the totals, each filter's options, and how many come before this page. Not only the
+    // Area chosen: the other Areas' counts are the Area filter's options (an officer bound to an Area counts
+    // only theirs: LetterService::count).
+    storage::LetterCountScope scope;
+    scope.case_urn = f.case_urn;
+    scope.victim_id = f.victim_id;
+    scope.today = today.toString();
+    scope.next_working_day = due_next.toString();
+    scope.cursor_due = f.after_due;
+    scope.cursor_n = f.after_n;
+    counts = s_.letters.count(scope, actorOf(req));
+  }
+  const bool more = rows.size() > static_cast<size_t>(kQueuePage);
+  if (more) rows.pop_back();
 
   Value d = frame(req, "Letters to review", "queue");
   d.set("q", q);
-  if (!found_as.empty() && !rows.empty())
+  if (!found_as.empty())
     d.set("found_text", found_as == "case" ? "Letters for case " + q : "Letters for victim " + q);
   if (!matched_victims.items().empty()) {
     d.set("matched_victims", matched_victims);
     d.set("any_matched", true);
   }
-  if (!q.empty() && rows.empty() && matched_victims.items().empty()) d.set("nothing_found", q);
-  const bool filtered = !q.empty() || state != "open" || !f.rule.empty() || !need.empty() ||
-                        (!req.queryOr("area").empty() && req.principal->areaScope().empty());
-  if (filtered) d.set("clear_href", "/queue");
+  if (searched_names && matched_victims.items().empty()) d.set("nothing_found", q);
+
+  // The filters chosen, each a tag whose link lists the queue without it; and one link to clear them all.
+  Value selected = Value::list();
+  auto selectedTag = [&](const std::string& label, const std::string& text, QueueFilters without) {
+    Value t = Value::map();
+    t.set("label", label);
+    t.set("text", text);
+    t.set("href", queueHref(without));
+    selected.push(t);
+  };
+  auto textOf = [](const std::vector<std::pair<std::string, std::string>>& options, const std::string& value) {
+    for (const auto& [v, text] : options)
+      if (v == value) return text;
+    return value;
+  };
+  if (!q.empty()) {
+    QueueFilters g = qf;
+    g.q.clear();
+    selectedTag("Search", q, g);
+  }
+  if (qf.state != "open") {
+    QueueFilters g = qf;
+    g.state = "open";
+    selectedTag("State", textOf(kStateFilters, qf.state), g);
+  }
+  if (!qf.due.empty()) {
+    QueueFilters g = qf;
+    g.due.clear();
+    selectedTag("Time left", textOf(kDueFilters, qf.due), g);
+  }
+  if (!qf.rule.empty()) {
+    QueueFilters g = qf;
+    g.rule.clear();
+    selectedTag("Rule", ruleTitle(qf.rule), g);
+  }
+  if (!qf.need.empty()) {
+    QueueFilters g = qf;
+    g.need.clear();
+    selectedTag("Needs attention", textOf(kNeedFilters, qf.need), g);
+  }
+  if (!qf.area.empty()) {
+    QueueFilters g = qf;
+    g.area.clear();
+    selectedTag("Area", qf.area, g);
+  }
+  if (!selected.items().empty()) {
+    d.set("selected_filters", selected);
+    d.set("clear_href", "/queue");
+  }
+
   Value items = Value::list();
-  int overdue = 0, due_today = 0, due_next = 0, communication_need = 0, unsafe_channel = 0, phone_tasks = 0;
   for (const auto& row : rows) {
     Value l = fromJson(http::letterView(row, s_.calendar, today, false));
     l.set("title", ruleTitle(row.rule));
@@ -274,64 +449,103 @@ Response WebPages::queue(Request& req) {
       l.set("need_tag", tagValue({"Needs translation", "purple"}));
     else if (row.blocked_by.find("\"needs_easy_read\"") != std::string::npos)
       l.set("need_tag", tagValue({"Needs Easy Read", "purple"}));
-    communication_need += l.find("need_tag") != nullptr;
     // Safe contact: a channel not safe for the victim, or a letter to be read to them by phone.
     if (row.channel == "phone")
       l.set("safety_tag", tagValue({"Phone task", "blue"}));
     else if (row.blocked_by.find("\"unsafe_channel\"") != std::string::npos)
       l.set("safety_tag", tagValue({"Unsafe channel", "red"}));
-    phone_tasks += row.channel == "phone";
     // Four eyes, before the click: the letters this officer changed last wait for someone else.
     if (!row.last_edited_by.empty() && row.last_edited_by == req.principal->user)
       l.set("you_changed_tag", tagValue({"You changed this", "grey"}));
-    unsafe_channel += row.channel != "phone" && row.blocked_by.find("\"unsafe_channel\"") != std::string::npos;
     if (const Value* t = l.find("time_left"); t && t->isMap()) {
-      const std::string urgency = t->find("urgency")->text();
-      const Tag u = urgencyTag(urgency);
+      const Tag u = urgencyTag(t->find("urgency")->text());
       if (*u.text) l.set("urgency_tag", tagValue(u));
-      overdue += urgency == "overdue";
-      due_today += urgency == "due_today";
-      due_next += urgency == "due_next_working_day";
     }
     items.push(l);
   }
   d.set("letters", items);
-  d.set("count", std::to_string(rows.size()));
-  d.set("overdue", std::to_string(overdue));
-  d.set("due_today", std::to_string(due_today));
-  d.set("due_next", std::to_string(due_next));
-  d.set("communication_need", std::to_string(communication_need));
-  d.set("unsafe_channel", std::to_string(unsafe_channel));
-  d.set("phone_tasks", std::to_string(phone_tasks));
-  Value needs = Value::list();
-  needs.push(option("", "Any", need.empty()));
-  needs.push(option("communication_need", "Waiting for a translation or Easy Read", need == "communication_need"));
-  needs.push(option("unsafe_channel", "Channel not safe for the victim", need == "unsafe_channel"));
-  needs.push(option("phone_task", "Phone tasks (call the victim)", need == "phone_task"));
-  d.set("needs", needs);
+
+  // The summary: how many letters these filters list, and how many of them each way; each number a link to
+  // the queue filtered that way, which lists exactly that many.
+  const int64_t total = countWith(counts, qf, "", "");
+  d.set("count", std::to_string(total));
+  auto summary = [&](const std::string& key, const std::string& filter, const std::string& option) {
+    Value v = Value::map();
+    v.set("count", std::to_string(countWith(counts, qf, filter, option)));
+    QueueFilters g = qf;
+    if (filter == "due") g.due = option;
+    if (filter == "need") g.need = option;
+    v.set("href", queueHref(g));
+    d.set(key, v);
+  };
+  summary("overdue", "due", "overdue");
+  summary("due_today", "due", "due_today");
+  summary("due_next", "due", "due_next");
+  summary("communication_need", "need", "communication_need");
+  summary("unsafe_channel", "need", "unsafe_channel");
+  summary("phone_tasks", "need", "phone_task");
   d.set("none", rows.empty());
 
+  // Each filter's options with how many letters each would list, the other filters kept.
+  auto counted = [&](const std::string& filter, const std::string& value, const std::string& text, bool chosen) {
+    return option(value, text + " (" + std::to_string(countWith(counts, qf, filter, value)) + ")", chosen);
+  };
   Value states = Value::list();
-  for (const auto& [value, text] : kStateFilters) states.push(option(value, text, value == state));
+  for (const auto& [value, text] : kStateFilters) states.push(counted("state", value, text, value == qf.state));
   d.set("states", states);
+  Value dues = Value::list();
+  dues.push(counted("due", "", "Any", qf.due.empty()));
+  for (const auto& [value, text] : kDueFilters) dues.push(counted("due", value, text, value == qf.due));
+  d.set("dues", dues);
+  Value needs = Value::list();
+  needs.push(counted("need", "", "Any", qf.need.empty()));
+  for (const auto& [value, text] : kNeedFilters) needs.push(counted("need", value, text, value == qf.need));
+  d.set("needs", needs);
   Value rules = Value::list();
-  rules.push(option("", "Any rule", f.rule.empty()));
+  rules.push(counted("rule", "", "Any rule", qf.rule.empty()));
   std::vector<std::pair<std::string, std::string>> letter_rules;
   for (const auto& r : s_.rules.sets().back().rules)
     if (domain::obligationNeedsLetter(r.kind, r.recipient, r.template_name)) letter_rules.push_back({r.id, ruleTitle(r.id)});
-  for (const auto& [id, title] : letter_rules) rules.push(option(id, title, id == f.rule));
+  for (const auto& [id, title] : letter_rules) rules.push(counted("rule", id, title, id == qf.rule));
   d.set("rules", rules);
-  const bool bound = !req.principal->areaScope().empty();
   d.set("choose_area", !bound);
   Value areas = Value::list();
-  areas.push(option("", "Every Area", f.area.empty()));
-  for (const auto& [area, contact] : s_.contacts) areas.push(option(area, area, area == f.area));
+  areas.push(counted("area", "", "Every Area", qf.area.empty()));
+  for (const auto& [area, contact] : s_.contacts) areas.push(counted("area", area, area, area == qf.area));
   d.set("areas", areas);
-  if (rows.size() == static_cast<size_t>(f.limit)) {
-    d.set("next_href", "/queue?state=" + http::urlEncode(state) + "&rule=" + http::urlEncode(f.rule) +
-                           "&area=" + http::urlEncode(f.area) + "&need=" + http::urlEncode(need) +
-                           (q.empty() ? "" : "&q=" + http::urlEncode(q)) + "&after=" +
-                           http::urlEncode(rows.back().due_by + "~" + std::to_string(rows.back().n)));
+
+  // GOV.UK pagination: "Showing 51 to 100 of 378 letters", Previous and Next keeping the filters and search.
+  // The cursor stays (due_by~n of the last row before the page); the position is counted, not carried.
+  if (!rows.empty()) {
+    int64_t before = 0;
+    if (!f.after_due.empty())
+      for (const auto& c : counts)
+        if (c.at_or_before_cursor && passes(c, qf)) before += c.count;
+    const int64_t first = before + 1, last = before + static_cast<int64_t>(rows.size());
+    d.set("showing_from", std::to_string(first));
+    d.set("showing_to", std::to_string(last));
+    if (!f.after_due.empty()) {
+      // The page before: the kQueuePage letters up to the cursor. Its own cursor is the letter before them.
+      storage::LetterFilter back = f;
+      back.backwards = true;
+      back.limit = kQueuePage + 1;
+      const auto earlier = s_.letters.list(back, actorOf(req));
+      const bool first_page = earlier.size() <= static_cast<size_t>(kQueuePage);
+      Value prev = Value::map();
+      prev.set("href", queueHref(qf, first_page ? "" : earlier.back().due_by + "~" + std::to_string(earlier.back().n)));
+      if (first > 1)
+        prev.set("label", "Letters " + std::to_string(first_page ? 1 : std::max<int64_t>(1, first - kQueuePage)) +
+                              " to " + std::to_string(first - 1));
+      d.set("previous", prev);
+    }
+    if (more) {
+      Value next = Value::map();
+      next.set("href", queueHref(qf, rows.back().due_by + "~" + std::to_string(rows.back().n)));
+      next.set("label", "Letters " + std::to_string(last + 1) + " to " +
+                            std::to_string(std::max(last + 1, std::min(total, last + kQueuePage))));
+      d.set("next", next);
+    }
+    d.set("paged", d.find("previous") || d.find("next"));
   }
   return page("queue", d);
 }

@@ -131,8 +131,17 @@ await step('the VLU queue lists letters by time left, overdue first, and filters
   const ranks = urgencies.map(u => rank[u])
   assert.ok(ranks.length > 5, 'the demo has letters to review')
   assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b), `sorted by time left: ${urgencies.join(', ')}`)
-  assert.ok(urgencies.includes('overdue') && urgencies.includes('due_today') && urgencies.includes('due_next_working_day'))
+  assert.ok(urgencies.includes('overdue'))
   assert.match(await page.textContent('#queue tbody tr.vc-row--overdue .govuk-tag'), /Overdue/)
+  // 50 a page, the overdue first: the letters due today and the next working day are counted, and listed by their links.
+  for (const [count, urgency, tag] of [['#count-due-today', 'due_today', /Due today/], ['#count-due-next', 'due_next_working_day', /Due next working day/]]) {
+    assert.ok(Number(await page.textContent(`${count} strong`)) > 0, `${urgency} counted`)
+    await go(count)
+    const marked = await page.$$eval('#queue tbody tr', rows => rows.map(r => (r.className.match(/vc-row--(\w+)/) || [])[1]))
+    assert.ok(marked.length > 0 && marked.every(u => u === urgency), `only ${urgency}: ${marked}`)
+    assert.match(await page.textContent(`#queue tbody tr.vc-row--${urgency} .govuk-tag`), tag)
+    await page.goto(base + '/queue')
+  }
   // Filter: blocked letters only, then one rule.
   await page.selectOption('#state', 'blocked')
   await go('button:has-text("Apply filters")')
@@ -421,6 +430,29 @@ await step('an officer finds a victim by part of their name in one box, then the
   await page.fill('#q', 'no such person at all')
   await go('#search button:has-text("Search")')
   assert.match(await page.textContent('#nothing-found'), /No letter, case or victim matches/)
+})
+
+await step('the queue\'s overdue count opens the overdue letters, shown as a tag that removes the filter', async () => {
+  await page.goto(base + '/queue')
+  const shown = Number(await page.textContent('#count-overdue strong'))
+  assert.ok(shown > 0, 'the demo has overdue letters')
+  assert.equal(await page.$('#selected-filters'), null, 'no filter chosen, no tags')
+  await go('#count-overdue')
+  assert.equal(new URL(page.url()).search, '?due=overdue')
+  assert.equal(Number(await page.textContent('#queue-count')), shown)
+  const rows = await page.$$eval('#queue tbody tr', trs => trs.map(r => r.className))
+  assert.equal(rows.length, Math.min(shown, 50))
+  assert.ok(rows.every(c => c.includes('vc-row--overdue')), 'only overdue letters')
+  assert.match(await page.textContent('#showing'), new RegExp(`Showing 1 to ${Math.min(shown, 50)} of ${shown} letters`))
+  assert.match(await page.textContent('#due option:checked'), new RegExp(`Overdue \\(${shown}\\)`))
+  const tags = await page.$$eval('#selected-filters .vc-filter-tag', as => as.map(a => a.textContent.trim()))
+  assert.deepEqual(tags, ['Remove this filter: Time left: Overdue'])
+  await checkAccessible('queue, the overdue letters')
+  await shot('14-queue-overdue')
+  await go('#selected-filters .vc-filter-tag')
+  assert.equal(new URL(page.url()).search, '')
+  assert.equal(await page.$('#selected-filters'), null)
+  assert.ok(Number(await page.textContent('#queue-count')) >= shown)
 })
 
 await step('the pages are set in a system font: GOV.UK\'s own typeface is neither asked for nor served', async () => {

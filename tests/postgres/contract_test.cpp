@@ -1247,6 +1247,71 @@ TEST_CASE("storage contract: LetterStore: an import's pending letters inserted w
   listed = letters.listLetters(page);
   REQUIRE(listed.size() == 1);
   CHECK(listed[0].n == n1);
+  // A page back: the letters up to the cursor, latest first; and the queue's time left, as due dates.
+  storage::LetterFilter back;
+  back.after_due = "2026-05-01";
+  back.after_n = n1;
+  back.backwards = true;
+  listed = letters.listLetters(back);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].n == n1);
+  CHECK(listed[1].n == n2);
+  storage::LetterFilter due;
+  due.due_to = "2026-04-20";
+  listed = letters.listLetters(due);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].n == n2);
+  due.due_to.clear();
+  due.due_from = "2026-04-21";
+  listed = letters.listLetters(due);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].n == n1);
+
+  // The queue's counts: one grouped query, each group with its state, rule, Area, time left, needs and side
+  // of the cursor.
+  storage::LetterCountScope scope;
+  scope.today = "2026-04-20";
+  scope.next_working_day = "2026-04-21";
+  scope.cursor_due = "2026-04-20";
+  scope.cursor_n = n2;
+  auto counts = letters.countLetters(scope);
+  std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.state < b.state; });
+  REQUIRE(counts.size() == 2);
+  CHECK(counts[0].state == "blocked");  // n2: due today, waiting for a translation, at the cursor
+  CHECK(counts[0].rule == "vrr_decision");
+  CHECK(counts[0].area == "London");
+  CHECK(counts[0].due == storage::LetterCount::kDueToday);
+  CHECK(counts[0].communication_need);
+  CHECK_FALSE(counts[0].unsafe_channel);
+  CHECK_FALSE(counts[0].phone_task);
+  CHECK(counts[0].at_or_before_cursor);
+  CHECK(counts[0].count == 1);
+  CHECK(counts[1].state == "draft");  // n1: due later, after the cursor
+  CHECK(counts[1].due == storage::LetterCount::kLater);
+  CHECK_FALSE(counts[1].communication_need);
+  CHECK_FALSE(counts[1].at_or_before_cursor);
+  scope.today = "2026-05-02";  // both overdue now, and no cursor
+  scope.next_working_day = "2026-05-04";
+  scope.cursor_due.clear();
+  counts = letters.countLetters(scope);
+  REQUIRE(counts.size() == 2);
+  for (const auto& c : counts) {
+    CHECK(c.due == storage::LetterCount::kOverdue);
+    CHECK_FALSE(c.at_or_before_cursor);
+  }
+  scope.area = "London";
+  scope.victim_id = "v2";
+  counts = letters.countLetters(scope);
+  REQUIRE(counts.size() == 1);
+  CHECK(counts[0].state == "blocked");
+  scope.victim_id.clear();
+  scope.case_urn = "URN1";
+  CHECK(letters.countLetters(scope).size() == 2);
+  scope.case_urn = "URN2";
+  CHECK(letters.countLetters(scope).empty());
+  scope.case_urn.clear();
+  scope.area = "Wales";
+  CHECK(letters.countLetters(scope).empty());
 }
 
 TEST_CASE("storage contract: notifications and the outbox: numbered, queued, claimed once, found",

@@ -12,6 +12,7 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include "domain/date.h"
 #include "ingest/ingestor.h"
 #include "storage/database.h"
 #include "storage/letter_store.h"
@@ -177,8 +178,9 @@ std::vector<int64_t> expectedLetters(storage::Database& db, const storage::Lette
     for (size_t b = 0; b < blocked->size(); ++b) codes.insert(blocked->getObject(static_cast<unsigned>(b))->getValue<std::string>("code"));
     const bool attention = (!f.communication_need || codes.count("needs_translation") || codes.count("needs_easy_read")) &&
                            (!f.unsafe_channel || codes.count("unsafe_channel")) && (!f.phone_task || row->channel == "phone");
-    if (state && cases && attention && is(f.rule, row->rule) && is(f.area, row->area) && is(f.victim_id, row->victim_id) &&
-        is(f.case_urn, row->case_urn))
+    const bool due = (f.due_from.empty() || row->due_by >= f.due_from) && (f.due_to.empty() || row->due_by <= f.due_to);
+    if (state && cases && attention && due && is(f.rule, row->rule) && is(f.area, row->area) &&
+        is(f.victim_id, row->victim_id) && is(f.case_urn, row->case_urn))
       keys.emplace_back(row->due_by, row->n);
   }
   std::sort(keys.begin(), keys.end());
@@ -295,10 +297,14 @@ TEST_CASE("Each review queue filter pages through the same letters, in the same 
   add([](auto& f) { f.states = kOpen; f.phone_task = true; });
   add([](auto& f) { f.communication_need = true; f.area = "CPS South West"; f.rule = "VCL-NFA"; });
   add([&](auto& f) { f.victim_id = victim; f.unsafe_channel = true; });
+  // The queue's time left: overdue, due today, due by the next working day (issue 18 item 5).
+  add([](auto& f) { f.states = kOpen; f.due_to = "2026-05-03"; });
+  add([](auto& f) { f.states = kOpen; f.due_from = "2026-05-04"; f.due_to = "2026-05-04"; f.area = "CPS Wales"; });
+  add([](auto& f) { f.due_from = "2026-05-05"; f.rule = "VCL-NFA"; f.communication_need = true; });
   for (const auto& f : filters) {
     INFO("states " << f.states.size() << " area " << f.area << " rule " << f.rule << " victim " << f.victim_id
                    << " case " << f.case_urn << " cases " << f.cases.size() << " attention " << f.communication_need
-                   << f.unsafe_channel << f.phone_task);
+                   << f.unsafe_channel << f.phone_task << " due " << f.due_from << ".." << f.due_to);
     CHECK(pagedLetters(store.db, f) == expectedLetters(store.db, f));
   }
   storage::LetterFilter open;
@@ -481,4 +487,124 @@ TEST_CASE("Each list's plan walks an index that starts with its filters, never t
     walks(p, "SEARCH l USING INDEX letters_by_attention_due (due_by>?)");
     CHECK_FALSE(sorted(p));
   }
+}
+
+TEST_CASE("A page back lists the letters up to its cursor, latest first, and the queue's grouped counts add up to "
+          "what each filter lists",
+          "[storage][lists][counts]") {
+  ListStore store;
+  auto lease = store.db.session();
+  storage::LetterStore letters(lease);
+
+  // Backwards from a cursor inside a run of equal due dates: the cursor's own letter, then those before it.
+  for (const std::string area : {"", "CPS Wales"}) {
+    storage::LetterFilter f;
+    f.states = kOpen;
+    f.area = area;
+    const auto all = expectedLetters(store.db, f);
+    REQUIRE(all.size() > 20);
+    const size_t at = all.size() / 2;
+    const auto cursor = letters.findLetter(all[at]);
+    storage::LetterFilter back = f;
+    back.backwards = true;
+    back.after_due = cursor->due_by;
+    back.after_n = cursor->n;
+    back.limit = 6;
+    std::vector<int64_t> got, want;
+    for (const auto& r : letters.listLetters(back)) got.push_back(r.n);
+    for (size_t k = 0; k < 6; ++k) want.push_back(all[at - k]);
+    CHECK(got == want);
+  }
+
+  const auto victim = allObligations(store.db).front().victim_id;
+  for (const auto& days : std::vector<std::pair<std::string, std::string>>{{"2026-05-04", "2026-05-04"},
+                                                                           {"2026-05-02", "2026-05-04"}})
+    for (const std::string area : {"", "CPS Wales"})
+      for (const std::string who : {std::string(), victim}) {
+        const std::string today = days.first, next = days.second;
+        INFO("today " << today << " Area " << area << " victim " << who);
+        storage::LetterFilter scope_filter;
+        scope_filter.area = area;
+        scope_filter.victim_id = who;
+        const auto everything = expectedLetters(store.db, scope_filter);
+        if (everything.empty()) {  // the victim is not in that Area: nothing is counted
+          storage::LetterCountScope scope;
+          scope.area = area;
+          scope.victim_id = who;
+          scope.today = today;
+          scope.next_working_day = next;
+          CHECK((!area.empty() && !who.empty()));
+          CHECK(letters.countLetters(scope).empty());
+          continue;
+        }
+        REQUIRE(everything.size() > 10);
+        const auto cursor = letters.findLetter(everything[everything.size() / 3]);
+        storage::LetterCountScope scope;
+        scope.area = area;
+        scope.victim_id = who;
+        scope.today = today;
+        scope.next_working_day = next;
+        scope.cursor_due = cursor->due_by;
+        scope.cursor_n = cursor->n;
+        const auto counts = letters.countLetters(scope);
+        if (area.empty() && who.empty()) CHECK(counts.size() < everything.size());  // groups, not letters
+        auto sum = [&](auto pred) {
+          size_t n = 0;
+          for (const auto& c : counts)
+            if (pred(c)) n += static_cast<size_t>(c.count);
+          return n;
+        };
+        CHECK(sum([](auto&) { return true; }) == everything.size());
+        CHECK(sum([](auto& c) { return c.at_or_before_cursor; }) == everything.size() / 3 + 1);
+        for (const std::string state : {"draft", "blocked", "sent", "withdrawn", "approved"}) {
+          storage::LetterFilter g = scope_filter;
+          g.states = {state};
+          CHECK(sum([&](auto& c) { return c.state == state; }) == expectedLetters(store.db, g).size());
+        }
+        for (const std::string rule : {"VCL-NFA", "VCL-OTHER"}) {
+          storage::LetterFilter g = scope_filter;
+          g.rule = rule;
+          CHECK(sum([&](auto& c) { return c.rule == rule; }) == expectedLetters(store.db, g).size());
+        }
+        for (const std::string a : {"CPS Wales", "CPS South West"}) {
+          storage::LetterFilter g = scope_filter;
+          if (!area.empty() && a != area) continue;
+          g.area = a;
+          CHECK(sum([&](auto& c) { return c.area == a; }) == expectedLetters(store.db, g).size());
+        }
+        storage::LetterFilter g = scope_filter;
+        g.communication_need = true;
+        CHECK(sum([](auto& c) { return c.communication_need; }) == expectedLetters(store.db, g).size());
+        g = scope_filter;
+        g.unsafe_channel = true;
+        CHECK(sum([](auto& c) { return c.unsafe_channel; }) == expectedLetters(store.db, g).size());
+        g = scope_filter;
+        g.phone_task = true;
+        CHECK(sum([](auto& c) { return c.phone_task; }) == expectedLetters(store.db, g).size());
+        // Time left: before today, today, after it up to the next working day, later.
+        const std::string yesterday = domain::Date::parse(today)->plusDays(-1).toString();
+        const std::string tomorrow = domain::Date::parse(today)->plusDays(1).toString();
+        const std::string after_next = domain::Date::parse(next)->plusDays(1).toString();
+        const std::vector<std::pair<std::string, std::string>> ranges = {
+            {"", yesterday}, {today, today}, {tomorrow, next}, {after_next, ""}};
+        for (int due = 0; due < 4; ++due) {
+          g = scope_filter;
+          g.due_from = ranges[size_t(due)].first;
+          g.due_to = ranges[size_t(due)].second;
+          const size_t want = expectedLetters(store.db, g).size();
+          CHECK(sum([&](auto& c) { return c.due == due; }) == want);
+        }
+        // One pass over the scope's letters by an index that starts with it (never the whole table, given one).
+        if (!area.empty() || !who.empty()) {
+          const std::string plan = planOf(store.db, storage::letterCountQuery(scope).sql);
+          INFO(plan);
+          CHECK(plan.find("SCAN l") == std::string::npos);
+          CHECK(plan.find("SCAN o") == std::string::npos);
+        }
+      }
+  // An Area with no letters counts nothing.
+  storage::LetterCountScope nowhere;
+  nowhere.area = "CPS Nowhere";
+  nowhere.today = nowhere.next_working_day = "2026-05-04";
+  CHECK(letters.countLetters(nowhere).empty());
 }

@@ -1172,3 +1172,174 @@ TEST_CASE("After an approval the page offers the next letter this officer may ap
   // Without an approval just made, no offer.
   CHECK(b.get("/letters/" + first).body.find("id=\"next-letter\"") == std::string::npos);
 }
+
+// --- issue 18 item 5 (web-filter): the GOV.UK "filter a list" pattern on the queue ---
+
+namespace {
+// A page's text as a browser reads it: the escapes mustache writes in attributes undone.
+std::string unescaped(std::string html) {
+  for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
+           {"&#x2F;", "/"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}})
+    for (size_t at = html.find(entity); at != std::string::npos; at = html.find(entity, at + c.size()))
+      html.replace(at, entity.size(), c);
+  return html;
+}
+
+// The first match of `re`'s group 1 in the page ("" when it has none).
+std::string firstMatch(const std::string& html, const std::string& re) {
+  std::smatch m;
+  return std::regex_search(html, m, std::regex(re)) ? m[1].str() : "";
+}
+
+int64_t queueCount(const std::string& page) { return std::stoll("0" + firstMatch(page, "id=\"queue-count\">([0-9]+)<")); }
+
+size_t rowsListed(const std::string& page) {
+  size_t n = 0;
+  for (size_t at = page.find("data-letter=\""); at != std::string::npos; at = page.find("data-letter=\"", at + 1)) ++n;
+  return n;
+}
+
+std::vector<std::string> lettersListed(const std::string& page) {
+  std::vector<std::string> out;
+  const std::regex re("data-letter=\"([^\"]+)\"");
+  for (auto it = std::sregex_iterator(page.begin(), page.end(), re); it != std::sregex_iterator(); ++it)
+    out.push_back((*it)[1]);
+  return out;
+}
+
+// `cases` cases in `area`, each with a decision not to prosecute taken on `decided` (16 cases a batch).
+void postDecisions(Site& site, const std::string& prefix, const std::string& area, int cases, const std::string& decided) {
+  for (int first = 0; first < cases; first += 16) {
+    std::vector<std::string> events;
+    for (int c = first; c < std::min(cases, first + 16); ++c) {
+      const std::string urn = "52" + prefix + "0" + std::to_string(1000 + c) + "26", id = prefix + std::to_string(c);
+      events.push_back(R"({"id":")" + id + R"(-e1","type":"case.registered","occurred_at":"2026-02-02T09:00:00Z","case_urn":")" + urn + R"(","area":")" + area + R"(","offences":["rape"]})");
+      events.push_back(R"({"id":")" + id + R"(-e2","type":"victim.registered","occurred_at":"2026-02-02T09:05:00Z","case_urn":")" + urn + R"(","victim_id":"v-)" + id + R"(","name":{"given":"Sam","family":"Filter"},"address":{"lines":["1 List Road","Sampleford"],"postcode":"ZZ1 1AA"},"language":"en"})");
+      events.push_back(R"({"id":")" + id + R"(-e3","type":"charging.decided","occurred_at":")" + decided + R"(","case_urn":")" + urn + R"(","decision":"no_further_action","reasons":"Not enough evidence."})");
+    }
+    REQUIRE(httpRequest(site.d.port(), "POST", "/api/v1/events", bearer(site.d.ingest), batch(events)).status == 200);
+  }
+  site.d.services.letters.refresh({});
+}
+}  // namespace
+
+TEST_CASE("The queue's filters: chosen ones are tags that each remove one, every option and summary count is what "
+          "its list shows, and pages keep the filters",
+          "[web][filter]") {
+  Site site;
+  postDecisions(site, "FA", "CPS South West", 30, "2026-03-02T15:00:00Z");  // overdue by 6 April
+  postDecisions(site, "FB", "CPS South West", 26, "2026-04-02T15:00:00Z");  // not yet due
+  postDecisions(site, "FN", "CPS London North", 3, "2026-03-02T15:00:00Z");
+  app::addUser(site.d.services.db, "web-officer-north", "vlu", "", "CPS London North", "2026-04-06T08:00:00Z",
+               {kPassword, 100000});
+  Browser b = site.browser();
+  REQUIRE(b.signIn("web-officer", kPassword).status == 303);
+
+  const std::string all = unescaped(b.get("/queue").body);
+  const int64_t total = queueCount(all);
+  REQUIRE(total > 50);
+  CHECK(all.find("id=\"selected-filters\"") == std::string::npos);  // nothing chosen, nothing to clear
+  CHECK(all.find("id=\"clear-filters\"") == std::string::npos);
+  CHECK(rowsListed(all) == 50);
+  CHECK(all.find("Showing 1 to 50 of " + std::to_string(total) + " letters") != std::string::npos);
+  CHECK(all.find("rel=\"prev\"") == std::string::npos);
+
+  // The summary's overdue count is a link to the queue filtered that way, which lists exactly that many.
+  const std::string overdue_href = firstMatch(all, "id=\"count-overdue\" href=\"([^\"]+)\"");
+  CHECK(overdue_href == "/queue?due=overdue");
+  const int64_t overdue = std::stoll(firstMatch(all, "id=\"count-overdue\"[^>]*><strong>([0-9]+)</strong>"));
+  CHECK(overdue >= 33);  // 30 and 3 cases decided in March (at least their letters to the victim)
+  CHECK(all.find("<option value=\"overdue\">Overdue (" + std::to_string(overdue) + ")</option>") != std::string::npos);
+  const std::string late = unescaped(b.get(overdue_href).body);
+  CHECK(queueCount(late) == overdue);
+  CHECK(late.find("Showing 1 to " + std::to_string(std::min<int64_t>(overdue, 50)) + " of " + std::to_string(overdue)) !=
+        std::string::npos);
+  size_t tagged = 0;  // each row listed is one marked overdue
+  for (size_t at = late.find("vc-row--overdue\" data-letter"); at != std::string::npos;
+       at = late.find("vc-row--overdue\" data-letter", at + 1))
+    ++tagged;
+  CHECK(tagged == rowsListed(late));
+  CHECK(late.find("<option value=\"overdue\" selected>Overdue (" + std::to_string(overdue) + ")</option>") !=
+        std::string::npos);
+  // Its filter is a tag that removes it, and Clear filters goes back to the whole queue.
+  CHECK(late.find("<a class=\"vc-filter-tag\" href=\"/queue\"><span class=\"govuk-visually-hidden\">Remove this filter: "
+                  "</span>Time left: Overdue</a>") != std::string::npos);
+  CHECK(late.find("id=\"clear-filters\" href=\"/queue\"") != std::string::npos);
+  // Due today and the rest: each count is what its own list shows.
+  for (const std::string which : {"due-today", "due-next", "communication-need", "unsafe-channel", "phone-tasks"}) {
+    INFO(which);
+    const std::string href = firstMatch(all, "id=\"count-" + which + "\" href=\"([^\"]+)\"");
+    const int64_t n = std::stoll(firstMatch(all, "id=\"count-" + which + "\"[^>]*><strong>([0-9]+)</strong>"));
+    REQUIRE(!href.empty());
+    const std::string listed = b.get(href).body;
+    CHECK(queueCount(listed) == n);
+    CHECK(rowsListed(listed) == static_cast<size_t>(std::min<int64_t>(n, 50)));
+  }
+
+  // Every state, rule and Area option's count is what choosing it lists.
+  for (const auto& [name, values] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"state", {"draft", "blocked", "sent", "all"}},
+           {"rule", {"VCL-NFA"}},
+           {"area", {"CPS South West", "CPS London North", "CPS Cymru-Wales"}}}) {
+    for (const auto& value : values) {
+      INFO(name << "=" << value);
+      const std::string text = firstMatch(all, "<option value=\"" + value + "\">[^<]* \\(([0-9]+)\\)</option>");
+      REQUIRE(!text.empty());
+      const std::string listed = b.get("/queue?" + name + "=" + http::urlEncode(value)).body;
+      CHECK(queueCount(listed) == std::stoll(text));
+      CHECK(rowsListed(listed) == static_cast<size_t>(std::min<int64_t>(std::stoll(text), 50)));
+    }
+  }
+  CHECK(all.find("<option value=\"VCL-NFA\">Decision not to prosecute (") != std::string::npos);  // names, not codes
+
+  // Several filters: each tag removes only its own; the search is a filter too, kept by the others.
+  const std::string three = unescaped(b.get("/queue?state=all&rule=VCL-NFA&due=overdue&q=52FA0100026").body);
+  CHECK(three.find("href=\"/queue?rule=VCL-NFA&due=overdue&q=52FA0100026\"><span class=\"govuk-visually-hidden\">Remove "
+                   "this filter: </span>State: All</a>") != std::string::npos);
+  CHECK(three.find("href=\"/queue?state=all&due=overdue&q=52FA0100026\"><span class=\"govuk-visually-hidden\">Remove "
+                   "this filter: </span>Rule: Decision not to prosecute</a>") != std::string::npos);
+  CHECK(three.find("href=\"/queue?state=all&rule=VCL-NFA&q=52FA0100026\"><span class=\"govuk-visually-hidden\">Remove "
+                   "this filter: </span>Time left: Overdue</a>") != std::string::npos);
+  CHECK(three.find("href=\"/queue?state=all&rule=VCL-NFA&due=overdue\"><span class=\"govuk-visually-hidden\">Remove "
+                   "this filter: </span>Search: 52FA0100026</a>") != std::string::npos);
+  CHECK(three.find("id=\"clear-filters\" href=\"/queue\"") != std::string::npos);
+  CHECK(queueCount(three) == static_cast<int64_t>(rowsListed(three)));
+  CHECK(rowsListed(three) >= 1);
+
+  // Pages: Next keeps the filters; the next page counts on from 51, and its Previous goes back to the first.
+  const std::string first = unescaped(b.get("/queue?state=all&rule=VCL-NFA").body);
+  const int64_t nfa = queueCount(first);
+  REQUIRE(nfa > 50);
+  const std::string next_href = firstMatch(first, "href=\"([^\"]+)\" rel=\"next\"");
+  CHECK(next_href.rfind("/queue?state=all&rule=VCL-NFA&after=", 0) == 0);
+  CHECK(first.find("Letters 51 to " + std::to_string(std::min<int64_t>(nfa, 100))) != std::string::npos);
+  const std::string second = unescaped(b.get(next_href).body);
+  CHECK(second.find("Showing 51 to " + std::to_string(std::min<int64_t>(nfa, 100)) + " of " + std::to_string(nfa) +
+                    " letters") != std::string::npos);
+  CHECK(firstMatch(second, "href=\"([^\"]+)\" rel=\"prev\"") == "/queue?state=all&rule=VCL-NFA");
+  CHECK(second.find("Letters 1 to 50") != std::string::npos);
+  auto page_one = lettersListed(first), page_two = lettersListed(second);
+  CHECK(page_one.size() + page_two.size() == static_cast<size_t>(std::min<int64_t>(nfa, 100)));
+  for (const auto& id : page_two) CHECK(std::find(page_one.begin(), page_one.end(), id) == page_one.end());
+  if (nfa <= 100) CHECK(second.find("rel=\"next\"") == std::string::npos);
+
+  // An officer bound to another Area: every count is of their Area's letters only.
+  Browser north = site.browser();
+  REQUIRE(north.signIn("web-officer-north", kPassword).status == 303);
+  const std::string theirs = unescaped(north.get("/queue?state=all").body);
+  const int64_t north_letters = queueCount(theirs);
+  CHECK(north_letters >= 3);
+  CHECK(north_letters < 10);
+  CHECK(rowsListed(theirs) == static_cast<size_t>(north_letters));
+  CHECK(theirs.find("CPS South West") == std::string::npos);
+  CHECK(theirs.find("id=\"area\"") == std::string::npos);  // no Area to choose
+  CHECK(theirs.find("<option value=\"all\" selected>All (" + std::to_string(north_letters) + ")</option>") !=
+        std::string::npos);
+  const int64_t north_overdue = std::stoll(firstMatch(theirs, "id=\"count-overdue\"[^>]*><strong>([0-9]+)</strong>"));
+  CHECK(north_overdue >= 3);
+  CHECK(north_overdue <= north_letters);
+  CHECK(queueCount(north.get("/queue?state=all&due=overdue").body) == north_overdue);
+  // A link naming another Area changes nothing for them.
+  CHECK(queueCount(north.get("/queue?state=all&area=CPS%20South%20West").body) == north_letters);
+  CHECK(b.get("/queue?due=soon").status == 400);
+}
