@@ -279,6 +279,7 @@ class VictimCommsApp : public Poco::Util::ServerApplication {
   }
 
   int serve() {
+    const HangupReopensLogs hangup(settings_);  // first: every thread started below has SIGHUP blocked
     Services services(settings_);
     // restore will not replace the store while this is held (a SQLite file; nothing on PostgreSQL).
     const ServingLock serving(settings_.db_postgres_url.empty() ? settings_.db_path : "");

@@ -55,6 +55,7 @@ want RestrictAddressFamilies "AF_INET AF_INET6 AF_UNIX"
 want LockPersonality yes
 want MemoryDenyWriteExecute yes
 want RestartForceExitStatus SIGHUP
+want ExecReload '/bin/kill -HUP $MAINPID'
 want UMask 0027
 want RestartSec 10s
 want TimeoutStopSec 120
