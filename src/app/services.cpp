@@ -1,5 +1,7 @@
 #include "app/services.h"
 
+#include <Poco/Path.h>
+
 #include <Poco/File.h>
 #include <Poco/Logger.h>
 
@@ -179,7 +181,10 @@ Services::Services(const Settings& s)
       operations(db, *clock, calendar,
                  services::OperationsService::Probes{[this] { return scheduler.lastPassSeconds(); },
                                                      [this] { return templates.fileCount(); }, s.smtp_host,
-                                                     s.smtp_port}) {
+                                                     s.smtp_port,
+                                                     s.db_postgres_url.empty()
+                                                         ? Poco::Path(s.db_path).parent().toString()
+                                                         : std::string()}) {
   outbox.setListener("letter", &letters);
   outbox.setListener("notification", &notifications);
   letters.setPlainEnglish(&plain_english);

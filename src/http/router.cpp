@@ -99,6 +99,10 @@ Response Router::routeUncounted(Request& req) const {
     return renderError(e, req, surface);
   } catch (const Poco::Exception& e) {
     if (services::isStoreBusy(e)) return renderError(services::storeBusy(), req, surface);
+    if (services::isStoreFull(e)) {
+      services::logStoreFull(e);
+      return renderError(services::storeFull(), req, surface);
+    }
     return renderError(Error(Error::Kind::kInternal, "internal", e.displayText()), req, surface);
   } catch (const std::exception& e) {
     return renderError(Error(Error::Kind::kInternal, "internal", e.what()), req, surface);

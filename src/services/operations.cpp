@@ -1,5 +1,7 @@
 #include "services/operations.h"
 
+#include <sys/statvfs.h>
+
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Timespan.h>
@@ -13,6 +15,20 @@ std::vector<ReadinessCheck> OperationsService::readiness() {
   std::vector<ReadinessCheck> out;
   out.push_back({"store", db_.ping(), ""});
   if (!out.back().ok) out.back().detail = "the store does not answer";
+  if (!probes_.store_dir.empty()) {
+    struct statvfs fs {};
+    ReadinessCheck disk{"disk", true, ""};
+    if (::statvfs(probes_.store_dir.c_str(), &fs) != 0) {
+      disk = {"disk", false, "cannot read the free space of " + probes_.store_dir};
+    } else {
+      const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+      if (free_bytes < kMinFreeBytes)
+        disk = {"disk", false,
+                "the store's disk is full (" + std::to_string(free_bytes) + " bytes free): writes are refused until "
+                "space is freed; reads go on"};
+    }
+    out.push_back(disk);
+  }
   const size_t templates = probes_.template_files ? probes_.template_files() : 0;
   out.push_back({"templates", templates > 0, templates > 0 ? "" : "no letter templates are loaded"});
   {

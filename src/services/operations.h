@@ -2,6 +2,7 @@
 // What the people who run the daemon watch (issue 19): the readiness checks behind GET /readyz and the
 // figures behind GET /metrics. Counts and durations only: never a name, an id or a row's content.
 
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -38,7 +39,10 @@ class OperationsService {
     std::function<size_t()> template_files;     // letter template files loaded and checked at start
     std::string smtp_host;
     int smtp_port = 25;
+    std::string store_dir;  // the SQLite store's directory, whose free space is checked ("": PostgreSQL)
   };
+  // Below this much free space on the store's disk, /readyz says the disk is full (writes would be refused).
+  static constexpr uint64_t kMinFreeBytes = 1 << 20;
   OperationsService(storage::Database& db, const domain::Clock& clock, const domain::WorkingDayCalendar& calendar,
                     Probes probes)
       : db_(db), clock_(clock), calendar_(calendar), probes_(std::move(probes)) {}

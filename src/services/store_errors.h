@@ -14,5 +14,10 @@ namespace vc::services {
 bool isStoreBusy(const std::exception& e);
 // The error such a refusal is answered with (kUnavailable, "store_busy").
 Error storeBusy();
+// True when `e` is the store refusing a write because its disk is full; the error it is answered with
+// (kUnavailable, "store_full"). Logged as a warning at most once a minute (logStoreFull).
+bool isStoreFull(const std::exception& e);
+Error storeFull();
+void logStoreFull(const std::exception& e);
 
 }  // namespace vc::services

@@ -775,6 +775,17 @@ bool isStoreBusy(const std::exception& e) {
          dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&e) != nullptr;
 }
 
+bool isStoreFull(const std::exception& e) {
+  if (const auto* pg = dynamic_cast<const postgres::PostgresError*>(&e)) return pg->sqlstate() == "53100";
+  return dynamic_cast<const Poco::Data::SQLite::DatabaseFullException*>(&e) != nullptr;
+}
+
+Error storeFull() {
+  return Error(Error::Kind::kUnavailable, "store_full",
+               "the store's disk is full, so nothing from this request was stored: try again once space is freed "
+               "(reads still work)");
+}
+
 Error storeBusy() {
   return Error(Error::Kind::kUnavailable, "store_busy", "the store is busy with other work: try again in a moment");
 }

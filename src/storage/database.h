@@ -253,5 +253,10 @@ void checkStoreLocation(const std::string& path, bool create_missing_directory);
 bool isStoreBusy(const std::exception& e);
 // The error that says so.
 Error storeBusy();
+// True when `e` is the store refusing a write because its disk is full (SQLite's SQLITE_FULL, PostgreSQL's
+// 53100 disk_full): the transaction was rolled back whole, and reads still work.
+bool isStoreFull(const std::exception& e);
+// The error such a refusal is answered with (kUnavailable, "store_full").
+Error storeFull();
 
 }  // namespace vc::storage
