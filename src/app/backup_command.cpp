@@ -204,27 +204,31 @@ int runRestore(const Settings& settings, const std::string& source, const domain
     kept.push_back(to);
   }
 
-  // 4. The copy into place, whole or not at all.
+  // 4. The copy into place, whole or not at all. If it fails, say where what it replaced went.
+  auto movedAside = [&](int code) {
+    for (const auto& k : kept) err << "victim-comms restore: what it would have replaced is kept at " << k << std::endl;
+    return code;
+  };
   const std::string partial = target + ".partial";
   std::error_code ec;
   fs::create_directories(fs::path(target).parent_path(), ec);
   fs::copy_file(source, partial, fs::copy_options::overwrite_existing, ec);
   if (ec) {
     err << "victim-comms restore: cannot copy " << source << " to " << partial << ": " << ec.message() << std::endl;
-    return kExitSoftware;
+    return movedAside(kExitSoftware);
   }
   {
     const int fd = ::open(partial.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0 || ::fsync(fd) != 0) {
       if (fd >= 0) ::close(fd);
       err << "victim-comms restore: cannot sync " << partial << std::endl;
-      return kExitSoftware;
+      return movedAside(kExitSoftware);
     }
     ::close(fd);
   }
   if (std::rename(partial.c_str(), target.c_str()) != 0) {
     err << "victim-comms restore: cannot rename " << partial << " to " << target << std::endl;
-    return kExitSoftware;
+    return movedAside(kExitSoftware);
   }
   syncDirectoryOf(target);
 

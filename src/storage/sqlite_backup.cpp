@@ -232,9 +232,14 @@ BackupManifest readManifest(const std::string& copy) {
   if (!in)
     throw Error(Error::Kind::kInvalidArgument, "no_manifest",
                 "there is no manifest at " + path + ": a copy without its manifest cannot be checked");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return BackupManifest::parse(text.str());
+  // A manifest is under 1 KB; a file far larger is not one, and is not read into memory.
+  constexpr std::streamsize kMaxManifestBytes = 64 * 1024;
+  std::string text(static_cast<size_t>(kMaxManifestBytes) + 1, '\0');
+  in.read(text.data(), kMaxManifestBytes + 1);
+  if (in.gcount() > kMaxManifestBytes)
+    throw Error(Error::Kind::kInvalidArgument, "invalid_manifest", path + " is larger than 64 KiB: not a backup manifest");
+  text.resize(static_cast<size_t>(in.gcount()));
+  return BackupManifest::parse(text);
 }
 
 std::vector<std::string> compareManifests(const BackupManifest& recorded, const BackupManifest& found) {

@@ -112,3 +112,14 @@ TEST_CASE("restore will not replace a store a daemon serves", "[app][backup]") {
   }
   CHECK_FALSE(app::servedNow(live.path));
 }
+
+TEST_CASE("A manifest far larger than one is refused without being read into memory", "[app][backup]") {
+  Live live;
+  const std::string dest = live.dir.path + "/copy.db";
+  app::takeBackup(live.db, live.path, dest, live.options.audit_keys, "2026-12-01T11:00:00Z", "cli");
+  {
+    std::ofstream out(storage::manifestPathOf(dest), std::ios::trunc);
+    out << std::string(65 * 1024, ' ') << "{}";
+  }
+  CHECK_THROWS_WITH(storage::readManifest(dest), Catch::Contains("larger than 64 KiB"));
+}
